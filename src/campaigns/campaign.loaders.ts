@@ -1,0 +1,33 @@
+import DataLoader from 'dataloader';
+import { In, type DataSource } from 'typeorm';
+import { byKey } from '../shared/batch';
+import { ContentType } from '../shared/content/content-status';
+import { findContentPagesByParent, publishedContent } from '../shared/content/content.query';
+import { createPageLoader } from '../shared/pagination/page.loader';
+import type { CampaignStory } from './campaign-story.entity';
+import { Campaign } from './campaign.entity';
+
+/** Campaigns by primary key; `null` for a miss. */
+export async function getCampaignsByIds(db: DataSource, ids: readonly string[]): Promise<(Campaign | null)[]> {
+  return byKey(ids, await db.getRepository(Campaign).findBy({ id: In(ids) }), (row) => row.id);
+}
+
+/** Campaigns by slug; `null` for a miss. */
+export async function getCampaignsBySlugs(db: DataSource, slugs: readonly string[]): Promise<(Campaign | null)[]> {
+  return byKey(slugs, await db.getRepository(Campaign).findBy({ slug: In(slugs) }), (row) => row.slug);
+}
+
+/** Loaders of the campaigns domain, made per request. */
+export function createCampaignLoaders(db: DataSource) {
+  return {
+    campaignById: new DataLoader<string, Campaign | null>((ids) => getCampaignsByIds(db, ids), { name: 'campaignById' }),
+    campaignBySlug: new DataLoader<string, Campaign | null>((slugs) => getCampaignsBySlugs(db, slugs), {
+      name: 'campaignBySlug',
+    }),
+    storiesByCampaignId: createPageLoader<CampaignStory>('storiesByCampaignId', (campaignIds, page) =>
+      findContentPagesByParent(publishedContent(db, [ContentType.CAMPAIGN_STORY]), 'c.campaignId', campaignIds, page),
+    ),
+  };
+}
+
+export type CampaignLoaders = ReturnType<typeof createCampaignLoaders>;

@@ -1,0 +1,43 @@
+import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { CONTENT_KEYSET } from '../shared/content/content.query';
+import type { Context } from '../shared/context';
+import { ConnectionArgs } from '../shared/pagination/connection.args';
+import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
+import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
+import { CampaignStoryConnection } from './campaign-story.resolver';
+import type { CampaignStory } from './campaign-story.entity';
+import type { CampaignLoaders } from './campaign.loaders';
+import { Campaign } from './campaign.entity';
+
+@ObjectType({ description: 'A page of campaigns, by title.' })
+export class CampaignConnection extends ConnectionType<Campaign>(Campaign, 'Campaign') {}
+
+const CAMPAIGN_KEYSET: Keyset<Campaign> = {
+  columns: ['k.title', 'k.id'],
+  kinds: ['string', 'string'],
+  order: 'ASC',
+  key: (campaign) => [campaign.title, campaign.id],
+};
+
+@Resolver(() => Campaign)
+export class CampaignResolver {
+  @Query(() => CampaignConnection, { description: 'Communications campaigns, by title.' })
+  async campaigns(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<Campaign>> {
+    const page = pageRequest(args, CAMPAIGN_KEYSET.kinds);
+    const qb = ctx.db.getRepository(Campaign).createQueryBuilder('k');
+    return toConnection(await applyKeyset(qb, CAMPAIGN_KEYSET, page).getMany(), CAMPAIGN_KEYSET, page);
+  }
+
+  @Query(() => Campaign, { nullable: true, description: 'A campaign by slug, e.g. `this-generation-learns`; null if none has it.' })
+  campaign(
+    @Arg('slug', { description: 'The campaign’s slug.' }) slug: string,
+    @Ctx() ctx: Context<CampaignLoaders>,
+  ): Promise<Campaign | null> {
+    return ctx.loaders.campaignBySlug.load(slug);
+  }
+
+  @FieldResolver(() => CampaignStoryConnection, { description: 'The campaign’s published stories, newest first.' })
+  stories(@Root() campaign: Campaign, @Args() args: ConnectionArgs, @Ctx() ctx: Context<CampaignLoaders>): Promise<Connection<CampaignStory>> {
+    return ctx.loaders.storiesByCampaignId.load({ parent: campaign.id, page: pageRequest(args, CONTENT_KEYSET.kinds) });
+  }
+}

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type EntityTarget, type Logger as TypeOrmLogger, type MixedList } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import type { DatabaseConfig } from '../config';
+import { SnakeNamingStrategy } from './naming-strategy';
+
+export interface DataSourceOptions {
+  /** Every entity class of the graph; the composition root passes them in. */
+  readonly entities: MixedList<EntityTarget<unknown> & Function>;
+  /** Sees every SQL statement (tests count them); none by default. */
+  readonly logger?: TypeOrmLogger;
+  /** Upper bound for the connection pool (PostgreSQL). */
+  readonly poolSize?: number;
+}
+
+/**
+ * Makes the TypeORM DataSource for the configured database. The schema comes
+ * from migrations only (`synchronize` is off on both databases).
+ */
+export function createDataSource(database: DatabaseConfig, options: DataSourceOptions): DataSource {
+  const common = {
+    entities: options.entities,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each' as const,
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    logger: options.logger,
+    logging: options.logger ? (['query', 'error'] as const) : false,
+  };
+  if (database.kind === 'sqlite') {
+    return new DataSource({
+      ...common,
+      logging: options.logger ? ['query', 'error'] : false,
+      type: 'better-sqlite3',
+      database: database.path,
+      enableWAL: database.path !== ':memory:',
+      // Wait for a concurrent writer (another CLI run, say) rather than failing at once.
+      timeout: 5000,
+    });
+  }
+  return new DataSource({
+    ...common,
+    logging: options.logger ? ['query', 'error'] : false,
+    type: 'postgres',
+    url: database.url,
+    poolSize: options.poolSize ?? 10,
+    // The schema goes on the search path rather than into TypeORM's `schema` option,
+    // so migrations and hand-written SQL stay unqualified and work in any schema.
+    extra: database.schema ? { options: `-c search_path=${database.schema}` } : {},
+  });
+}
+
+/**
+ * Connects, creates the SQLite folder or the PostgreSQL schema if missing, and
+ * runs pending migrations. Returns the ready DataSource.
+ */
+export async function openDatabase(database: DatabaseConfig, options: DataSourceOptions): Promise<DataSource> {
+  if (database.kind === 'sqlite' && database.path !== ':memory:') {
+    fs.mkdirSync(path.dirname(database.path), { recursive: true });
+  }
+  const db = createDataSource(database, options);
+  await db.initialize();
+  try {
+    if (database.kind === 'postgres' && database.schema) {
+      await db.query(`CREATE SCHEMA IF NOT EXISTS "${database.schema}"`);
+    }
+    await db.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return db;
+}

@@ -1,0 +1,27 @@
+import { Arg, Args, Ctx, ObjectType, Query, Resolver } from 'type-graphql';
+import { ContentType } from '../shared/content/content-status';
+import type { ContentLoaders } from '../shared/content/content.loaders';
+import { listContent } from '../shared/content/content.query';
+import type { Context } from '../shared/context';
+import { ConnectionArgs } from '../shared/pagination/connection.args';
+import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
+import { DigestArticle } from './digest-article.entity';
+
+@ObjectType({ description: 'A page of digest articles, newest first.' })
+export class DigestArticleConnection extends ConnectionType<DigestArticle>(DigestArticle, 'DigestArticle') {}
+
+@Resolver(() => DigestArticle)
+export class DigestArticleResolver {
+  @Query(() => DigestArticleConnection, { description: 'Published weekly-digest articles, newest first.' })
+  digestArticles(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<DigestArticle>> {
+    return listContent(ctx.db, ContentType.DIGEST_ARTICLE, args);
+  }
+
+  @Query(() => DigestArticle, { nullable: true, description: 'A published digest article by slug, for its page; null if none has it.' })
+  digestArticle(
+    @Arg('slug', { description: 'The article’s slug.' }) slug: string,
+    @Ctx() ctx: Context<ContentLoaders>,
+  ): Promise<DigestArticle | null> {
+    return ctx.loaders.contentBySlug.load({ type: ContentType.DIGEST_ARTICLE, slug }) as Promise<DigestArticle | null>;
+  }
+}

@@ -1,0 +1,16 @@
+import type { DataSource } from 'typeorm';
+import type { Content } from '../shared/content/content.entity';
+import { createPageLoader } from '../shared/pagination/page.loader';
+import type { FeedFilter } from './feed.inputs';
+import { findNationFeedPages } from './feed.service';
+
+/** Loaders of the feed, made per request. */
+export function createFeedLoaders(db: DataSource) {
+  return {
+    feedByNationCode: createPageLoader<Content, FeedFilter>('feedByNationCode', (codes, page, filter) =>
+      findNationFeedPages(db, codes, filter, page),
+    ),
+  };
+}
+
+export type FeedLoaders = ReturnType<typeof createFeedLoaders>;

@@ -1,0 +1,41 @@
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { MemberNation } from '../member-nations/member-nation.entity';
+import { ContentConnection } from '../shared/content/content.connection';
+import type { Content } from '../shared/content/content.entity';
+import { CONTENT_KEYSET } from '../shared/content/content.query';
+import type { Context } from '../shared/context';
+import { ConnectionArgs } from '../shared/pagination/connection.args';
+import type { Connection } from '../shared/pagination/connection.type';
+import { pageRequest } from '../shared/pagination/keyset';
+import type { FeedLoaders } from './feed.loaders';
+import { FeedFilter } from './feed.inputs';
+import { findFeedPage } from './feed.service';
+
+@Resolver()
+export class FeedResolver {
+  @Query(() => ContentConnection, {
+    description: 'Every published item of every type in one stream, newest first (ties by a stable key). Cursors stay valid as new items arrive.',
+  })
+  feed(
+    @Arg('filter', () => FeedFilter, { nullable: true, description: 'Which items to include; all published items when omitted.' })
+    filter: FeedFilter | null,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: Context,
+  ): Promise<Connection<Content>> {
+    return findFeedPage(ctx.db, filter, pageRequest(args, CONTENT_KEYSET.kinds));
+  }
+}
+
+/** `MemberNation.feed`: the feed narrowed to one member. */
+@Resolver(() => MemberNation)
+export class NationFeedResolver {
+  @FieldResolver(() => ContentConnection, { description: 'Published items concerning this member, newest first; filter as in `Query.feed`.' })
+  feed(
+    @Root() nation: MemberNation,
+    @Arg('filter', () => FeedFilter, { nullable: true, description: 'Further narrows the member’s items.' }) filter: FeedFilter | null,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: Context<FeedLoaders>,
+  ): Promise<Connection<Content>> {
+    return ctx.loaders.feedByNationCode.load({ parent: nation.code, page: pageRequest(args, CONTENT_KEYSET.kinds), filter: filter ?? undefined });
+  }
+}

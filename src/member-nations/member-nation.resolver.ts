@@ -1,0 +1,48 @@
+import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Content } from '../shared/content/content.entity';
+import type { Context } from '../shared/context';
+import { ConnectionArgs } from '../shared/pagination/connection.args';
+import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
+import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
+import type { MemberNationLoaders } from './member-nation.loaders';
+import { MemberNation, normaliseNationCode } from './member-nation.entity';
+
+@ObjectType({ description: 'A page of coalition members, by name.' })
+export class MemberNationConnection extends ConnectionType<MemberNation>(MemberNation, 'MemberNation') {}
+
+/** Members are listed by name; the code breaks ties and makes the order total. */
+const NATION_KEYSET: Keyset<MemberNation> = {
+  columns: ['n.name', 'n.code'],
+  kinds: ['string', 'string'],
+  order: 'ASC',
+  key: (nation) => [nation.name, nation.code],
+};
+
+@Resolver(() => MemberNation)
+export class MemberNationResolver {
+  @Query(() => MemberNationConnection, { description: 'The 81 members of the coalition (October 2019), by name.' })
+  async memberNations(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<MemberNation>> {
+    const page = pageRequest(args, NATION_KEYSET.kinds);
+    const qb = ctx.db.getRepository(MemberNation).createQueryBuilder('n');
+    return toConnection(await applyKeyset(qb, NATION_KEYSET, page).getMany(), NATION_KEYSET, page);
+  }
+
+  @Query(() => MemberNation, { nullable: true, description: 'A member by code (any letter case): `IRQ`, `gbr`, `EU`, `NATO`. Null if no member has it.' })
+  memberNation(
+    @Arg('code', { description: 'ISO alpha-3 for a country; EU, NATO, INTERPOL, LAS or CENSAD for an organisation.' }) code: string,
+    @Ctx() ctx: Context<MemberNationLoaders>,
+  ): Promise<MemberNation | null> {
+    return ctx.loaders.memberNationByCode.load(normaliseNationCode(code));
+  }
+}
+
+/** `Content.nations`: declared here, where MemberNation lives, so that shared/ needs no domain. */
+@Resolver(() => Content)
+export class ContentNationsResolver {
+  @FieldResolver(() => [MemberNation], {
+    description: 'The coalition members the item concerns, by name. Countries that were not members (Syria, Israel) appear only in `countries`.',
+  })
+  nations(@Root() item: Content, @Ctx() ctx: Context<MemberNationLoaders>): Promise<MemberNation[]> {
+    return ctx.loaders.nationsByContentId.load(item.id);
+  }
+}

@@ -1,0 +1,85 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { parse, type GraphQLSchema } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { buildSchema, createResolversMap } from 'type-graphql';
+import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
+import { CampaignResolver } from '../campaigns/campaign.resolver';
+import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
+import { FeedResolver, NationFeedResolver } from '../feed/feed.resolver';
+import { normaliseNationCode } from '../member-nations/member-nation.entity';
+import { ContentNationsResolver, MemberNationResolver } from '../member-nations/member-nation.resolver';
+import { ContentResolver } from '../shared/content/content.resolver';
+import { decodeGlobalIdOf, type NodeTypeName } from '../shared/node/global-id';
+import { NodeResolver } from '../shared/node/node.resolver';
+import { CampaignPostsResolver, SocialPostResolver } from '../social-posts/social-post.resolver';
+import { NationProjectsResolver, StabilisationProjectResolver } from '../stabilisation-projects/stabilisation-project.resolver';
+import type { GatewayContext } from './context';
+
+const RESOLVERS = [
+  NodeResolver,
+  ContentResolver,
+  ContentNationsResolver,
+  MemberNationResolver,
+  CampaignResolver,
+  CampaignStoryResolver,
+  DigestArticleResolver,
+  SocialPostResolver,
+  CampaignPostsResolver,
+  StabilisationProjectResolver,
+  NationProjectsResolver,
+  FeedResolver,
+  NationFeedResolver,
+] as const;
+
+/** The federation spec version and directives the subgraph uses. */
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
+
+/** Both forms of the schema: TypeGraphQL's (with field extensions, for cost analysis) and the served subgraph. */
+export interface GatewaySchemas {
+  /** The schema as TypeGraphQL built it; keeps field extensions that the subgraph build drops. */
+  readonly typeGraphQL: GraphQLSchema;
+  /** What is served: the same types plus `_service` and `_entities`, as an Apollo Federation v2 subgraph. */
+  readonly subgraph: GraphQLSchema;
+}
+
+/**
+ * Builds the graph's schema as an Apollo Federation v2 subgraph. TypeGraphQL
+ * makes the types from the decorated classes; its SDL (with `@key`s) and
+ * resolvers then go through `buildSubgraphSchema`, which adds `_service` and
+ * `_entities` and the reference resolvers below.
+ */
+export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
+  const typeGraphQL = await buildSchema({
+    resolvers: RESOLVERS,
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    validate: { forbidUnknownValues: false },
+  });
+  const resolvers = createResolversMap(typeGraphQL) as GraphQLResolverMap<unknown>;
+  for (const [type, resolveReference] of Object.entries(REFERENCE_RESOLVERS)) {
+    resolvers[type] = { ...(resolvers[type] as object), __resolveReference: resolveReference } as never;
+  }
+  const subgraph = buildSubgraphSchema({
+    typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(typeGraphQL)}`),
+    resolvers,
+  });
+  return { typeGraphQL, subgraph };
+}
+
+/** Resolves an entity of a content type from its `@key(fields: "id")` representation. */
+function contentReference(type: NodeTypeName) {
+  return (reference: { id: string }, ctx: GatewayContext) =>
+    ctx.loaders.nodeByLocalId[type](decodeGlobalIdOf(type, reference.id));
+}
+
+/** How `_entities` finds each keyed type, through the request's loaders. */
+const REFERENCE_RESOLVERS: Record<string, (reference: never, ctx: GatewayContext) => Promise<unknown>> = {
+  MemberNation: (reference: { code: string }, ctx: GatewayContext) =>
+    ctx.loaders.memberNationByCode.load(normaliseNationCode(String(reference.code))),
+  Campaign: (reference: { slug: string }, ctx: GatewayContext) => ctx.loaders.campaignBySlug.load(String(reference.slug)),
+  DigestArticle: contentReference('DigestArticle'),
+  CampaignStory: contentReference('CampaignStory'),
+  SocialPost: contentReference('SocialPost'),
+  StabilisationProject: contentReference('StabilisationProject'),
+};

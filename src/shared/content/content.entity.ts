@@ -1,0 +1,106 @@
+import { Field, InterfaceType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, TableInheritance, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { encodeGlobalId, type NodeTypeName } from '../node/global-id';
+import { Node } from '../node/node.interface';
+import { ContentStatus, ContentType } from './content-status';
+import { Source } from './source.type';
+
+/** The GraphQL type of each stored content type, for global ids. */
+export const CONTENT_TYPE_NAMES: Record<ContentType, NodeTypeName> = {
+  [ContentType.DIGEST_ARTICLE]: 'DigestArticle',
+  [ContentType.CAMPAIGN_STORY]: 'CampaignStory',
+  [ContentType.SOCIAL_POST]: 'SocialPost',
+  [ContentType.STABILISATION_PROJECT]: 'StabilisationProject',
+};
+
+/**
+ * Every content item, of all four types, in one table (single-table inheritance,
+ * `type` is the discriminator). One table makes the cross-type feed a single
+ * index scan in `(published_at, id)` order, with no UNION whose branches could
+ * disagree on column types, and lets one nation-tag table serve every type.
+ * Type-specific columns live on the subclasses and are nullable in SQL.
+ */
+@Entity({ name: 'content' })
+@TableInheritance({ column: { type: 'varchar', name: 'type', length: 32 } })
+// Named so that TypeORM does not add an unnamed one for the discriminator.
+@Index('IDX_content_type', ['type'])
+@Index('IDX_content_feed', ['status', 'publishedAt', 'id'])
+@Index('IDX_content_type_feed', ['type', 'status', 'publishedAt', 'id'])
+@Index('IDX_content_campaign_feed', ['campaignId', 'status', 'publishedAt', 'id'])
+@Index('UQ_content_type_slug', ['type', 'slug'], { unique: true })
+@Index('UQ_content_source', ['sourceName', 'sourceExternalId'], { unique: true })
+@InterfaceType({
+  implements: Node,
+  description: 'Fields every published item shares, whatever its type. The feed returns `Content`; use fragments for type-specific fields.',
+})
+export abstract class Content implements Node {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_content' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  type!: ContentType;
+
+  @Field({ description: 'URL-safe name, unique among items of the same type; use it for article pages.' })
+  @Column({ type: 'varchar', length: 160 })
+  slug!: string;
+
+  @Field({ description: 'Headline, as published.' })
+  @Column({ type: 'varchar', length: 300 })
+  title!: string;
+
+  @Field({ description: 'A short summary in plain text, for cards and feed entries.' })
+  @Column({ type: 'text' })
+  summary!: string;
+
+  @Field(() => String, { nullable: true, description: 'Canonical web address of the item, when it has one.' })
+  @Column({ type: 'varchar', length: 2048, nullable: true })
+  url!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: ContentStatus;
+
+  @Field(() => Date, { description: 'When the item was published. The feed is ordered by it, newest first.' })
+  @Column({ type: Date })
+  publishedAt!: Date;
+
+  /** Stories and posts may belong to a campaign; other types leave it null. */
+  @Column({ type: 'uuid', nullable: true })
+  campaignId!: string | null;
+
+  // Named by string so that shared/ does not import the campaigns domain; only the FK is wanted.
+  @ManyToOne('Campaign', { onDelete: 'SET NULL', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'campaign_id', foreignKeyConstraintName: 'FK_content_campaign' })
+  private campaignRef?: never;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  sourceName!: string | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  sourceExternalId!: string | null;
+
+  @Column({ type: 'varchar', length: 2048, nullable: true })
+  sourceUrl!: string | null;
+
+  @Column({ type: Date, nullable: true })
+  sourceFetchedAt!: Date | null;
+
+  /** Incremented on every update; editors send it back to detect concurrent edits. */
+  @VersionColumn()
+  version!: number;
+
+  @CreateDateColumn()
+  createdAt!: Date;
+
+  @UpdateDateColumn()
+  updatedAt!: Date;
+
+  get nodeId(): string {
+    return encodeGlobalId(CONTENT_TYPE_NAMES[this.type], this.id);
+  }
+
+  @Field(() => Source, { nullable: true, description: 'Where the item was imported from; null for items written here.' })
+  get source(): Source | null {
+    if (this.sourceName === null || this.sourceExternalId === null) return null;
+    return { name: this.sourceName, externalId: this.sourceExternalId, url: this.sourceUrl, fetchedAt: this.sourceFetchedAt };
+  }
+}

@@ -1,0 +1,83 @@
+import DataLoader from 'dataloader';
+import { Brackets, In, type DataSource } from 'typeorm';
+import { byKey, groupByKey } from '../batch';
+import type { NodeTypeName } from '../node/global-id';
+import { ContentCountry } from './content-country.entity';
+import { ContentTag } from './content-tag.entity';
+import type { ContentType } from './content-status';
+import { CONTENT_TYPE_NAMES, type Content } from './content.entity';
+import { publishedContent } from './content.query';
+
+/** Published content items by primary key, of any type; `null` for a miss or a draft. */
+export async function getContentByIds(db: DataSource, ids: readonly string[]): Promise<(Content | null)[]> {
+  const rows = await publishedContent(db).andWhere('c.id IN (:...ids)', { ids }).getMany();
+  return byKey(ids, rows, (row) => row.id);
+}
+
+/** A content key: its type and slug, unique together. */
+export interface SlugKey {
+  readonly type: ContentType;
+  readonly slug: string;
+}
+
+/** Published items by type and slug, in one statement for any number of lookups. */
+export async function getContentBySlugs(db: DataSource, keys: readonly SlugKey[]): Promise<(Content | null)[]> {
+  const matchesAnyKey = new Brackets((where) =>
+    keys.forEach((key, i) =>
+      where.orWhere(`(c.type = :type${i} AND c.slug = :slug${i})`, { [`type${i}`]: key.type, [`slug${i}`]: key.slug }),
+    ),
+  );
+  const rows = await publishedContent(db).andWhere(matchesAnyKey).getMany();
+  return byKey(keys.map(slugKeyId), rows, slugKeyId);
+}
+
+function slugKeyId(key: SlugKey): string {
+  return `${key.type}:${key.slug}`;
+}
+
+/** The ISO alpha-3 codes of the countries each item concerns, alphabetical. */
+export async function getCountriesByContentIds(db: DataSource, ids: readonly string[]): Promise<string[][]> {
+  const rows = await db.getRepository(ContentCountry).find({
+    select: { contentId: true, countryCode: true },
+    where: { contentId: In(ids) },
+    order: { countryCode: 'ASC' },
+  });
+  return groupByKey(ids, rows, (row) => row.contentId, (row) => row.countryCode);
+}
+
+/** The free tags of each item, alphabetical. */
+export async function getTagsByContentIds(db: DataSource, ids: readonly string[]): Promise<string[][]> {
+  const rows = await db.getRepository(ContentTag).find({
+    select: { contentId: true, tag: true },
+    where: { contentId: In(ids) },
+    order: { tag: 'ASC' },
+  });
+  return groupByKey(ids, rows, (row) => row.contentId, (row) => row.tag);
+}
+
+/** Loaders for what every content item has, whatever its type. */
+export function createContentLoaders(db: DataSource) {
+  const contentById = new DataLoader<string, Content | null>((ids) => getContentByIds(db, ids), { name: 'contentById' });
+  return {
+    contentById,
+    contentBySlug: new DataLoader<SlugKey, Content | null, string>((keys) => getContentBySlugs(db, keys), {
+      name: 'contentBySlug',
+      cacheKeyFn: slugKeyId,
+    }),
+    countriesByContentId: new DataLoader<string, string[]>((ids) => getCountriesByContentIds(db, ids), {
+      name: 'countriesByContentId',
+    }),
+    tagsByContentId: new DataLoader<string, string[]>((ids) => getTagsByContentIds(db, ids), { name: 'tagsByContentId' }),
+  };
+}
+
+export type ContentLoaders = ReturnType<typeof createContentLoaders>;
+
+/**
+ * Fetches a content node of an expected type: a global id that names a
+ * DigestArticle must not return a SocialPost, even if the UUID exists.
+ */
+export async function loadContentOfType(loaders: ContentLoaders, type: NodeTypeName, id: string): Promise<Content | null> {
+  const item = await loaders.contentById.load(id);
+  return item && CONTENT_TYPE_NAMES[item.type] === type ? item : null;
+}

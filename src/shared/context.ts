@@ -1,0 +1,14 @@
+import type { DataSource } from 'typeorm';
+
+/**
+ * What every resolver receives through `@Ctx()`, made fresh for each request.
+ * Generic in its loaders so that a domain names only the loaders it uses
+ * (`Context<DigestArticleLoaders & MemberNationLoaders>`) and never imports the server.
+ */
+export interface Context<Loaders = unknown> {
+  /** The request's id, also sent back in the `x-request-id` header. */
+  readonly requestId: string;
+  readonly db: DataSource;
+  /** DataLoaders made for this request only, so nothing is cached across requests. */
+  readonly loaders: Loaders;
+}

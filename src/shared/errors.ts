@@ -1,0 +1,41 @@
+import { GraphQLError } from 'graphql';
+
+/** The error codes this graph promises to clients (`extensions.code`). */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'QUERY_TOO_COMPLEX';
+
+abstract class CodedError<Code extends ErrorCode> extends GraphQLError {
+  constructor(message: string, code: Code, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+/** The client sent something that can never succeed as sent: a malformed id or cursor, a page size out of range. */
+export class BadUserInputError extends CodedError<'BAD_USER_INPUT'> {
+  override name = 'BadUserInputError';
+  constructor(message: string, extensions?: Record<string, unknown>) {
+    super(message, 'BAD_USER_INPUT', extensions);
+  }
+}
+
+/** A mutation names something that does not exist (lookups return null instead). */
+export class NotFoundError extends CodedError<'NOT_FOUND'> {
+  override name = 'NotFoundError';
+  constructor(message: string, extensions?: Record<string, unknown>) {
+    super(message, 'NOT_FOUND', extensions);
+  }
+}
+
+/** A write collides with existing state: a taken slug, a stale version. */
+export class ConflictError extends CodedError<'CONFLICT'> {
+  override name = 'ConflictError';
+  constructor(message: string, extensions?: Record<string, unknown>) {
+    super(message, 'CONFLICT', extensions);
+  }
+}

@@ -1,0 +1,52 @@
+import { BadUserInputError } from '../errors';
+
+/** One value of a keyset position: a timestamp, a text key or a number. */
+export type KeyValue = string | number | Date;
+
+/** Describes each component of a cursor so that decoding can check it. */
+export type KeyKind = 'date' | 'string' | 'number';
+
+const PREFIX = 'k1:';
+
+/**
+ * Encodes a keyset position (the sort key of the last row a client saw) as an
+ * opaque cursor. Keyset, not offset, so a cursor keeps pointing at the same
+ * place when items are inserted before it.
+ */
+export function encodeCursor(values: readonly KeyValue[]): string {
+  const plain = values.map((value) => (value instanceof Date ? value.toISOString() : value));
+  return Buffer.from(PREFIX + JSON.stringify(plain), 'utf8').toString('base64url');
+}
+
+/**
+ * Decodes a cursor made by {@link encodeCursor} for a connection whose sort key has
+ * the given kinds. A cursor that does not parse, or belongs to a connection with a
+ * different sort key, is a `BAD_USER_INPUT` naming the argument.
+ */
+export function decodeCursor(cursor: string, kinds: readonly KeyKind[], argument: string): KeyValue[] {
+  const fail = (): never => {
+    throw new BadUserInputError(`"${argument}" is not a valid cursor for this list`, { argument });
+  };
+  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) fail();
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith(PREFIX)) fail();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(PREFIX.length));
+  } catch {
+    fail();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== kinds.length) fail();
+  return (parsed as unknown[]).map((value, i) => {
+    switch (kinds[i]) {
+      case 'date': {
+        const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
+        return Number.isNaN(date.getTime()) ? fail() : date;
+      }
+      case 'number':
+        return typeof value === 'number' && Number.isFinite(value) ? value : fail();
+      default:
+        return typeof value === 'string' && value.length <= 200 ? value : fail();
+    }
+  });
+}

@@ -1,0 +1,109 @@
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { BadUserInputError } from '../errors';
+import type { ConnectionArgs } from './connection.args';
+import type { Connection } from './connection.type';
+import { decodeCursor, encodeCursor, type KeyKind, type KeyValue } from './cursor';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * A list's sort key: the columns it is ordered by (most significant first, the
+ * last one unique so that the order is total) and how to read them off a row.
+ */
+export interface Keyset<T> {
+  /** Column expressions as the query builder knows them, e.g. `c.published_at`. */
+  readonly columns: readonly string[];
+  readonly kinds: readonly KeyKind[];
+  /** The list's natural order; every column sorts the same way so row values compare. */
+  readonly order: 'ASC' | 'DESC';
+  readonly key: (row: T) => KeyValue[];
+}
+
+/** A validated request for one page: which way, how many, and from where. */
+export interface PageRequest {
+  readonly backward: boolean;
+  readonly size: number;
+  /** The decoded position to start after (or before, when backward). */
+  readonly from: KeyValue[] | null;
+}
+
+/**
+ * Checks Relay paging arguments and decodes the cursor against the list's keyset.
+ * Mixing directions, a size outside 0–100 or a cursor from elsewhere is a
+ * `BAD_USER_INPUT` that names the argument, before any SQL runs.
+ */
+export function pageRequest(args: ConnectionArgs, kinds: readonly KeyKind[]): PageRequest {
+  const { first, after, last, before } = args;
+  const forward = first != null || after != null;
+  const backward = last != null || before != null;
+  if (forward && backward) {
+    throw new BadUserInputError('Page with either `first`/`after` or `last`/`before`, not both', {
+      argument: first != null && last != null ? 'last' : before != null ? 'before' : 'last',
+    });
+  }
+  const [argument, size] = backward ? ['last', last] : ['first', first];
+  if (size != null && (size < 0 || size > MAX_PAGE_SIZE)) {
+    throw new BadUserInputError(`\`${argument}\` must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, {
+      argument,
+      max: MAX_PAGE_SIZE,
+    });
+  }
+  const cursor = backward ? before : after;
+  return {
+    backward,
+    size: size ?? DEFAULT_PAGE_SIZE,
+    from: cursor != null ? decodeCursor(cursor, kinds, backward ? 'before' : 'after') : null,
+  };
+}
+
+/**
+ * Adds the keyset condition, order and limit for one page to a query. It fetches
+ * one row more than the page so that {@link toConnection} can tell whether
+ * another page follows, without a count.
+ */
+export function applyKeyset<E extends ObjectLiteral, T>(
+  qb: SelectQueryBuilder<E>,
+  keyset: Keyset<T>,
+  page: PageRequest,
+): SelectQueryBuilder<E> {
+  // Paging backward reads the list in reverse from the cursor, then flips the rows.
+  const order = page.backward ? flip(keyset.order) : keyset.order;
+  if (page.from) {
+    const names = keyset.columns.map((_, i) => `keyset_${i}`);
+    const op = order === 'DESC' ? '<' : '>';
+    qb.andWhere(
+      `(${keyset.columns.join(', ')}) ${op} (${names.map((n) => `:${n}`).join(', ')})`,
+      Object.fromEntries(names.map((n, i) => [n, page.from![i]])),
+    );
+  }
+  keyset.columns.forEach((column, i) => (i === 0 ? qb.orderBy(column, order) : qb.addOrderBy(column, order)));
+  return qb.limit(page.size + 1);
+}
+
+/** Turns the rows fetched by {@link applyKeyset} into a Relay connection. */
+export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest): Connection<T> {
+  const hasMore = rows.length > page.size;
+  const slice = rows.slice(0, page.size);
+  if (page.backward) slice.reverse();
+  const edges = slice.map((node) => ({ cursor: encodeCursor(keyset.key(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      // Relay: with a cursor given, the item it names (or its neighbours) lies on the other side.
+      hasNextPage: page.backward ? page.from !== null : hasMore,
+      hasPreviousPage: page.backward ? hasMore : page.from !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/** A connection with no items, for a parent that cannot have any. */
+export function emptyConnection<T>(): Connection<T> {
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+}
+
+function flip(order: 'ASC' | 'DESC'): 'ASC' | 'DESC' {
+  return order === 'ASC' ? 'DESC' : 'ASC';
+}

@@ -1,0 +1,17 @@
+import type { DataSource } from 'typeorm';
+import { ContentType } from '../shared/content/content-status';
+import { findContentPagesByParent, publishedContent } from '../shared/content/content.query';
+import { createPageLoader } from '../shared/pagination/page.loader';
+import type { StabilisationProject } from './stabilisation-project.entity';
+
+/** Loaders of the stabilisation-projects domain, made per request. */
+export function createStabilisationProjectLoaders(db: DataSource) {
+  return {
+    /** Projects located in a country, keyed by its alpha-3 code (a member's code). */
+    projectsByCountryCode: createPageLoader<StabilisationProject>('projectsByCountryCode', (codes, page) =>
+      findContentPagesByParent(publishedContent(db, [ContentType.STABILISATION_PROJECT]), 'c.countryCode', codes, page),
+    ),
+  };
+}
+
+export type StabilisationProjectLoaders = ReturnType<typeof createStabilisationProjectLoaders>;

@@ -1,0 +1,51 @@
+import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { MemberNationLoaders } from '../member-nations/member-nation.loaders';
+import { MemberNation, NationKind } from '../member-nations/member-nation.entity';
+import { ContentType } from '../shared/content/content-status';
+import type { ContentLoaders } from '../shared/content/content.loaders';
+import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import type { Context } from '../shared/context';
+import { ConnectionArgs } from '../shared/pagination/connection.args';
+import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
+import { emptyConnection, pageRequest } from '../shared/pagination/keyset';
+import type { StabilisationProjectLoaders } from './stabilisation-project.loaders';
+import { StabilisationProject } from './stabilisation-project.entity';
+
+@ObjectType({ description: 'A page of stabilisation projects, newest first.' })
+export class StabilisationProjectConnection extends ConnectionType<StabilisationProject>(StabilisationProject, 'StabilisationProject') {}
+
+@Resolver(() => StabilisationProject)
+export class StabilisationProjectResolver {
+  @Query(() => StabilisationProjectConnection, { description: 'Published stabilisation projects, newest first.' })
+  stabilisationProjects(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<StabilisationProject>> {
+    return listContent(ctx.db, ContentType.STABILISATION_PROJECT, args);
+  }
+
+  @Query(() => StabilisationProject, { nullable: true, description: 'A published stabilisation project by slug; null if none has it.' })
+  stabilisationProject(
+    @Arg('slug', { description: 'The project’s slug.' }) slug: string,
+    @Ctx() ctx: Context<ContentLoaders>,
+  ): Promise<StabilisationProject | null> {
+    return ctx.loaders.contentBySlug.load({ type: ContentType.STABILISATION_PROJECT, slug }) as Promise<StabilisationProject | null>;
+  }
+
+  @FieldResolver(() => MemberNation, { nullable: true, description: 'The member the project is in; null when its country was not a member (Syria in 2019).' })
+  nation(@Root() project: StabilisationProject, @Ctx() ctx: Context<MemberNationLoaders>): Promise<MemberNation | null> {
+    return ctx.loaders.memberNationByCode.load(project.countryCode);
+  }
+}
+
+/** `MemberNation.stabilisationProjects`, declared here so that member-nations need not know about projects. */
+@Resolver(() => MemberNation)
+export class NationProjectsResolver {
+  @FieldResolver(() => StabilisationProjectConnection, { description: 'Published projects located in this country, newest first; empty for organisations.' })
+  stabilisationProjects(
+    @Root() nation: MemberNation,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: Context<StabilisationProjectLoaders>,
+  ): Promise<Connection<StabilisationProject>> | Connection<StabilisationProject> {
+    const page = pageRequest(args, CONTENT_KEYSET.kinds);
+    if (nation.kind === NationKind.ORGANISATION) return emptyConnection();
+    return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page });
+  }
+}

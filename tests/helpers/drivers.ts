@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { DataSource } from 'typeorm';
+import { parseDatabaseUrl, type DatabaseConfig } from '../../src/config';
+
+/**
+ * The databases every integration suite runs against. SQLite always; PostgreSQL
+ * when `TEST_POSTGRES_URL` names a server (CI sets it; `npm run test:pg` too).
+ */
+export type Driver = 'sqlite' | 'postgres';
+
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
+
+export const DRIVERS: Driver[] = POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** True in CI, which must run the PostgreSQL suite too. */
+export const IN_CI = Boolean(process.env.CI);
+export const POSTGRES_ENABLED = Boolean(POSTGRES_URL);
+
+/** A fresh, empty database of the given kind: a new SQLite file, or a new PostgreSQL schema. */
+export function freshDatabase(driver: Driver): DatabaseConfig {
+  const suffix = randomBytes(6).toString('hex');
+  if (driver === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coalition-graph-test-'));
+    return { kind: 'sqlite', path: path.join(dir, 'gateway.sqlite') };
+  }
+  const url = new URL(POSTGRES_URL!);
+  url.searchParams.set('schema', `cg_test_${suffix}`);
+  return parseDatabaseUrl(url.toString());
+}
+
+/** Removes what {@link freshDatabase} made. */
+export async function dropDatabase(database: DatabaseConfig): Promise<void> {
+  if (database.kind === 'sqlite') {
+    fs.rmSync(path.dirname(database.path), { recursive: true, force: true });
+    return;
+  }
+  const db = await new DataSource({ type: 'postgres', url: database.url }).initialize();
+  try {
+    await db.query(`DROP SCHEMA IF EXISTS "${database.schema}" CASCADE`);
+  } finally {
+    await db.destroy();
+  }
+}
