@@ -60,16 +60,28 @@ export async function openDatabase(database: DatabaseConfig, options: DataSource
   if (database.kind === 'sqlite' && database.path !== ':memory:') {
     fs.mkdirSync(path.dirname(database.path), { recursive: true });
   }
+  if (database.kind === 'postgres' && database.schema) await createSchema(database.url, database.schema);
   const db = createDataSource(database, options);
   await db.initialize();
   try {
-    if (database.kind === 'postgres' && database.schema) {
-      await db.query(`CREATE SCHEMA IF NOT EXISTS "${database.schema}"`);
-    }
     await db.runMigrations({ transaction: 'each' });
   } catch (error) {
     await db.destroy();
     throw error;
   }
   return db;
+}
+
+/**
+ * Creates a PostgreSQL schema before the real connection opens: TypeORM reads
+ * `current_schema()` once at connect, and a search path naming a schema that
+ * does not exist yet would make it inspect the wrong one.
+ */
+async function createSchema(url: string, schema: string): Promise<void> {
+  const bootstrap = await new DataSource({ type: 'postgres', url, poolSize: 1 }).initialize();
+  try {
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } finally {
+    await bootstrap.destroy();
+  }
 }

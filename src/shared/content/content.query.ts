@@ -61,7 +61,8 @@ export async function findContentPagesByParent<T extends Content>(
   const order = qb.expressionMap.orderBys;
   const over = Object.entries(order).map(([column, direction]) => `${column} ${direction}`).join(', ');
   qb.orderBy().limit(undefined);
-  qb.addSelect(`${partition}`, 'page_parent').addSelect(`ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${over})`, 'page_rank');
+  // Parenthesised: a bare `c.countryCode` would count as selecting that entity column under another alias.
+  qb.addSelect(`(${partition})`, 'page_parent').addSelect(`ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${over})`, 'page_rank');
   const [sql, parameters] = qb.getQueryAndParameters();
   const raw: Record<string, unknown>[] = await qb.connection.query(
     `SELECT * FROM (${sql}) ranked WHERE ranked.page_rank <= ${page.size + 1} ORDER BY ranked.page_rank`,

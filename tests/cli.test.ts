@@ -1,0 +1,239 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The built CLI: this file runs from dist/tests/, the CLI is dist/src/cli.js. */
+const CLI = path.resolve(__dirname, '../src/cli.js');
+const COMMITTED_SCHEMA = path.resolve(__dirname, '../../schema/schema.graphql');
+
+/** The parts of better-sqlite3 this file uses (the package ships no type declarations). */
+interface SqliteDatabase {
+  prepare(sql: string): { pluck(): { get(): unknown } };
+  close(): void;
+}
+const Sqlite = require('better-sqlite3') as new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteDatabase;
+
+interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+let tmp: string;
+
+/** Runs the built CLI in `tmp` with its own DATABASE_URL and silent logs, and collects its output. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `sqlite:${path.join(tmp, 'x.sqlite')}`, LOG_LEVEL: 'silent', ...env };
+  delete childEnv.NODE_TEST_CONTEXT;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Asserts that stderr is exactly one line, starting `coalition-graph: `, and returns it. */
+function oneErrorLine(run: CliRun): string {
+  const lines = run.stderr.split('\n');
+  assert.equal(lines.at(-1), '', `stderr should end with a newline: ${JSON.stringify(run.stderr)}`);
+  assert.equal(lines.length, 2, `stderr should be one line: ${JSON.stringify(run.stderr)}`);
+  assert.ok(lines[0].startsWith('coalition-graph: '), `unexpected stderr: ${JSON.stringify(run.stderr)}`);
+  return lines[0];
+}
+
+/** Opens a SQLite file read-only and returns one count. */
+function count(file: string, table: string): number {
+  const db = new Sqlite(file, { readonly: true, fileMustExist: true });
+  try {
+    return Number(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get());
+  } finally {
+    db.close();
+  }
+}
+
+/** A fresh, not yet existing database file path in its own folder under `tmp`. */
+function freshFile(name: string): string {
+  return path.join(tmp, name, 'db.sqlite');
+}
+
+describe('coalition-graph CLI', () => {
+  before(() => {
+    // realpath: the child's process.cwd() is resolved, and `schema` prints paths relative to it.
+    tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'coalition-graph-cli-')));
+  });
+
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  describe('usage', () => {
+    for (const args of [['--help'], ['-h'], ['help']]) {
+      it(`prints the usage listing every command on stdout and exits 0 for ${args.join(' ')}`, async () => {
+        const run = await cli(args);
+        assert.equal(run.code, 0);
+        assert.equal(run.stderr, '');
+        assert.match(run.stdout, /^Usage: coalition-graph <command> \[options\]\n/);
+        for (const command of ['serve', 'migrate', 'seed --demo', 'schema \\[--out F\\]']) {
+          assert.match(run.stdout, new RegExp(`^  ${command}\\s+\\S`, 'm'), `usage should list "${command}"`);
+        }
+        for (const variable of ['DATABASE_URL', 'PORT, HOST', 'CORS_ORIGINS', 'LOG_LEVEL']) {
+          assert.match(run.stdout, new RegExp(`^  ${variable}\\s+\\S`, 'm'), `usage should document ${variable}`);
+        }
+      });
+    }
+
+    it('exits 2 with one line on stderr pointing to --help for an unknown option', async () => {
+      const run = await cli(['--bogus']);
+      assert.equal(run.code, 2);
+      assert.equal(run.stdout, '');
+      const line = oneErrorLine(run);
+      assert.match(line, /--bogus/);
+      assert.match(line, /\(see coalition-graph --help\)$/);
+    });
+
+    it('exits 2 with one line on stderr pointing to --help for an unknown command', async () => {
+      const run = await cli(['frobnicate']);
+      assert.equal(run.code, 2);
+      assert.equal(run.stdout, '');
+      assert.equal(oneErrorLine(run), 'coalition-graph: unknown command "frobnicate" (see coalition-graph --help)');
+    });
+
+    it('exits 2 pointing to --help when no command is given', async () => {
+      const run = await cli([]);
+      assert.equal(run.code, 2);
+      assert.equal(run.stdout, '');
+      assert.match(oneErrorLine(run), /--help/);
+    });
+
+    it('exits 2 for an extra argument after the command', async () => {
+      const run = await cli(['migrate', 'now']);
+      assert.equal(run.code, 2);
+      assert.equal(run.stdout, '');
+      assert.match(oneErrorLine(run), /"now".*--help/);
+    });
+
+    it('exits 2 for an option given to the wrong command, before touching the database', async () => {
+      const file = freshFile('wrong-option');
+      const run = await cli(['migrate', '--demo'], { DATABASE_URL: `sqlite:${file}` });
+      assert.equal(run.code, 2);
+      assert.equal(run.stdout, '');
+      assert.match(oneErrorLine(run), /--demo.*--help/);
+      assert.equal(fs.existsSync(file), false);
+    });
+
+    it('exits 2 for seed without --demo, naming seed --demo, before touching the database', async () => {
+      const file = freshFile('seed-no-dataset');
+      const run = await cli(['seed'], { DATABASE_URL: `sqlite:${file}` });
+      assert.equal(run.code, 2);
+      assert.equal(run.stdout, '');
+      assert.match(oneErrorLine(run), /seed --demo.*--help/);
+      assert.equal(fs.existsSync(file), false);
+    });
+  });
+
+  describe('configuration and connection errors', () => {
+    it('exits 1 with one line naming DATABASE_URL for an unsupported DATABASE_URL', async () => {
+      const run = await cli(['migrate'], { DATABASE_URL: 'mysql://x' });
+      assert.equal(run.code, 1);
+      assert.equal(run.stdout, '');
+      assert.match(oneErrorLine(run), /^coalition-graph: DATABASE_URL: /);
+    });
+
+    it('exits 1 with one line naming LOG_LEVEL for an unknown LOG_LEVEL', async () => {
+      const run = await cli(['migrate'], { LOG_LEVEL: 'loud' });
+      assert.equal(run.code, 1);
+      assert.equal(run.stdout, '');
+      assert.match(oneErrorLine(run), /^coalition-graph: LOG_LEVEL: /);
+    });
+
+    it('exits 1 with "cannot connect to the database" when migrate cannot reach PostgreSQL', async () => {
+      const run = await cli(['migrate'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' });
+      assert.equal(run.code, 1);
+      assert.equal(run.stdout, '');
+      assert.match(oneErrorLine(run), /^coalition-graph: cannot connect to the database/);
+    });
+  });
+
+  describe('migrate', () => {
+    it('creates the database file (and its folder) on a fresh SQLite path and exits 0, twice', async () => {
+      const file = freshFile('migrate');
+      const env = { DATABASE_URL: `sqlite:${file}` };
+
+      const first = await cli(['migrate'], env);
+      assert.deepEqual(first, { code: 0, signal: null, stdout: 'Database is up to date.\n', stderr: '' });
+      assert.ok(fs.statSync(file).isFile());
+      const applied = count(file, 'migrations');
+      assert.ok(applied >= 1, 'the first run should apply the migrations');
+
+      const second = await cli(['migrate'], env);
+      assert.deepEqual(second, { code: 0, signal: null, stdout: 'Database is up to date.\n', stderr: '' });
+      assert.equal(count(file, 'migrations'), applied, 'the second run should apply nothing');
+      assert.equal(count(file, 'member_nation'), 0, 'migrate should not load content');
+    });
+  });
+
+  describe('seed --demo', () => {
+    it('loads the 81 members and 19 items on a fresh database, and changes nothing on a second run', async () => {
+      const file = freshFile('seed');
+      const env = { DATABASE_URL: `sqlite:${file}` };
+
+      const first = await cli(['seed', '--demo'], env);
+      assert.deepEqual(first, {
+        code: 0,
+        signal: null,
+        stdout: [
+          'nations: 81 created, 0 updated, 0 unchanged',
+          'campaigns: 1 created, 0 updated, 0 unchanged',
+          'content: 19 created, 0 updated, 0 unchanged',
+          '',
+        ].join('\n'),
+        stderr: '',
+      });
+
+      const second = await cli(['seed', '--demo'], env);
+      assert.deepEqual(second, {
+        code: 0,
+        signal: null,
+        stdout: [
+          'nations: 0 created, 0 updated, 81 unchanged',
+          'campaigns: 0 created, 0 updated, 1 unchanged',
+          'content: 0 created, 0 updated, 19 unchanged',
+          '',
+        ].join('\n'),
+        stderr: '',
+      });
+
+      assert.equal(count(file, 'member_nation'), 81);
+      assert.equal(count(file, 'content'), 19);
+    });
+  });
+
+  describe('schema', () => {
+    let committed: string;
+    before(() => {
+      committed = fs.readFileSync(COMMITTED_SCHEMA, 'utf8');
+    });
+
+    it('writes the SDL, identical to the committed schema/schema.graphql, to --out (creating its folder)', async () => {
+      const out = path.join(tmp, 'schema-out', 'nested', 's.graphql');
+      const run = await cli(['schema', '--out', out]);
+      assert.deepEqual(run, { code: 0, signal: null, stdout: `Wrote ${path.join('schema-out', 'nested', 's.graphql')}\n`, stderr: '' });
+      assert.equal(fs.readFileSync(out, 'utf8'), committed);
+    });
+
+    it('prints the same SDL to stdout for --out -', async () => {
+      const run = await cli(['schema', '--out', '-']);
+      assert.equal(run.code, 0);
+      assert.equal(run.stderr, '');
+      assert.equal(run.stdout, committed);
+    });
+  });
+});

@@ -1,0 +1,203 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ConfigError, DEFAULT_DATABASE_URL, loadConfig, parseDatabaseUrl } from '../src/config';
+
+/** A validator for assert.throws: a ConfigError whose message starts with the variable's name. */
+function configErrorNaming(variable: string) {
+  return (error: unknown): true => {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.equal(error.name, 'ConfigError');
+    assert.match(error.message, new RegExp(`^${variable}: `));
+    return true;
+  };
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults when the environment is empty', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config, {
+      nodeEnv: 'development',
+      host: '0.0.0.0',
+      port: 4000,
+      database: { kind: 'sqlite', path: path.resolve('data/gateway.sqlite') },
+      corsOrigins: '*',
+      logLevel: 'info',
+      shutdownTimeoutMs: 8000,
+    });
+    assert.equal(DEFAULT_DATABASE_URL, 'sqlite:./data/gateway.sqlite');
+    assert.ok(config.database.kind === 'sqlite');
+    assert.ok(path.isAbsolute(config.database.path));
+    assert.ok(config.database.path.endsWith(path.join('data', 'gateway.sqlite')));
+  });
+
+  it('is silent by default under NODE_ENV=test and logs at info otherwise', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'test' }).logLevel, 'silent');
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).logLevel, 'info');
+    assert.equal(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug' }).logLevel, 'debug');
+  });
+
+  it('reads every variable from the environment it is given', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '8080',
+      DATABASE_URL: 'postgres://app@db.internal:5432/graph?schema=coalition',
+      CORS_ORIGINS: 'https://a.example',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_TIMEOUT_MS: '2500',
+    });
+    assert.deepEqual(config, {
+      nodeEnv: 'production',
+      host: '127.0.0.1',
+      port: 8080,
+      database: { kind: 'postgres', url: 'postgres://app@db.internal:5432/graph', schema: 'coalition' },
+      corsOrigins: ['https://a.example'],
+      logLevel: 'warn',
+      shutdownTimeoutMs: 2500,
+    });
+  });
+
+  it('accepts PORT=0 (an ephemeral port) and PORT=65535', () => {
+    assert.equal(loadConfig({ PORT: '0' }).port, 0);
+    assert.equal(loadConfig({ PORT: '65535' }).port, 65535);
+  });
+
+  it('treats an empty PORT as unset', () => {
+    assert.equal(loadConfig({ PORT: '' }).port, 4000);
+  });
+
+  for (const port of ['abc', '70000', '-1', '80.5', '65536']) {
+    it(`rejects PORT=${port} with a ConfigError naming PORT`, () => {
+      assert.throws(() => loadConfig({ PORT: port }), configErrorNaming('PORT'));
+    });
+  }
+
+  it('rejects an unknown LOG_LEVEL with a ConfigError naming LOG_LEVEL and the allowed levels', () => {
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), (error: unknown) => {
+      configErrorNaming('LOG_LEVEL')(error);
+      assert.match((error as Error).message, /fatal, error, warn, info, debug, trace, silent/);
+      assert.match((error as Error).message, /"loud"/);
+      return true;
+    });
+  });
+
+  it('rejects an unknown NODE_ENV with a ConfigError naming NODE_ENV', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'staging' }), configErrorNaming('NODE_ENV'));
+  });
+
+  it('rejects a SHUTDOWN_TIMEOUT_MS above one minute with a ConfigError naming SHUTDOWN_TIMEOUT_MS', () => {
+    assert.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '60001' }), configErrorNaming('SHUTDOWN_TIMEOUT_MS'));
+  });
+
+  it('rejects a bad DATABASE_URL with a ConfigError naming DATABASE_URL', () => {
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), configErrorNaming('DATABASE_URL'));
+  });
+
+  it('splits CORS_ORIGINS on commas and trims each origin', () => {
+    const config = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' });
+    assert.deepEqual(config.corsOrigins, ['https://a.example', 'https://b.example']);
+  });
+
+  it('ignores empty entries in CORS_ORIGINS', () => {
+    assert.deepEqual(loadConfig({ CORS_ORIGINS: ' https://a.example ,, ' }).corsOrigins, ['https://a.example']);
+  });
+
+  it('treats CORS_ORIGINS=* (with spaces or not) and an empty value as any origin', () => {
+    assert.equal(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins, '*');
+    assert.equal(loadConfig({ CORS_ORIGINS: ' * ' }).corsOrigins, '*');
+    assert.equal(loadConfig({ CORS_ORIGINS: '' }).corsOrigins, '*');
+  });
+
+  it('lets explicit overrides win over the environment', () => {
+    const database = { kind: 'sqlite', path: ':memory:' } as const;
+    const config = loadConfig(
+      { PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'sqlite:./elsewhere.sqlite', CORS_ORIGINS: 'https://a.example' },
+      { port: 0, host: '127.0.0.1', database, corsOrigins: ['https://b.example'] },
+    );
+    assert.equal(config.port, 0);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.database, { kind: 'sqlite', path: ':memory:' });
+    assert.deepEqual(config.corsOrigins, ['https://b.example']);
+  });
+
+  it('returns a frozen configuration, CORS origins included', () => {
+    const config = loadConfig({ CORS_ORIGINS: 'https://a.example' });
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.corsOrigins));
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+    assert.equal(config.port, 4000);
+  });
+});
+
+describe('parseDatabaseUrl', () => {
+  it('resolves a relative sqlite: path against the working directory', () => {
+    assert.deepEqual(parseDatabaseUrl('sqlite:./x.db'), { kind: 'sqlite', path: path.resolve('x.db') });
+    assert.ok(path.isAbsolute((parseDatabaseUrl('sqlite:./x.db') as { path: string }).path));
+  });
+
+  it('keeps an absolute sqlite path, also in the sqlite:/// form', () => {
+    assert.deepEqual(parseDatabaseUrl('sqlite:/var/lib/graph.sqlite'), { kind: 'sqlite', path: '/var/lib/graph.sqlite' });
+    assert.deepEqual(parseDatabaseUrl('sqlite:///var/lib/graph.sqlite'), { kind: 'sqlite', path: '/var/lib/graph.sqlite' });
+  });
+
+  it('keeps sqlite::memory: as an in-memory database', () => {
+    assert.deepEqual(parseDatabaseUrl('sqlite::memory:'), { kind: 'sqlite', path: ':memory:' });
+  });
+
+  it('rejects sqlite: without a path with a ConfigError naming DATABASE_URL', () => {
+    assert.throws(() => parseDatabaseUrl('sqlite:'), configErrorNaming('DATABASE_URL'));
+  });
+
+  it('reads ?schema= from a postgres:// URL and removes it from the connection string', () => {
+    assert.deepEqual(parseDatabaseUrl('postgres://u@h:5432/db?schema=abc'), {
+      kind: 'postgres',
+      url: 'postgres://u@h:5432/db',
+      schema: 'abc',
+    });
+  });
+
+  it('keeps the other query parameters of a postgres:// URL', () => {
+    assert.deepEqual(parseDatabaseUrl('postgres://u:p@h/db?sslmode=require&schema=graph_1'), {
+      kind: 'postgres',
+      url: 'postgres://u:p@h/db?sslmode=require',
+      schema: 'graph_1',
+    });
+  });
+
+  it('accepts postgresql:// URLs, with no schema meaning the default one', () => {
+    assert.deepEqual(parseDatabaseUrl('postgresql://u@h:5433/db'), {
+      kind: 'postgres',
+      url: 'postgresql://u@h:5433/db',
+      schema: undefined,
+    });
+  });
+
+  for (const schema of ['Bad-Name', 'Upper', '1starts_with_digit', 'x'.repeat(64)]) {
+    it(`rejects the schema name ${JSON.stringify(schema.length > 20 ? `${schema.slice(0, 8)}…` : schema)} with a ConfigError naming DATABASE_URL`, () => {
+      assert.throws(() => parseDatabaseUrl(`postgres://h/db?schema=${schema}`), configErrorNaming('DATABASE_URL'));
+    });
+  }
+
+  it('rejects other schemes (mysql://x) with a ConfigError naming DATABASE_URL', () => {
+    assert.throws(() => parseDatabaseUrl('mysql://x'), (error: unknown) => {
+      configErrorNaming('DATABASE_URL')(error);
+      assert.match((error as Error).message, /mysql/);
+      return true;
+    });
+  });
+
+  it('names the variable it is given in its errors', () => {
+    assert.throws(() => parseDatabaseUrl('mysql://x', 'TEST_POSTGRES_URL'), configErrorNaming('TEST_POSTGRES_URL'));
+  });
+
+  it('does not echo credentials of a rejected URL', () => {
+    assert.throws(() => parseDatabaseUrl('mysql://root:s3cret@db/x'), (error: unknown) => {
+      configErrorNaming('DATABASE_URL')(error);
+      assert.doesNotMatch((error as Error).message, /s3cret/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { encodeCursor } from '../src/shared/pagination/cursor';
+import { insertItems } from './helpers/content';
+import { DRIVERS } from './helpers/drivers';
+import { startTestGateway, type TestGateway } from './helpers/server';
+
+const PAGE = `query ($first: Int, $after: String, $last: Int, $before: String, $filter: FeedFilter) {
+  feed(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+    edges { cursor node { slug } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+interface Page {
+  edges: { cursor: string; node: { slug: string } }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+for (const driver of DRIVERS) {
+  describe(`the feed [${driver}]`, () => {
+    let gw: TestGateway;
+    let all: string[];
+
+    async function page(variables: Record<string, unknown>): Promise<Page> {
+      const { body } = await gw.post<{ feed: Page }>(PAGE, variables);
+      assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      return body.data!.feed;
+    }
+
+    before(async () => {
+      gw = await startTestGateway(driver);
+      // 19 demo items plus 121 synthetic ones: more than one full page of 100.
+      await insertItems(gw.gateway.db, 121);
+      all = (await page({ first: 100 })).edges.map((e) => e.node.slug);
+      const rest = await page({ first: 100, after: encodeCursorOfLast(await page({ first: 100 })) });
+      all.push(...rest.edges.map((e) => e.node.slug));
+    });
+    after(() => gw.stop());
+
+    function encodeCursorOfLast(p: Page): string {
+      return p.pageInfo.endCursor!;
+    }
+
+    it('holds every item once across two full pages', () => {
+      assert.equal(all.length, 140);
+      assert.equal(new Set(all).size, 140);
+    });
+
+    it('pages forward to the end with no gap or duplicate, and says where it is', async () => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      let pages = 0;
+      for (;;) {
+        const p: Page = await page({ first: 30, after });
+        seen.push(...p.edges.map((e) => e.node.slug));
+        pages++;
+        assert.equal(p.pageInfo.hasPreviousPage, after !== null);
+        assert.equal(p.pageInfo.startCursor, p.edges[0]?.cursor ?? null);
+        if (!p.pageInfo.hasNextPage) break;
+        after = p.pageInfo.endCursor;
+      }
+      assert.equal(pages, 5);
+      assert.deepEqual(seen, all);
+    });
+
+    it('pages backward from the end to the start with no gap or duplicate', async () => {
+      const seen: string[] = [];
+      let before: string | null = null;
+      for (;;) {
+        const p: Page = await page({ last: 30, before });
+        seen.unshift(...p.edges.map((e) => e.node.slug));
+        assert.equal(p.pageInfo.hasNextPage, before !== null);
+        if (!p.pageInfo.hasPreviousPage) break;
+        before = p.pageInfo.startCursor;
+      }
+      assert.deepEqual(seen, all);
+    });
+
+    it('keeps cursors valid while items are inserted between pages', async () => {
+      const first = await page({ first: 10 });
+      // Newer items land before the cursor; one lands among the items still to come.
+      await insertItems(gw.gateway.db, 3, { newest: new Date('2020-01-01T00:00:00Z'), prefix: 'newer' });
+      await insertItems(gw.gateway.db, 1, { newest: new Date('2019-09-30T10:30:30Z'), prefix: 'between' });
+      const seen = first.edges.map((e) => e.node.slug);
+      let after = first.pageInfo.endCursor;
+      for (;;) {
+        const p: Page = await page({ first: 25, after });
+        seen.push(...p.edges.map((e) => e.node.slug));
+        if (!p.pageInfo.hasNextPage) break;
+        after = p.pageInfo.endCursor;
+      }
+      assert.equal(new Set(seen).size, seen.length, 'no duplicates');
+      assert.deepEqual(seen.filter((slug) => slug !== 'between-0'), all, 'no gaps, same order');
+      assert.ok(seen.includes('between-0'), 'the item inserted ahead of the cursor is reached');
+      assert.ok(!seen.some((slug) => slug.startsWith('newer-')), 'newer items are not mixed into later pages');
+      const top = await page({ first: 3 });
+      assert.deepEqual(top.edges.map((e) => e.node.slug), ['newer-0', 'newer-1', 'newer-2']);
+    });
+
+    it('returns 20 items by default and accepts first: 0', async () => {
+      assert.equal((await page({})).edges.length, 20);
+      const empty = await page({ first: 0 });
+      assert.deepEqual(empty, { edges: [], pageInfo: { hasNextPage: true, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    });
+
+    it('rejects page sizes beyond 100, negative sizes, both directions at once, and cursors that do not parse', async () => {
+      const cases: [Record<string, unknown>, string, string][] = [
+        [{ first: 101 }, 'first', '`first` must be between 0 and 100, got 101'],
+        [{ last: 500 }, 'last', '`last` must be between 0 and 100, got 500'],
+        [{ first: -1 }, 'first', '`first` must be between 0 and 100, got -1'],
+        [{ first: 5, last: 5 }, 'last', 'Page with either `first`/`after` or `last`/`before`, not both'],
+        [{ after: 'garbage' }, 'after', '"after" is not a valid cursor for this list'],
+        [{ before: encodeCursor(['not a date', 'x']) }, 'before', '"before" is not a valid cursor for this list'],
+        [{ after: encodeCursor(['2019-10-01T00:00:00.000Z']) }, 'after', '"after" is not a valid cursor for this list'],
+        [{ after: Buffer.from('k1:{"a":1}').toString('base64url') }, 'after', '"after" is not a valid cursor for this list'],
+      ];
+      for (const [variables, argument, message] of cases) {
+        gw.sql.reset();
+        const { status, body } = await gw.post(PAGE, variables);
+        assert.equal(status, 200);
+        assert.deepEqual(
+          { data: body.data, errors: body.errors?.map(({ message, path, extensions }) => ({ message, path, code: extensions?.code, argument: extensions?.argument })) },
+          { data: null, errors: [{ message, path: ['feed'], code: 'BAD_USER_INPUT', argument }] },
+          JSON.stringify(variables),
+        );
+        assert.equal(gw.sql.count, 0, 'rejected before any SQL');
+      }
+    });
+
+    it('rejects a cursor from a list with another sort key', async () => {
+      const { body: nations } = await gw.post(`{ memberNations(first: 1) { pageInfo { endCursor } } }`);
+      const { body } = await gw.post(PAGE, { after: nations.data.memberNations.pageInfo.endCursor });
+      assert.equal(body.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    });
+
+    it('filters by type, nation, country, campaign, tag and date, OR within a field and AND across fields', async () => {
+      const slugsOf = async (filter: Record<string, unknown>) => (await page({ first: 100, filter })).edges.map((e) => e.node.slug);
+      const demoOnly = { publishedAfter: '2019-10-01T00:00:00Z', publishedBefore: '2019-10-10T00:00:00Z' };
+
+      assert.deepEqual(await slugsOf({ ...demoOnly, types: ['DIGEST_ARTICLE'] }), [
+        'women-and-children-expected-to-break-out-from-al-hawl-camp',
+        'syria-camp-is-at-risk-of-falling-under-daesh',
+        'israeli-citizen-indicted-for-trying-to-join-daesh',
+        'facebook-must-play-its-part-in-tackling-the-paedophiles-and-terrorists-that-lurk',
+        'saudi-arabia-begins-trial-of-45-daesh-related-terrorists',
+      ]);
+      assert.deepEqual(await slugsOf({ ...demoOnly, nations: ['nato', 'SAU'] }), [
+        'stoltenberg-urges-turkey-to-show-restraint-in-northern-syria',
+        'nato-chief-calls-for-solution-on-detained-foreign-fighters-in-syria',
+        'saudi-arabia-begins-trial-of-45-daesh-related-terrorists',
+      ]);
+      assert.deepEqual(await slugsOf({ ...demoOnly, countries: ['isr'] }), ['israeli-citizen-indicted-for-trying-to-join-daesh']);
+      assert.deepEqual(await slugsOf({ ...demoOnly, countries: ['SYR'], types: ['STABILISATION_PROJECT', 'CAMPAIGN_STORY'] }), [
+        'schooling-in-raqqa-tabqa-and-tal-abyad',
+        'what-teaching-means-to-educators-in-raqqa',
+      ]);
+      assert.deepEqual(await slugsOf({ ...demoOnly, campaigns: ['this-generation-learns'], tags: ['Teachers', 'girls-education'] }), [
+        'what-teaching-means-to-educators-in-raqqa',
+        'thisgenerationlearns-the-importance-of-getting-girls-back-to-school-in-iraq',
+      ]);
+      assert.deepEqual(await slugsOf({ publishedAfter: '2019-10-09T16:30:00.000Z', publishedBefore: '2019-10-09T19:40:00.000Z' }), [
+        'stoltenberg-urges-turkey-to-show-restraint-in-northern-syria',
+        'women-and-children-expected-to-break-out-from-al-hawl-camp',
+      ]);
+      assert.deepEqual(await slugsOf({ ...demoOnly, nations: ['XXX'] }), []);
+      assert.equal((await slugsOf({ ...demoOnly, nations: [], tags: [] })).length, 19, 'empty lists do not filter');
+    });
+
+    it('rejects a malformed country code in a filter with BAD_USER_INPUT', async () => {
+      const { body } = await gw.post(PAGE, { filter: { countries: ['Syria'] } });
+      assert.equal(body.data, null);
+      assert.equal(body.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.deepEqual(body.errors?.[0].path, ['feed']);
+    });
+
+    const FEED_WITH_RELATIONS = `query ($first: Int!) {
+      feed(first: $first) {
+        edges { node {
+          __typename id title nations { code name }
+          ... on CampaignStory { campaign { slug } }
+          ... on SocialPost { campaign { slug } }
+        } }
+      }
+    }`;
+
+    it('runs the same 3 statements for feed(first: 5) and feed(first: 100) with nations and campaigns', async () => {
+      const counts: number[] = [];
+      for (const first of [5, 100]) {
+        gw.sql.reset();
+        const { body } = await gw.post(FEED_WITH_RELATIONS, { first });
+        assert.equal(body.errors, undefined);
+        assert.equal(body.data.feed.edges.length, first);
+        assert.ok(body.data.feed.edges.some((e: any) => e.node.campaign), 'some items have a campaign');
+        counts.push(gw.sql.count);
+      }
+      // The page; the nations of every item on it; the campaigns of its stories and posts.
+      assert.deepEqual(counts, [3, 3]);
+    });
+
+    it('batches per-parent lists: 81 nations with their projects and feeds in 4 statements', async () => {
+      gw.sql.reset();
+      const { body } = await gw.post(`{
+        memberNations(first: 100) { edges { node {
+          code
+          stabilisationProjects(first: 2) { edges { node { slug nation { code } } } }
+          feed(first: 2) { edges { node { slug } } }
+        } } }
+      }`);
+      assert.equal(body.errors, undefined);
+      assert.equal(body.data.memberNations.edges.length, 81);
+      const iraq = body.data.memberNations.edges.find((e: any) => e.node.code === 'IRQ').node;
+      assert.equal(iraq.stabilisationProjects.edges.length, 2);
+      assert.equal(iraq.feed.edges.length, 2);
+      // Nations; projects of all 81 (one ranked statement); feeds of all 81 (one); project nations (one).
+      assert.equal(gw.sql.count, 4);
+    });
+
+    it('answers the same per-parent page whether a nation is asked alone or among many', async () => {
+      const { body: alone } = await gw.post(`{ memberNation(code: "IRQ") { feed(first: 7, filter: { types: [STABILISATION_PROJECT, CAMPAIGN_STORY] }) { edges { cursor node { slug } } pageInfo { hasNextPage } } } }`);
+      const { body: many } = await gw.post(`{ memberNations(first: 100) { edges { node { code feed(first: 7, filter: { types: [STABILISATION_PROJECT, CAMPAIGN_STORY] }) { edges { cursor node { slug } } pageInfo { hasNextPage } } } } } }`);
+      const iraq = many.data.memberNations.edges.find((e: any) => e.node.code === 'IRQ').node;
+      assert.deepEqual(iraq.feed, alone.data.memberNation.feed);
+      assert.equal(alone.data.memberNation.feed.edges.length, 7);
+    });
+  });
+}

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { openDatabase } from '../src/db/data-source';
+import { ENTITIES } from '../src/server/modules';
+import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+
+const TABLES = ['campaign', 'content', 'content_country', 'content_nation', 'content_tag', 'member_nation'];
+
+for (const driver of DRIVERS) {
+  describe(`migrations [${driver}]`, () => {
+    it('leave no difference between the entities and the migrated schema', async () => {
+      const database = freshDatabase(driver);
+      const db = await openDatabase(database, { entities: ENTITIES });
+      try {
+        const pending = await db.driver.createSchemaBuilder().log();
+        assert.deepEqual(pending.upQueries.map((q) => q.query), []);
+      } finally {
+        await db.destroy();
+        await dropDatabase(database);
+      }
+    });
+
+    it('migrate down to nothing and up again to the same schema', async () => {
+      const database = freshDatabase(driver);
+      const db = await openDatabase(database, { entities: ENTITIES });
+      const runner = db.createQueryRunner();
+      try {
+        for (const table of TABLES) assert.equal(await runner.hasTable(table), true, `${table} after up`);
+        while ((await db.showMigrations()) === false && (await runner.hasTable('content'))) await db.undoLastMigration();
+        for (const table of TABLES) assert.equal(await runner.hasTable(table), false, `${table} after down`);
+        assert.equal(await db.showMigrations(), true, 'every migration is pending again');
+
+        await db.runMigrations();
+        for (const table of TABLES) assert.equal(await runner.hasTable(table), true, `${table} after up again`);
+        assert.deepEqual((await db.driver.createSchemaBuilder().log()).upQueries, []);
+      } finally {
+        await runner.release();
+        await db.destroy();
+        await dropDatabase(database);
+      }
+    });
+  });
+}
