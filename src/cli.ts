@@ -3,12 +3,11 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { printSubgraphSchema } from '@apollo/subgraph';
 import { loadConfig } from './config';
 import { openDatabase } from './db/data-source';
 import { loadDemoContent } from './demo/demo.loader';
 import { describeStartupError, serve } from './main';
-import { buildGatewaySchemas } from './server/schema';
+import { buildGatewaySchemas, printGatewaySchema } from './server/schema';
 import { ENTITIES } from './server/modules';
 
 /** Where `schema` writes the SDL by default: the committed `schema/schema.graphql`. */
@@ -73,7 +72,7 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case 'schema': {
-      const sdl = printSubgraphSchema((await buildGatewaySchemas()).subgraph);
+      const sdl = printGatewaySchema(await buildGatewaySchemas());
       if (values.out === '-') return void process.stdout.write(sdl);
       const file = path.resolve(values.out ?? SCHEMA_FILE);
       fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -1,7 +1,7 @@
-import { buildSubgraphSchema } from '@apollo/subgraph';
+import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
@@ -33,6 +33,9 @@ const RESOLVERS = [
   NationFeedResolver,
 ] as const;
 
+const QUERY_DESCRIPTION =
+  'Entry points for reading the coalition’s published content: the cross-type `feed`, a list and a by-slug lookup per content type, members, campaigns and `node`.';
+
 /** The federation spec version and directives the subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
 
@@ -60,11 +63,22 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
   for (const [type, resolveReference] of Object.entries(REFERENCE_RESOLVERS)) {
     resolvers[type] = { ...(resolvers[type] as object), __resolveReference: resolveReference } as never;
   }
+  // TypeGraphQL cannot describe the root type itself; the SDL can.
+  const sdl = printSchemaWithDirectives(typeGraphQL).replace(/^type Query \{/m, `"""${QUERY_DESCRIPTION}"""\ntype Query {`);
   const subgraph = buildSubgraphSchema({
-    typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(typeGraphQL)}`),
+    typeDefs: parse(`${FEDERATION_LINK}\n${sdl}`),
     resolvers,
   });
   return { typeGraphQL, subgraph };
+}
+
+/**
+ * The subgraph's SDL, as `schema/schema.graphql` holds it and `_service.sdl`
+ * serves it. Sorted by name, so that the text does not depend on the order in
+ * which modules happened to register their types.
+ */
+export function printGatewaySchema(schemas: GatewaySchemas): string {
+  return printSubgraphSchema(lexicographicSortSchema(schemas.subgraph));
 }
 
 /** Resolves an entity of a content type from its `@key(fields: "id")` representation. */

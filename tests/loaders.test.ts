@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { DataSource } from 'typeorm';
+import { openDatabase } from '../src/db/data-source';
+import { loadDemoContent } from '../src/demo/demo.loader';
+import { createMemberNationLoaders, getMemberNationsByCodes, getNationsByContentIds } from '../src/member-nations/member-nation.loaders';
+import { ENTITIES } from '../src/server/modules';
+import { byKey, groupByKey } from '../src/shared/batch';
+import { createContentLoaders, getCountriesByContentIds } from '../src/shared/content/content.loaders';
+import { createStabilisationProjectLoaders } from '../src/stabilisation-projects/stabilisation-project.loaders';
+import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { SqlRecorder } from './helpers/sql-count';
+
+describe('batch helpers', () => {
+  it('byKey returns one slot per key, in key order, null for a miss', () => {
+    assert.deepEqual(byKey(['b', 'x', 'a', 'b'], [{ k: 'a' }, { k: 'b' }], (r) => r.k), [{ k: 'b' }, null, { k: 'a' }, { k: 'b' }]);
+  });
+
+  it('groupByKey keeps row order within a key and gives an empty list for a miss', () => {
+    const rows = [{ k: 1, v: 'x' }, { k: 2, v: 'y' }, { k: 1, v: 'z' }];
+    assert.deepEqual(groupByKey([2, 3, 1], rows, (r) => r.k, (r) => r.v), [['y'], [], ['x', 'z']]);
+  });
+});
+
+for (const driver of DRIVERS) {
+  describe(`batch functions and loaders [${driver}]`, () => {
+    const database = freshDatabase(driver);
+    const sql = new SqlRecorder();
+    let db: DataSource;
+    before(async () => {
+      db = await openDatabase(database, { entities: ENTITIES, logger: sql });
+      await loadDemoContent(db);
+    });
+    after(async () => {
+      await db.destroy();
+      await dropDatabase(database);
+    });
+
+    it('getMemberNationsByCodes answers in key order with null for a non-member, in one statement', async () => {
+      sql.reset();
+      const nations = await getMemberNationsByCodes(db, ['IRQ', 'SYR', 'EU', 'IRQ']);
+      assert.deepEqual(nations.map((n) => n?.name ?? null), ['Iraq', null, 'European Union', 'Iraq']);
+      assert.equal(sql.count, 1);
+    });
+
+    it('memberNationByCode batches concurrent loads into one call of the batch function', async () => {
+      const loaders = createMemberNationLoaders(db);
+      sql.reset();
+      const names = await Promise.all(['FRA', 'DEU', 'XXX', 'FRA'].map((code) => loaders.memberNationByCode.load(code)));
+      assert.deepEqual(names.map((n) => n?.code ?? null), ['FRA', 'DEU', null, 'FRA']);
+      assert.equal(sql.count, 1);
+      await loaders.memberNationByCode.load('DEU');
+      assert.equal(sql.count, 1, 'a second load of a key is served from the request’s cache');
+    });
+
+    it('getNationsByContentIds and getCountriesByContentIds give each item its own list, empty for an unknown id', async () => {
+      const [post] = await db.query(`SELECT id FROM content WHERE slug = 'maas-tells-cavusoglu-of-german-concern-over-turkish-operation-in-syria'`);
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      sql.reset();
+      const nations = await getNationsByContentIds(db, [unknown, post.id]);
+      assert.deepEqual(nations.map((list) => list.map((n) => n.code)), [[], ['EU', 'DEU', 'TUR']]);
+      assert.deepEqual(await getCountriesByContentIds(db, [post.id, unknown]), [['DEU', 'SYR', 'TUR'], []]);
+      assert.equal(sql.count, 2);
+    });
+
+    it('contentById returns items as instances of their own type', async () => {
+      const [row] = await db.query(`SELECT id FROM content WHERE slug = 'anah-market-rehabilitation'`);
+      const item = await createContentLoaders(db).contentById.load(row.id);
+      assert.equal(item?.constructor.name, 'StabilisationProject');
+      assert.equal(item?.publishedAt.toISOString(), '2019-10-08T11:30:00.000Z');
+    });
+
+    it('projectsByCountryCode loads the pages of many countries in one statement, equal to one-by-one', async () => {
+      const page = { backward: false, size: 1, from: null };
+      const codes = ['IRQ', 'SYR', 'USA'];
+      const loaders = createStabilisationProjectLoaders(db);
+      sql.reset();
+      const batched = await Promise.all(codes.map((parent) => loaders.projectsByCountryCode.load({ parent, page })));
+      assert.equal(sql.count, 1);
+      const single = [];
+      for (const parent of codes) single.push(await createStabilisationProjectLoaders(db).projectsByCountryCode.load({ parent, page }));
+      assert.deepEqual(
+        batched.map((c) => [c.edges.map((e) => e.node.slug), c.pageInfo.hasNextPage]),
+        [[['anah-market-rehabilitation'], true], [['schooling-in-raqqa-tabqa-and-tal-abyad'], false], [[], false]],
+      );
+      assert.deepEqual(batched.map((c) => c.edges.map((e) => e.cursor)), single.map((c) => c.edges.map((e) => e.cursor)));
+    });
+  });
+}
