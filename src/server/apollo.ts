@@ -26,6 +26,9 @@ export function createApolloServer(schema: GraphQLSchema, logger: Logger): Apoll
     introspection: true,
     csrfPrevention: false,
     includeStacktraceInErrorResponses: false,
+    // The gateway drains HTTP and closes the database on SIGTERM itself; Apollo's own
+    // handler would re-raise the signal and kill the process before that finishes.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),

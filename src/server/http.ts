@@ -12,6 +12,9 @@ import { buildGatewaySchemas } from './schema';
 /** Largest request body `/graphql` reads; a larger one gets 413 before it is parsed. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** How much of an oversized body is read (and discarded) so that the 413 reaches the client. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
 const CORS_ALLOW_HEADERS = 'content-type, accept, authorization, x-api-key, x-request-id, apollo-require-preflight';
 
 /** A running gateway: where it listens and how to stop it. */
@@ -115,21 +118,24 @@ async function graphql(
   res.end();
 }
 
+/**
+ * Reads the body up to {@link MAX_BODY_BYTES}. Past that it keeps reading but
+ * discards, then rejects with 413: destroying the socket mid-upload would make
+ * the client see a reset instead of the answer. Past {@link DRAIN_LIMIT_BYTES}
+ * it gives up on the client and drops the connection.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
+    let overflow = Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.destroy();
-        return reject(tooLarge());
-      }
-      chunks.push(chunk);
+      if (size > MAX_BODY_BYTES) overflow = true;
+      if (!overflow) chunks.push(chunk);
+      if (size > DRAIN_LIMIT_BYTES) req.destroy();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (overflow ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
