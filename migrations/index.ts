@@ -1,4 +1,5 @@
 import { ContentGraph1764000000000 } from './1764000000000-content-graph';
+import { ApiKeysAndAudit1764100000000 } from './1764100000000-api-keys-and-audit';
 
 /** Every migration, oldest first. Listed explicitly so that no glob depends on the build layout. */
-export const MIGRATIONS: Function[] = [ContentGraph1764000000000];
+export const MIGRATIONS: Function[] = [ContentGraph1764000000000, ApiKeysAndAudit1764100000000];

@@ -6,12 +6,18 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
 import { openDatabase } from './db/data-source';
 import { loadDemoContent } from './demo/demo.loader';
+import { seedSynthetic } from './demo/synthetic';
 import { describeStartupError, serve } from './main';
 import { buildGatewaySchemas, printGatewaySchema } from './server/schema';
+import { checkSchema, formatSchemaCheck, unacknowledged } from './server/schema-check';
 import { ENTITIES } from './server/modules';
+import { KEYS_USAGE, runKeysCommand } from './auth/keys.command';
 
 /** Where `schema` writes the SDL by default: the committed `schema/schema.graphql`. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema/schema.graphql');
+
+/** Breaking schema changes made on purpose, one a line, as `schema --check` prints them. */
+export const ACKNOWLEDGED_FILE = path.resolve(__dirname, '../../schema/breaking-changes.acknowledged');
 
 const USAGE = `Usage: coalition-graph <command> [options]
 
@@ -19,7 +25,13 @@ Commands:
   serve              migrate, load the demo content into an empty database, and serve
   migrate            run pending migrations and exit
   seed --demo        load the demo content (idempotent: a second run changes nothing)
+  seed --synthetic N load N synthetic items (fixed seed) and their campaigns, for benchmarks;
+                     the 81 members are added if missing; needs a database without synthetic items
   schema [--out F]   write the GraphQL SDL to F (default schema/schema.graphql; - for stdout)
+  schema --check     list breaking and dangerous changes against schema/schema.graphql (or
+                     --against F); exit 1 on a breaking change not listed in
+                     schema/breaking-changes.acknowledged (or --acknowledged F)
+${KEYS_USAGE}
 
 Options:
   -h, --help         show this help
@@ -29,6 +41,10 @@ Environment:
   PORT, HOST         where serve listens (default 4000 on all interfaces)
   CORS_ORIGINS       comma-separated origins allowed to call /graphql from a browser (default *)
   LOG_LEVEL          fatal, error, warn, info (default), debug, trace or silent
+  NODE_ENV           production turns rate limits on (RATE_LIMIT=on|off overrides)
+  REDIS_URL          share rate-limit counters and persisted queries between gateways
+  PLAYGROUND         on (default) or off: GraphiQL at /playground, and at /graphql for browsers
+  (the README lists the limits: MAX_DEPTH, MAX_COST, RATE_LIMITS and the rest)
 `;
 
 /** A mistake in how the command was called: exit code 2 and a pointer to --help. */
@@ -40,7 +56,19 @@ async function run(argv: string[]): Promise<void> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' }, demo: { type: 'boolean' }, out: { type: 'string' } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        demo: { type: 'boolean' },
+        synthetic: { type: 'string' },
+        out: { type: 'string' },
+        check: { type: 'boolean' },
+        against: { type: 'string' },
+        acknowledged: { type: 'string' },
+        name: { type: 'string' },
+        role: { type: 'string' },
+        expires: { type: 'string' },
+        operations: { type: 'string' },
+      },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -49,9 +77,22 @@ async function run(argv: string[]): Promise<void> {
   const [command, ...extra] = positionals;
   if (values.help || command === 'help') return void process.stdout.write(USAGE);
   if (!command) throw new UsageError('no command given');
-  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (extra.length > (command === 'keys' ? 2 : 0)) throw new UsageError(`unexpected argument "${extra.at(-1)}"`);
+  for (const option of ['name', 'role', 'expires', 'operations'] as const) {
+    if (values[option] !== undefined && !(command === 'keys' && extra[0] === 'create')) throw new UsageError(`--${option} belongs to keys create`);
+  }
   if (values.demo && command !== 'seed') throw new UsageError('--demo belongs to the seed command');
+  if (values.synthetic !== undefined && command !== 'seed') throw new UsageError('--synthetic belongs to the seed command');
+  if (values.synthetic !== undefined && values.demo) throw new UsageError('seed takes --demo or --synthetic N, not both');
+  if (values.synthetic !== undefined && !/^[1-9][0-9]*$/.test(values.synthetic)) {
+    throw new UsageError(`--synthetic takes a positive integer, got "${values.synthetic}"`);
+  }
   if (values.out !== undefined && command !== 'schema') throw new UsageError('--out belongs to the schema command');
+  if (values.check && command !== 'schema') throw new UsageError('--check belongs to the schema command');
+  if (values.check && values.out !== undefined) throw new UsageError('schema takes --out or --check, not both');
+  for (const option of ['against', 'acknowledged'] as const) {
+    if (values[option] !== undefined && !values.check) throw new UsageError(`--${option} belongs to schema --check`);
+  }
 
   switch (command) {
     case 'serve':
@@ -62,10 +103,15 @@ async function run(argv: string[]): Promise<void> {
       return void process.stdout.write('Database is up to date.\n');
     }
     case 'seed': {
-      if (!values.demo) throw new UsageError('seed needs a dataset: seed --demo');
+      if (!values.demo && values.synthetic === undefined) throw new UsageError('seed needs a dataset: seed --demo or seed --synthetic N');
       const db = await openDatabase(loadConfig().database, { entities: ENTITIES });
       try {
-        await loadDemoContent(db, (line) => process.stdout.write(`${line}\n`));
+        const print = (line: string) => process.stdout.write(`${line}\n`);
+        if (values.synthetic === undefined) await loadDemoContent(db, print);
+        else {
+          const summary = await seedSynthetic(db, Number(values.synthetic), { progress: print });
+          print(`Loaded ${summary.content} synthetic items in ${(summary.milliseconds / 1000).toFixed(1)} s.`);
+        }
       } finally {
         await db.destroy();
       }
@@ -73,15 +119,41 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'schema': {
       const sdl = printGatewaySchema(await buildGatewaySchemas());
+      if (values.check) return checkCommittedSchema(sdl, values.against ?? SCHEMA_FILE, values.acknowledged ?? ACKNOWLEDGED_FILE);
       if (values.out === '-') return void process.stdout.write(sdl);
       const file = path.resolve(values.out ?? SCHEMA_FILE);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, sdl);
       return void process.stdout.write(`Wrote ${path.relative(process.cwd(), file) || file}\n`);
     }
+    case 'keys': {
+      if (!['create', 'list', 'revoke'].includes(extra[0] ?? '')) throw new UsageError('keys takes create, list or revoke');
+      const db = await openDatabase(loadConfig().database, { entities: ENTITIES });
+      try {
+        return await runKeysCommand(db, extra[0], extra[1], values, (line) => process.stdout.write(`${line}\n`));
+      } finally {
+        await db.destroy();
+      }
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/**
+ * `schema --check`: prints how the code's schema differs from the committed
+ * SDL, and fails when a breaking change is not listed in the acknowledgements
+ * file. The check runs before `npm run schema` rewrites the committed file;
+ * the acknowledgement lands in the same diff, where a reviewer sees it.
+ */
+function checkCommittedSchema(sdl: string, againstFile: string, acknowledgedFile: string): void {
+  const committed = fs.readFileSync(againstFile, 'utf8');
+  const acknowledged = fs.existsSync(acknowledgedFile) ? fs.readFileSync(acknowledgedFile, 'utf8') : '';
+  const check = checkSchema(committed, sdl, acknowledged);
+  const name = (file: string) => path.relative(process.cwd(), path.resolve(file)) || file;
+  process.stdout.write(formatSchemaCheck(check, name(againstFile), name(acknowledgedFile)));
+  const missing = unacknowledged(check).length;
+  if (missing) throw new Error(`${missing} breaking schema change${missing === 1 ? '' : 's'} not acknowledged in ${name(acknowledgedFile)}`);
 }
 
 if (require.main === module) {

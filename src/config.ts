@@ -13,6 +13,32 @@ export type DatabaseConfig =
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
+/** The roles rate limits are set for, as named in `RATE_LIMITS`. */
+export type RateLimitedRole = 'anonymous' | 'partner' | 'editor' | 'admin';
+
+/** Bounds every request must stay within, checked before execution. */
+export interface Limits {
+  /** Deepest field nesting (introspection exempt). */
+  readonly maxDepth: number;
+  /** Highest cost: each object field counts 1, and a list's cost is multiplied by its page size. */
+  readonly maxCost: number;
+  readonly maxAliases: number;
+  readonly maxRootFields: number;
+  /** Operations in one batched HTTP request. */
+  readonly maxBatch: number;
+  /** Characters of a GraphQL document. */
+  readonly maxQueryLength: number;
+  /** Lexical tokens of a GraphQL document: bounds parsing work before any rule runs. */
+  readonly maxTokens: number;
+  readonly maxBodyBytes: number;
+}
+
+export interface RateLimitConfig {
+  readonly enabled: boolean;
+  /** Cost points each caller may spend per minute, by role; 0 means unlimited. */
+  readonly pointsPerMinute: Readonly<Record<RateLimitedRole, number>>;
+}
+
 export interface Config {
   readonly nodeEnv: NodeEnv;
   readonly host: string;
@@ -23,6 +49,20 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long SIGTERM waits for requests in flight before closing connections. */
   readonly shutdownTimeoutMs: number;
+  /** Shared state (rate-limit counters, persisted queries) lives here when set; in memory otherwise. */
+  readonly redisUrl: string | null;
+  /** How long a verified API key is trusted without a database lookup; revocation takes effect within it. */
+  readonly apiKeyCacheMs: number;
+  readonly limits: Limits;
+  readonly rateLimit: RateLimitConfig;
+  /** Proxies whose `X-Forwarded-For` is believed (IP addresses, or `loopback`); none by default. */
+  readonly trustedProxies: readonly string[];
+  /** PostgreSQL `statement_timeout` for every statement. */
+  readonly statementTimeoutMs: number;
+  /** A request still running after this long is answered with 503. */
+  readonly requestTimeoutMs: number;
+  /** Serve GraphiQL at `/playground` (and at `/graphql` to browsers); on by default, `PLAYGROUND=off` for production. */
+  readonly playground: boolean;
 }
 
 /** A bad configuration value; the message names the variable and says what is allowed. */
@@ -46,6 +86,8 @@ export function loadConfig(
   overrides: Partial<Config> = {},
 ): Config {
   const { NODE_ENV, HOST, PORT, DATABASE_URL, CORS_ORIGINS, LOG_LEVEL, SHUTDOWN_TIMEOUT_MS } = env;
+  const { REDIS_URL, API_KEY_CACHE_SECONDS, RATE_LIMIT, RATE_LIMITS, TRUSTED_PROXIES, DB_STATEMENT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } = env;
+  const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES } = env;
 
   const nodeEnv = oneOf('NODE_ENV', NODE_ENV || 'development', ['development', 'production', 'test'] as const);
   const config: Config = {
@@ -56,6 +98,26 @@ export function loadConfig(
     corsOrigins: parseOrigins(CORS_ORIGINS),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', SHUTDOWN_TIMEOUT_MS, 8000, 0, 60_000),
+    redisUrl: parseRedisUrl(REDIS_URL),
+    apiKeyCacheMs: integer('API_KEY_CACHE_SECONDS', API_KEY_CACHE_SECONDS, 10, 0, 3600) * 1000,
+    limits: {
+      maxDepth: integer('MAX_DEPTH', MAX_DEPTH, 15, 1, 100),
+      maxCost: integer('MAX_COST', MAX_COST, 10_000, 1, 10_000_000),
+      maxAliases: integer('MAX_ALIASES', MAX_ALIASES, 50, 0, 10_000),
+      maxRootFields: integer('MAX_ROOT_FIELDS', MAX_ROOT_FIELDS, 20, 1, 1000),
+      maxBatch: integer('MAX_BATCH', MAX_BATCH, 10, 1, 1000),
+      maxQueryLength: integer('MAX_QUERY_LENGTH', MAX_QUERY_LENGTH, 16_384, 256, 10_000_000),
+      maxTokens: integer('MAX_TOKENS', MAX_TOKENS, 5_000, 100, 1_000_000),
+      maxBodyBytes: integer('MAX_BODY_BYTES', MAX_BODY_BYTES, 1_048_576, 1024, 100_000_000),
+    },
+    rateLimit: {
+      enabled: toggle('RATE_LIMIT', RATE_LIMIT, nodeEnv === 'production'),
+      pointsPerMinute: parseRateLimits(RATE_LIMITS),
+    },
+    trustedProxies: Object.freeze((TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
+    statementTimeoutMs: integer('DB_STATEMENT_TIMEOUT_MS', DB_STATEMENT_TIMEOUT_MS, 5_000, 0, 600_000),
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS, 15_000, 100, 600_000),
+    playground: toggle('PLAYGROUND', env.PLAYGROUND, true),
     ...overrides,
   };
   return Object.freeze(config);
@@ -89,13 +151,47 @@ export function parseDatabaseUrl(url: string, variable = 'DATABASE_URL'): Databa
   throw new ConfigError(`${variable}: expected sqlite:PATH or postgres://…, got "${url.split(':')[0]}:…"`);
 }
 
+/** Default cost points per minute: a front page costs about 60–300, a nation page about 100. */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRole, number>> = Object.freeze({
+  anonymous: 10_000,
+  partner: 100_000,
+  editor: 100_000,
+  admin: 0,
+});
+
+/** `RATE_LIMITS=anonymous=5000,partner=200000`: roles not named keep their defaults. */
+function parseRateLimits(value: string | undefined): Readonly<Record<RateLimitedRole, number>> {
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  for (const pair of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [role, points] = pair.split('=').map((p) => p.trim());
+    if (!Object.hasOwn(limits, role)) {
+      throw new ConfigError(`RATE_LIMITS: unknown role "${role}"; use anonymous, partner, editor or admin`);
+    }
+    limits[role as RateLimitedRole] = integer('RATE_LIMITS', points, NaN, 0, 1_000_000_000);
+  }
+  return Object.freeze(limits);
+}
+
+function parseRedisUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  if (!/^rediss?:\/\//.test(value)) throw new ConfigError('REDIS_URL: expected redis://host:port or rediss://…');
+  return value;
+}
+
+function toggle(variable: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(on|true|1|yes)$/i.test(value)) return true;
+  if (/^(off|false|0|no)$/i.test(value)) return false;
+  throw new ConfigError(`${variable}: expected on or off, got "${value}"`);
+}
+
 function parseOrigins(value: string | undefined): readonly string[] | '*' {
   if (!value || value.trim() === '*') return '*';
   return Object.freeze(value.split(',').map((origin) => origin.trim()).filter(Boolean));
 }
 
 function integer(variable: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
+  if ((value === undefined || value === '') && !Number.isNaN(fallback)) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(`${variable}: expected an integer from ${min} to ${max}, got "${value}"`);

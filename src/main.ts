@@ -3,6 +3,7 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/data-source';
 import { isDatabaseEmpty, loadDemoContent } from './demo/demo.loader';
+import { nationCatalogue } from './member-nations/nation-catalogue';
 import { startServer, type Gateway } from './server/http';
 import { createLogger, type Logger } from './server/logger';
 import { ENTITIES } from './server/modules';
@@ -27,11 +28,16 @@ export interface RunningGateway extends Gateway {
  */
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config);
-  const db = await openDatabase(config.database, { entities: ENTITIES, logger: options.sqlLogger });
+  const db = await openDatabase(config.database, {
+    entities: ENTITIES,
+    logger: options.sqlLogger,
+    statementTimeoutMs: config.statementTimeoutMs,
+  });
   try {
     if ((options.demoIfEmpty ?? true) && (await isDatabaseEmpty(db))) {
       await loadDemoContent(db, (line) => logger.info(`demo content: ${line}`));
     }
+    await nationCatalogue(db).byCode();
     const gateway = await startServer(config, db, logger);
     let stopping: Promise<void> | undefined;
     return {

@@ -24,11 +24,38 @@ describe('loadConfig', () => {
       corsOrigins: '*',
       logLevel: 'info',
       shutdownTimeoutMs: 8000,
+      redisUrl: null,
+      apiKeyCacheMs: 10_000,
+      limits: {
+        maxDepth: 15,
+        maxCost: 10_000,
+        maxAliases: 50,
+        maxRootFields: 20,
+        maxBatch: 10,
+        maxQueryLength: 16_384,
+        maxTokens: 5_000,
+        maxBodyBytes: 1_048_576,
+      },
+      rateLimit: { enabled: false, pointsPerMinute: { anonymous: 10_000, partner: 100_000, editor: 100_000, admin: 0 } },
+      trustedProxies: [],
+      statementTimeoutMs: 5_000,
+      requestTimeoutMs: 15_000,
+      playground: true,
     });
     assert.equal(DEFAULT_DATABASE_URL, 'sqlite:./data/gateway.sqlite');
     assert.ok(config.database.kind === 'sqlite');
     assert.ok(path.isAbsolute(config.database.path));
     assert.ok(config.database.path.endsWith(path.join('data', 'gateway.sqlite')));
+  });
+
+  it('turns rate limits on in production unless RATE_LIMIT says otherwise, and rejects unknown roles and bad URLs', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).rateLimit.enabled, true);
+    assert.equal(loadConfig({ NODE_ENV: 'development', RATE_LIMIT: 'on' }).rateLimit.enabled, true);
+    assert.throws(() => loadConfig({ RATE_LIMITS: 'robots=5' }), (e: Error) => e instanceof ConfigError && /^RATE_LIMITS: unknown role "robots"/.test(e.message));
+    assert.throws(() => loadConfig({ RATE_LIMITS: 'partner=lots' }), (e: Error) => e instanceof ConfigError && /^RATE_LIMITS:/.test(e.message));
+    assert.throws(() => loadConfig({ RATE_LIMIT: 'maybe' }), (e: Error) => e instanceof ConfigError && /^RATE_LIMIT:/.test(e.message));
+    assert.throws(() => loadConfig({ REDIS_URL: 'localhost:6379' }), (e: Error) => e instanceof ConfigError && /^REDIS_URL:/.test(e.message));
+    assert.throws(() => loadConfig({ MAX_COST: '0' }), (e: Error) => e instanceof ConfigError && /^MAX_COST:/.test(e.message));
   });
 
   it('is silent by default under NODE_ENV=test and logs at info otherwise', () => {
@@ -46,6 +73,22 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.example',
       LOG_LEVEL: 'warn',
       SHUTDOWN_TIMEOUT_MS: '2500',
+      REDIS_URL: 'redis://cache.internal:6379',
+      API_KEY_CACHE_SECONDS: '0',
+      MAX_DEPTH: '8',
+      MAX_COST: '5000',
+      MAX_ALIASES: '10',
+      MAX_ROOT_FIELDS: '5',
+      MAX_BATCH: '3',
+      MAX_QUERY_LENGTH: '8192',
+      MAX_TOKENS: '2000',
+      MAX_BODY_BYTES: '65536',
+      RATE_LIMIT: 'off',
+      RATE_LIMITS: 'anonymous=500, partner=20000',
+      TRUSTED_PROXIES: '10.0.0.1, loopback',
+      DB_STATEMENT_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: '4000',
+      PLAYGROUND: 'off',
     });
     assert.deepEqual(config, {
       nodeEnv: 'production',
@@ -55,6 +98,14 @@ describe('loadConfig', () => {
       corsOrigins: ['https://a.example'],
       logLevel: 'warn',
       shutdownTimeoutMs: 2500,
+      redisUrl: 'redis://cache.internal:6379',
+      apiKeyCacheMs: 0,
+      limits: { maxDepth: 8, maxCost: 5000, maxAliases: 10, maxRootFields: 5, maxBatch: 3, maxQueryLength: 8192, maxTokens: 2000, maxBodyBytes: 65_536 },
+      rateLimit: { enabled: false, pointsPerMinute: { anonymous: 500, partner: 20_000, editor: 100_000, admin: 0 } },
+      trustedProxies: ['10.0.0.1', 'loopback'],
+      statementTimeoutMs: 2000,
+      requestTimeoutMs: 4000,
+      playground: false,
     });
   });
 

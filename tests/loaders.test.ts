@@ -5,8 +5,10 @@ import type { DataSource } from 'typeorm';
 import { openDatabase } from '../src/db/data-source';
 import { loadDemoContent } from '../src/demo/demo.loader';
 import { createMemberNationLoaders, getMemberNationsByCodes, getNationsByContentIds } from '../src/member-nations/member-nation.loaders';
+import { nationCatalogue } from '../src/member-nations/nation-catalogue';
 import { ENTITIES } from '../src/server/modules';
 import { byKey, groupByKey } from '../src/shared/batch';
+import { ContentStatus } from '../src/shared/content/content-status';
 import { createContentLoaders, getCountriesByContentIds } from '../src/shared/content/content.loaders';
 import { createStabilisationProjectLoaders } from '../src/stabilisation-projects/stabilisation-project.loaders';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
@@ -37,21 +39,31 @@ for (const driver of DRIVERS) {
       await dropDatabase(database);
     });
 
-    it('getMemberNationsByCodes answers in key order with null for a non-member, in one statement', async () => {
+    it('getMemberNationsByCodes answers in key order with null for a non-member, reading the members once per process', async () => {
+      nationCatalogue(db).clear();
       sql.reset();
       const nations = await getMemberNationsByCodes(db, ['IRQ', 'SYR', 'EU', 'IRQ']);
       assert.deepEqual(nations.map((n) => n?.name ?? null), ['Iraq', null, 'European Union', 'Iraq']);
       assert.equal(sql.count, 1);
+      await getMemberNationsByCodes(db, ['GBR']);
+      assert.equal(sql.count, 1, 'the second lookup needs no statement');
     });
 
     it('memberNationByCode batches concurrent loads into one call of the batch function', async () => {
-      const loaders = createMemberNationLoaders(db);
-      sql.reset();
-      const names = await Promise.all(['FRA', 'DEU', 'XXX', 'FRA'].map((code) => loaders.memberNationByCode.load(code)));
-      assert.deepEqual(names.map((n) => n?.code ?? null), ['FRA', 'DEU', null, 'FRA']);
-      assert.equal(sql.count, 1);
-      await loaders.memberNationByCode.load('DEU');
-      assert.equal(sql.count, 1, 'a second load of a key is served from the request’s cache');
+      let calls = 0;
+      const catalogue = nationCatalogue(db);
+      const byCode = catalogue.byCode.bind(catalogue);
+      catalogue.byCode = () => (calls++, byCode());
+      try {
+        const loaders = createMemberNationLoaders(db);
+        const names = await Promise.all(['FRA', 'DEU', 'XXX', 'FRA'].map((code) => loaders.memberNationByCode.load(code)));
+        assert.deepEqual(names.map((n) => n?.code ?? null), ['FRA', 'DEU', null, 'FRA']);
+        assert.equal(calls, 1);
+        await loaders.memberNationByCode.load('DEU');
+        assert.equal(calls, 1, 'a second load of a key is served from the request’s cache');
+      } finally {
+        catalogue.byCode = byCode;
+      }
     });
 
     it('getNationsByContentIds and getCountriesByContentIds give each item its own list, empty for an unknown id', async () => {
@@ -66,7 +78,7 @@ for (const driver of DRIVERS) {
 
     it('contentById returns items as instances of their own type', async () => {
       const [row] = await db.query(`SELECT id FROM content WHERE slug = 'anah-market-rehabilitation'`);
-      const item = await createContentLoaders(db).contentById.load(row.id);
+      const item = await createContentLoaders(db, [ContentStatus.PUBLISHED]).contentById.load(row.id);
       assert.equal(item?.constructor.name, 'StabilisationProject');
       assert.equal(item?.publishedAt.toISOString(), '2019-10-08T11:30:00.000Z');
     });
@@ -74,12 +86,12 @@ for (const driver of DRIVERS) {
     it('projectsByCountryCode loads the pages of many countries in one statement, equal to one-by-one', async () => {
       const page = { backward: false, size: 1, from: null };
       const codes = ['IRQ', 'SYR', 'USA'];
-      const loaders = createStabilisationProjectLoaders(db);
+      const loaders = createStabilisationProjectLoaders(db, [ContentStatus.PUBLISHED]);
       sql.reset();
       const batched = await Promise.all(codes.map((parent) => loaders.projectsByCountryCode.load({ parent, page })));
       assert.equal(sql.count, 1);
       const single = [];
-      for (const parent of codes) single.push(await createStabilisationProjectLoaders(db).projectsByCountryCode.load({ parent, page }));
+      for (const parent of codes) single.push(await createStabilisationProjectLoaders(db, [ContentStatus.PUBLISHED]).projectsByCountryCode.load({ parent, page }));
       assert.deepEqual(
         batched.map((c) => [c.edges.map((e) => e.node.slug), c.pageInfo.hasNextPage]),
         [[['anah-market-rehabilitation'], true], [['schooling-in-raqqa-tabqa-and-tal-abyad'], false], [[], false]],

@@ -58,7 +58,7 @@ describe('the schema', () => {
     assert.deepEqual(phase.getValues().map((v) => v.name), ['PLANNED', 'ONGOING', 'COMPLETED']);
     const content = subgraph.getType('Content');
     assert.ok(isInterfaceType(content));
-    assert.deepEqual(Object.keys(content.getFields()), ['id', 'slug', 'title', 'summary', 'url', 'publishedAt', 'source', 'nations', 'countries', 'tags']);
+    assert.deepEqual(Object.keys(content.getFields()), ['id', 'slug', 'title', 'summary', 'url', 'status', 'publishedAt', 'version', 'source', 'nations', 'countries', 'tags']);
     assert.equal(String(content.getFields().publishedAt.type), 'DateTime!');
   });
 });

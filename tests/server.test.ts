@@ -22,7 +22,13 @@ const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8'
 const MAX_BODY_BYTES = 1024 * 1024;
 
 const GBR_QUERY = '{ memberNation(code: "gbr") { code name } }';
-const GBR = { data: { memberNation: { code: 'GBR', name: 'United Kingdom' } } };
+/** Every executed operation reports its cost (see tests/protection.test.ts). */
+const COST_1 = { cost: { cost: 1, limit: 10_000 } };
+const COST_0 = { cost: { cost: 0, limit: 10_000 } };
+/** The answer to GBR_QUERY as `TestGateway.post` returns it (extensions apart) … */
+const GBR_DATA = { data: { memberNation: { code: 'GBR', name: 'United Kingdom' } } };
+/** … and as it travels. */
+const GBR = { ...GBR_DATA, extensions: COST_1 };
 
 /** Splits a comma-separated header value into lowercase items. */
 function list(value: string | null): string[] {
@@ -44,7 +50,7 @@ async function assertHttpError(response: Response, status: number, code: string)
 async function assertStillServes(gateway: TestGateway): Promise<void> {
   const response = await gateway.post(GBR_QUERY);
   assert.equal(response.status, 200);
-  assert.deepEqual(response.body, GBR);
+  assert.deepEqual(response.body, GBR_DATA);
 }
 
 /** Where a TCP connection to the port ends up: `connected`, or the error code. */
@@ -93,7 +99,7 @@ describe('HTTP surface', () => {
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('content-type'), GRAPHQL_RESPONSE_TYPE);
       assert.match(response.headers.get('x-request-id') ?? '', UUID);
-      assert.deepEqual(response.body, GBR);
+      assert.deepEqual(response.body, GBR_DATA);
     });
 
     it('gives each request its own x-request-id', async () => {
@@ -105,7 +111,7 @@ describe('HTTP surface', () => {
       const response = await gw.post(GBR_QUERY, undefined, { 'x-request-id': 'abc-123' });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('x-request-id'), 'abc-123');
-      assert.deepEqual(response.body, GBR);
+      assert.deepEqual(response.body, GBR_DATA);
     });
 
     it('replaces a client x-request-id that is not a plain token with a generated one', async () => {
@@ -119,7 +125,7 @@ describe('HTTP surface', () => {
     it('passes variables to the operation', async () => {
       const response = await gw.post('query Nation($code: String!) { memberNation(code: $code) { code name } }', { code: 'gbr' });
       assert.equal(response.status, 200);
-      assert.deepEqual(response.body, GBR);
+      assert.deepEqual(response.body, GBR_DATA);
     });
 
     it('answers a code no member has with null data and no error', async () => {
@@ -136,7 +142,7 @@ describe('HTTP surface', () => {
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^application\/(graphql-response\+)?json; charset=utf-8$/);
       assert.match(response.headers.get('x-request-id') ?? '', UUID);
-      assert.deepEqual(await response.json(), { data: { memberNation: { name: 'Iraq' } } });
+      assert.deepEqual(await response.json(), { data: { memberNation: { name: 'Iraq' } }, extensions: COST_1 });
     });
   });
 
@@ -167,7 +173,7 @@ describe('HTTP surface', () => {
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('access-control-allow-origin'), '*');
       assert.ok(list(response.headers.get('access-control-expose-headers')).includes('x-request-id'));
-      assert.deepEqual(response.body, GBR);
+      assert.deepEqual(response.body, GBR_DATA);
     });
 
     it('adds no CORS headers to a request without an Origin', async () => {
@@ -290,7 +296,7 @@ describe('CORS with an allow-list', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), 'https://allowed.example');
     assert.ok(list(response.headers.get('vary')).includes('origin'));
-    assert.deepEqual(await response.json(), { data: { __typename: 'Query' } });
+    assert.deepEqual(await response.json(), { data: { __typename: 'Query' }, extensions: COST_0 });
   });
 
   it('echoes an allowed origin on a preflight with 204', async () => {
@@ -335,7 +341,7 @@ describe('CORS with an allow-list', () => {
   it('serves a request without an Origin (not from a browser)', async () => {
     const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: QUERY });
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { data: { __typename: 'Query' } });
+    assert.deepEqual(await response.json(), { data: { __typename: 'Query' }, extensions: COST_0 });
   });
 });
 

@@ -16,7 +16,7 @@ export class CampaignStoryConnection extends ConnectionType<CampaignStory>(Campa
 export class CampaignStoryResolver {
   @Query(() => CampaignStoryConnection, { description: 'Published campaign stories, newest first.' })
   campaignStories(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<CampaignStory>> {
-    return listContent(ctx.db, ContentType.CAMPAIGN_STORY, args);
+    return listContent(ctx, ContentType.CAMPAIGN_STORY, args);
   }
 
   @Query(() => CampaignStory, { nullable: true, description: 'A published campaign story by slug, for its page; null if none has it.' })

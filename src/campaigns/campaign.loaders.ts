@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import { byKey } from '../shared/batch';
 import { ContentType } from '../shared/content/content-status';
-import { findContentPagesByParent, publishedContent } from '../shared/content/content.query';
+import { findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
 import { createPageLoader } from '../shared/pagination/page.loader';
 import type { CampaignStory } from './campaign-story.entity';
 import { Campaign } from './campaign.entity';
@@ -18,14 +18,14 @@ export async function getCampaignsBySlugs(db: DataSource, slugs: readonly string
 }
 
 /** Loaders of the campaigns domain, made per request. */
-export function createCampaignLoaders(db: DataSource) {
+export function createCampaignLoaders(db: DataSource, visible: Visibility) {
   return {
     campaignById: new DataLoader<string, Campaign | null>((ids) => getCampaignsByIds(db, ids), { name: 'campaignById' }),
     campaignBySlug: new DataLoader<string, Campaign | null>((slugs) => getCampaignsBySlugs(db, slugs), {
       name: 'campaignBySlug',
     }),
     storiesByCampaignId: createPageLoader<CampaignStory>('storiesByCampaignId', (campaignIds, page) =>
-      findContentPagesByParent(publishedContent(db, [ContentType.CAMPAIGN_STORY]), 'c.campaignId', campaignIds, page),
+      findContentPagesByParent(visibleContent(db, visible, [ContentType.CAMPAIGN_STORY]), 'c.campaignId', campaignIds, page),
     ),
   };
 }

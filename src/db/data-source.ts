@@ -12,6 +12,8 @@ export interface DataSourceOptions {
   readonly logger?: TypeOrmLogger;
   /** Upper bound for the connection pool (PostgreSQL). */
   readonly poolSize?: number;
+  /** PostgreSQL cancels any statement running longer than this; 0 for no limit. */
+  readonly statementTimeoutMs?: number;
 }
 
 /**
@@ -48,7 +50,10 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
     poolSize: options.poolSize ?? 10,
     // The schema goes on the search path rather than into TypeORM's `schema` option,
     // so migrations and hand-written SQL stay unqualified and work in any schema.
-    extra: database.schema ? { options: `-c search_path=${database.schema}` } : {},
+    extra: {
+      ...(database.schema ? { options: `-c search_path=${database.schema}` } : {}),
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
   });
 }
 

@@ -3,6 +3,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { Campaign } from '../campaigns/campaign.entity';
 import { upsertContent, type ContentItemInput, type UpsertOutcome } from '../connectors/content-upsert';
 import { MemberNation, type NationKind } from '../member-nations/member-nation.entity';
+import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { ContentType } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
 import content from './content.json';
@@ -29,8 +30,8 @@ const SECTIONS: [keyof typeof content, ContentType][] = [
  * coalition's front page of 10 October 2019) in one transaction. Idempotent:
  * loading twice changes nothing, and a partial load never remains.
  */
-export function loadDemoContent(db: DataSource, progress: (line: string) => void = () => {}): Promise<DemoSummary> {
-  return db.transaction(async (manager) => {
+export async function loadDemoContent(db: DataSource, progress: (line: string) => void = () => {}): Promise<DemoSummary> {
+  const summary = await db.transaction(async (manager) => {
     const summary: DemoSummary = { nations: tally(), campaigns: tally(), content: tally() };
     for (const member of members) summary.nations[await upsertNation(manager, member)]++;
     progress(`nations: ${describe(summary.nations)}`);
@@ -45,6 +46,8 @@ export function loadDemoContent(db: DataSource, progress: (line: string) => void
     progress(`content: ${describe(summary.content)}`);
     return summary;
   });
+  nationCatalogue(db).clear();
+  return summary;
 }
 
 /** True when the database holds no nations and no content: the gateway's first start. */

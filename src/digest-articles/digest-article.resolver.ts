@@ -14,7 +14,7 @@ export class DigestArticleConnection extends ConnectionType<DigestArticle>(Diges
 export class DigestArticleResolver {
   @Query(() => DigestArticleConnection, { description: 'Published weekly-digest articles, newest first.' })
   digestArticles(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<DigestArticle>> {
-    return listContent(ctx.db, ContentType.DIGEST_ARTICLE, args);
+    return listContent(ctx, ContentType.DIGEST_ARTICLE, args);
   }
 
   @Query(() => DigestArticle, { nullable: true, description: 'A published digest article by slug, for its page; null if none has it.' })

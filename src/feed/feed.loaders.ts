@@ -1,14 +1,15 @@
 import type { DataSource } from 'typeorm';
 import type { Content } from '../shared/content/content.entity';
+import type { Visibility } from '../shared/content/content.query';
 import { createPageLoader } from '../shared/pagination/page.loader';
 import type { FeedFilter } from './feed.inputs';
 import { findNationFeedPages } from './feed.service';
 
 /** Loaders of the feed, made per request. */
-export function createFeedLoaders(db: DataSource) {
+export function createFeedLoaders(db: DataSource, visible: Visibility) {
   return {
     feedByNationCode: createPageLoader<Content, FeedFilter>('feedByNationCode', (codes, page, filter) =>
-      findNationFeedPages(db, codes, filter, page),
+      findNationFeedPages(db, visible, codes, filter, page),
     ),
   };
 }

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graph
 import { MemberNation } from '../member-nations/member-nation.entity';
 import { ContentConnection } from '../shared/content/content.connection';
 import type { Content } from '../shared/content/content.entity';
-import { CONTENT_KEYSET } from '../shared/content/content.query';
+import { CONTENT_KEYSET, visibilityOf } from '../shared/content/content.query';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import type { Connection } from '../shared/pagination/connection.type';
@@ -22,7 +22,7 @@ export class FeedResolver {
     @Args() args: ConnectionArgs,
     @Ctx() ctx: Context,
   ): Promise<Connection<Content>> {
-    return findFeedPage(ctx.db, filter, pageRequest(args, CONTENT_KEYSET.kinds));
+    return findFeedPage(ctx.db, visibilityOf(ctx.viewer), filter, pageRequest(args, CONTENT_KEYSET.kinds));
   }
 }
 

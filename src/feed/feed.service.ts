@@ -5,7 +5,7 @@ import { normaliseNationCode } from '../member-nations/member-nation.entity';
 import { ContentCountry } from '../shared/content/content-country.entity';
 import { ContentTag } from '../shared/content/content-tag.entity';
 import type { Content } from '../shared/content/content.entity';
-import { findContentPage, findContentPagesByParent, publishedContent } from '../shared/content/content.query';
+import { findContentPage, findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
 import type { Connection } from '../shared/pagination/connection.type';
 import type { Keyset, PageRequest } from '../shared/pagination/keyset';
 import type { FeedFilter } from './feed.inputs';
@@ -15,8 +15,8 @@ import type { FeedFilter } from './feed.inputs';
  * Each list-valued filter is an EXISTS on its tag table, so an item tagged
  * twice still appears once and the keyset order on `content` stays usable.
  */
-export function feedQuery(db: DataSource, filter: FeedFilter | null | undefined): SelectQueryBuilder<Content> {
-  const qb = publishedContent(db, filter?.types ?? undefined);
+export function feedQuery(db: DataSource, visible: Visibility, filter: FeedFilter | null | undefined): SelectQueryBuilder<Content> {
+  const qb = visibleContent(db, visible, filter?.types ?? undefined);
   if (!filter) return qb;
   const { nations, countries, campaigns, tags, publishedAfter, publishedBefore } = filter;
   if (nations?.length) {
@@ -47,8 +47,8 @@ export function feedQuery(db: DataSource, filter: FeedFilter | null | undefined)
 }
 
 /** One page of the cross-type feed, in one statement. */
-export function findFeedPage(db: DataSource, filter: FeedFilter | null | undefined, page: PageRequest): Promise<Connection<Content>> {
-  return findContentPage(feedQuery(db, filter), page);
+export function findFeedPage(db: DataSource, visible: Visibility, filter: FeedFilter | null | undefined, page: PageRequest): Promise<Connection<Content>> {
+  return findContentPage(feedQuery(db, visible, filter), page);
 }
 
 /**
@@ -65,11 +65,12 @@ const NATION_FEED_KEYSET: Keyset<Content> = {
 /** One page of each nation's feed, for any number of nations, in one statement. */
 export function findNationFeedPages(
   db: DataSource,
+  visible: Visibility,
   codes: readonly string[],
   filter: FeedFilter | null | undefined,
   page: PageRequest,
 ): Promise<Connection<Content>[]> {
-  const qb = feedQuery(db, filter).innerJoin(ContentNation, 'cn', 'cn.contentId = c.id AND cn.status = :published');
+  const qb = feedQuery(db, visible, filter).innerJoin(ContentNation, 'cn', 'cn.contentId = c.id AND cn.status IN (:...visible)');
   if (filter?.types?.length) qb.andWhere('cn.contentType IN (:...types)');
   return findContentPagesByParent(qb, 'cn.nationCode', codes, page, NATION_FEED_KEYSET);
 }

@@ -1,24 +1,32 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { byKey, groupByKey } from '../shared/batch';
+import { groupByKey } from '../shared/batch';
 import { ContentNation } from './content-nation.entity';
-import { MemberNation } from './member-nation.entity';
+import type { MemberNation } from './member-nation.entity';
+import { nationCatalogue } from './nation-catalogue';
 
-/** Members by code (uppercase); `null` for a code that is not a member. */
+/** Members by code (uppercase), from the process's catalogue; `null` for a code that is not a member. */
 export async function getMemberNationsByCodes(db: DataSource, codes: readonly string[]): Promise<(MemberNation | null)[]> {
-  const rows = await db.getRepository(MemberNation).findBy({ code: In(codes) });
-  return byKey(codes, rows, (row) => row.code);
+  const nations = await nationCatalogue(db).byCode();
+  return codes.map((code) => nations.get(code) ?? null);
 }
 
-/** The members each content item is tagged with, by name: one statement joining the tag table to the nations. */
+/**
+ * The members each content item is tagged with, by name. One statement reads
+ * the tags (an index-only scan of the tag table's primary key); the nations
+ * themselves come from the catalogue.
+ */
 export async function getNationsByContentIds(db: DataSource, ids: readonly string[]): Promise<MemberNation[][]> {
-  const rows = await db.getRepository(ContentNation).find({
-    select: { contentId: true, nationCode: true, nation: { code: true, name: true, kind: true, region: true, joinedYear: true } },
-    where: { contentId: In(ids) },
-    relations: { nation: true },
-    order: { nation: { name: 'ASC' } },
-  });
-  return groupByKey(ids, rows, (row) => row.contentId, (row) => row.nation!);
+  const [rows, nations] = await Promise.all([
+    db.getRepository(ContentNation).find({ select: { contentId: true, nationCode: true }, where: { contentId: In(ids) } }),
+    nationCatalogue(db).byCode(),
+  ]);
+  const lists = groupByKey(ids, rows, (row) => row.contentId, (row) => nations.get(row.nationCode)!);
+  return lists.map((list) => list.filter(Boolean).sort(byName));
+}
+
+function byName(a: MemberNation, b: MemberNation): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** Loaders of the member-nations domain, made per request. */

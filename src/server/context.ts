@@ -4,7 +4,9 @@ import { createCampaignLoaders } from '../campaigns/campaign.loaders';
 import { createFeedLoaders } from '../feed/feed.loaders';
 import { createMemberNationLoaders } from '../member-nations/member-nation.loaders';
 import { createContentLoaders, loadContentOfType } from '../shared/content/content.loaders';
+import { visibilityOf } from '../shared/content/content.query';
 import type { Context } from '../shared/context';
+import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import type { NodeLoaders } from '../shared/node/node.resolver';
 import { createSocialPostLoaders } from '../social-posts/social-post.loaders';
 import { createStabilisationProjectLoaders } from '../stabilisation-projects/stabilisation-project.loaders';
@@ -13,10 +15,11 @@ import { createStabilisationProjectLoaders } from '../stabilisation-projects/sta
  * Every domain's loaders for one request, plus the `node` lookups composed from
  * them. Made fresh per request: nothing is cached across requests or viewers.
  */
-export function createLoaders(db: DataSource) {
-  const content = createContentLoaders(db);
+export function createLoaders(db: DataSource, viewer: Viewer) {
+  const visible = visibilityOf(viewer);
+  const content = createContentLoaders(db, visible);
   const nations = createMemberNationLoaders(db);
-  const campaigns = createCampaignLoaders(db);
+  const campaigns = createCampaignLoaders(db, visible);
   const nodeByLocalId: NodeLoaders['nodeByLocalId'] = {
     DigestArticle: (id) => loadContentOfType(content, 'DigestArticle', id),
     CampaignStory: (id) => loadContentOfType(content, 'CampaignStory', id),
@@ -29,17 +32,28 @@ export function createLoaders(db: DataSource) {
     ...content,
     ...nations,
     ...campaigns,
-    ...createSocialPostLoaders(db),
-    ...createStabilisationProjectLoaders(db),
-    ...createFeedLoaders(db),
+    ...createSocialPostLoaders(db, visible),
+    ...createStabilisationProjectLoaders(db, visible),
+    ...createFeedLoaders(db, visible),
     nodeByLocalId,
   };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
-export type GatewayContext = Context<Loaders>;
+/** The context of a request at the gateway: the domains' context plus what the HTTP layer measured. */
+export interface GatewayContext extends Context<Loaders> {
+  /** The caller's address (behind trusted proxies, from `X-Forwarded-For`); rate limits key anonymous callers by it. */
+  readonly clientAddress: string;
+  /** The operation's cost, once measured; for the request log. */
+  cost?: number;
+}
 
-/** Builds the context of one request. */
-export function createContext(db: DataSource, requestId: string = randomUUID()): GatewayContext {
-  return { requestId, db, loaders: createLoaders(db) };
+/** Builds the context of one request for a viewer decided before it (see `server/http.ts`). */
+export function createContext(
+  db: DataSource,
+  viewer: Viewer = ANONYMOUS,
+  requestId: string = randomUUID(),
+  clientAddress = '127.0.0.1',
+): GatewayContext {
+  return { requestId, db, viewer, clientAddress, loaders: createLoaders(db, viewer) };
 }

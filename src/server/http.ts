@@ -3,14 +3,20 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config';
+import { ApiKeyAuthenticator, keyFromHeaders } from '../auth/api-key.service';
+import type { Config, Limits } from '../config';
+import { UnauthenticatedError } from '../shared/errors';
+import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import { createApolloServer } from './apollo';
 import { createContext, type GatewayContext } from './context';
 import type { Logger } from './logger';
+import { createPlaygroundHandler } from './playground';
+import { createRateLimiter } from './rate-limit';
+import { connectRedis } from './redis';
 import { buildGatewaySchemas } from './schema';
 
-/** Largest request body `/graphql` reads; a larger one gets 413 before it is parsed. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** JSON must be UTF-8 (RFC 8259); a body that is not is refused rather than silently repaired. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** How much of an oversized body is read (and discarded) so that the 413 reaches the client. */
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -27,7 +33,12 @@ export interface Gateway {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly code: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -40,21 +51,34 @@ class HttpError extends Error {
  */
 export async function startServer(config: Config, db: DataSource, logger: Logger): Promise<Gateway> {
   const { subgraph } = await buildGatewaySchemas();
-  const apollo = createApolloServer(subgraph, logger);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
+  const rateLimiter = createRateLimiter(config.rateLimit, redis);
+  const apollo = createApolloServer(subgraph, { config, logger, rateLimiter, redis });
   await apollo.start();
+  const playground = createPlaygroundHandler(config);
+  const authenticator = new ApiKeyAuthenticator(db, config.apiKeyCacheMs, (error) => logger.warn({ err: error }, 'could not record key use'));
 
   const server = http.createServer((req, res) => {
-    const requestId = requestIdOf(req);
-    res.setHeader('x-request-id', requestId);
-    route(req, res, requestId).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
-      logger.error({ err: error, requestId }, 'request failed');
+    const started = process.hrtime.bigint();
+    const request: RequestLog = { requestId: requestIdOf(req) };
+    res.setHeader('x-request-id', request.requestId);
+    res.on('finish', () => logRequest(logger, req, res, request, started));
+    route(req, res, request).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+        return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+      }
+      logger.error({ err: error, requestId: request.requestId }, 'request failed');
       sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
     });
   });
+  // Bounds the time a client may take to send its request (slow-loris); execution has its own bound.
+  server.requestTimeout = config.requestTimeoutMs * 2;
+  server.headersTimeout = Math.min(60_000, config.requestTimeoutMs * 2);
 
-  async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, request: RequestLog): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
+    if (await playground(req, res, url)) return;
     switch (url.pathname) {
       case '/healthz':
         return sendJson(res, 200, { status: 'ok' });
@@ -63,7 +87,7 @@ export async function startServer(config: Config, db: DataSource, logger: Logger
       case '/graphql':
         if (!applyCors(config, req, res)) return sendJson(res, 403, { errors: [{ message: 'Origin not allowed', extensions: { code: 'FORBIDDEN' } }] });
         if (req.method === 'OPTIONS') return void res.writeHead(204).end();
-        return graphql(apollo, db, req, res, url, requestId);
+        return graphql({ apollo, db, config, authenticator }, req, res, url, request);
       default:
         return sendJson(res, 404, { errors: [{ message: `No route for ${url.pathname}; GraphQL is at /graphql`, extensions: { code: 'NOT_FOUND' } }] });
     }
@@ -81,36 +105,56 @@ export async function startServer(config: Config, db: DataSource, logger: Logger
     url: `http://${host}:${port}/graphql`,
     port,
     server,
-    close: () => (closing ??= shutdown(server, apollo, config.shutdownTimeoutMs)),
+    close: () => (closing ??= shutdown(server, apollo, config.shutdownTimeoutMs).then(() => void redis?.disconnect())),
   };
 }
 
+/** What the request log records of a request, filled in as it is handled. */
+interface RequestLog {
+  readonly requestId: string;
+  viewer?: Viewer;
+  context?: GatewayContext;
+}
+
+interface GraphQLEndpoint {
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly db: DataSource;
+  readonly config: Config;
+  readonly authenticator: ApiKeyAuthenticator;
+}
+
+/**
+ * `/graphql`: decides the viewer from the API key (401 for a bad one, before any
+ * GraphQL work), bounds the body, the batch and each document, then hands the
+ * request to Apollo with a fresh context and a time limit.
+ */
 async function graphql(
-  apollo: ApolloServer<GatewayContext>,
-  db: DataSource,
+  { apollo, db, config, authenticator }: GraphQLEndpoint,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  requestId: string,
+  log: RequestLog,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'POST') {
-    res.setHeader('allow', 'GET, POST, OPTIONS');
-    throw new HttpError(405, `${req.method} is not supported; use GET or POST`, 'METHOD_NOT_ALLOWED');
+    throw new HttpError(405, `${req.method} is not supported; use GET or POST`, 'METHOD_NOT_ALLOWED', { allow: 'GET, POST, OPTIONS' });
   }
+  const viewer = await authenticate(authenticator, req);
+  log.viewer = viewer;
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  const request: HTTPGraphQLRequest = {
-    method: req.method,
-    headers,
-    search: url.search,
-    body: req.method === 'POST' ? parseBody(await readBody(req), headers.get('content-type')) : undefined,
-  };
-  const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: request,
-    context: async () => createContext(db, requestId),
-  });
+  const body = req.method === 'POST' ? parseBody(await readBody(req, config.limits.maxBodyBytes), headers.get('content-type')) : undefined;
+  checkDocuments(req.method === 'POST' ? body : { query: url.searchParams.get('query') }, config.limits);
+  const request: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
+  const clientAddress = clientAddressOf(req, config.trustedProxies);
+  const response = await withTimeout(
+    apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: request,
+      context: async () => (log.context = createContext(db, viewer, log.requestId, clientAddress)),
+    }),
+    config.requestTimeoutMs,
+  );
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') return void res.end(response.body.string);
@@ -118,30 +162,106 @@ async function graphql(
   res.end();
 }
 
+async function authenticate(authenticator: ApiKeyAuthenticator, req: IncomingMessage): Promise<Viewer> {
+  try {
+    const apiKey = req.headers['x-api-key'];
+    return await authenticator.authenticate(keyFromHeaders(req.headers.authorization, Array.isArray(apiKey) ? apiKey[0] : apiKey));
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) {
+      throw new HttpError(401, error.message, 'UNAUTHENTICATED', { 'www-authenticate': 'Bearer realm="coalition-graph"' });
+    }
+    throw error;
+  }
+}
+
+/** Refuses a batch with too many operations, and any document over the length limit, before parsing. */
+function checkDocuments(body: unknown, limits: Limits): void {
+  if (Array.isArray(body) && (body.length === 0 || body.length > limits.maxBatch)) {
+    throw new HttpError(400, `A batch holds 1 to ${limits.maxBatch} operations; this one has ${body.length}`, 'BAD_REQUEST');
+  }
+  for (const operation of Array.isArray(body) ? body : [body]) {
+    const query = (operation as { query?: unknown } | null)?.query;
+    if (typeof query === 'string' && query.length > limits.maxQueryLength) {
+      throw new HttpError(
+        413,
+        `The query document has ${query.length} characters, above the limit of ${limits.maxQueryLength}; send a persisted query instead`,
+        'PAYLOAD_TOO_LARGE',
+      );
+    }
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HttpError(503, `The request took longer than ${ms} ms and was abandoned`, 'REQUEST_TIMEOUT')), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
- * Reads the body up to {@link MAX_BODY_BYTES}. Past that it keeps reading but
+ * The client's address. `X-Forwarded-For` is believed only from configured proxies,
+ * and read from the right, skipping proxies, so that a client cannot choose its own address.
+ */
+function clientAddressOf(req: IncomingMessage, trustedProxies: readonly string[]): string {
+  const remote = req.socket.remoteAddress ?? 'unknown';
+  const trusted = (address: string) =>
+    trustedProxies.includes(address) || (trustedProxies.includes('loopback') && /^(127\.|::1$|::ffff:127\.)/.test(address));
+  if (!trusted(remote)) return remote;
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  for (let i = forwarded.length - 1; i >= 0; i--) if (!trusted(forwarded[i])) return forwarded[i];
+  return forwarded[0] ?? remote;
+}
+
+/** One structured line per request, with the id the response carries in `x-request-id`. */
+function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, log: RequestLog, started: bigint): void {
+  const viewer = log.viewer ?? ANONYMOUS;
+  logger.info(
+    {
+      requestId: log.requestId,
+      method: req.method,
+      path: req.url?.split('?')[0],
+      status: res.statusCode,
+      ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+      role: viewer.role,
+      key: viewer.keyId ? viewer.name : undefined,
+      cost: log.context?.cost,
+    },
+    'request',
+  );
+}
+
+/**
+ * Reads the body up to `maxBytes`. Past that it keeps reading but
  * discards, then rejects with 413: destroying the socket mid-upload would make
  * the client see a reset instead of the answer. Past {@link DRAIN_LIMIT_BYTES}
  * it gives up on the client and drops the connection.
  */
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let overflow = Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
+    let overflow = Number(req.headers['content-length'] ?? 0) > maxBytes;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) overflow = true;
+      if (size > maxBytes) overflow = true;
       if (!overflow) chunks.push(chunk);
       if (size > DRAIN_LIMIT_BYTES) req.destroy();
     });
-    req.on('end', () => (overflow ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () => {
+      if (overflow) return reject(tooLarge(maxBytes));
+      try {
+        resolve(UTF8.decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new HttpError(400, 'Request body is not valid UTF-8', 'BAD_REQUEST'));
+      }
+    });
     req.on('error', reject);
   });
 }
 
-function tooLarge(): HttpError {
-  return new HttpError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `Request body larger than ${maxBytes} bytes`, 'PAYLOAD_TOO_LARGE');
 }
 
 /** JSON bodies are parsed here; anything else goes to Apollo as text, which rejects it with 400 or 415. */

@@ -1,3 +1,5 @@
+import { ApiKey } from '../auth/api-key.entity';
+import { AuditEntry } from '../editing/audit-entry.entity';
 import { CampaignStory } from '../campaigns/campaign-story.entity';
 import { Campaign } from '../campaigns/campaign.entity';
 import { DigestArticle } from '../digest-articles/digest-article.entity';
@@ -21,4 +23,6 @@ export const ENTITIES = [
   ContentNation,
   ContentCountry,
   ContentTag,
+  ApiKey,
+  AuditEntry,
 ];

@@ -3,7 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { buildSchema, createResolversMap } from 'type-graphql';
+import { buildSchema, createResolversMap, type AuthChecker } from 'type-graphql';
 import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
@@ -15,6 +15,17 @@ import { decodeGlobalIdOf, type NodeTypeName } from '../shared/node/global-id';
 import { NodeResolver } from '../shared/node/node.resolver';
 import { CampaignPostsResolver, SocialPostResolver } from '../social-posts/social-post.resolver';
 import { NationProjectsResolver, StabilisationProjectResolver } from '../stabilisation-projects/stabilisation-project.resolver';
+import { AuditLogResolver, CampaignMutations, MemberNationMutations } from '../editing/catalogue.mutations';
+import {
+  CampaignStoryMutations,
+  DigestArticleMutations,
+  PublicationMutations,
+  SocialPostMutations,
+  StabilisationProjectMutations,
+} from '../editing/content.mutations';
+import { ForbiddenError, UnauthenticatedError } from '../shared/errors';
+import { validateArgument } from '../shared/validation';
+import { hasRole, Role } from '../shared/viewer';
 import type { GatewayContext } from './context';
 
 const RESOLVERS = [
@@ -31,10 +42,33 @@ const RESOLVERS = [
   NationProjectsResolver,
   FeedResolver,
   NationFeedResolver,
+  DigestArticleMutations,
+  CampaignStoryMutations,
+  SocialPostMutations,
+  StabilisationProjectMutations,
+  PublicationMutations,
+  CampaignMutations,
+  MemberNationMutations,
+  AuditLogResolver,
 ] as const;
+
+/**
+ * `@Authorized(role)` on a root field or mutation: decided from the viewer the
+ * HTTP layer made once per request. No key where one is needed is
+ * UNAUTHENTICATED; a key without the role is FORBIDDEN.
+ */
+const authChecker: AuthChecker<GatewayContext> = ({ context }, roles) => {
+  const needed = (roles as Role[])[0] ?? Role.PARTNER;
+  if (hasRole(context.viewer, needed)) return true;
+  if (context.viewer.role === Role.ANONYMOUS) throw new UnauthenticatedError(`This needs an API key with the ${needed} role`);
+  throw new ForbiddenError(`This needs the ${needed} role; the key "${context.viewer.name}" has ${context.viewer.role}`);
+};
 
 const QUERY_DESCRIPTION =
   'Entry points for reading the coalition’s published content: the cross-type `feed`, a list and a by-slug lookup per content type, members, campaigns and `node`.';
+
+const MUTATION_DESCRIPTION =
+  'Changes for editors (content and campaigns) and admins (member nations). Each runs in one transaction, is recorded in the audit log, and refuses a stale `expectedVersion` with CONFLICT.';
 
 /** The federation spec version and directives the subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
@@ -57,14 +91,18 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
   const typeGraphQL = await buildSchema({
     resolvers: RESOLVERS,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
-    validate: { forbidUnknownValues: false },
+    validateFn: validateArgument,
+    authChecker,
+    authMode: 'error',
   });
   const resolvers = createResolversMap(typeGraphQL) as GraphQLResolverMap<unknown>;
   for (const [type, resolveReference] of Object.entries(REFERENCE_RESOLVERS)) {
     resolvers[type] = { ...(resolvers[type] as object), __resolveReference: resolveReference } as never;
   }
   // TypeGraphQL cannot describe the root type itself; the SDL can.
-  const sdl = printSchemaWithDirectives(typeGraphQL).replace(/^type Query \{/m, `"""${QUERY_DESCRIPTION}"""\ntype Query {`);
+  const sdl = printSchemaWithDirectives(typeGraphQL)
+    .replace(/^type Query \{/m, `"""${QUERY_DESCRIPTION}"""\ntype Query {`)
+    .replace(/^type Mutation \{/m, `"""${MUTATION_DESCRIPTION}"""\ntype Mutation {`);
   const subgraph = buildSubgraphSchema({
     typeDefs: parse(`${FEDERATION_LINK}\n${sdl}`),
     resolvers,

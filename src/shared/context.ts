@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Viewer } from './viewer';
 
 /**
  * What every resolver receives through `@Ctx()`, made fresh for each request.
@@ -9,6 +10,8 @@ export interface Context<Loaders = unknown> {
   /** The request's id, also sent back in the `x-request-id` header. */
   readonly requestId: string;
   readonly db: DataSource;
+  /** Who is calling, from the request's API key. */
+  readonly viewer: Viewer;
   /** DataLoaders made for this request only, so nothing is cached across requests. */
   readonly loaders: Loaders;
 }

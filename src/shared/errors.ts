@@ -39,3 +39,19 @@ export class ConflictError extends CodedError<'CONFLICT'> {
     super(message, 'CONFLICT', extensions);
   }
 }
+
+/** No key where one is needed, or a key that is wrong, expired or revoked. Over HTTP: 401. */
+export class UnauthenticatedError extends CodedError<'UNAUTHENTICATED'> {
+  override name = 'UnauthenticatedError';
+  constructor(message: string, extensions?: Record<string, unknown>) {
+    super(message, 'UNAUTHENTICATED', extensions);
+  }
+}
+
+/** A valid key whose role does not allow the operation. */
+export class ForbiddenError extends CodedError<'FORBIDDEN'> {
+  override name = 'ForbiddenError';
+  constructor(message: string, extensions?: Record<string, unknown>) {
+    super(message, 'FORBIDDEN', extensions);
+  }
+}

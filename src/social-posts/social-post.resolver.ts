@@ -18,7 +18,7 @@ export class SocialPostConnection extends ConnectionType<SocialPost>(SocialPost,
 export class SocialPostResolver {
   @Query(() => SocialPostConnection, { description: 'Published social posts, newest first.' })
   socialPosts(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<SocialPost>> {
-    return listContent(ctx.db, ContentType.SOCIAL_POST, args);
+    return listContent(ctx, ContentType.SOCIAL_POST, args);
   }
 
   @Query(() => SocialPost, { nullable: true, description: 'A published social post by slug; null if none has it.' })

@@ -18,7 +18,7 @@ export class StabilisationProjectConnection extends ConnectionType<Stabilisation
 export class StabilisationProjectResolver {
   @Query(() => StabilisationProjectConnection, { description: 'Published stabilisation projects, newest first.' })
   stabilisationProjects(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<StabilisationProject>> {
-    return listContent(ctx.db, ContentType.STABILISATION_PROJECT, args);
+    return listContent(ctx, ContentType.STABILISATION_PROJECT, args);
   }
 
   @Query(() => StabilisationProject, { nullable: true, description: 'A published stabilisation project by slug; null if none has it.' })

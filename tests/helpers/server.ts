@@ -4,11 +4,12 @@ import { startGateway, type RunningGateway } from '../../src/main';
 import { dropDatabase, freshDatabase, type Driver } from './drivers';
 import { SqlRecorder } from './sql-count';
 
-/** A GraphQL response as a test sees it. */
+/** A GraphQL response as a test sees it; `extensions` (the operation's cost) is kept apart so tests can assert whole bodies. */
 export interface GraphQLResponse<T = any> {
   status: number;
   headers: Headers;
   body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[]; [key: string]: unknown };
+  extensions?: { cost?: { cost: number; limit: number }; [key: string]: unknown };
 }
 
 /** The real gateway on an ephemeral port, over a fresh database, with its SQL recorded. */
@@ -44,7 +45,8 @@ export async function startTestGateway(driver: Driver, options: { demo?: boolean
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse<T>['body'] };
+      const { extensions, ...body } = (await response.json()) as GraphQLResponse<T>['body'] & Pick<GraphQLResponse, 'extensions'>;
+      return { status: response.status, headers: response.headers, body, extensions };
     },
     async stop() {
       await gateway.stop();

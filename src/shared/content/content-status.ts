@@ -6,6 +6,15 @@ export enum ContentStatus {
   PUBLISHED = 'PUBLISHED',
 }
 
+registerEnumType(ContentStatus, {
+  name: 'ContentStatus',
+  description: 'Whether an item is visible to readers. Drafts are visible only to editors.',
+  valuesConfig: {
+    DRAFT: { description: 'Being written or withdrawn: only editors see it.' },
+    PUBLISHED: { description: 'Visible to everyone.' },
+  },
+});
+
 /** The four kinds of content in the feed; also the discriminator stored with each row. */
 export enum ContentType {
   DIGEST_ARTICLE = 'DIGEST_ARTICLE',

@@ -1,4 +1,4 @@
-import { Field, InterfaceType } from 'type-graphql';
+import { Field, Int, InterfaceType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, TableInheritance, UpdateDateColumn, VersionColumn } from 'typeorm';
 import { encodeGlobalId, type NodeTypeName } from '../node/global-id';
 import { Node } from '../node/node.interface';
@@ -56,6 +56,7 @@ export abstract class Content implements Node {
   @Column({ type: 'varchar', length: 2048, nullable: true })
   url!: string | null;
 
+  @Field(() => ContentStatus, { description: 'PUBLISHED for everything readers see; editors also see DRAFT items.' })
   @Column({ type: 'varchar', length: 16 })
   status!: ContentStatus;
 
@@ -85,6 +86,7 @@ export abstract class Content implements Node {
   sourceFetchedAt!: Date | null;
 
   /** Incremented on every update; editors send it back to detect concurrent edits. */
+  @Field(() => Int, { description: 'Increases with every change. Pass it as `expectedVersion` when editing, so that nobody’s change is overwritten unseen.' })
   @VersionColumn()
   version!: number;
 

@@ -6,11 +6,11 @@ import { ContentCountry } from './content-country.entity';
 import { ContentTag } from './content-tag.entity';
 import type { ContentType } from './content-status';
 import { CONTENT_TYPE_NAMES, type Content } from './content.entity';
-import { publishedContent } from './content.query';
+import { visibleContent, type Visibility } from './content.query';
 
-/** Published content items by primary key, of any type; `null` for a miss or a draft. */
-export async function getContentByIds(db: DataSource, ids: readonly string[]): Promise<(Content | null)[]> {
-  const rows = await publishedContent(db).andWhere('c.id IN (:...ids)', { ids }).getMany();
+/** Visible content items by primary key, of any type; `null` for a miss (or a draft the viewer may not see). */
+export async function getContentByIds(db: DataSource, visible: Visibility, ids: readonly string[]): Promise<(Content | null)[]> {
+  const rows = await visibleContent(db, visible).andWhere('c.id IN (:...ids)', { ids }).getMany();
   return byKey(ids, rows, (row) => row.id);
 }
 
@@ -20,14 +20,14 @@ export interface SlugKey {
   readonly slug: string;
 }
 
-/** Published items by type and slug, in one statement for any number of lookups. */
-export async function getContentBySlugs(db: DataSource, keys: readonly SlugKey[]): Promise<(Content | null)[]> {
+/** Visible items by type and slug, in one statement for any number of lookups. */
+export async function getContentBySlugs(db: DataSource, visible: Visibility, keys: readonly SlugKey[]): Promise<(Content | null)[]> {
   const matchesAnyKey = new Brackets((where) =>
     keys.forEach((key, i) =>
       where.orWhere(`(c.type = :type${i} AND c.slug = :slug${i})`, { [`type${i}`]: key.type, [`slug${i}`]: key.slug }),
     ),
   );
-  const rows = await publishedContent(db).andWhere(matchesAnyKey).getMany();
+  const rows = await visibleContent(db, visible).andWhere(matchesAnyKey).getMany();
   return byKey(keys.map(slugKeyId), rows, slugKeyId);
 }
 
@@ -56,11 +56,11 @@ export async function getTagsByContentIds(db: DataSource, ids: readonly string[]
 }
 
 /** Loaders for what every content item has, whatever its type. */
-export function createContentLoaders(db: DataSource) {
-  const contentById = new DataLoader<string, Content | null>((ids) => getContentByIds(db, ids), { name: 'contentById' });
+export function createContentLoaders(db: DataSource, visible: Visibility) {
+  const contentById = new DataLoader<string, Content | null>((ids) => getContentByIds(db, visible, ids), { name: 'contentById' });
   return {
     contentById,
-    contentBySlug: new DataLoader<SlugKey, Content | null, string>((keys) => getContentBySlugs(db, keys), {
+    contentBySlug: new DataLoader<SlugKey, Content | null, string>((keys) => getContentBySlugs(db, visible, keys), {
       name: 'contentBySlug',
       cacheKeyFn: slugKeyId,
     }),

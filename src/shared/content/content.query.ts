@@ -3,6 +3,8 @@ import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transfor
 import type { Connection } from '../pagination/connection.type';
 import type { ConnectionArgs } from '../pagination/connection.args';
 import { applyKeyset, pageRequest, toConnection, type Keyset, type PageRequest } from '../pagination/keyset';
+import type { Context } from '../context';
+import { hasRole, Role, type Viewer } from '../viewer';
 import { ContentStatus, type ContentType } from './content-status';
 import { Content } from './content.entity';
 
@@ -14,15 +16,24 @@ export const CONTENT_KEYSET: Keyset<Content> = {
   key: (item) => [item.publishedAt, item.id],
 };
 
+/** The statuses a viewer may see: drafts only for editors and admins. */
+export type Visibility = readonly ContentStatus[];
+
+const PUBLIC: Visibility = Object.freeze([ContentStatus.PUBLISHED]);
+const EDITORIAL: Visibility = Object.freeze([ContentStatus.DRAFT, ContentStatus.PUBLISHED]);
+
+/** What `viewer` may see. Every content query takes this, so no path can forget it. */
+export function visibilityOf(viewer: Viewer): Visibility {
+  return hasRole(viewer, Role.EDITOR) ? EDITORIAL : PUBLIC;
+}
+
 /**
- * Published content as a query on alias `c`, optionally of some types only.
+ * Content the viewer may see, as a query on alias `c`, optionally of some types only.
  * Rows come back as instances of their own class (`DigestArticle`, …), which is
  * what the `Content` and `Node` interfaces resolve their types by.
  */
-export function publishedContent(db: DataSource, types?: readonly ContentType[]): SelectQueryBuilder<Content> {
-  const qb = db.getRepository(Content).createQueryBuilder('c').where('c.status = :published', {
-    published: ContentStatus.PUBLISHED,
-  });
+export function visibleContent(db: DataSource, visible: Visibility, types?: readonly ContentType[]): SelectQueryBuilder<Content> {
+  const qb = db.getRepository(Content).createQueryBuilder('c').where('c.status IN (:...visible)', { visible });
   if (types?.length) qb.andWhere('c.type IN (:...types)', { types });
   return qb;
 }
@@ -82,6 +93,6 @@ export async function findContentPagesByParent<T extends Content>(
  * One page of published items of one type, for the `digestArticles`-style root
  * lists: validates the paging arguments, then runs one statement.
  */
-export function listContent<T extends Content>(db: DataSource, type: ContentType, args: ConnectionArgs): Promise<Connection<T>> {
-  return findContentPage<T>(publishedContent(db, [type]), pageRequest(args, CONTENT_KEYSET.kinds));
+export function listContent<T extends Content>(ctx: Context, type: ContentType, args: ConnectionArgs): Promise<Connection<T>> {
+  return findContentPage<T>(visibleContent(ctx.db, visibilityOf(ctx.viewer), [type]), pageRequest(args, CONTENT_KEYSET.kinds));
 }

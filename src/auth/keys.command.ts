@@ -1,0 +1,71 @@
+import type { DataSource } from 'typeorm';
+import { BadUserInputError } from '../shared/errors';
+import { Role } from '../shared/viewer';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-key.service';
+
+/** Options of the `keys` command, as parsed by the CLI. */
+export interface KeysOptions {
+  readonly name?: string;
+  readonly role?: string;
+  readonly expires?: string;
+  readonly operations?: string;
+}
+
+export const KEYS_USAGE = `  keys create --name N --role R [--expires DATE] [--operations H,H]
+                     create an API key (role partner, editor or admin) and print it once
+  keys list          list keys: id, name, role, prefix, created, expires, revoked, last used
+  keys revoke ID     revoke a key at once (within API_KEY_CACHE_SECONDS on running gateways)`;
+
+/**
+ * `keys create | list | revoke`: the only way keys are made, so that a secret is
+ * shown once, to whoever runs the command, and never stored.
+ */
+export async function runKeysCommand(db: DataSource, action: string | undefined, argument: string | undefined, options: KeysOptions, print: (line: string) => void): Promise<void> {
+  switch (action) {
+    case 'create': {
+      if (!options.name) throw new BadUserInputError('keys create needs --name');
+      const role = parseRole(options.role);
+      const expiresAt = options.expires ? parseDate(options.expires) : null;
+      const allowedOperations = options.operations ? options.operations.split(',').map((hash) => hash.trim().toLowerCase()).filter(Boolean) : null;
+      const { key, secret } = await createApiKey(db, { name: options.name, role, expiresAt, allowedOperations });
+      print(`Created ${key.role.toLowerCase()} key "${key.name}" (id ${key.id}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}).`);
+      print('The key is shown only now; store it safely:');
+      print(secret);
+      return;
+    }
+    case 'list': {
+      const keys = await listApiKeys(db);
+      if (keys.length === 0) return print('No API keys.');
+      print(['id', 'name', 'role', 'prefix', 'created', 'expires', 'revoked', 'last used'].join('\t'));
+      for (const key of keys) {
+        print([key.id, key.name, key.role.toLowerCase(), key.prefix, iso(key.createdAt), iso(key.expiresAt), iso(key.revokedAt), iso(key.lastUsedAt)].join('\t'));
+      }
+      return;
+    }
+    case 'revoke': {
+      if (!argument) throw new BadUserInputError('keys revoke needs the id of a key (see keys list)');
+      const key = await revokeApiKey(db, argument);
+      print(`Revoked key "${key.name}" (id ${key.id}) at ${iso(key.revokedAt)}.`);
+      return;
+    }
+    default:
+      throw new BadUserInputError('keys takes create, list or revoke');
+  }
+}
+
+function parseRole(value: string | undefined): Role {
+  const role = (value ?? '').toUpperCase() as Role;
+  if (role === Role.PARTNER || role === Role.EDITOR || role === Role.ADMIN) return role;
+  throw new BadUserInputError('keys create needs --role partner, editor or admin');
+}
+
+function parseDate(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new BadUserInputError(`--expires: "${value}" is not a date (use e.g. 2027-01-31 or 2027-01-31T12:00:00Z)`);
+  if (date.getTime() <= Date.now()) throw new BadUserInputError('--expires must be in the future');
+  return date;
+}
+
+function iso(date: Date | null): string {
+  return date ? date.toISOString() : '-';
+}

@@ -1,0 +1,159 @@
+import { In, type EntityManager } from 'typeorm';
+import { CampaignStory } from '../campaigns/campaign-story.entity';
+import { Campaign } from '../campaigns/campaign.entity';
+import { DigestArticle } from '../digest-articles/digest-article.entity';
+import { ContentNation } from '../member-nations/content-nation.entity';
+import { MemberNation, normaliseNationCode } from '../member-nations/member-nation.entity';
+import { ContentCountry } from '../shared/content/content-country.entity';
+import { ContentStatus, ContentType } from '../shared/content/content-status';
+import { ContentTag } from '../shared/content/content-tag.entity';
+import type { Content } from '../shared/content/content.entity';
+import { BadUserInputError } from '../shared/errors';
+import { SocialPost } from '../social-posts/social-post.entity';
+import { StabilisationProject } from '../stabilisation-projects/stabilisation-project.entity';
+
+/** The entity class of each content type. */
+export const CONTENT_CLASSES: Record<ContentType, new () => Content> = {
+  [ContentType.DIGEST_ARTICLE]: DigestArticle,
+  [ContentType.CAMPAIGN_STORY]: CampaignStory,
+  [ContentType.SOCIAL_POST]: SocialPost,
+  [ContentType.STABILISATION_PROJECT]: StabilisationProject,
+};
+
+/** Provenance of an imported item: unique per (name, externalId). */
+export interface SourceInput {
+  readonly name: string;
+  readonly externalId: string;
+  readonly url?: string | null;
+  readonly fetchedAt?: Date | null;
+}
+
+/** One content item as a connector or the demo loader hands it over. */
+export interface ContentItemInput {
+  readonly type: ContentType;
+  readonly slug: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly url?: string | null;
+  readonly publishedAt: Date;
+  readonly status?: ContentStatus;
+  /** ISO alpha-3 codes of every country the item concerns; member countries become nation tags too. */
+  readonly countries: readonly string[];
+  /** Member codes beyond the countries, e.g. `NATO` or `EU`. */
+  readonly nations?: readonly string[];
+  readonly tags?: readonly string[];
+  readonly source?: SourceInput | null;
+  /** A story's campaign, by slug. Posts find theirs from their hashtags. */
+  readonly campaign?: string | null;
+  /** The type's own columns (`outlet`, `places`, `hashtags`, `phase`, …). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** Everything one write stores: the row's columns and its tag rows. */
+export interface PreparedWrite {
+  readonly values: Record<string, unknown>;
+  readonly nations: string[];
+  readonly countries: string[];
+  readonly tags: string[];
+}
+
+/**
+ * Turns an item into the columns and tag rows to store: codes normalised, member
+ * countries added to the nation tags, the campaign found (by slug for a story, by
+ * hashtag for a post). Unknown campaigns and non-member nations are `BAD_USER_INPUT`.
+ */
+export async function prepareWrite(manager: EntityManager, input: ContentItemInput): Promise<PreparedWrite> {
+  const countries = uniqueSorted(input.countries.map((code) => code.toUpperCase()));
+  return {
+    values: await columnValues(manager, input),
+    countries,
+    tags: uniqueSorted((input.tags ?? []).map((tag) => tag.toLowerCase())),
+    nations: await nationCodes(manager, countries, input.nations ?? []),
+  };
+}
+
+async function columnValues(manager: EntityManager, input: ContentItemInput): Promise<Record<string, unknown>> {
+  const values: Record<string, unknown> = {
+    type: input.type,
+    slug: input.slug,
+    title: input.title,
+    summary: input.summary,
+    url: input.url ?? null,
+    status: input.status ?? ContentStatus.PUBLISHED,
+    publishedAt: input.publishedAt,
+    sourceName: input.source?.name ?? null,
+    sourceExternalId: input.source?.externalId ?? null,
+    sourceUrl: input.source?.url ?? null,
+    sourceFetchedAt: input.source?.fetchedAt ?? null,
+    campaignId: await campaignIdOf(manager, input),
+    ...input.fields,
+  };
+  if (input.type === ContentType.STABILISATION_PROJECT && typeof values.countryCode === 'string') {
+    values.countryCode = values.countryCode.toUpperCase();
+  }
+  return values;
+}
+
+/** A story names its campaign; a post belongs to the campaign whose hashtag it uses. */
+async function campaignIdOf(manager: EntityManager, input: ContentItemInput): Promise<string | null> {
+  if (input.type === ContentType.CAMPAIGN_STORY && input.campaign) {
+    const campaign = await manager.getRepository(Campaign).findOneBy({ slug: input.campaign });
+    if (!campaign) throw new BadUserInputError(`Unknown campaign "${input.campaign}"`);
+    return campaign.id;
+  }
+  if (input.type === ContentType.SOCIAL_POST) {
+    const hashtags = ((input.fields.hashtags as string[] | undefined) ?? []).map((tag) => tag.toLowerCase());
+    if (hashtags.length === 0) return null;
+    const campaign = await manager
+      .getRepository(Campaign)
+      .createQueryBuilder('k')
+      .where('LOWER(k.hashtag) IN (:...hashtags)', { hashtags })
+      .orderBy('k.slug')
+      .getOne();
+    return campaign?.id ?? null;
+  }
+  return null;
+}
+
+/** Members among the countries, plus the named members; an unknown named member is an error. */
+async function nationCodes(manager: EntityManager, countries: string[], named: readonly string[]): Promise<string[]> {
+  const wanted = uniqueSorted([...countries, ...named.map(normaliseNationCode)]);
+  if (wanted.length === 0) return [];
+  const found = new Set((await manager.getRepository(MemberNation).findBy({ code: In(wanted) })).map((n) => n.code));
+  const unknown = named.map(normaliseNationCode).filter((code) => !found.has(code));
+  if (unknown.length) throw new BadUserInputError(`Not coalition members: ${unknown.join(', ')}`);
+  return wanted.filter((code) => found.has(code));
+}
+
+/** An item's tag rows as stored, each list sorted. */
+export async function readTagRows(manager: EntityManager, id: string): Promise<Pick<PreparedWrite, 'nations' | 'countries' | 'tags'>> {
+  const [nations, countries, tags] = await Promise.all([
+    manager.getRepository(ContentNation).find({ where: { contentId: id }, order: { nationCode: 'ASC' } }),
+    manager.getRepository(ContentCountry).find({ where: { contentId: id }, order: { countryCode: 'ASC' } }),
+    manager.getRepository(ContentTag).find({ where: { contentId: id }, order: { tag: 'ASC' } }),
+  ]);
+  return {
+    nations: nations.map((row) => row.nationCode),
+    countries: countries.map((row) => row.countryCode),
+    tags: tags.map((row) => row.tag),
+  };
+}
+
+/** Rewrites an item's tag rows; the nation rows carry copies of its type, status and date for the nation feeds. */
+export async function writeTagRows(manager: EntityManager, item: Content, { nations, countries, tags }: Pick<PreparedWrite, 'nations' | 'countries' | 'tags'>): Promise<void> {
+  await manager.delete(ContentNation, { contentId: item.id });
+  await manager.delete(ContentCountry, { contentId: item.id });
+  await manager.delete(ContentTag, { contentId: item.id });
+  if (nations.length) {
+    await manager.insert(
+      ContentNation,
+      nations.map((nationCode) => ({ contentId: item.id, nationCode, contentType: item.type, status: item.status, publishedAt: item.publishedAt })),
+    );
+  }
+  if (countries.length) await manager.insert(ContentCountry, countries.map((countryCode) => ({ contentId: item.id, countryCode })));
+  if (tags.length) await manager.insert(ContentTag, tags.map((tag) => ({ contentId: item.id, tag })));
+}
+
+export function uniqueSorted(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}

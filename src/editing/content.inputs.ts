@@ -1,0 +1,161 @@
+import {
+  ArrayMaxSize,
+  IsInt,
+  IsOptional,
+  IsUrl,
+  Matches,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { GraphQLLocalDate } from 'graphql-scalars';
+import { Field, Float, InputType } from 'type-graphql';
+import { SocialPlatform } from '../social-posts/social-post.entity';
+import { ProjectPhase } from '../stabilisation-projects/stabilisation-project.entity';
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true };
+
+/** The fields every content type is edited with. Updates replace them all. */
+@InputType()
+export abstract class ContentInput {
+  @Field({ description: 'Lowercase words joined by hyphens, unique within the type, e.g. `anah-market-reopens`.' })
+  @Matches(SLUG, { message: 'slug must be lowercase letters and digits joined by single hyphens' })
+  @MaxLength(160)
+  slug!: string;
+
+  @Field({ description: 'Headline, 1 to 300 characters.' })
+  @MinLength(1)
+  @MaxLength(300)
+  title!: string;
+
+  @Field({ description: 'Plain-text summary, 1 to 2,000 characters.' })
+  @MinLength(1)
+  @MaxLength(2000)
+  summary!: string;
+
+  @Field(() => String, { nullable: true, description: 'Canonical web address (http or https).' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  @MaxLength(2048)
+  url?: string | null;
+
+  @Field(() => [String], { description: 'ISO 3166-1 alpha-3 codes of the countries the item concerns, members or not. Member countries become `nations` too.' })
+  @ArrayMaxSize(50)
+  @Matches(/^[A-Za-z]{3}$/, { each: true, message: 'each country must be an ISO 3166-1 alpha-3 code such as SYR' })
+  countries!: string[];
+
+  @Field(() => [String], { nullable: true, description: 'Further members the item concerns, by code: organisations such as NATO or EU.' })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @Matches(/^[A-Za-z]{2,16}$/, { each: true, message: 'each nation must be a member code such as NATO' })
+  nations?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Free topic tags; stored lowercase.' })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @Matches(/^[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*$/u, { each: true, message: 'each tag must be words joined by hyphens' })
+  @MaxLength(64, { each: true })
+  tags?: string[] | null;
+
+  @Field(() => Date, { nullable: true, description: 'Publication time to show; when left out, the moment it is published.' })
+  @IsOptional()
+  publishedAt?: Date | null;
+}
+
+@InputType({ description: 'A digest article as an editor writes it.' })
+export class DigestArticleInput extends ContentInput {
+  @Field({ description: 'The outlet that published the original report.' })
+  @MinLength(1)
+  @MaxLength(200)
+  outlet!: string;
+
+  @Field(() => String, { nullable: true, description: 'Address of the original report.' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  @MaxLength(2048)
+  originalUrl?: string | null;
+}
+
+@InputType({ description: 'A campaign story as an editor writes it.' })
+export class CampaignStoryInput extends ContentInput {
+  @Field(() => String, { nullable: true, description: 'Slug of the campaign the story belongs to; none for a news story.' })
+  @IsOptional()
+  @Matches(SLUG)
+  campaign?: string | null;
+
+  @Field(() => [String], { description: 'Towns, cities and areas the story is set in.' })
+  @ArrayMaxSize(20)
+  @MaxLength(200, { each: true })
+  places!: string[];
+}
+
+@InputType({ description: 'A social post as an editor records it.' })
+export class SocialPostInput extends ContentInput {
+  @Field(() => SocialPlatform, { description: 'The network it was posted on.' })
+  platform!: SocialPlatform;
+
+  @Field(() => String, { nullable: true, description: 'The author’s handle, without @.' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_]{1,50}$/, { message: 'authorHandle must be a handle without @' })
+  authorHandle?: string | null;
+
+  @Field({ description: 'The text of the post.' })
+  @MinLength(1)
+  @MaxLength(5000)
+  text!: string;
+
+  @Field(() => [String], { description: 'Hashtags without #. A campaign’s hashtag links the post to it.' })
+  @ArrayMaxSize(30)
+  @Matches(/^[\p{L}\p{N}_]{1,100}$/u, { each: true, message: 'each hashtag must be written without #' })
+  hashtags!: string[];
+
+  @Field(() => [String], { description: 'Mentioned accounts without @.' })
+  @ArrayMaxSize(30)
+  @Matches(/^[A-Za-z0-9_]{1,50}$/, { each: true, message: 'each mention must be a handle without @' })
+  mentions!: string[];
+
+  @Field(() => [String], { description: 'Links in the post.' })
+  @ArrayMaxSize(20)
+  @IsUrl(URL_OPTIONS, { each: true })
+  links!: string[];
+}
+
+@InputType({ description: 'A stabilisation project as an editor records it.' })
+export class StabilisationProjectInput extends ContentInput {
+  @Field({ description: 'What the project restores, e.g. education.' })
+  @MinLength(1)
+  @MaxLength(100)
+  sector!: string;
+
+  @Field(() => ProjectPhase, { description: 'Planned, under way or finished.' })
+  phase!: ProjectPhase;
+
+  @Field(() => String, { nullable: true, description: 'The organisation carrying it out.' })
+  @IsOptional()
+  @MaxLength(300)
+  implementingPartner?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The most specific place known.' })
+  @IsOptional()
+  @MaxLength(300)
+  place?: string | null;
+
+  @Field({ description: 'ISO 3166-1 alpha-3 code of the country it is in.' })
+  @Matches(/^[A-Za-z]{3}$/, { message: 'countryCode must be an ISO 3166-1 alpha-3 code such as IRQ' })
+  countryCode!: string;
+
+  @Field(() => Float, { nullable: true, description: 'Budget in whole US dollars.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  budgetUsd?: number | null;
+
+  @Field(() => GraphQLLocalDate, { nullable: true, description: 'The day work started (YYYY-MM-DD).' })
+  @IsOptional()
+  startedOn?: string | null;
+
+  @Field(() => GraphQLLocalDate, { nullable: true, description: 'The day work finished (YYYY-MM-DD).' })
+  @IsOptional()
+  completedOn?: string | null;
+}

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { hashApiKey } from '../src/auth/api-key.service';
+import { loadConfig } from '../src/config';
+import { startGateway, type RunningGateway } from '../src/main';
+import { assertHttpError, postOperation, postRaw } from './helpers/http';
+
+/** The built CLI: this file runs from dist/tests/, the CLI is dist/src/cli.js. */
+const CLI = path.resolve(__dirname, '../src/cli.js');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const GBR_QUERY = '{ memberNation(code: "GBR") { code name } }';
+const GBR = { data: { memberNation: { code: 'GBR', name: 'United Kingdom' } } };
+
+/** The parts of better-sqlite3 this file uses (the package ships no type declarations). */
+interface SqliteDatabase {
+  prepare(sql: string): { all(): Record<string, unknown>[] };
+  close(): void;
+}
+const Sqlite = require('better-sqlite3') as new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteDatabase;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let tmp: string;
+let file: string;
+
+/** Runs the built CLI with `DATABASE_URL=sqlite:<tmp>/g.sqlite` and silent logs, and collects its output. */
+function cli(args: string[]): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent' };
+  delete env.NODE_TEST_CONTEXT;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Asserts a failed run: a non-zero exit, nothing on stdout, and exactly one stderr line starting `coalition-graph: `. */
+function assertOneErrorLine(run: CliRun): string {
+  assert.notEqual(run.code, 0, 'the command should fail');
+  assert.equal(run.stdout, '');
+  const lines = run.stderr.split('\n');
+  assert.equal(lines.at(-1), '', `stderr should end with a newline: ${JSON.stringify(run.stderr)}`);
+  assert.equal(lines.length, 2, `stderr should be one line: ${JSON.stringify(run.stderr)}`);
+  assert.ok(lines[0].startsWith('coalition-graph: '), `unexpected stderr: ${JSON.stringify(run.stderr)}`);
+  return lines[0];
+}
+
+/** Every row of the api_key table, read straight from the file. */
+function apiKeyRows(): Record<string, unknown>[] {
+  const db = new Sqlite(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT * FROM api_key ORDER BY created_at').all();
+  } finally {
+    db.close();
+  }
+}
+
+/** The rows `keys list` printed under its header, split into columns. */
+function listedRows(run: CliRun): string[][] {
+  const [header, ...rows] = run.stdout.trimEnd().split('\n');
+  assert.deepEqual(header.split('\t'), ['id', 'name', 'role', 'prefix', 'created', 'expires', 'revoked', 'last used']);
+  return rows.map((row) => row.split('\t'));
+}
+
+describe('coalition-graph keys', () => {
+  let secret: string;
+  let id: string;
+
+  before(() => {
+    tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'coalition-graph-keys-')));
+    file = path.join(tmp, 'g.sqlite');
+  });
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('keys create --name "UNDP" --role partner prints the key, starting cg_, on the last line of stdout', async () => {
+    const run = await cli(['keys', 'create', '--name', 'UNDP', '--role', 'partner']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    const lines = run.stdout.trimEnd().split('\n');
+    secret = lines.at(-1)!;
+    assert.match(secret, /^cg_[A-Za-z0-9_-]{32}$/);
+    assert.match(lines[0], /^Created partner key "UNDP" \(id [0-9a-f-]{36}\)\.$/);
+    id = /\(id ([0-9a-f-]{36})\)/.exec(lines[0])![1];
+    assert.match(id, UUID);
+  });
+
+  it('stores only the key’s SHA-256: the row’s hash matches, and no column or database file holds the secret', () => {
+    const rows = apiKeyRows();
+    assert.equal(rows.length, 1);
+    const [row] = rows;
+    assert.equal(row.id, id);
+    assert.equal(row.name, 'UNDP');
+    assert.equal(row.role, 'PARTNER');
+    assert.equal(row.hash, hashApiKey(secret));
+    assert.equal(row.prefix, secret.slice(0, 11));
+    assert.equal(row.revoked_at, null);
+    for (const [column, value] of Object.entries(row)) {
+      assert.ok(!String(value).includes(secret), `column ${column} holds the secret`);
+    }
+    for (const name of fs.readdirSync(tmp)) {
+      assert.ok(!fs.readFileSync(path.join(tmp, name)).includes(secret), `${name} holds the secret`);
+    }
+  });
+
+  it('keys list shows the id, the name and the role partner, never the secret or its hash', async () => {
+    const run = await cli(['keys', 'list']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    const rows = listedRows(run);
+    assert.equal(rows.length, 1);
+    const [listedId, name, role, prefix, created, expires, revoked, lastUsed] = rows[0];
+    assert.deepEqual({ listedId, name, role, prefix, expires, revoked, lastUsed }, { listedId: id, name: 'UNDP', role: 'partner', prefix: secret.slice(0, 11), expires: '-', revoked: '-', lastUsed: '-' });
+    assert.ok(!Number.isNaN(Date.parse(created)), `created is a time: ${created}`);
+    assert.ok(!run.stdout.includes(secret), 'the secret is listed');
+    assert.ok(!run.stdout.includes(hashApiKey(secret)), 'the hash is listed');
+  });
+
+  describe('with a gateway serving the same file (API_KEY_CACHE_SECONDS=0)', () => {
+    let gateway: RunningGateway;
+    before(async () => {
+      const config = loadConfig({ NODE_ENV: 'test', API_KEY_CACHE_SECONDS: '0' }, { port: 0, host: '127.0.0.1', database: { kind: 'sqlite', path: file } });
+      gateway = await startGateway(config);
+    });
+    after(() => gateway?.stop());
+
+    it('accepts the created key', async () => {
+      const response = await postOperation(gateway.url, { query: GBR_QUERY }, { authorization: `Bearer ${secret}` });
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.body, GBR);
+    });
+
+    it('keys revoke ID revokes it: the running gateway answers the key with 401 at once, and list shows when', async () => {
+      const run = await cli(['keys', 'revoke', id]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stderr, '');
+      assert.match(run.stdout, new RegExp(`^Revoked key "UNDP" \\(id ${id}\\) at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\.\\n$`));
+      for (const headers of [{ authorization: `Bearer ${secret}` }, { 'x-api-key': secret }] as Record<string, string>[]) {
+        const response = await postRaw(gateway.url, JSON.stringify({ query: GBR_QUERY }), { 'content-type': 'application/json', ...headers });
+        assertHttpError(response, 401, 'UNAUTHENTICATED');
+        assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="coalition-graph"');
+      }
+      const [row] = listedRows(await cli(['keys', 'list']));
+      assert.equal(row[0], id);
+      assert.ok(!Number.isNaN(Date.parse(row[6])), `revoked is a time: ${row[6]}`);
+    });
+  });
+
+  describe('refuses bad input with a non-zero exit and one stderr line, creating nothing', () => {
+    const cases: [string, string[]][] = [
+      ['an unknown role', ['keys', 'create', '--name', 'UNDP', '--role', 'superuser']],
+      ['no role', ['keys', 'create', '--name', 'UNDP']],
+      ['no --name', ['keys', 'create', '--role', 'partner']],
+      ['revoking an unknown id', ['keys', 'revoke', '00000000-0000-4000-8000-000000000000']],
+      ['revoking something that is no id', ['keys', 'revoke', 'not-an-id']],
+      ['revoke without an id', ['keys', 'revoke']],
+    ];
+    for (const [what, args] of cases) {
+      it(`${what}: coalition-graph ${args.join(' ')}`, async () => {
+        const before = apiKeyRows();
+        const line = assertOneErrorLine(await cli(args));
+        assert.ok(!/\n|at .*\.js:\d+/.test(line), `no stack: ${line}`);
+        assert.deepEqual(apiKeyRows(), before);
+      });
+    }
+  });
+});
