@@ -1,0 +1,311 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { DataSource } from 'typeorm';
+import { upsertContent, type ContentItemInput } from '../src/connectors/content-upsert';
+import { loadConfig, type DatabaseConfig } from '../src/config';
+import { openDatabase } from '../src/db/data-source';
+import { ItemGenerator, makeCampaigns, seedSynthetic, SYNTHETIC_SOURCE, type SyntheticItem } from '../src/demo/synthetic';
+import { startGateway } from '../src/main';
+import { ContentType } from '../src/shared/content/content-status';
+import { ENTITIES } from '../src/server/modules';
+import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { SqlRecorder } from './helpers/sql-count';
+
+const COUNT = 2_000;
+const SEED = 42;
+
+/** What seed 42 makes of 2,000 items: the same on every database and machine. */
+const EXPECTED_COUNTS = {
+  member_nation: 81,
+  campaign: 36,
+  content: 2_000,
+  content_nation: 2_994,
+  content_country: 3_297,
+  content_tag: 4_001,
+};
+
+async function withSeeded<T>(driver: (typeof DRIVERS)[number], seed: number, work: (db: DataSource, database: DatabaseConfig, lines: string[]) => Promise<T>): Promise<T> {
+  const database = freshDatabase(driver);
+  const db = await openDatabase(database, { entities: ENTITIES });
+  try {
+    const lines: string[] = [];
+    await seedSynthetic(db, COUNT, { seed, progress: (line) => lines.push(line) });
+    return await work(db, database, lines);
+  } finally {
+    if (db.isInitialized) await db.destroy();
+    await dropDatabase(database);
+  }
+}
+
+async function counts(db: DataSource): Promise<Record<string, number>> {
+  const result: Record<string, number> = {};
+  for (const table of Object.keys(EXPECTED_COUNTS)) result[table] = Number((await db.query(`SELECT count(*) AS n FROM "${table}"`))[0].n);
+  return result;
+}
+
+/** A digest of every item's id, slug, type, status and time, in slug order. */
+async function checksum(db: DataSource): Promise<string> {
+  const rows: { id: string; slug: string; type: string; status: string; published_at: string | Date }[] = await db.query(
+    `SELECT id, slug, type, status, published_at FROM content ORDER BY slug, type`,
+  );
+  const hash = createHash('sha256');
+  for (const row of rows) {
+    const at = row.published_at instanceof Date ? row.published_at.toISOString() : row.published_at;
+    hash.update(`${row.id}|${row.slug}|${row.type}|${row.status}|${at}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** The item as a connector would hand it to `upsertContent`. */
+function asInput(item: SyntheticItem, campaignSlugs: Map<string, string>): ContentItemInput {
+  const common = {
+    type: item.type,
+    slug: item.slug,
+    title: item.title,
+    summary: item.summary,
+    url: item.url,
+    publishedAt: new Date(item.publishedAt),
+    status: item.status,
+    countries: item.countries,
+    nations: item.nations,
+    tags: item.tags,
+    source: { name: SYNTHETIC_SOURCE, externalId: item.externalId, url: null, fetchedAt: null },
+    campaign: item.type === ContentType.CAMPAIGN_STORY ? campaignSlugs.get(item.campaignId!)! : null,
+  };
+  switch (item.type) {
+    case ContentType.DIGEST_ARTICLE:
+      return { ...common, fields: { outlet: item.outlet, originalUrl: item.originalUrl } };
+    case ContentType.CAMPAIGN_STORY:
+      return { ...common, fields: { places: item.places } };
+    case ContentType.SOCIAL_POST:
+      return {
+        ...common,
+        fields: { platform: item.platform, authorHandle: item.authorHandle, text: item.text, hashtags: item.hashtags, mentions: item.mentions, links: item.links },
+      };
+    default:
+      return {
+        ...common,
+        fields: {
+          sector: item.sector,
+          phase: item.phase,
+          implementingPartner: item.implementingPartner,
+          place: item.place,
+          countryCode: item.countryCode,
+          budgetUsd: item.budgetUsd,
+          startedOn: item.startedOn,
+          completedOn: item.completedOn,
+        },
+      };
+  }
+}
+
+const FEED = `{
+  feed(first: 50) {
+    edges { node { id slug title publishedAt nations { code name } ... on CampaignStory { campaign { slug title } } ... on SocialPost { campaign { slug title } } } }
+    pageInfo { hasNextPage }
+  }
+}`;
+
+for (const driver of DRIVERS) {
+  describe(`synthetic data [${driver}]`, () => {
+    it('loads 2,000 items with the members, campaigns and tag rows, reporting progress, and leaves the schema as migrated', async () => {
+      await withSeeded(driver, SEED, async (db, _database, lines) => {
+        assert.deepEqual(await counts(db), EXPECTED_COUNTS);
+        assert.deepEqual(lines.map((line) => line.replace(/, \d+\.\d s$/, ', T s')), [
+          'members: 81 inserted, 0 already there',
+          'campaigns: 36 inserted',
+          'content: 500 of 2,000 items (25%), T s',
+          'content: 1,000 of 2,000 items (50%), T s',
+          'content: 1,500 of 2,000 items (75%), T s',
+          'content: 2,000 of 2,000 items (100%), T s',
+        ]);
+        const byType = await db.query(`SELECT type, status, count(*) AS n FROM content GROUP BY type, status ORDER BY type, status`);
+        assert.deepEqual(
+          byType.map((row: { type: string; status: string; n: string | number }) => `${row.type} ${row.status} ${Number(row.n)}`),
+          [
+            'CAMPAIGN_STORY DRAFT 13',
+            'CAMPAIGN_STORY PUBLISHED 369',
+            'DIGEST_ARTICLE DRAFT 15',
+            'DIGEST_ARTICLE PUBLISHED 498',
+            'SOCIAL_POST DRAFT 15',
+            'SOCIAL_POST PUBLISHED 788',
+            'STABILISATION_PROJECT DRAFT 14',
+            'STABILISATION_PROJECT PUBLISHED 288',
+          ],
+        );
+        assert.deepEqual((await db.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query), []);
+      });
+    });
+
+    it('writes what the connectors’ upsert would: re-upserting items through it changes nothing', async () => {
+      await withSeeded(driver, SEED, async (db) => {
+        const campaigns = makeCampaigns(SEED);
+        const slugs = new Map(campaigns.map((c) => [c.id, c.slug]));
+        const generator = new ItemGenerator(SEED, COUNT, campaigns);
+        const sample: SyntheticItem[] = [];
+        for (let i = 0; i < COUNT; i++) {
+          const item = generator.next();
+          if (i % 25 === 0) sample.push(item);
+        }
+        assert.deepEqual(new Set(sample.map((item) => item.type)).size, 4, 'the sample covers every type');
+        const outcomes = await db.transaction(async (manager) => {
+          const result: string[] = [];
+          for (const item of sample) {
+            const { id, outcome } = await upsertContent(manager, asInput(item, slugs));
+            assert.equal(id, item.id);
+            result.push(outcome);
+          }
+          return result;
+        });
+        assert.deepEqual(outcomes, sample.map(() => 'unchanged'));
+      });
+    });
+
+    it('keeps the copies and derived rows consistent', async () => {
+      await withSeeded(driver, SEED, async (db) => {
+        const one = async (sql: string) => Number((await db.query(sql))[0].n);
+        // Nation rows carry the item's own type, status and publication time.
+        assert.equal(
+          await one(`SELECT count(*) AS n FROM content_nation cn JOIN content c ON c.id = cn.content_id
+                     WHERE cn.content_type <> c.type OR cn.status <> c.status OR cn.published_at <> c.published_at`),
+          0,
+        );
+        // Every member country among an item's countries is a nation tag; every nation tag is a member.
+        assert.equal(
+          await one(`SELECT count(*) AS n FROM content_country cc JOIN member_nation m ON m.code = cc.country_code
+                     WHERE NOT EXISTS (SELECT 1 FROM content_nation cn WHERE cn.content_id = cc.content_id AND cn.nation_code = cc.country_code)`),
+          0,
+        );
+        assert.equal(await one(`SELECT count(*) AS n FROM content_nation cn WHERE NOT EXISTS (SELECT 1 FROM member_nation m WHERE m.code = cn.nation_code)`), 0);
+        // Stories belong to a campaign; posts do exactly when they use its hashtag; nothing else does.
+        assert.equal(await one(`SELECT count(*) AS n FROM content WHERE type = 'CAMPAIGN_STORY' AND campaign_id IS NULL`), 0);
+        assert.equal(await one(`SELECT count(*) AS n FROM content WHERE type IN ('DIGEST_ARTICLE', 'STABILISATION_PROJECT') AND campaign_id IS NOT NULL`), 0);
+        const posts: { hashtags: string; hashtag: string | null }[] = await db.query(
+          `SELECT c.hashtags, k.hashtag FROM content c LEFT JOIN campaign k ON k.id = c.campaign_id WHERE c.type = 'SOCIAL_POST'`,
+        );
+        const campaignTags = new Set((await db.query(`SELECT hashtag FROM campaign`)).map((row: { hashtag: string }) => row.hashtag));
+        for (const post of posts) {
+          const used = (JSON.parse(post.hashtags) as string[]).filter((tag) => campaignTags.has(tag));
+          assert.deepEqual(used, post.hashtag ? [post.hashtag] : []);
+        }
+        // A project is in its first country, which is among its countries.
+        assert.equal(
+          await one(`SELECT count(*) AS n FROM content c WHERE c.type = 'STABILISATION_PROJECT'
+                     AND NOT EXISTS (SELECT 1 FROM content_country cc WHERE cc.content_id = c.id AND cc.country_code = c.country_code)`),
+          0,
+        );
+        assert.equal(await one(`SELECT count(DISTINCT published_at) AS n FROM content`), COUNT);
+      });
+    });
+
+    it('makes the same items from the same seed, other items from another, and refuses a second load', async () => {
+      const first = await withSeeded(driver, SEED, async (db) => {
+        await assert.rejects(seedSynthetic(db, 10), /already holds 2000 synthetic items/);
+        return checksum(db);
+      });
+      const again = await withSeeded(driver, SEED, (db) => checksum(db));
+      const other = await withSeeded(driver, SEED + 1, (db) => checksum(db));
+      assert.equal(again, first);
+      assert.notEqual(other, first);
+    });
+
+    it('serves a feed page over it through the gateway, newest first, in three statements', async () => {
+      await withSeeded(driver, SEED, async (db, database) => {
+        const newest: { slug: string }[] = await db.query(
+          `SELECT slug FROM content WHERE status = 'PUBLISHED' ORDER BY published_at DESC, id DESC LIMIT 50`,
+        );
+        await db.destroy();
+        const sql = new SqlRecorder();
+        const gateway = await startGateway(loadConfig({ NODE_ENV: 'test' }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
+        try {
+          sql.reset();
+          const response = await fetch(gateway.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: FEED }),
+          });
+          const body = (await response.json()) as { data?: any; errors?: unknown[] };
+          assert.equal(response.status, 200);
+          assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+          const edges: { node: { slug: string; nations: unknown[]; campaign?: { slug: string } | null } }[] = body.data.feed.edges;
+          assert.deepEqual(edges.map((edge) => edge.node.slug), newest.map((row) => row.slug));
+          assert.equal(body.data.feed.pageInfo.hasNextPage, true);
+          assert.ok(edges.some((edge) => edge.node.nations.length > 0), 'some items have nations');
+          assert.ok(edges.some((edge) => edge.node.campaign), 'some items have a campaign');
+          assert.equal(sql.count, 3, sql.statements.join('\n'));
+        } finally {
+          await gateway.stop();
+        }
+      });
+    });
+  });
+}
+
+describe('seed --synthetic (CLI)', () => {
+  /** The built CLI: this file runs from dist/tests/, the CLI is dist/src/cli.js. */
+  const CLI = path.resolve(__dirname, '../src/cli.js');
+
+  function cli(args: string[], file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent' };
+    delete env.NODE_TEST_CONTEXT;
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('loads N items, printing its progress, and refuses to load into the same database again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coalition-graph-synthetic-'));
+    try {
+      const file = path.join(dir, 'x.sqlite');
+      const run = await cli(['seed', '--synthetic', '1000'], file);
+      assert.equal(run.stderr, '');
+      assert.equal(run.code, 0);
+      assert.deepEqual(run.stdout.replace(/\d+\.\d s/g, 'T s').split('\n'), [
+        'members: 81 inserted, 0 already there',
+        'campaigns: 36 inserted',
+        'content: 500 of 1,000 items (50%), T s',
+        'content: 1,000 of 1,000 items (100%), T s',
+        'Loaded 1000 synthetic items in T s.',
+        '',
+      ]);
+      const again = await cli(['seed', '--synthetic', '1000'], file);
+      assert.equal(again.code, 1);
+      assert.equal(again.stderr, 'coalition-graph: the database already holds 1000 synthetic items; load synthetic content into a fresh database\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const args of [['--synthetic', '0'], ['--synthetic', '1.5'], ['--synthetic', 'many'], ['--synthetic=-3'], ['--synthetic', '10', '--demo']]) {
+    it(`exits 2 for seed ${args.join(' ')}, before touching the database`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coalition-graph-synthetic-'));
+      try {
+        const file = path.join(dir, 'x.sqlite');
+        const run = await cli(['seed', ...args], file);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /^coalition-graph: .*(positive integer|not both).*--help\)\n$/);
+        assert.equal(fs.existsSync(file), false);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('exits 2 for --synthetic on another command', async () => {
+    const run = await cli(['migrate', '--synthetic', '10'], path.join(os.tmpdir(), 'never-created.sqlite'));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--synthetic belongs to the seed command/);
+  });
+});
