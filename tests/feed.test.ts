@@ -198,6 +198,20 @@ for (const driver of DRIVERS) {
       assert.deepEqual(counts, [3, 3]);
     });
 
+    it('reads only the columns a list asks for', async () => {
+      gw.sql.reset();
+      await gw.post(`{ socialPosts(first: 2) { edges { node { title } } } }`);
+      const [posts] = gw.sql.statements;
+      assert.match(posts, /"c"\."title"/);
+      assert.doesNotMatch(posts, /"summary"|"text"|"hashtags"|"source_name"/);
+      gw.sql.reset();
+      await gw.post(`{ feed(first: 2) { edges { node { ... on SocialPost { text source { name } } } } } }`);
+      const [feed] = gw.sql.statements;
+      assert.match(feed, /"c"\."text"/);
+      assert.match(feed, /"c"\."source_name"/);
+      assert.doesNotMatch(feed, /"title"|"summary"/);
+    });
+
     it('batches per-parent lists: 81 nations with their projects and feeds in 3 statements', async () => {
       gw.sql.reset();
       const { body } = await gw.post(`{

@@ -88,10 +88,10 @@ for (const driver of DRIVERS) {
       const codes = ['IRQ', 'SYR', 'USA'];
       const loaders = createStabilisationProjectLoaders(db, [ContentStatus.PUBLISHED]);
       sql.reset();
-      const batched = await Promise.all(codes.map((parent) => loaders.projectsByCountryCode.load({ parent, page })));
+      const batched = await Promise.all(codes.map((parent) => loaders.projectsByCountryCode.load({ parent, page, options: undefined })));
       assert.equal(sql.count, 1);
       const single = [];
-      for (const parent of codes) single.push(await createStabilisationProjectLoaders(db, [ContentStatus.PUBLISHED]).projectsByCountryCode.load({ parent, page }));
+      for (const parent of codes) single.push(await createStabilisationProjectLoaders(db, [ContentStatus.PUBLISHED]).projectsByCountryCode.load({ parent, page, options: undefined }));
       assert.deepEqual(
         batched.map((c) => [c.edges.map((e) => e.node.slug), c.pageInfo.hasNextPage]),
         [[['anah-market-rehabilitation'], true], [['schooling-in-raqqa-tabqa-and-tal-abyad'], false], [[], false]],

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { listContent } from '../shared/content/content.query';
@@ -15,8 +16,8 @@ export class CampaignStoryConnection extends ConnectionType<CampaignStory>(Campa
 @Resolver(() => CampaignStory)
 export class CampaignStoryResolver {
   @Query(() => CampaignStoryConnection, { description: 'Published campaign stories, newest first.' })
-  campaignStories(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<CampaignStory>> {
-    return listContent(ctx, ContentType.CAMPAIGN_STORY, args);
+  campaignStories(@Args() args: ConnectionArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Connection<CampaignStory>> {
+    return listContent(ctx, ContentType.CAMPAIGN_STORY, args, info);
   }
 
   @Query(() => CampaignStory, { nullable: true, description: 'A published campaign story by slug, for its page; null if none has it.' })

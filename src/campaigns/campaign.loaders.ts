@@ -24,8 +24,9 @@ export function createCampaignLoaders(db: DataSource, visible: Visibility) {
     campaignBySlug: new DataLoader<string, Campaign | null>((slugs) => getCampaignsBySlugs(db, slugs), {
       name: 'campaignBySlug',
     }),
-    storiesByCampaignId: createPageLoader<CampaignStory>('storiesByCampaignId', (campaignIds, page) =>
-      findContentPagesByParent(visibleContent(db, visible, [ContentType.CAMPAIGN_STORY]), 'c.campaignId', campaignIds, page),
+    /** A campaign's stories; `options` are the properties to read. */
+    storiesByCampaignId: createPageLoader<CampaignStory, readonly string[] | undefined>('storiesByCampaignId', (campaignIds, page, properties) =>
+      findContentPagesByParent(visibleContent(db, visible, [ContentType.CAMPAIGN_STORY], properties), 'c.campaign_id', campaignIds, page),
     ),
   };
 }

@@ -1,5 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { CONTENT_KEYSET } from '../shared/content/content.query';
+import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
@@ -37,7 +39,13 @@ export class CampaignResolver {
   }
 
   @FieldResolver(() => CampaignStoryConnection, { description: 'The campaign’s published stories, newest first.' })
-  stories(@Root() campaign: Campaign, @Args() args: ConnectionArgs, @Ctx() ctx: Context<CampaignLoaders>): Promise<Connection<CampaignStory>> {
-    return ctx.loaders.storiesByCampaignId.load({ parent: campaign.id, page: pageRequest(args, CONTENT_KEYSET.kinds) });
+  stories(
+    @Root() campaign: Campaign,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: Context<CampaignLoaders>,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<CampaignStory>> {
+    const page = pageRequest(args, CONTENT_KEYSET.kinds);
+    return ctx.loaders.storiesByCampaignId.load({ parent: campaign.id, page, options: requestedProperties(info) });
   }
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, ObjectType, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Info, ObjectType, Query, Resolver } from 'type-graphql';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { listContent } from '../shared/content/content.query';
@@ -13,8 +14,8 @@ export class DigestArticleConnection extends ConnectionType<DigestArticle>(Diges
 @Resolver(() => DigestArticle)
 export class DigestArticleResolver {
   @Query(() => DigestArticleConnection, { description: 'Published weekly-digest articles, newest first.' })
-  digestArticles(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<DigestArticle>> {
-    return listContent(ctx, ContentType.DIGEST_ARTICLE, args);
+  digestArticles(@Args() args: ConnectionArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Connection<DigestArticle>> {
+    return listContent(ctx, ContentType.DIGEST_ARTICLE, args, info);
   }
 
   @Query(() => DigestArticle, { nullable: true, description: 'A published digest article by slug, for its page; null if none has it.' })

@@ -8,8 +8,9 @@ import { findNationFeedPages } from './feed.service';
 /** Loaders of the feed, made per request. */
 export function createFeedLoaders(db: DataSource, visible: Visibility) {
   return {
-    feedByNationCode: createPageLoader<Content, FeedFilter>('feedByNationCode', (codes, page, filter) =>
-      findNationFeedPages(db, visible, codes, filter, page),
+    feedByNationCode: createPageLoader<Content, { filter: FeedFilter | null; properties: readonly string[] }>(
+      'feedByNationCode',
+      (codes, page, { filter, properties }) => findNationFeedPages(db, visible, codes, filter, page, properties),
     ),
   };
 }

@@ -1,8 +1,10 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { MemberNation } from '../member-nations/member-nation.entity';
 import { ContentConnection } from '../shared/content/content.connection';
 import type { Content } from '../shared/content/content.entity';
 import { CONTENT_KEYSET, visibilityOf } from '../shared/content/content.query';
+import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import type { Connection } from '../shared/pagination/connection.type';
@@ -21,8 +23,9 @@ export class FeedResolver {
     filter: FeedFilter | null,
     @Args() args: ConnectionArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Content>> {
-    return findFeedPage(ctx.db, visibilityOf(ctx.viewer), filter, pageRequest(args, CONTENT_KEYSET.kinds));
+    return findFeedPage(ctx.db, visibilityOf(ctx.viewer), filter, pageRequest(args, CONTENT_KEYSET.kinds), requestedProperties(info));
   }
 }
 
@@ -35,7 +38,9 @@ export class NationFeedResolver {
     @Arg('filter', () => FeedFilter, { nullable: true, description: 'Further narrows the member’s items.' }) filter: FeedFilter | null,
     @Args() args: ConnectionArgs,
     @Ctx() ctx: Context<FeedLoaders>,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Content>> {
-    return ctx.loaders.feedByNationCode.load({ parent: nation.code, page: pageRequest(args, CONTENT_KEYSET.kinds), filter: filter ?? undefined });
+    const page = pageRequest(args, CONTENT_KEYSET.kinds);
+    return ctx.loaders.feedByNationCode.load({ parent: nation.code, page, options: { filter, properties: requestedProperties(info) } });
   }
 }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import { In, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { groupByKey } from '../shared/batch';
-import { ContentNation } from './content-nation.entity';
+import type { ContentNation } from './content-nation.entity';
 import type { MemberNation } from './member-nation.entity';
 import { nationCatalogue } from './nation-catalogue';
 
@@ -17,8 +17,12 @@ export async function getMemberNationsByCodes(db: DataSource, codes: readonly st
  * themselves come from the catalogue.
  */
 export async function getNationsByContentIds(db: DataSource, ids: readonly string[]): Promise<MemberNation[][]> {
+  const [sql, parameters] = db.driver.escapeQueryWithParameters(
+    'SELECT content_id AS "contentId", nation_code AS "nationCode" FROM content_nation WHERE content_id IN (:...ids)',
+    { ids },
+  );
   const [rows, nations] = await Promise.all([
-    db.getRepository(ContentNation).find({ select: { contentId: true, nationCode: true }, where: { contentId: In(ids) } }),
+    db.query(sql, parameters) as Promise<Pick<ContentNation, 'contentId' | 'nationCode'>[]>,
     nationCatalogue(db).byCode(),
   ]);
   const lists = groupByKey(ids, rows, (row) => row.contentId, (row) => nations.get(row.nationCode)!);

@@ -7,8 +7,9 @@ import type { SocialPost } from './social-post.entity';
 /** Loaders of the social-posts domain, made per request. */
 export function createSocialPostLoaders(db: DataSource, visible: Visibility) {
   return {
-    postsByCampaignId: createPageLoader<SocialPost>('postsByCampaignId', (campaignIds, page) =>
-      findContentPagesByParent(visibleContent(db, visible, [ContentType.SOCIAL_POST]), 'c.campaignId', campaignIds, page),
+    /** A campaign's posts; `options` are the properties to read. */
+    postsByCampaignId: createPageLoader<SocialPost, readonly string[] | undefined>('postsByCampaignId', (campaignIds, page, properties) =>
+      findContentPagesByParent(visibleContent(db, visible, [ContentType.SOCIAL_POST], properties), 'c.campaign_id', campaignIds, page),
     ),
   };
 }

@@ -1,9 +1,11 @@
-import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { CampaignLoaders } from '../campaigns/campaign.loaders';
 import { Campaign } from '../campaigns/campaign.entity';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
@@ -17,8 +19,8 @@ export class SocialPostConnection extends ConnectionType<SocialPost>(SocialPost,
 @Resolver(() => SocialPost)
 export class SocialPostResolver {
   @Query(() => SocialPostConnection, { description: 'Published social posts, newest first.' })
-  socialPosts(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<SocialPost>> {
-    return listContent(ctx, ContentType.SOCIAL_POST, args);
+  socialPosts(@Args() args: ConnectionArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Connection<SocialPost>> {
+    return listContent(ctx, ContentType.SOCIAL_POST, args, info);
   }
 
   @Query(() => SocialPost, { nullable: true, description: 'A published social post by slug; null if none has it.' })
@@ -39,7 +41,13 @@ export class SocialPostResolver {
 @Resolver(() => Campaign)
 export class CampaignPostsResolver {
   @FieldResolver(() => SocialPostConnection, { description: 'Published social posts that use the campaign’s hashtag, newest first.' })
-  posts(@Root() campaign: Campaign, @Args() args: ConnectionArgs, @Ctx() ctx: Context<SocialPostLoaders>): Promise<Connection<SocialPost>> {
-    return ctx.loaders.postsByCampaignId.load({ parent: campaign.id, page: pageRequest(args, CONTENT_KEYSET.kinds) });
+  posts(
+    @Root() campaign: Campaign,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: Context<SocialPostLoaders>,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<SocialPost>> {
+    const page = pageRequest(args, CONTENT_KEYSET.kinds);
+    return ctx.loaders.postsByCampaignId.load({ parent: campaign.id, page, options: requestedProperties(info) });
   }
 }

@@ -8,8 +8,8 @@ import type { StabilisationProject } from './stabilisation-project.entity';
 export function createStabilisationProjectLoaders(db: DataSource, visible: Visibility) {
   return {
     /** Projects located in a country, keyed by its alpha-3 code (a member's code). */
-    projectsByCountryCode: createPageLoader<StabilisationProject>('projectsByCountryCode', (codes, page) =>
-      findContentPagesByParent(visibleContent(db, visible, [ContentType.STABILISATION_PROJECT]), 'c.countryCode', codes, page),
+    projectsByCountryCode: createPageLoader<StabilisationProject, readonly string[] | undefined>('projectsByCountryCode', (codes, page, properties) =>
+      findContentPagesByParent(visibleContent(db, visible, [ContentType.STABILISATION_PROJECT], properties), 'c.country_code', codes, page),
     ),
   };
 }

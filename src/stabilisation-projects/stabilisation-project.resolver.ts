@@ -1,9 +1,11 @@
-import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { MemberNationLoaders } from '../member-nations/member-nation.loaders';
 import { MemberNation, NationKind } from '../member-nations/member-nation.entity';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
@@ -17,8 +19,8 @@ export class StabilisationProjectConnection extends ConnectionType<Stabilisation
 @Resolver(() => StabilisationProject)
 export class StabilisationProjectResolver {
   @Query(() => StabilisationProjectConnection, { description: 'Published stabilisation projects, newest first.' })
-  stabilisationProjects(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<StabilisationProject>> {
-    return listContent(ctx, ContentType.STABILISATION_PROJECT, args);
+  stabilisationProjects(@Args() args: ConnectionArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Connection<StabilisationProject>> {
+    return listContent(ctx, ContentType.STABILISATION_PROJECT, args, info);
   }
 
   @Query(() => StabilisationProject, { nullable: true, description: 'A published stabilisation project by slug; null if none has it.' })
@@ -43,9 +45,10 @@ export class NationProjectsResolver {
     @Root() nation: MemberNation,
     @Args() args: ConnectionArgs,
     @Ctx() ctx: Context<StabilisationProjectLoaders>,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<StabilisationProject>> | Connection<StabilisationProject> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
     if (nation.kind === NationKind.ORGANISATION) return emptyConnection();
-    return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page });
+    return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page, options: requestedProperties(info) });
   }
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { Brackets, In, type DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { byKey, groupByKey } from '../batch';
 import type { NodeTypeName } from '../node/global-id';
 import { ContentCountry } from './content-country.entity';
@@ -10,7 +10,7 @@ import { visibleContent, type Visibility } from './content.query';
 
 /** Visible content items by primary key, of any type; `null` for a miss (or a draft the viewer may not see). */
 export async function getContentByIds(db: DataSource, visible: Visibility, ids: readonly string[]): Promise<(Content | null)[]> {
-  const rows = await visibleContent(db, visible).andWhere('c.id IN (:...ids)', { ids }).getMany();
+  const rows = await visibleContent(db, visible).where('c.id IN (:...ids)', { ids }).fetch();
   return byKey(ids, rows, (row) => row.id);
 }
 
@@ -22,12 +22,9 @@ export interface SlugKey {
 
 /** Visible items by type and slug, in one statement for any number of lookups. */
 export async function getContentBySlugs(db: DataSource, visible: Visibility, keys: readonly SlugKey[]): Promise<(Content | null)[]> {
-  const matchesAnyKey = new Brackets((where) =>
-    keys.forEach((key, i) =>
-      where.orWhere(`(c.type = :type${i} AND c.slug = :slug${i})`, { [`type${i}`]: key.type, [`slug${i}`]: key.slug }),
-    ),
-  );
-  const rows = await visibleContent(db, visible).andWhere(matchesAnyKey).getMany();
+  const matchesAnyKey = keys.map((_, i) => `(c.type = :type${i} AND c.slug = :slug${i})`).join(' OR ');
+  const parameters = Object.fromEntries(keys.flatMap((key, i) => [[`type${i}`, key.type], [`slug${i}`, key.slug]]));
+  const rows = await visibleContent(db, visible).where(`(${matchesAnyKey})`, parameters).fetch();
   return byKey(keys.map(slugKeyId), rows, slugKeyId);
 }
 

@@ -1,16 +1,18 @@
-import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transformer/RawSqlResultsToEntityTransformer';
-import type { Connection } from '../pagination/connection.type';
-import type { ConnectionArgs } from '../pagination/connection.args';
-import { applyKeyset, pageRequest, toConnection, type Keyset, type PageRequest } from '../pagination/keyset';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { DataSource } from 'typeorm';
 import type { Context } from '../context';
+import type { ConnectionArgs } from '../pagination/connection.args';
+import type { Connection } from '../pagination/connection.type';
+import { keysetClause, pageRequest, toConnection, type Keyset, type PageRequest } from '../pagination/keyset';
 import { hasRole, Role, type Viewer } from '../viewer';
 import { ContentStatus, type ContentType } from './content-status';
-import { Content } from './content.entity';
+import type { Content } from './content.entity';
+import { contentReader } from './content.reader';
+import { requestedProperties } from './content.selection';
 
 /** Newest first, ties broken by id: the order of the feed and of every content list. */
 export const CONTENT_KEYSET: Keyset<Content> = {
-  columns: ['c.publishedAt', 'c.id'],
+  columns: ['c.published_at', 'c.id'],
   kinds: ['date', 'string'],
   order: 'DESC',
   key: (item) => [item.publishedAt, item.id],
@@ -28,24 +30,93 @@ export function visibilityOf(viewer: Viewer): Visibility {
 }
 
 /**
- * Content the viewer may see, as a query on alias `c`, optionally of some types only.
- * Rows come back as instances of their own class (`DigestArticle`, …), which is
- * what the `Content` and `Node` interfaces resolve their types by.
+ * A query over `content c`: SQL conditions with `:named` parameters, which the
+ * feed's filters and the domains' relations add to. Built as plain SQL (see
+ * {@link contentReader} for why), with the table's real column names.
  */
-export function visibleContent(db: DataSource, visible: Visibility, types?: readonly ContentType[]): SelectQueryBuilder<Content> {
-  const qb = db.getRepository(Content).createQueryBuilder('c').where('c.status IN (:...visible)', { visible });
-  if (types?.length) qb.andWhere('c.type IN (:...types)', { types });
-  return qb;
+export class ContentQuery {
+  private readonly joins: string[] = [];
+  private readonly conditions: string[] = [];
+  private readonly parameters: Record<string, unknown> = {};
+
+  constructor(
+    readonly db: DataSource,
+    readonly visible: Visibility,
+    readonly types?: readonly ContentType[],
+    /** The entity properties to read; every column when absent. */
+    readonly properties?: readonly string[],
+  ) {
+    this.where('c.status IN (:...visible)', { visible });
+    if (types?.length) this.where('c.type IN (:...types)', { types });
+  }
+
+  /** Adds a condition, AND-ed with the others. */
+  where(condition: string, parameters: Record<string, unknown> = {}): this {
+    this.conditions.push(condition);
+    Object.assign(this.parameters, parameters);
+    return this;
+  }
+
+  /** Adds a join, e.g. `JOIN content_nation cn ON cn.content_id = c.id`. */
+  join(clause: string, parameters: Record<string, unknown> = {}): this {
+    this.joins.push(clause);
+    Object.assign(this.parameters, parameters);
+    return this;
+  }
+
+  /** Runs the query, with more conditions, an order and a limit, into entities. */
+  async fetch<T extends Content>(
+    options: { extra?: string[]; parameters?: Record<string, unknown>; orderBy?: string; limit?: number; select?: string } = {},
+  ): Promise<T[]> {
+    const reader = contentReader(this.db);
+    const projection = reader.projection(this.types, this.properties);
+    const where = [...this.conditions, ...(options.extra ?? [])].join(' AND ');
+    const sql =
+      `SELECT ${projection.select}${options.select ? `, ${options.select}` : ''} FROM content c ${this.joins.join(' ')} WHERE ${where}` +
+      (options.orderBy ? ` ORDER BY ${options.orderBy}` : '') +
+      (options.limit !== undefined ? ` LIMIT ${Math.trunc(options.limit)}` : '');
+    return reader.hydrate<T>(await reader.query(sql, { ...this.parameters, ...options.parameters }), projection);
+  }
+
+  /**
+   * Like {@link fetch}, but ranks rows within each `partition` value and keeps
+   * the first `limit` of each, in one statement; returns rows with their partition.
+   */
+  async fetchRanked<T extends Content>(options: {
+    partition: string;
+    extra: string[];
+    parameters: Record<string, unknown>;
+    orderBy: string;
+    limit: number;
+  }): Promise<{ parent: string; item: T }[]> {
+    const reader = contentReader(this.db);
+    const projection = reader.projection(this.types, this.properties);
+    const where = [...this.conditions, ...options.extra].join(' AND ');
+    const sql =
+      `SELECT * FROM (SELECT ${projection.select}, ${options.partition} AS "pageParent", ` +
+      `ROW_NUMBER() OVER (PARTITION BY ${options.partition} ORDER BY ${options.orderBy}) AS "pageRank" ` +
+      `FROM content c ${this.joins.join(' ')} WHERE ${where}) ranked ` +
+      `WHERE ranked."pageRank" <= ${Math.trunc(options.limit)} ORDER BY ranked."pageRank"`;
+    const rows = await reader.query(sql, { ...this.parameters, ...options.parameters });
+    const items = reader.hydrate<T>(rows, projection);
+    return rows.map((row, i) => ({ parent: String(row.pageParent), item: items[i] }));
+  }
+}
+
+/** Content the viewer may see, optionally of some types only, optionally reading only some properties. */
+export function visibleContent(db: DataSource, visible: Visibility, types?: readonly ContentType[], properties?: readonly string[]): ContentQuery {
+  return new ContentQuery(db, visible, types, properties);
 }
 
 /** Runs one page of a content query in one statement. */
 export async function findContentPage<T extends Content>(
-  qb: SelectQueryBuilder<Content>,
+  query: ContentQuery,
   page: PageRequest,
   keyset: Keyset<Content> = CONTENT_KEYSET,
 ): Promise<Connection<T>> {
-  const rows = await applyKeyset(qb, keyset, page).getMany();
-  return toConnection(rows as T[], keyset as Keyset<T>, page);
+  const clause = keysetClause(keyset, page);
+  const rows = await query.fetch<T>({ extra: clause.where, parameters: clause.parameters, orderBy: clause.orderBy, limit: clause.limit });
+  return toConnection(rows, keyset as Keyset<T>, page);
 }
 
 /**
@@ -54,38 +125,28 @@ export async function findContentPage<T extends Content>(
  * ranks each parent's rows in keyset order and keeps the first `size + 1` of
  * each. A single parent takes the plain `LIMIT` path, which walks the index.
  *
- * @param qb published content (alias `c`), joined to whatever `partition` names.
- * @param partition the expression naming each row's parent, e.g. `c.campaignId`.
+ * @param partition the SQL expression naming each row's parent, e.g. `c.campaign_id`.
  */
 export async function findContentPagesByParent<T extends Content>(
-  qb: SelectQueryBuilder<Content>,
+  query: ContentQuery,
   partition: string,
   parents: readonly string[],
   page: PageRequest,
   keyset: Keyset<Content> = CONTENT_KEYSET,
 ): Promise<Connection<T>[]> {
   if (parents.length === 1) {
-    return [await findContentPage<T>(qb.andWhere(`${partition} = :parent`, { parent: parents[0] }), page, keyset)];
+    return [await findContentPage<T>(query.where(`${partition} = :parent`, { parent: parents[0] }), page, keyset)];
   }
-  qb.andWhere(`${partition} IN (:...parents)`, { parents });
-  applyKeyset(qb, keyset, page);
-  const order = qb.expressionMap.orderBys;
-  const over = Object.entries(order).map(([column, direction]) => `${column} ${direction}`).join(', ');
-  qb.orderBy().limit(undefined);
-  // Parenthesised: a bare `c.countryCode` would count as selecting that entity column under another alias.
-  qb.addSelect(`(${partition})`, 'page_parent').addSelect(`ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${over})`, 'page_rank');
-  const [sql, parameters] = qb.getQueryAndParameters();
-  const raw: Record<string, unknown>[] = await qb.connection.query(
-    `SELECT * FROM (${sql}) ranked WHERE ranked.page_rank <= ${page.size + 1} ORDER BY ranked.page_rank`,
-    parameters,
-  );
-  // The transformer is what getMany() uses: it picks each row's class by the discriminator.
-  const transformer = new RawSqlResultsToEntityTransformer(qb.expressionMap, qb.connection.driver, []);
+  const clause = keysetClause(keyset, page);
+  const ranked = await query.where(`${partition} IN (:...parents)`, { parents }).fetchRanked<T>({
+    partition,
+    extra: clause.where,
+    parameters: clause.parameters,
+    orderBy: clause.orderBy,
+    limit: clause.limit,
+  });
   const byParent = new Map<string, T[]>(parents.map((parent) => [parent, []]));
-  for (const row of raw) {
-    const [entity] = transformer.transform([row], qb.expressionMap.mainAlias!) as T[];
-    byParent.get(String(row.page_parent))?.push(entity);
-  }
+  for (const { parent, item } of ranked) byParent.get(parent)?.push(item);
   return parents.map((parent) => toConnection(byParent.get(parent)!, keyset as Keyset<T>, page));
 }
 
@@ -93,6 +154,7 @@ export async function findContentPagesByParent<T extends Content>(
  * One page of published items of one type, for the `digestArticles`-style root
  * lists: validates the paging arguments, then runs one statement.
  */
-export function listContent<T extends Content>(ctx: Context, type: ContentType, args: ConnectionArgs): Promise<Connection<T>> {
-  return findContentPage<T>(visibleContent(ctx.db, visibilityOf(ctx.viewer), [type]), pageRequest(args, CONTENT_KEYSET.kinds));
+export function listContent<T extends Content>(ctx: Context, type: ContentType, args: ConnectionArgs, info: GraphQLResolveInfo): Promise<Connection<T>> {
+  const page = pageRequest(args, CONTENT_KEYSET.kinds);
+  return findContentPage<T>(visibleContent(ctx.db, visibilityOf(ctx.viewer), [type], requestedProperties(info)), page);
 }

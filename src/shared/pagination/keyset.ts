@@ -12,7 +12,7 @@ export const MAX_PAGE_SIZE = 100;
  * last one unique so that the order is total) and how to read them off a row.
  */
 export interface Keyset<T> {
-  /** Column expressions as the query builder knows them, e.g. `c.published_at`. */
+  /** SQL column expressions, e.g. `c.published_at`. */
   readonly columns: readonly string[];
   readonly kinds: readonly KeyKind[];
   /** The list's natural order; every column sorts the same way so row values compare. */
@@ -57,28 +57,43 @@ export function pageRequest(args: ConnectionArgs, kinds: readonly KeyKind[]): Pa
   };
 }
 
+/** The SQL of one page: the keyset condition (if a cursor was given), the order and the limit. */
+export interface KeysetClause {
+  readonly where: string[];
+  readonly parameters: Record<string, unknown>;
+  readonly orderBy: string;
+  /** One row more than the page, so that {@link toConnection} can tell whether another page follows, without a count. */
+  readonly limit: number;
+}
+
 /**
- * Adds the keyset condition, order and limit for one page to a query. It fetches
- * one row more than the page so that {@link toConnection} can tell whether
- * another page follows, without a count.
+ * The condition, order and limit for one page. The row-value comparison
+ * `(a, b) < (:a, :b)` is what lets both databases walk the matching index from
+ * the cursor instead of skipping rows.
  */
+export function keysetClause<T>(keyset: Keyset<T>, page: PageRequest): KeysetClause {
+  // Paging backward reads the list in reverse from the cursor, then flips the rows.
+  const order = page.backward ? flip(keyset.order) : keyset.order;
+  const names = keyset.columns.map((_, i) => `keyset_${i}`);
+  return {
+    where: page.from ? [`(${keyset.columns.join(', ')}) ${order === 'DESC' ? '<' : '>'} (${names.map((n) => `:${n}`).join(', ')})`] : [],
+    parameters: page.from ? Object.fromEntries(names.map((n, i) => [n, page.from![i]])) : {},
+    orderBy: keyset.columns.map((column) => `${column} ${order}`).join(', '),
+    limit: page.size + 1,
+  };
+}
+
+/** Adds {@link keysetClause} to a TypeORM query (lists outside the content table). */
 export function applyKeyset<E extends ObjectLiteral, T>(
   qb: SelectQueryBuilder<E>,
   keyset: Keyset<T>,
   page: PageRequest,
 ): SelectQueryBuilder<E> {
-  // Paging backward reads the list in reverse from the cursor, then flips the rows.
+  const clause = keysetClause(keyset, page);
+  for (const condition of clause.where) qb.andWhere(condition, clause.parameters);
   const order = page.backward ? flip(keyset.order) : keyset.order;
-  if (page.from) {
-    const names = keyset.columns.map((_, i) => `keyset_${i}`);
-    const op = order === 'DESC' ? '<' : '>';
-    qb.andWhere(
-      `(${keyset.columns.join(', ')}) ${op} (${names.map((n) => `:${n}`).join(', ')})`,
-      Object.fromEntries(names.map((n, i) => [n, page.from![i]])),
-    );
-  }
   keyset.columns.forEach((column, i) => (i === 0 ? qb.orderBy(column, order) : qb.addOrderBy(column, order)));
-  return qb.limit(page.size + 1);
+  return qb.limit(clause.limit);
 }
 
 /** Turns the rows fetched by {@link applyKeyset} into a Relay connection. */

@@ -1,0 +1,98 @@
+import type { DataSource } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import type { ContentType } from './content-status';
+import { Content } from './content.entity';
+
+/** How one column of a raw row becomes an entity property. */
+interface ColumnReader {
+  readonly property: string;
+  readonly convert: ((value: unknown) => unknown) | null;
+}
+
+/** The select list and readers for the columns a set of content types has. */
+interface Projection {
+  /** `"c"."published_at" AS "publishedAt", …` */
+  readonly select: string;
+  readonly readers: readonly ColumnReader[];
+}
+
+const MAX_PROJECTIONS = 1_000;
+
+/** Column types whose raw value is already what the entity holds, on both drivers. */
+const PLAIN = new Set(['uuid', 'varchar', 'text', 'integer', 'int']);
+
+/**
+ * Reads content rows straight from SQL into entity instances. The feed and every
+ * list go through here instead of TypeORM's query builder and entity transformer:
+ * those rebuilt the SQL and walked every column's metadata for every row, which
+ * under load cost more than the database did. The projection comes from the
+ * entities' metadata, so it cannot drift from the schema: a single type selects
+ * only its own columns; a mix selects every column of the table.
+ */
+export class ContentReader {
+  private readonly projections = new Map<string, Projection>();
+  private readonly classes: ReadonlyMap<string, Function>;
+
+  constructor(private readonly db: DataSource) {
+    const metadata = db.getMetadata(Content);
+    this.classes = new Map(metadata.childEntityMetadatas.map((child) => [String(child.discriminatorValue), child.target as Function]));
+  }
+
+  /**
+   * The select list for these types (all of them when none are given), with
+   * alias `c`: every column they have, or only those of `properties`.
+   */
+  projection(types?: readonly ContentType[], properties?: readonly string[]): Projection {
+    const type = types?.length === 1 ? types[0] : '*';
+    const key = `${type}|${properties?.join(',') ?? '*'}`;
+    let projection = this.projections.get(key);
+    if (!projection) {
+      const parent = this.db.getMetadata(Content);
+      const metadata = type === '*' ? parent : parent.childEntityMetadatas.find((child) => child.discriminatorValue === type)!;
+      const wanted = properties ? new Set(properties) : null;
+      const columns = metadata.columns.filter((column) => !wanted || wanted.has(column.propertyName));
+      projection = {
+        select: columns.map((column) => `"c"."${column.databaseName}" AS "${column.propertyName}"`).join(', '),
+        readers: columns.map((column) => this.reader(column)),
+      };
+      // Selections come from clients; keep the cache bounded whatever they send.
+      if (this.projections.size >= MAX_PROJECTIONS) this.projections.clear();
+      this.projections.set(key, projection);
+    }
+    return projection;
+  }
+
+  /** Turns raw rows (selected with {@link projection}) into instances of their own content class. */
+  hydrate<T extends Content>(rows: readonly Record<string, unknown>[], projection: Projection): T[] {
+    return rows.map((row) => {
+      const item = Object.create(this.classes.get(row.type as string)!.prototype) as Record<string, unknown>;
+      for (const { property, convert } of projection.readers) {
+        const value = row[property];
+        item[property] = convert && value !== null && value !== undefined ? convert(value) : (value ?? null);
+      }
+      return item as unknown as T;
+    });
+  }
+
+  /** Runs SQL with `:named` parameters (`:...list` for lists) on either driver. */
+  query(sql: string, parameters: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    const [statement, values] = this.db.driver.escapeQueryWithParameters(sql, parameters);
+    return this.db.query(statement, values);
+  }
+
+  private reader(column: ColumnMetadata): ColumnReader {
+    const type = typeof column.type === 'string' ? column.type : '';
+    // Dates, JSON and transformed columns convert as TypeORM itself would for this driver.
+    const convert = PLAIN.has(type) && !column.transformer ? null : (value: unknown) => this.db.driver.prepareHydratedValue(value, column);
+    return { property: column.propertyName, convert };
+  }
+}
+
+const readers = new WeakMap<DataSource, ContentReader>();
+
+/** The reader of a database, one per process. */
+export function contentReader(db: DataSource): ContentReader {
+  let reader = readers.get(db);
+  if (!reader) readers.set(db, (reader = new ContentReader(db)));
+  return reader;
+}
