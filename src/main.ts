@@ -3,6 +3,7 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/data-source';
 import { isDatabaseEmpty, loadDemoContent } from './demo/demo.loader';
+import { campaignCatalogue } from './campaigns/campaign-catalogue';
 import { nationCatalogue } from './member-nations/nation-catalogue';
 import { startServer, type Gateway } from './server/http';
 import { createLogger, type Logger } from './server/logger';
@@ -37,7 +38,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     if ((options.demoIfEmpty ?? true) && (await isDatabaseEmpty(db))) {
       await loadDemoContent(db, (line) => logger.info(`demo content: ${line}`));
     }
-    await nationCatalogue(db).byCode();
+    await Promise.all([nationCatalogue(db).get(), campaignCatalogue(db).get()]);
     const gateway = await startServer(config, db, logger);
     let stopping: Promise<void> | undefined;
     return {

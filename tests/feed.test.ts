@@ -184,7 +184,7 @@ for (const driver of DRIVERS) {
       }
     }`;
 
-    it('runs the same 3 statements for feed(first: 5) and feed(first: 100) with nations and campaigns', async () => {
+    it('runs one statement for feed(first: 5) and for feed(first: 100) with nations and campaigns', async () => {
       const counts: number[] = [];
       for (const first of [5, 100]) {
         gw.sql.reset();
@@ -194,8 +194,8 @@ for (const driver of DRIVERS) {
         assert.ok(body.data.feed.edges.some((e: any) => e.node.campaign), 'some items have a campaign');
         counts.push(gw.sql.count);
       }
-      // The page; the nations of every item on it; the campaigns of its stories and posts.
-      assert.deepEqual(counts, [3, 3]);
+      // The page, with each item's nation tags; nations and campaigns come from the process's catalogues.
+      assert.deepEqual(counts, [1, 1]);
     });
 
     it('reads only the columns a list asks for', async () => {

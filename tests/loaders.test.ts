@@ -52,8 +52,8 @@ for (const driver of DRIVERS) {
     it('memberNationByCode batches concurrent loads into one call of the batch function', async () => {
       let calls = 0;
       const catalogue = nationCatalogue(db);
-      const byCode = catalogue.byCode.bind(catalogue);
-      catalogue.byCode = () => (calls++, byCode());
+      const get = catalogue.get.bind(catalogue);
+      catalogue.get = () => (calls++, get());
       try {
         const loaders = createMemberNationLoaders(db);
         const names = await Promise.all(['FRA', 'DEU', 'XXX', 'FRA'].map((code) => loaders.memberNationByCode.load(code)));
@@ -62,7 +62,7 @@ for (const driver of DRIVERS) {
         await loaders.memberNationByCode.load('DEU');
         assert.equal(calls, 1, 'a second load of a key is served from the request’s cache');
       } finally {
-        catalogue.byCode = byCode;
+        catalogue.get = get;
       }
     });
 

@@ -1,20 +1,22 @@
 import DataLoader from 'dataloader';
-import { In, type DataSource } from 'typeorm';
-import { byKey } from '../shared/batch';
+import type { DataSource } from 'typeorm';
 import { ContentType } from '../shared/content/content-status';
 import { findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
 import { createPageLoader } from '../shared/pagination/page.loader';
 import type { CampaignStory } from './campaign-story.entity';
-import { Campaign } from './campaign.entity';
+import { campaignCatalogue } from './campaign-catalogue';
+import type { Campaign } from './campaign.entity';
 
-/** Campaigns by primary key; `null` for a miss. */
+/** Campaigns by primary key, from the process's catalogue; `null` for a miss. */
 export async function getCampaignsByIds(db: DataSource, ids: readonly string[]): Promise<(Campaign | null)[]> {
-  return byKey(ids, await db.getRepository(Campaign).findBy({ id: In(ids) }), (row) => row.id);
+  const { byId } = await campaignCatalogue(db).get();
+  return ids.map((id) => byId.get(id) ?? null);
 }
 
-/** Campaigns by slug; `null` for a miss. */
+/** Campaigns by slug, from the process's catalogue; `null` for a miss. */
 export async function getCampaignsBySlugs(db: DataSource, slugs: readonly string[]): Promise<(Campaign | null)[]> {
-  return byKey(slugs, await db.getRepository(Campaign).findBy({ slug: In(slugs) }), (row) => row.slug);
+  const { bySlug } = await campaignCatalogue(db).get();
+  return slugs.map((slug) => bySlug.get(slug) ?? null);
 }
 
 /** Loaders of the campaigns domain, made per request. */

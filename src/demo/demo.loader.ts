@@ -4,6 +4,7 @@ import { Campaign } from '../campaigns/campaign.entity';
 import { upsertContent, type ContentItemInput, type UpsertOutcome } from '../connectors/content-upsert';
 import { MemberNation, type NationKind } from '../member-nations/member-nation.entity';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
+import { campaignCatalogue } from '../campaigns/campaign-catalogue';
 import { ContentType } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
 import content from './content.json';
@@ -47,6 +48,7 @@ export async function loadDemoContent(db: DataSource, progress: (line: string) =
     return summary;
   });
   nationCatalogue(db).clear();
+  campaignCatalogue(db).clear();
   return summary;
 }
 

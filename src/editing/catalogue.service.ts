@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Campaign } from '../campaigns/campaign.entity';
 import { MemberNation, normaliseNationCode } from '../member-nations/member-nation.entity';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
+import { campaignCatalogue } from '../campaigns/campaign-catalogue';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import type { Viewer } from '../shared/viewer';
 import { recordAudit, snapshot } from './audit';
@@ -10,7 +11,7 @@ import type { CampaignInput, MemberNationInput } from './catalogue.inputs';
 
 /** Creates a campaign; slug and hashtag (in any case) must be free. */
 export function createCampaign(db: DataSource, actor: Viewer, input: CampaignInput): Promise<Campaign> {
-  return db.transaction(async (manager) => {
+  return afterWrite(db, campaignCatalogue(db), async (manager) => {
     await refuseTakenCampaign(manager, input, null);
     const repo = manager.getRepository(Campaign);
     const campaign = repo.create({ ...input, id: randomUUID() });
@@ -23,7 +24,7 @@ export function createCampaign(db: DataSource, actor: Viewer, input: CampaignInp
 
 /** Replaces a campaign's fields if it is still at `expectedVersion`. */
 export function updateCampaign(db: DataSource, actor: Viewer, id: string, expectedVersion: number, input: CampaignInput): Promise<Campaign> {
-  return db.transaction(async (manager) => {
+  return afterWrite(db, campaignCatalogue(db), async (manager) => {
     const before = await currentCampaign(manager, id, expectedVersion);
     await refuseTakenCampaign(manager, input, id);
     const result = await manager
@@ -41,7 +42,7 @@ export function updateCampaign(db: DataSource, actor: Viewer, id: string, expect
 
 /** Deletes a campaign; its stories and posts stay, without a campaign. */
 export function deleteCampaign(db: DataSource, actor: Viewer, id: string, expectedVersion: number): Promise<string> {
-  return db.transaction(async (manager) => {
+  return afterWrite(db, campaignCatalogue(db), async (manager) => {
     const before = await currentCampaign(manager, id, expectedVersion);
     await recordAudit(manager, actor, { action: 'DELETE', subjectType: 'Campaign', subjectId: before.nodeId, before: snapshot(before), after: null });
     await manager.delete(Campaign, { id });
@@ -51,7 +52,7 @@ export function deleteCampaign(db: DataSource, actor: Viewer, id: string, expect
 
 /** Adds a member; its code must be new. */
 export function createMemberNation(db: DataSource, actor: Viewer, input: MemberNationInput): Promise<MemberNation> {
-  return afterNationWrite(db, async (manager) => {
+  return afterWrite(db, nationCatalogue(db), async (manager) => {
     const code = normaliseNationCode(input.code);
     const repo = manager.getRepository(MemberNation);
     if (await repo.existsBy({ code })) throw new ConflictError(`A member with code ${code} exists already`, { field: 'code' });
@@ -64,7 +65,7 @@ export function createMemberNation(db: DataSource, actor: Viewer, input: MemberN
 
 /** Changes a member; a new code carries over to every item tagged with the old one. */
 export function updateMemberNation(db: DataSource, actor: Viewer, code: string, input: MemberNationInput): Promise<MemberNation> {
-  return afterNationWrite(db, async (manager) => {
+  return afterWrite(db, nationCatalogue(db), async (manager) => {
     const repo = manager.getRepository(MemberNation);
     const current = normaliseNationCode(code);
     const before = await repo.findOneBy({ code: current });
@@ -80,7 +81,7 @@ export function updateMemberNation(db: DataSource, actor: Viewer, code: string, 
 
 /** Removes a member; items keep their countries but lose the member's tag. */
 export function deleteMemberNation(db: DataSource, actor: Viewer, code: string): Promise<string> {
-  return afterNationWrite(db, async (manager) => {
+  return afterWrite(db, nationCatalogue(db), async (manager) => {
     const repo = manager.getRepository(MemberNation);
     const current = normaliseNationCode(code);
     const before = await repo.findOneBy({ code: current });
@@ -91,12 +92,12 @@ export function deleteMemberNation(db: DataSource, actor: Viewer, code: string):
   });
 }
 
-/** Runs a write to the members in a transaction, then drops this process's copy of them. */
-async function afterNationWrite<T>(db: DataSource, write: (manager: EntityManager) => Promise<T>): Promise<T> {
+/** Runs a write in a transaction, then drops this process's copy of the table it changed. */
+async function afterWrite<T>(db: DataSource, catalogue: { clear(): void }, write: (manager: EntityManager) => Promise<T>): Promise<T> {
   try {
     return await db.transaction(write);
   } finally {
-    nationCatalogue(db).clear();
+    catalogue.clear();
   }
 }
 

@@ -7,7 +7,7 @@ import { nationCatalogue } from './nation-catalogue';
 
 /** Members by code (uppercase), from the process's catalogue; `null` for a code that is not a member. */
 export async function getMemberNationsByCodes(db: DataSource, codes: readonly string[]): Promise<(MemberNation | null)[]> {
-  const nations = await nationCatalogue(db).byCode();
+  const { byCode: nations } = await nationCatalogue(db).get();
   return codes.map((code) => nations.get(code) ?? null);
 }
 
@@ -21,12 +21,18 @@ export async function getNationsByContentIds(db: DataSource, ids: readonly strin
     'SELECT content_id AS "contentId", nation_code AS "nationCode" FROM content_nation WHERE content_id IN (:...ids)',
     { ids },
   );
-  const [rows, nations] = await Promise.all([
+  const [rows, { byCode: nations }] = await Promise.all([
     db.query(sql, parameters) as Promise<Pick<ContentNation, 'contentId' | 'nationCode'>[]>,
-    nationCatalogue(db).byCode(),
+    nationCatalogue(db).get(),
   ]);
   const lists = groupByKey(ids, rows, (row) => row.contentId, (row) => nations.get(row.nationCode)!);
   return lists.map((list) => list.filter(Boolean).sort(byName));
+}
+
+/** Members by code, from the catalogue, by name; codes of former members are skipped. */
+export async function getNationsFromCodes(db: DataSource, codes: readonly string[]): Promise<MemberNation[]> {
+  const { byCode } = await nationCatalogue(db).get();
+  return codes.flatMap((code) => byCode.get(code) ?? []).sort(byName);
 }
 
 function byName(a: MemberNation, b: MemberNation): number {

@@ -4,7 +4,7 @@ import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
 import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
-import type { MemberNationLoaders } from './member-nation.loaders';
+import { getNationsFromCodes, type MemberNationLoaders } from './member-nation.loaders';
 import { MemberNation, normaliseNationCode } from './member-nation.entity';
 
 @ObjectType({ description: 'A page of coalition members, by name.' })
@@ -43,6 +43,7 @@ export class ContentNationsResolver {
     description: 'The coalition members the item concerns, by name. Countries that were not members (Syria, Israel) appear only in `countries`.',
   })
   nations(@Root() item: Content, @Ctx() ctx: Context<MemberNationLoaders>): Promise<MemberNation[]> {
-    return ctx.loaders.nationsByContentId.load(item.id);
+    // Lists read the tags with the items; a single item (node, by slug) loads them in a batch.
+    return item.nationCodes ? getNationsFromCodes(ctx.db, item.nationCodes) : ctx.loaders.nationsByContentId.load(item.id);
   }
 }

@@ -96,6 +96,12 @@ export abstract class Content implements Node {
   @UpdateDateColumn()
   updatedAt!: Date;
 
+  /**
+   * The codes of the members the item is tagged with, when the list that read it
+   * was asked for `nations`: read in the same statement, so they cost no other.
+   */
+  nationCodes?: readonly string[];
+
   get nodeId(): string {
     return encodeGlobalId(CONTENT_TYPE_NAMES[this.type], this.id);
   }

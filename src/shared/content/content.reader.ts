@@ -51,10 +51,15 @@ export class ContentReader {
       const metadata = type === '*' ? parent : parent.childEntityMetadatas.find((child) => child.discriminatorValue === type)!;
       const wanted = properties ? new Set(properties) : null;
       const columns = metadata.columns.filter((column) => !wanted || wanted.has(column.propertyName));
-      projection = {
-        select: columns.map((column) => `"c"."${column.databaseName}" AS "${column.propertyName}"`).join(', '),
-        readers: columns.map((column) => this.reader(column)),
-      };
+      const select = columns.map((column) => `"c"."${column.databaseName}" AS "${column.propertyName}"`);
+      const readers = columns.map((column) => this.reader(column));
+      if (wanted?.has('nations')) {
+        // The nation tags come along in the same statement: one index probe per row instead of a round trip.
+        const concat = this.db.options.type === 'postgres' ? 'string_agg' : 'group_concat';
+        select.push(`(SELECT COALESCE(${concat}(t.nation_code, ','), '') FROM content_nation t WHERE t.content_id = c.id) AS "nationCodes"`);
+        readers.push({ property: 'nationCodes', convert: (value) => (value === '' ? [] : String(value).split(',')) });
+      }
+      projection = { select: select.join(', '), readers };
       // Selections come from clients; keep the cache bounded whatever they send.
       if (this.projections.size >= MAX_PROJECTIONS) this.projections.clear();
       this.projections.set(key, projection);

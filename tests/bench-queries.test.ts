@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { makeQueries, type QueryName } from '../bench/queries';
+import { insertItems } from './helpers/content';
+import { DRIVERS } from './helpers/drivers';
+import { startTestGateway, type TestGateway } from './helpers/server';
+
+/**
+ * The SQL statements each benchmark query costs, pinned so that a regression
+ * fails CI (counts, never times). PostGraphile 5, measured by `npm run bench`,
+ * runs Q1 2, Q2 1, Q3 2, Q4 2, Q5 2.
+ */
+const STATEMENTS: Record<QueryName, number> = {
+  Q1: 1, // the posts, each with its nation tags
+  Q2: 2, // the nation's projects; its digest articles (the nation itself comes from the catalogue)
+  Q3: 1, // the feed page with nation tags (campaigns come from the catalogue)
+  Q4: 2, // the campaign's stories with nation tags; the projects of all their nations, ranked per nation
+  Q5: 1, // a page after a deep cursor
+};
+
+for (const driver of DRIVERS) {
+  describe(`benchmark queries [${driver}]`, () => {
+    let gw: TestGateway;
+    let queries: ReturnType<typeof makeQueries>;
+
+    before(async () => {
+      gw = await startTestGateway(driver);
+      await insertItems(gw.gateway.db, 240);
+      const { body } = await gw.post(`{ feed(first: 40) { pageInfo { endCursor } } }`);
+      queries = makeQueries({
+        nationCodes: ['IRQ'],
+        campaignSlugs: ['this-generation-learns'],
+        feedDepth: 40,
+        feedCursor: { gateway: body.data.feed.pageInfo.endCursor, postgraphile: '' },
+      });
+    });
+    after(() => gw.stop());
+
+    for (const [name, expected] of Object.entries(STATEMENTS) as [QueryName, number][]) {
+      it(`runs ${name} in ${expected} statement${expected > 1 ? 's' : ''}`, async () => {
+        const query = queries.find((q) => q.name === name)!;
+        gw.sql.reset();
+        const { body } = await gw.post(query.text.gateway, query.variables('gateway', 0));
+        assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+        assert.ok(query.hasShape(query.normalise('gateway', body.data)), `${name} returns what it is for`);
+        assert.equal(gw.sql.count, expected, gw.sql.statements.join('\n'));
+      });
+    }
+  });
+}
