@@ -7,7 +7,7 @@ import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
 import { CampaignStory } from './campaign-story.entity';
-import type { CampaignLoaders } from './campaign.loaders';
+import { campaignById, type CampaignLoaders } from './campaign.loaders';
 import { Campaign } from './campaign.entity';
 
 @ObjectType({ description: 'A page of campaign stories, newest first.' })
@@ -29,7 +29,7 @@ export class CampaignStoryResolver {
   }
 
   @FieldResolver(() => Campaign, { nullable: true, description: 'The campaign the story belongs to; null for a news story outside any campaign.' })
-  campaign(@Root() story: CampaignStory, @Ctx() ctx: Context<CampaignLoaders>): Promise<Campaign | null> | null {
-    return story.campaignId ? ctx.loaders.campaignById.load(story.campaignId) : null;
+  campaign(@Root() story: CampaignStory, @Ctx() ctx: Context<CampaignLoaders>): Campaign | Promise<Campaign | null> | null {
+    return story.campaignId ? campaignById(ctx.db, ctx.loaders, story.campaignId) : null;
   }
 }

@@ -19,6 +19,12 @@ export async function getCampaignsBySlugs(db: DataSource, slugs: readonly string
   return slugs.map((slug) => bySlug.get(slug) ?? null);
 }
 
+/** A campaign by id: synchronous from the catalogue when it is at hand, else through the request's loader. */
+export function campaignById(db: DataSource, loaders: CampaignLoaders, id: string): Campaign | null | Promise<Campaign | null> {
+  const index = campaignCatalogue(db).current();
+  return index ? (index.byId.get(id) ?? null) : loaders.campaignById.load(id);
+}
+
 /** Loaders of the campaigns domain, made per request. */
 export function createCampaignLoaders(db: DataSource, visible: Visibility) {
   return {

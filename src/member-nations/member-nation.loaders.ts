@@ -29,14 +29,25 @@ export async function getNationsByContentIds(db: DataSource, ids: readonly strin
   return lists.map((list) => list.filter(Boolean).sort(byName));
 }
 
-/** Members by code, from the catalogue, by name; codes of former members are skipped. */
-export async function getNationsFromCodes(db: DataSource, codes: readonly string[]): Promise<MemberNation[]> {
-  const { byCode } = await nationCatalogue(db).get();
-  return codes.flatMap((code) => byCode.get(code) ?? []).sort(byName);
+/**
+ * Members by code, by name; codes of former members are skipped. Synchronous
+ * when the catalogue is at hand, as it nearly always is.
+ */
+export function getNationsFromCodes(db: DataSource, codes: readonly string[]): MemberNation[] | Promise<MemberNation[]> {
+  const catalogue = nationCatalogue(db);
+  const pick = ({ byCode }: { byCode: ReadonlyMap<string, MemberNation> }) => codes.flatMap((code) => byCode.get(code) ?? []).sort(byName);
+  const index = catalogue.current();
+  return index ? pick(index) : catalogue.get().then(pick);
 }
 
 function byName(a: MemberNation, b: MemberNation): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** A member by code: synchronous from the catalogue when it is at hand, else through the request's loader. */
+export function nationByCode(db: DataSource, loaders: MemberNationLoaders, code: string): MemberNation | null | Promise<MemberNation | null> {
+  const index = nationCatalogue(db).current();
+  return index ? (index.byCode.get(code) ?? null) : loaders.memberNationByCode.load(code);
 }
 
 /** Loaders of the member-nations domain, made per request. */

@@ -42,7 +42,7 @@ export class ContentNationsResolver {
   @FieldResolver(() => [MemberNation], {
     description: 'The coalition members the item concerns, by name. Countries that were not members (Syria, Israel) appear only in `countries`.',
   })
-  nations(@Root() item: Content, @Ctx() ctx: Context<MemberNationLoaders>): Promise<MemberNation[]> {
+  nations(@Root() item: Content, @Ctx() ctx: Context<MemberNationLoaders>): MemberNation[] | Promise<MemberNation[]> {
     // Lists read the tags with the items; a single item (node, by slug) loads them in a batch.
     return item.nationCodes ? getNationsFromCodes(ctx.db, item.nationCodes) : ctx.loaders.nationsByContentId.load(item.id);
   }

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { CampaignLoaders } from '../campaigns/campaign.loaders';
+import { campaignById, type CampaignLoaders } from '../campaigns/campaign.loaders';
 import { Campaign } from '../campaigns/campaign.entity';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
@@ -32,8 +32,8 @@ export class SocialPostResolver {
   }
 
   @FieldResolver(() => Campaign, { nullable: true, description: 'The campaign whose hashtag the post uses; null when it uses none.' })
-  campaign(@Root() post: SocialPost, @Ctx() ctx: Context<CampaignLoaders>): Promise<Campaign | null> | null {
-    return post.campaignId ? ctx.loaders.campaignById.load(post.campaignId) : null;
+  campaign(@Root() post: SocialPost, @Ctx() ctx: Context<CampaignLoaders>): Campaign | Promise<Campaign | null> | null {
+    return post.campaignId ? campaignById(ctx.db, ctx.loaders, post.campaignId) : null;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { MemberNationLoaders } from '../member-nations/member-nation.loaders';
+import { nationByCode, type MemberNationLoaders } from '../member-nations/member-nation.loaders';
 import { MemberNation, NationKind } from '../member-nations/member-nation.entity';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
@@ -32,8 +32,8 @@ export class StabilisationProjectResolver {
   }
 
   @FieldResolver(() => MemberNation, { nullable: true, description: 'The member the project is in; null when its country was not a member (Syria in 2019).' })
-  nation(@Root() project: StabilisationProject, @Ctx() ctx: Context<MemberNationLoaders>): Promise<MemberNation | null> {
-    return ctx.loaders.memberNationByCode.load(project.countryCode);
+  nation(@Root() project: StabilisationProject, @Ctx() ctx: Context<MemberNationLoaders>): MemberNation | Promise<MemberNation | null> | null {
+    return nationByCode(ctx.db, ctx.loaders, project.countryCode);
   }
 }
 
