@@ -1,12 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runCli, type CliRun } from './helpers/cli';
 
 /** The built CLI: this file runs from dist/tests/, the CLI is dist/src/cli.js. */
-const CLI = path.resolve(__dirname, '../src/cli.js');
 const COMMITTED_SCHEMA = path.resolve(__dirname, '../../schema/schema.graphql');
 
 /** The parts of better-sqlite3 this file uses (the package ships no type declarations). */
@@ -16,28 +15,12 @@ interface SqliteDatabase {
 }
 const Sqlite = require('better-sqlite3') as new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteDatabase;
 
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 let tmp: string;
 
-/** Runs the built CLI in `tmp` with its own DATABASE_URL and silent logs, and collects its output. */
+/** Runs the built CLI in `tmp` with its own DATABASE_URL, and collects its output. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `sqlite:${path.join(tmp, 'x.sqlite')}`, LOG_LEVEL: 'silent', ...env };
-  delete childEnv.NODE_TEST_CONTEXT;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runCli(args, { cwd: tmp, env: { DATABASE_URL: `sqlite:${path.join(tmp, 'x.sqlite')}`, ...env } });
 }
 
 /** Asserts that stderr is exactly one line, starting `coalition-graph: `, and returns it. */

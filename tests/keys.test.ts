@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +7,9 @@ import { hashApiKey } from '../src/auth/api-key.service';
 import { loadConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
 import { assertHttpError, postOperation, postRaw } from './helpers/http';
+import { runCli, type CliRun } from './helpers/cli';
 
 /** The built CLI: this file runs from dist/tests/, the CLI is dist/src/cli.js. */
-const CLI = path.resolve(__dirname, '../src/cli.js');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const GBR_QUERY = '{ memberNation(code: "GBR") { code name } }';
@@ -23,28 +22,13 @@ interface SqliteDatabase {
 }
 const Sqlite = require('better-sqlite3') as new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => SqliteDatabase;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let tmp: string;
 let file: string;
 
-/** Runs the built CLI with `DATABASE_URL=sqlite:<tmp>/g.sqlite` and silent logs, and collects its output. */
+/** Runs the built CLI with `DATABASE_URL=sqlite:<tmp>/g.sqlite`, and collects its output. */
 function cli(args: string[]): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent' };
-  delete env.NODE_TEST_CONTEXT;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { cwd: tmp, env: { DATABASE_URL: `sqlite:${file}` } });
 }
 
 /** Asserts a failed run: a non-zero exit, nothing on stdout, and exactly one stderr line starting `coalition-graph: `. */

@@ -1,35 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkSchema, parseAcknowledgements } from '../src/server/schema-check';
+import { runCli, type CliRun } from './helpers/cli';
 
 /** The repository (this file runs from dist/tests/) and the built CLI. */
 const REPO = path.resolve(__dirname, '../..');
-const CLI = path.join(REPO, 'dist/src/cli.js');
 const COMMITTED = path.join(REPO, 'schema/schema.graphql');
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs `coalition-graph schema --check …` from the repository root, as `npm run schema:check` does. */
-function schemaCheck(...args: string[]): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
-  delete env.NODE_TEST_CONTEXT;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'schema', '--check', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function schemaCheck(...args: string[]): Promise<Omit<CliRun, 'signal'>> {
+  return runCli(['schema', '--check', ...args], { cwd: REPO }).then(({ signal: _signal, ...run }) => run);
 }
 
 /**

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { ContentType } from '../src/shared/content/content-status';
 import { ENTITIES } from '../src/server/modules';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
+import { runCli, type CliRun } from './helpers/cli';
 
 const COUNT = 2_000;
 const SEED = 42;
@@ -249,20 +249,9 @@ for (const driver of DRIVERS) {
 
 describe('seed --synthetic (CLI)', () => {
   /** The built CLI: this file runs from dist/tests/, the CLI is dist/src/cli.js. */
-  const CLI = path.resolve(__dirname, '../src/cli.js');
 
-  function cli(args: string[], file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent' };
-    delete env.NODE_TEST_CONTEXT;
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  function cli(args: string[], file: string): Promise<CliRun> {
+    return runCli(args, { env: { DATABASE_URL: `sqlite:${file}` } });
   }
 
   it('loads N items, printing its progress, and refuses to load into the same database again', async () => {

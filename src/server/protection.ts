@@ -15,6 +15,7 @@ import type { Limits } from '../config';
 import { ForbiddenError } from '../shared/errors';
 import { DEFAULT_PAGE_SIZE } from '../shared/pagination/keyset';
 import type { GatewayContext } from './context';
+import { eachField, type Fragments } from '../shared/selection';
 import type { RateLimiter } from './rate-limit';
 
 /** A plain list field (such as `nations`) counts as this many items. */
@@ -66,10 +67,10 @@ export function protectionPlugin(schema: GraphQLSchema, limits: Limits, rateLimi
           const fragments = Object.fromEntries(
             document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
-          const depth = depthOf(operation.selectionSet, fragments, 0, new Set());
+          const depth = depthOf(operation.selectionSet, fragments);
           refuseAbove('depth', depth, limits.maxDepth);
-          refuseAbove('aliases', countAliases(operation.selectionSet, fragments, new Set()), limits.maxAliases);
-          refuseAbove('root fields', countFields(operation.selectionSet, fragments, new Set()), limits.maxRootFields);
+          refuseAbove('aliases', countAliases(operation.selectionSet, fragments), limits.maxAliases);
+          refuseAbove('root fields', countFields(operation.selectionSet, fragments), limits.maxRootFields);
           const cost = costOf(schema, request);
           // Variables that do not fit the operation: Apollo refuses it with 400 before anything runs.
           if (cost === null) return;
@@ -117,62 +118,30 @@ function refuseAbove(what: string, value: number, limit: number): void {
   });
 }
 
-type Fragments = Record<string, FragmentDefinitionNode>;
 
-/** Deepest field nesting; fragments are followed once per path, introspection is not counted. */
-export function depthOf(selectionSet: SelectionSetNode, fragments: Fragments, depth: number, visiting: Set<string>): number {
-  let deepest = depth;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      if (INTROSPECTION.has(selection.name.value)) continue;
-      deepest = Math.max(deepest, selection.selectionSet ? depthOf(selection.selectionSet, fragments, depth + 1, visiting) : depth + 1);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, depth, visiting));
-    } else {
-      const fragment = fragments[selection.name.value];
-      // A cycle is a validation error already; the guard only keeps this walk finite.
-      if (!fragment || visiting.has(fragment.name.value)) continue;
-      visiting.add(fragment.name.value);
-      deepest = Math.max(deepest, depthOf(fragment.selectionSet, fragments, depth, visiting));
-      visiting.delete(fragment.name.value);
-    }
-  }
+/** Deepest field nesting below a selection set; introspection is not counted. */
+export function depthOf(set: SelectionSetNode, fragments: Fragments, visiting: Set<string> = new Set()): number {
+  let deepest = 0;
+  eachField(set, fragments, visiting, (field) => {
+    if (INTROSPECTION.has(field.name.value)) return;
+    deepest = Math.max(deepest, 1 + (field.selectionSet ? depthOf(field.selectionSet, fragments, visiting) : 0));
+  });
   return deepest;
 }
 
 /** Aliased fields in the operation, counting each fragment where it is spread. */
-function countAliases(selectionSet: SelectionSetNode, fragments: Fragments, visiting: Set<string>): number {
+function countAliases(set: SelectionSetNode, fragments: Fragments, visiting: Set<string> = new Set()): number {
   let count = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      if (selection.alias) count++;
-      if (selection.selectionSet) count += countAliases(selection.selectionSet, fragments, visiting);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      count += countAliases(selection.selectionSet, fragments, visiting);
-    } else {
-      const fragment = fragments[selection.name.value];
-      if (!fragment || visiting.has(fragment.name.value)) continue;
-      visiting.add(fragment.name.value);
-      count += countAliases(fragment.selectionSet, fragments, visiting);
-      visiting.delete(fragment.name.value);
-    }
-  }
+  eachField(set, fragments, visiting, (field) => {
+    if (field.alias) count++;
+    if (field.selectionSet) count += countAliases(field.selectionSet, fragments, visiting);
+  });
   return count;
 }
 
 /** Fields selected at this level, through fragments: at the root, how many entry points one request hits. */
-function countFields(selectionSet: SelectionSetNode, fragments: Fragments, visiting: Set<string>): number {
+function countFields(set: SelectionSetNode, fragments: Fragments): number {
   let count = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) count++;
-    else if (selection.kind === Kind.INLINE_FRAGMENT) count += countFields(selection.selectionSet, fragments, visiting);
-    else {
-      const fragment = fragments[selection.name.value];
-      if (!fragment || visiting.has(fragment.name.value)) continue;
-      visiting.add(fragment.name.value);
-      count += countFields(fragment.selectionSet, fragments, visiting);
-      visiting.delete(fragment.name.value);
-    }
-  }
+  eachField(set, fragments, new Set(), () => count++);
   return count;
 }

@@ -1,4 +1,5 @@
-import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { eachField, type Fragments } from '../selection';
 
 /** Entity properties that GraphQL fields of another name read. */
 const NEEDS: Readonly<Record<string, readonly string[]>> = {
@@ -23,31 +24,18 @@ export function requestedProperties(info: GraphQLResolveInfo, path: readonly str
   let sets: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
   for (const step of path) sets = sets.flatMap((set) => fieldsNamed(set, step, info.fragments).flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])));
   const names = new Set<string>(ALWAYS);
-  for (const set of sets) for (const name of fieldNames(set, info.fragments, new Set())) for (const p of NEEDS[name] ?? [name]) names.add(p);
+  for (const set of sets) for (const name of fieldNames(set, info.fragments)) for (const p of NEEDS[name] ?? [name]) names.add(p);
   return [...names].sort();
 }
 
-function fieldsNamed(set: SelectionSetNode, name: string, fragments: Record<string, FragmentDefinitionNode>): FieldNode[] {
+function fieldsNamed(set: SelectionSetNode, name: string, fragments: Fragments): FieldNode[] {
   const found: FieldNode[] = [];
-  for (const selection of set.selections) {
-    if (selection.kind === Kind.FIELD && selection.name.value === name) found.push(selection);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) found.push(...fieldsNamed(selection.selectionSet, name, fragments));
-    else if (selection.kind === Kind.FRAGMENT_SPREAD && fragments[selection.name.value]) {
-      found.push(...fieldsNamed(fragments[selection.name.value].selectionSet, name, fragments));
-    }
-  }
+  eachField(set, fragments, new Set(), (field) => field.name.value === name && found.push(field));
   return found;
 }
 
-function fieldNames(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen: Set<string>): string[] {
+function fieldNames(set: SelectionSetNode, fragments: Fragments): string[] {
   const names: string[] = [];
-  for (const selection of set.selections) {
-    if (selection.kind === Kind.FIELD) names.push(selection.name.value);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) names.push(...fieldNames(selection.selectionSet, fragments, seen));
-    else if (!seen.has(selection.name.value) && fragments[selection.name.value]) {
-      seen.add(selection.name.value);
-      names.push(...fieldNames(fragments[selection.name.value].selectionSet, fragments, seen));
-    }
-  }
+  eachField(set, fragments, new Set(), (field) => names.push(field.name.value));
   return names;
 }
