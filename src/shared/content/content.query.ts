@@ -79,11 +79,16 @@ export class ContentQuery {
   }
 
   /**
-   * Like {@link fetch}, but ranks rows within each `partition` value and keeps
-   * the first `limit` of each, in one statement; returns rows with their partition.
+   * Like {@link fetch}, for several parents at once: the first `limit` rows of
+   * each `partition` value, in one statement. Each parent gets its own
+   * subquery with its own ORDER BY and LIMIT, joined with UNION ALL, so that
+   * each walks its index from the top and stops: a window function over all
+   * the parents' rows, or `= ANY(…)`, read every row of every parent (300 ms
+   * for 20 nations' projects at a million items).
    */
-  async fetchRanked<T extends Content>(options: {
+  async fetchPerParent<T extends Content>(options: {
     partition: string;
+    parents: readonly string[];
     extra: string[];
     parameters: Record<string, unknown>;
     orderBy: string;
@@ -92,12 +97,15 @@ export class ContentQuery {
     const reader = contentReader(this.db);
     const projection = reader.projection(this.types, this.properties);
     const where = [...this.conditions, ...options.extra].join(' AND ');
-    const sql =
-      `SELECT * FROM (SELECT ${projection.select}, ${options.partition} AS "pageParent", ` +
-      `ROW_NUMBER() OVER (PARTITION BY ${options.partition} ORDER BY ${options.orderBy}) AS "pageRank" ` +
-      `FROM content c ${this.joins.join(' ')} WHERE ${where}) ranked ` +
-      `WHERE ranked."pageRank" <= ${Math.trunc(options.limit)} ORDER BY ranked."pageRank"`;
-    const rows = await reader.query(sql, { ...this.parameters, ...options.parameters });
+    const parameters: Record<string, unknown> = { ...this.parameters, ...options.parameters };
+    const branches = options.parents.map((parent, i) => {
+      parameters[`parent_${i}`] = parent;
+      return (
+        `SELECT * FROM (SELECT ${projection.select}, ${options.partition} AS "pageParent" FROM content c ${this.joins.join(' ')} ` +
+        `WHERE ${where} AND ${options.partition} = :parent_${i} ORDER BY ${options.orderBy} LIMIT ${Math.trunc(options.limit)}) p${i}`
+      );
+    });
+    const rows = await reader.query(branches.join(' UNION ALL '), parameters);
     const items = reader.hydrate<T>(rows, projection);
     return rows.map((row, i) => ({ parent: String(row.pageParent), item: items[i] }));
   }
@@ -121,9 +129,8 @@ export async function findContentPage<T extends Content>(
 
 /**
  * Loads one page of content for each parent (a campaign's stories, a nation's
- * projects) in a single statement: `ROW_NUMBER() OVER (PARTITION BY parent …)`
- * ranks each parent's rows in keyset order and keeps the first `size + 1` of
- * each. A single parent takes the plain `LIMIT` path, which walks the index.
+ * projects) in a single statement (see {@link ContentQuery.fetchPerParent}).
+ * A single parent takes the plain path.
  *
  * @param partition the SQL expression naming each row's parent, e.g. `c.campaign_id`.
  */
@@ -138,8 +145,9 @@ export async function findContentPagesByParent<T extends Content>(
     return [await findContentPage<T>(query.where(`${partition} = :parent`, { parent: parents[0] }), page, keyset)];
   }
   const clause = keysetClause(keyset, page);
-  const ranked = await query.where(`${partition} IN (:...parents)`, { parents }).fetchRanked<T>({
+  const ranked = await query.fetchPerParent<T>({
     partition,
+    parents,
     extra: clause.where,
     parameters: clause.parameters,
     orderBy: clause.orderBy,
