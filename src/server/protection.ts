@@ -7,6 +7,7 @@ import {
   isListType,
   Kind,
   type FragmentDefinitionNode,
+  type DocumentNode,
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
@@ -89,7 +90,21 @@ export function protectionPlugin(schema: GraphQLSchema, limits: Limits, rateLimi
   };
 }
 
+/** Costs already computed, by parsed document (Apollo caches those) and by operation name and variables. */
+const COSTS = new WeakMap<DocumentNode, Map<string, number | null>>();
+
 function costOf(schema: GraphQLSchema, request: GraphQLRequestContextDidResolveOperation<GatewayContext>): number | null {
+  const key = `${request.operationName ?? ''}\u0000${JSON.stringify(request.request.variables ?? {})}`;
+  let costs = COSTS.get(request.document);
+  if (!costs) COSTS.set(request.document, (costs = new Map()));
+  if (costs.has(key)) return costs.get(key)!;
+  const cost = computeCost(schema, request);
+  if (costs.size >= 100) costs.clear();
+  costs.set(key, cost);
+  return cost;
+}
+
+function computeCost(schema: GraphQLSchema, request: GraphQLRequestContextDidResolveOperation<GatewayContext>): number | null {
   try {
     return getComplexity({
       schema,

@@ -21,6 +21,22 @@ const ALWAYS = ['id', 'type', 'publishedAt'];
  * @param path the fields between the list field and its items: `edges.node` for a connection.
  */
 export function requestedProperties(info: GraphQLResolveInfo, path: readonly string[] = ['edges', 'node']): string[] {
+  // Parsed documents are cached, so a field's node is the same object on every request that sends it.
+  const node = info.fieldNodes[0];
+  const cached = info.fieldNodes.length === 1 ? CACHE.get(node)?.get(path.join('.')) : undefined;
+  if (cached) return cached;
+  const properties = collect(info, path);
+  if (info.fieldNodes.length === 1) {
+    let byPath = CACHE.get(node);
+    if (!byPath) CACHE.set(node, (byPath = new Map()));
+    byPath.set(path.join('.'), properties);
+  }
+  return properties;
+}
+
+const CACHE = new WeakMap<FieldNode, Map<string, string[]>>();
+
+function collect(info: GraphQLResolveInfo, path: readonly string[]): string[] {
   let sets: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
   for (const step of path) sets = sets.flatMap((set) => fieldsNamed(set, step, info.fragments).flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])));
   const names = new Set<string>(ALWAYS);
