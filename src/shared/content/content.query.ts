@@ -66,13 +66,13 @@ export class ContentQuery {
 
   /** Runs the query, with more conditions, an order and a limit, into entities. */
   async fetch<T extends Content>(
-    options: { extra?: string[]; parameters?: Record<string, unknown>; orderBy?: string; limit?: number; select?: string } = {},
+    options: { extra?: string[]; parameters?: Record<string, unknown>; orderBy?: string; limit?: number } = {},
   ): Promise<T[]> {
     const reader = contentReader(this.db);
     const projection = reader.projection(this.types, this.properties);
     const where = [...this.conditions, ...(options.extra ?? [])].join(' AND ');
     const sql =
-      `SELECT ${projection.select}${options.select ? `, ${options.select}` : ''} FROM content c ${this.joins.join(' ')} WHERE ${where}` +
+      `SELECT ${projection.select} FROM content c ${this.joins.join(' ')} WHERE ${where}` +
       (options.orderBy ? ` ORDER BY ${options.orderBy}` : '') +
       (options.limit !== undefined ? ` LIMIT ${Math.trunc(options.limit)}` : '');
     return reader.hydrate<T>(await reader.query(sql, { ...this.parameters, ...options.parameters }), projection);
