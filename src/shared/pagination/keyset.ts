@@ -101,17 +101,36 @@ export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest)
   const hasMore = rows.length > page.size;
   const slice = rows.slice(0, page.size);
   if (page.backward) slice.reverse();
-  const edges = slice.map((node) => ({ cursor: encodeCursor(keyset.key(node)), node }));
+  const edges = slice.map((node) => new Edge(node, keyset));
   return {
     edges,
     pageInfo: {
       // Relay: with a cursor given, the item it names (or its neighbours) lies on the other side.
       hasNextPage: page.backward ? page.from !== null : hasMore,
       hasPreviousPage: page.backward ? hasMore : page.from !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
   };
+}
+
+/**
+ * An edge whose cursor is encoded only if asked for: nested lists rarely select
+ * `cursor`, and encoding one for each of hundreds of items was measurable.
+ */
+class Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly keyset: Keyset<T>,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.keyset.key(this.node));
+  }
 }
 
 /** A connection with no items, for a parent that cannot have any. */
