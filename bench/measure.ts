@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import { Client, Pool } from 'pg';
+import type { Logger as TypeOrmLogger } from 'typeorm';
+
+/**
+ * Tools the runner measures with: load (autocannon), memory (/proc), and the
+ * SQL each system runs for one request.
+ */
+
+// autocannon ships no type declarations; these are the parts the runner uses.
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+}
+const autocannon = require('autocannon') as (options: object) => Promise<AutocannonResult>;
+
+/** One timed run against one system. */
+export interface RunResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly requests: number;
+  readonly seconds: number;
+  /** Non-2xx responses, connection errors and timeouts, and 2xx responses that carried GraphQL errors. */
+  readonly failures: number;
+  /** Highest resident set size of the server process seen during the run, MB. */
+  readonly peakRssMb: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  /** The JSON body of the n-th request. */
+  readonly body: (n: number) => string;
+  /** Whether `body` varies with n; if not, autocannon sends one fixed body. */
+  readonly varies: boolean;
+  readonly connections: number;
+  readonly seconds: number;
+  /** The server's pid, to sample its memory. */
+  readonly pid: number;
+}
+
+/** Drives a server with autocannon for `seconds` and reports throughput, latency, failures and peak memory. */
+export async function drive(options: LoadOptions): Promise<RunResult> {
+  let n = 0;
+  const sampler = rssSampler(options.pid);
+  try {
+    const result = await autocannon({
+      url: options.url,
+      connections: options.connections,
+      duration: options.seconds,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...options.headers },
+      ...(options.varies
+        ? { requests: [{ method: 'POST', setupRequest: (request: object) => ({ ...request, body: options.body(n++) }) }] }
+        : { body: options.body(0) }),
+      // A GraphQL error can come with status 200; a cheap look at the body catches it.
+      verifyBody: (body: string) => !body.includes('"errors"'),
+    });
+    return {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      requests: result.requests.total,
+      seconds: result.duration,
+      failures: result.non2xx + result.errors + result.timeouts + result.mismatches,
+      peakRssMb: sampler.peakMb(),
+    };
+  } finally {
+    sampler.stop();
+  }
+}
+
+/** Resident memory of a process, MB, from /proc (Linux). */
+export function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+function rssSampler(pid: number): { peakMb(): number; stop(): void } {
+  let peak = 0;
+  const sample = () => {
+    try {
+      peak = Math.max(peak, procStatusMb(pid, 'VmRSS'));
+    } catch {
+      // The process is gone; the run will report its failures.
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    peakMb: () => (sample(), peak),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** A statement as a system sent it, with its parameters, for counting and EXPLAIN. */
+export interface RecordedStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+/** Records statements while `recording` is on. */
+export class StatementRecorder {
+  recording = false;
+  statements: RecordedStatement[] = [];
+
+  record(text: string, values: readonly unknown[] | undefined): void {
+    if (this.recording) this.statements.push({ text, values: values ?? [] });
+  }
+
+  /** Runs `work` and returns the statements it caused. */
+  async during(work: () => Promise<unknown>): Promise<RecordedStatement[]> {
+    this.statements = [];
+    this.recording = true;
+    try {
+      await work();
+      // Loader batches and pool releases settle on later ticks.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      this.recording = false;
+    }
+    return this.statements;
+  }
+}
+
+/** A TypeORM logger feeding a recorder: how the gateway's statements are counted. */
+export function typeormRecorder(recorder: StatementRecorder): TypeOrmLogger {
+  return {
+    logQuery: (query, parameters) => recorder.record(query, Array.isArray(parameters) ? parameters : []),
+    logQueryError: () => {},
+    logQuerySlow: () => {},
+    logSchemaBuild: () => {},
+    logMigration: () => {},
+    log: () => {},
+  };
+}
+
+/**
+ * A `pg` pool whose clients report every query: how PostGraphile's statements
+ * are counted (it runs them all through `client.query` of a pooled client).
+ */
+export function recordingPool(connectionString: string, recorder: StatementRecorder): Pool {
+  const pool = new Pool({ connectionString, max: 10 });
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const [first, second] = args;
+      if (typeof first === 'string') recorder.record(first, Array.isArray(second) ? second : []);
+      else if (first && typeof first === 'object' && 'text' in first) {
+        const config = first as { text: string; values?: unknown[] };
+        recorder.record(config.text, config.values);
+      }
+      return query(...args);
+    };
+  });
+  return pool;
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of each statement, and the sum of their execution times in ms. */
+export async function explain(connectionString: string, statements: readonly RecordedStatement[]): Promise<{ text: string; executionMs: number }> {
+  const client = new Client({ connectionString });
+  await client.connect();
+  let executionMs = 0;
+  const parts: string[] = [];
+  try {
+    for (const [i, statement] of statements.entries()) {
+      const { rows } = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`, values: [...statement.values] });
+      const plan = rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+      const ms = /Execution Time: ([\d.]+) ms/.exec(plan);
+      executionMs += ms ? Number(ms[1]) : 0;
+      parts.push(`-- statement ${i + 1}\n${statement.text}\n-- parameters: ${JSON.stringify(statement.values)}\n\n${plan}\n`);
+    }
+  } finally {
+    await client.end();
+  }
+  return { text: parts.join('\n'), executionMs };
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -1,0 +1,141 @@
+import type { LoadRecord } from './datasets';
+import type { RunResult } from './measure';
+import { QUERY_NAMES, SYSTEMS, type QueryName, type System } from './queries';
+
+/** One system on one query of one dataset: the timed runs and what they add up to. */
+export interface QueryResult {
+  readonly runs: RunResult[];
+  /** Medians over the runs. */
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+  /** SQL statements one request runs (measured in-process, see the notes). */
+  readonly statements: number;
+  /** Sum of the statements' execution times in EXPLAIN ANALYZE, one warm request, ms. */
+  readonly sqlMs: number;
+  /** Highest RSS of the server process during this query's runs, MB. */
+  readonly peakRssMb: number;
+}
+
+export interface SizeResult {
+  readonly label: string;
+  readonly items: number;
+  readonly database: string;
+  readonly published: number;
+  readonly load: LoadRecord;
+  readonly fixtures: { nationCodes: readonly string[]; campaignSlugs: readonly string[]; feedDepth: number };
+  readonly queries: Partial<Record<QueryName, Record<System, QueryResult>>>;
+  /** VmHWM of each server process at the end of the size's runs, MB. */
+  readonly highWaterMb: Record<System, number>;
+}
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly mode: 'quick' | 'full';
+  readonly settings: { connections: number; seconds: number; warmupSeconds: number; repetitions: number };
+  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string };
+  readonly queryTitles: Partial<Record<QueryName, string>>;
+  readonly sizes: SizeResult[];
+}
+
+const LABEL: Record<System, string> = { gateway: 'gateway', postgraphile: 'PostGraphile' };
+
+const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const thousands = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-GB') : '–');
+
+/** The results table: one row per dataset × query × system. */
+export function resultRows(results: BenchResults): string[][] {
+  const header = ['size', 'query', 'system', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'SQL ms/req', 'peak RSS MB', 'req/s vs PG', 'p99 vs PG', 'failed'];
+  const rows = [header];
+  for (const size of results.sizes) {
+    for (const name of QUERY_NAMES) {
+      const query = size.queries[name];
+      if (!query) continue;
+      const reference = query.postgraphile;
+      for (const system of SYSTEMS) {
+        const r = query[system];
+        rows.push([
+          size.label,
+          name,
+          LABEL[system],
+          thousands(r.rps),
+          fixed(r.p50),
+          fixed(r.p99),
+          String(r.statements),
+          fixed(r.sqlMs, 2),
+          fixed(r.peakRssMb, 0),
+          `${fixed(r.rps / reference.rps, 2)}×`,
+          `${fixed(r.p99 / reference.p99, 2)}×`,
+          String(r.failures),
+        ]);
+      }
+    }
+  }
+  return rows;
+}
+
+export function markdownTable(rows: string[][]): string {
+  const [header, ...body] = rows;
+  const numeric = header.map((_, i) => i >= 3);
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${numeric.map((right) => (right ? '---:' : '---')).join('|')}|`,
+    ...body.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+/** A fixed-width table for the terminal. */
+export function textTable(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows
+    .map((row, r) => {
+      const line = row.map((cell, i) => (i >= 3 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ');
+      return r === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+export function markdownReport(results: BenchResults): string {
+  const s = results.settings;
+  const loads = results.sizes.map(
+    (size) =>
+      `| ${size.label} | ${size.items.toLocaleString('en-GB')} | ${size.database} | ${fixed(size.load.loadSeconds)} | ${fixed(size.load.vacuumSeconds)} | ${size.load.loadedNow ? 'this run' : `earlier (${size.load.loadedAt || 'unknown'})`} | ${size.fixtures.feedDepth.toLocaleString('en-GB')} |`,
+  );
+  return `# Coalition Graph benchmark (${results.mode})
+
+${results.startedAt} – ${results.finishedAt}. ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GB RAM, Node ${results.machine.node}, ${results.machine.postgres}.
+The servers, PostgreSQL and autocannon share these cores.
+
+autocannon: ${s.connections} connections, ${s.warmupSeconds} s warm-up per system and query, then ${s.repetitions} × ${s.seconds} s per system,
+interleaved (gateway, PostGraphile, PostGraphile, gateway, …). Figures are medians over the repetitions.
+
+## Queries
+
+${QUERY_NAMES.filter((name) => results.queryTitles[name]).map((name) => `- **${name}**: ${results.queryTitles[name]}`).join('\n')}
+
+## Datasets
+
+| size | items | database | load s | VACUUM ANALYZE s | loaded | Q5 depth |
+|---|---:|---|---:|---:|---|---:|
+${loads.join('\n')}
+
+## Results
+
+${markdownTable(resultRows(results))}
+
+Peak RSS at the end of each size (VmHWM): ${results.sizes.map((size) => `${size.label}: gateway ${fixed(size.highWaterMb.gateway, 0)} MB, PostGraphile ${fixed(size.highWaterMb.postgraphile, 0)} MB`).join('; ')}.
+
+## How it was measured
+
+- **req/s, p50, p99**: autocannon's per-second average and latency percentiles; "vs PG" divides by PostGraphile's figure on the same query and size.
+- **SQL/req**: statements one request runs, counted in-process before the timed runs, after one warm-up request (the gateway's API-key lookup is cached, as under load):
+  the gateway through a TypeORM logger, PostGraphile through a \`pg\` pool whose clients record every query.
+- **SQL ms/req**: the sum of those statements' execution times under EXPLAIN ANALYZE (one warm run); the plans are in \`explain/\`.
+- **peak RSS**: the server process's VmRSS, sampled every 100 ms from /proc during the query's runs.
+- **failed**: non-2xx responses, connection errors, timeouts, and responses carrying GraphQL \`errors\` (should be 0).
+- Before timing, every query ran on both systems with every variable set it cycles through (Q2: ${results.sizes[0]?.fixtures.nationCodes.length ?? 0} nations; Q4: the campaigns with 20+ stories),
+  and both returned the same items in the same order (row ids, titles, nation codes, campaign slugs, project titles); Q5's cursor was found by paging each system to its depth, checking the ids agree page by page.
+`;
+}

@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench` / `npm run bench:quick`: the gateway against PostGraphile 5
+ * on synthetic datasets (issue 5).
+ *
+ * 1. loads a PostgreSQL database per size (10k, 200k, 1m items; a size already
+ *    loaded is kept), 2. starts the gateway as deployed (production mode, a
+ *    partner key) and PostGraphile 5 over the same tables, each as a child
+ *    process, 3. checks that Q1–Q5 return the same items on both, counts their
+ *    SQL statements and keeps their query plans, then drives both with
+ *    autocannon, interleaved, 4. writes `bench-output/results.{json,md}` and
+ *    prints the table.
+ *
+ * Options: --quick (10k, one 5 s run each), --sizes 10k,200k, --reps N,
+ * --duration S, --warmup S, --connections N, --queries Q1,Q3, --pg URL
+ * (server, default postgres://postgres@127.0.0.1:5432), --out DIR.
+ */
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { loadConfig, parseDatabaseUrl } from '../src/config';
+import { startGateway } from '../src/main';
+import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset } from './datasets';
+import { drive, explain, median, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
+import { startPostGraphile } from './postgraphile';
+import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
+import { markdownReport, resultRows, textTable, type BenchResults, type QueryResult, type SizeResult } from './report';
+import { startGatewayProcess, startPostGraphileProcess, type ServerProcess } from './servers';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Options {
+  readonly mode: 'quick' | 'full';
+  readonly sizes: number[];
+  readonly reps: number;
+  readonly seconds: number;
+  readonly warmup: number;
+  readonly connections: number;
+  readonly queries: QueryName[];
+  readonly server: string;
+  readonly out: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      sizes: { type: 'string' },
+      reps: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      queries: { type: 'string' },
+      pg: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const quick = Boolean(values.quick);
+  const positive = (name: string, text: string | undefined, fallback: number) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got "${text}"`);
+    return n;
+  };
+  const queries = (values.queries ?? QUERY_NAMES.join(',')).split(',').map((q) => q.trim().toUpperCase());
+  for (const q of queries) if (!QUERY_NAMES.includes(q as QueryName)) throw new Error(`unknown query "${q}" (Q1–Q5)`);
+  return {
+    mode: quick ? 'quick' : 'full',
+    sizes: (values.sizes ?? (quick ? '10k' : '10k,200k,1m')).split(',').map(parseSize),
+    reps: positive('reps', values.reps, quick ? 1 : 3),
+    seconds: positive('duration', values.duration, quick ? 5 : 10),
+    warmup: positive('warmup', values.warmup, quick ? 2 : 3),
+    connections: positive('connections', values.connections, 16),
+    queries: queries as QueryName[],
+    server: values.pg ?? 'postgres://postgres@127.0.0.1:5432',
+    out: path.resolve(values.out ?? path.join(ROOT, 'bench-output')),
+  };
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface GraphQLBody {
+  data?: any;
+  errors?: { message: string }[];
+}
+
+async function post(url: string, headers: Record<string, string>, query: string, variables?: Record<string, unknown>): Promise<GraphQLBody> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as GraphQLBody;
+  if (response.status !== 200 || body.errors?.length || !body.data) {
+    throw new Error(`${url} answered ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  }
+  return body;
+}
+
+type Servers = Record<System, ServerProcess>;
+type Headers = Record<System, Record<string, string>>;
+
+/** Pages both systems through the feed to `depth` items, checking they agree on every id; returns each one's cursor there. */
+async function feedCursors(servers: Servers, headers: Headers, depth: number): Promise<Record<System, string>> {
+  const after: Record<System, string | null> = { gateway: null, postgraphile: null };
+  for (let seen = 0; seen < depth; seen += 100) {
+    const pages = {} as Record<System, { ids: string[]; endCursor: string }>;
+    for (const system of SYSTEMS) {
+      pages[system] = cursorPage(system, (await post(servers[system].url, headers[system], CURSOR_PAGE[system], { after: after[system] })).data);
+      after[system] = pages[system].endCursor;
+    }
+    assert.deepEqual(pages.postgraphile.ids, pages.gateway.ids, `the feed differs between the systems after ${seen} items`);
+    assert.equal(pages.gateway.ids.length, 100, `the feed ended before ${depth} items`);
+  }
+  return after as Record<System, string>;
+}
+
+/** Runs every variant of every query on both systems: no errors, the expected shape, the same items. */
+async function verify(queries: BenchQuery[], servers: Servers, headers: Headers): Promise<void> {
+  for (const query of queries) {
+    for (let n = 0; n < query.variants; n++) {
+      const results = {} as Record<System, unknown>;
+      for (const system of SYSTEMS) {
+        const { data } = await post(servers[system].url, headers[system], query.text[system], query.variables(system, n));
+        results[system] = query.normalise(system, data);
+        assert.ok(query.hasShape(results[system]), `${query.name} (variant ${n}) on ${system} lacks the expected items: ${JSON.stringify(results[system]).slice(0, 300)}`);
+      }
+      assert.deepEqual(results.postgraphile, results.gateway, `${query.name} (variant ${n}, ${JSON.stringify(query.variables('gateway', n))}) differs between the systems`);
+    }
+    log(`  ${query.name}: ${query.variants} variant${query.variants === 1 ? '' : 's'}, same items on both systems`);
+  }
+}
+
+interface SqlProfile {
+  statements: number;
+  sqlMs: number;
+}
+
+/**
+ * Counts the statements one request of each query runs on each system, in
+ * process (the gateway with a TypeORM logger, PostGraphile with a recording
+ * pool), and writes their EXPLAIN ANALYZE plans.
+ */
+async function profileSql(set: Dataset, queries: BenchQuery[], key: string, explainDir: string): Promise<Record<QueryName, Record<System, SqlProfile>>> {
+  const profile = {} as Record<QueryName, Record<System, SqlProfile>>;
+  fs.mkdirSync(explainDir, { recursive: true });
+  const measure = async (system: System, url: string, headers: Record<string, string>, recorder: StatementRecorder) => {
+    for (const query of queries) {
+      const body = () => post(url, headers, query.text[system], query.variables(system, 0));
+      await body();
+      const statements = await recorder.during(body);
+      const plans = await explain(set.url, statements);
+      fs.writeFileSync(path.join(explainDir, `${query.name}-${system}.txt`), `-- ${query.name} on ${system}: ${statements.length} statements\n\n${plans.text}`);
+      (profile[query.name] ??= {} as Record<System, SqlProfile>)[system] = { statements: statements.length, sqlMs: plans.executionMs };
+    }
+  };
+
+  const gatewayRecorder = new StatementRecorder();
+  const config = loadConfig(
+    { NODE_ENV: 'production', LOG_LEVEL: 'silent', PLAYGROUND: 'off', RATE_LIMITS: 'partner=1000000000' },
+    { port: 0, host: '127.0.0.1', database: parseDatabaseUrl(set.url) },
+  );
+  const gateway = await startGateway(config, { demoIfEmpty: false, sqlLogger: typeormRecorder(gatewayRecorder) });
+  try {
+    await measure('gateway', gateway.url, { authorization: `Bearer ${key}` }, gatewayRecorder);
+  } finally {
+    await gateway.stop();
+  }
+
+  const pgRecorder = new StatementRecorder();
+  const pool = recordingPool(set.url, pgRecorder);
+  const postgraphile = await startPostGraphile(set.url, 0, '127.0.0.1', pool);
+  try {
+    await measure('postgraphile', postgraphile.url, {}, pgRecorder);
+  } finally {
+    await postgraphile.close();
+    await pool.end();
+  }
+  return profile;
+}
+
+async function benchSize(options: Options, set: Dataset, titles: Partial<Record<QueryName, string>>): Promise<SizeResult> {
+  log(`\n== ${set.label}: ${set.items.toLocaleString('en-GB')} items (${set.database})`);
+  const load = await ensureDataset(options.server, set, path.join(options.out, 'loads.json'), log);
+
+  const db = await openBench(set);
+  let key: string;
+  let partial: Omit<Fixtures, 'feedCursor'>;
+  let published: number;
+  try {
+    key = await createBenchKey(db);
+    published = await publishedCount(db);
+    partial = {
+      nationCodes: await busiestNations(db),
+      campaignSlugs: await campaignsWithStories(db),
+      // 10,000 items in, or as deep as a small dataset allows while leaving a full page after it.
+      feedDepth: Math.min(10_000, Math.floor((published - 50) / 100) * 100),
+    };
+  } finally {
+    await db.destroy();
+  }
+  const headers: Headers = { gateway: { authorization: `Bearer ${key}` }, postgraphile: {} };
+  const logs = path.join(options.out, 'logs');
+
+  const servers = {} as Servers;
+  try {
+    servers.gateway = await startGatewayProcess(set.url, path.join(logs, `gateway-${set.label}.log`));
+    servers.postgraphile = await startPostGraphileProcess(set.url, path.join(logs, `postgraphile-${set.label}.log`));
+    log(`gateway pid ${servers.gateway.pid} at ${servers.gateway.url}; PostGraphile pid ${servers.postgraphile.pid} at ${servers.postgraphile.url}`);
+
+    log(`checking the queries (Q5: paging both systems ${partial.feedDepth.toLocaleString('en-GB')} items deep)`);
+    const fixtures: Fixtures = { ...partial, feedCursor: await feedCursors(servers, headers, partial.feedDepth) };
+    const queries = makeQueries(fixtures).filter((q) => options.queries.includes(q.name));
+    for (const q of queries) titles[q.name] = q.title;
+    await verify(queries, servers, headers);
+
+    log('counting SQL statements and keeping query plans');
+    const sql = await profileSql(set, queries, key, path.join(options.out, 'explain', set.label));
+
+    const results: SizeResult['queries'] = {};
+    for (const query of queries) {
+      const bodies = Object.fromEntries(
+        SYSTEMS.map((system) => [system, Array.from({ length: query.variants }, (_, n) => JSON.stringify({ query: query.text[system], variables: query.variables(system, n) }))]),
+      ) as Record<System, string[]>;
+      const run = (system: System, seconds: number) =>
+        drive({
+          url: servers[system].url,
+          headers: headers[system],
+          body: (n) => bodies[system][n % bodies[system].length],
+          varies: query.variants > 1,
+          connections: options.connections,
+          seconds,
+          pid: servers[system].pid,
+        });
+      for (const system of SYSTEMS) await run(system, options.warmup);
+      const runs: Record<System, RunResult[]> = { gateway: [], postgraphile: [] };
+      for (let rep = 0; rep < options.reps; rep++) {
+        for (const system of rep % 2 ? [...SYSTEMS].reverse() : SYSTEMS) {
+          const result = await run(system, options.seconds);
+          runs[system].push(result);
+          log(
+            `  ${set.label} ${query.name} ${system.padEnd(12)} run ${rep + 1}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
+              `RSS ${result.peakRssMb.toFixed(0)} MB${result.failures ? `, ${result.failures} FAILED` : ''}`,
+          );
+        }
+      }
+      results[query.name] = Object.fromEntries(
+        SYSTEMS.map((system): [System, QueryResult] => [
+          system,
+          {
+            runs: runs[system],
+            rps: median(runs[system].map((r) => r.rps)),
+            p50: median(runs[system].map((r) => r.p50)),
+            p99: median(runs[system].map((r) => r.p99)),
+            failures: runs[system].reduce((sum, r) => sum + r.failures, 0),
+            statements: sql[query.name][system].statements,
+            sqlMs: sql[query.name][system].sqlMs,
+            peakRssMb: Math.max(...runs[system].map((r) => r.peakRssMb)),
+          },
+        ]),
+      ) as Record<System, QueryResult>;
+    }
+    const highWaterMb = Object.fromEntries(SYSTEMS.map((system) => [system, procStatusMb(servers[system].pid, 'VmHWM')])) as Record<System, number>;
+    return {
+      label: set.label,
+      items: set.items,
+      database: set.database,
+      published,
+      load,
+      fixtures: { nationCodes: fixtures.nationCodes, campaignSlugs: fixtures.campaignSlugs, feedDepth: fixtures.feedDepth },
+      queries: results,
+      highWaterMb,
+    };
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
+  }
+}
+
+async function postgresVersion(server: string): Promise<string> {
+  const url = new URL(server);
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return `PostgreSQL ${(await client.query('SHOW server_version')).rows[0].server_version.split(' ')[0]}`;
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  fs.mkdirSync(options.out, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const postgres = await postgresVersion(options.server);
+  const titles: Partial<Record<QueryName, string>> = {};
+  const sizes: SizeResult[] = [];
+  const results = (): BenchResults => ({
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    mode: options.mode,
+    settings: { connections: options.connections, seconds: options.seconds, warmupSeconds: options.warmup, repetitions: options.reps },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown CPU',
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.versions.node,
+      postgres,
+    },
+    queryTitles: titles,
+    sizes,
+  });
+  const write = () => {
+    const all = results();
+    fs.writeFileSync(path.join(options.out, 'results.json'), JSON.stringify(all, null, 2) + '\n');
+    fs.writeFileSync(path.join(options.out, 'results.md'), markdownReport(all));
+    return all;
+  };
+  for (const items of options.sizes) {
+    sizes.push(await benchSize(options, dataset(options.server, items), titles));
+    write(); // after each size, so that a long run leaves its results so far
+  }
+  const all = write();
+  log(`\n${textTable(resultRows(all))}\n`);
+  log(`Loads: ${all.sizes.map((s) => `${s.label} ${Number.isFinite(s.load.loadSeconds) ? `${s.load.loadSeconds.toFixed(1)} s` : 'earlier, time unknown'}${s.load.loadedNow ? '' : ' (earlier run)'}`).join('; ')}`);
+  log(`Wrote ${path.relative(process.cwd(), path.join(options.out, 'results.md'))} and results.json (plans in explain/, server logs in logs/).`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

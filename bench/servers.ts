@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { System } from './queries';
+
+/** A system under test, running as its own process. */
+export interface ServerProcess {
+  readonly system: System;
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** The built gateway and the PostGraphile entry point (this file runs from dist/bench/). */
+const GATEWAY_MAIN = path.resolve(__dirname, '../src/main.js');
+const POSTGRAPHILE_MAIN = path.resolve(__dirname, 'postgraphile.js');
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Only what the child needs: nothing from the caller's shell (REDIS_URL, DATABASE_URL …) leaks in. */
+function baseEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, TZ: 'UTC', NODE_ENV: 'production' };
+}
+
+/**
+ * The gateway as a deployment runs it: `node dist/src/main.js`, production mode
+ * (rate limits on), the playground off, warnings-only logs, and a partner
+ * limit the run cannot exhaust.
+ */
+export async function startGatewayProcess(databaseUrl: string, logFile: string, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const env = {
+    ...baseEnv(),
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    PLAYGROUND: 'off',
+    RATE_LIMITS: 'partner=1000000000',
+    ...extraEnv,
+  };
+  const origin = `http://127.0.0.1:${port}`;
+  return startProcess('gateway', GATEWAY_MAIN, env, logFile, `${origin}/graphql`, async () => (await fetch(`${origin}/readyz`)).ok);
+}
+
+/** PostGraphile 5 over the same database (see bench/postgraphile.ts for its settings). */
+export async function startPostGraphileProcess(databaseUrl: string, logFile: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const env = { ...baseEnv(), DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port) };
+  const url = `http://127.0.0.1:${port}/graphql`;
+  return startProcess('postgraphile', POSTGRAPHILE_MAIN, env, logFile, url, async () => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    return response.ok;
+  });
+}
+
+async function startProcess(
+  system: System,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  url: string,
+  ready: () => Promise<boolean>,
+): Promise<ServerProcess> {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [script], { env, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) => child.once('exit', (code) => ((exited = code), resolve())));
+  const stop = async () => {
+    if (exited !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exit;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${system} exited with code ${exited} before it was ready; see ${logFile}`);
+    try {
+      if (await ready()) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${system} was not ready within 120 s; see ${logFile}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { system, url, pid: child.pid!, stop };
+}
