@@ -28,7 +28,7 @@ export interface SourceInput {
   readonly fetchedAt?: Date | null;
 }
 
-/** One content item as a connector or the demo loader hands it over. */
+/** One content item as an editor, a connector or the demo loader hands it over. */
 export interface ContentItemInput {
   readonly type: ContentType;
   readonly slug: string;
