@@ -237,5 +237,19 @@ for (const driver of DRIVERS) {
       assert.deepEqual(iraq.feed, alone.data.memberNation.feed);
       assert.equal(alone.data.memberNation.feed.edges.length, 7);
     });
+
+    it('answers the same per-parent page after and before a cursor, alone or among many', async () => {
+      const { body: first } = await gw.post(`{ memberNation(code: "IRQ") { feed(first: 5) { edges { cursor } } } }`);
+      const cursor = first.data.memberNation.feed.edges[4].cursor;
+      for (const args of ['first: 4, after: $cursor', 'last: 3, before: $cursor']) {
+        const selection = `feed(${args}) { edges { node { slug } } pageInfo { hasNextPage hasPreviousPage } }`;
+        const { body: alone } = await gw.post(`query ($cursor: String) { memberNation(code: "IRQ") { ${selection} } }`, { cursor });
+        const { body: many } = await gw.post(`query ($cursor: String) { memberNations(first: 100) { edges { node { code ${selection} } } } }`, { cursor });
+        assert.equal(many.errors, undefined);
+        const iraq = many.data.memberNations.edges.find((e: any) => e.node.code === 'IRQ').node;
+        assert.deepEqual(iraq.feed, alone.data.memberNation.feed, args);
+        assert.equal(alone.data.memberNation.feed.edges.length, args.startsWith('first') ? 4 : 3, args);
+      }
+    });
   });
 }
