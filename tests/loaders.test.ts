@@ -10,6 +10,7 @@ import { ENTITIES } from '../src/server/modules';
 import { byKey, groupByKey } from '../src/shared/batch';
 import { ContentStatus } from '../src/shared/content/content-status';
 import { createContentLoaders, getCountriesByContentIds } from '../src/shared/content/content.loaders';
+import { ContentReads } from '../src/shared/content/content.reads';
 import { createStabilisationProjectLoaders } from '../src/stabilisation-projects/stabilisation-project.loaders';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
@@ -78,7 +79,7 @@ for (const driver of DRIVERS) {
 
     it('contentById returns items as instances of their own type', async () => {
       const [row] = await db.query(`SELECT id FROM content WHERE slug = 'anah-market-rehabilitation'`);
-      const item = await createContentLoaders(db, [ContentStatus.PUBLISHED]).contentById.load(row.id);
+      const item = await createContentLoaders(new ContentReads(db), [ContentStatus.PUBLISHED]).contentById.load(row.id);
       assert.equal(item?.constructor.name, 'StabilisationProject');
       assert.equal(item?.publishedAt.toISOString(), '2019-10-08T11:30:00.000Z');
     });
@@ -86,12 +87,12 @@ for (const driver of DRIVERS) {
     it('projectsByCountryCode loads the pages of many countries in one statement, equal to one-by-one', async () => {
       const page = { backward: false, size: 1, from: null };
       const codes = ['IRQ', 'SYR', 'USA'];
-      const loaders = createStabilisationProjectLoaders(db, [ContentStatus.PUBLISHED]);
+      const loaders = createStabilisationProjectLoaders(new ContentReads(db), [ContentStatus.PUBLISHED]);
       sql.reset();
       const batched = await Promise.all(codes.map((parent) => loaders.projectsByCountryCode.load({ parent, page, options: undefined })));
       assert.equal(sql.count, 1);
       const single = [];
-      for (const parent of codes) single.push(await createStabilisationProjectLoaders(db, [ContentStatus.PUBLISHED]).projectsByCountryCode.load({ parent, page, options: undefined }));
+      for (const parent of codes) single.push(await createStabilisationProjectLoaders(new ContentReads(db), [ContentStatus.PUBLISHED]).projectsByCountryCode.load({ parent, page, options: undefined }));
       assert.deepEqual(
         batched.map((c) => [c.edges.map((e) => e.node.slug), c.pageInfo.hasNextPage]),
         [[['anah-market-rehabilitation'], true], [['schooling-in-raqqa-tabqa-and-tal-abyad'], false], [[], false]],

@@ -16,7 +16,7 @@ export class CampaignStoryConnection extends ConnectionType<CampaignStory>(Campa
 @Resolver(() => CampaignStory)
 export class CampaignStoryResolver {
   @Query(() => CampaignStoryConnection, { description: 'Published campaign stories, newest first.' })
-  campaignStories(@Args() args: ConnectionArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Connection<CampaignStory>> {
+  campaignStories(@Args() args: ConnectionArgs, @Ctx() ctx: Context<ContentLoaders>, @Info() info: GraphQLResolveInfo): Promise<Connection<CampaignStory>> {
     return listContent(ctx, ContentType.CAMPAIGN_STORY, args, info);
   }
 

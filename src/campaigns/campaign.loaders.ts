@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { ContentType } from '../shared/content/content-status';
-import { findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
+import { BY_CAMPAIGN, findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
+import type { ContentReads } from '../shared/content/content.reads';
 import { createPageLoader } from '../shared/pagination/page.loader';
 import type { CampaignStory } from './campaign-story.entity';
 import { campaignCatalogue } from './campaign-catalogue';
@@ -26,7 +27,8 @@ export function campaignById(db: DataSource, loaders: CampaignLoaders, id: strin
 }
 
 /** Loaders of the campaigns domain, made per request. */
-export function createCampaignLoaders(db: DataSource, visible: Visibility) {
+export function createCampaignLoaders(reads: ContentReads, visible: Visibility) {
+  const { db } = reads;
   return {
     campaignById: new DataLoader<string, Campaign | null>((ids) => getCampaignsByIds(db, ids), { name: 'campaignById' }),
     campaignBySlug: new DataLoader<string, Campaign | null>((slugs) => getCampaignsBySlugs(db, slugs), {
@@ -34,7 +36,7 @@ export function createCampaignLoaders(db: DataSource, visible: Visibility) {
     }),
     /** A campaign's stories; `options` are the properties to read. */
     storiesByCampaignId: createPageLoader<CampaignStory, readonly string[] | undefined>('storiesByCampaignId', (campaignIds, page, properties) =>
-      findContentPagesByParent(visibleContent(db, visible, [ContentType.CAMPAIGN_STORY], properties), 'c.campaign_id', campaignIds, page),
+      findContentPagesByParent(visibleContent(reads, visible, [ContentType.CAMPAIGN_STORY], properties), BY_CAMPAIGN, campaignIds, page),
     ),
   };
 }

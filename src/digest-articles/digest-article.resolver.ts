@@ -14,7 +14,7 @@ export class DigestArticleConnection extends ConnectionType<DigestArticle>(Diges
 @Resolver(() => DigestArticle)
 export class DigestArticleResolver {
   @Query(() => DigestArticleConnection, { description: 'Published weekly-digest articles, newest first.' })
-  digestArticles(@Args() args: ConnectionArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Connection<DigestArticle>> {
+  digestArticles(@Args() args: ConnectionArgs, @Ctx() ctx: Context<ContentLoaders>, @Info() info: GraphQLResolveInfo): Promise<Connection<DigestArticle>> {
     return listContent(ctx, ContentType.DIGEST_ARTICLE, args, info);
   }
 

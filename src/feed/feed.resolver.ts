@@ -5,6 +5,7 @@ import { ContentConnection } from '../shared/content/content.connection';
 import type { Content } from '../shared/content/content.entity';
 import { CONTENT_KEYSET, visibilityOf } from '../shared/content/content.query';
 import { requestedProperties } from '../shared/content/content.selection';
+import type { ContentLoaders } from '../shared/content/content.loaders';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import type { Connection } from '../shared/pagination/connection.type';
@@ -22,10 +23,10 @@ export class FeedResolver {
     @Arg('filter', () => FeedFilter, { nullable: true, description: 'Which items to include; all published items when omitted.' })
     filter: FeedFilter | null,
     @Args() args: ConnectionArgs,
-    @Ctx() ctx: Context,
+    @Ctx() ctx: Context<ContentLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Content>> {
-    return findFeedPage(ctx.db, visibilityOf(ctx.viewer), filter, pageRequest(args, CONTENT_KEYSET.kinds), requestedProperties(info));
+    return findFeedPage(ctx.loaders.contentReads, visibilityOf(ctx.viewer), filter, pageRequest(args, CONTENT_KEYSET.kinds), requestedProperties(info));
   }
 }
 

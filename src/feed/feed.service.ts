@@ -1,7 +1,7 @@
-import type { DataSource } from 'typeorm';
 import { normaliseNationCode } from '../member-nations/member-nation.entity';
 import type { Content } from '../shared/content/content.entity';
-import { findContentPage, findContentPagesByParent, visibleContent, type ContentQuery, type Visibility } from '../shared/content/content.query';
+import { findContentPage, findContentPagesByParent, visibleContent, type ContentQuery, type Partition, type Visibility } from '../shared/content/content.query';
+import type { ContentReads } from '../shared/content/content.reads';
 import type { Connection } from '../shared/pagination/connection.type';
 import type { Keyset, PageRequest } from '../shared/pagination/keyset';
 import type { FeedFilter } from './feed.inputs';
@@ -11,8 +11,8 @@ import type { FeedFilter } from './feed.inputs';
  * EXISTS on its tag table, so an item tagged twice still appears once and the
  * keyset order on `content` stays usable.
  */
-export function feedQuery(db: DataSource, visible: Visibility, filter: FeedFilter | null | undefined, properties?: readonly string[]): ContentQuery {
-  const query = visibleContent(db, visible, filter?.types ?? undefined, properties);
+export function feedQuery(reads: ContentReads, visible: Visibility, filter: FeedFilter | null | undefined, properties?: readonly string[]): ContentQuery {
+  const query = visibleContent(reads, visible, filter?.types ?? undefined, properties);
   if (!filter) return query;
   const { nations, countries, campaigns, tags, publishedAfter, publishedBefore } = filter;
   if (nations?.length) {
@@ -40,13 +40,13 @@ export function feedQuery(db: DataSource, visible: Visibility, filter: FeedFilte
 
 /** One page of the cross-type feed, in one statement. */
 export function findFeedPage(
-  db: DataSource,
+  reads: ContentReads,
   visible: Visibility,
   filter: FeedFilter | null | undefined,
   page: PageRequest,
   properties?: readonly string[],
 ): Promise<Connection<Content>> {
-  return findContentPage(feedQuery(db, visible, filter, properties), page);
+  return findContentPage(feedQuery(reads, visible, filter, properties), page);
 }
 
 /**
@@ -60,16 +60,19 @@ const NATION_FEED_KEYSET: Keyset<Content> = {
   key: (item) => [item.publishedAt, item.id],
 };
 
+/** A nation's items, by the nation tags. */
+const BY_NATION_TAG: Partition = { column: 'cn.nation_code', type: 'text' };
+
 /** One page of each nation's feed, for any number of nations, in one statement. */
 export function findNationFeedPages(
-  db: DataSource,
+  reads: ContentReads,
   visible: Visibility,
   codes: readonly string[],
   filter: FeedFilter | null | undefined,
   page: PageRequest,
   properties?: readonly string[],
 ): Promise<Connection<Content>[]> {
-  const query = feedQuery(db, visible, filter, properties).join('JOIN content_nation cn ON cn.content_id = c.id').where('cn.status IN (:...visible)');
+  const query = feedQuery(reads, visible, filter, properties).join('JOIN content_nation cn ON cn.content_id = c.id').where('cn.status IN (:...visible)');
   if (filter?.types?.length) query.where('cn.content_type IN (:...types)');
-  return findContentPagesByParent(query, 'cn.nation_code', codes, page, NATION_FEED_KEYSET);
+  return findContentPagesByParent(query, BY_NATION_TAG, codes, page, NATION_FEED_KEYSET);
 }

@@ -4,7 +4,7 @@ import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
 import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
-import { getNationsFromCodes, type MemberNationLoaders } from './member-nation.loaders';
+import { getNationsFromCodes, nationByCode, type MemberNationLoaders } from './member-nation.loaders';
 import { MemberNation, normaliseNationCode } from './member-nation.entity';
 
 @ObjectType({ description: 'A page of coalition members, by name.' })
@@ -31,8 +31,8 @@ export class MemberNationResolver {
   memberNation(
     @Arg('code', { description: 'ISO alpha-3 for a country; EU, NATO, INTERPOL, LAS or CENSAD for an organisation.' }) code: string,
     @Ctx() ctx: Context<MemberNationLoaders>,
-  ): Promise<MemberNation | null> {
-    return ctx.loaders.memberNationByCode.load(normaliseNationCode(code));
+  ): MemberNation | null | Promise<MemberNation | null> {
+    return nationByCode(ctx.db, ctx.loaders, normaliseNationCode(code));
   }
 }
 

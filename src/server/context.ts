@@ -5,6 +5,7 @@ import { createFeedLoaders } from '../feed/feed.loaders';
 import { createMemberNationLoaders } from '../member-nations/member-nation.loaders';
 import { createContentLoaders, loadContentOfType } from '../shared/content/content.loaders';
 import { visibilityOf } from '../shared/content/content.query';
+import { ContentReads } from '../shared/content/content.reads';
 import type { Context } from '../shared/context';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import type { NodeLoaders } from '../shared/node/node.resolver';
@@ -17,9 +18,10 @@ import { createStabilisationProjectLoaders } from '../stabilisation-projects/sta
  */
 export function createLoaders(db: DataSource, viewer: Viewer) {
   const visible = visibilityOf(viewer);
-  const content = createContentLoaders(db, visible);
+  const reads = new ContentReads(db);
+  const content = createContentLoaders(reads, visible);
   const nations = createMemberNationLoaders(db);
-  const campaigns = createCampaignLoaders(db, visible);
+  const campaigns = createCampaignLoaders(reads, visible);
   const nodeByLocalId: NodeLoaders['nodeByLocalId'] = {
     DigestArticle: (id) => loadContentOfType(content, 'DigestArticle', id),
     CampaignStory: (id) => loadContentOfType(content, 'CampaignStory', id),
@@ -32,9 +34,9 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
     ...content,
     ...nations,
     ...campaigns,
-    ...createSocialPostLoaders(db, visible),
-    ...createStabilisationProjectLoaders(db, visible),
-    ...createFeedLoaders(db, visible),
+    ...createSocialPostLoaders(reads, visible),
+    ...createStabilisationProjectLoaders(reads, visible),
+    ...createFeedLoaders(reads, visible),
     nodeByLocalId,
   };
 }

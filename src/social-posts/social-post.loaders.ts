@@ -1,15 +1,15 @@
-import type { DataSource } from 'typeorm';
 import { ContentType } from '../shared/content/content-status';
-import { findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
+import { BY_CAMPAIGN, findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
+import type { ContentReads } from '../shared/content/content.reads';
 import { createPageLoader } from '../shared/pagination/page.loader';
 import type { SocialPost } from './social-post.entity';
 
 /** Loaders of the social-posts domain, made per request. */
-export function createSocialPostLoaders(db: DataSource, visible: Visibility) {
+export function createSocialPostLoaders(reads: ContentReads, visible: Visibility) {
   return {
     /** A campaign's posts; `options` are the properties to read. */
     postsByCampaignId: createPageLoader<SocialPost, readonly string[] | undefined>('postsByCampaignId', (campaignIds, page, properties) =>
-      findContentPagesByParent(visibleContent(db, visible, [ContentType.SOCIAL_POST], properties), 'c.campaign_id', campaignIds, page),
+      findContentPagesByParent(visibleContent(reads, visible, [ContentType.SOCIAL_POST], properties), BY_CAMPAIGN, campaignIds, page),
     ),
   };
 }

@@ -19,7 +19,7 @@ export class SocialPostConnection extends ConnectionType<SocialPost>(SocialPost,
 @Resolver(() => SocialPost)
 export class SocialPostResolver {
   @Query(() => SocialPostConnection, { description: 'Published social posts, newest first.' })
-  socialPosts(@Args() args: ConnectionArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Connection<SocialPost>> {
+  socialPosts(@Args() args: ConnectionArgs, @Ctx() ctx: Context<ContentLoaders>, @Info() info: GraphQLResolveInfo): Promise<Connection<SocialPost>> {
     return listContent(ctx, ContentType.SOCIAL_POST, args, info);
   }
 

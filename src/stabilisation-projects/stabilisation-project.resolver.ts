@@ -19,7 +19,7 @@ export class StabilisationProjectConnection extends ConnectionType<Stabilisation
 @Resolver(() => StabilisationProject)
 export class StabilisationProjectResolver {
   @Query(() => StabilisationProjectConnection, { description: 'Published stabilisation projects, newest first.' })
-  stabilisationProjects(@Args() args: ConnectionArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Connection<StabilisationProject>> {
+  stabilisationProjects(@Args() args: ConnectionArgs, @Ctx() ctx: Context<ContentLoaders>, @Info() info: GraphQLResolveInfo): Promise<Connection<StabilisationProject>> {
     return listContent(ctx, ContentType.STABILISATION_PROJECT, args, info);
   }
 

@@ -7,10 +7,11 @@ import { ContentTag } from './content-tag.entity';
 import type { ContentType } from './content-status';
 import { CONTENT_TYPE_NAMES, type Content } from './content.entity';
 import { visibleContent, type Visibility } from './content.query';
+import type { ContentReads } from './content.reads';
 
 /** Visible content items by primary key, of any type; `null` for a miss (or a draft the viewer may not see). */
-export async function getContentByIds(db: DataSource, visible: Visibility, ids: readonly string[]): Promise<(Content | null)[]> {
-  const rows = await visibleContent(db, visible).where('c.id IN (:...ids)', { ids }).fetch();
+export async function getContentByIds(reads: ContentReads, visible: Visibility, ids: readonly string[]): Promise<(Content | null)[]> {
+  const rows = await visibleContent(reads, visible).where('c.id IN (:...ids)', { ids }).fetch();
   return byKey(ids, rows, (row) => row.id);
 }
 
@@ -21,10 +22,10 @@ export interface SlugKey {
 }
 
 /** Visible items by type and slug, in one statement for any number of lookups. */
-export async function getContentBySlugs(db: DataSource, visible: Visibility, keys: readonly SlugKey[]): Promise<(Content | null)[]> {
+export async function getContentBySlugs(reads: ContentReads, visible: Visibility, keys: readonly SlugKey[]): Promise<(Content | null)[]> {
   const matchesAnyKey = keys.map((_, i) => `(c.type = :type${i} AND c.slug = :slug${i})`).join(' OR ');
   const parameters = Object.fromEntries(keys.flatMap((key, i) => [[`type${i}`, key.type], [`slug${i}`, key.slug]]));
-  const rows = await visibleContent(db, visible).where(`(${matchesAnyKey})`, parameters).fetch();
+  const rows = await visibleContent(reads, visible).where(`(${matchesAnyKey})`, parameters).fetch();
   return byKey(keys.map(slugKeyId), rows, slugKeyId);
 }
 
@@ -52,12 +53,14 @@ export async function getTagsByContentIds(db: DataSource, ids: readonly string[]
   return groupByKey(ids, rows, (row) => row.contentId, (row) => row.tag);
 }
 
-/** Loaders for what every content item has, whatever its type. */
-export function createContentLoaders(db: DataSource, visible: Visibility) {
-  const contentById = new DataLoader<string, Content | null>((ids) => getContentByIds(db, visible, ids), { name: 'contentById' });
+/** Loaders for what every content item has, whatever its type; `contentReads` sends their reads and the lists' together. */
+export function createContentLoaders(reads: ContentReads, visible: Visibility) {
+  const { db } = reads;
+  const contentById = new DataLoader<string, Content | null>((ids) => getContentByIds(reads, visible, ids), { name: 'contentById' });
   return {
+    contentReads: reads,
     contentById,
-    contentBySlug: new DataLoader<SlugKey, Content | null, string>((keys) => getContentBySlugs(db, visible, keys), {
+    contentBySlug: new DataLoader<SlugKey, Content | null, string>((keys) => getContentBySlugs(reads, visible, keys), {
       name: 'contentBySlug',
       cacheKeyFn: slugKeyId,
     }),

@@ -1,5 +1,4 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { DataSource } from 'typeorm';
 import type { Context } from '../context';
 import type { ConnectionArgs } from '../pagination/connection.args';
 import type { Connection } from '../pagination/connection.type';
@@ -7,7 +6,7 @@ import { keysetClause, pageRequest, toConnection, type Keyset, type PageRequest 
 import { hasRole, Role, type Viewer } from '../viewer';
 import { ContentStatus, type ContentType } from './content-status';
 import type { Content } from './content.entity';
-import { contentReader } from './content.reader';
+import type { ContentReads } from './content.reads';
 import { requestedProperties } from './content.selection';
 
 /** Newest first, ties broken by id: the order of the feed and of every content list. */
@@ -32,7 +31,9 @@ export function visibilityOf(viewer: Viewer): Visibility {
 /**
  * A query over `content c`: SQL conditions with `:named` parameters, which the
  * feed's filters and the domains' relations add to. Built as plain SQL (see
- * {@link contentReader} for why), with the table's real column names.
+ * `content.reader.ts` for why), with the table's real column names, and read
+ * through the request's {@link ContentReads}, which sends the reads of one tick
+ * as one statement.
  */
 export class ContentQuery {
   private readonly joins: string[] = [];
@@ -40,7 +41,7 @@ export class ContentQuery {
   private readonly parameters: Record<string, unknown> = {};
 
   constructor(
-    readonly db: DataSource,
+    readonly reads: ContentReads,
     readonly visible: Visibility,
     readonly types?: readonly ContentType[],
     /** The entity properties to read; every column when absent. */
@@ -68,52 +69,77 @@ export class ContentQuery {
   async fetch<T extends Content>(
     options: { extra?: string[]; parameters?: Record<string, unknown>; orderBy?: string; limit?: number } = {},
   ): Promise<T[]> {
-    const reader = contentReader(this.db);
-    const projection = reader.projection(this.types, this.properties);
-    const where = [...this.conditions, ...(options.extra ?? [])].join(' AND ');
-    const sql =
-      `SELECT ${projection.select} FROM content c ${this.joins.join(' ')} WHERE ${where}` +
+    const tail =
+      `FROM content c ${this.joins.join(' ')} WHERE ${[...this.conditions, ...(options.extra ?? [])].join(' AND ')}` +
       (options.orderBy ? ` ORDER BY ${options.orderBy}` : '') +
       (options.limit !== undefined ? ` LIMIT ${Math.trunc(options.limit)}` : '');
-    return reader.hydrate<T>(await reader.query(sql, { ...this.parameters, ...options.parameters }), projection);
+    const [items] = await this.reads.read<T>({
+      types: this.types,
+      properties: this.properties,
+      parameters: { ...this.parameters, ...options.parameters },
+      lists: 1,
+      selects: (select, list) => [`SELECT ${select}, ${list} AS "branch" ${tail}`],
+    });
+    return items;
   }
 
   /**
    * Like {@link fetch}, for several parents at once: the first `limit` rows of
-   * each `partition` value, in one statement. Each parent gets its own
-   * subquery with its own ORDER BY and LIMIT, joined with UNION ALL, so that
-   * each walks its index from the top and stops: a window function over all
-   * the parents' rows, or `= ANY(…)`, read every row of every parent (300 ms
-   * for 20 nations' projects at a million items).
+   * each parent, one list per parent, in one statement, each parent's rows read
+   * from the top of its index until the limit (a window function over all the
+   * parents' rows, or `= ANY(…)`, read every row of every parent: 300 ms for 20
+   * nations' projects at a million items). On PostgreSQL a LATERAL join over
+   * the parents, whose text is the same for any number of them (so its
+   * prepared statement is reused); SQLite has no LATERAL, and gets one SELECT
+   * per parent, joined with UNION ALL.
    */
-  async fetchPerParent<T extends Content>(options: {
-    partition: string;
+  fetchPerParent<T extends Content>(options: {
+    partition: Partition;
     parents: readonly string[];
     extra: string[];
     parameters: Record<string, unknown>;
     orderBy: string;
     limit: number;
-  }): Promise<{ parent: string; item: T }[]> {
-    const reader = contentReader(this.db);
-    const projection = reader.projection(this.types, this.properties);
+  }): Promise<T[][]> {
+    const { partition, parents } = options;
     const where = [...this.conditions, ...options.extra].join(' AND ');
     const parameters: Record<string, unknown> = { ...this.parameters, ...options.parameters };
-    const branches = options.parents.map((parent, i) => {
-      parameters[`parent_${i}`] = parent;
-      return (
-        `SELECT * FROM (SELECT ${projection.select}, ${options.partition} AS "pageParent" FROM content c ${this.joins.join(' ')} ` +
-        `WHERE ${where} AND ${options.partition} = :parent_${i} ORDER BY ${options.orderBy} LIMIT ${Math.trunc(options.limit)}) p${i}`
-      );
+    const page = (parent: string) =>
+      `FROM content c ${this.joins.join(' ')} WHERE ${where} AND ${partition.column} = ${parent} ORDER BY ${options.orderBy} LIMIT ${Math.trunc(options.limit)}`;
+    const read = { types: this.types, properties: this.properties, parameters, lists: parents.length };
+    if (this.reads.db.options.type === 'postgres') {
+      parameters.parents = parents;
+      const parent = partition.type === 'uuid' ? 'CAST(p.parent AS uuid)' : 'p.parent';
+      return this.reads.read<T>({
+        ...read,
+        selects: (select, first) => [
+          `SELECT ${select}, CAST(p.ordinal AS integer) + ${first - 1} AS "branch" ` +
+            `FROM unnest(CAST(:parents AS text[])) WITH ORDINALITY AS p(parent, ordinal) CROSS JOIN LATERAL (SELECT c.* ${page(parent)}) c`,
+        ],
+      });
+    }
+    parents.forEach((parent, i) => (parameters[`parent_${i}`] = parent));
+    return this.reads.read<T>({
+      ...read,
+      selects: (select, first) => parents.map((_, i) => `SELECT ${select}, ${first + i} AS "branch" ${page(`:parent_${i}`)}`),
     });
-    const rows = await reader.query(branches.join(' UNION ALL '), parameters);
-    const items = reader.hydrate<T>(rows, projection);
-    return rows.map((row, i) => ({ parent: String(row.pageParent), item: items[i] }));
   }
 }
 
+/** The column that names each row's parent in per-parent lists, and the SQL type of its values. */
+export interface Partition {
+  readonly column: string;
+  readonly type: 'text' | 'uuid';
+}
+
+/** Stories and posts by campaign. */
+export const BY_CAMPAIGN: Partition = { column: 'c.campaign_id', type: 'uuid' };
+/** Projects by the country they are in. */
+export const BY_COUNTRY: Partition = { column: 'c.country_code', type: 'text' };
+
 /** Content the viewer may see, optionally of some types only, optionally reading only some properties. */
-export function visibleContent(db: DataSource, visible: Visibility, types?: readonly ContentType[], properties?: readonly string[]): ContentQuery {
-  return new ContentQuery(db, visible, types, properties);
+export function visibleContent(reads: ContentReads, visible: Visibility, types?: readonly ContentType[], properties?: readonly string[]): ContentQuery {
+  return new ContentQuery(reads, visible, types, properties);
 }
 
 /** Runs one page of a content query in one statement. */
@@ -132,20 +158,20 @@ export async function findContentPage<T extends Content>(
  * projects) in a single statement (see {@link ContentQuery.fetchPerParent}).
  * A single parent takes the plain path.
  *
- * @param partition the SQL expression naming each row's parent, e.g. `c.campaign_id`.
+ * @param partition the column naming each row's parent, e.g. {@link BY_CAMPAIGN}.
  */
 export async function findContentPagesByParent<T extends Content>(
   query: ContentQuery,
-  partition: string,
+  partition: Partition,
   parents: readonly string[],
   page: PageRequest,
   keyset: Keyset<Content> = CONTENT_KEYSET,
 ): Promise<Connection<T>[]> {
   if (parents.length === 1) {
-    return [await findContentPage<T>(query.where(`${partition} = :parent`, { parent: parents[0] }), page, keyset)];
+    return [await findContentPage<T>(query.where(`${partition.column} = :parent`, { parent: parents[0] }), page, keyset)];
   }
   const clause = keysetClause(keyset, page);
-  const ranked = await query.fetchPerParent<T>({
+  const lists = await query.fetchPerParent<T>({
     partition,
     parents,
     extra: clause.where,
@@ -153,16 +179,19 @@ export async function findContentPagesByParent<T extends Content>(
     orderBy: clause.orderBy,
     limit: clause.limit,
   });
-  const byParent = new Map<string, T[]>(parents.map((parent) => [parent, []]));
-  for (const { parent, item } of ranked) byParent.get(parent)?.push(item);
-  return parents.map((parent) => toConnection(byParent.get(parent)!, keyset as Keyset<T>, page));
+  return lists.map((items) => toConnection(items, keyset as Keyset<T>, page));
 }
 
 /**
  * One page of published items of one type, for the `digestArticles`-style root
  * lists: validates the paging arguments, then runs one statement.
  */
-export function listContent<T extends Content>(ctx: Context, type: ContentType, args: ConnectionArgs, info: GraphQLResolveInfo): Promise<Connection<T>> {
+export function listContent<T extends Content>(
+  ctx: Context<{ contentReads: ContentReads }>,
+  type: ContentType,
+  args: ConnectionArgs,
+  info: GraphQLResolveInfo,
+): Promise<Connection<T>> {
   const page = pageRequest(args, CONTENT_KEYSET.kinds);
-  return findContentPage<T>(visibleContent(ctx.db, visibilityOf(ctx.viewer), [type], requestedProperties(info)), page);
+  return findContentPage<T>(visibleContent(ctx.loaders.contentReads, visibilityOf(ctx.viewer), [type], requestedProperties(info)), page);
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { PreparedStatements } from '../../db/prepared';
 import type { ContentType } from './content-status';
 import { Content } from './content.entity';
 
@@ -32,8 +33,10 @@ const PLAIN = new Set(['uuid', 'varchar', 'text', 'integer', 'int']);
 export class ContentReader {
   private readonly projections = new Map<string, Projection>();
   private readonly classes: ReadonlyMap<string, Function>;
+  private readonly prepared: PreparedStatements | null;
 
   constructor(private readonly db: DataSource) {
+    this.prepared = db.options.type === 'postgres' ? new PreparedStatements(db) : null;
     const metadata = db.getMetadata(Content);
     this.classes = new Map(metadata.childEntityMetadatas.map((child) => [String(child.discriminatorValue), child.target as Function]));
   }
@@ -79,10 +82,10 @@ export class ContentReader {
     });
   }
 
-  /** Runs SQL with `:named` parameters (`:...list` for lists) on either driver. */
+  /** Runs SQL with `:named` parameters (`:...list` for lists) on either driver; prepared on PostgreSQL. */
   query(sql: string, parameters: Record<string, unknown>): Promise<Record<string, unknown>[]> {
     const [statement, values] = this.db.driver.escapeQueryWithParameters(sql, parameters);
-    return this.db.query(statement, values);
+    return this.prepared ? this.prepared.query(statement, values) : this.db.query(statement, values);
   }
 
   private reader(column: ColumnMetadata): ColumnReader {

@@ -1,0 +1,111 @@
+import type { DataSource } from 'typeorm';
+import type { ContentType } from './content-status';
+import type { Content } from './content.entity';
+import { contentReader } from './content.reader';
+
+/**
+ * One read of content rows: one or more lists, selected with the columns for
+ * `types` and `properties`, with `:named` parameters.
+ */
+export interface ContentRead {
+  readonly types?: readonly ContentType[];
+  /** The entity properties to read; every column when absent. */
+  readonly properties?: readonly string[];
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** How many lists it returns. */
+  readonly lists: number;
+  /**
+   * Its SELECT statements, given the select list (columns of `content c`) and
+   * the number of its first list: each row carries its list's number as `"branch"`.
+   */
+  readonly selects: (select: string, firstList: number) => string[];
+}
+
+interface Pending {
+  readonly read: ContentRead;
+  readonly resolve: (items: Content[][]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The content reads of one request, sent to the database together. Every read
+ * asked for in the same turn of the event loop (the root lists of a home page; a
+ * nation's projects and its feed, which DataLoader dispatches together) becomes one
+ * SELECT … UNION ALL SELECT … statement, each branch numbered so its rows go
+ * back to the read that asked. Branches select the same columns of the same
+ * table, so they line up without casts; each keeps its own ORDER BY and LIMIT
+ * and walks its own index. One statement instead of several saves the round
+ * trips, the pool checkouts and the planning of each.
+ *
+ * Made per request (see `createLoaders`): reads of different viewers never mix.
+ */
+export class ContentReads {
+  private pending: Pending[] = [];
+
+  constructor(readonly db: DataSource) {}
+
+  /** The items of each list of `read`, in each list's order. */
+  read<T extends Content>(read: ContentRead): Promise<T[][]> {
+    return new Promise<Content[][]>((resolve, reject) => {
+      // Sent once this turn of the event loop has run every resolver and DataLoader dispatch it led to.
+      if (this.pending.length === 0) setImmediate(() => void this.flush());
+      this.pending.push({ read, resolve, reject });
+    }) as Promise<T[][]>;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const results = await readTogether(this.db, batch.map((pending) => pending.read));
+      batch.forEach((pending, i) => pending.resolve(results[i]));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+}
+
+/** Runs several reads as one statement; the items of each read's lists, in order. */
+async function readTogether(db: DataSource, reads: readonly ContentRead[]): Promise<Content[][][]> {
+  const reader = contentReader(db);
+  const single = reads.length === 1 ? reads[0] : null;
+  const projection = reader.projection(single ? single.types : commonTypes(reads), single ? single.properties : allProperties(reads));
+  const parameters: Record<string, unknown> = {};
+  const selects: string[] = [];
+  let lists = 0;
+  reads.forEach((read, r) => {
+    // Each read names its parameters freely (`visible`, `parent_0`); prefix them when reads share a statement.
+    const rename = single ? (sql: string) => sql : prefixParameters(read.parameters, `r${r}_`);
+    for (const [name, value] of Object.entries(read.parameters)) parameters[single ? name : `r${r}_${name}`] = value;
+    for (const select of read.selects(projection.select, lists)) selects.push(rename(select));
+    lists += read.lists;
+  });
+  const sql = selects.length === 1 ? selects[0] : selects.map((select, i) => `SELECT * FROM (${select}) b${i}`).join(' UNION ALL ');
+  const rows = await reader.query(sql, parameters);
+  const items = reader.hydrate(rows, projection);
+  const byList: Content[][] = Array.from({ length: lists }, () => []);
+  rows.forEach((row, i) => byList[Number(row.branch)].push(items[i]));
+  let next = 0;
+  return reads.map((read) => byList.slice(next, (next += read.lists)));
+}
+
+/** The one type every read is of, if they agree; otherwise all types (the columns of the whole table). */
+function commonTypes(reads: readonly ContentRead[]): readonly ContentType[] | undefined {
+  const first = reads[0].types;
+  const same = first?.length === 1 && reads.every((read) => read.types?.length === 1 && read.types[0] === first[0]);
+  return same ? first : undefined;
+}
+
+/** Every property some read asks for; every column if one asks for all. */
+function allProperties(reads: readonly ContentRead[]): string[] | undefined {
+  if (reads.some((read) => !read.properties)) return undefined;
+  return [...new Set(reads.flatMap((read) => read.properties!))].sort();
+}
+
+/** Rewrites `:name` and `:...name` for the given parameters to `:<prefix>name`; `::casts` are left alone. */
+function prefixParameters(parameters: Readonly<Record<string, unknown>>, prefix: string): (sql: string) => string {
+  return (sql) =>
+    sql.replace(/(?<!:):(\.\.\.)?([A-Za-z0-9_]+)/g, (match, spread: string | undefined, name: string) =>
+      Object.hasOwn(parameters, name) ? `:${spread ?? ''}${prefix}${name}` : match,
+    );
+}
