@@ -1,6 +1,6 @@
 import { normaliseNationCode } from '../member-nations/member-nation.entity';
 import type { Content } from '../shared/content/content.entity';
-import { findContentPage, findContentPagesByParent, visibleContent, type ContentQuery, type Partition, type Visibility } from '../shared/content/content.query';
+import { findContentPage, findContentPagesByParent, sqlEnumList, visibleContent, type ContentQuery, type Partition, type Visibility } from '../shared/content/content.query';
 import type { ContentReads } from '../shared/content/content.reads';
 import type { Connection } from '../shared/pagination/connection.type';
 import type { Keyset, PageRequest } from '../shared/pagination/keyset';
@@ -72,7 +72,7 @@ export function findNationFeedPages(
   page: PageRequest,
   properties?: readonly string[],
 ): Promise<Connection<Content>[]> {
-  const query = feedQuery(reads, visible, filter, properties).join('JOIN content_nation cn ON cn.content_id = c.id').where('cn.status IN (:...visible)');
-  if (filter?.types?.length) query.where('cn.content_type IN (:...types)');
+  const query = feedQuery(reads, visible, filter, properties).join('JOIN content_nation cn ON cn.content_id = c.id').where(`cn.status IN (${sqlEnumList(visible)})`);
+  if (filter?.types?.length) query.where(`cn.content_type IN (${sqlEnumList(filter.types)})`);
   return findContentPagesByParent(query, BY_NATION_TAG, codes, page, NATION_FEED_KEYSET);
 }

@@ -30,7 +30,7 @@ const bigintAsNumber = {
 
 /** A stabilisation project in an area liberated from Daesh. */
 @ChildEntity(ContentType.STABILISATION_PROJECT)
-@Index('IDX_content_country_feed', ['countryCode', 'status', 'publishedAt', 'id'])
+@Index('IDX_content_country_type_feed', ['countryCode', 'type', 'status', 'publishedAt', 'id'])
 @Directive('@key(fields: "id")')
 @ObjectType({
   implements: [Content, Node],

@@ -27,6 +27,7 @@ export const CONTENT_TYPE_NAMES: Record<ContentType, NodeTypeName> = {
 @Index('IDX_content_feed', ['status', 'publishedAt', 'id'])
 @Index('IDX_content_type_feed', ['type', 'status', 'publishedAt', 'id'])
 @Index('IDX_content_campaign_feed', ['campaignId', 'status', 'publishedAt', 'id'])
+@Index('IDX_content_campaign_type_feed', ['campaignId', 'type', 'status', 'publishedAt', 'id'])
 @Index('UQ_content_type_slug', ['type', 'slug'], { unique: true })
 @Index('UQ_content_source', ['sourceName', 'sourceExternalId'], { unique: true })
 @InterfaceType({

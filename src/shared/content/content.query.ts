@@ -47,8 +47,8 @@ export class ContentQuery {
     /** The entity properties to read; every column when absent. */
     readonly properties?: readonly string[],
   ) {
-    this.where('c.status IN (:...visible)', { visible });
-    if (types?.length) this.where('c.type IN (:...types)', { types });
+    this.where(`c.status IN (${sqlEnumList(visible)})`);
+    if (types?.length) this.where(`c.type IN (${sqlEnumList(types)})`);
   }
 
   /** Adds a condition, AND-ed with the others. */
@@ -56,6 +56,21 @@ export class ContentQuery {
     this.conditions.push(condition);
     Object.assign(this.parameters, parameters);
     return this;
+  }
+
+  /**
+   * A parameter whose value PostgreSQL's planner does not look at: a scalar
+   * subquery, evaluated once before the scan (an InitPlan), which index
+   * conditions use as they would the value. A parent's id or code is the only
+   * value left in most list statements (statuses and types are literals, see
+   * {@link sqlEnumList}); hidden, every parent gets the same plan, so the
+   * prepared statement's generic plan serves all requests and nothing is
+   * planned per request (the indexes match each parent's order, so that one
+   * plan is the right one for every parent). SQLite plans in-process, cheaply,
+   * and gets the plain parameter.
+   */
+  opaque(name: string, type: Partition['type'] | 'text[]'): string {
+    return this.reads.db.options.type === 'postgres' ? `(SELECT CAST(:${name} AS ${type}))` : `:${name}`;
   }
 
   /** Adds a join, e.g. `JOIN content_nation cn ON cn.content_id = c.id`. */
@@ -114,7 +129,7 @@ export class ContentQuery {
         ...read,
         selects: (select, first) => [
           `SELECT ${select}, CAST(p.ordinal AS integer) + ${first - 1} AS "branch" ` +
-            `FROM unnest(CAST(:parents AS text[])) WITH ORDINALITY AS p(parent, ordinal) CROSS JOIN LATERAL (SELECT c.* ${page(parent)}) c`,
+            `FROM unnest(${this.opaque('parents', 'text[]')}) WITH ORDINALITY AS p(parent, ordinal) CROSS JOIN LATERAL (SELECT c.* ${page(parent)}) c`,
         ],
       });
     }
@@ -124,6 +139,21 @@ export class ContentQuery {
       selects: (select, first) => parents.map((_, i) => `SELECT ${select}, ${first + i} AS "branch" ${page(`:parent_${i}`)}`),
     });
   }
+}
+
+/**
+ * Values of the schema's enums (statuses, types) as a list of SQL literals. They
+ * never come from free text (checked here), and as literals they give
+ * PostgreSQL each value's statistics in a prepared statement's generic plan,
+ * which then serves every request without planning.
+ */
+export function sqlEnumList(values: readonly string[]): string {
+  return values
+    .map((value) => {
+      if (!/^[A-Z][A-Z_]*$/.test(value)) throw new Error(`Not an enum value: ${JSON.stringify(value)}`);
+      return `'${value}'`;
+    })
+    .join(', ');
 }
 
 /** The column that names each row's parent in per-parent lists, and the SQL type of its values. */
@@ -168,7 +198,7 @@ export async function findContentPagesByParent<T extends Content>(
   keyset: Keyset<Content> = CONTENT_KEYSET,
 ): Promise<Connection<T>[]> {
   if (parents.length === 1) {
-    return [await findContentPage<T>(query.where(`${partition.column} = :parent`, { parent: parents[0] }), page, keyset)];
+    return [await findContentPage<T>(query.where(`${partition.column} = ${query.opaque('parent', partition.type)}`, { parent: parents[0] }), page, keyset)];
   }
   const clause = keysetClause(keyset, page);
   const lists = await query.fetchPerParent<T>({
