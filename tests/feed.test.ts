@@ -204,6 +204,15 @@ for (const driver of DRIVERS) {
       const [posts] = gw.sql.statements;
       assert.match(posts, /"c"\."title"/);
       assert.doesNotMatch(posts, /"summary"|"text"|"hashtags"|"source_name"/);
+      assert.doesNotMatch(posts, /AS "publishedAt"/, 'the sort key is read only for cursors');
+      for (const cursors of ['edges { cursor }', 'pageInfo { endCursor }']) {
+        gw.sql.reset();
+        const { body } = await gw.post(`{ socialPosts(first: 2) { ${cursors} } }`);
+        assert.equal(body.errors, undefined);
+        assert.match(gw.sql.statements[0], /AS "publishedAt"/, cursors);
+        const { edges, pageInfo } = body.data.socialPosts;
+        assert.match(edges ? edges[1].cursor : pageInfo.endCursor, /^[A-Za-z0-9_-]{10,}$/, cursors);
+      }
       gw.sql.reset();
       await gw.post(`{ feed(first: 2) { edges { node { ... on SocialPost { text source { name } } } } } }`);
       const [feed] = gw.sql.statements;

@@ -8,13 +8,17 @@ const NEEDS: Readonly<Record<string, readonly string[]>> = {
   nation: ['countryCode'],
 };
 
-/** What every content row needs whatever is asked: its key, its class, and its cursor. */
-const ALWAYS = ['id', 'type', 'publishedAt'];
+/** What every content row needs whatever is asked: its key and its class. */
+const ALWAYS = ['id', 'type'];
+
+/** The sort key that cursors encode: read only when a cursor is asked for (parsing timestamps was measurable). */
+const CURSOR = ['publishedAt'];
 
 /**
  * The entity properties the client asked for on the items of a list — e.g. for
- * `feed { edges { node { title nations { code } } } }`, `title` (and `id`, `type`,
- * `publishedAt`, always). Lists select just these columns, as PostGraphile does:
+ * `feed { edges { node { title nations { code } } } }`, `title` (and `id` and `type`,
+ * always; `publishedAt` when the list's cursors are asked for, through
+ * `edges { cursor }` or `pageInfo`). Lists select just these columns, as PostGraphile does:
  * fewer columns to read, parse and hold per row. Names that are no column
  * (`nations`, `__typename`) are harmless: the reader ignores them.
  *
@@ -41,7 +45,16 @@ function collect(info: GraphQLResolveInfo, path: readonly string[]): string[] {
   for (const step of path) sets = sets.flatMap((set) => fieldsNamed(set, step, info.fragments).flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])));
   const names = new Set<string>(ALWAYS);
   for (const set of sets) for (const name of fieldNames(set, info.fragments)) for (const p of NEEDS[name] ?? [name]) names.add(p);
+  if (asksForCursors(info)) for (const p of CURSOR) names.add(p);
   return [...names].sort();
+}
+
+/** Whether a connection's selection includes `pageInfo` or `edges { cursor }`. */
+function asksForCursors(info: GraphQLResolveInfo): boolean {
+  const sets = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+  if (sets.some((set) => fieldsNamed(set, 'pageInfo', info.fragments).length > 0)) return true;
+  const edges = sets.flatMap((set) => fieldsNamed(set, 'edges', info.fragments).flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])));
+  return edges.some((set) => fieldsNamed(set, 'cursor', info.fragments).length > 0);
 }
 
 function fieldsNamed(set: SelectionSetNode, name: string, fragments: Fragments): FieldNode[] {
