@@ -58,7 +58,9 @@ export async function startServer(config: Config, db: DataSource, logger: Logger
   const playground = createPlaygroundHandler(config);
   const authenticator = new ApiKeyAuthenticator(db, config.apiKeyCacheMs, (error) => logger.warn({ err: error }, 'could not record key use'));
 
+  const inFlight = new InFlight();
   const server = http.createServer((req, res) => {
+    const done = inFlight.begin();
     const started = process.hrtime.bigint();
     const request: RequestLog = { requestId: requestIdOf(req) };
     res.setHeader('x-request-id', request.requestId);
@@ -70,7 +72,7 @@ export async function startServer(config: Config, db: DataSource, logger: Logger
       }
       logger.error({ err: error, requestId: request.requestId }, 'request failed');
       sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-    });
+    }).finally(done);
   });
   // Bounds the time a client may take to send its request (slow-loris); execution has its own bound.
   server.requestTimeout = config.requestTimeoutMs * 2;
@@ -105,7 +107,7 @@ export async function startServer(config: Config, db: DataSource, logger: Logger
     url: `http://${host}:${port}/graphql`,
     port,
     server,
-    close: () => (closing ??= shutdown(server, apollo, config.shutdownTimeoutMs).then(() => void redis?.disconnect())),
+    close: () => (closing ??= shutdown(server, apollo, inFlight, config.shutdownTimeoutMs).then(() => void redis?.disconnect())),
   };
 }
 
@@ -314,11 +316,40 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
 }
 
-async function shutdown(server: http.Server, apollo: ApolloServer<GatewayContext>, timeoutMs: number): Promise<void> {
+/**
+ * The requests being handled. A request outlives its connection when the
+ * client hangs up mid-way, so closing the server is not enough to know that
+ * nothing will touch the database any more.
+ */
+class InFlight {
+  private count = 0;
+  private waiting: (() => void)[] = [];
+
+  /** Counts a request in; call the returned function once when it is handled. */
+  begin(): () => void {
+    this.count++;
+    return () => {
+      if (--this.count === 0) for (const resolve of this.waiting.splice(0)) resolve();
+    };
+  }
+
+  /** Resolves once no request is being handled. */
+  settled(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+async function shutdown(server: http.Server, apollo: ApolloServer<GatewayContext>, inFlight: InFlight, timeoutMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
-  await closed;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+  });
+  await Promise.race([Promise.all([closed, inFlight.settled()]), timeout]);
   clearTimeout(timer);
   await apollo.stop();
 }
