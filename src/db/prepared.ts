@@ -6,6 +6,9 @@ export const PREPARED_PER_CONNECTION = 100;
 /** Names given to statement texts, process-wide; forgotten all at once beyond this (connections then prepare again). */
 const MAX_NAMES = 10_000;
 
+/** Statement names are unique in the process, so that two sets never give one name to two texts on a connection. */
+let nextName = 0;
+
 /** The parts of a node-postgres pooled client used here. */
 interface PoolClient {
   query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
@@ -40,9 +43,11 @@ interface PostgresDriver {
 export class PreparedStatements {
   private readonly names = new Map<string, string>();
   private readonly perConnection = new WeakMap<PoolClient, Map<string, true>>();
-  private next = 0;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly perConnectionLimit = PREPARED_PER_CONNECTION,
+  ) {}
 
   async query(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
     const pool = (this.db.driver as unknown as PostgresDriver).master;
@@ -65,7 +70,7 @@ export class PreparedStatements {
     let name = this.names.get(text);
     if (!name) {
       if (this.names.size >= MAX_NAMES) this.names.clear();
-      this.names.set(text, (name = `cg_${(this.next++).toString(36)}`));
+      this.names.set(text, (name = `cg_${(nextName++).toString(36)}`));
     }
     return name;
   }
@@ -76,7 +81,7 @@ export class PreparedStatements {
     if (!kept) this.perConnection.set(client, (kept = new Map()));
     kept.delete(name);
     kept.set(name, true);
-    if (kept.size <= PREPARED_PER_CONNECTION) return;
+    if (kept.size <= this.perConnectionLimit) return;
     const oldest = kept.keys().next().value!;
     kept.delete(oldest);
     const parsed = client.connection?.parsedStatements;

@@ -32,8 +32,8 @@ export function visibilityOf(viewer: Viewer): Visibility {
  * A query over `content c`: SQL conditions with `:named` parameters, which the
  * feed's filters and the domains' relations add to. Built as plain SQL (see
  * `content.reader.ts` for why), with the table's real column names, and read
- * through the request's {@link ContentReads}, which sends the reads of one tick
- * as one statement.
+ * through the request's {@link ContentReads}, which sends the reads asked for
+ * together as one statement.
  */
 export class ContentQuery {
   private readonly joins: string[] = [];
