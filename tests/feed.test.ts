@@ -128,6 +128,28 @@ for (const driver of DRIVERS) {
       }
     });
 
+    it('checks the paging arguments of nested lists the same way, per field', async () => {
+      const nested = [
+        ['memberNation(code: "IRQ")', 'stabilisationProjects'],
+        ['campaign(slug: "this-generation-learns")', 'stories'],
+        ['campaign(slug: "this-generation-learns")', 'posts'],
+      ];
+      for (const [parent, list] of nested) {
+        const root = parent.slice(0, parent.indexOf('('));
+        const { body } = await gw.post(`{ ${parent} { ${list}(first: 101) { edges { cursor } } } }`);
+        assert.deepEqual(
+          body.errors?.map(({ message, path, extensions }: any) => ({ message, path, code: extensions?.code, argument: extensions?.argument })),
+          [{ message: '`first` must be between 0 and 100, got 101', path: [root, list], code: 'BAD_USER_INPUT', argument: 'first' }],
+          list,
+        );
+        // A connection is non-null: the error nulls its (nullable) parent, as for any list.
+        assert.deepEqual(body.data, { [root]: null }, list);
+        const { body: fine } = await gw.post(`{ ${parent} { ${list}(first: 1) { edges { cursor } } } }`);
+        assert.equal(fine.errors, undefined, list);
+        assert.ok(fine.data[root][list].edges.length <= 1, list);
+      }
+    });
+
     it('rejects a cursor from a list with another sort key', async () => {
       const { body: nations } = await gw.post(`{ memberNations(first: 1) { pageInfo { endCursor } } }`);
       const { body } = await gw.post(PAGE, { after: nations.data.memberNations.pageInfo.endCursor });
