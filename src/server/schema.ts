@@ -5,16 +5,16 @@ import { lexicographicSortSchema, parse, type GraphQLFieldResolver, type GraphQL
 import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type AuthChecker } from 'type-graphql';
 import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
+import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
 import { FeedResolver, NationFeedResolver } from '../feed/feed.resolver';
-import type { Campaign } from '../campaigns/campaign.entity';
 import { normaliseNationCode, type MemberNation } from '../member-nations/member-nation.entity';
-import type { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ContentNationsResolver, MemberNationResolver } from '../member-nations/member-nation.resolver';
 import { ContentResolver } from '../shared/content/content.resolver';
 import { decodeGlobalIdOf, type NodeTypeName } from '../shared/node/global-id';
 import { NodeResolver } from '../shared/node/node.resolver';
+import type { ConnectionArgs } from '../shared/pagination/connection.args';
 import { CampaignPostsResolver, SocialPostResolver } from '../social-posts/social-post.resolver';
 import { NationProjectsResolver, StabilisationProjectResolver } from '../stabilisation-projects/stabilisation-project.resolver';
 import { AuditLogResolver, CampaignMutations, MemberNationMutations } from '../editing/catalogue.mutations';

@@ -1,4 +1,4 @@
-import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { eachField, type Fragments } from '../selection';
 
 /** Entity properties that GraphQL fields of another name read. */
@@ -42,7 +42,7 @@ const CACHE = new WeakMap<FieldNode, Map<string, string[]>>();
 
 function collect(info: GraphQLResolveInfo, path: readonly string[]): string[] {
   let sets: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
-  for (const step of path) sets = sets.flatMap((set) => fieldsNamed(set, step, info.fragments).flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])));
+  for (const step of path) sets = descend(sets, step, info.fragments);
   const names = new Set<string>(ALWAYS);
   for (const set of sets) for (const name of fieldNames(set, info.fragments)) for (const p of NEEDS[name] ?? [name]) names.add(p);
   if (asksForCursors(info)) for (const p of CURSOR) names.add(p);
@@ -52,10 +52,15 @@ function collect(info: GraphQLResolveInfo, path: readonly string[]): string[] {
 /** Whether a connection's selection includes `pageInfo` or `edges { cursor }`. */
 function asksForCursors(info: GraphQLResolveInfo): boolean {
   const sets = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
-  if (sets.some((set) => fieldsNamed(set, 'pageInfo', info.fragments).length > 0)) return true;
-  const edges = sets.flatMap((set) => fieldsNamed(set, 'edges', info.fragments).flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])));
-  return edges.some((set) => fieldsNamed(set, 'cursor', info.fragments).length > 0);
+  return descend(sets, 'pageInfo', info.fragments).length > 0 || descend(descend(sets, 'edges', info.fragments), 'cursor', info.fragments).length > 0;
 }
+
+/** The selection sets of the fields called `name` in `sets` (leaf fields count, with an empty set). */
+function descend(sets: readonly SelectionSetNode[], name: string, fragments: Fragments): SelectionSetNode[] {
+  return sets.flatMap((set) => fieldsNamed(set, name, fragments).map((field) => field.selectionSet ?? EMPTY));
+}
+
+const EMPTY: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: [] };
 
 function fieldsNamed(set: SelectionSetNode, name: string, fragments: Fragments): FieldNode[] {
   const found: FieldNode[] = [];
