@@ -1,0 +1,135 @@
+import type { ContentType } from '../shared/content/content-status';
+import type { SourceKind } from '../shared/content/source-kind';
+
+/**
+ * The one interface every connector implements. A connector is pure: it turns
+ * a document the runner fetched into item drafts (and errors with their
+ * positions), and may ask for more documents of the same run (the next pages
+ * of a listing). It does no I/O and knows no database, so each format is
+ * tested with fixture strings alone; fetching, scheduling, upserting, nation
+ * detection and reporting are shared (see `runner.ts`).
+ */
+export interface Connector {
+  readonly kind: SourceKind;
+  /**
+   * The documents a run starts with; `[source.location]` when absent. A
+   * connector that filters listings (WordPress's `modified_after`) builds its
+   * first address here from the run context.
+   */
+  firstUrls?(context: RunContext): string[];
+  /**
+   * Turns one fetched document into items. Throws {@link DocumentError} when the
+   * document as a whole cannot be read (not the format, truncated, hostile):
+   * the run then fails and writes nothing. A bad entry is not a bad document:
+   * it becomes an {@link EntryError} and the other entries go on.
+   */
+  parse(document: FetchedDocument, context: RunContext): ParseResult;
+}
+
+/** A document as the runner fetched it (or read it from a local file). */
+export interface FetchedDocument {
+  /** Where it came from after any redirects: an http(s) URL, or `file:` for a local file. */
+  readonly url: string;
+  /** HTTP status (200 for a file). */
+  readonly status: number;
+  /** The media type without parameters, lower case (`application/rss+xml`), or null when not given. */
+  readonly contentType: string | null;
+  /** Response headers, names in lower case (e.g. `x-wp-totalpages`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body, decompressed. */
+  readonly body: Buffer;
+}
+
+/** What a connector may read of its source's settings. */
+export interface SourceSettings {
+  readonly name: string;
+  readonly kind: SourceKind;
+  /** The URL (or, for a local file, the path) the source reads. */
+  readonly location: string;
+  /** The content type items become unless the connector decides per item. */
+  readonly targetType: ContentType;
+  /**
+   * Per-kind options, as an admin set them: `outlet` (FEED), `campaignMap`,
+   * `completeListings`, `fullListingEvery` (WORDPRESS), `includeRetweets`,
+   * `includeReplies` (SOCIAL_ARCHIVE), `fieldMap`, `fullSnapshot` (CSV).
+   */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** What a connector knows of the run it is part of. */
+export interface RunContext {
+  readonly source: SourceSettings;
+  /** 1 for the first document of the run, 2 for the next, … */
+  readonly documentNumber: number;
+  /** When the last successful run of this source started; null on the first run. Connectors that can ask for changes only (WordPress) use it. */
+  readonly lastSuccessAt: Date | null;
+  /** True when this run must list everything (a full listing, which may withdraw what is missing), not only what changed. */
+  readonly fullListing: boolean;
+}
+
+/** What a connector made of one document. */
+export interface ParseResult {
+  readonly items: readonly ItemDraft[];
+  readonly errors: readonly EntryError[];
+  /** More documents this run must fetch (absolute URLs), e.g. the next pages of a listing. */
+  readonly next?: readonly string[];
+  /**
+   * True when the run's items (over all its documents) are the source's whole
+   * listing, so that items it no longer lists may be withdrawn (when the
+   * source's options say its listings are complete or it is a full snapshot).
+   */
+  readonly complete?: boolean;
+  /** What the document says of itself: its title (a feed's name) and language. */
+  readonly meta?: { readonly title?: string | null; readonly language?: string | null };
+}
+
+/**
+ * One item as a connector hands it over, before the runner adds what is
+ * shared: the slug, nations and countries found in its text, provenance and
+ * the publication status.
+ */
+export interface ItemDraft {
+  /** The item's identifier at the source, any length; unique within the source. */
+  readonly externalId: string;
+  readonly type: ContentType;
+  /** Plain text (see `text.ts`): no tags, entities decoded, whitespace collapsed. */
+  readonly title: string;
+  /** Plain text, a sentence or a paragraph; may be empty. */
+  readonly summary: string;
+  /** The full text as sanitised HTML (see `text.ts`), when the source has one. */
+  readonly body?: string | null;
+  /** The item's canonical web address (http or https), when it has one. */
+  readonly url?: string | null;
+  readonly publishedAt: Date;
+  /** BCP 47 language the source declares for the item or the document (`xml:lang`, `language`). */
+  readonly language?: string | null;
+  /** ISO 3166-1 alpha-3 codes the source itself gives; the runner adds those found in the text. */
+  readonly countries?: readonly string[];
+  /** Member codes the source itself gives (`NATO`, `IRQ`); the runner adds those found in the text. */
+  readonly nations?: readonly string[];
+  /** Free tags, any case (stored lowercase). */
+  readonly tags?: readonly string[];
+  /** A campaign story's campaign, by slug; posts find theirs from their hashtags. */
+  readonly campaign?: string | null;
+  /**
+   * The type's own fields, by the entities' property names: `outlet`,
+   * `originalUrl` (DIGEST_ARTICLE); `places` (CAMPAIGN_STORY); `platform`,
+   * `authorHandle`, `text`, `hashtags`, `mentions`, `links` (SOCIAL_POST);
+   * `sector`, `phase`, `implementingPartner`, `place`, `countryCode`,
+   * `budgetUsd`, `startedOn`, `completedOn` (STABILISATION_PROJECT).
+   */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** A problem with one entry: it is skipped and reported, the others go in. */
+export interface EntryError {
+  /** Where in the document: `entry 3`, `item 12 (guid …)`, `line 41`, `activity XM-DAC-41114-…`. */
+  readonly position: string;
+  readonly message: string;
+  readonly externalId?: string;
+}
+
+/** The whole document cannot be read; the run fails and writes nothing. */
+export class DocumentError extends Error {
+  override name = 'DocumentError';
+}
