@@ -79,6 +79,8 @@ export interface ParseResult {
    * source's options say its listings are complete or it is a full snapshot).
    */
   readonly complete?: boolean;
+  /** External ids the document says are gone (a deleted post): the runner withdraws them. */
+  readonly withdrawn?: readonly string[];
   /** What the document says of itself: its title (a feed's name) and language. */
   readonly meta?: { readonly title?: string | null; readonly language?: string | null };
 }
@@ -100,7 +102,12 @@ export interface ItemDraft {
   readonly body?: string | null;
   /** The item's canonical web address (http or https), when it has one. */
   readonly url?: string | null;
-  readonly publishedAt: Date;
+  /**
+   * When the item was published. Null only where the format may have no date
+   * and the source says so (a CSV without a date column): the item then keeps
+   * the time it was first imported.
+   */
+  readonly publishedAt: Date | null;
   /** BCP 47 language the source declares for the item or the document (`xml:lang`, `language`). */
   readonly language?: string | null;
   /** ISO 3166-1 alpha-3 codes the source itself gives; the runner adds those found in the text. */
