@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 
 /** Where the graph keeps its content: an embedded SQLite file or a PostgreSQL database. */
@@ -31,6 +32,43 @@ export interface Limits {
   /** Lexical tokens of a GraphQL document: bounds parsing work before any rule runs. */
   readonly maxTokens: number;
   readonly maxBodyBytes: number;
+  /**
+   * Deepest nesting of an introspection query (`__schema`, `__type`), counted
+   * from the root: deep enough for the introspection queries of GraphiQL,
+   * Apollo's tools and graphql-js `getIntrospectionQuery()`, which all stop at
+   * 15, and no deeper, so that a long `ofType` chain is refused.
+   */
+  readonly maxIntrospectionDepth: number;
+}
+
+/** How long the HTTP server keeps sockets and waits for clients. */
+export interface HttpTimeouts {
+  /**
+   * How long an idle keep-alive socket is kept open. Longer than the idle
+   * timeouts of common load balancers (60 s for AWS ALB and nginx), so that a
+   * proxy never sends a request on a socket the gateway has just closed.
+   */
+  readonly keepAliveTimeoutMs: number;
+  /** Time a client has to send a request's headers, from its first byte (slow-loris). */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send a whole request, headers and body. */
+  readonly bodyTimeoutMs: number;
+}
+
+/** How the gateway waits for PostgreSQL. */
+export interface DatabaseTimeouts {
+  /** PostgreSQL `statement_timeout` for every statement; 0 for none. */
+  readonly statementTimeoutMs: number;
+  /** Giving up on opening a connection (the server is down or unreachable). */
+  readonly connectTimeoutMs: number;
+  /**
+   * Giving up on a statement's answer on the client side, for a network that
+   * drops packets silently (the server never sees the statement, so its own
+   * timeout cannot fire): the connection is then dropped. Longer than
+   * `statementTimeoutMs`, which ends slow statements on a healthy network.
+   */
+  readonly queryTimeoutMs: number;
+  readonly poolSize: number;
 }
 
 export interface RateLimitConfig {
@@ -59,7 +97,11 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   /** PostgreSQL `statement_timeout` for every statement. */
   readonly statementTimeoutMs: number;
-  /** A request still running after this long is answered with 503. */
+  readonly db: DatabaseTimeouts;
+  readonly http: HttpTimeouts;
+  /** Who may read `/metrics`: IP addresses, CIDR ranges, `loopback`, or `*` for anyone. */
+  readonly metricsAllow: readonly string[];
+  /** A request still running after this long is answered with 503 and its statements are cancelled. */
   readonly requestTimeoutMs: number;
   /** Serve GraphiQL at `/playground` (and at `/graphql` to browsers); on by default, `PLAYGROUND=off` for production. */
   readonly playground: boolean;
@@ -87,8 +129,10 @@ export function loadConfig(
 ): Config {
   const { NODE_ENV, HOST, PORT, DATABASE_URL, CORS_ORIGINS, LOG_LEVEL, SHUTDOWN_TIMEOUT_MS } = env;
   const { REDIS_URL, API_KEY_CACHE_SECONDS, RATE_LIMIT, RATE_LIMITS, TRUSTED_PROXIES, DB_STATEMENT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } = env;
-  const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES } = env;
+  const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES, MAX_INTROSPECTION_DEPTH } = env;
+  const { KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, DB_POOL_SIZE, METRICS_ALLOW } = env;
 
+  const statementTimeoutMs = integer('DB_STATEMENT_TIMEOUT_MS', DB_STATEMENT_TIMEOUT_MS, 5_000, 0, 600_000);
   const nodeEnv = oneOf('NODE_ENV', NODE_ENV || 'development', ['development', 'production', 'test'] as const);
   const config: Config = {
     nodeEnv,
@@ -109,13 +153,26 @@ export function loadConfig(
       maxQueryLength: integer('MAX_QUERY_LENGTH', MAX_QUERY_LENGTH, 16_384, 256, 10_000_000),
       maxTokens: integer('MAX_TOKENS', MAX_TOKENS, 5_000, 100, 1_000_000),
       maxBodyBytes: integer('MAX_BODY_BYTES', MAX_BODY_BYTES, 1_048_576, 1024, 100_000_000),
+      maxIntrospectionDepth: integer('MAX_INTROSPECTION_DEPTH', MAX_INTROSPECTION_DEPTH, 15, 3, 100),
     },
     rateLimit: {
       enabled: toggle('RATE_LIMIT', RATE_LIMIT, nodeEnv === 'production'),
       pointsPerMinute: parseRateLimits(RATE_LIMITS),
     },
     trustedProxies: Object.freeze((TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
-    statementTimeoutMs: integer('DB_STATEMENT_TIMEOUT_MS', DB_STATEMENT_TIMEOUT_MS, 5_000, 0, 600_000),
+    statementTimeoutMs,
+    db: {
+      statementTimeoutMs,
+      connectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', DB_CONNECT_TIMEOUT_MS, 2_000, 100, 600_000),
+      queryTimeoutMs: integer('DB_QUERY_TIMEOUT_MS', DB_QUERY_TIMEOUT_MS, statementTimeoutMs ? statementTimeoutMs + 1_000 : 30_000, 100, 3_600_000),
+      poolSize: integer('DB_POOL_SIZE', DB_POOL_SIZE, 10, 1, 1000),
+    },
+    http: {
+      keepAliveTimeoutMs: integer('KEEP_ALIVE_TIMEOUT_MS', KEEP_ALIVE_TIMEOUT_MS, 75_000, 1_000, 3_600_000),
+      headersTimeoutMs: integer('HEADERS_TIMEOUT_MS', HEADERS_TIMEOUT_MS, 10_000, 100, 600_000),
+      bodyTimeoutMs: integer('BODY_TIMEOUT_MS', BODY_TIMEOUT_MS, 30_000, 100, 3_600_000),
+    },
+    metricsAllow: parseMetricsAllow(METRICS_ALLOW),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS, 15_000, 100, 600_000),
     playground: toggle('PLAYGROUND', env.PLAYGROUND, true),
     ...overrides,
@@ -176,6 +233,30 @@ function parseRedisUrl(value: string | undefined): string | null {
   if (!value) return null;
   if (!/^rediss?:\/\//.test(value)) throw new ConfigError('REDIS_URL: expected redis://host:port or rediss://…');
   return value;
+}
+
+function parseMetricsAllow(value: string | undefined): readonly string[] {
+  const entries = parseList(value, ['loopback']);
+  for (const entry of entries) {
+    const reason = invalidAllowEntry(entry);
+    if (reason) throw new ConfigError(`METRICS_ALLOW: ${reason}`);
+  }
+  return entries;
+}
+
+/** Checks one METRICS_ALLOW entry: an IP address, a CIDR range, `loopback` or `*`; returns why not otherwise. */
+function invalidAllowEntry(entry: string): string | null {
+  if (entry === '*' || entry === 'loopback') return null;
+  const [address, prefix, extra] = entry.split('/');
+  const family = net.isIP(address);
+  if (!family || extra !== undefined) return `"${entry}" is not an IP address, a CIDR range, loopback or *`;
+  if (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))) return `"${entry}" has a bad prefix length`;
+  return null;
+}
+
+function parseList(value: string | undefined, fallback: readonly string[]): readonly string[] {
+  const items = (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  return Object.freeze(items.length ? items : [...fallback]);
 }
 
 function toggle(variable: string, value: string | undefined, fallback: boolean): boolean {

@@ -5,9 +5,11 @@ import { openDatabase } from './db/data-source';
 import { isDatabaseEmpty, loadDemoContent } from './demo/demo.loader';
 import { campaignCatalogue } from './campaigns/campaign-catalogue';
 import { nationCatalogue } from './member-nations/nation-catalogue';
+import { setTestHooks, type TestHooks } from './db/test-hooks';
 import { startServer, type Gateway } from './server/http';
 import { createLogger, type Logger } from './server/logger';
 import { ENTITIES } from './server/modules';
+import { createServices, type Services } from './server/services';
 
 export interface StartOptions {
   /** Load the demo content when the database has none (the default for `npm start`). */
@@ -15,11 +17,14 @@ export interface StartOptions {
   /** Sees every SQL statement; tests pass one that counts them. */
   readonly sqlLogger?: TypeOrmLogger;
   readonly logger?: Logger;
+  /** Hooks only tests set, to provoke failures (see `db/test-hooks.ts`). */
+  readonly testHooks?: TestHooks;
 }
 
 /** A started gateway with its database; `stop()` drains requests, then closes the database. */
 export interface RunningGateway extends Gateway {
   readonly db: Awaited<ReturnType<typeof openDatabase>>;
+  readonly services: Services;
   stop(): Promise<void>;
 }
 
@@ -32,21 +37,27 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const db = await openDatabase(config.database, {
     entities: ENTITIES,
     logger: options.sqlLogger,
-    statementTimeoutMs: config.statementTimeoutMs,
+    statementTimeoutMs: config.db.statementTimeoutMs,
+    connectTimeoutMs: config.db.connectTimeoutMs,
+    poolSize: config.db.poolSize,
   });
+  if (options.testHooks) setTestHooks(db, options.testHooks);
+  const services = createServices(config, db, logger);
   try {
     if ((options.demoIfEmpty ?? true) && (await isDatabaseEmpty(db))) {
       await loadDemoContent(db, (line) => logger.info(`demo content: ${line}`));
     }
     await Promise.all([nationCatalogue(db).get(), campaignCatalogue(db).get()]);
-    const gateway = await startServer(config, db, logger);
+    const gateway = await startServer(services);
     let stopping: Promise<void> | undefined;
     return {
       ...gateway,
       db,
-      stop: () => (stopping ??= gateway.close().then(() => db.destroy())),
+      services,
+      stop: () => (stopping ??= gateway.close().then(() => services.close()).then(() => db.destroy())),
     };
   } catch (error) {
+    await services.close();
     await db.destroy();
     throw error;
   }

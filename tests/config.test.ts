@@ -35,10 +35,14 @@ describe('loadConfig', () => {
         maxQueryLength: 16_384,
         maxTokens: 5_000,
         maxBodyBytes: 1_048_576,
+        maxIntrospectionDepth: 15,
       },
       rateLimit: { enabled: false, pointsPerMinute: { anonymous: 10_000, partner: 100_000, editor: 100_000, admin: 0 } },
       trustedProxies: [],
       statementTimeoutMs: 5_000,
+      db: { statementTimeoutMs: 5_000, connectTimeoutMs: 2_000, queryTimeoutMs: 6_000, poolSize: 10 },
+      http: { keepAliveTimeoutMs: 75_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 },
+      metricsAllow: ['loopback'],
       requestTimeoutMs: 15_000,
       playground: true,
     });
@@ -87,6 +91,14 @@ describe('loadConfig', () => {
       RATE_LIMITS: 'anonymous=500, partner=20000',
       TRUSTED_PROXIES: '10.0.0.1, loopback',
       DB_STATEMENT_TIMEOUT_MS: '2000',
+      DB_CONNECT_TIMEOUT_MS: '1500',
+      DB_QUERY_TIMEOUT_MS: '2500',
+      DB_POOL_SIZE: '20',
+      KEEP_ALIVE_TIMEOUT_MS: '620000',
+      HEADERS_TIMEOUT_MS: '5000',
+      BODY_TIMEOUT_MS: '20000',
+      METRICS_ALLOW: '10.0.0.0/8, loopback, fd00::1',
+      MAX_INTROSPECTION_DEPTH: '12',
       REQUEST_TIMEOUT_MS: '4000',
       PLAYGROUND: 'off',
     });
@@ -100,13 +112,25 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 2500,
       redisUrl: 'redis://cache.internal:6379',
       apiKeyCacheMs: 0,
-      limits: { maxDepth: 8, maxCost: 5000, maxAliases: 10, maxRootFields: 5, maxBatch: 3, maxQueryLength: 8192, maxTokens: 2000, maxBodyBytes: 65_536 },
+      limits: { maxDepth: 8, maxCost: 5000, maxAliases: 10, maxRootFields: 5, maxBatch: 3, maxQueryLength: 8192, maxTokens: 2000, maxBodyBytes: 65_536, maxIntrospectionDepth: 12 },
       rateLimit: { enabled: false, pointsPerMinute: { anonymous: 500, partner: 20_000, editor: 100_000, admin: 0 } },
       trustedProxies: ['10.0.0.1', 'loopback'],
       statementTimeoutMs: 2000,
+      db: { statementTimeoutMs: 2000, connectTimeoutMs: 1500, queryTimeoutMs: 2500, poolSize: 20 },
+      http: { keepAliveTimeoutMs: 620_000, headersTimeoutMs: 5000, bodyTimeoutMs: 20_000 },
+      metricsAllow: ['10.0.0.0/8', 'loopback', 'fd00::1'],
       requestTimeoutMs: 4000,
       playground: false,
     });
+  });
+
+  it('derives the client-side query timeout from the statement timeout, and refuses bad METRICS_ALLOW entries', () => {
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '1000' }).db.queryTimeoutMs, 2_000);
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' }).db.queryTimeoutMs, 30_000);
+    assert.deepEqual(loadConfig({ METRICS_ALLOW: '*' }).metricsAllow, ['*']);
+    assert.throws(() => loadConfig({ METRICS_ALLOW: 'prometheus.internal' }), configErrorNaming('METRICS_ALLOW'));
+    assert.throws(() => loadConfig({ METRICS_ALLOW: '10.0.0.0/33' }), configErrorNaming('METRICS_ALLOW'));
+    assert.throws(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '500' }), configErrorNaming('KEEP_ALIVE_TIMEOUT_MS'));
   });
 
   it('accepts PORT=0 (an ephemeral port) and PORT=65535', () => {

@@ -12,7 +12,8 @@ const GBR = { data: { memberNation: { code: 'GBR', name: 'United Kingdom' } } };
 /** How much the server process may grow over the whole battery; generous, to catch leaks of whole bodies, not noise. */
 const MAX_RSS_GROWTH_BYTES = 200 * 1024 * 1024;
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
+/** A current GraphQL client: it accepts GraphQL over HTTP's own media type, so refusals keep their 4xx codes. */
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9' };
 
 /** A full garbage collection, for the heap figure printed beside the RSS (the process is not started with --expose-gc). */
 function collectGarbage(): void {

@@ -73,7 +73,7 @@ for (const driver of DRIVERS) {
       sql.reset();
       const nations = await getNationsByContentIds(db, [unknown, post.id]);
       assert.deepEqual(nations.map((list) => list.map((n) => n.code)), [[], ['EU', 'DEU', 'TUR']]);
-      assert.deepEqual(await getCountriesByContentIds(db, [post.id, unknown]), [['DEU', 'SYR', 'TUR'], []]);
+      assert.deepEqual(await getCountriesByContentIds(new ContentReads(db), [post.id, unknown]), [['DEU', 'SYR', 'TUR'], []]);
       assert.equal(sql.count, 2);
     });
 

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { batchLoader } from '../shared/loader';
 import type { DataSource } from 'typeorm';
 import { ContentType } from '../shared/content/content-status';
 import { BY_CAMPAIGN, findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
@@ -30,13 +30,12 @@ export function campaignById(db: DataSource, loaders: CampaignLoaders, id: strin
 export function createCampaignLoaders(reads: ContentReads, visible: Visibility) {
   const { db } = reads;
   return {
-    campaignById: new DataLoader<string, Campaign | null>((ids) => getCampaignsByIds(db, ids), { name: 'campaignById' }),
-    campaignBySlug: new DataLoader<string, Campaign | null>((slugs) => getCampaignsBySlugs(db, slugs), {
-      name: 'campaignBySlug',
-    }),
+    campaignById: batchLoader<string, Campaign | null>(reads.scope, 'campaignById', (ids) => getCampaignsByIds(db, ids)),
+    campaignBySlug: batchLoader<string, Campaign | null>(reads.scope, 'campaignBySlug', (slugs) => getCampaignsBySlugs(db, slugs)),
     /** A campaign's stories; `options` are the properties to read. */
     storiesByCampaignId: createPageLoader<CampaignStory, readonly string[] | undefined>('storiesByCampaignId', (campaignIds, page, properties) =>
       findContentPagesByParent(visibleContent(reads, visible, [ContentType.CAMPAIGN_STORY], properties), BY_CAMPAIGN, campaignIds, page),
+      reads.scope,
     ),
   };
 }

@@ -14,7 +14,12 @@ export interface DataSourceOptions {
   readonly poolSize?: number;
   /** PostgreSQL cancels any statement running longer than this; 0 for no limit. */
   readonly statementTimeoutMs?: number;
+  /** Giving up on opening a PostgreSQL connection; node-postgres waits forever by default. */
+  readonly connectTimeoutMs?: number;
 }
+
+/** How the gateway's connections show in `pg_stat_activity`. */
+export const APPLICATION_NAME = 'coalition-graph';
 
 /**
  * Makes the TypeORM DataSource for the configured database. The schema comes
@@ -48,11 +53,16 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
     type: 'postgres',
     url: database.url,
     poolSize: options.poolSize ?? 10,
+    applicationName: APPLICATION_NAME,
+    connectTimeoutMS: options.connectTimeoutMs ?? 10_000,
     // The schema goes on the search path rather than into TypeORM's `schema` option,
     // so migrations and hand-written SQL stay unqualified and work in any schema.
     extra: {
       ...(database.schema ? { options: `-c search_path=${database.schema}` } : {}),
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      // A server that vanished without closing the socket is noticed by the kernel too, not only by our own timeouts.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     },
   });
 }

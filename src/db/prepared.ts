@@ -1,4 +1,8 @@
 import { QueryFailedError, type DataSource } from 'typeorm';
+import { isConnectionFailure } from './failures';
+import { pgPoolOf, type PgClient, type PgPool, type PooledClient } from './pg';
+import type { StatementScope } from './statement-scope';
+import { testHooksOf } from './test-hooks';
 
 /** Prepared statements kept on each connection; the least recently used is deallocated beyond this. */
 export const PREPARED_PER_CONNECTION = 100;
@@ -9,19 +13,8 @@ const MAX_NAMES = 10_000;
 /** Statement names are unique in the process, so that two sets never give one name to two texts on a connection. */
 let nextName = 0;
 
-/** The parts of a node-postgres pooled client used here. */
-interface PoolClient {
-  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
-  escapeIdentifier(name: string): string;
-  release(): void;
-  /** What node-postgres keeps of the statements it has parsed on the connection (internal, stable since pg 7). */
-  connection?: { parsedStatements?: Record<string, string> };
-}
-
-/** TypeORM's PostgreSQL driver holds its node-postgres pool as `master`. */
-interface PostgresDriver {
-  master: { connect(): Promise<PoolClient> };
-}
+/** A checked-out client may fail at any moment (the server goes away); without a listener that would crash the process. */
+const IGNORE = (): void => {};
 
 /**
  * Runs SQL on PostgreSQL as named prepared statements, so that the server
@@ -42,27 +35,47 @@ interface PostgresDriver {
  */
 export class PreparedStatements {
   private readonly names = new Map<string, string>();
-  private readonly perConnection = new WeakMap<PoolClient, Map<string, true>>();
+  private readonly perConnection = new WeakMap<PgClient, Map<string, true>>();
 
   constructor(
     private readonly db: DataSource,
     private readonly perConnectionLimit = PREPARED_PER_CONNECTION,
   ) {}
 
-  async query(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
-    const pool = (this.db.driver as unknown as PostgresDriver).master;
+  /**
+   * Runs `text` as a prepared statement. With a `scope`, the statement counts
+   * towards it and is cancelled if the scope is (a request past its time limit).
+   * A connection that failed is dropped from the pool rather than reused.
+   */
+  async query(text: string, values: unknown[], scope?: StatementScope): Promise<Record<string, unknown>[]> {
+    const pool = pgPoolOf(this.db) as PgPool;
+    scope?.begin();
     this.db.logger.logQuery(text, values);
-    const client = await pool.connect();
+    let client: PooledClient;
     try {
+      client = await pool.connect();
+    } catch (error) {
+      this.db.logger.logQueryError(error as Error, text, values);
+      throw new QueryFailedError(text, values, error as Error);
+    }
+    client.on('error', IGNORE);
+    let failed: Error | undefined;
+    try {
+      scope?.attach(client);
+      const slow = testHooksOf(this.db)?.beforeRead;
+      if (slow) await client.query(slow);
       const name = this.nameOf(text);
       this.keep(client, name);
       const result = await client.query({ name, text, values });
       return result.rows;
     } catch (error) {
+      if (isConnectionFailure(error)) failed = error as Error;
       this.db.logger.logQueryError(error as Error, text, values);
-      throw new QueryFailedError(text, values, error as Error);
+      throw error instanceof QueryFailedError || (error as Error).name === 'ScopeCancelledError' ? error : new QueryFailedError(text, values, error as Error);
     } finally {
-      client.release();
+      scope?.detach(client);
+      client.removeListener('error', IGNORE);
+      client.release(failed);
     }
   }
 
@@ -76,7 +89,7 @@ export class PreparedStatements {
   }
 
   /** Marks `name` as the connection's most recently used statement, deallocating the least recently used beyond the limit. */
-  private keep(client: PoolClient, name: string): void {
+  private keep(client: PgClient, name: string): void {
     let kept = this.perConnection.get(client);
     if (!kept) this.perConnection.set(client, (kept = new Map()));
     kept.delete(name);

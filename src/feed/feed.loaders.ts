@@ -11,6 +11,7 @@ export function createFeedLoaders(reads: ContentReads, visible: Visibility) {
     feedByNationCode: createPageLoader<Content, { filter: FeedFilter | null; properties: readonly string[] }>(
       'feedByNationCode',
       (codes, page, { filter, properties }) => findNationFeedPages(reads, visible, codes, filter, page, properties),
+      reads.scope,
     ),
   };
 }

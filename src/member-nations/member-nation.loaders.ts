@@ -1,5 +1,6 @@
-import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
+import type { StatementScope } from '../db/statement-scope';
+import { batchLoader } from '../shared/loader';
 import { groupByKey } from '../shared/batch';
 import type { ContentNation } from './content-nation.entity';
 import type { MemberNation } from './member-nation.entity';
@@ -51,14 +52,10 @@ export function nationByCode(db: DataSource, loaders: MemberNationLoaders, code:
 }
 
 /** Loaders of the member-nations domain, made per request. */
-export function createMemberNationLoaders(db: DataSource) {
+export function createMemberNationLoaders(db: DataSource, scope?: StatementScope) {
   return {
-    memberNationByCode: new DataLoader<string, MemberNation | null>((codes) => getMemberNationsByCodes(db, codes), {
-      name: 'memberNationByCode',
-    }),
-    nationsByContentId: new DataLoader<string, MemberNation[]>((ids) => getNationsByContentIds(db, ids), {
-      name: 'nationsByContentId',
-    }),
+    memberNationByCode: batchLoader<string, MemberNation | null>(scope, 'memberNationByCode', (codes) => getMemberNationsByCodes(db, codes)),
+    nationsByContentId: batchLoader<string, MemberNation[]>(scope, 'nationsByContentId', (ids) => getNationsByContentIds(db, ids)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -6,23 +6,15 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import type Redis from 'ioredis';
-import type { Config } from '../config';
+import { isConnectionFailure } from '../db/failures';
+import { ScopeCancelledError } from '../db/statement-scope';
+import { checkOperation } from '../protection/checks';
+import { RateLimitedError } from '../protection/rate-limit';
 import type { GatewayContext } from './context';
-import type { Logger } from './logger';
-import { protectionPlugin } from './protection';
-import type { RateLimiter } from './rate-limit';
-import { RedisKeyValueCache } from './redis';
+import type { Services } from './services';
 
 /** Registered persisted queries live a day after their last registration. */
 const PERSISTED_QUERY_TTL_SECONDS = 24 * 60 * 60;
-
-export interface ApolloDependencies {
-  readonly config: Config;
-  readonly logger: Logger;
-  readonly rateLimiter: RateLimiter;
-  readonly redis: Redis | null;
-}
 
 /**
  * The Apollo Server behind `/graphql`.
@@ -30,15 +22,18 @@ export interface ApolloDependencies {
  * - Plugins that hook every field are off: federated inline tracing and the
  *   cache-control calculator each cost ~15% of throughput here. The protection
  *   plugin runs once per operation.
- * - Automatic persisted queries are on, shared through Redis when configured.
+ * - Automatic persisted queries are on, shared through Redis when configured
+ *   (and kept in the process too, for when Redis is away).
  * - Parsing stops at `maxTokens`, before any validation rule sees a hostile document.
  * - CSRF prevention is off: no credential travels implicitly (no cookies; API
  *   keys are headers a page must set itself), and GraphQL over HTTP GET must
  *   work for plain clients and caches.
  * - Unexpected errors are logged with their stack and reach the client only as
- *   `INTERNAL_SERVER_ERROR`, never with SQL or a stack.
+ *   `INTERNAL_SERVER_ERROR`, never with SQL or a stack; a database that does
+ *   not answer is `SERVICE_UNAVAILABLE` (HTTP 503).
  */
-export function createApolloServer(schema: GraphQLSchema, { config, logger, rateLimiter, redis }: ApolloDependencies): ApolloServer<GatewayContext> {
+export function createApolloServer(schema: GraphQLSchema, services: Services, knownOperations: ReadonlySet<string>): ApolloServer<GatewayContext> {
+  const { config, logger } = services;
   return new ApolloServer<GatewayContext>({
     schema,
     introspection: true,
@@ -49,24 +44,79 @@ export function createApolloServer(schema: GraphQLSchema, { config, logger, rate
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: true,
     parseOptions: { maxTokens: config.limits.maxTokens },
-    persistedQueries: { ttl: PERSISTED_QUERY_TTL_SECONDS, ...(redis ? { cache: new RedisKeyValueCache(redis) } : {}) },
+    persistedQueries: { ttl: PERSISTED_QUERY_TTL_SECONDS, cache: services.persistedQueries },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      protectionPlugin(schema, config.limits, rateLimiter),
+      protectionPlugin(schema, services, knownOperations),
     ],
-    formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
+    formatError: (formatted, error) => formatError(formatted, error, services),
   });
 }
 
-function maskUnexpected(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+/**
+ * Runs the checks of `protection/` once per operation (never per field),
+ * charges its cost to the caller's rate limit, and notes what metrics and the
+ * request log need: the operation's label, its cost, its outcome and error codes.
+ */
+function protectionPlugin(schema: GraphQLSchema, { config, rateLimiter }: Services, knownOperations: ReadonlySet<string>): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      let cost: number | null = null;
+      let headers: Readonly<Record<string, string>> | null = null;
+      return {
+        async didResolveOperation(request) {
+          const { operation, document, contextValue: ctx } = request;
+          const name = request.operationName;
+          if (name && (knownOperations.has(name) || ctx.viewer.allowedOperations?.includes(request.queryHash))) ctx.operation = name;
+          if (!operation) return;
+          cost = checkOperation(schema, { document, operation, operationName: name, variables: request.request.variables, queryHash: request.queryHash }, ctx.viewer, config.limits);
+          // Variables that do not fit the operation: Apollo refuses it with 400 before anything runs.
+          if (cost === null) return;
+          ctx.cost = cost;
+          try {
+            headers = await rateLimiter.consume(ctx, Math.max(1, cost));
+          } catch (error) {
+            if (!(error instanceof RateLimitedError)) throw error;
+            throw new GraphQLError(error.message, {
+              extensions: { ...error.extensions, http: { status: 429, headers: new HeaderMap(Object.entries(error.headers)) } },
+            });
+          }
+        },
+        async willSendResponse({ response, contextValue: ctx }) {
+          for (const [name, value] of Object.entries(headers ?? {})) response.http.headers.set(name, value);
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          if (cost !== null) result.extensions = { ...result.extensions, cost: { cost, limit: config.limits.maxCost } };
+          const codes = (result.errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          ctx.errorCodes = codes;
+          if (codes.includes('SERVICE_UNAVAILABLE')) response.http.status = 503;
+        },
+      };
+    },
+  };
+}
+
+function formatError(formatted: GraphQLFormattedError, error: unknown, { logger, health }: Services): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   // Apollo's own refusal of a persisted query whose hash does not match its text carries no code.
   if (original instanceof GraphQLError && formatted.message === 'provided sha does not match query') {
     return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
   }
   if (original instanceof GraphQLError) return formatted;
+  if (isConnectionFailure(original)) {
+    health.observe(original);
+    return {
+      message: 'The database is not answering; try again shortly',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    };
+  }
+  if (original instanceof ScopeCancelledError) {
+    return { message: 'The request ran past its time limit', locations: formatted.locations, path: formatted.path, extensions: { code: 'REQUEST_TIMEOUT' } };
+  }
   logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
   return {
     message: 'Internal server error',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { StatementScope } from '../db/statement-scope';
 import { createCampaignLoaders } from '../campaigns/campaign.loaders';
 import { createFeedLoaders } from '../feed/feed.loaders';
 import { createMemberNationLoaders } from '../member-nations/member-nation.loaders';
@@ -16,11 +17,11 @@ import { createStabilisationProjectLoaders } from '../stabilisation-projects/sta
  * Every domain's loaders for one request, plus the `node` lookups composed from
  * them. Made fresh per request: nothing is cached across requests or viewers.
  */
-export function createLoaders(db: DataSource, viewer: Viewer) {
+export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementScope) {
   const visible = visibilityOf(viewer);
-  const reads = new ContentReads(db);
+  const reads = new ContentReads(db, scope);
   const content = createContentLoaders(reads, visible);
-  const nations = createMemberNationLoaders(db);
+  const nations = createMemberNationLoaders(db, scope);
   const campaigns = createCampaignLoaders(reads, visible);
   const nodeByLocalId: NodeLoaders['nodeByLocalId'] = {
     DigestArticle: (id) => loadContentOfType(content, 'DigestArticle', id),
@@ -46,8 +47,14 @@ export type Loaders = ReturnType<typeof createLoaders>;
 export interface GatewayContext extends Context<Loaders> {
   /** The caller's address (behind trusted proxies, from `X-Forwarded-For`); rate limits key anonymous callers by it. */
   readonly clientAddress: string;
+  /** The request's SQL statements: counted for metrics, cancelled when the request runs past its time limit. */
+  readonly scope: StatementScope;
   /** The operation's cost, once measured; for the request log. */
   cost?: number;
+  /** The operation's name when it is a known one (an example, an allow-listed operation); the metrics label. */
+  operation?: string;
+  /** The codes of the errors sent, once the answer is made. */
+  errorCodes?: readonly string[];
 }
 
 /** Builds the context of one request for a viewer decided before it (see `server/http.ts`). */
@@ -56,6 +63,7 @@ export function createContext(
   viewer: Viewer = ANONYMOUS,
   requestId: string = randomUUID(),
   clientAddress = '127.0.0.1',
+  scope: StatementScope = new StatementScope(),
 ): GatewayContext {
-  return { requestId, db, viewer, clientAddress, loaders: createLoaders(db, viewer) };
+  return { requestId, db, viewer, clientAddress, scope, loaders: createLoaders(db, viewer, scope) };
 }

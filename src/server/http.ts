@@ -2,18 +2,23 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
-import type { DataSource } from 'typeorm';
-import { ApiKeyAuthenticator, keyFromHeaders } from '../auth/api-key.service';
+import { keyFromHeaders } from '../auth/api-key.service';
 import type { Config, Limits } from '../config';
+import { isConnectionFailure } from '../db/failures';
+import { pgPoolOf } from '../db/pg';
+import { StatementScope } from '../db/statement-scope';
+import { addressMatcher } from '../metrics/allow';
+import type { Outcome } from '../metrics/metrics';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
+import { parseAccept, quality } from './accept';
 import { createApolloServer } from './apollo';
 import { createContext, type GatewayContext } from './context';
 import type { Logger } from './logger';
+import { exampleOperationNames } from './operations';
 import { createPlaygroundHandler } from './playground';
-import { createRateLimiter } from './rate-limit';
-import { connectRedis } from './redis';
 import { buildGatewaySchemas } from './schema';
+import type { Services } from './services';
 
 /** JSON must be UTF-8 (RFC 8259); a body that is not is refused rather than silently repaired. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -22,6 +27,24 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const CORS_ALLOW_HEADERS = 'content-type, accept, authorization, x-api-key, x-request-id, apollo-require-preflight';
+
+/**
+ * Errors of the GraphQL phase that a client accepting only `application/json`
+ * gets with HTTP 200 (GraphQL over HTTP, §7.1.1: the request was well-formed;
+ * the document or its variables were not): parse, validation (our depth, cost,
+ * alias and root-field rules included), operation resolution and variable
+ * coercion. A client that accepts `application/graphql-response+json` gets
+ * their 4xx codes (§7.1.2).
+ */
+const GRAPHQL_PHASE_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'QUERY_TOO_COMPLEX',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
 
 /** A running gateway: where it listens and how to stop it. */
 export interface Gateway {
@@ -45,53 +68,70 @@ class HttpError extends Error {
 
 /**
  * Serves the gateway on one port: `/graphql` (GraphQL over HTTP, GET and POST,
- * with CORS), `/healthz` (the process is up) and `/readyz` (the database answers).
- * Built on `node:http` with Apollo's `executeHTTPGraphQLRequest`, so that later
- * routes (WebSocket subscriptions, feeds, the playground) share the same port.
+ * with CORS), `/healthz` (the process is up), `/readyz` (the database
+ * answers) and `/metrics` (Prometheus, to the addresses in METRICS_ALLOW).
+ * Built on `node:http` with Apollo's `executeHTTPGraphQLRequest`, so that
+ * other routes (WebSocket subscriptions, feeds, the playground) share the port.
  */
-export async function startServer(config: Config, db: DataSource, logger: Logger): Promise<Gateway> {
+export async function startServer(services: Services): Promise<Gateway> {
+  const { config, logger, metrics } = services;
   const { subgraph } = await buildGatewaySchemas();
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
-  const rateLimiter = createRateLimiter(config.rateLimit, redis);
-  const apollo = createApolloServer(subgraph, { config, logger, rateLimiter, redis });
+  const apollo = createApolloServer(subgraph, services, exampleOperationNames());
   await apollo.start();
   const playground = createPlaygroundHandler(config);
-  const authenticator = new ApiKeyAuthenticator(db, config.apiKeyCacheMs, (error) => logger.warn({ err: error }, 'could not record key use'));
+  const mayScrape = addressMatcher(config.metricsAllow);
 
   const inFlight = new InFlight();
-  const server = http.createServer((req, res) => {
-    const done = inFlight.begin();
-    const started = process.hrtime.bigint();
-    const request: RequestLog = { requestId: requestIdOf(req) };
-    res.setHeader('x-request-id', request.requestId);
-    res.on('finish', () => logRequest(logger, req, res, request, started));
-    route(req, res, request).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-        return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
-      }
-      logger.error({ err: error, requestId: request.requestId }, 'request failed');
-      sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-    }).finally(done);
-  });
-  // Bounds the time a client may take to send its request (slow-loris); execution has its own bound.
-  server.requestTimeout = config.requestTimeoutMs * 2;
-  server.headersTimeout = Math.min(60_000, config.requestTimeoutMs * 2);
+  const server = http.createServer(
+    {
+      requestTimeout: config.http.bodyTimeoutMs,
+      headersTimeout: Math.min(config.http.headersTimeoutMs, config.http.bodyTimeoutMs),
+      // How often Node looks for requests past those timeouts (30 s by default, which would let a slow client hold on much longer).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(config.http.headersTimeoutMs / 4))),
+    },
+    (req, res) => {
+      const done = inFlight.begin();
+      const started = process.hrtime.bigint();
+      const request: RequestLog = { requestId: requestIdOf(req), route: 'other' };
+      res.setHeader('x-request-id', request.requestId);
+      res.on('finish', () => observe(services, req, res, request, started));
+      route(req, res, request).catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          request.errorCode = error.code;
+          for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+          return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+        }
+        logger.error({ err: error, requestId: request.requestId }, 'request failed');
+        request.errorCode = 'INTERNAL_SERVER_ERROR';
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      }).finally(done);
+    },
+  );
+  // Idle keep-alive sockets outlive a load balancer's own idle timeout, so it never reuses one the gateway just closed.
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
 
   async function route(req: IncomingMessage, res: ServerResponse, request: RequestLog): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
-    if (await playground(req, res, url)) return;
+    if (await playground(req, res, url)) return void (request.route = 'playground');
     switch (url.pathname) {
       case '/healthz':
+        request.route = 'healthz';
         return sendJson(res, 200, { status: 'ok' });
       case '/readyz':
-        return sendJson(res, ...(await readiness(db)));
+        request.route = 'readyz';
+        return sendJson(res, ...(await readiness(services)));
+      case '/metrics':
+        request.route = 'metrics';
+        if (!mayScrape(req.socket.remoteAddress)) throw new HttpError(403, 'Metrics are served only to the addresses in METRICS_ALLOW', 'FORBIDDEN');
+        res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }).end(await metrics.scrape());
+        return;
       case '/graphql':
-        if (!applyCors(config, req, res)) return sendJson(res, 403, { errors: [{ message: 'Origin not allowed', extensions: { code: 'FORBIDDEN' } }] });
+        request.route = 'graphql';
+        if (!applyCors(config, req, res)) throw new HttpError(403, 'Origin not allowed', 'FORBIDDEN');
         if (req.method === 'OPTIONS') return void res.writeHead(204).end();
-        return graphql({ apollo, db, config, authenticator }, req, res, url, request);
+        return graphql(services, apollo, req, res, url, request);
       default:
-        return sendJson(res, 404, { errors: [{ message: `No route for ${url.pathname}; GraphQL is at /graphql`, extensions: { code: 'NOT_FOUND' } }] });
+        throw new HttpError(404, `No route for ${url.pathname}; GraphQL is at /graphql`, 'NOT_FOUND');
     }
   }
 
@@ -107,40 +147,43 @@ export async function startServer(config: Config, db: DataSource, logger: Logger
     url: `http://${host}:${port}/graphql`,
     port,
     server,
-    close: () => (closing ??= shutdown(server, apollo, inFlight, config.shutdownTimeoutMs).then(() => void redis?.disconnect())),
+    close: () => (closing ??= shutdown(server, apollo, inFlight, config.shutdownTimeoutMs)),
   };
 }
 
-/** What the request log records of a request, filled in as it is handled. */
+/** What the request log and the metrics record of a request, filled in as it is handled. */
 interface RequestLog {
   readonly requestId: string;
+  route: 'graphql' | 'playground' | 'healthz' | 'readyz' | 'metrics' | 'feeds' | 'other';
   viewer?: Viewer;
   context?: GatewayContext;
-}
-
-interface GraphQLEndpoint {
-  readonly apollo: ApolloServer<GatewayContext>;
-  readonly db: DataSource;
-  readonly config: Config;
-  readonly authenticator: ApiKeyAuthenticator;
+  /** The code of an error the gateway answered before GraphQL ran (401, 413, 503…). */
+  errorCode?: string;
+  /** How the GraphQL request ended. */
+  outcome?: Outcome;
 }
 
 /**
- * `/graphql`: decides the viewer from the API key (401 for a bad one, before any
- * GraphQL work), bounds the body, the batch and each document, then hands the
- * request to Apollo with a fresh context and a time limit.
+ * `/graphql`: refuses at once while the database is down (503), decides the
+ * viewer from the API key (401 for a bad one, before any GraphQL work),
+ * bounds the body, the batch and each document, then hands the request to
+ * Apollo with a fresh context and a time limit. Past the limit, the answer is
+ * 503 and the request's statements are cancelled on the database.
  */
 async function graphql(
-  { apollo, db, config, authenticator }: GraphQLEndpoint,
+  services: Services,
+  apollo: ApolloServer<GatewayContext>,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
   log: RequestLog,
 ): Promise<void> {
+  const { config, db, health } = services;
   if (req.method !== 'GET' && req.method !== 'POST') {
     throw new HttpError(405, `${req.method} is not supported; use GET or POST`, 'METHOD_NOT_ALLOWED', { allow: 'GET, POST, OPTIONS' });
   }
-  const viewer = await authenticate(authenticator, req);
+  if (!health.available) throw serviceUnavailable();
+  const viewer = await authenticate(services, req);
   log.viewer = viewer;
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -150,27 +193,61 @@ async function graphql(
   checkDocuments(req.method === 'POST' ? body : { query: url.searchParams.get('query') }, config.limits);
   const request: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
   const clientAddress = clientAddressOf(req, config.trustedProxies);
+  const scope = new StatementScope(pgPoolOf(db));
+  scope.observeBatch = (loader, size) => services.metrics.batchSize.observe({ loader }, size);
   const response = await withTimeout(
     apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => (log.context = createContext(db, viewer, log.requestId, clientAddress)),
+      context: async () => (log.context = createContext(db, viewer, log.requestId, clientAddress, scope)),
     }),
     config.requestTimeoutMs,
+    () => scope.cancel('the request ran past its time limit'),
   );
+  services.metrics.statements.observe(scope.statements);
+  let status = response.status ?? 200;
+  const text = response.body.kind === 'complete' ? response.body.string : null;
+  const requestError = status >= 400 && status < 500 && text !== null && isGraphQLPhaseError(text);
+  if (requestError && !acceptsGraphQLResponse(req.headers.accept)) status = 200;
+  log.outcome = requestError || status >= 400 && status < 500 ? 'refused' : status >= 500 ? 'error' : log.context?.errorCodes?.length ? 'partial' : 'ok';
   for (const [name, value] of response.headers) res.setHeader(name, value);
-  res.statusCode = response.status ?? 200;
-  if (response.body.kind === 'complete') return void res.end(response.body.string);
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.statusCode = status;
+  if (text !== null) return void res.end(text);
+  if (response.body.kind === 'chunked') {
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  }
   res.end();
 }
 
-async function authenticate(authenticator: ApiKeyAuthenticator, req: IncomingMessage): Promise<Viewer> {
+/** Whether the client lists `application/graphql-response+json` (GraphQL over HTTP's own media type) in its Accept header. */
+function acceptsGraphQLResponse(accept: string | undefined): boolean {
+  return accept !== undefined && parseAccept(accept).some((range) => range.type === 'application' && range.subtype === 'graphql-response+json' && range.q > 0);
+}
+
+/** Whether an answer holds only errors of the GraphQL phase (see {@link GRAPHQL_PHASE_CODES}) and no data. */
+function isGraphQLPhaseError(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { data?: unknown; errors?: { extensions?: { code?: unknown } }[] };
+    return !body.data && Array.isArray(body.errors) && body.errors.length > 0 && body.errors.every((error) => GRAPHQL_PHASE_CODES.has(String(error.extensions?.code)));
+  } catch {
+    return false;
+  }
+}
+
+function serviceUnavailable(): HttpError {
+  return new HttpError(503, 'The database is not answering; try again shortly', 'SERVICE_UNAVAILABLE', { 'retry-after': '5' });
+}
+
+async function authenticate({ authenticator, health }: Services, req: IncomingMessage): Promise<Viewer> {
   try {
     const apiKey = req.headers['x-api-key'];
     return await authenticator.authenticate(keyFromHeaders(req.headers.authorization, Array.isArray(apiKey) ? apiKey[0] : apiKey));
   } catch (error) {
     if (error instanceof UnauthenticatedError) {
       throw new HttpError(401, error.message, 'UNAUTHENTICATED', { 'www-authenticate': 'Bearer realm="coalition-graph"' });
+    }
+    if (isConnectionFailure(error)) {
+      health.observe(error);
+      throw serviceUnavailable();
     }
     throw error;
   }
@@ -193,10 +270,13 @@ function checkDocuments(body: unknown, limits: Limits): void {
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpError(503, `The request took longer than ${ms} ms and was abandoned`, 'REQUEST_TIMEOUT')), ms);
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new HttpError(503, `The request took longer than ${ms} ms and was abandoned`, 'REQUEST_TIMEOUT'));
+    }, ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
@@ -215,18 +295,27 @@ function clientAddressOf(req: IncomingMessage, trustedProxies: readonly string[]
   return forwarded[0] ?? remote;
 }
 
-/** One structured line per request, with the id the response carries in `x-request-id`. */
-function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, log: RequestLog, started: bigint): void {
+/** One structured line per request, with the id the response carries in `x-request-id`, and the request's metrics. */
+function observe({ logger, metrics }: Services, req: IncomingMessage, res: ServerResponse, log: RequestLog, started: bigint): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const viewer = log.viewer ?? ANONYMOUS;
+  metrics.httpRequests.inc({ route: log.route, status: String(res.statusCode) });
+  if (log.route === 'graphql') {
+    const labels = { operation: log.context?.operation ?? 'other', outcome: log.outcome ?? (res.statusCode >= 500 ? 'error' : 'refused') };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, seconds);
+    for (const code of log.context?.errorCodes ?? (log.errorCode ? [log.errorCode] : [])) metrics.errors.inc({ code });
+  }
   logger.info(
     {
       requestId: log.requestId,
       method: req.method,
       path: req.url?.split('?')[0],
       status: res.statusCode,
-      ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+      ms: Math.round(seconds * 1e6) / 1000,
       role: viewer.role,
       key: viewer.keyId ? viewer.name : undefined,
+      operation: log.context?.operation,
       cost: log.context?.cost,
     },
     'request',
@@ -297,13 +386,10 @@ function applyCors(config: Config, req: IncomingMessage, res: ServerResponse): b
   return true;
 }
 
-async function readiness(db: DataSource): Promise<[number, unknown]> {
-  try {
-    await db.query('SELECT 1');
-    return [200, { status: 'ready', database: db.options.type }];
-  } catch {
-    return [503, { status: 'unavailable', reason: 'database does not answer' }];
-  }
+/** `/readyz`: 200 while the database answers `SELECT 1`, 503 within 2 s when it does not (or is already known down). */
+async function readiness({ db, health }: Services): Promise<[number, unknown]> {
+  if (health.available && (await health.probe())) return [200, { status: 'ready', database: db.options.type }];
+  return [503, { status: 'unavailable', reason: 'database does not answer' }];
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -10,6 +10,7 @@ export function createSocialPostLoaders(reads: ContentReads, visible: Visibility
     /** A campaign's posts; `options` are the properties to read. */
     postsByCampaignId: createPageLoader<SocialPost, readonly string[] | undefined>('postsByCampaignId', (campaignIds, page, properties) =>
       findContentPagesByParent(visibleContent(reads, visible, [ContentType.SOCIAL_POST], properties), BY_CAMPAIGN, campaignIds, page),
+      reads.scope,
     ),
   };
 }

@@ -10,6 +10,7 @@ export function createStabilisationProjectLoaders(reads: ContentReads, visible: 
     /** Projects located in a country, keyed by its alpha-3 code (a member's code). */
     projectsByCountryCode: createPageLoader<StabilisationProject, readonly string[] | undefined>('projectsByCountryCode', (codes, page, properties) =>
       findContentPagesByParent(visibleContent(reads, visible, [ContentType.STABILISATION_PROJECT], properties), BY_COUNTRY, codes, page),
+      reads.scope,
     ),
   };
 }

@@ -1,9 +1,6 @@
-import DataLoader from 'dataloader';
-import { In, type DataSource } from 'typeorm';
 import { byKey, groupByKey } from '../batch';
+import { batchLoader } from '../loader';
 import type { NodeTypeName } from '../node/global-id';
-import { ContentCountry } from './content-country.entity';
-import { ContentTag } from './content-tag.entity';
 import type { ContentType } from './content-status';
 import { CONTENT_TYPE_NAMES, type Content } from './content.entity';
 import { visibleContent, type Visibility } from './content.query';
@@ -33,41 +30,34 @@ function slugKeyId(key: SlugKey): string {
   return `${key.type}:${key.slug}`;
 }
 
+/** `content_id` among `:ids`: one statement text for any number of ids on PostgreSQL, so its prepared statement is reused. */
+function anyId(reads: ContentReads): string {
+  return reads.db.options.type === 'postgres' ? 'content_id = ANY(CAST(:ids AS uuid[]))' : 'content_id IN (:...ids)';
+}
+
 /** The ISO alpha-3 codes of the countries each item concerns, alphabetical. */
-export async function getCountriesByContentIds(db: DataSource, ids: readonly string[]): Promise<string[][]> {
-  const rows = await db.getRepository(ContentCountry).find({
-    select: { contentId: true, countryCode: true },
-    where: { contentId: In(ids) },
-    order: { countryCode: 'ASC' },
-  });
-  return groupByKey(ids, rows, (row) => row.contentId, (row) => row.countryCode);
+export async function getCountriesByContentIds(reads: ContentReads, ids: readonly string[]): Promise<string[][]> {
+  const rows = await reads.query(`SELECT content_id, country_code FROM content_country WHERE ${anyId(reads)} ORDER BY country_code`, { ids });
+  return groupByKey(ids, rows, (row) => String(row.content_id), (row) => String(row.country_code));
 }
 
 /** The free tags of each item, alphabetical. */
-export async function getTagsByContentIds(db: DataSource, ids: readonly string[]): Promise<string[][]> {
-  const rows = await db.getRepository(ContentTag).find({
-    select: { contentId: true, tag: true },
-    where: { contentId: In(ids) },
-    order: { tag: 'ASC' },
-  });
-  return groupByKey(ids, rows, (row) => row.contentId, (row) => row.tag);
+export async function getTagsByContentIds(reads: ContentReads, ids: readonly string[]): Promise<string[][]> {
+  const rows = await reads.query(`SELECT content_id, tag FROM content_tag WHERE ${anyId(reads)} ORDER BY tag`, { ids });
+  return groupByKey(ids, rows, (row) => String(row.content_id), (row) => String(row.tag));
 }
 
 /** Loaders for what every content item has, whatever its type; `contentReads` sends their reads and the lists' together. */
 export function createContentLoaders(reads: ContentReads, visible: Visibility) {
-  const { db } = reads;
-  const contentById = new DataLoader<string, Content | null>((ids) => getContentByIds(reads, visible, ids), { name: 'contentById' });
+  const { scope } = reads;
   return {
     contentReads: reads,
-    contentById,
-    contentBySlug: new DataLoader<SlugKey, Content | null, string>((keys) => getContentBySlugs(reads, visible, keys), {
-      name: 'contentBySlug',
+    contentById: batchLoader<string, Content | null>(scope, 'contentById', (ids) => getContentByIds(reads, visible, ids)),
+    contentBySlug: batchLoader<SlugKey, Content | null, string>(scope, 'contentBySlug', (keys) => getContentBySlugs(reads, visible, keys), {
       cacheKeyFn: slugKeyId,
     }),
-    countriesByContentId: new DataLoader<string, string[]>((ids) => getCountriesByContentIds(db, ids), {
-      name: 'countriesByContentId',
-    }),
-    tagsByContentId: new DataLoader<string, string[]>((ids) => getTagsByContentIds(db, ids), { name: 'tagsByContentId' }),
+    countriesByContentId: batchLoader<string, string[]>(scope, 'countriesByContentId', (ids) => getCountriesByContentIds(reads, ids)),
+    tagsByContentId: batchLoader<string, string[]>(scope, 'tagsByContentId', (ids) => getTagsByContentIds(reads, ids)),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { PreparedStatements } from '../../db/prepared';
+import type { StatementScope } from '../../db/statement-scope';
 import type { ContentType } from './content-status';
 import { Content } from './content.entity';
 
@@ -82,10 +83,19 @@ export class ContentReader {
     });
   }
 
-  /** Runs SQL with `:named` parameters (`:...list` for lists) on either driver; prepared on PostgreSQL. */
-  query(sql: string, parameters: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  /**
+   * Runs SQL with `:named` parameters (`:...list` for lists) on either driver;
+   * prepared on PostgreSQL. A `scope` counts the statement and can cancel it.
+   */
+  query(sql: string, parameters: Record<string, unknown>, scope?: StatementScope): Promise<Record<string, unknown>[]> {
     const [statement, values] = this.db.driver.escapeQueryWithParameters(sql, parameters);
-    return this.prepared ? this.prepared.query(statement, values) : this.db.query(statement, values);
+    if (this.prepared) return this.prepared.query(statement, values, scope);
+    try {
+      scope?.begin();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.db.query(statement, values);
   }
 
   private reader(column: ColumnMetadata): ColumnReader {

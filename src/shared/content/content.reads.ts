@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { StatementScope } from '../../db/statement-scope';
 import type { ContentType } from './content-status';
 import type { Content } from './content.entity';
 import { contentReader } from './content.reader';
@@ -42,7 +43,20 @@ interface Pending {
 export class ContentReads {
   private pending: Pending[] = [];
 
-  constructor(readonly db: DataSource) {}
+  /**
+   * @param scope the request's statements: counted, and cancelled with it when
+   * the request runs past its time limit. Without one (tests, tools), reads are
+   * neither counted nor cancellable.
+   */
+  constructor(
+    readonly db: DataSource,
+    readonly scope?: StatementScope,
+  ) {}
+
+  /** Runs any other read of the request (tag lists, say) with `:named` parameters, in the request's scope. */
+  query(sql: string, parameters: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    return contentReader(this.db).query(sql, parameters, this.scope);
+  }
 
   /** The items of each list of `read`, in each list's order. */
   read<T extends Content>(read: ContentRead): Promise<T[][]> {
@@ -57,7 +71,7 @@ export class ContentReads {
     const batch = this.pending;
     this.pending = [];
     try {
-      const results = await readTogether(this.db, batch.map((pending) => pending.read));
+      const results = await readTogether(this.db, batch.map((pending) => pending.read), this.scope);
       batch.forEach((pending, i) => pending.resolve(results[i]));
     } catch (error) {
       for (const pending of batch) pending.reject(error);
@@ -66,7 +80,7 @@ export class ContentReads {
 }
 
 /** Runs several reads as one statement; the items of each read's lists, in order. */
-async function readTogether(db: DataSource, reads: readonly ContentRead[]): Promise<Content[][][]> {
+async function readTogether(db: DataSource, reads: readonly ContentRead[], scope: StatementScope | undefined): Promise<Content[][][]> {
   const reader = contentReader(db);
   const single = reads.length === 1 ? reads[0] : null;
   const projection = reader.projection(single ? single.types : commonTypes(reads), single ? single.properties : allProperties(reads));
@@ -81,7 +95,7 @@ async function readTogether(db: DataSource, reads: readonly ContentRead[]): Prom
     lists += read.lists;
   });
   const sql = selects.length === 1 ? selects[0] : selects.map((select, i) => `SELECT * FROM (${select}) b${i}`).join(' UNION ALL ');
-  const rows = await reader.query(sql, parameters);
+  const rows = await reader.query(sql, parameters, scope);
   const items = reader.hydrate(rows, projection);
   const byList: Content[][] = Array.from({ length: lists }, () => []);
   rows.forEach((row, i) => byList[Number(row.branch)].push(items[i]));

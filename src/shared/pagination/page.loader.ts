@@ -1,4 +1,6 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import type { StatementScope } from '../../db/statement-scope';
+import { batchLoader } from '../loader';
 import type { Connection } from './connection.type';
 import type { PageRequest } from './keyset';
 
@@ -16,13 +18,17 @@ export interface PageKey<O = undefined> {
  * to `fetchPages` together, so a list of N parents costs one statement, not N.
  *
  * @param fetchPages loads one page for each parent, in the order given.
+ * @param scope the request's statements, told of each batch.
  */
 export function createPageLoader<T, O = undefined>(
   name: string,
   fetchPages: (parents: string[], page: PageRequest, options: O) => Promise<Connection<T>[]>,
+  scope?: StatementScope,
 ): DataLoader<PageKey<O>, Connection<T>, string> {
   const argumentsOf = (key: PageKey<O>) => JSON.stringify([key.page, key.options ?? null]);
-  return new DataLoader<PageKey<O>, Connection<T>, string>(
+  return batchLoader<PageKey<O>, Connection<T>, string>(
+    scope,
+    name,
     async (keys) => {
       const groups = new Map<string, { page: PageRequest; options: O; slots: number[] }>();
       keys.forEach((key, slot) => {
@@ -40,6 +46,6 @@ export function createPageLoader<T, O = undefined>(
       );
       return results;
     },
-    { name, cacheKeyFn: (key) => `${key.parent}\u0000${argumentsOf(key)}` },
+    { cacheKeyFn: (key) => `${key.parent}\u0000${argumentsOf(key)}` },
   );
 }

@@ -1,0 +1,40 @@
+import { QueryFailedError } from 'typeorm';
+
+/** Socket-level failures: the server is down, unreachable or went away. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** What node-postgres and pg-pool say when a connection cannot be made or has gone. */
+const NETWORK_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Query read timeout',
+  'Connection is not established',
+  'Cannot use a pool after calling end on the pool',
+];
+
+/**
+ * True when `error` says that the database could not be reached or stopped
+ * answering, rather than that a statement was wrong: connection refused or
+ * reset, a connect or read timeout, SQLSTATE class 08 (connection exception),
+ * 57P01–57P03 (the server is shutting down or starting), 53300 (too many
+ * connections). These become `SERVICE_UNAVAILABLE` (HTTP 503) for clients and
+ * mark the database down until it answers again; anything else is a bug or a
+ * bad statement and stays an internal error.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  if (!cause || typeof cause !== 'object') return false;
+  const { code, message } = cause as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code)) return true;
+    if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
+  }
+  return typeof message === 'string' && NETWORK_MESSAGES.some((text) => message.includes(text));
+}
+
+/** True when PostgreSQL cancelled a statement (statement timeout, or a cancel request). */
+export function isStatementCancelled(error: unknown): boolean {
+  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  return (cause as { code?: unknown } | null)?.code === '57014';
+}

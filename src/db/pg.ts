@@ -1,0 +1,39 @@
+import type { DataSource } from 'typeorm';
+
+/** The parts of a node-postgres client this project uses beyond TypeORM. */
+export interface PgClient {
+  query(config: { name?: string; text: string; values?: unknown[] } | string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  escapeIdentifier(name: string): string;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  /** The server process serving this connection, and the key a cancel request needs. */
+  readonly processID?: number;
+  readonly secretKey?: number;
+  /** The statement being run, if any. */
+  readonly activeQuery?: object | null;
+  /** What node-postgres keeps of the statements it has parsed on the connection (internal, stable since pg 7). */
+  connection?: { parsedStatements?: Record<string, string>; stream?: { destroy(): void } };
+}
+
+/** A client checked out of the pool; `release(error)` drops it instead of returning it. */
+export interface PooledClient extends PgClient {
+  release(error?: Error | boolean): void;
+}
+
+/** node-postgres' pool, as TypeORM's PostgreSQL driver holds it. */
+export interface PgPool {
+  connect(): Promise<PooledClient>;
+  on(event: 'acquire' | 'remove', listener: (client: PgClient) => void): unknown;
+  on(event: 'release', listener: (error: Error | undefined, client: PgClient) => void): unknown;
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+  /** The options the pool was made with: connection parameters for extra connections (LISTEN, cancel requests). */
+  readonly options: Record<string, unknown>;
+}
+
+/** The pool of a PostgreSQL DataSource; null on SQLite. */
+export function pgPoolOf(db: DataSource): PgPool | null {
+  if (db.options.type !== 'postgres') return null;
+  return (db.driver as unknown as { master?: PgPool }).master ?? null;
+}

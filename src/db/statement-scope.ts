@@ -1,0 +1,76 @@
+import { Client } from 'pg';
+import type { PgClient, PgPool } from './pg';
+
+/** Raised in place of a statement that a cancelled scope was about to send. */
+export class ScopeCancelledError extends Error {
+  override name = 'ScopeCancelledError';
+}
+
+/**
+ * The statements of one unit of work (a GraphQL request, a subscription event,
+ * an ingest batch): how many it sent, and a way to stop them. A request that
+ * runs past its time limit cancels its scope: statements running on
+ * PostgreSQL are cancelled with the protocol's cancel request (on a separate
+ * connection, so it works even when the pool is exhausted), and statements not
+ * yet sent are refused. Nothing here is asynchronous per statement, so
+ * counting costs nothing measurable; it replaces an AsyncLocalStorage, which
+ * cost 7–12% of a request's CPU here.
+ */
+export class StatementScope {
+  /** Statements sent so far. */
+  statements = 0;
+  /** Told of each DataLoader batch of the unit of work: the loader's name and how many keys it held. */
+  observeBatch?: (loader: string, size: number) => void;
+  private readonly controller = new AbortController();
+  private readonly running = new Set<PgClient>();
+
+  constructor(private readonly pool: PgPool | null = null) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Counts a statement about to be sent, and refuses it once the scope is cancelled. */
+  begin(): void {
+    if (this.cancelled) throw new ScopeCancelledError('The request was cancelled before this statement ran');
+    this.statements++;
+  }
+
+  /** The scope's statements run on `client` (PostgreSQL) until {@link detach}: a cancellation cancels what runs there. */
+  attach(client: PgClient): void {
+    if (this.cancelled) throw new ScopeCancelledError('The request was cancelled before this statement ran');
+    this.running.add(client);
+  }
+
+  detach(client: PgClient): void {
+    this.running.delete(client);
+  }
+
+  /** Stops the scope's work: cancels what runs on PostgreSQL, refuses what has not started. */
+  cancel(reason = 'cancelled'): void {
+    if (this.cancelled) return;
+    this.controller.abort(new ScopeCancelledError(reason));
+    if (!this.pool) return;
+    for (const client of this.running) cancelStatement(this.pool, client);
+    this.running.clear();
+  }
+}
+
+/**
+ * Sends PostgreSQL's cancel request for the statement `client` is running,
+ * over a connection of its own (node-postgres' `Client.cancel`). A failure
+ * only means the statement runs on until its `statement_timeout`.
+ */
+export function cancelStatement(pool: PgPool, client: PgClient): void {
+  if (!client.activeQuery || client.processID === undefined) return;
+  const canceller = new Client(pool.options as never) as unknown as {
+    cancel(client: PgClient, query: object): void;
+    connection: { on(event: string, listener: (...args: unknown[]) => void): void; end(): void };
+  };
+  canceller.connection.on('error', () => {});
+  canceller.cancel(client, client.activeQuery);
+}

@@ -1,0 +1,138 @@
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isLeafType,
+  isListType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { Limits } from '../config';
+import { DEFAULT_PAGE_SIZE } from '../shared/pagination/keyset';
+import { eachField, type Fragments } from '../shared/selection';
+
+/** A plain list field (such as `nations`) counts as this many items. */
+const LIST_ESTIMATE = 5;
+
+/** Root fields of introspection: measured against their own depth limit, and free in the cost model. */
+const INTROSPECTION = new Set(['__schema', '__type']);
+
+/**
+ * The cost of a field: 0 for a scalar, 1 for an object, and for lists the cost of
+ * one item times how many the arguments ask for (`first`/`last` on connections,
+ * the number of `representations` for `_entities`, of `ids` for `nodes`).
+ */
+export const estimateCost: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  if (INTROSPECTION.has(field.name)) return 0;
+  const named = getNamedType(field.type);
+  if (isLeafType(named)) return 0;
+  let items = 1;
+  // A connection's page size already counts its edges.
+  if (type.name.endsWith('Connection')) items = 1;
+  else if (named.name.endsWith('Connection')) items = Number(args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
+  else if (field.name === '_entities') items = Array.isArray(args.representations) ? args.representations.length : 1;
+  else if (field.name === 'nodes') items = Array.isArray(args.ids) ? args.ids.length : 1;
+  else if (isListType(getNullableType(field.type))) items = LIST_ESTIMATE;
+  return 1 + Math.max(0, items) * childComplexity;
+};
+
+/** The fragments of a document, by name. */
+export function fragmentsOf(document: DocumentNode): Fragments {
+  return Object.fromEntries(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+}
+
+/**
+ * Checks an operation's shape against the limits: depth (introspection
+ * apart, with a depth limit of its own), aliases and root fields. Throws
+ * `QUERY_TOO_COMPLEX` naming the measure, the value and the limit.
+ */
+export function checkShape(operation: OperationDefinitionNode, fragments: Fragments, limits: Limits): void {
+  refuseAbove('depth', depthOf(operation.selectionSet, fragments), limits.maxDepth);
+  refuseAbove('introspection depth', introspectionDepthOf(operation.selectionSet, fragments), limits.maxIntrospectionDepth);
+  refuseAbove('aliases', countAliases(operation.selectionSet, fragments), limits.maxAliases);
+  refuseAbove('root fields', countFields(operation.selectionSet, fragments), limits.maxRootFields);
+}
+
+/**
+ * The operation's cost, or null when its variables do not fit it (the
+ * executor then refuses it with its own error before anything runs).
+ * Cached per parsed document, operation name and variables.
+ */
+export function costOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): number | null {
+  const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}`;
+  let costs = COSTS.get(document);
+  if (!costs) COSTS.set(document, (costs = new Map()));
+  if (costs.has(key)) return costs.get(key)!;
+  let cost: number | null;
+  try {
+    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost] });
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    cost = null;
+  }
+  if (costs.size >= 100) costs.clear();
+  costs.set(key, cost);
+  return cost;
+}
+
+/** Costs already computed, by parsed document (parsed documents are cached) and by operation name and variables. */
+const COSTS = new WeakMap<DocumentNode, Map<string, number | null>>();
+
+/** Throws `QUERY_TOO_COMPLEX` when `value` is above `limit`. */
+export function refuseAbove(what: string, value: number, limit: number): void {
+  if (value <= limit) return;
+  throw new GraphQLError(`Query ${what} is ${value}, above the limit of ${limit}`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', measure: what, value, limit, http: { status: 400 } },
+  });
+}
+
+/** Deepest field nesting below a selection set; introspection is not counted. */
+export function depthOf(set: SelectionSetNode, fragments: Fragments, visiting: Set<string> = new Set()): number {
+  let deepest = 0;
+  eachField(set, fragments, visiting, (field) => {
+    if (INTROSPECTION.has(field.name.value)) return;
+    deepest = Math.max(deepest, 1 + (field.selectionSet ? depthOf(field.selectionSet, fragments, visiting) : 0));
+  });
+  return deepest;
+}
+
+/** Deepest nesting below the operation's introspection root fields, counting them (0 without introspection). */
+export function introspectionDepthOf(set: SelectionSetNode, fragments: Fragments): number {
+  let deepest = 0;
+  eachField(set, fragments, new Set(), (field) => {
+    if (INTROSPECTION.has(field.name.value)) deepest = Math.max(deepest, 1 + (field.selectionSet ? fullDepthOf(field.selectionSet, fragments, new Set()) : 0));
+  });
+  return deepest;
+}
+
+function fullDepthOf(set: SelectionSetNode, fragments: Fragments, visiting: Set<string>): number {
+  let deepest = 0;
+  eachField(set, fragments, visiting, (field) => {
+    deepest = Math.max(deepest, 1 + (field.selectionSet ? fullDepthOf(field.selectionSet, fragments, visiting) : 0));
+  });
+  return deepest;
+}
+
+/** Aliased fields in the operation, counting each fragment where it is spread. */
+function countAliases(set: SelectionSetNode, fragments: Fragments, visiting: Set<string> = new Set()): number {
+  let count = 0;
+  eachField(set, fragments, visiting, (field) => {
+    if (field.alias) count++;
+    if (field.selectionSet) count += countAliases(field.selectionSet, fragments, visiting);
+  });
+  return count;
+}
+
+/** Fields selected at this level, through fragments: at the root, how many entry points one request hits. */
+function countFields(set: SelectionSetNode, fragments: Fragments): number {
+  let count = 0;
+  eachField(set, fragments, new Set(), () => count++);
+  return count;
+}

@@ -1,0 +1,17 @@
+import DataLoader from 'dataloader';
+import type { StatementScope } from '../db/statement-scope';
+
+/**
+ * A DataLoader named `name` whose batches are reported to the request's scope
+ * (for the batch-size metric): one call per batch, never per key or field.
+ */
+export function batchLoader<K, V, C = K>(
+  scope: StatementScope | undefined,
+  name: string,
+  batch: DataLoader.BatchLoadFn<K, V>,
+  options: Omit<DataLoader.Options<K, V, C>, 'name'> = {},
+): DataLoader<K, V, C> {
+  const observe = scope?.observeBatch;
+  const observed: DataLoader.BatchLoadFn<K, V> = observe ? (keys) => (observe(name, keys.length), batch(keys)) : batch;
+  return new DataLoader<K, V, C>(observed, { ...options, name });
+}
