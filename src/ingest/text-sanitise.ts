@@ -6,6 +6,8 @@ const ALLOWED_TAGS = [
   'figure', 'figcaption', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'pre',
 ];
 
+const ALLOWED_TAG_SET = new Set(ALLOWED_TAGS);
+
 /** The attributes they may keep; `rel` on links is always ours (see {@link LINK_REL}). */
 const ALLOWED_ATTRIBUTES: Record<string, string[]> = {
   a: ['href', 'title', 'rel'],
@@ -83,23 +85,38 @@ export function sanitiseReport(html: string, options: SanitiseOptions = {}): San
   return { html: result, removed: [...removed] };
 }
 
+/**
+ * What the current call resolves against and records into. sanitize-html is
+ * synchronous, so one call is running at a time, and the options object can
+ * be built once: sanitize-html's fixed cost per call already dominates short
+ * bodies.
+ */
+let current: { baseUrl: string | null; removed: Set<string> | null } = { baseUrl: null, removed: null };
+
+const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
+  allowedTags: ALLOWED_TAGS,
+  allowedAttributes: ALLOWED_ATTRIBUTES,
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesByTag: { img: ['http', 'https'] },
+  allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
+  allowProtocolRelative: false,
+  allowedClasses: {},
+  nonTextTags: NON_TEXT_TAGS,
+  disallowedTagsMode: 'discard',
+  enforceHtmlBoundary: false,
+  parseStyleAttributes: false,
+  transformTags: { '*': (tagName, attribs) => ({ tagName, attribs: cleanAttributes(tagName, attribs, current.baseUrl, current.removed) }) },
+  exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
+};
+
 function sanitise(html: string, options: SanitiseOptions, removed: Set<string> | null): string {
-  const baseUrl = options.baseUrl ?? null;
-  return sanitizeHtml(html, {
-    allowedTags: ALLOWED_TAGS,
-    allowedAttributes: ALLOWED_ATTRIBUTES,
-    allowedSchemes: ['http', 'https', 'mailto'],
-    allowedSchemesByTag: { img: ['http', 'https'] },
-    allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
-    allowProtocolRelative: false,
-    allowedClasses: {},
-    nonTextTags: NON_TEXT_TAGS,
-    disallowedTagsMode: 'discard',
-    enforceHtmlBoundary: false,
-    parseStyleAttributes: false,
-    transformTags: { '*': (tagName, attribs) => ({ tagName, attribs: cleanAttributes(tagName, attribs, baseUrl, removed) }) },
-    exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
-  });
+  const previous = current;
+  current = { baseUrl: options.baseUrl ?? null, removed };
+  try {
+    return sanitizeHtml(html, SANITIZE_OPTIONS);
+  } finally {
+    current = previous;
+  }
 }
 
 /**
@@ -108,14 +125,19 @@ function sanitise(html: string, options: SanitiseOptions, removed: Set<string> |
  * and the one that records what it removes.
  */
 function cleanAttributes(tag: string, attribs: sanitizeHtml.Attributes, baseUrl: string | null, removed: Set<string> | null): sanitizeHtml.Attributes {
-  if (!ALLOWED_TAGS.includes(tag)) {
+  if (!ALLOWED_TAG_SET.has(tag)) {
     removed?.add(tag);
     return {};
   }
-  const allowed = ALLOWED_ATTRIBUTES[tag] ?? [];
+  const allowed = ALLOWED_ATTRIBUTES[tag];
+  if (allowed === undefined) {
+    for (const name in attribs) removed?.add(`${name} on ${tag}`);
+    return {};
+  }
   const urls = URL_ATTRIBUTES[tag] ?? {};
   const kept: sanitizeHtml.Attributes = {};
-  for (const [name, value] of Object.entries(attribs)) {
+  for (const name in attribs) {
+    const value = attribs[name];
     if (name === 'rel' && tag === 'a') continue;
     if (!allowed.includes(name)) {
       removed?.add(`${name} on ${tag}`);
