@@ -5,7 +5,7 @@ import { parseXml } from '../xml';
 import { alpha3OfAlpha2 } from './countries';
 import { dacSectorName } from './iati-sectors';
 import { attr, budgetUsd, child, children, dateTime, isoDate, narrativeOf, textOf } from './iati-values';
-import { bodyText, collapse, cutAtWord, escapeHtml, isWebUrl } from './support';
+import { bodyText, collapse, cutAtWord, isWebUrl, paragraphs } from './support';
 
 const SUMMARY_LENGTH = 500;
 
@@ -159,17 +159,6 @@ function descriptionOf(activity: unknown, language: string | null): string {
   const descriptions = children(activity, 'description');
   const general = descriptions.find((description) => (attr(description, 'type') || '1') === '1') ?? descriptions[0];
   return general === undefined ? '' : narrativeOf(general, language);
-}
-
-/** IATI narratives are plain text: each paragraph is escaped into a `<p>`, so the body needs no sanitising. */
-function paragraphs(text: string): string | null {
-  const html = text
-    .split(/\n\s*\n|\r?\n/)
-    .map(collapse)
-    .filter((paragraph) => paragraph !== '')
-    .map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`)
-    .join('');
-  return html || null;
 }
 
 /**
