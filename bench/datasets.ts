@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createApiKey } from '../src/auth/api-key.service';
+import { createApiKey } from '../src/store/keys';
 import { parseDatabaseUrl } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { seedSynthetic, SYNTHETIC_SOURCE } from '../src/demo/synthetic';

@@ -11,7 +11,7 @@ import { describeStartupError, serve } from './main';
 import { buildGatewaySchemas, printGatewaySchema } from './server/schema';
 import { checkSchema, formatSchemaCheck, unacknowledged } from './server/schema-check';
 import { ENTITIES } from './server/modules';
-import { KEYS_USAGE, runKeysCommand } from './auth/keys.command';
+import { KEYS_USAGE, runKeysCommand } from './editing/keys.command';
 
 /** Where `schema` writes the SDL by default: the committed `schema/schema.graphql`. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema/schema.graphql');

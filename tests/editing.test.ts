@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createApiKey } from '../src/auth/api-key.service';
+import { createApiKey } from '../src/store/keys';
 import { Role } from '../src/shared/viewer';
 import { DRIVERS } from './helpers/drivers';
 import { startTestGateway, type TestGateway } from './helpers/server';

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { getIntrospectionQuery } from 'graphql';
 import Redis from 'ioredis';
-import { createApiKey, revokeApiKey, type NewApiKey } from '../src/auth/api-key.service';
+import { createApiKey, revokeApiKey, type NewApiKey } from '../src/store/keys';
 import { Role } from '../src/shared/viewer';
 import { DRIVERS } from './helpers/drivers';
 import {

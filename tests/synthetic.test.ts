@@ -6,10 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
-import { upsertContent, type ContentItemInput } from '../src/connectors/content-upsert';
+import { upsertContent } from '../src/store/upsert';
+import { CLI_ACTOR, write } from '../src/store/session';
 import { loadConfig, type DatabaseConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
-import { ItemGenerator, makeCampaigns, seedSynthetic, SYNTHETIC_SOURCE, type SyntheticItem } from '../src/demo/synthetic';
+import { ItemGenerator, makeCampaigns, seedSynthetic, syntheticInput, SYNTHETIC_SOURCE, type SyntheticItem } from '../src/demo/synthetic';
 import { startGateway } from '../src/main';
 import { ContentType } from '../src/shared/content/content-status';
 import { ENTITIES } from '../src/server/modules';
@@ -62,49 +63,6 @@ async function checksum(db: DataSource): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The item as a connector would hand it to `upsertContent`. */
-function asInput(item: SyntheticItem, campaignSlugs: Map<string, string>): ContentItemInput {
-  const common = {
-    type: item.type,
-    slug: item.slug,
-    title: item.title,
-    summary: item.summary,
-    url: item.url,
-    publishedAt: new Date(item.publishedAt),
-    status: item.status,
-    countries: item.countries,
-    nations: item.nations,
-    tags: item.tags,
-    source: { name: SYNTHETIC_SOURCE, externalId: item.externalId, url: null, fetchedAt: null },
-    campaign: item.type === ContentType.CAMPAIGN_STORY ? campaignSlugs.get(item.campaignId!)! : null,
-  };
-  switch (item.type) {
-    case ContentType.DIGEST_ARTICLE:
-      return { ...common, fields: { outlet: item.outlet, originalUrl: item.originalUrl } };
-    case ContentType.CAMPAIGN_STORY:
-      return { ...common, fields: { places: item.places } };
-    case ContentType.SOCIAL_POST:
-      return {
-        ...common,
-        fields: { platform: item.platform, authorHandle: item.authorHandle, text: item.text, hashtags: item.hashtags, mentions: item.mentions, links: item.links },
-      };
-    default:
-      return {
-        ...common,
-        fields: {
-          sector: item.sector,
-          phase: item.phase,
-          implementingPartner: item.implementingPartner,
-          place: item.place,
-          countryCode: item.countryCode,
-          budgetUsd: item.budgetUsd,
-          startedOn: item.startedOn,
-          completedOn: item.completedOn,
-        },
-      };
-  }
-}
-
 const FEED = `{
   feed(first: 50) {
     edges { node { id slug title publishedAt nations { code name } ... on CampaignStory { campaign { slug title } } ... on SocialPost { campaign { slug title } } } }
@@ -154,16 +112,9 @@ for (const driver of DRIVERS) {
           if (i % 25 === 0) sample.push(item);
         }
         assert.deepEqual(new Set(sample.map((item) => item.type)).size, 4, 'the sample covers every type');
-        const outcomes = await db.transaction(async (manager) => {
-          const result: string[] = [];
-          for (const item of sample) {
-            const { id, outcome } = await upsertContent(manager, asInput(item, slugs));
-            assert.equal(id, item.id);
-            result.push(outcome);
-          }
-          return result;
-        });
-        assert.deepEqual(outcomes, sample.map(() => 'unchanged'));
+        const results = await write(db, CLI_ACTOR, (session) => upsertContent(session, sample.map((item) => syntheticInput(item, slugs))));
+        assert.deepEqual(results.map(({ id }) => id), sample.map((item) => item.id));
+        assert.deepEqual(results.map(({ outcome }) => outcome), sample.map(() => 'unchanged'));
       });
     });
 

@@ -1,4 +1,4 @@
-import { Directive, Field, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 import { encodeGlobalId } from '../shared/node/global-id';
 import { Node } from '../shared/node/node.interface';
@@ -33,6 +33,7 @@ export class Campaign implements Node {
   @Column({ type: 'text' })
   summary!: string;
 
+  @Field(() => Int, { description: 'Increases with every change. Pass it as `expectedVersion` to `updateCampaign` and `deleteCampaign`, so that nobody’s change is overwritten unseen.' })
   @VersionColumn()
   version!: number;
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataSource, type EntityTarget, type Logger as TypeOrmLogger, type MixedList } from 'typeorm';
+import { DataSource, type EntityTarget, type Logger as TypeOrmLogger, type MixedList, type QueryRunner } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { DatabaseConfig } from '../config';
 import { SnakeNamingStrategy } from './naming-strategy';
@@ -33,13 +33,12 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
     migrationsTransactionMode: 'each' as const,
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
-    logger: options.logger,
-    logging: options.logger ? (['query', 'error'] as const) : false,
+    logger: new ScopeCountingLogger(options.logger),
   };
   if (database.kind === 'sqlite') {
     return new DataSource({
       ...common,
-      logging: options.logger ? ['query', 'error'] : false,
+      logging: ['query', 'error'],
       type: 'better-sqlite3',
       database: database.path,
       enableWAL: database.path !== ':memory:',
@@ -49,7 +48,7 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
   }
   return new DataSource({
     ...common,
-    logging: options.logger ? ['query', 'error'] : false,
+    logging: ['query', 'error'],
     type: 'postgres',
     url: database.url,
     poolSize: options.poolSize ?? 10,
@@ -65,6 +64,41 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
       keepAliveInitialDelayMillis: 10_000,
     },
   });
+}
+
+/**
+ * Counts the statements TypeORM runs for a write in a request's scope (the
+ * writer puts the scope in its query runner's `data`), then hands each
+ * statement to the given logger, if any (tests count statements with one).
+ */
+class ScopeCountingLogger implements TypeOrmLogger {
+  constructor(private readonly inner: TypeOrmLogger | undefined) {}
+
+  logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    const scope = (queryRunner?.data as { scope?: { statements: number } } | undefined)?.scope;
+    if (scope) scope.statements++;
+    this.inner?.logQuery(query, parameters, queryRunner);
+  }
+
+  logQueryError(error: string | Error, query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    this.inner?.logQueryError(error, query, parameters, queryRunner);
+  }
+
+  logQuerySlow(time: number, query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    this.inner?.logQuerySlow(time, query, parameters, queryRunner);
+  }
+
+  logSchemaBuild(message: string, queryRunner?: QueryRunner): void {
+    this.inner?.logSchemaBuild(message, queryRunner);
+  }
+
+  logMigration(message: string, queryRunner?: QueryRunner): void {
+    this.inner?.logMigration(message, queryRunner);
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown, queryRunner?: QueryRunner): void {
+    this.inner?.log(level, message, queryRunner);
+  }
 }
 
 /**

@@ -1,12 +1,14 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { v5 as uuidv5 } from 'uuid';
 import { Campaign } from '../campaigns/campaign.entity';
-import { upsertContent, type ContentItemInput, type UpsertOutcome } from '../connectors/content-upsert';
 import { MemberNation, type NationKind } from '../member-nations/member-nation.entity';
-import { nationCatalogue } from '../member-nations/nation-catalogue';
-import { campaignCatalogue } from '../campaigns/campaign-catalogue';
 import { ContentType } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
+import { SourceKind } from '../shared/content/source-kind';
+import { createCampaign, createMemberNation, updateCampaign, updateMemberNation } from '../store/catalogue';
+import type { ContentItemInput } from '../store/content-rows';
+import { write, type Actor, type WriteSession } from '../store/session';
+import { upsertContent, type UpsertOutcome } from '../store/upsert';
 import content from './content.json';
 import members from './members.json';
 
@@ -26,30 +28,28 @@ const SECTIONS: [keyof typeof content, ContentType][] = [
   ['stabilisationProjects', ContentType.STABILISATION_PROJECT],
 ];
 
+/** The demo loader writes as this actor (audit log and change log). */
+const DEMO_ACTOR: Actor = Object.freeze({ keyId: null, name: 'demo' });
+
 /**
  * Loads the demo dataset (the 81 members of October 2019 and the items of the
- * coalition's front page of 10 October 2019) in one transaction. Idempotent:
- * loading twice changes nothing, and a partial load never remains.
+ * coalition's front page of 10 October 2019) in one transaction, through the
+ * one writer: its items are published with change-log entries, as any writer's
+ * are. Idempotent: loading twice changes nothing (no write, no entry), and a
+ * partial load never remains.
  */
 export async function loadDemoContent(db: DataSource, progress: (line: string) => void = () => {}): Promise<DemoSummary> {
-  const summary = await db.transaction(async (manager) => {
+  return write(db, DEMO_ACTOR, async (session) => {
     const summary: DemoSummary = { nations: tally(), campaigns: tally(), content: tally() };
-    for (const member of members) summary.nations[await upsertNation(manager, member)]++;
+    for (const member of members) summary.nations[await upsertNation(session, member)]++;
     progress(`nations: ${describe(summary.nations)}`);
-    for (const campaign of content.campaigns) summary.campaigns[await upsertCampaign(manager, campaign)]++;
+    for (const campaign of content.campaigns) summary.campaigns[await upsertCampaign(session, campaign)]++;
     progress(`campaigns: ${describe(summary.campaigns)}`);
-    for (const [section, type] of SECTIONS) {
-      for (const item of content[section] as Record<string, unknown>[]) {
-        const { outcome } = await upsertContent(manager, demoItem(type, item));
-        summary.content[outcome]++;
-      }
-    }
+    const items = SECTIONS.flatMap(([section, type]) => (content[section] as Record<string, unknown>[]).map((item) => demoItem(type, item)));
+    for (const { outcome } of await upsertContent(session, items)) summary.content[outcome]++;
     progress(`content: ${describe(summary.content)}`);
     return summary;
   });
-  nationCatalogue(db).clear();
-  campaignCatalogue(db).clear();
-  return summary;
 }
 
 /** True when the database holds no nations and no content: the gateway's first start. */
@@ -74,6 +74,7 @@ function demoItem(type: ContentType, item: Record<string, unknown>): ContentItem
     source: {
       name: content.source.name,
       externalId: item.externalId as string,
+      kind: SourceKind.DEMO,
       url: content.source.url,
       fetchedAt: new Date(content.source.fetchedAt),
     },
@@ -81,26 +82,20 @@ function demoItem(type: ContentType, item: Record<string, unknown>): ContentItem
   };
 }
 
-async function upsertNation(manager: EntityManager, member: (typeof members)[number]): Promise<UpsertOutcome> {
-  const repo = manager.getRepository(MemberNation);
+async function upsertNation(session: WriteSession, member: (typeof members)[number]): Promise<UpsertOutcome> {
   const values = { code: member.code, name: member.name, kind: member.kind as NationKind, region: member.region, joinedYear: member.joinedYear };
-  const existing = await repo.findOneBy({ code: member.code });
-  if (!existing) return (await repo.insert(values), 'created');
+  const existing = await session.manager.getRepository(MemberNation).findOneBy({ code: member.code });
+  if (!existing) return (await createMemberNation(session, values), 'created');
   if (Object.entries(values).every(([key, value]) => existing[key as keyof MemberNation] === value)) return 'unchanged';
-  return (await repo.update({ code: member.code }, values), 'updated');
+  return (await updateMemberNation(session, member.code, values), 'updated');
 }
 
-async function upsertCampaign(manager: EntityManager, campaign: (typeof content.campaigns)[number]): Promise<UpsertOutcome> {
-  const repo = manager.getRepository(Campaign);
-  const existing = await repo.findOneBy({ slug: campaign.slug });
-  if (!existing) {
-    await repo.insert(repo.create({ ...campaign, id: uuidv5(campaign.slug, DEMO_NAMESPACE) }));
-    return 'created';
-  }
+async function upsertCampaign(session: WriteSession, campaign: (typeof content.campaigns)[number]): Promise<UpsertOutcome> {
+  const existing = await session.manager.getRepository(Campaign).findOneBy({ slug: campaign.slug });
+  if (!existing) return (await createCampaign(session, campaign, uuidv5(campaign.slug, DEMO_NAMESPACE)), 'created');
   const { hashtag, title, summary } = campaign;
   if (existing.hashtag === hashtag && existing.title === title && existing.summary === summary) return 'unchanged';
-  await repo.save(Object.assign(existing, { hashtag, title, summary }));
-  return 'updated';
+  return (await updateCampaign(session, existing.id, null, { slug: existing.slug, hashtag, title, summary }), 'updated');
 }
 
 function tally(): Record<UpsertOutcome, number> {

@@ -1,5 +1,8 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { ContentStatus, ContentType } from '../shared/content/content-status';
+import { SourceKind } from '../shared/content/source-kind';
+import type { ContentItemInput } from '../store/content-rows';
+import { contentHashOf } from '../store/upsert';
 import members from './members.json';
 
 /**
@@ -85,6 +88,7 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
   progress(`campaigns: ${campaigns.length} inserted`);
 
   const generator = new ItemGenerator(seed, count, campaigns);
+  const campaignSlugs = new Map(campaigns.map((campaign) => [campaign.id, campaign.slug]));
   // Batches of about 5% of the load (500 to 10,000 items), so that progress comes about every 5%.
   const batchSize = Math.max(1, options.batchSize ?? Math.min(10_000, Math.max(500, Math.ceil(count / 20))));
   const totals = { contentNation: 0, contentCountry: 0, contentTag: 0, drafts: 0 };
@@ -98,7 +102,7 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
       const item = generator.next();
       byType[item.type]++;
       if (item.status === ContentStatus.DRAFT) totals.drafts++;
-      addRows(rows, item);
+      addRows(rows, item, campaignSlugs);
     }
     await withTransaction(db, async (runner) => {
       await insertRows(runner, dialect, 'content', CONTENT_COLUMNS, rows.content);
@@ -152,7 +156,7 @@ const MAX_ROWS_PER_STATEMENT = 1_000;
 
 const CONTENT_COLUMNS = [
   'id', 'type', 'slug', 'title', 'summary', 'url', 'status', 'published_at', 'campaign_id',
-  'source_name', 'source_external_id', 'version',
+  'source_name', 'source_external_id', 'source_kind', 'content_hash', 'version',
   'places', 'outlet', 'original_url', 'platform', 'author_handle', 'text', 'hashtags', 'mentions', 'links',
   'sector', 'phase', 'implementing_partner', 'place', 'country_code', 'budget_usd', 'started_on', 'completed_on',
 ] as const;
@@ -226,11 +230,11 @@ async function insertMissingMembers(db: DataSource, dialect: Dialect): Promise<n
   return missing.length;
 }
 
-function addRows(rows: Rows, item: SyntheticItem): void {
+function addRows(rows: Rows, item: SyntheticItem, campaignSlugs: ReadonlyMap<string, string>): void {
   const publishedAt = sqlTimestamp(item.publishedAt);
   rows.content.push([
     item.id, item.type, item.slug, item.title, item.summary, item.url, item.status, publishedAt, item.campaignId,
-    SYNTHETIC_SOURCE, item.externalId, 1,
+    SYNTHETIC_SOURCE, item.externalId, SourceKind.SYNTHETIC, contentHashOf(syntheticInput(item, campaignSlugs)), 1,
     json(item.places), item.outlet, item.originalUrl, item.platform, item.authorHandle, item.text,
     json(item.hashtags), json(item.mentions), json(item.links),
     item.sector, item.phase, item.implementingPartner, item.place, item.countryCode, item.budgetUsd, item.startedOn, item.completedOn,
@@ -238,6 +242,53 @@ function addRows(rows: Rows, item: SyntheticItem): void {
   for (const code of item.nations) rows.nation.push([item.id, code, item.type, item.status, publishedAt]);
   for (const code of item.countries) rows.country.push([item.id, code]);
   for (const tag of item.tags) rows.tag.push([item.id, tag]);
+}
+
+/**
+ * A synthetic item as a connector would hand it to the writer's upsert. Its
+ * content hash is stored with the row, so that upserting the same item later
+ * finds it unchanged, as it would an item the upsert itself wrote.
+ */
+export function syntheticInput(item: SyntheticItem, campaignSlugs: ReadonlyMap<string, string>): ContentItemInput {
+  const common = {
+    type: item.type,
+    slug: item.slug,
+    title: item.title,
+    summary: item.summary,
+    url: item.url,
+    publishedAt: new Date(item.publishedAt),
+    status: item.status,
+    countries: item.countries,
+    nations: item.nations,
+    tags: item.tags,
+    source: { name: SYNTHETIC_SOURCE, kind: SourceKind.SYNTHETIC, externalId: item.externalId, url: null, fetchedAt: null },
+    campaign: item.type === ContentType.CAMPAIGN_STORY ? campaignSlugs.get(item.campaignId!)! : null,
+  };
+  switch (item.type) {
+    case ContentType.DIGEST_ARTICLE:
+      return { ...common, fields: { outlet: item.outlet, originalUrl: item.originalUrl } };
+    case ContentType.CAMPAIGN_STORY:
+      return { ...common, fields: { places: item.places } };
+    case ContentType.SOCIAL_POST:
+      return {
+        ...common,
+        fields: { platform: item.platform, authorHandle: item.authorHandle, text: item.text, hashtags: item.hashtags, mentions: item.mentions, links: item.links },
+      };
+    default:
+      return {
+        ...common,
+        fields: {
+          sector: item.sector,
+          phase: item.phase,
+          implementingPartner: item.implementingPartner,
+          place: item.place,
+          countryCode: item.countryCode,
+          budgetUsd: item.budgetUsd,
+          startedOn: item.startedOn,
+          completedOn: item.completedOn,
+        },
+      };
+  }
 }
 
 /** `simple-json` columns hold JSON text; null when the type has no such column. */

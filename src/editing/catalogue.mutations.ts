@@ -7,7 +7,7 @@ import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
 import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
 import { Role } from '../shared/viewer';
-import { AuditEntry } from './audit-entry.entity';
+import { AuditEntry } from '../store/audit-entry.entity';
 import { CampaignInput, MemberNationInput } from './catalogue.inputs';
 import { createCampaign, createMemberNation, deleteCampaign, deleteMemberNation, updateCampaign, updateMemberNation } from './catalogue.service';
 
@@ -16,7 +16,7 @@ export class CampaignMutations {
   @Authorized(Role.EDITOR)
   @Mutation(() => Campaign, { description: 'Creates a campaign. Needs the EDITOR role.' })
   createCampaign(@Arg('input', () => CampaignInput, { description: 'The new campaign.' }) input: CampaignInput, @Ctx() ctx: Context): Promise<Campaign> {
-    return createCampaign(ctx.db, ctx.viewer, input);
+    return createCampaign(ctx.db, ctx.viewer, input, ctx.scope);
   }
 
   @Authorized(Role.EDITOR)
@@ -27,7 +27,7 @@ export class CampaignMutations {
     @Arg('input', () => CampaignInput, { description: 'The campaign’s new fields.' }) input: CampaignInput,
     @Ctx() ctx: Context,
   ): Promise<Campaign> {
-    return updateCampaign(ctx.db, ctx.viewer, decodeGlobalIdOf('Campaign', id), expectedVersion, input);
+    return updateCampaign(ctx.db, ctx.viewer, decodeGlobalIdOf('Campaign', id), expectedVersion, input, ctx.scope);
   }
 
   @Authorized(Role.EDITOR)
@@ -37,7 +37,7 @@ export class CampaignMutations {
     @Arg('expectedVersion', () => Int, { description: 'The `version` the editor read.' }) expectedVersion: number,
     @Ctx() ctx: Context,
   ): Promise<string> {
-    return deleteCampaign(ctx.db, ctx.viewer, decodeGlobalIdOf('Campaign', id), expectedVersion);
+    return deleteCampaign(ctx.db, ctx.viewer, decodeGlobalIdOf('Campaign', id), expectedVersion, ctx.scope);
   }
 }
 
@@ -46,7 +46,7 @@ export class MemberNationMutations {
   @Authorized(Role.ADMIN)
   @Mutation(() => MemberNation, { description: 'Adds a coalition member. Needs the ADMIN role.' })
   createMemberNation(@Arg('input', () => MemberNationInput, { description: 'The new member.' }) input: MemberNationInput, @Ctx() ctx: Context): Promise<MemberNation> {
-    return createMemberNation(ctx.db, ctx.viewer, input);
+    return createMemberNation(ctx.db, ctx.viewer, input, ctx.scope);
   }
 
   @Authorized(Role.ADMIN)
@@ -56,13 +56,13 @@ export class MemberNationMutations {
     @Arg('input', () => MemberNationInput, { description: 'The member’s new fields.' }) input: MemberNationInput,
     @Ctx() ctx: Context,
   ): Promise<MemberNation> {
-    return updateMemberNation(ctx.db, ctx.viewer, code, input);
+    return updateMemberNation(ctx.db, ctx.viewer, code, input, ctx.scope);
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => String, { description: 'Removes a member and returns its code. Needs the ADMIN role.' })
   deleteMemberNation(@Arg('code', { description: 'The member’s code.' }) code: string, @Ctx() ctx: Context): Promise<string> {
-    return deleteMemberNation(ctx.db, ctx.viewer, code);
+    return deleteMemberNation(ctx.db, ctx.viewer, code, ctx.scope);
   }
 }
 

@@ -33,7 +33,7 @@ function contentMutations<T extends Content, I extends ContentInput>(type: Conte
     @Authorized(Role.EDITOR)
     @Mutation(() => entity, { name: `create${name}`, description: `Creates a ${name} as a draft. Needs the EDITOR role.` })
     async create(@Arg('input', () => input, { description: 'The new item.' }) data: I, @Ctx() ctx: Context): Promise<T> {
-      return (await createContent(ctx.db, ctx.viewer, type, toDraft(data))) as T;
+      return (await createContent(ctx.db, ctx.viewer, type, toDraft(data), ctx.scope)) as T;
     }
 
     @Authorized(Role.EDITOR)
@@ -48,7 +48,7 @@ function contentMutations<T extends Content, I extends ContentInput>(type: Conte
       @Ctx() ctx: Context,
     ): Promise<T> {
       const localId = decodeGlobalIdOf(name, id);
-      return (await updateContent(ctx.db, ctx.viewer, type, localId, expectedVersion, toDraft(data))) as T;
+      return (await updateContent(ctx.db, ctx.viewer, type, localId, expectedVersion, toDraft(data), ctx.scope)) as T;
     }
   }
   return ContentTypeMutations;
@@ -80,7 +80,7 @@ export class PublicationMutations {
     publishedAt: Date | null,
     @Ctx() ctx: Context,
   ): Promise<Content> {
-    return setPublished(ctx.db, ctx.viewer, contentId(id), expectedVersion, true, publishedAt);
+    return setPublished(ctx.db, ctx.viewer, contentId(id), expectedVersion, true, publishedAt, ctx.scope);
   }
 
   @Authorized(Role.EDITOR)
@@ -90,7 +90,7 @@ export class PublicationMutations {
     @Arg('expectedVersion', () => Int, { description: 'The `version` the editor read.' }) expectedVersion: number,
     @Ctx() ctx: Context,
   ): Promise<Content> {
-    return setPublished(ctx.db, ctx.viewer, contentId(id), expectedVersion, false);
+    return setPublished(ctx.db, ctx.viewer, contentId(id), expectedVersion, false, null, ctx.scope);
   }
 
   @Authorized(Role.EDITOR)
@@ -100,6 +100,6 @@ export class PublicationMutations {
     @Arg('expectedVersion', () => Int, { description: 'The `version` the editor read.' }) expectedVersion: number,
     @Ctx() ctx: Context,
   ): Promise<string> {
-    return deleteContent(ctx.db, ctx.viewer, contentId(id), expectedVersion);
+    return deleteContent(ctx.db, ctx.viewer, contentId(id), expectedVersion, ctx.scope);
   }
 }

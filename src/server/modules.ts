@@ -1,5 +1,6 @@
 import { ApiKey } from '../auth/api-key.entity';
-import { AuditEntry } from '../editing/audit-entry.entity';
+import { AuditEntry } from '../store/audit-entry.entity';
+import { ChangeEntry, GatewayState } from '../changes/change.entity';
 import { CampaignStory } from '../campaigns/campaign-story.entity';
 import { Campaign } from '../campaigns/campaign.entity';
 import { DigestArticle } from '../digest-articles/digest-article.entity';
@@ -25,4 +26,6 @@ export const ENTITIES = [
   ContentTag,
   ApiKey,
   AuditEntry,
+  ChangeEntry,
+  GatewayState,
 ];

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { StatementScope } from '../db/statement-scope';
 import type { Viewer } from './viewer';
 
 /**
@@ -14,4 +15,6 @@ export interface Context<Loaders = unknown> {
   readonly viewer: Viewer;
   /** DataLoaders made for this request only, so nothing is cached across requests. */
   readonly loaders: Loaders;
+  /** The request's statements: counted, and cancelled when the request runs past its time limit. */
+  readonly scope?: StatementScope;
 }

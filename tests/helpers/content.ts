@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { upsertContent, type ContentItemInput } from '../../src/connectors/content-upsert';
+import type { ContentItemInput } from '../../src/store/content-rows';
+import { CLI_ACTOR, write } from '../../src/store/session';
+import { upsertContent } from '../../src/store/upsert';
 import { ContentStatus, ContentType } from '../../src/shared/content/content-status';
 
 const TYPES = [ContentType.DIGEST_ARTICLE, ContentType.CAMPAIGN_STORY, ContentType.SOCIAL_POST, ContentType.STABILISATION_PROJECT];
@@ -31,25 +33,23 @@ export async function insertItems(
 ): Promise<string[]> {
   const newest = options.newest ?? new Date('2019-09-30T12:00:00Z');
   const prefix = options.prefix ?? 'synthetic';
-  return db.transaction(async (manager) => {
-    const ids: string[] = [];
-    for (let n = 0; n < count; n++) {
-      const type = TYPES[n % TYPES.length];
-      const item: ContentItemInput = {
-        type,
-        slug: `${prefix}-${n}`,
-        title: `${prefix} item ${n}`,
-        summary: `Synthetic item ${n} for tests.`,
-        publishedAt: new Date(newest.getTime() - n * 60_000),
-        status: options.status ?? ContentStatus.PUBLISHED,
-        countries: [COUNTRIES[n % COUNTRIES.length], COUNTRIES[(n + 1) % COUNTRIES.length]],
-        nations: n % 5 === 0 ? ['NATO'] : [],
-        tags: [`tag-${n % 3}`],
-        campaign: type === ContentType.CAMPAIGN_STORY ? 'this-generation-learns' : null,
-        fields: fieldsOf(type, n),
-      };
-      ids.push((await upsertContent(manager, item)).id);
-    }
-    return ids;
-  });
+  const items: ContentItemInput[] = [];
+  for (let n = 0; n < count; n++) {
+    const type = TYPES[n % TYPES.length];
+    items.push({
+      type,
+      slug: `${prefix}-${n}`,
+      title: `${prefix} item ${n}`,
+      summary: `Synthetic item ${n} for tests.`,
+      publishedAt: new Date(newest.getTime() - n * 60_000),
+      status: options.status ?? ContentStatus.PUBLISHED,
+      countries: [COUNTRIES[n % COUNTRIES.length], COUNTRIES[(n + 1) % COUNTRIES.length]],
+      nations: n % 5 === 0 ? ['NATO'] : [],
+      tags: [`tag-${n % 3}`],
+      campaign: type === ContentType.CAMPAIGN_STORY ? 'this-generation-learns' : null,
+      fields: fieldsOf(type, n),
+    });
+  }
+  const results = await write(db, CLI_ACTOR, (session) => upsertContent(session, items));
+  return results.map(({ id }) => id);
 }

@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { encodeGlobalId, type NodeTypeName } from '../node/global-id';
 import { Node } from '../node/node.interface';
 import { ContentStatus, ContentType } from './content-status';
+import { SourceKind } from './source-kind';
 import { Source } from './source.type';
 
 /** The GraphQL type of each stored content type, for global ids. */
@@ -86,6 +87,26 @@ export abstract class Content implements Node {
   @Column({ type: Date, nullable: true })
   sourceFetchedAt!: Date | null;
 
+  /** The kind of system the item came from (a {@link SourceKind}); null for items written here. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  sourceKind!: SourceKind | null;
+
+  /**
+   * SHA-256 of the item's normalised content as its source last gave it: a
+   * new fetch with the same hash changes nothing (no write, no version, no
+   * audit entry, no change-log entry).
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  contentHash!: string | null;
+
+  /**
+   * When an editor last changed the item's content (not merely published or
+   * withdrawn it). Ingestion holds a source's new version of an item an editor
+   * changed for review instead of overwriting the editor's work.
+   */
+  @Column({ type: Date, nullable: true })
+  editedAt!: Date | null;
+
   /** Incremented on every update; editors send it back to detect concurrent edits. */
   @Field(() => Int, { description: 'Increases with every change. Pass it as `expectedVersion` when editing, so that nobody’s change is overwritten unseen.' })
   @VersionColumn()
@@ -110,6 +131,13 @@ export abstract class Content implements Node {
   @Field(() => Source, { nullable: true, description: 'Where the item was imported from; null for items written here.' })
   get source(): Source | null {
     if (this.sourceName === null || this.sourceExternalId === null) return null;
-    return { name: this.sourceName, externalId: this.sourceExternalId, url: this.sourceUrl, fetchedAt: this.sourceFetchedAt };
+    return {
+      name: this.sourceName,
+      kind: this.sourceKind ?? SourceKind.DEMO,
+      externalId: this.sourceExternalId,
+      url: this.sourceUrl,
+      fetchedAt: this.sourceFetchedAt,
+      contentHash: this.contentHash ?? '',
+    };
   }
 }

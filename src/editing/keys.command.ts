@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { BadUserInputError } from '../shared/errors';
 import { Role } from '../shared/viewer';
-import { createApiKey, listApiKeys, revokeApiKey } from './api-key.service';
+import { listApiKeys } from '../auth/api-key.service';
+import { createApiKey, revokeApiKey } from '../store/keys';
 
 /** Options of the `keys` command, as parsed by the CLI. */
 export interface KeysOptions {
@@ -14,7 +15,7 @@ export interface KeysOptions {
 export const KEYS_USAGE = `  keys create --name N --role R [--expires DATE] [--operations H,H]
                      create an API key (role partner, editor or admin) and print it once
   keys list          list keys: id, name, role, prefix, created, expires, revoked, last used
-  keys revoke ID     revoke a key at once (within API_KEY_CACHE_SECONDS on running gateways)`;
+  keys revoke ID     revoke a key at once (running gateways learn it within a second)`;
 
 /**
  * `keys create | list | revoke`: the only way keys are made, so that a secret is

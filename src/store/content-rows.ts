@@ -1,4 +1,4 @@
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { CampaignStory } from '../campaigns/campaign-story.entity';
 import { Campaign } from '../campaigns/campaign.entity';
 import { DigestArticle } from '../digest-articles/digest-article.entity';
@@ -7,6 +7,7 @@ import { MemberNation, normaliseNationCode } from '../member-nations/member-nati
 import { ContentCountry } from '../shared/content/content-country.entity';
 import { ContentStatus, ContentType } from '../shared/content/content-status';
 import { ContentTag } from '../shared/content/content-tag.entity';
+import { SourceKind } from '../shared/content/source-kind';
 import type { Content } from '../shared/content/content.entity';
 import { BadUserInputError } from '../shared/errors';
 import { SocialPost } from '../social-posts/social-post.entity';
@@ -23,6 +24,8 @@ export const CONTENT_CLASSES: Record<ContentType, new () => Content> = {
 /** Provenance of an imported item: unique per (name, externalId). */
 export interface SourceInput {
   readonly name: string;
+  /** The kind of system it came from; DEMO when not given. */
+  readonly kind?: SourceKind | null;
   readonly externalId: string;
   readonly url?: string | null;
   readonly fetchedAt?: Date | null;
@@ -55,6 +58,32 @@ export interface PreparedWrite {
   readonly nations: string[];
   readonly countries: string[];
   readonly tags: string[];
+  /** The slug of the campaign the item belongs to, or null. */
+  readonly campaignSlug: string | null;
+}
+
+/** What preparing a write looks up: the campaigns and the members, as the writing transaction sees them. */
+export interface Lookups {
+  readonly campaignsBySlug: ReadonlyMap<string, Campaign>;
+  /** By lowercase hashtag. */
+  readonly campaignsByHashtag: ReadonlyMap<string, Campaign>;
+  readonly memberCodes: ReadonlySet<string>;
+}
+
+/** Reads the campaigns and member codes in two statements, inside the writer's transaction. */
+export async function loadLookups(manager: EntityManager): Promise<Lookups> {
+  const [campaigns, members] = await Promise.all([
+    manager.getRepository(Campaign).find({ order: { slug: 'ASC' } }),
+    manager.getRepository(MemberNation).find({ select: { code: true } }),
+  ]);
+  const byHashtag = new Map<string, Campaign>();
+  // Ordered by slug, so that two campaigns sharing a hashtag in any case resolve as they always did: to the first slug.
+  for (const campaign of campaigns) if (!byHashtag.has(campaign.hashtag.toLowerCase())) byHashtag.set(campaign.hashtag.toLowerCase(), campaign);
+  return {
+    campaignsBySlug: new Map(campaigns.map((campaign) => [campaign.slug, campaign])),
+    campaignsByHashtag: byHashtag,
+    memberCodes: new Set(members.map((member) => member.code)),
+  };
 }
 
 /**
@@ -62,17 +91,19 @@ export interface PreparedWrite {
  * countries added to the nation tags, the campaign found (by slug for a story, by
  * hashtag for a post). Unknown campaigns and non-member nations are `BAD_USER_INPUT`.
  */
-export async function prepareWrite(manager: EntityManager, input: ContentItemInput): Promise<PreparedWrite> {
+export function prepareWrite(lookups: Lookups, input: ContentItemInput): PreparedWrite {
   const countries = uniqueSorted(input.countries.map((code) => code.toUpperCase()));
+  const campaign = campaignOf(lookups, input);
   return {
-    values: await columnValues(manager, input),
+    values: columnValues(input, campaign?.id ?? null),
     countries,
     tags: uniqueSorted((input.tags ?? []).map((tag) => tag.toLowerCase())),
-    nations: await nationCodes(manager, countries, input.nations ?? []),
+    nations: nationCodes(lookups, countries, input.nations ?? []),
+    campaignSlug: campaign?.slug ?? null,
   };
 }
 
-async function columnValues(manager: EntityManager, input: ContentItemInput): Promise<Record<string, unknown>> {
+function columnValues(input: ContentItemInput, campaignId: string | null): Record<string, unknown> {
   const values: Record<string, unknown> = {
     type: input.type,
     slug: input.slug,
@@ -85,7 +116,8 @@ async function columnValues(manager: EntityManager, input: ContentItemInput): Pr
     sourceExternalId: input.source?.externalId ?? null,
     sourceUrl: input.source?.url ?? null,
     sourceFetchedAt: input.source?.fetchedAt ?? null,
-    campaignId: await campaignIdOf(manager, input),
+    sourceKind: input.source ? (input.source.kind ?? SourceKind.DEMO) : null,
+    campaignId,
     ...input.fields,
   };
   if (input.type === ContentType.STABILISATION_PROJECT && typeof values.countryCode === 'string') {
@@ -95,34 +127,27 @@ async function columnValues(manager: EntityManager, input: ContentItemInput): Pr
 }
 
 /** A story names its campaign; a post belongs to the campaign whose hashtag it uses. */
-async function campaignIdOf(manager: EntityManager, input: ContentItemInput): Promise<string | null> {
+function campaignOf(lookups: Lookups, input: ContentItemInput): Campaign | null {
   if (input.type === ContentType.CAMPAIGN_STORY && input.campaign) {
-    const campaign = await manager.getRepository(Campaign).findOneBy({ slug: input.campaign });
+    const campaign = lookups.campaignsBySlug.get(input.campaign);
     if (!campaign) throw new BadUserInputError(`Unknown campaign "${input.campaign}"`);
-    return campaign.id;
+    return campaign;
   }
   if (input.type === ContentType.SOCIAL_POST) {
-    const hashtags = ((input.fields.hashtags as string[] | undefined) ?? []).map((tag) => tag.toLowerCase());
-    if (hashtags.length === 0) return null;
-    const campaign = await manager
-      .getRepository(Campaign)
-      .createQueryBuilder('k')
-      .where('LOWER(k.hashtag) IN (:...hashtags)', { hashtags })
-      .orderBy('k.slug')
-      .getOne();
-    return campaign?.id ?? null;
+    const found = ((input.fields.hashtags as string[] | undefined) ?? [])
+      .map((tag) => lookups.campaignsByHashtag.get(tag.toLowerCase()))
+      .filter((campaign): campaign is Campaign => campaign !== undefined)
+      .sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+    return found[0] ?? null;
   }
   return null;
 }
 
 /** Members among the countries, plus the named members; an unknown named member is an error. */
-async function nationCodes(manager: EntityManager, countries: string[], named: readonly string[]): Promise<string[]> {
-  const wanted = uniqueSorted([...countries, ...named.map(normaliseNationCode)]);
-  if (wanted.length === 0) return [];
-  const found = new Set((await manager.getRepository(MemberNation).findBy({ code: In(wanted) })).map((n) => n.code));
-  const unknown = named.map(normaliseNationCode).filter((code) => !found.has(code));
+function nationCodes(lookups: Lookups, countries: string[], named: readonly string[]): string[] {
+  const unknown = named.map(normaliseNationCode).filter((code) => !lookups.memberCodes.has(code));
   if (unknown.length) throw new BadUserInputError(`Not coalition members: ${unknown.join(', ')}`);
-  return wanted.filter((code) => found.has(code));
+  return uniqueSorted([...countries, ...named.map(normaliseNationCode)]).filter((code) => lookups.memberCodes.has(code));
 }
 
 /** An item's tag rows as stored, each list sorted. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { Viewer } from '../shared/viewer';
 import { AuditEntry } from './audit-entry.entity';
+import type { Actor } from './session';
 
 export type AuditAction = 'CREATE' | 'UPDATE' | 'PUBLISH' | 'UNPUBLISH' | 'DELETE';
 
@@ -16,16 +16,19 @@ export interface AuditRecord {
 }
 
 /** Appends to the audit log inside the caller's transaction: no change without its record, and no record without its change. */
-export async function recordAudit(manager: EntityManager, actor: Viewer, record: AuditRecord): Promise<void> {
-  const entry = manager.getRepository(AuditEntry).create({
-    id: randomUUID(),
-    at: new Date(),
-    actorKeyId: actor.keyId,
-    actorName: actor.keyId ? actor.name : 'cli',
-    ...record,
-  });
-  // simple-json columns take any object; TypeORM's deep-partial type cannot express that.
-  await manager.getRepository(AuditEntry).insert(entry as QueryDeepPartialEntity<AuditEntry>);
+export async function recordAudit(manager: EntityManager, actor: Actor, record: AuditRecord): Promise<void> {
+  await recordAudits(manager, actor, [record]);
+}
+
+/** Appends several audit records in one statement (per 500), as a batch of ingested items needs. */
+export async function recordAudits(manager: EntityManager, actor: Actor, records: readonly AuditRecord[]): Promise<void> {
+  const at = new Date();
+  const repo = manager.getRepository(AuditEntry);
+  for (let start = 0; start < records.length; start += 500) {
+    const entries = records.slice(start, start + 500).map((record) => repo.create({ id: randomUUID(), at, actorKeyId: actor.keyId, actorName: actor.name, ...record }));
+    // simple-json columns take any object; TypeORM's deep-partial type cannot express that.
+    await repo.insert(entries as QueryDeepPartialEntity<AuditEntry>[]);
+  }
 }
 
 /** A JSON-safe copy of an entity's fields, for `before`/`after`. */

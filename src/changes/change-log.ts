@@ -1,0 +1,73 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ChangeSubject } from './change.entity';
+
+/** How a content change looks to readers. */
+export enum ContentChangeKind {
+  PUBLISHED = 'PUBLISHED',
+  UPDATED = 'UPDATED',
+  UNPUBLISHED = 'UNPUBLISHED',
+  DELETED = 'DELETED',
+}
+
+/** What readers may filter a content change by: the union of the item's attributes before and after it. */
+export interface FilterAttributes {
+  readonly nations: readonly string[];
+  readonly countries: readonly string[];
+  /** Campaign slugs. */
+  readonly campaigns: readonly string[];
+  readonly tags: readonly string[];
+  readonly publishedFrom: Date;
+  readonly publishedUntil: Date;
+}
+
+/** One change to append. */
+export interface ChangeInput {
+  readonly subject: ChangeSubject;
+  readonly kind: string;
+  readonly subjectId: string;
+  /** Content only. */
+  readonly contentType?: string | null;
+  /** Content only. */
+  readonly attributes?: FilterAttributes | null;
+}
+
+const COLUMNS = ['at', 'subject', 'kind', 'subject_id', 'content_type', 'nations', 'countries', 'campaigns', 'tags', 'published_from', 'published_until'];
+
+/** Rows per INSERT: well inside both databases' parameter limits. */
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * Appends changes to the log inside the writer's transaction: one INSERT for
+ * up to 500 changes, so a write costs one more statement whatever it touched.
+ * On PostgreSQL a trigger takes a transaction-level advisory lock first (see
+ * the migration), so entries commit in `seq` order, and notifies the gateway
+ * processes' listeners when the transaction commits.
+ */
+export async function appendChanges(manager: EntityManager, changes: readonly ChangeInput[], at: Date = new Date()): Promise<void> {
+  const postgres = manager.connection.options.type === 'postgres';
+  for (let start = 0; start < changes.length; start += ROWS_PER_STATEMENT) {
+    const batch = changes.slice(start, start + ROWS_PER_STATEMENT);
+    const values: unknown[] = [];
+    const rows = batch.map((change) => {
+      const a = change.attributes;
+      const row = [at, change.subject, change.kind, change.subjectId, change.contentType ?? null, list(a?.nations), list(a?.countries), list(a?.campaigns), list(a?.tags), a?.publishedFrom ?? null, a?.publishedUntil ?? null];
+      const placeholders = row.map((value) => {
+        values.push(postgres || !(value instanceof Date) ? value : manager.connection.driver.preparePersistentValue(value, { type: Date } as never));
+        return postgres ? `$${values.length}` : '?';
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    await manager.query(`INSERT INTO "change_log" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.join(', ')}`, values);
+  }
+}
+
+/** `,A,B,` for a list (so that `LIKE '%,A,%'` matches one value), null for none. */
+function list(values: readonly string[] | undefined): string | null {
+  return values?.length ? `,${values.join(',')},` : null;
+}
+
+/** The newest entry's position, or 0 for an empty log. */
+export async function headOfLog(db: DataSource | EntityManager): Promise<string> {
+  const [row] = (await db.query('SELECT max(seq) AS "head" FROM "change_log"')) as { head: string | number | null }[];
+  return String(row?.head ?? 0);
+}

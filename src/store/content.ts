@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { ContentNation } from '../member-nations/content-nation.entity';
+import { ContentStatus, type ContentType } from '../shared/content/content-status';
+import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
+import { ConflictError, NotFoundError } from '../shared/errors';
+import { recordAudit, snapshot, type AuditAction } from './audit';
+import { CONTENT_CLASSES, prepareWrite, readTagRows, writeTagRows, type ContentItemInput, type PreparedWrite } from './content-rows';
+import { contentChange, readItemState, type ItemState } from './item-state';
+import type { WriteSession } from './session';
+
+/** What an editor sends for an item: everything but its type, status and provenance. */
+export type ContentDraft = Omit<ContentItemInput, 'type' | 'status' | 'source' | 'publishedAt'> & { readonly publishedAt?: Date | null };
+
+/**
+ * Creates an item as a draft: editors publish it in a separate step. Its
+ * publication time is the one given, or the time it is published. A draft
+ * is not in the change log: readers cannot see it.
+ */
+export async function createContent(session: WriteSession, type: ContentType, draft: ContentDraft): Promise<Content> {
+  const { manager } = session;
+  await refuseTakenSlug(manager, type, draft.slug, null);
+  const write = prepareWrite(await session.lookups(), { ...draft, type, status: ContentStatus.DRAFT, publishedAt: draft.publishedAt ?? new Date() });
+  const repo = manager.getRepository(CONTENT_CLASSES[type]);
+  const item = repo.create({ ...write.values, id: randomUUID(), editedAt: new Date() } as Partial<Content>);
+  await repo.insert(item);
+  await writeTagRows(manager, item, write);
+  return audited(session, 'CREATE', item.id, null);
+}
+
+/** Replaces an item's editable fields, if nobody changed it since the editor read `expectedVersion`. */
+export async function updateContent(session: WriteSession, type: ContentType, id: string, expectedVersion: number, draft: ContentDraft): Promise<Content> {
+  const { manager } = session;
+  const before = await lockCurrent(manager, id, expectedVersion, type);
+  const beforeState = await readItemState(manager, id);
+  await refuseTakenSlug(manager, type, draft.slug, id);
+  const write = prepareWrite(await session.lookups(), {
+    ...draft,
+    type,
+    status: before.status,
+    publishedAt: draft.publishedAt ?? before.publishedAt,
+    source: before.source ? { ...before.source } : null,
+  });
+  // An editor's change to an imported item's content: later runs of its source hold their versions for review instead of overwriting it.
+  await bumpVersion(manager, id, expectedVersion, { ...write.values, contentHash: before.contentHash, sourceKind: before.sourceKind, editedAt: new Date() });
+  await writeTagRows(manager, { ...before, ...write.values, id } as Content, write);
+  const after = await audited(session, 'UPDATE', id, await withTags(manager, before));
+  recordChange(session, beforeState, stateAfter(after, write));
+  return after;
+}
+
+/** Publishes (at `publishedAt`, now by default) or withdraws an item, checking the version as updates do. */
+export async function setPublished(session: WriteSession, id: string, expectedVersion: number, published: boolean, publishedAt?: Date | null): Promise<Content> {
+  const { manager } = session;
+  const before = await lockCurrent(manager, id, expectedVersion);
+  return changeStatus(session, before, published, publishedAt);
+}
+
+/**
+ * Publishes or withdraws `before` (already read and checked) with its audit
+ * entry and change-log entry. Shared by editors (with a version check) and
+ * ingestion, which withdraws what a complete listing no longer has.
+ */
+export async function changeStatus(session: WriteSession, before: Content, published: boolean, publishedAt?: Date | null): Promise<Content> {
+  const { manager } = session;
+  const beforeState = await readItemState(manager, before.id);
+  const status = published ? ContentStatus.PUBLISHED : ContentStatus.DRAFT;
+  const when = published ? (publishedAt ?? (before.status === ContentStatus.PUBLISHED ? before.publishedAt : new Date())) : before.publishedAt;
+  await bumpVersion(manager, before.id, before.version, { status, publishedAt: when });
+  // The nation tags carry copies of both, for the per-nation feeds.
+  await manager.update(ContentNation, { contentId: before.id }, { status, publishedAt: when });
+  const after = await audited(session, published ? 'PUBLISH' : 'UNPUBLISH', before.id, await withTags(manager, before));
+  if (beforeState) recordChange(session, beforeState, { ...beforeState, status, publishedAt: when }, when.getTime() !== before.publishedAt.getTime());
+  return after;
+}
+
+/** Deletes an item and its tag rows. */
+export async function deleteContent(session: WriteSession, id: string, expectedVersion: number): Promise<string> {
+  const { manager } = session;
+  const before = await lockCurrent(manager, id, expectedVersion);
+  const beforeState = await readItemState(manager, id);
+  const globalId = before.nodeId;
+  await recordAudit(manager, session.actor, {
+    action: 'DELETE',
+    subjectType: CONTENT_TYPE_NAMES[before.type],
+    subjectId: globalId,
+    before: await withTags(manager, before),
+    after: null,
+  });
+  await manager.delete(Content, { id });
+  recordChange(session, beforeState, null);
+  return globalId;
+}
+
+/** Appends the change readers see, if any. */
+export function recordChange(session: WriteSession, before: ItemState | null, after: ItemState | null, changed = true): void {
+  const change = contentChange(before, after, changed);
+  if (change) session.change(change);
+}
+
+/** The state a write leaves, from what it wrote. */
+export function stateAfter(item: Content, write: PreparedWrite): ItemState {
+  return {
+    id: item.id,
+    type: item.type,
+    status: item.status,
+    publishedAt: item.publishedAt,
+    nations: write.nations,
+    countries: write.countries,
+    tags: write.tags,
+    campaign: write.campaignSlug,
+  };
+}
+
+/**
+ * Reads the item to change and checks the editor's version. A missing item is
+ * NOT_FOUND; a newer version is CONFLICT, naming the current one.
+ */
+async function lockCurrent(manager: EntityManager, id: string, expectedVersion: number, type?: ContentType): Promise<Content> {
+  const item = await manager.getRepository(Content).findOneBy({ id });
+  if (!item || (type && item.type !== type)) throw new NotFoundError('No such item', { id });
+  if (item.version !== expectedVersion) {
+    throw new ConflictError(`The item has changed since version ${expectedVersion}: it is at version ${item.version}. Reload it and apply your change again.`, {
+      expectedVersion,
+      currentVersion: item.version,
+    });
+  }
+  return item;
+}
+
+/** Writes the change only if the version is still the one checked: two editors racing cannot both win. */
+export async function bumpVersion(manager: EntityManager, id: string, expectedVersion: number, values: Record<string, unknown>): Promise<void> {
+  const result = await manager
+    .createQueryBuilder()
+    .update(Content)
+    .set(values)
+    .where('id = :id AND version = :expectedVersion', { id, expectedVersion })
+    .execute();
+  if (result.affected === 0) {
+    throw new ConflictError('The item changed while this edit was being saved; reload it and try again', { expectedVersion });
+  }
+}
+
+async function refuseTakenSlug(manager: EntityManager, type: ContentType, slug: string, ownId: string | null): Promise<void> {
+  const holder = await manager.getRepository(Content).findOne({ select: { id: true }, where: { type, slug } });
+  if (holder && holder.id !== ownId) {
+    throw new ConflictError(`Another ${CONTENT_TYPE_NAMES[type]} already has the slug "${slug}"`, { field: 'input.slug' });
+  }
+}
+
+async function withTags(manager: EntityManager, item: Content): Promise<Record<string, unknown>> {
+  return snapshot(item, await readTagRows(manager, item.id));
+}
+
+/** Reloads the changed item and records the change with before and after. */
+async function audited(session: WriteSession, action: AuditAction, id: string, before: Record<string, unknown> | null): Promise<Content> {
+  const { manager } = session;
+  const after = await manager.getRepository(Content).findOneByOrFail({ id });
+  await recordAudit(manager, session.actor, {
+    action,
+    subjectType: CONTENT_TYPE_NAMES[after.type],
+    subjectId: after.nodeId,
+    before,
+    after: await withTags(manager, after),
+  });
+  return after;
+}

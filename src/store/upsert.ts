@@ -1,0 +1,237 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { v5 as uuidv5 } from 'uuid';
+import { ContentNation } from '../member-nations/content-nation.entity';
+import { ContentCountry } from '../shared/content/content-country.entity';
+import { ContentStatus, type ContentType } from '../shared/content/content-status';
+import { ContentTag } from '../shared/content/content-tag.entity';
+import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
+import { BadUserInputError } from '../shared/errors';
+import { encodeGlobalId } from '../shared/node/global-id';
+import { recordAudits, snapshot, type AuditRecord } from './audit';
+import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite } from './content-rows';
+import { recordChange, stateAfter } from './content';
+import { readItemStates, type ItemState } from './item-state';
+import type { WriteSession } from './session';
+
+/** Fixed namespace for ids derived from provenance, so an item keeps its id on every install. */
+const PROVENANCE_NAMESPACE = '6f1c2d9e-3b57-5a0e-9c41-2f7d8e0b4a63';
+
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+
+/** What an upsert did to one item, with its state before and after (null: it did not exist). */
+export interface UpsertResult {
+  readonly id: string;
+  readonly outcome: UpsertOutcome;
+  readonly before: ItemState | null;
+  readonly after: ItemState | null;
+}
+
+export interface UpsertOptions {
+  /** The status items get when they are created (PUBLISHED unless an input says otherwise). Existing items keep theirs. */
+  readonly statusForNew?: ContentStatus;
+  /**
+   * Keep an existing item's slug when its source renames it, and make a new
+   * item's slug unique (suffixing it) instead of refusing a taken one: what
+   * ingestion wants, since slugs come from titles and pages link to them.
+   */
+  readonly adjustSlugs?: boolean;
+}
+
+/**
+ * Inserts items, or updates those with the same provenance (or, without
+ * provenance, the same type and slug), with their nation, country and tag
+ * rows, audit entries and change-log entries, in a few statements for the
+ * whole batch. Idempotent: an item whose content hash is unchanged is not
+ * written at all (no version, no audit entry, no change-log entry), so a
+ * second run of the same inputs writes nothing. An existing item's status is
+ * left alone: a re-run never republishes what an editor withdrew.
+ */
+export async function upsertContent(session: WriteSession, inputs: readonly ContentItemInput[], options: UpsertOptions = {}): Promise<UpsertResult[]> {
+  const { manager } = session;
+  const lookups = await session.lookups();
+  const hashes = inputs.map(contentHashOf);
+  const existing = await findExisting(manager, inputs);
+  const states = new Map((await readStatesOf(manager, [...existing.values()].map((row) => row.id))).map((state) => [state.id, state]));
+  const results: UpsertResult[] = new Array(inputs.length);
+  const creates: { index: number; write: PreparedWrite; item: Content }[] = [];
+  const updates: { index: number; write: PreparedWrite; row: ExistingRow }[] = [];
+  const seen = new Set<string>();
+
+  inputs.forEach((input, index) => {
+    const key = identityOf(input);
+    if (seen.has(key)) throw new BadUserInputError(`${input.source?.externalId ?? input.slug} appears twice in one batch`);
+    seen.add(key);
+    const row = existing.get(key);
+    if (row && row.type !== input.type) throw new BadUserInputError(`${input.source?.externalId ?? input.slug} is already stored as a ${row.type}`);
+    if (row && row.contentHash === hashes[index]) {
+      const state = states.get(row.id) ?? null;
+      results[index] = { id: row.id, outcome: 'unchanged', before: state, after: state };
+      return;
+    }
+    const slug = row && options.adjustSlugs ? row.slug : input.slug;
+    const status = row ? row.status : (input.status ?? options.statusForNew ?? ContentStatus.PUBLISHED);
+    const write = prepareWrite(lookups, { ...input, slug, status });
+    write.values.contentHash = hashes[index];
+    if (row) updates.push({ index, write, row });
+    else {
+      const id = input.source ? uuidv5(`${input.source.name}\u0000${input.source.externalId}`, PROVENANCE_NAMESPACE) : randomUUID();
+      creates.push({ index, write, item: manager.getRepository(CONTENT_CLASSES[input.type]).create({ ...write.values, id } as Partial<Content>) });
+    }
+  });
+
+  if (options.adjustSlugs) await makeSlugsUnique(manager, creates.map(({ item }) => item));
+  await insertItems(manager, creates.map(({ item }) => item));
+  for (const { row, write } of updates) {
+    await manager.createQueryBuilder().update(Content).set(write.values).where('id = :id', { id: row.id }).execute();
+  }
+  const written = [...creates.map(({ item, write }) => ({ item, write })), ...updates.map(({ row, write }) => ({ item: { ...write.values, id: row.id } as Content, write }))];
+  await replaceTagRows(manager, written, updates.length > 0);
+
+  const audits: AuditRecord[] = [];
+  for (const { index, item, write } of creates) {
+    const after = stateAfter(item, write);
+    results[index] = { id: item.id, outcome: 'created', before: null, after };
+    recordChange(session, null, after);
+    audits.push({ action: 'CREATE', subjectType: CONTENT_TYPE_NAMES[item.type], subjectId: item.nodeId, before: null, after: snapshot(item, tagsOf(write)) });
+  }
+  for (const { index, row, write } of updates) {
+    const item = { ...write.values, id: row.id, type: row.type, status: row.status } as Content;
+    const before = states.get(row.id) ?? null;
+    const after = stateAfter(item, write);
+    results[index] = { id: row.id, outcome: 'updated', before, after };
+    recordChange(session, before, after);
+    audits.push({ action: 'UPDATE', subjectType: CONTENT_TYPE_NAMES[row.type], subjectId: encodeGlobalId(CONTENT_TYPE_NAMES[row.type], row.id), before: before ? { ...before } : null, after: snapshot(item, tagsOf(write)) });
+  }
+  if (audits.length) await recordAudits(manager, session.actor, audits);
+  return results;
+}
+
+/**
+ * SHA-256 of an item's content as its source gives it: every field readers
+ * see, normalised (lists sorted, codes in one case), but not its slug, status
+ * or fetch time. Equal hashes mean the source has nothing new.
+ */
+export function contentHashOf(input: ContentItemInput): string {
+  const upper = (values: readonly string[] | undefined) => [...new Set((values ?? []).map((v) => v.toUpperCase()))].sort();
+  const canonical = {
+    type: input.type,
+    title: input.title,
+    summary: input.summary,
+    url: input.url ?? null,
+    publishedAt: input.publishedAt.toISOString(),
+    countries: upper(input.countries),
+    nations: upper(input.nations),
+    tags: [...new Set((input.tags ?? []).map((tag) => tag.toLowerCase()))].sort(),
+    campaign: input.campaign ?? null,
+    sourceUrl: input.source?.url ?? null,
+    fields: Object.fromEntries(Object.entries(input.fields).sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** What an upsert needs of a stored item. */
+interface ExistingRow {
+  readonly id: string;
+  readonly type: ContentType;
+  readonly status: ContentStatus;
+  readonly slug: string;
+  readonly contentHash: string | null;
+}
+
+function identityOf(input: ContentItemInput): string {
+  return input.source ? `s\u0000${input.source.name}\u0000${input.source.externalId}` : `t\u0000${input.type}\u0000${input.slug}`;
+}
+
+/** The stored items the inputs name, by identity: one statement per source (and one for inputs without provenance). */
+async function findExisting(manager: EntityManager, inputs: readonly ContentItemInput[]): Promise<Map<string, ExistingRow>> {
+  const found = new Map<string, ExistingRow>();
+  const bySource = new Map<string, string[]>();
+  const bare: ContentItemInput[] = [];
+  for (const input of inputs) {
+    if (!input.source) bare.push(input);
+    else bySource.set(input.source.name, [...(bySource.get(input.source.name) ?? []), input.source.externalId]);
+  }
+  const select = { id: true, type: true, status: true, slug: true, contentHash: true, sourceName: true, sourceExternalId: true } as const;
+  for (const [name, externalIds] of bySource) {
+    for (let start = 0; start < externalIds.length; start += 500) {
+      const rows = await manager
+        .getRepository(Content)
+        .createQueryBuilder('c')
+        .select(Object.keys(select).map((property) => `c.${property}`))
+        .where('c.sourceName = :name AND c.sourceExternalId IN (:...ids)', { name, ids: externalIds.slice(start, start + 500) })
+        .getMany();
+      for (const row of rows) found.set(`s\u0000${name}\u0000${row.sourceExternalId}`, row);
+    }
+  }
+  if (bare.length) {
+    const clauses = bare.map((_, i) => `(c.type = :type${i} AND c.slug = :slug${i})`).join(' OR ');
+    const parameters = Object.fromEntries(bare.flatMap((input, i) => [[`type${i}`, input.type], [`slug${i}`, input.slug]]));
+    const rows = await manager.getRepository(Content).createQueryBuilder('c').where(`(${clauses})`, parameters).getMany();
+    for (const row of rows) found.set(`t\u0000${row.type}\u0000${row.slug}`, row);
+  }
+  return found;
+}
+
+async function readStatesOf(manager: EntityManager, ids: readonly string[]): Promise<ItemState[]> {
+  const states: ItemState[] = [];
+  for (let start = 0; start < ids.length; start += 500) states.push(...(await readItemStates(manager, 'c.id IN (:...ids)', { ids: ids.slice(start, start + 500) })));
+  return states;
+}
+
+/** Suffixes the slugs of new items that are taken (by a stored item of the same type, or another new one) with a short hash of their id. */
+async function makeSlugsUnique(manager: EntityManager, items: Content[]): Promise<void> {
+  if (items.length === 0) return;
+  const taken = new Set<string>();
+  for (let start = 0; start < items.length; start += 500) {
+    const batch = items.slice(start, start + 500);
+    const rows = await manager
+      .getRepository(Content)
+      .createQueryBuilder('c')
+      .select(['c.type', 'c.slug'])
+      .where('c.slug IN (:...slugs)', { slugs: batch.map((item) => item.slug) })
+      .getMany();
+    for (const row of rows) taken.add(`${row.type}\u0000${row.slug}`);
+  }
+  for (const item of items) {
+    let slug = item.slug;
+    if (taken.has(`${item.type}\u0000${slug}`)) slug = `${slug.slice(0, 150)}-${item.id.replace(/-/g, '').slice(0, 8)}`;
+    taken.add(`${item.type}\u0000${slug}`);
+    item.slug = slug;
+  }
+}
+
+/** Inserts new items, one statement per type and 200 items. */
+async function insertItems(manager: EntityManager, items: readonly Content[]): Promise<void> {
+  const byType = new Map<ContentType, Content[]>();
+  for (const item of items) byType.set(item.type, [...(byType.get(item.type) ?? []), item]);
+  for (const [type, group] of byType) {
+    for (let start = 0; start < group.length; start += 200) await manager.insert(CONTENT_CLASSES[type], group.slice(start, start + 200) as never[]);
+  }
+}
+
+/** Replaces the tag rows of the items written: one DELETE per table for the updated ones, one INSERT per table for all. */
+async function replaceTagRows(manager: EntityManager, written: readonly { item: Content; write: PreparedWrite }[], anyUpdated: boolean): Promise<void> {
+  if (written.length === 0) return;
+  if (anyUpdated) {
+    const ids = written.map(({ item }) => item.id);
+    for (let start = 0; start < ids.length; start += 500) {
+      const batch = ids.slice(start, start + 500);
+      for (const table of [ContentNation, ContentCountry, ContentTag]) {
+        await manager.createQueryBuilder().delete().from(table).where('content_id IN (:...ids)', { ids: batch }).execute();
+      }
+    }
+  }
+  const nations = written.flatMap(({ item, write }) =>
+    write.nations.map((nationCode) => ({ contentId: item.id, nationCode, contentType: item.type, status: item.status, publishedAt: item.publishedAt })),
+  );
+  const countries = written.flatMap(({ item, write }) => write.countries.map((countryCode) => ({ contentId: item.id, countryCode })));
+  const tags = written.flatMap(({ item, write }) => write.tags.map((tag) => ({ contentId: item.id, tag })));
+  for (const [table, rows] of [[ContentNation, nations], [ContentCountry, countries], [ContentTag, tags]] as const) {
+    for (let start = 0; start < rows.length; start += 500) await manager.insert(table, rows.slice(start, start + 500) as never[]);
+  }
+}
+
+function tagsOf(write: PreparedWrite): Record<string, unknown> {
+  return { nations: write.nations, countries: write.countries, tags: write.tags };
+}
