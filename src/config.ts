@@ -55,6 +55,14 @@ export interface HttpTimeouts {
   readonly bodyTimeoutMs: number;
 }
 
+/** How long the change log keeps entries, and how processes on SQLite notice each other's writes. */
+export interface ChangeLogConfig {
+  /** Entries older than this are pruned; a cursor older than what is left is CURSOR_EXPIRED. */
+  readonly retentionDays: number;
+  /** SQLite only: how often a process looks for other processes' commits (PostgreSQL notifies). 0: never. */
+  readonly pollIntervalMs: number;
+}
+
 /** How the gateway waits for PostgreSQL. */
 export interface DatabaseTimeouts {
   /** PostgreSQL `statement_timeout` for every statement; 0 for none. */
@@ -101,6 +109,7 @@ export interface Config {
   readonly http: HttpTimeouts;
   /** Who may read `/metrics`: IP addresses, CIDR ranges, `loopback`, or `*` for anyone. */
   readonly metricsAllow: readonly string[];
+  readonly changeLog: ChangeLogConfig;
   /** A request still running after this long is answered with 503 and its statements are cancelled. */
   readonly requestTimeoutMs: number;
   /** Serve GraphiQL at `/playground` (and at `/graphql` to browsers); on by default, `PLAYGROUND=off` for production. */
@@ -131,6 +140,7 @@ export function loadConfig(
   const { REDIS_URL, API_KEY_CACHE_SECONDS, RATE_LIMIT, RATE_LIMITS, TRUSTED_PROXIES, DB_STATEMENT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } = env;
   const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES, MAX_INTROSPECTION_DEPTH } = env;
   const { KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, DB_POOL_SIZE, METRICS_ALLOW } = env;
+  const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS } = env;
 
   const statementTimeoutMs = integer('DB_STATEMENT_TIMEOUT_MS', DB_STATEMENT_TIMEOUT_MS, 5_000, 0, 600_000);
   const nodeEnv = oneOf('NODE_ENV', NODE_ENV || 'development', ['development', 'production', 'test'] as const);
@@ -173,6 +183,10 @@ export function loadConfig(
       bodyTimeoutMs: integer('BODY_TIMEOUT_MS', BODY_TIMEOUT_MS, 30_000, 100, 3_600_000),
     },
     metricsAllow: parseMetricsAllow(METRICS_ALLOW),
+    changeLog: {
+      retentionDays: integer('CHANGE_LOG_RETENTION_DAYS', CHANGE_LOG_RETENTION_DAYS, 30, 0, 36_500),
+      pollIntervalMs: integer('CHANGE_LOG_POLL_MS', CHANGE_LOG_POLL_MS, 250, 0, 60_000),
+    },
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS, 15_000, 100, 600_000),
     playground: toggle('PLAYGROUND', env.PLAYGROUND, true),
     ...overrides,

@@ -47,7 +47,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     if ((options.demoIfEmpty ?? true) && (await isDatabaseEmpty(db))) {
       await loadDemoContent(db, (line) => logger.info(`demo content: ${line}`));
     }
-    await Promise.all([nationCatalogue(db).get(), campaignCatalogue(db).get()]);
+    await Promise.all([nationCatalogue(db).get(), campaignCatalogue(db).get(), services.start()]);
     const gateway = await startServer(services);
     let stopping: Promise<void> | undefined;
     return {

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       db: { statementTimeoutMs: 5_000, connectTimeoutMs: 2_000, queryTimeoutMs: 6_000, poolSize: 10 },
       http: { keepAliveTimeoutMs: 75_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 },
       metricsAllow: ['loopback'],
+      changeLog: { retentionDays: 30, pollIntervalMs: 250 },
       requestTimeoutMs: 15_000,
       playground: true,
     });
@@ -99,6 +100,8 @@ describe('loadConfig', () => {
       BODY_TIMEOUT_MS: '20000',
       METRICS_ALLOW: '10.0.0.0/8, loopback, fd00::1',
       MAX_INTROSPECTION_DEPTH: '12',
+      CHANGE_LOG_RETENTION_DAYS: '7',
+      CHANGE_LOG_POLL_MS: '1000',
       REQUEST_TIMEOUT_MS: '4000',
       PLAYGROUND: 'off',
     });
@@ -119,6 +122,7 @@ describe('loadConfig', () => {
       db: { statementTimeoutMs: 2000, connectTimeoutMs: 1500, queryTimeoutMs: 2500, poolSize: 20 },
       http: { keepAliveTimeoutMs: 620_000, headersTimeoutMs: 5000, bodyTimeoutMs: 20_000 },
       metricsAllow: ['10.0.0.0/8', 'loopback', 'fd00::1'],
+      changeLog: { retentionDays: 7, pollIntervalMs: 1000 },
       requestTimeoutMs: 4000,
       playground: false,
     });

@@ -41,10 +41,12 @@ const ROWS_PER_STATEMENT = 500;
  * up to 500 changes, so a write costs one more statement whatever it touched.
  * On PostgreSQL a trigger takes a transaction-level advisory lock first (see
  * the migration), so entries commit in `seq` order, and notifies the gateway
- * processes' listeners when the transaction commits.
+ * processes' listeners when the transaction commits. Returns the positions
+ * the entries got.
  */
-export async function appendChanges(manager: EntityManager, changes: readonly ChangeInput[], at: Date = new Date()): Promise<void> {
+export async function appendChanges(manager: EntityManager, changes: readonly ChangeInput[], at: Date = new Date()): Promise<number[]> {
   const postgres = manager.connection.options.type === 'postgres';
+  const positions: number[] = [];
   for (let start = 0; start < changes.length; start += ROWS_PER_STATEMENT) {
     const batch = changes.slice(start, start + ROWS_PER_STATEMENT);
     const values: unknown[] = [];
@@ -57,8 +59,10 @@ export async function appendChanges(manager: EntityManager, changes: readonly Ch
       });
       return `(${placeholders.join(', ')})`;
     });
-    await manager.query(`INSERT INTO "change_log" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.join(', ')}`, values);
+    const inserted = (await manager.query(`INSERT INTO "change_log" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.join(', ')} RETURNING "seq"`, values)) as { seq: unknown }[];
+    for (const row of inserted) positions.push(Number(row.seq));
   }
+  return positions;
 }
 
 /** `,A,B,` for a list (so that `LIKE '%,A,%'` matches one value), null for none. */

@@ -5,6 +5,7 @@ import { lexicographicSortSchema, parse, type GraphQLFieldResolver, type GraphQL
 import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type AuthChecker } from 'type-graphql';
 import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
+import { ChangeFeedResolver } from '../changes/change-feed.resolver';
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
@@ -52,6 +53,7 @@ const RESOLVERS = [
   CampaignMutations,
   MemberNationMutations,
   AuditLogResolver,
+  ChangeFeedResolver,
 ] as const;
 
 /**

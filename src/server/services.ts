@@ -1,7 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { ApiKeyAuthenticator } from '../auth/api-key.service';
+import { campaignCatalogue } from '../campaigns/campaign-catalogue';
+import type { ChangeRow } from '../changes/change-row';
+import { writtenHere } from '../changes/local-commits';
+import { ChangeTailer } from '../changes/tailer';
 import type { Config } from '../config';
 import { DatabaseHealth } from '../db/health';
+import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { Metrics } from '../metrics/metrics';
 import { createRateLimiter, type RateLimiter } from '../protection/rate-limit';
 import type { Logger } from './logger';
@@ -25,6 +30,10 @@ export interface Services {
   readonly rateLimiter: RateLimiter;
   readonly persistedQueries: PersistedQueryCache;
   readonly authenticator: ApiKeyAuthenticator;
+  /** Follows the change log: every process learns of every change, whoever made it. */
+  readonly changes: ChangeTailer;
+  /** Starts what runs in the background (following the change log). */
+  start(): Promise<void>;
   /** Stops what the services run in the background; the database is closed by whoever opened it. */
   close(): Promise<void>;
 }
@@ -42,6 +51,14 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   const redis = config.redisUrl ? new SharedRedis(config.redisUrl, logger, metrics) : null;
   const rateLimiter = createRateLimiter(config.rateLimit, redis, (role) => metrics.rateLimited.inc({ role }));
   const authenticator = new ApiKeyAuthenticator(db, config.apiKeyCacheMs, (error) => logger.warn({ err: error }, 'could not record key use'));
+  const changes = new ChangeTailer(db, {
+    retentionMs: config.changeLog.retentionDays * 86_400_000,
+    pollIntervalMs: config.changeLog.pollIntervalMs,
+    onError: (error, what) => logger.error({ err: error }, `failure while ${what}`),
+    onConnection: (connected, error) =>
+      connected ? logger.info('following the change log again') : logger.warn({ err: error }, 'lost the change log connection; reconnecting'),
+  });
+  changes.subscribe((rows) => dropCopies(db, authenticator, rows));
   return {
     config,
     db,
@@ -52,9 +69,28 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     rateLimiter,
     persistedQueries: new PersistedQueryCache(redis),
     authenticator,
+    changes,
+    start: () => changes.start(),
     async close() {
+      await changes.stop();
       health.close();
       redis?.disconnect();
     },
   };
+}
+
+/**
+ * What every process keeps copies of, dropped as soon as the change log says
+ * it changed, whichever process (or the CLI) changed it: the campaign and
+ * member catalogues, and verified API keys (a revoked key stops working
+ * everywhere within a second, not after the key cache's time).
+ */
+function dropCopies(db: DataSource, authenticator: ApiKeyAuthenticator, rows: readonly ChangeRow[]): void {
+  for (const row of rows) {
+    // Forgetting a key costs one lookup at most; the catalogues were already dropped by this process's own writes when they committed.
+    if (row.subject === 'KEY') authenticator.forget(row.subjectId);
+    else if (writtenHere(db, row.seq)) continue;
+    else if (row.subject === 'CAMPAIGN') campaignCatalogue(db).clear();
+    else if (row.subject === 'MEMBER') nationCatalogue(db).clear();
+  }
 }

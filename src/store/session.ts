@@ -54,18 +54,17 @@ export class WriteSession {
     if (change.subject === 'CAMPAIGN' || change.subject === 'MEMBER') this.lookupsRead = null;
   }
 
-  /** Appends the recorded changes (one statement per 500), inside the transaction. */
-  async flush(): Promise<boolean> {
+  /** Appends the recorded changes (one statement per 500), inside the transaction; returns their positions. */
+  async flush(): Promise<number[]> {
     const changes = this.changes.splice(0);
-    if (changes.length) await appendChanges(this.manager, changes);
-    return changes.length > 0;
+    return changes.length ? appendChanges(this.manager, changes) : [];
   }
 
   /** After the commit: this process's own copies are dropped at once; other processes learn from the log. */
-  committed(db: DataSource, appended: boolean): void {
+  committed(db: DataSource, positions: readonly number[]): void {
     if (this.touched.has('campaigns')) campaignCatalogue(db).clear();
     if (this.touched.has('nations')) nationCatalogue(db).clear();
-    if (appended) announceCommit(db);
+    if (positions.length) announceCommit(db, positions);
   }
 }
 
@@ -88,7 +87,7 @@ export async function write<T>(db: DataSource, actor: Actor, work: (session: Wri
     await runner.startTransaction();
     const session = new WriteSession(runner.manager, actor);
     let result: T;
-    let appended: boolean;
+    let appended: number[];
     try {
       result = await work(session);
       appended = await session.flush();

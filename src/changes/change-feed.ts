@@ -1,0 +1,135 @@
+import { normaliseNationCode } from '../member-nations/member-nation.entity';
+import type { FeedFilter } from '../feed/feed.inputs';
+import { feedQuery } from '../feed/feed.service';
+import { ContentStatus } from '../shared/content/content-status';
+import { CONTENT_TYPE_NAMES, type Content } from '../shared/content/content.entity';
+import { sqlEnumList } from '../shared/content/content.query';
+import type { ContentReads } from '../shared/content/content.reads';
+import { BadUserInputError } from '../shared/errors';
+import { encodeGlobalId } from '../shared/node/global-id';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/pagination/keyset';
+import { ContentChangeKind } from './change-log';
+import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from './change-row';
+import type { ContentChange, ContentChangeConnection } from './change-feed.types';
+import { PRUNED_THROUGH } from './retention';
+
+const CURSOR_PREFIX = 'ch1:';
+
+/** The cursor of a change-log position. */
+export function encodeChangeCursor(position: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${position}`, 'utf8').toString('base64url');
+}
+
+/** The position a change cursor names; anything else is BAD_USER_INPUT naming the argument. */
+export function decodeChangeCursor(cursor: string, argument = 'after'): number {
+  const text = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const position = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
+  if (!Number.isSafeInteger(position) || position < 0) {
+    throw new BadUserInputError(`"${argument}" is not a cursor of the change feed (take one from feedChangesHead or a page's endCursor)`, { argument });
+  }
+  return position;
+}
+
+/**
+ * One page of the change feed after `after` (from the oldest entry kept when
+ * null), matching `filter`, in one statement; with the items as they are now
+ * (published and matching, else null) in a second, only when `itemProperties`
+ * says `item` is selected. A cursor below what retention has pruned is
+ * `BAD_USER_INPUT` with `reason: CURSOR_EXPIRED`: the changes it would have
+ * led to are gone, and the reader must read the feed again.
+ */
+export async function readChangePage(
+  reads: ContentReads,
+  filter: FeedFilter | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+  itemProperties: readonly string[] | null,
+): Promise<ContentChangeConnection> {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (size < 0 || size > MAX_PAGE_SIZE) throw new BadUserInputError(`\`first\` must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, { argument: 'first', max: MAX_PAGE_SIZE });
+  const from = after != null ? decodeChangeCursor(after) : 0;
+  const { conditions, parameters } = filterConditions(filter);
+  const pruned = reads.db.options.type === 'postgres' ? 'CAST(value AS integer)' : 'CAST(value AS INTEGER)';
+  const sql =
+    `SELECT p.pruned AS "pruned", e.* FROM (SELECT COALESCE((SELECT ${pruned} FROM gateway_state WHERE name = :prunedName), 0) AS pruned) p ` +
+    `LEFT JOIN (SELECT ${CHANGE_COLUMNS} FROM change_log WHERE ${["subject = 'CONTENT'", 'seq > :from', ...conditions].join(' AND ')} ORDER BY seq LIMIT ${size + 1}) e ON 1 = 1 ` +
+    'ORDER BY e."seq"';
+  const raw = await reads.query(sql, { ...parameters, from, prunedName: PRUNED_THROUGH });
+  const prunedThrough = Number(raw[0]?.pruned ?? 0);
+  if (after != null && from < prunedThrough) {
+    throw new BadUserInputError(
+      `This cursor is older than the change log keeps (changes up to position ${prunedThrough} have been pruned): read the feed again, then follow the changes from feedChangesHead`,
+      { argument: 'after', reason: 'CURSOR_EXPIRED' },
+    );
+  }
+  const rows = raw.filter((row) => row.seq != null).map((row) => toChangeRow(row, readTimestamp));
+  const page = rows.slice(0, size);
+  const items = itemProperties && page.some(isVisibleKind) ? await currentItems(reads, filter, page, itemProperties) : new Map<string, Content>();
+  const edges = page.map((row) => {
+    const node = toChange(row, items.get(row.subjectId) ?? null);
+    return { cursor: node.cursor, node };
+  });
+  const endCursor = edges.length ? edges[edges.length - 1].cursor : encodeChangeCursor(Math.max(from, prunedThrough));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > size, hasPreviousPage: from > prunedThrough, startCursor: edges[0]?.cursor ?? null, endCursor },
+  };
+}
+
+/** The cursor of "now": the newest change committed. A mirror reads the feed after taking it, then follows the changes from it. */
+export async function changeFeedHead(reads: ContentReads): Promise<string> {
+  const [row] = await reads.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log', {});
+  return encodeChangeCursor(Number(row?.head ?? 0));
+}
+
+function isVisibleKind(row: ChangeRow): boolean {
+  return row.kind === ContentChangeKind.PUBLISHED || row.kind === ContentChangeKind.UPDATED;
+}
+
+function toChange(row: ChangeRow, item: Content | null): ContentChange {
+  const type = row.contentType as keyof typeof CONTENT_TYPE_NAMES;
+  return {
+    cursor: encodeChangeCursor(row.seq),
+    kind: row.kind as ContentChangeKind,
+    id: encodeGlobalId(CONTENT_TYPE_NAMES[type], row.subjectId),
+    type,
+    at: row.at,
+    item: isVisibleKind(row) ? item : null,
+  };
+}
+
+/** The items of a page as they are now: published, and matching the filter; one statement. */
+async function currentItems(reads: ContentReads, filter: FeedFilter | null | undefined, page: readonly ChangeRow[], properties: readonly string[]): Promise<Map<string, Content>> {
+  const ids = [...new Set(page.filter(isVisibleKind).map((row) => row.subjectId))];
+  const items = await feedQuery(reads, [ContentStatus.PUBLISHED], filter, properties).where('c.id IN (:...changedIds)', { changedIds: ids }).fetch();
+  return new Map(items.map((item) => [item.id, item]));
+}
+
+/**
+ * The filter as conditions on the entries' recorded attributes (the union of
+ * before and after): values within a field OR-ed, fields AND-ed, as the feed.
+ */
+function filterConditions(filter: FeedFilter | null | undefined): { conditions: string[]; parameters: Record<string, unknown> } {
+  const conditions: string[] = [];
+  const parameters: Record<string, unknown> = {};
+  if (!filter) return { conditions, parameters };
+  const anyOf = (column: string, name: string, values: readonly string[]) => {
+    if (!values.length) return;
+    conditions.push(`(${values.map((_, i) => `${column} LIKE :${name}${i} ESCAPE '\\'`).join(' OR ')})`);
+    values.forEach((value, i) => (parameters[`${name}${i}`] = `%,${value.replace(/[\\%_]/g, (c) => `\\${c}`)},%`));
+  };
+  if (filter.types?.length) conditions.push(`content_type IN (${sqlEnumList(filter.types)})`);
+  anyOf('nations', 'nation', (filter.nations ?? []).map(normaliseNationCode));
+  anyOf('countries', 'country', (filter.countries ?? []).map((code) => code.toUpperCase()));
+  anyOf('campaigns', 'campaign', filter.campaigns ?? []);
+  anyOf('tags', 'tag', (filter.tags ?? []).map((tag) => tag.toLowerCase()));
+  if (filter.publishedAfter) {
+    conditions.push('published_until >= :publishedAfter');
+    parameters.publishedAfter = filter.publishedAfter;
+  }
+  if (filter.publishedBefore) {
+    conditions.push('published_from < :publishedBefore');
+    parameters.publishedBefore = filter.publishedBefore;
+  }
+  return { conditions, parameters };
+}

@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { pgPoolOf } from '../db/pg';
+import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from './change-row';
+
+/** The NOTIFY channel the change log's trigger sends on; the payload is the schema's name. */
+export const CHANGES_CHANNEL = 'coalition_graph_changes';
+
+/**
+ * How a process reads the change log in the background, on a connection of
+ * its own (never the pool, so background reads neither wait for nor block
+ * requests, and never show in a request's statement count), and how it
+ * learns that there is something new: a PostgreSQL notification, or on
+ * SQLite a change of `PRAGMA data_version`, which moves when any other
+ * connection commits.
+ */
+export interface LogReader {
+  /** Starts listening; `wake` is called whenever the log may have grown (and once connected again after a failure). */
+  start(wake: () => void): Promise<void>;
+  /** Entries after `position`, oldest first, at most `limit`. */
+  read(position: number, limit: number): Promise<ChangeRow[]>;
+  /** The newest position, and the time of the oldest entry (null when empty). */
+  bounds(): Promise<{ head: number; oldest: Date | null }>;
+  close(): Promise<void>;
+}
+
+export interface LogReaderOptions {
+  /** SQLite: how often to look for other processes' commits; 0 to look only when this process commits. */
+  readonly pollIntervalMs: number;
+  /** Told of a lost connection and of each reconnection. */
+  readonly onConnection?: (connected: boolean, error?: unknown) => void;
+}
+
+/** The reader for the database `db` is on. */
+export function createLogReader(db: DataSource, options: LogReaderOptions): LogReader {
+  if (db.options.type === 'postgres') return new PostgresLogReader(db, options);
+  const file = String(db.options.database);
+  return file === ':memory:' || !fs.existsSync(file) ? new SharedConnectionLogReader(db) : new SqliteLogReader(file, options);
+}
+
+const READ_SQL = `SELECT ${CHANGE_COLUMNS} FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2`;
+const BOUNDS_SQL = 'SELECT max(seq) AS "head", min(at) AS "oldest" FROM change_log';
+
+/** A dedicated connection that LISTENs, reconnecting with backoff; a reconnection wakes the tailer, so a notification missed while away loses nothing. */
+class PostgresLogReader implements LogReader {
+  private client: Client | null = null;
+  private schema = 'public';
+  private wake: () => void = () => {};
+  private closed = false;
+  private retry: NodeJS.Timeout | null = null;
+  private attempts = 0;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly options: LogReaderOptions,
+  ) {}
+
+  async start(wake: () => void): Promise<void> {
+    this.wake = wake;
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const pool = pgPoolOf(this.db)!;
+    const client = new Client({ ...(pool.options as object), application_name: 'coalition-graph changes' } as never);
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client));
+    client.on('notification', (message) => {
+      if (message.channel === CHANGES_CHANNEL && message.payload === this.schema) this.wake();
+    });
+    await client.connect();
+    const [{ schema }] = (await client.query('SELECT current_schema() AS schema')).rows as { schema: string }[];
+    this.schema = schema;
+    await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    this.client = client;
+    this.attempts = 0;
+  }
+
+  private lost(client: Client, error?: unknown): void {
+    if (this.client !== client || this.closed) return;
+    this.client = null;
+    client.end().catch(() => {});
+    this.options.onConnection?.(false, error);
+    this.reconnect();
+  }
+
+  private reconnect(): void {
+    if (this.closed || this.retry) return;
+    const delay = Math.min(5_000, 250 * 2 ** this.attempts++);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.connect().then(
+        () => {
+          this.options.onConnection?.(true);
+          this.wake();
+        },
+        (error) => {
+          this.options.onConnection?.(false, error);
+          this.reconnect();
+        },
+      );
+    }, delay);
+    this.retry.unref();
+  }
+
+  async read(position: number, limit: number): Promise<ChangeRow[]> {
+    if (!this.client) return [];
+    const { rows } = await this.client.query(READ_SQL, [position, limit]);
+    return rows.map((row) => toChangeRow(row, readTimestamp));
+  }
+
+  async bounds(): Promise<{ head: number; oldest: Date | null }> {
+    if (!this.client) throw new Error('the change log connection is not open');
+    const [row] = (await this.client.query(BOUNDS_SQL)).rows as { head: unknown; oldest: unknown }[];
+    return { head: Number(row?.head ?? 0), oldest: row?.oldest == null ? null : readTimestamp(row.oldest) };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+  }
+}
+
+/** A read-only connection of its own to the SQLite file, polling `PRAGMA data_version`. */
+class SqliteLogReader implements LogReader {
+  private readonly connection: Database.Database;
+  private timer: NodeJS.Timeout | null = null;
+  private version = -1;
+
+  constructor(
+    file: string,
+    private readonly options: LogReaderOptions,
+  ) {
+    this.connection = new Database(file, { readonly: true, fileMustExist: true, timeout: 5_000 });
+  }
+
+  async start(wake: () => void): Promise<void> {
+    this.version = this.dataVersion();
+    if (this.options.pollIntervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      const version = this.dataVersion();
+      if (version !== this.version) {
+        this.version = version;
+        wake();
+      }
+    }, this.options.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private dataVersion(): number {
+    return Number(this.connection.pragma('data_version', { simple: true }));
+  }
+
+  async read(position: number, limit: number): Promise<ChangeRow[]> {
+    const rows = this.connection.prepare(READ_SQL.replace('$1', '?').replace('$2', '?')).all(position, limit) as Record<string, unknown>[];
+    return rows.map((row) => toChangeRow(row, readTimestamp));
+  }
+
+  async bounds(): Promise<{ head: number; oldest: Date | null }> {
+    const row = this.connection.prepare(BOUNDS_SQL).get() as { head: unknown; oldest: unknown } | undefined;
+    return { head: Number(row?.head ?? 0), oldest: row?.oldest == null ? null : readTimestamp(row.oldest) };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.connection.close();
+  }
+}
+
+/** An in-memory SQLite database has no file to open twice: read through the DataSource, woken only by this process's commits. */
+class SharedConnectionLogReader implements LogReader {
+  constructor(private readonly db: DataSource) {}
+
+  async start(): Promise<void> {}
+
+  async read(position: number, limit: number): Promise<ChangeRow[]> {
+    const rows = (await this.db.query(READ_SQL.replace('$1', '?').replace('$2', '?'), [position, limit])) as Record<string, unknown>[];
+    return rows.map((row) => toChangeRow(row, readTimestamp));
+  }
+
+  async bounds(): Promise<{ head: number; oldest: Date | null }> {
+    const [row] = (await this.db.query(BOUNDS_SQL)) as { head: unknown; oldest: unknown }[];
+    return { head: Number(row?.head ?? 0), oldest: row?.oldest == null ? null : readTimestamp(row.oldest) };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,38 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** The `gateway_state` entry that says up to which position the change log has been pruned. */
+export const PRUNED_THROUGH = 'change_log.pruned_through';
+
+/**
+ * Deletes the entries written before `cutoff`, and records the newest position
+ * deleted, so that a reader whose cursor is below it is told its cursor has
+ * expired (it would otherwise silently miss what was pruned).
+ */
+export async function pruneChangeLog(db: DataSource, cutoff: Date): Promise<number> {
+  return db.transaction(async (manager) => {
+    const [{ through }] = (await manager.query(...params(manager, 'SELECT max(seq) AS "through" FROM change_log WHERE at < :cutoff', { cutoff }))) as { through: unknown }[];
+    if (through == null) return 0;
+    const last = Number(through);
+    await manager.query(...params(manager, 'DELETE FROM change_log WHERE seq <= :last', { last }));
+    const current = await prunedThrough(manager);
+    if (last > current) {
+      await manager.query(...params(manager, 'DELETE FROM gateway_state WHERE name = :name', { name: PRUNED_THROUGH }));
+      await manager.query(...params(manager, 'INSERT INTO gateway_state (name, value, updated_at) VALUES (:name, :value, :now)', { name: PRUNED_THROUGH, value: String(last), now: new Date() }));
+    }
+    return last;
+  });
+}
+
+/** The newest position pruned from the log; 0 when nothing was. */
+export async function prunedThrough(db: DataSource | EntityManager): Promise<number> {
+  const manager = 'manager' in db ? db.manager : db;
+  const [row] = (await manager.query(...params(manager, 'SELECT value FROM gateway_state WHERE name = :name', { name: PRUNED_THROUGH }))) as { value: string }[];
+  return row ? Number(row.value) : 0;
+}
+
+function params(manager: EntityManager, sql: string, parameters: Record<string, unknown>): [string, unknown[]] {
+  const prepared = Object.fromEntries(
+    Object.entries(parameters).map(([name, value]) => [name, value instanceof Date && manager.connection.options.type !== 'postgres' ? manager.connection.driver.preparePersistentValue(value, { type: Date } as never) : value]),
+  );
+  return manager.connection.driver.escapeQueryWithParameters(sql, prepared) as [string, unknown[]];
+}

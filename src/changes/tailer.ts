@@ -1,0 +1,144 @@
+import type { DataSource } from 'typeorm';
+import type { ChangeRow } from './change-row';
+import { onCommit } from './local-commits';
+import { createLogReader, type LogReader, type LogReaderOptions } from './log-reader';
+import { pruneChangeLog } from './retention';
+
+/** Entries read per round trip while catching up. */
+const READ_BATCH = 1_000;
+
+/** Longest a timer may wait in Node (about 24.8 days); a later prune is scheduled in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export type ChangeListener = (rows: readonly ChangeRow[]) => void | Promise<void>;
+
+export interface TailerOptions extends LogReaderOptions {
+  /** Entries older than this are pruned; 0 keeps everything. */
+  readonly retentionMs: number;
+  /** Told of failures in the background (a read, a listener, a prune). */
+  readonly onError?: (error: unknown, what: string) => void;
+}
+
+/**
+ * Follows the change log from where this process started, and hands each new
+ * entry, in order, to every listener: the processes' copies (catalogues,
+ * verified keys), and later subscriptions and webhooks. Woken by this
+ * process's own commits at once, by other processes' through a PostgreSQL
+ * notification or the SQLite poll; it always reads from its last position,
+ * so a missed wake-up delays nothing beyond the next one and loses nothing.
+ *
+ * It also prunes: it knows when the oldest entry passes the retention period
+ * and deletes then, so that it issues no statement while there is nothing to do.
+ */
+export class ChangeTailer {
+  private position = 0;
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly reader: LogReader;
+  private reading: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private oldest: Date | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private unsubscribeCommits: (() => void) | null = null;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly options: TailerOptions,
+  ) {
+    this.reader = createLogReader(db, options);
+  }
+
+  /** The newest position this process has read. */
+  get head(): number {
+    return this.position;
+  }
+
+  /** Starts at the log's current end: what was written before the process started is not replayed. */
+  async start(): Promise<void> {
+    await this.reader.start(() => this.wake());
+    const { head, oldest } = await this.reader.bounds();
+    this.position = head;
+    this.oldest = oldest;
+    this.schedulePrune();
+    this.unsubscribeCommits = onCommit(this.db, () => this.wake());
+  }
+
+  /** Adds a listener of new entries; returns how to remove it. */
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Reads whatever is new; calls made while a read runs lead to one more read after it. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = this.drain().finally(() => {
+      this.reading = null;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Resolves once everything written so far has been read and handed to the listeners (tests, shutdown). */
+  async settle(): Promise<void> {
+    this.wake();
+    while (this.reading) await this.reading;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribeCommits?.();
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    await this.reading;
+    await this.reader.close();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await this.reader.read(this.position, READ_BATCH);
+        if (rows.length === 0) return;
+        this.position = rows[rows.length - 1].seq;
+        if (this.oldest === null) {
+          this.oldest = rows[0].at;
+          this.schedulePrune();
+        }
+        for (const listener of this.listeners) {
+          try {
+            await listener(rows);
+          } catch (error) {
+            this.options.onError?.(error, 'a change-log listener');
+          }
+        }
+        if (rows.length < READ_BATCH) return;
+      }
+    } catch (error) {
+      this.options.onError?.(error, 'reading the change log');
+    }
+  }
+
+  private schedulePrune(): void {
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    this.pruneTimer = null;
+    if (this.stopped || this.options.retentionMs <= 0 || this.oldest === null) return;
+    const due = this.oldest.getTime() + this.options.retentionMs - Date.now();
+    this.pruneTimer = setTimeout(() => void this.prune(due > MAX_TIMER_MS), Math.max(0, Math.min(due, MAX_TIMER_MS)));
+    this.pruneTimer.unref();
+  }
+
+  private async prune(early: boolean): Promise<void> {
+    try {
+      if (!early) await pruneChangeLog(this.db, new Date(Date.now() - this.options.retentionMs));
+      this.oldest = (await this.reader.bounds()).oldest;
+    } catch (error) {
+      this.options.onError?.(error, 'pruning the change log');
+    }
+    this.schedulePrune();
+  }
+}
