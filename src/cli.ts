@@ -12,6 +12,7 @@ import { buildGatewaySchemas, printGatewaySchema } from './server/schema';
 import { checkSchema, formatSchemaCheck, unacknowledged } from './server/schema-check';
 import { ENTITIES } from './server/modules';
 import { KEYS_USAGE, runKeysCommand } from './editing/keys.command';
+import { runIngestCommand, runSourcesCommand, SOURCES_USAGE } from './ingest/sources.command';
 
 /** Where `schema` writes the SDL by default: the committed `schema/schema.graphql`. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema/schema.graphql');
@@ -32,6 +33,7 @@ Commands:
                      --against F); exit 1 on a breaking change not listed in
                      schema/breaking-changes.acknowledged (or --acknowledged F)
 ${KEYS_USAGE}
+${SOURCES_USAGE}
 
 Options:
   -h, --help         show this help
@@ -68,6 +70,20 @@ async function run(argv: string[]): Promise<void> {
         role: { type: 'string' },
         expires: { type: 'string' },
         operations: { type: 'string' },
+        kind: { type: 'string' },
+        url: { type: 'string' },
+        file: { type: 'string' },
+        type: { type: 'string' },
+        every: { type: 'string' },
+        'publish-as': { type: 'string' },
+        outlet: { type: 'string' },
+        'campaign-map': { type: 'string' },
+        'field-map': { type: 'string' },
+        'full-snapshot': { type: 'boolean' },
+        'complete-listings': { type: 'boolean' },
+        'author-handle': { type: 'string' },
+        options: { type: 'string' },
+        all: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -77,10 +93,19 @@ async function run(argv: string[]): Promise<void> {
   const [command, ...extra] = positionals;
   if (values.help || command === 'help') return void process.stdout.write(USAGE);
   if (!command) throw new UsageError('no command given');
-  if (extra.length > (command === 'keys' ? 2 : 0)) throw new UsageError(`unexpected argument "${extra.at(-1)}"`);
-  for (const option of ['name', 'role', 'expires', 'operations'] as const) {
+  const maxArguments = command === 'keys' || command === 'sources' ? 2 : command === 'ingest' ? 1 : 0;
+  if (extra.length > maxArguments) throw new UsageError(`unexpected argument "${extra.at(-1)}"`);
+  for (const option of ['role', 'expires', 'operations'] as const) {
     if (values[option] !== undefined && !(command === 'keys' && extra[0] === 'create')) throw new UsageError(`--${option} belongs to keys create`);
   }
+  if (values.name !== undefined && !((command === 'keys' || command === 'sources') && extra[0] === (command === 'keys' ? 'create' : 'add'))) {
+    throw new UsageError('--name belongs to keys create and sources add');
+  }
+  const sourceFlags = ['kind', 'url', 'file', 'type', 'every', 'publish-as', 'outlet', 'campaign-map', 'field-map', 'full-snapshot', 'complete-listings', 'author-handle', 'options'] as const;
+  for (const option of sourceFlags) {
+    if (values[option] !== undefined && !(command === 'sources' && extra[0] === 'add')) throw new UsageError(`--${option} belongs to sources add`);
+  }
+  if (values.all !== undefined && command !== 'ingest') throw new UsageError('--all belongs to the ingest command');
   if (values.demo && command !== 'seed') throw new UsageError('--demo belongs to the seed command');
   if (values.synthetic !== undefined && command !== 'seed') throw new UsageError('--synthetic belongs to the seed command');
   if (values.synthetic !== undefined && values.demo) throw new UsageError('seed takes --demo or --synthetic N, not both');
@@ -131,6 +156,26 @@ async function run(argv: string[]): Promise<void> {
       const db = await openDatabase(loadConfig().database, { entities: ENTITIES });
       try {
         return await runKeysCommand(db, extra[0], extra[1], values, (line) => process.stdout.write(`${line}\n`));
+      } finally {
+        await db.destroy();
+      }
+    }
+    case 'sources': {
+      if (!['add', 'list', 'remove'].includes(extra[0] ?? '')) throw new UsageError('sources takes add, list or remove');
+      const db = await openDatabase(loadConfig().database, { entities: ENTITIES });
+      try {
+        return await runSourcesCommand(db, extra[0], extra[1], values, (line) => process.stdout.write(`${line}\n`));
+      } finally {
+        await db.destroy();
+      }
+    }
+    case 'ingest': {
+      const config = loadConfig();
+      const db = await openDatabase(config.database, { entities: ENTITIES });
+      try {
+        const ok = await runIngestCommand(db, config, extra[0], values, (line) => process.stdout.write(`${line}\n`));
+        if (!ok) process.exitCode = 1;
+        return;
       } finally {
         await db.destroy();
       }

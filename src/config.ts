@@ -63,6 +63,16 @@ export interface ChangeLogConfig {
   readonly pollIntervalMs: number;
 }
 
+/** How sources are fetched and written. */
+export interface IngestConfig {
+  /** Run sources that have an `every` on their schedule in this process (on by default; several processes share the work through leases). */
+  readonly scheduler: boolean;
+  /** Largest document a source may return, after decompression. */
+  readonly maxBytes: number;
+  /** Items written per transaction: each batch is one short write, so requests interleave with a long run. */
+  readonly batchSize: number;
+}
+
 /** How the gateway waits for PostgreSQL. */
 export interface DatabaseTimeouts {
   /** PostgreSQL `statement_timeout` for every statement; 0 for none. */
@@ -110,6 +120,14 @@ export interface Config {
   /** Who may read `/metrics`: IP addresses, CIDR ranges, `loopback`, or `*` for anyone. */
   readonly metricsAllow: readonly string[];
   readonly changeLog: ChangeLogConfig;
+  readonly ingest: IngestConfig;
+  /**
+   * OUTBOUND_ALLOWED_HOSTS as given, split on commas: host names or IP
+   * addresses that feeds and webhooks may reach although they are loopback,
+   * private or link-local. `net/address-rules.ts` checks and normalises them
+   * when the gateway starts.
+   */
+  readonly outboundAllowedHosts: readonly string[];
   /** A request still running after this long is answered with 503 and its statements are cancelled. */
   readonly requestTimeoutMs: number;
   /** Serve GraphiQL at `/playground` (and at `/graphql` to browsers); on by default, `PLAYGROUND=off` for production. */
@@ -140,7 +158,7 @@ export function loadConfig(
   const { REDIS_URL, API_KEY_CACHE_SECONDS, RATE_LIMIT, RATE_LIMITS, TRUSTED_PROXIES, DB_STATEMENT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } = env;
   const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES, MAX_INTROSPECTION_DEPTH } = env;
   const { KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, DB_POOL_SIZE, METRICS_ALLOW } = env;
-  const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS } = env;
+  const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS, INGEST_SCHEDULER, INGEST_MAX_BYTES, INGEST_BATCH_SIZE, OUTBOUND_ALLOWED_HOSTS } = env;
 
   const statementTimeoutMs = integer('DB_STATEMENT_TIMEOUT_MS', DB_STATEMENT_TIMEOUT_MS, 5_000, 0, 600_000);
   const nodeEnv = oneOf('NODE_ENV', NODE_ENV || 'development', ['development', 'production', 'test'] as const);
@@ -187,6 +205,12 @@ export function loadConfig(
       retentionDays: integer('CHANGE_LOG_RETENTION_DAYS', CHANGE_LOG_RETENTION_DAYS, 30, 0, 36_500),
       pollIntervalMs: integer('CHANGE_LOG_POLL_MS', CHANGE_LOG_POLL_MS, 250, 0, 60_000),
     },
+    ingest: {
+      scheduler: toggle('INGEST_SCHEDULER', INGEST_SCHEDULER, true),
+      maxBytes: integer('INGEST_MAX_BYTES', INGEST_MAX_BYTES, 20 * 1_048_576, 1024, 2_000_000_000),
+      batchSize: integer('INGEST_BATCH_SIZE', INGEST_BATCH_SIZE, 200, 1, 5_000),
+    },
+    outboundAllowedHosts: Object.freeze((OUTBOUND_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim()).filter(Boolean)),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS, 15_000, 100, 600_000),
     playground: toggle('PLAYGROUND', env.PLAYGROUND, true),
     ...overrides,

@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       http: { keepAliveTimeoutMs: 75_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 },
       metricsAllow: ['loopback'],
       changeLog: { retentionDays: 30, pollIntervalMs: 250 },
+      ingest: { scheduler: true, maxBytes: 20 * 1_048_576, batchSize: 200 },
+      outboundAllowedHosts: [],
       requestTimeoutMs: 15_000,
       playground: true,
     });
@@ -102,6 +104,10 @@ describe('loadConfig', () => {
       MAX_INTROSPECTION_DEPTH: '12',
       CHANGE_LOG_RETENTION_DAYS: '7',
       CHANGE_LOG_POLL_MS: '1000',
+      INGEST_SCHEDULER: 'off',
+      INGEST_MAX_BYTES: '1048576',
+      INGEST_BATCH_SIZE: '50',
+      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1, feeds.internal',
       REQUEST_TIMEOUT_MS: '4000',
       PLAYGROUND: 'off',
     });
@@ -123,6 +129,8 @@ describe('loadConfig', () => {
       http: { keepAliveTimeoutMs: 620_000, headersTimeoutMs: 5000, bodyTimeoutMs: 20_000 },
       metricsAllow: ['10.0.0.0/8', 'loopback', 'fd00::1'],
       changeLog: { retentionDays: 7, pollIntervalMs: 1000 },
+      ingest: { scheduler: false, maxBytes: 1_048_576, batchSize: 50 },
+      outboundAllowedHosts: ['127.0.0.1', 'feeds.internal'],
       requestTimeoutMs: 4000,
       playground: false,
     });

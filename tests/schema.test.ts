@@ -47,7 +47,7 @@ describe('the schema', () => {
   it('names the contract’s types, enums and entry points', async () => {
     const { subgraph } = await buildGatewaySchemas();
     const query = subgraph.getQueryType()!.getFields();
-    for (const field of ['node', 'feed', 'digestArticles', 'campaignStories', 'socialPosts', 'stabilisationProjects', 'memberNations', 'campaigns', 'memberNation', 'campaign', 'digestArticle', 'campaignStory', 'socialPost', 'stabilisationProject', '_entities', '_service']) {
+    for (const field of ['node', 'feed', 'digestArticles', 'campaignStories', 'socialPosts', 'stabilisationProjects', 'memberNations', 'campaigns', 'memberNation', 'campaign', 'digestArticle', 'campaignStory', 'socialPost', 'stabilisationProject', '_entities', '_service', 'feedChanges', 'feedChangesHead', 'sources', 'ingestRuns']) {
       assert.ok(query[field], `Query.${field}`);
     }
     const contentType = subgraph.getType('ContentType');
@@ -58,8 +58,20 @@ describe('the schema', () => {
     assert.deepEqual(phase.getValues().map((v) => v.name), ['PLANNED', 'ONGOING', 'COMPLETED']);
     const content = subgraph.getType('Content');
     assert.ok(isInterfaceType(content));
-    assert.deepEqual(Object.keys(content.getFields()), ['id', 'slug', 'title', 'summary', 'url', 'status', 'publishedAt', 'version', 'source', 'nations', 'countries', 'tags']);
+    assert.deepEqual(Object.keys(content.getFields()), ['id', 'slug', 'title', 'summary', 'url', 'status', 'publishedAt', 'version', 'source', 'pendingRevision', 'nations', 'countries', 'tags']);
     assert.equal(String(content.getFields().publishedAt.type), 'DateTime!');
+    const source = subgraph.getType('Source');
+    assert.ok(isObjectType(source));
+    assert.equal(String(source.getFields().kind.type), 'SourceKind!');
+    assert.equal(String(source.getFields().contentHash.type), 'String!');
+    const change = subgraph.getType('ContentChange');
+    assert.ok(isObjectType(change));
+    assert.deepEqual(Object.keys(change.getFields()).sort(), ['at', 'cursor', 'id', 'item', 'kind', 'type']);
+    const kind = subgraph.getType('ContentChangeKind');
+    assert.ok(isEnumType(kind));
+    assert.deepEqual(kind.getValues().map((v) => v.name), ['PUBLISHED', 'UPDATED', 'UNPUBLISHED', 'DELETED']);
+    assert.equal(String(query.feedChanges.type), 'ContentChangeConnection!');
+    assert.equal(String(query.feedChangesHead.type), 'String!');
   });
 });
 

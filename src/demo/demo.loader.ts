@@ -15,8 +15,11 @@ import members from './members.json';
 /** Namespace of the demo campaigns' ids, so that they are the same on every install. */
 const DEMO_NAMESPACE = 'a4f0c6a2-7d5e-5b1c-8f3a-0e9d2c7b6a15';
 
+/** How many records a load created, updated or left unchanged (and, for content, held for review because an editor changed them). */
+export type LoadCounts = Record<Exclude<UpsertOutcome, 'held'>, number> & { held?: number };
+
 /** What a load did, per kind of record. */
-export type DemoSummary = Record<'nations' | 'campaigns' | 'content', Record<UpsertOutcome, number>>;
+export type DemoSummary = Record<'nations' | 'campaigns' | 'content', LoadCounts>;
 
 /** Field names shared by every item in `content.json`; the rest are the type's own columns. */
 const COMMON = ['externalId', 'slug', 'title', 'summary', 'url', 'publishedAt', 'countries', 'nations', 'tags', 'campaign'];
@@ -46,7 +49,7 @@ export async function loadDemoContent(db: DataSource, progress: (line: string) =
     for (const campaign of content.campaigns) summary.campaigns[await upsertCampaign(session, campaign)]++;
     progress(`campaigns: ${describe(summary.campaigns)}`);
     const items = SECTIONS.flatMap(([section, type]) => (content[section] as Record<string, unknown>[]).map((item) => demoItem(type, item)));
-    for (const { outcome } of await upsertContent(session, items)) summary.content[outcome]++;
+    for (const { outcome } of await upsertContent(session, items)) summary.content[outcome] = (summary.content[outcome] ?? 0) + 1;
     progress(`content: ${describe(summary.content)}`);
     return summary;
   });
@@ -82,7 +85,7 @@ function demoItem(type: ContentType, item: Record<string, unknown>): ContentItem
   };
 }
 
-async function upsertNation(session: WriteSession, member: (typeof members)[number]): Promise<UpsertOutcome> {
+async function upsertNation(session: WriteSession, member: (typeof members)[number]): Promise<Exclude<UpsertOutcome, 'held'>> {
   const values = { code: member.code, name: member.name, kind: member.kind as NationKind, region: member.region, joinedYear: member.joinedYear };
   const existing = await session.manager.getRepository(MemberNation).findOneBy({ code: member.code });
   if (!existing) return (await createMemberNation(session, values), 'created');
@@ -90,7 +93,7 @@ async function upsertNation(session: WriteSession, member: (typeof members)[numb
   return (await updateMemberNation(session, member.code, values), 'updated');
 }
 
-async function upsertCampaign(session: WriteSession, campaign: (typeof content.campaigns)[number]): Promise<UpsertOutcome> {
+async function upsertCampaign(session: WriteSession, campaign: (typeof content.campaigns)[number]): Promise<Exclude<UpsertOutcome, 'held'>> {
   const existing = await session.manager.getRepository(Campaign).findOneBy({ slug: campaign.slug });
   if (!existing) return (await createCampaign(session, campaign, uuidv5(campaign.slug, DEMO_NAMESPACE)), 'created');
   const { hashtag, title, summary } = campaign;
@@ -98,10 +101,10 @@ async function upsertCampaign(session: WriteSession, campaign: (typeof content.c
   return (await updateCampaign(session, existing.id, null, { slug: existing.slug, hashtag, title, summary }), 'updated');
 }
 
-function tally(): Record<UpsertOutcome, number> {
+function tally(): LoadCounts {
   return { created: 0, updated: 0, unchanged: 0 };
 }
 
-function describe(counts: Record<UpsertOutcome, number>): string {
-  return `${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged`;
+function describe(counts: LoadCounts): string {
+  return `${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged${counts.held ? `, ${counts.held} held for review` : ''}`;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { StatementScope } from '../db/statement-scope';
 import { createCampaignLoaders } from '../campaigns/campaign.loaders';
+import { createRevisionLoaders } from '../editing/revisions.resolver';
 import { createFeedLoaders } from '../feed/feed.loaders';
 import { createMemberNationLoaders } from '../member-nations/member-nation.loaders';
 import { createContentLoaders, loadContentOfType } from '../shared/content/content.loaders';
@@ -38,6 +39,7 @@ export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementS
     ...createSocialPostLoaders(reads, visible),
     ...createStabilisationProjectLoaders(reads, visible),
     ...createFeedLoaders(reads, visible),
+    ...createRevisionLoaders(db, scope),
     nodeByLocalId,
   };
 }

@@ -1,6 +1,9 @@
 import { ApiKey } from '../auth/api-key.entity';
 import { AuditEntry } from '../store/audit-entry.entity';
 import { ChangeEntry, GatewayState } from '../changes/change.entity';
+import { IngestRun } from '../ingest/ingest-run.entity';
+import { SourceRevision } from '../store/source-revision.entity';
+import { ContentSource } from '../ingest/source.entity';
 import { CampaignStory } from '../campaigns/campaign-story.entity';
 import { Campaign } from '../campaigns/campaign.entity';
 import { DigestArticle } from '../digest-articles/digest-article.entity';
@@ -28,4 +31,7 @@ export const ENTITIES = [
   AuditEntry,
   ChangeEntry,
   GatewayState,
+  ContentSource,
+  IngestRun,
+  SourceRevision,
 ];

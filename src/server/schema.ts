@@ -6,6 +6,8 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type AuthChecker } from 'type-graphql';
 import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
 import { ChangeFeedResolver } from '../changes/change-feed.resolver';
+import { SourceRevisionResolver } from '../editing/revisions.resolver';
+import { IngestResolver } from '../ingest/ingest.resolver';
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
@@ -54,6 +56,8 @@ const RESOLVERS = [
   MemberNationMutations,
   AuditLogResolver,
   ChangeFeedResolver,
+  IngestResolver,
+  SourceRevisionResolver,
 ] as const;
 
 /**

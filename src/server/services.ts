@@ -4,10 +4,13 @@ import { campaignCatalogue } from '../campaigns/campaign-catalogue';
 import type { ChangeRow } from '../changes/change-row';
 import { writtenHere } from '../changes/local-commits';
 import { ChangeTailer } from '../changes/tailer';
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
 import { DatabaseHealth } from '../db/health';
+import { IngestScheduler } from '../ingest/scheduler';
+import { IngestService, registerIngestService } from '../ingest/service';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { Metrics } from '../metrics/metrics';
+import { parseAllowedHosts } from '../net/address-rules';
 import { createRateLimiter, type RateLimiter } from '../protection/rate-limit';
 import type { Logger } from './logger';
 import { PersistedQueryCache, SharedRedis } from './redis';
@@ -32,6 +35,10 @@ export interface Services {
   readonly authenticator: ApiKeyAuthenticator;
   /** Follows the change log: every process learns of every change, whoever made it. */
   readonly changes: ChangeTailer;
+  /** Runs sources (on demand, and on their schedule when the scheduler is on). */
+  readonly ingest: IngestService;
+  /** Hosts outbound requests may reach although they are private (OUTBOUND_ALLOWED_HOSTS, checked). */
+  readonly outboundAllowedHosts: readonly string[];
   /** Starts what runs in the background (following the change log). */
   start(): Promise<void>;
   /** Stops what the services run in the background; the database is closed by whoever opened it. */
@@ -39,6 +46,7 @@ export interface Services {
 }
 
 export function createServices(config: Config, db: DataSource, logger: Logger): Services {
+  const outboundAllowedHosts = parseOutboundHosts(config);
   const metrics = new Metrics(db);
   const health = new DatabaseHealth(db, {
     queryTimeoutMs: config.db.queryTimeoutMs,
@@ -59,6 +67,15 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
       connected ? logger.info('following the change log again') : logger.warn({ err: error }, 'lost the change log connection; reconnecting'),
   });
   changes.subscribe((rows) => dropCopies(db, authenticator, rows));
+  const ingest = new IngestService(db, {
+    allowedHosts: outboundAllowedHosts,
+    maxBytes: config.ingest.maxBytes,
+    batchSize: config.ingest.batchSize,
+    log: (level, message, details) => logger[level](details ?? {}, message),
+  });
+  registerIngestService(db, ingest);
+  const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, (error) => logger.error({ err: error }, 'the ingest scheduler failed')) : null;
+  if (scheduler) changes.subscribe(scheduler.onChanges);
   return {
     config,
     db,
@@ -70,13 +87,29 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     persistedQueries: new PersistedQueryCache(redis),
     authenticator,
     changes,
-    start: () => changes.start(),
+    ingest,
+    outboundAllowedHosts,
+    async start() {
+      await changes.start();
+      await scheduler?.start();
+    },
     async close() {
+      scheduler?.stop();
+      await ingest.close();
       await changes.stop();
       health.close();
       redis?.disconnect();
     },
   };
+}
+
+/** OUTBOUND_ALLOWED_HOSTS checked and normalised; a bad entry stops the start with one line naming the variable. */
+function parseOutboundHosts(config: Config): readonly string[] {
+  try {
+    return parseAllowedHosts(config.outboundAllowedHosts.join(','));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 /**

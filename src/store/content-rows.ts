@@ -37,6 +37,8 @@ export interface ContentItemInput {
   readonly slug: string;
   readonly title: string;
   readonly summary: string;
+  /** The full text as sanitised HTML (see `ingest/text.ts`), when the item has one. */
+  readonly body?: string | null;
   readonly url?: string | null;
   readonly publishedAt: Date;
   readonly status?: ContentStatus;
@@ -109,6 +111,7 @@ function columnValues(input: ContentItemInput, campaignId: string | null): Recor
     slug: input.slug,
     title: input.title,
     summary: input.summary,
+    ...(input.body !== undefined ? { body: input.body } : {}),
     url: input.url ?? null,
     status: input.status ?? ContentStatus.PUBLISHED,
     publishedAt: input.publishedAt,

@@ -9,6 +9,7 @@ import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
 import { BadUserInputError } from '../shared/errors';
 import { encodeGlobalId } from '../shared/node/global-id';
 import { recordAudits, snapshot, type AuditRecord } from './audit';
+import { SourceRevision } from './source-revision.entity';
 import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite } from './content-rows';
 import { recordChange, stateAfter } from './content';
 import { readItemStates, type ItemState } from './item-state';
@@ -17,7 +18,14 @@ import type { WriteSession } from './session';
 /** Fixed namespace for ids derived from provenance, so an item keeps its id on every install. */
 const PROVENANCE_NAMESPACE = '6f1c2d9e-3b57-5a0e-9c41-2f7d8e0b4a63';
 
-export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'held';
+
+/**
+ * An item as a source gives it. Its publication time may be null where the
+ * format has none (a CSV without a date column): the item then keeps the time
+ * it was first imported.
+ */
+export type UpsertInput = Omit<ContentItemInput, 'publishedAt'> & { readonly publishedAt: Date | null };
 
 /** What an upsert did to one item, with its state before and after (null: it did not exist). */
 export interface UpsertResult {
@@ -30,6 +38,13 @@ export interface UpsertResult {
 export interface UpsertOptions {
   /** The status items get when they are created (PUBLISHED unless an input says otherwise). Existing items keep theirs. */
   readonly statusForNew?: ContentStatus;
+  /** The publication time of new items whose input has none; now by default. */
+  readonly firstSeen?: Date;
+  /**
+   * Write over items an editor has changed (accepting a held version). Without
+   * it, a new version of such an item is held for review instead (`held`).
+   */
+  readonly overwriteEdited?: boolean;
   /**
    * Keep an existing item's slug when its source renames it, and make a new
    * item's slug unique (suffixing it) instead of refusing a taken one: what
@@ -47,7 +62,7 @@ export interface UpsertOptions {
  * second run of the same inputs writes nothing. An existing item's status is
  * left alone: a re-run never republishes what an editor withdrew.
  */
-export async function upsertContent(session: WriteSession, inputs: readonly ContentItemInput[], options: UpsertOptions = {}): Promise<UpsertResult[]> {
+export async function upsertContent(session: WriteSession, inputs: readonly UpsertInput[], options: UpsertOptions = {}): Promise<UpsertResult[]> {
   const { manager } = session;
   const lookups = await session.lookups();
   const hashes = inputs.map(contentHashOf);
@@ -56,7 +71,9 @@ export async function upsertContent(session: WriteSession, inputs: readonly Cont
   const results: UpsertResult[] = new Array(inputs.length);
   const creates: { index: number; write: PreparedWrite; item: Content }[] = [];
   const updates: { index: number; write: PreparedWrite; row: ExistingRow }[] = [];
+  const holds: { index: number; row: ExistingRow }[] = [];
   const seen = new Set<string>();
+  const firstSeen = options.firstSeen ?? new Date();
 
   inputs.forEach((input, index) => {
     const key = identityOf(input);
@@ -69,9 +86,15 @@ export async function upsertContent(session: WriteSession, inputs: readonly Cont
       results[index] = { id: row.id, outcome: 'unchanged', before: state, after: state };
       return;
     }
+    if (row && row.editedAt && !options.overwriteEdited) {
+      holds.push({ index, row });
+      return;
+    }
     const slug = row && options.adjustSlugs ? row.slug : input.slug;
     const status = row ? row.status : (input.status ?? options.statusForNew ?? ContentStatus.PUBLISHED);
-    const write = prepareWrite(lookups, { ...input, slug, status });
+    const publishedAt = input.publishedAt ?? row?.publishedAt ?? firstSeen;
+    const write = prepareWrite(lookups, { ...input, slug, status, publishedAt });
+    if (options.overwriteEdited) write.values.editedAt = null;
     write.values.contentHash = hashes[index];
     if (row) updates.push({ index, write, row });
     else {
@@ -104,7 +127,26 @@ export async function upsertContent(session: WriteSession, inputs: readonly Cont
     audits.push({ action: 'UPDATE', subjectType: CONTENT_TYPE_NAMES[row.type], subjectId: encodeGlobalId(CONTENT_TYPE_NAMES[row.type], row.id), before: before ? { ...before } : null, after: snapshot(item, tagsOf(write)) });
   }
   if (audits.length) await recordAudits(manager, session.actor, audits);
+  await holdRevisions(
+    manager,
+    holds.map(({ index, row }) => ({ contentId: row.id, contentHash: hashes[index], input: inputs[index], fetchedAt: inputs[index].source?.fetchedAt ?? firstSeen })),
+  );
+  for (const { index, row } of holds) {
+    const state = states.get(row.id) ?? null;
+    results[index] = { id: row.id, outcome: 'held', before: state, after: state };
+  }
   return results;
+}
+
+/** Keeps (or replaces) the version each item's source gave while an editor's version stands: one DELETE and one INSERT for the batch. */
+async function holdRevisions(manager: EntityManager, held: readonly { contentId: string; contentHash: string; input: UpsertInput; fetchedAt: Date }[]): Promise<void> {
+  if (held.length === 0) return;
+  const ids = held.map(({ contentId }) => contentId);
+  await manager.createQueryBuilder().delete().from(SourceRevision).where('content_id IN (:...ids)', { ids }).execute();
+  await manager.insert(
+    SourceRevision,
+    held.map(({ contentId, contentHash, input, fetchedAt }) => ({ contentId, contentHash, fetchedAt, payload: JSON.parse(JSON.stringify(input)) as Record<string, unknown> })) as never[],
+  );
 }
 
 /**
@@ -112,19 +154,19 @@ export async function upsertContent(session: WriteSession, inputs: readonly Cont
  * see, normalised (lists sorted, codes in one case), but not its slug, status
  * or fetch time. Equal hashes mean the source has nothing new.
  */
-export function contentHashOf(input: ContentItemInput): string {
+export function contentHashOf(input: UpsertInput): string {
   const upper = (values: readonly string[] | undefined) => [...new Set((values ?? []).map((v) => v.toUpperCase()))].sort();
   const canonical = {
     type: input.type,
     title: input.title,
     summary: input.summary,
+    body: input.body ?? null,
     url: input.url ?? null,
-    publishedAt: input.publishedAt.toISOString(),
+    publishedAt: input.publishedAt?.toISOString() ?? null,
     countries: upper(input.countries),
     nations: upper(input.nations),
     tags: [...new Set((input.tags ?? []).map((tag) => tag.toLowerCase()))].sort(),
     campaign: input.campaign ?? null,
-    sourceUrl: input.source?.url ?? null,
     fields: Object.fromEntries(Object.entries(input.fields).sort(([a], [b]) => (a < b ? -1 : 1))),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
@@ -136,23 +178,26 @@ interface ExistingRow {
   readonly type: ContentType;
   readonly status: ContentStatus;
   readonly slug: string;
+  readonly publishedAt: Date;
   readonly contentHash: string | null;
+  /** Set when an editor changed the item's content: a source's new version is then held for review. */
+  readonly editedAt: Date | null;
 }
 
-function identityOf(input: ContentItemInput): string {
+function identityOf(input: UpsertInput): string {
   return input.source ? `s\u0000${input.source.name}\u0000${input.source.externalId}` : `t\u0000${input.type}\u0000${input.slug}`;
 }
 
 /** The stored items the inputs name, by identity: one statement per source (and one for inputs without provenance). */
-async function findExisting(manager: EntityManager, inputs: readonly ContentItemInput[]): Promise<Map<string, ExistingRow>> {
+async function findExisting(manager: EntityManager, inputs: readonly UpsertInput[]): Promise<Map<string, ExistingRow>> {
   const found = new Map<string, ExistingRow>();
   const bySource = new Map<string, string[]>();
-  const bare: ContentItemInput[] = [];
+  const bare: UpsertInput[] = [];
   for (const input of inputs) {
     if (!input.source) bare.push(input);
     else bySource.set(input.source.name, [...(bySource.get(input.source.name) ?? []), input.source.externalId]);
   }
-  const select = { id: true, type: true, status: true, slug: true, contentHash: true, sourceName: true, sourceExternalId: true } as const;
+  const select = { id: true, type: true, status: true, slug: true, publishedAt: true, contentHash: true, editedAt: true, sourceName: true, sourceExternalId: true } as const;
   for (const [name, externalIds] of bySource) {
     for (let start = 0; start < externalIds.length; start += 500) {
       const rows = await manager

@@ -54,6 +54,10 @@ export abstract class Content implements Node {
   @Column({ type: 'text' })
   summary!: string;
 
+  /** The full text as sanitised HTML (no script, style, event handler or `javascript:` URL), when the item has one. */
+  @Column({ type: 'text', nullable: true })
+  body!: string | null;
+
   @Field(() => String, { nullable: true, description: 'Canonical web address of the item, when it has one.' })
   @Column({ type: 'varchar', length: 2048, nullable: true })
   url!: string | null;

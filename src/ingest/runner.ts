@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { nationCatalogue } from '../member-nations/nation-catalogue';
+import { describeFetchError, FetchError } from '../net/safe-fetch';
+import { ContentStatus } from '../shared/content/content-status';
+import { Content } from '../shared/content/content.entity';
+import { changeStatus } from '../store/content';
+import { write, type Actor } from '../store/session';
+import { upsertContent, type UpsertInput } from '../store/upsert';
+import { DocumentError, type EntryError, type RunContext } from './connector';
+import { CONNECTORS, type IngestKind } from './connectors';
+import { fetchDocument } from './documents';
+import { IngestRun, MAX_RUN_ERRORS, RunOutcome, type RunTrigger } from './ingest-run.entity';
+import type { DocumentParser } from './parse';
+import { ContentSource, parseInterval, PublishAs } from './source.entity';
+import { claimSource, LEASE_MS, renewClaim } from './sources';
+
+/** A run stops reading after this many documents (pages of a listing): a source that pages forever is a broken source. */
+const MAX_DOCUMENTS = 1_000;
+
+/** What a run needs besides its source. */
+export interface RunnerSettings {
+  readonly db: DataSource;
+  readonly allowedHosts: readonly string[];
+  readonly maxBytes: number;
+  /** Items per write transaction. */
+  readonly batchSize: number;
+  readonly userAgent: string;
+  /** This process, as leases name it. */
+  readonly owner: string;
+  readonly parser: DocumentParser;
+}
+
+/** The source is being run by another process (or this one): `run` is that run, if its record was found. */
+export class RunInProgressError extends Error {
+  override name = 'RunInProgressError';
+  constructor(
+    readonly source: string,
+    readonly run: IngestRun | null,
+  ) {
+    super(`The source "${source}" is being run already${run ? ` (run ${run.id}, started ${run.startedAt.toISOString()})` : ''}`);
+  }
+}
+
+/** A run in progress: its record as it started, and the promise of its end (which never rejects: failures end the run as FAILED). */
+export interface StartedRun {
+  readonly run: IngestRun;
+  readonly done: Promise<IngestRun>;
+}
+
+/**
+ * Starts a run of `source`: claims it (one process at a time, through its
+ * lease), records the run as RUNNING, and goes on in the background. Throws
+ * {@link RunInProgressError} when the source is claimed already.
+ *
+ * @param progress told of each document and batch, for the CLI's output.
+ */
+export async function startRun(settings: RunnerSettings, source: ContentSource, trigger: RunTrigger, progress: (line: string) => void = () => {}): Promise<StartedRun> {
+  const { db } = settings;
+  if (!(await claimSource(db, source.id, settings.owner))) throw new RunInProgressError(source.name, await runningRunOf(db, source.name));
+  const run = db.getRepository(IngestRun).create({
+    id: randomUUID(),
+    sourceName: source.name,
+    trigger,
+    startedAt: new Date(),
+    endedAt: null,
+    outcome: RunOutcome.RUNNING,
+    httpStatus: null,
+    documents: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    held: 0,
+    withdrawn: 0,
+    errors: [],
+    errorCount: 0,
+    message: null,
+  });
+  try {
+    await db.getRepository(IngestRun).insert(run as never);
+  } catch (error) {
+    await release(db, source.id, settings.owner);
+    throw error;
+  }
+  return { run: { ...run }, done: execute(settings, source, run, progress) };
+}
+
+/** The newest run of a source still marked RUNNING. */
+export async function runningRunOf(db: DataSource, sourceName: string): Promise<IngestRun | null> {
+  return db.getRepository(IngestRun).findOne({ where: { sourceName, outcome: RunOutcome.RUNNING }, order: { startedAt: 'DESC' } });
+}
+
+/** Reads every document of the run, writes its items in batches, withdraws what the source no longer has, and records how it ended. */
+async function execute(settings: RunnerSettings, source: ContentSource, run: IngestRun, progress: (line: string) => void): Promise<IngestRun> {
+  const { db } = settings;
+  const kind = source.kind as IngestKind;
+  const connector = CONNECTORS[kind];
+  const actor: Actor = { keyId: null, name: `ingest:${source.name}` };
+  const fullListing = needsFullListing(source, run.startedAt);
+  const location = source.url.startsWith('file:') ? source.url.slice('file:'.length) : source.url;
+  const base: RunContext = {
+    source: { name: source.name, kind, location, targetType: source.targetType, options: source.options },
+    documentNumber: 1,
+    lastSuccessAt: fullListing ? null : source.lastSuccessAt,
+    fullListing,
+  };
+  const seen = new Set<string>();
+  const erred = new Set<string>();
+  const gone: string[] = [];
+  let complete = false;
+  let notModified = false;
+  let validators = { etag: source.etag, lastModified: source.lastModified };
+  let lastRenewal = Date.now();
+  const memberCodes = [...(await nationCatalogue(db).get()).byCode.keys()];
+  const note = (errors: readonly EntryError[], documentNumber: number) => {
+    for (const error of errors) {
+      if (error.externalId) erred.add(error.externalId);
+      run.errorCount++;
+      if (run.errors.length < MAX_RUN_ERRORS) {
+        run.errors.push({ position: documentNumber > 1 ? `${error.position} (document ${documentNumber})` : error.position, message: error.message, externalId: error.externalId ?? null });
+      }
+    }
+  };
+
+  try {
+    const queue = connector.firstUrls ? connector.firstUrls(base) : [source.url.startsWith('file:') ? source.url : location];
+    const visited = new Set<string>();
+    for (let documentNumber = 1; queue.length > 0; documentNumber++) {
+      if (documentNumber > MAX_DOCUMENTS) throw new DocumentError(`the source listed more than ${MAX_DOCUMENTS} documents; stopped there`);
+      const url = queue.shift()!;
+      visited.add(url);
+      const fetched = await fetchDocument(url, settings, documentNumber === 1 && !fullListing ? { etag: source.etag, lastModified: source.lastModified } : null);
+      if (documentNumber === 1) run.httpStatus = url.startsWith('file:') ? null : fetched.status;
+      if (fetched.notModified) {
+        notModified = true;
+        progress(`document 1: not modified since the last run (304)`);
+        break;
+      }
+      if (documentNumber === 1) validators = { etag: fetched.headers.etag ?? null, lastModified: fetched.headers['last-modified'] ?? null };
+      const parsed = await settings.parser.parse({
+        kind,
+        document: fetched,
+        context: { ...base, documentNumber },
+        fetchedAt: run.startedAt,
+        memberCodes,
+      });
+      run.documents++;
+      note(parsed.errors, documentNumber);
+      run.skipped = run.errorCount;
+      for (const next of parsed.next) if (!visited.has(next) && !queue.includes(next)) queue.push(next);
+      complete ||= parsed.complete;
+      gone.push(...parsed.withdrawn);
+      progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${parsed.errors.length} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
+      await writeItems(settings, source, run, actor, parsed.inputs, seen, progress, () => {
+        if (Date.now() - lastRenewal < LEASE_MS / 4) return Promise.resolve(true);
+        lastRenewal = Date.now();
+        return renewClaim(db, source.id, settings.owner);
+      });
+    }
+    if (!notModified) {
+      const listed = complete && (source.options.completeListings === true || source.options.fullSnapshot === true);
+      run.withdrawn = await withdraw(db, actor, source.name, listed ? (externalId) => !seen.has(externalId) && !erred.has(externalId) : null, gone);
+      if (run.withdrawn) progress(`withdrew ${run.withdrawn} item${run.withdrawn === 1 ? '' : 's'} the source no longer has`);
+    }
+    run.outcome = notModified ? RunOutcome.UNCHANGED : RunOutcome.SUCCEEDED;
+  } catch (error) {
+    run.outcome = RunOutcome.FAILED;
+    run.message = error instanceof FetchError || error instanceof DocumentError ? describeFetchError(error) : `internal error: ${(error as Error).message ?? String(error)}`;
+    if (error instanceof FetchError && error.status && run.httpStatus === null) run.httpStatus = error.status;
+  }
+  run.endedAt = new Date();
+  await finish(settings, source, run, validators, fullListing && run.outcome === RunOutcome.SUCCEEDED);
+  return run;
+}
+
+/** Writes a document's items, `batchSize` to a transaction, yielding to the event loop between batches so that requests are served meanwhile. */
+async function writeItems(
+  settings: RunnerSettings,
+  source: ContentSource,
+  run: IngestRun,
+  actor: Actor,
+  inputs: readonly UpsertInput[],
+  seen: Set<string>,
+  progress: (line: string) => void,
+  renew: () => Promise<boolean>,
+): Promise<void> {
+  const statusForNew = source.publishAs === PublishAs.DRAFT ? ContentStatus.DRAFT : ContentStatus.PUBLISHED;
+  for (let start = 0; start < inputs.length; start += settings.batchSize) {
+    const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
+    const results = await write(settings.db, actor, (session) => upsertContent(session, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt }));
+    for (const result of results) run[result.outcome]++;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!(await renew())) throw new Error('the run lost its claim on the source (another process took it over)');
+    const done = Math.min(start + settings.batchSize, inputs.length);
+    if (done === inputs.length || (start / settings.batchSize) % 10 === 9) {
+      progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''} so far`);
+    }
+  }
+}
+
+/** Items a run has written once already (a post on two pages of a listing) are written once. */
+function dropRepeats(batch: readonly UpsertInput[], seen: Set<string>, run: IngestRun): UpsertInput[] {
+  return batch.filter((input) => {
+    const id = input.source!.externalId;
+    if (seen.has(id)) {
+      run.skipped++;
+      return false;
+    }
+    seen.add(id);
+    return true;
+  });
+}
+
+/**
+ * Withdraws (unpublishes, never deletes) the source's published items that a
+ * complete listing no longer has (`missing`), and those the source says are
+ * gone. Returns how many.
+ */
+async function withdraw(db: DataSource, actor: Actor, sourceName: string, missing: ((externalId: string) => boolean) | null, gone: readonly string[]): Promise<number> {
+  if (!missing && gone.length === 0) return 0;
+  const rows = (await db.getRepository(Content).find({
+    select: { id: true, sourceExternalId: true },
+    where: { sourceName, status: ContentStatus.PUBLISHED },
+  })) as Pick<Content, 'id' | 'sourceExternalId'>[];
+  const goneSet = new Set(gone);
+  const ids = rows.filter((row) => goneSet.has(row.sourceExternalId!) || (missing?.(row.sourceExternalId!) ?? false)).map((row) => row.id);
+  for (let start = 0; start < ids.length; start += 100) {
+    const batch = ids.slice(start, start + 100);
+    await write(db, actor, async (session) => {
+      for (const item of await session.manager.getRepository(Content).findBy(batch.map((id) => ({ id })))) {
+        if (item.status === ContentStatus.PUBLISHED) await changeStatus(session, item, false);
+      }
+    });
+  }
+  return ids.length;
+}
+
+/** Records how the run ended and the source's state (validators, next run), releasing its claim; other processes' schedulers learn of it through the change log. */
+async function finish(settings: RunnerSettings, source: ContentSource, run: IngestRun, validators: { etag: string | null; lastModified: string | null }, listedFully: boolean): Promise<void> {
+  const { db } = settings;
+  const succeeded = run.outcome !== RunOutcome.FAILED;
+  await db.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
+  await write(db, { keyId: null, name: `ingest:${source.name}` }, async (session) => {
+    await session.manager
+      .createQueryBuilder()
+      .update(ContentSource)
+      .set({
+        lastRunId: run.id,
+        leaseOwner: null,
+        leaseUntil: null,
+        nextRunAt: source.everySeconds ? new Date(run.startedAt.getTime() + source.everySeconds * 1000) : null,
+        ...(run.httpStatus !== null || succeeded ? { lastFetchedAt: run.endedAt } : {}),
+        ...(run.outcome === RunOutcome.SUCCEEDED ? { etag: validators.etag, lastModified: validators.lastModified, lastSuccessAt: run.startedAt } : {}),
+        ...(run.outcome === RunOutcome.UNCHANGED ? { lastSuccessAt: run.startedAt } : {}),
+        ...(listedFully ? { lastFullListingAt: run.startedAt } : {}),
+      })
+      .where('id = :id AND lease_owner = :owner', { id: source.id, owner: settings.owner })
+      .execute();
+    session.change({ subject: 'SOURCE', kind: 'RUN', subjectId: source.id });
+  });
+}
+
+async function release(db: DataSource, id: string, owner: string): Promise<void> {
+  await db.createQueryBuilder().update(ContentSource).set({ leaseOwner: null, leaseUntil: null }).where('id = :id AND lease_owner = :owner', { id, owner }).execute();
+}
+
+/**
+ * Whether this run must read the whole listing rather than what changed
+ * since the last success: a CSV declared a full snapshot always does; a
+ * WordPress site with complete listings does at least every
+ * `fullListingEvery` (a day by default), so that deleted posts are withdrawn.
+ */
+function needsFullListing(source: ContentSource, now: Date): boolean {
+  if (source.options.fullSnapshot === true) return true;
+  if (source.options.completeListings !== true) return false;
+  const every = (typeof source.options.fullListingEvery === 'string' ? parseInterval(source.options.fullListingEvery) : null) ?? 86_400;
+  return !source.lastFullListingAt || now.getTime() - source.lastFullListingAt.getTime() >= every * 1000;
+}

@@ -1,0 +1,131 @@
+import { hostname } from 'node:os';
+import type { DataSource } from 'typeorm';
+import { IngestRun, RunOutcome, type RunTrigger } from './ingest-run.entity';
+import { DocumentParser } from './parse';
+import { RunInProgressError, runningRunOf, startRun, type RunnerSettings, type StartedRun } from './runner';
+import type { ContentSource } from './source.entity';
+import { LEASE_MS, sourceByName } from './sources';
+
+/** What the gateway's package calls itself on outbound requests. */
+export const USER_AGENT = `CoalitionGraph/${(require('../../../package.json') as { version: string }).version} (content federation gateway; node ${process.versions.node})`;
+
+export interface IngestSettings {
+  readonly allowedHosts: readonly string[];
+  readonly maxBytes: number;
+  readonly batchSize: number;
+  /** Parse on the calling thread (tools that do nothing else meanwhile); a worker thread otherwise. */
+  readonly inlineParsing?: boolean;
+  /** Told of runs that end badly and of failures in the background. */
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+}
+
+/**
+ * Runs sources for one process: the gateway's resolvers and scheduler, or the
+ * CLI. Each run claims its source in the database first, so a source is run by
+ * one process at a time whichever started it.
+ */
+export class IngestService {
+  readonly settings: RunnerSettings;
+  private readonly running = new Map<string, Promise<IngestRun>>();
+
+  constructor(
+    readonly db: DataSource,
+    private readonly options: IngestSettings,
+  ) {
+    this.settings = {
+      db,
+      allowedHosts: options.allowedHosts,
+      maxBytes: options.maxBytes,
+      batchSize: options.batchSize,
+      userAgent: USER_AGENT,
+      owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+      parser: new DocumentParser(options.inlineParsing ?? false),
+    };
+  }
+
+  /** Starts a run of the named source and returns its record at once; throws {@link RunInProgressError} when it runs already. */
+  async start(source: ContentSource | string, trigger: RunTrigger, progress?: (line: string) => void): Promise<StartedRun> {
+    const resolved = typeof source === 'string' ? await sourceByName(this.db, source) : source;
+    const started = await startRun(this.settings, resolved, trigger, progress);
+    const done = started.done.then((run) => {
+      this.running.delete(resolved.name);
+      if (run.outcome === RunOutcome.FAILED) this.options.log?.('warn', `ingest run of ${run.sourceName} failed: ${run.message}`, { runId: run.id });
+      else this.options.log?.('info', `ingest run of ${run.sourceName}: ${summariseRun(run)}`, { runId: run.id });
+      return run;
+    });
+    this.running.set(resolved.name, done);
+    return { run: started.run, done };
+  }
+
+  /**
+   * Runs the named source to its end. If another run of it is in progress
+   * (here or in another process), waits for that one instead of starting a
+   * second, and returns it; if that run's process died, its claim lapses and
+   * this one runs the source.
+   */
+  async run(name: string, trigger: RunTrigger, progress: (line: string) => void = () => {}): Promise<IngestRun> {
+    for (;;) {
+      try {
+        return await (await this.start(name, trigger, progress)).done;
+      } catch (error) {
+        if (!(error instanceof RunInProgressError)) throw error;
+        const mine = this.running.get(name);
+        if (mine) return mine;
+        progress(`${name} is being run already${error.run ? ` (started ${error.run.startedAt.toISOString()})` : ''}; waiting for that run`);
+        const other = await this.waitFor(name, error.run);
+        if (other) return other;
+      }
+    }
+  }
+
+  /** True while this process runs `name`. */
+  isRunning(name: string): boolean {
+    return this.running.has(name);
+  }
+
+  /** Resolves once every run this process started has ended (shutdown, tests). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.running.values()]);
+  }
+
+  async close(): Promise<void> {
+    await this.settle();
+    await this.settings.parser.close();
+  }
+
+  /** Polls another process's run until it ends; null when its claim lapsed (the process died) so that the caller may run the source. */
+  private async waitFor(name: string, run: IngestRun | null): Promise<IngestRun | null> {
+    const deadline = Date.now() + 24 * 3_600_000;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const current = run ? await this.db.getRepository(IngestRun).findOneBy({ id: run.id }) : await runningRunOf(this.db, name);
+      if (current && current.outcome !== RunOutcome.RUNNING) return current;
+      const source = await sourceByName(this.db, name);
+      if (!source.leaseUntil || source.leaseUntil.getTime() < Date.now() - LEASE_MS / 10) return null;
+    }
+    return null;
+  }
+}
+
+/** One line of what a run did: `12 created, 3 updated, 85 unchanged, 2 skipped` (and held, withdrawn when there are any). */
+export function summariseRun(run: IngestRun): string {
+  if (run.outcome === RunOutcome.UNCHANGED) return 'not modified since the last run';
+  const parts = [`${run.created} created`, `${run.updated} updated`, `${run.unchanged} unchanged`, `${run.skipped} skipped`];
+  if (run.held) parts.push(`${run.held} held for review`);
+  if (run.withdrawn) parts.push(`${run.withdrawn} withdrawn`);
+  return `${parts.join(', ')} from ${run.documents} document${run.documents === 1 ? '' : 's'}`;
+}
+
+const services = new WeakMap<DataSource, IngestService>();
+
+/** Registers the process's ingest service for a database, where resolvers find it. */
+export function registerIngestService(db: DataSource, service: IngestService): void {
+  services.set(db, service);
+}
+
+/** The process's ingest service for `db`. */
+export function ingestServiceOf(db: DataSource): IngestService {
+  const service = services.get(db);
+  if (!service) throw new Error('ingestion is not running in this process');
+  return service;
+}

@@ -1,0 +1,166 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
+import { parseAllowedHosts } from '../net/address-rules';
+import { ContentType } from '../shared/content/content-status';
+import { BadUserInputError } from '../shared/errors';
+import { CLI_ACTOR } from '../store/session';
+import { IngestRun, RunOutcome, RunTrigger } from './ingest-run.entity';
+import { IngestService, summariseRun } from './service';
+import { ContentSource, formatInterval, PublishAs } from './source.entity';
+import { createSource, deleteSource } from './sources';
+
+/** Options of `sources` and `ingest`, as the CLI parsed them. */
+export interface SourcesOptions {
+  readonly name?: string;
+  readonly kind?: string;
+  readonly url?: string;
+  readonly file?: string;
+  readonly type?: string;
+  readonly every?: string;
+  readonly 'publish-as'?: string;
+  readonly outlet?: string;
+  readonly 'campaign-map'?: string;
+  readonly 'field-map'?: string;
+  readonly 'full-snapshot'?: boolean;
+  readonly 'complete-listings'?: boolean;
+  readonly 'author-handle'?: string;
+  readonly options?: string;
+  readonly all?: boolean;
+}
+
+export const SOURCES_USAGE = `  sources add --name N --kind K (--url URL | --file PATH) --type T [--every 30m] [--publish-as DRAFT]
+             [--outlet NAME] [--campaign-map TERM=SLUG,…] [--field-map HEADER=FIELD,…] [--full-snapshot]
+             [--complete-listings] [--author-handle H] [--options JSON]
+                     add a source (kind FEED, WORDPRESS, SOCIAL_ARCHIVE, IATI or CSV; type DIGEST_ARTICLE,
+                     CAMPAIGN_STORY, SOCIAL_POST or STABILISATION_PROJECT); --file reads a local file
+  sources list       list sources: name, kind, type, every, last run
+  sources remove N   remove a source (its items stay)
+  ingest NAME        run a source now: shows progress, ends with one summary line; exit 1 if the run failed.
+                     If the source is being run already (by a gateway), waits for that run instead
+  ingest --all       run every source, one after the other`;
+
+/** `sources add | list | remove`. */
+export async function runSourcesCommand(db: DataSource, action: string | undefined, argument: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<void> {
+  switch (action) {
+    case 'add': {
+      if (!options.name) throw new BadUserInputError('sources add needs --name');
+      if (!options.kind) throw new BadUserInputError('sources add needs --kind (FEED, WORDPRESS, SOCIAL_ARCHIVE, IATI or CSV)');
+      if (!options.url === !options.file) throw new BadUserInputError('sources add needs --url URL or --file PATH (one of them)');
+      const type = (options.type ?? '').toUpperCase();
+      if (!Object.values(ContentType).includes(type as ContentType)) {
+        throw new BadUserInputError(`sources add needs --type, one of ${Object.values(ContentType).join(', ')}`);
+      }
+      const publishAs = (options['publish-as'] ?? 'PUBLISHED').toUpperCase();
+      if (publishAs !== PublishAs.PUBLISHED && publishAs !== PublishAs.DRAFT) throw new BadUserInputError('--publish-as takes PUBLISHED or DRAFT');
+      const source = await createSource(
+        db,
+        CLI_ACTOR,
+        {
+          name: options.name,
+          kind: options.kind,
+          url: options.url ?? options.file!,
+          targetType: type as ContentType,
+          options: optionsOf(options),
+          every: options.every ?? null,
+          publishAs: publishAs as PublishAs,
+        },
+        options.file !== undefined,
+      );
+      print(`Added ${source.kind} source "${source.name}" → ${source.targetType} from ${source.url}${source.everySeconds ? `, every ${formatInterval(source.everySeconds)}` : ' (runs on demand: ingest ' + source.name + ')'}.`);
+      return;
+    }
+    case 'list': {
+      const sources = await db.getRepository(ContentSource).find({ order: { name: 'ASC' } });
+      if (sources.length === 0) return print('No sources. Add one with: sources add --name N --kind FEED --url URL --type DIGEST_ARTICLE');
+      const runs = new Map((await db.getRepository(IngestRun).findBy(sources.flatMap((s) => (s.lastRunId ? [{ id: s.lastRunId }] : [])))).map((run) => [run.id, run]));
+      print(['name', 'kind', 'type', 'every', 'publish as', 'last run', 'outcome', 'url'].join('\t'));
+      for (const source of sources) {
+        const run = source.lastRunId ? runs.get(source.lastRunId) : undefined;
+        print([source.name, source.kind, source.targetType, source.every ?? 'on demand', source.publishAs, run ? run.startedAt.toISOString() : '-', run?.outcome ?? '-', source.url].join('\t'));
+      }
+      return;
+    }
+    case 'remove': {
+      if (!argument) throw new BadUserInputError('sources remove needs the name of a source (see sources list)');
+      await deleteSource(db, CLI_ACTOR, argument);
+      print(`Removed source "${argument}"; the items it imported stay.`);
+      return;
+    }
+    default:
+      throw new BadUserInputError('sources takes add, list or remove');
+  }
+}
+
+/**
+ * `ingest NAME` or `ingest --all`: runs sources in this process, printing
+ * progress and one summary line per source. Returns false when a run failed
+ * (the CLI then exits 1).
+ */
+export async function runIngestCommand(db: DataSource, config: Config, name: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<boolean> {
+  if (!name === !options.all) throw new BadUserInputError('ingest takes the name of a source, or --all');
+  const service = new IngestService(db, {
+    allowedHosts: parseAllowedHosts(config.outboundAllowedHosts.join(',')),
+    maxBytes: config.ingest.maxBytes,
+    batchSize: config.ingest.batchSize,
+  });
+  try {
+    const names = name ? [name] : (await db.getRepository(ContentSource).find({ order: { name: 'ASC' }, select: { name: true } })).map((source) => source.name);
+    if (names.length === 0) print('No sources to run.');
+    let ok = true;
+    for (const source of names) {
+      const started = Date.now();
+      const run = await service.run(source, RunTrigger.CLI, (line) => print(`${source}: ${line}`));
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      if (run.outcome === RunOutcome.FAILED) {
+        ok = false;
+        print(`${source}: FAILED after ${seconds} s — ${run.message} (${summariseRun(run)}; run ${run.id})`);
+      } else {
+        print(`${source}: ${run.outcome} in ${seconds} s — ${summariseRun(run)} (run ${run.id})`);
+      }
+      for (const error of run.errors.slice(0, 5)) print(`${source}:   skipped ${error.position}: ${error.message}`);
+      if (run.errorCount > 5) print(`${source}:   … and ${run.errorCount - 5} more (ingestRuns in GraphQL lists up to 200)`);
+    }
+    return ok;
+  } finally {
+    await service.close();
+  }
+}
+
+/** The source options the CLI's flags set; `--options JSON` gives any others. */
+function optionsOf(options: SourcesOptions): Record<string, unknown> {
+  let extra: Record<string, unknown> = {};
+  if (options.options) {
+    try {
+      extra = JSON.parse(options.options) as Record<string, unknown>;
+    } catch {
+      throw new BadUserInputError('--options takes a JSON object, e.g. --options \'{"language":"fr"}\'');
+    }
+  }
+  return {
+    ...extra,
+    ...(options.outlet !== undefined ? { outlet: options.outlet } : {}),
+    ...(options['campaign-map'] !== undefined ? { campaignMap: pairs(options['campaign-map'], '--campaign-map') } : {}),
+    ...(options['field-map'] !== undefined ? { fieldMap: pairs(options['field-map'], '--field-map') } : {}),
+    ...(options['full-snapshot'] ? { fullSnapshot: true } : {}),
+    ...(options['complete-listings'] ? { completeListings: true } : {}),
+    ...(options['author-handle'] !== undefined ? { authorHandle: options['author-handle'].replace(/^@/, '') } : {}),
+  };
+}
+
+/** `a=b,c=d` (or a JSON object) as an object of strings. */
+function pairs(text: string, flag: string): Record<string, string> {
+  if (text.trim().startsWith('{')) {
+    try {
+      return JSON.parse(text) as Record<string, string>;
+    } catch {
+      throw new BadUserInputError(`${flag} takes KEY=VALUE,… or a JSON object`);
+    }
+  }
+  const result: Record<string, string> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new BadUserInputError(`${flag}: "${pair}" is not KEY=VALUE`);
+    result[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return result;
+}
