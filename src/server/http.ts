@@ -11,7 +11,6 @@ import { addressMatcher } from '../metrics/allow';
 import type { Outcome } from '../metrics/metrics';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
-import { parseAccept, quality } from './accept';
 import { createApolloServer } from './apollo';
 import { createContext, type GatewayContext } from './context';
 import type { Logger } from './logger';
@@ -29,12 +28,12 @@ const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 const CORS_ALLOW_HEADERS = 'content-type, accept, authorization, x-api-key, x-request-id, apollo-require-preflight';
 
 /**
- * Errors of the GraphQL phase that a client accepting only `application/json`
- * gets with HTTP 200 (GraphQL over HTTP, §7.1.1: the request was well-formed;
- * the document or its variables were not): parse, validation (our depth, cost,
- * alias and root-field rules included), operation resolution and variable
- * coercion. A client that accepts `application/graphql-response+json` gets
- * their 4xx codes (§7.1.2).
+ * Errors of the GraphQL phase that are answered with HTTP 200 when the answer
+ * is in `application/json` (GraphQL over HTTP, §7.1.1: the request was
+ * well-formed; the document or its variables were not): parse, validation (our
+ * depth, cost, alias and root-field rules included), operation resolution and
+ * variable coercion. An answer in `application/graphql-response+json` (what a
+ * client that prefers it gets) keeps their 4xx codes (§7.1.2).
  */
 const GRAPHQL_PHASE_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
@@ -207,7 +206,7 @@ async function graphql(
   let status = response.status ?? 200;
   const text = response.body.kind === 'complete' ? response.body.string : null;
   const requestError = status >= 400 && status < 500 && text !== null && isGraphQLPhaseError(text);
-  if (requestError && !acceptsGraphQLResponse(req.headers.accept)) status = 200;
+  if (requestError && !isGraphQLResponseType(response.headers.get('content-type'))) status = 200;
   log.outcome = requestError || status >= 400 && status < 500 ? 'refused' : status >= 500 ? 'error' : log.context?.errorCodes?.length ? 'partial' : 'ok';
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = status;
@@ -218,9 +217,14 @@ async function graphql(
   res.end();
 }
 
-/** Whether the client lists `application/graphql-response+json` (GraphQL over HTTP's own media type) in its Accept header. */
-function acceptsGraphQLResponse(accept: string | undefined): boolean {
-  return accept !== undefined && parseAccept(accept).some((range) => range.type === 'application' && range.subtype === 'graphql-response+json' && range.q > 0);
+/**
+ * Whether Apollo answers in `application/graphql-response+json` (GraphQL over
+ * HTTP's own media type), which it picks when the client's Accept prefers it.
+ * The status rule follows the media type of the answer, not whether the
+ * client merely lists that type: an answer in `application/json` is 200.
+ */
+function isGraphQLResponseType(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/graphql-response\+json\b/i.test(contentType);
 }
 
 /** Whether an answer holds only errors of the GraphQL phase (see {@link GRAPHQL_PHASE_CODES}) and no data. */
