@@ -64,7 +64,9 @@ export function checkShape(operation: OperationDefinitionNode, fragments: Fragme
 /**
  * The operation's cost, or null when its variables do not fit it (the
  * executor then refuses it with its own error before anything runs).
- * Cached per parsed document, operation name and variables.
+ * Throws `QUERY_TOO_COMPLEX` when its fragments expand to more than
+ * {@link MAX_EXPANDED_FIELDS} fields. Cached per parsed document, operation
+ * name and variables.
  */
 export function costOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): number | null {
   const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}`;
@@ -73,14 +75,33 @@ export function costOf(schema: GraphQLSchema, document: DocumentNode, operationN
   if (costs.has(key)) return costs.get(key)!;
   let cost: number | null;
   try {
-    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost] });
+    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost], maxQueryNodes: MAX_EXPANDED_FIELDS });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
+    // Past its node limit the calculator gives up: too complex to cost, not variables that do not fit.
+    if (error.message === TOO_MANY_NODES) throw tooManyFields();
     cost = null;
   }
   if (costs.size >= 100) costs.clear();
   costs.set(key, cost);
   return cost;
+}
+
+/**
+ * Fields (selections, with fragments expanded at each spread) the cost
+ * calculator walks before giving up, graphql-query-complexity's default. A
+ * document whose fragments spread one another a few times each reaches it long
+ * before any other limit, and executing it would walk the same expansion.
+ */
+const MAX_EXPANDED_FIELDS = 10_000;
+
+/** What graphql-query-complexity throws past `maxQueryNodes`. */
+const TOO_MANY_NODES = 'Query exceeds the maximum allowed number of nodes.';
+
+function tooManyFields(): GraphQLError {
+  return new GraphQLError(`Query has more than ${MAX_EXPANDED_FIELDS} fields once its fragments are expanded, above the limit of ${MAX_EXPANDED_FIELDS}`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', measure: 'fields', limit: MAX_EXPANDED_FIELDS, http: { status: 400 } },
+  });
 }
 
 /** Costs already computed, by parsed document (parsed documents are cached) and by operation name and variables. */
