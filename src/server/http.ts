@@ -100,6 +100,10 @@ export async function startServer(services: Services): Promise<Gateway> {
           for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
           return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
         }
+        if (error instanceof ClientGoneError) {
+          // Node has already answered 408 (or the client left): nothing to send, and nothing went wrong here.
+          return void logger.warn({ requestId: request.requestId, method: req.method, path: req.url?.split('?')[0], reason: error.message }, error.summary);
+        }
         logger.error({ err: error, requestId: request.requestId }, 'request failed');
         request.errorCode = 'INTERNAL_SERVER_ERROR';
         sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
@@ -351,8 +355,14 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
         reject(new HttpError(400, 'Request body is not valid UTF-8', 'BAD_REQUEST'));
       }
     });
-    req.on('error', reject);
+    // The socket closed mid-body: the client hung up, or Node cut it off at BODY_TIMEOUT_MS.
+    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ECONNRESET' ? new ClientGoneError(error.message) : error));
   });
+}
+
+/** A request whose body never fully arrived because its connection closed: the client's doing, logged as a warning. */
+class ClientGoneError extends Error {
+  readonly summary = 'the request was cut off before its body arrived: the client hung up or was too slow';
 }
 
 function tooLarge(maxBytes: number): HttpError {
