@@ -211,7 +211,7 @@ async function graphql(
   const text = response.body.kind === 'complete' ? response.body.string : null;
   const requestError = status >= 400 && status < 500 && text !== null && isGraphQLPhaseError(text);
   if (requestError && !isGraphQLResponseType(response.headers.get('content-type'))) status = 200;
-  log.outcome = requestError || status >= 400 && status < 500 ? 'refused' : status >= 500 ? 'error' : log.context?.errorCodes?.length ? 'partial' : 'ok';
+  log.outcome = requestError || status >= 400 && status < 500 ? 'refused' : status >= 500 ? 'error' : log.context?.measured.errorCodes?.length ? 'partial' : 'ok';
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = status;
   if (text !== null) return void res.end(text);
@@ -309,10 +309,10 @@ function observe({ logger, metrics }: Services, req: IncomingMessage, res: Serve
   const viewer = log.viewer ?? ANONYMOUS;
   metrics.httpRequests.inc({ route: log.route, status: String(res.statusCode) });
   if (log.route === 'graphql') {
-    const labels = { operation: log.context?.operation ?? 'other', outcome: log.outcome ?? (res.statusCode >= 500 ? 'error' : 'refused') };
+    const labels = { operation: log.context?.measured.operation ?? 'other', outcome: log.outcome ?? (res.statusCode >= 500 ? 'error' : 'refused') };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, seconds);
-    for (const code of log.context?.errorCodes ?? (log.errorCode ? [log.errorCode] : [])) metrics.errors.inc({ code });
+    for (const code of log.context?.measured.errorCodes ?? (log.errorCode ? [log.errorCode] : [])) metrics.errors.inc({ code });
   }
   logger.info(
     {
@@ -323,8 +323,8 @@ function observe({ logger, metrics }: Services, req: IncomingMessage, res: Serve
       ms: Math.round(seconds * 1e6) / 1000,
       role: viewer.role,
       key: viewer.keyId ? viewer.name : undefined,
-      operation: log.context?.operation,
-      cost: log.context?.cost,
+      operation: log.context?.measured.operation,
+      cost: log.context?.measured.cost,
     },
     'request',
   );

@@ -31,6 +31,7 @@ export class SharedRedis implements SharedCounters {
       // Keep trying, at most every 2 s: Redis coming back is noticed within that time.
       retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
     });
+    metrics.registry.registerMetric(metrics.redisUp);
     metrics.redisUp.set(0);
     this.client.on('ready', () => this.mark(true));
     this.client.on('close', () => this.mark(false, 'connection closed'));
