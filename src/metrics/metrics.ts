@@ -76,7 +76,8 @@ export class Metrics {
   readonly redisUp = new Gauge({
     name: `${PREFIX}redis_up`,
     help: '1 while Redis answers, 0 while the gateway works without it (absent when no REDIS_URL is set).',
-    registers: [this.registry],
+    // Registered by SharedRedis, so that a gateway without Redis reports no Redis rather than one that is down.
+    registers: [],
   });
 
   readonly databaseUp = new Gauge({

@@ -6,6 +6,7 @@ import {
   isListType,
   Kind,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -14,7 +15,7 @@ import {
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Limits } from '../config';
 import { DEFAULT_PAGE_SIZE } from '../shared/pagination/keyset';
-import { eachField, type Fragments } from '../shared/selection';
+import type { Fragments } from '../shared/selection';
 
 /** A plain list field (such as `nations`) counts as this many items. */
 const LIST_ESTIMATE = 5;
@@ -63,7 +64,9 @@ export function checkShape(operation: OperationDefinitionNode, fragments: Fragme
 /**
  * The operation's cost, or null when its variables do not fit it (the
  * executor then refuses it with its own error before anything runs).
- * Cached per parsed document, operation name and variables.
+ * Throws `QUERY_TOO_COMPLEX` when its fragments expand to more than
+ * {@link MAX_EXPANDED_FIELDS} fields. Cached per parsed document, operation
+ * name and variables.
  */
 export function costOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): number | null {
   const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}`;
@@ -72,14 +75,33 @@ export function costOf(schema: GraphQLSchema, document: DocumentNode, operationN
   if (costs.has(key)) return costs.get(key)!;
   let cost: number | null;
   try {
-    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost] });
+    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost], maxQueryNodes: MAX_EXPANDED_FIELDS });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
+    // Past its node limit the calculator gives up: too complex to cost, not variables that do not fit.
+    if (error.message === TOO_MANY_NODES) throw tooManyFields();
     cost = null;
   }
   if (costs.size >= 100) costs.clear();
   costs.set(key, cost);
   return cost;
+}
+
+/**
+ * Fields (selections, with fragments expanded at each spread) the cost
+ * calculator walks before giving up, graphql-query-complexity's default. A
+ * document whose fragments spread one another a few times each reaches it long
+ * before any other limit, and executing it would walk the same expansion.
+ */
+const MAX_EXPANDED_FIELDS = 10_000;
+
+/** What graphql-query-complexity throws past `maxQueryNodes`. */
+const TOO_MANY_NODES = 'Query exceeds the maximum allowed number of nodes.';
+
+function tooManyFields(): GraphQLError {
+  return new GraphQLError(`Query has more than ${MAX_EXPANDED_FIELDS} fields once its fragments are expanded, above the limit of ${MAX_EXPANDED_FIELDS}`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', measure: 'fields', limit: MAX_EXPANDED_FIELDS, http: { status: 400 } },
+  });
 }
 
 /** Costs already computed, by parsed document (parsed documents are cached) and by operation name and variables. */
@@ -94,45 +116,75 @@ export function refuseAbove(what: string, value: number, limit: number): void {
 }
 
 /** Deepest field nesting below a selection set; introspection is not counted. */
-export function depthOf(set: SelectionSetNode, fragments: Fragments, visiting: Set<string> = new Set()): number {
-  let deepest = 0;
-  eachField(set, fragments, visiting, (field) => {
-    if (INTROSPECTION.has(field.name.value)) return;
-    deepest = Math.max(deepest, 1 + (field.selectionSet ? depthOf(field.selectionSet, fragments, visiting) : 0));
-  });
-  return deepest;
+export function depthOf(set: SelectionSetNode, fragments: Fragments, walk: Walk = newWalk()): number {
+  return fold(set, fragments, walk, Math.max, (field) =>
+    INTROSPECTION.has(field.name.value) ? 0 : 1 + (field.selectionSet ? depthOf(field.selectionSet, fragments, walk) : 0),
+  );
 }
 
 /** Deepest nesting below the operation's introspection root fields, counting them (0 without introspection). */
 export function introspectionDepthOf(set: SelectionSetNode, fragments: Fragments): number {
-  let deepest = 0;
-  eachField(set, fragments, new Set(), (field) => {
-    if (INTROSPECTION.has(field.name.value)) deepest = Math.max(deepest, 1 + (field.selectionSet ? fullDepthOf(field.selectionSet, fragments, new Set()) : 0));
-  });
-  return deepest;
+  const below = newWalk();
+  return fold(set, fragments, newWalk(), Math.max, (field) =>
+    INTROSPECTION.has(field.name.value) ? 1 + (field.selectionSet ? fullDepthOf(field.selectionSet, fragments, below) : 0) : 0,
+  );
 }
 
-function fullDepthOf(set: SelectionSetNode, fragments: Fragments, visiting: Set<string>): number {
-  let deepest = 0;
-  eachField(set, fragments, visiting, (field) => {
-    deepest = Math.max(deepest, 1 + (field.selectionSet ? fullDepthOf(field.selectionSet, fragments, visiting) : 0));
-  });
-  return deepest;
+function fullDepthOf(set: SelectionSetNode, fragments: Fragments, walk: Walk): number {
+  return fold(set, fragments, walk, Math.max, (field) => 1 + (field.selectionSet ? fullDepthOf(field.selectionSet, fragments, walk) : 0));
 }
 
 /** Aliased fields in the operation, counting each fragment where it is spread. */
-function countAliases(set: SelectionSetNode, fragments: Fragments, visiting: Set<string> = new Set()): number {
-  let count = 0;
-  eachField(set, fragments, visiting, (field) => {
-    if (field.alias) count++;
-    if (field.selectionSet) count += countAliases(field.selectionSet, fragments, visiting);
-  });
-  return count;
+function countAliases(set: SelectionSetNode, fragments: Fragments, walk: Walk = newWalk()): number {
+  return fold(set, fragments, walk, add, (field) => (field.alias ? 1 : 0) + (field.selectionSet ? countAliases(field.selectionSet, fragments, walk) : 0));
 }
 
 /** Fields selected at this level, through fragments: at the root, how many entry points one request hits. */
 function countFields(set: SelectionSetNode, fragments: Fragments): number {
-  let count = 0;
-  eachField(set, fragments, new Set(), () => count++);
-  return count;
+  return fold(set, fragments, newWalk(), add, () => 1);
+}
+
+const add = (a: number, b: number): number => a + b;
+
+/** One measure's walk over a document: what each named fragment measured, and the fragments open on the current path. */
+interface Walk {
+  readonly measured: Map<string, number>;
+  readonly visiting: Set<string>;
+}
+
+const newWalk = (): Walk => ({ measured: new Map(), visiting: new Set() });
+
+/**
+ * Combines `measure` over the fields of a selection set, looking through
+ * inline and named fragments. A named fragment is measured once per walk and
+ * its value reused wherever it is spread again: what it measures does not
+ * depend on where it is spread, and walking it at every spread takes
+ * exponential time when fragments spread one another several times
+ * (`fragment A on T { ofType { ...B ...B } ...B }`, B the same with C, and so
+ * on), which a document of 2 KB does 40 levels deep. A fragment already open on
+ * the current path is skipped: a cycle is a validation error anyway, and this
+ * keeps the walk finite.
+ */
+function fold(set: SelectionSetNode, fragments: Fragments, walk: Walk, combine: (a: number, b: number) => number, measure: (field: FieldNode) => number): number {
+  let result = 0;
+  for (const selection of set.selections) {
+    let value: number;
+    if (selection.kind === Kind.FIELD) value = measure(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) value = fold(selection.selectionSet, fragments, walk, combine, measure);
+    else {
+      const name = selection.name.value;
+      const fragment = fragments[name];
+      if (!fragment || walk.visiting.has(name)) continue;
+      let measured = walk.measured.get(name);
+      if (measured === undefined) {
+        walk.visiting.add(name);
+        measured = fold(fragment.selectionSet, fragments, walk, combine, measure);
+        walk.visiting.delete(name);
+        walk.measured.set(name, measured);
+      }
+      value = measured;
+    }
+    result = combine(result, value);
+  }
+  return result;
 }

@@ -69,12 +69,12 @@ function protectionPlugin(schema: GraphQLSchema, { config, rateLimiter }: Servic
         async didResolveOperation(request) {
           const { operation, document, contextValue: ctx } = request;
           const name = request.operationName;
-          if (name && (knownOperations.has(name) || ctx.viewer.allowedOperations?.includes(request.queryHash))) ctx.operation = name;
+          if (name && (knownOperations.has(name) || ctx.viewer.allowedOperations?.includes(request.queryHash))) ctx.measured.operation = name;
           if (!operation) return;
           cost = checkOperation(schema, { document, operation, operationName: name, variables: request.request.variables, queryHash: request.queryHash }, ctx.viewer, config.limits);
           // Variables that do not fit the operation: Apollo refuses it with 400 before anything runs.
           if (cost === null) return;
-          ctx.cost = cost;
+          ctx.measured.cost = cost;
           try {
             headers = await rateLimiter.consume(ctx, Math.max(1, cost));
           } catch (error) {
@@ -90,7 +90,7 @@ function protectionPlugin(schema: GraphQLSchema, { config, rateLimiter }: Servic
           const result = response.body.singleResult;
           if (cost !== null) result.extensions = { ...result.extensions, cost: { cost, limit: config.limits.maxCost } };
           const codes = (result.errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
-          ctx.errorCodes = codes;
+          ctx.measured.errorCodes = [...(ctx.measured.errorCodes ?? []), ...codes];
           if (codes.includes('SERVICE_UNAVAILABLE')) response.http.status = 503;
         },
       };

@@ -51,6 +51,17 @@ export interface GatewayContext extends Context<Loaders> {
   readonly clientAddress: string;
   /** The request's SQL statements: counted for metrics, cancelled when the request runs past its time limit. */
   readonly scope: StatementScope;
+  /**
+   * What the operation came to, for the request log and the metrics. An object
+   * of its own because Apollo runs each operation on a shallow copy of the
+   * context: fields set on the copy would never reach the HTTP layer, while
+   * this object is shared by the copy and the original.
+   */
+  readonly measured: Measured;
+}
+
+/** What the protection plugin notes about a request's operation as it runs (see {@link GatewayContext.measured}). */
+export interface Measured {
   /** The operation's cost, once measured; for the request log. */
   cost?: number;
   /** The operation's name when it is a known one (an example, an allow-listed operation); the metrics label. */
@@ -67,5 +78,5 @@ export function createContext(
   clientAddress = '127.0.0.1',
   scope: StatementScope = new StatementScope(),
 ): GatewayContext {
-  return { requestId, db, viewer, clientAddress, scope, loaders: createLoaders(db, viewer, scope) };
+  return { requestId, db, viewer, clientAddress, scope, measured: {}, loaders: createLoaders(db, viewer, scope) };
 }

@@ -11,7 +11,6 @@ import { addressMatcher } from '../metrics/allow';
 import type { Outcome } from '../metrics/metrics';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
-import { parseAccept, quality } from './accept';
 import { createApolloServer } from './apollo';
 import { createContext, type GatewayContext } from './context';
 import type { Logger } from './logger';
@@ -29,12 +28,12 @@ const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 const CORS_ALLOW_HEADERS = 'content-type, accept, authorization, x-api-key, x-request-id, apollo-require-preflight';
 
 /**
- * Errors of the GraphQL phase that a client accepting only `application/json`
- * gets with HTTP 200 (GraphQL over HTTP, §7.1.1: the request was well-formed;
- * the document or its variables were not): parse, validation (our depth, cost,
- * alias and root-field rules included), operation resolution and variable
- * coercion. A client that accepts `application/graphql-response+json` gets
- * their 4xx codes (§7.1.2).
+ * Errors of the GraphQL phase that are answered with HTTP 200 when the answer
+ * is in `application/json` (GraphQL over HTTP, §7.1.1: the request was
+ * well-formed; the document or its variables were not): parse, validation (our
+ * depth, cost, alias and root-field rules included), operation resolution and
+ * variable coercion. An answer in `application/graphql-response+json` (what a
+ * client that prefers it gets) keeps their 4xx codes (§7.1.2).
  */
 const GRAPHQL_PHASE_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
@@ -100,6 +99,10 @@ export async function startServer(services: Services): Promise<Gateway> {
           request.errorCode = error.code;
           for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
           return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+        }
+        if (error instanceof ClientGoneError) {
+          // Node has already answered 408 (or the client left): nothing to send, and nothing went wrong here.
+          return void logger.warn({ requestId: request.requestId, method: req.method, path: req.url?.split('?')[0], reason: error.message }, error.summary);
         }
         logger.error({ err: error, requestId: request.requestId }, 'request failed');
         request.errorCode = 'INTERNAL_SERVER_ERROR';
@@ -207,8 +210,8 @@ async function graphql(
   let status = response.status ?? 200;
   const text = response.body.kind === 'complete' ? response.body.string : null;
   const requestError = status >= 400 && status < 500 && text !== null && isGraphQLPhaseError(text);
-  if (requestError && !acceptsGraphQLResponse(req.headers.accept)) status = 200;
-  log.outcome = requestError || status >= 400 && status < 500 ? 'refused' : status >= 500 ? 'error' : log.context?.errorCodes?.length ? 'partial' : 'ok';
+  if (requestError && !isGraphQLResponseType(response.headers.get('content-type'))) status = 200;
+  log.outcome = requestError || status >= 400 && status < 500 ? 'refused' : status >= 500 ? 'error' : log.context?.measured.errorCodes?.length ? 'partial' : 'ok';
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = status;
   if (text !== null) return void res.end(text);
@@ -218,9 +221,14 @@ async function graphql(
   res.end();
 }
 
-/** Whether the client lists `application/graphql-response+json` (GraphQL over HTTP's own media type) in its Accept header. */
-function acceptsGraphQLResponse(accept: string | undefined): boolean {
-  return accept !== undefined && parseAccept(accept).some((range) => range.type === 'application' && range.subtype === 'graphql-response+json' && range.q > 0);
+/**
+ * Whether Apollo answers in `application/graphql-response+json` (GraphQL over
+ * HTTP's own media type), which it picks when the client's Accept prefers it.
+ * The status rule follows the media type of the answer, not whether the
+ * client merely lists that type: an answer in `application/json` is 200.
+ */
+function isGraphQLResponseType(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/graphql-response\+json\b/i.test(contentType);
 }
 
 /** Whether an answer holds only errors of the GraphQL phase (see {@link GRAPHQL_PHASE_CODES}) and no data. */
@@ -301,10 +309,10 @@ function observe({ logger, metrics }: Services, req: IncomingMessage, res: Serve
   const viewer = log.viewer ?? ANONYMOUS;
   metrics.httpRequests.inc({ route: log.route, status: String(res.statusCode) });
   if (log.route === 'graphql') {
-    const labels = { operation: log.context?.operation ?? 'other', outcome: log.outcome ?? (res.statusCode >= 500 ? 'error' : 'refused') };
+    const labels = { operation: log.context?.measured.operation ?? 'other', outcome: log.outcome ?? (res.statusCode >= 500 ? 'error' : 'refused') };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, seconds);
-    for (const code of log.context?.errorCodes ?? (log.errorCode ? [log.errorCode] : [])) metrics.errors.inc({ code });
+    for (const code of log.context?.measured.errorCodes ?? (log.errorCode ? [log.errorCode] : [])) metrics.errors.inc({ code });
   }
   logger.info(
     {
@@ -315,8 +323,8 @@ function observe({ logger, metrics }: Services, req: IncomingMessage, res: Serve
       ms: Math.round(seconds * 1e6) / 1000,
       role: viewer.role,
       key: viewer.keyId ? viewer.name : undefined,
-      operation: log.context?.operation,
-      cost: log.context?.cost,
+      operation: log.context?.measured.operation,
+      cost: log.context?.measured.cost,
     },
     'request',
   );
@@ -347,8 +355,14 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
         reject(new HttpError(400, 'Request body is not valid UTF-8', 'BAD_REQUEST'));
       }
     });
-    req.on('error', reject);
+    // The socket closed mid-body: the client hung up, or Node cut it off at BODY_TIMEOUT_MS.
+    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ECONNRESET' ? new ClientGoneError(error.message) : error));
   });
+}
+
+/** A request whose body never fully arrived because its connection closed: the client's doing, logged as a warning. */
+class ClientGoneError extends Error {
+  readonly summary = 'the request was cut off before its body arrived: the client hung up or was too slow';
 }
 
 function tooLarge(maxBytes: number): HttpError {

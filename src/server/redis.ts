@@ -16,6 +16,7 @@ export class SharedRedis implements SharedCounters {
   readonly client: Redis;
   private up = false;
   private reported = false;
+  private probing: NodeJS.Timeout | null = null;
 
   constructor(
     url: string,
@@ -30,6 +31,7 @@ export class SharedRedis implements SharedCounters {
       // Keep trying, at most every 2 s: Redis coming back is noticed within that time.
       retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
     });
+    metrics.registry.registerMetric(metrics.redisUp);
     metrics.redisUp.set(0);
     this.client.on('ready', () => this.mark(true));
     this.client.on('close', () => this.mark(false, 'connection closed'));
@@ -46,6 +48,7 @@ export class SharedRedis implements SharedCounters {
   }
 
   disconnect(): void {
+    this.stopProbing();
     this.client.disconnect();
   }
 
@@ -54,8 +57,27 @@ export class SharedRedis implements SharedCounters {
     this.up = up;
     this.reported = true;
     this.metrics.redisUp.set(up ? 1 : 0);
+    if (up) this.stopProbing();
+    else this.startProbing();
     if (up) this.logger.info('redis is available: rate limits and persisted queries are shared through it');
     else this.logger.warn({ reason }, 'redis is unavailable: rate limits and persisted queries fall back to this process until it answers again');
+  }
+
+  /**
+   * While marked down, asks Redis (PING) every second whenever the connection
+   * is open. A command that timed out (Redis stuck, or packets dropped) marks it
+   * down without closing the connection, so no reconnection's `ready` event
+   * would ever say that it answers again.
+   */
+  private startProbing(): void {
+    this.probing ??= setInterval(() => {
+      if (this.client.status === 'ready') this.client.ping().then(() => this.mark(true), () => {});
+    }, 1_000).unref();
+  }
+
+  private stopProbing(): void {
+    if (this.probing) clearInterval(this.probing);
+    this.probing = null;
   }
 }
 

@@ -40,9 +40,10 @@ const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/
 /**
  * POSTs one operation payload (any shape, e.g. a persisted-query hash without a query)
  * and returns it as `TestGateway.post` does: `extensions` moved out of `body`.
+ * A `signal` (e.g. `AbortSignal.timeout(ms)`) makes a request that never ends fail instead of hang.
  */
-export async function postOperation<T = any>(url: string, payload: OperationPayload, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
-  const response = await fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(payload) });
+export async function postOperation<T = any>(url: string, payload: OperationPayload, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, { method: 'POST', headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(payload), signal });
   const { extensions, ...body } = (await response.json()) as GraphQLResponse<T>['body'] & Pick<GraphQLResponse, 'extensions'>;
   return { status: response.status, headers: response.headers, body, extensions };
 }
