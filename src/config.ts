@@ -63,6 +63,15 @@ export interface ChangeLogConfig {
   readonly pollIntervalMs: number;
 }
 
+/** Bounds of the WebSocket endpoint (subscriptions). */
+export interface LiveConfig {
+  readonly maxSubscriptionsPerSocket: number;
+  /** Open sockets per API key, or per address for anonymous callers. */
+  readonly maxSocketsPerCaller: number;
+  /** How often each socket is pinged; one that does not answer within the same time is closed. */
+  readonly heartbeatMs: number;
+}
+
 /** How sources are fetched and written. */
 export interface IngestConfig {
   /** Run sources that have an `every` on their schedule in this process (on by default; several processes share the work through leases). */
@@ -121,6 +130,7 @@ export interface Config {
   readonly metricsAllow: readonly string[];
   readonly changeLog: ChangeLogConfig;
   readonly ingest: IngestConfig;
+  readonly live: LiveConfig;
   /**
    * OUTBOUND_ALLOWED_HOSTS as given, split on commas: host names or IP
    * addresses that feeds and webhooks may reach although they are loopback,
@@ -159,6 +169,7 @@ export function loadConfig(
   const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES, MAX_INTROSPECTION_DEPTH } = env;
   const { KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, DB_POOL_SIZE, METRICS_ALLOW } = env;
   const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS, INGEST_SCHEDULER, INGEST_MAX_BYTES, INGEST_BATCH_SIZE, OUTBOUND_ALLOWED_HOSTS } = env;
+  const { MAX_SUBSCRIPTIONS_PER_SOCKET, MAX_SOCKETS_PER_CALLER, WS_HEARTBEAT_MS } = env;
 
   const statementTimeoutMs = integer('DB_STATEMENT_TIMEOUT_MS', DB_STATEMENT_TIMEOUT_MS, 5_000, 0, 600_000);
   const nodeEnv = oneOf('NODE_ENV', NODE_ENV || 'development', ['development', 'production', 'test'] as const);
@@ -209,6 +220,11 @@ export function loadConfig(
       scheduler: toggle('INGEST_SCHEDULER', INGEST_SCHEDULER, true),
       maxBytes: integer('INGEST_MAX_BYTES', INGEST_MAX_BYTES, 20 * 1_048_576, 1024, 2_000_000_000),
       batchSize: integer('INGEST_BATCH_SIZE', INGEST_BATCH_SIZE, 200, 1, 5_000),
+    },
+    live: {
+      maxSubscriptionsPerSocket: integer('MAX_SUBSCRIPTIONS_PER_SOCKET', MAX_SUBSCRIPTIONS_PER_SOCKET, 20, 1, 10_000),
+      maxSocketsPerCaller: integer('MAX_SOCKETS_PER_CALLER', MAX_SOCKETS_PER_CALLER, 20, 1, 100_000),
+      heartbeatMs: integer('WS_HEARTBEAT_MS', WS_HEARTBEAT_MS, 30_000, 1_000, 600_000),
     },
     outboundAllowedHosts: Object.freeze((OUTBOUND_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim()).filter(Boolean)),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS, 15_000, 100, 600_000),

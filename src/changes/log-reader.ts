@@ -71,6 +71,8 @@ class PostgresLogReader implements LogReader {
       if (message.channel === CHANGES_CHANNEL && message.payload === this.schema) this.wake();
     });
     await client.connect();
+    // A listener must not keep the process alive on its own: the gateway stops it on shutdown, and tools that forget to still exit.
+    (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
     const [{ schema }] = (await client.query('SELECT current_schema() AS schema')).rows as { schema: string }[];
     this.schema = schema;
     await client.query(`LISTEN ${CHANGES_CHANNEL}`);

@@ -86,6 +86,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly websockets = new Gauge({
+    name: `${PREFIX}websockets_open`,
+    help: 'WebSocket connections open (initialised graphql-ws connections).',
+    registers: [this.registry],
+  });
+
+  readonly subscriptions = new Gauge({
+    name: `${PREFIX}subscriptions_active`,
+    help: 'GraphQL subscriptions running over WebSockets.',
+    registers: [this.registry],
+  });
+
+  readonly subscriptionEvents = new Counter({
+    name: `${PREFIX}subscription_events_total`,
+    help: 'Events sent to subscribers (one per subscriber per event).',
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Counter({
     name: `${PREFIX}http_requests_total`,
     help: 'HTTP requests by route (graphql, playground, healthz, readyz, metrics, feeds, other) and status code.',

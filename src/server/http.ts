@@ -11,6 +11,7 @@ import { addressMatcher } from '../metrics/allow';
 import type { Outcome } from '../metrics/metrics';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
+import { createLiveServer } from '../outbound/live/ws-server';
 import { createApolloServer } from './apollo';
 import { createContext, type GatewayContext } from './context';
 import type { Logger } from './logger';
@@ -79,6 +80,26 @@ export async function startServer(services: Services): Promise<Gateway> {
   await apollo.start();
   const playground = createPlaygroundHandler(config);
   const mayScrape = addressMatcher(config.metricsAllow);
+  const live = createLiveServer({
+    schema: subgraph,
+    live: services.live,
+    authenticator: services.authenticator,
+    rateLimiter: services.rateLimiter,
+    limits: config.limits,
+    maxSubscriptionsPerSocket: config.live.maxSubscriptionsPerSocket,
+    maxSocketsPerCaller: config.live.maxSocketsPerCaller,
+    heartbeatMs: config.live.heartbeatMs,
+    originAllowed: (origin) => !origin || config.corsOrigins === '*' || config.corsOrigins.includes(origin),
+    clientAddress: (request) => clientAddressOf(request, config.trustedProxies),
+    eventContext: (event) => ({ ...createContext(services.db, ANONYMOUS, `live:${event.row.seq}`, 'live') }),
+    metrics: {
+      connections: (delta) => metrics.websockets.inc(delta),
+      subscriptions: (delta) => metrics.subscriptions.inc(delta),
+      delivered: () => metrics.subscriptionEvents.inc(),
+    },
+    log: (level, message, details) => logger[level](details ?? {}, message),
+  });
+  const stopRevocations = services.changes.subscribe((rows) => live.onChanges(rows));
 
   const inFlight = new InFlight();
   const server = http.createServer(
@@ -112,6 +133,11 @@ export async function startServer(services: Services): Promise<Gateway> {
   );
   // Idle keep-alive sockets outlive a load balancer's own idle timeout, so it never reuses one the gateway just closed.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  // graphql-ws subscriptions share the port: an upgrade on /graphql goes to the WebSocket endpoint, anything else is refused.
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://gateway').pathname === '/graphql') return live.upgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nWebSocket subscriptions are at /graphql\n');
+  });
 
   async function route(req: IncomingMessage, res: ServerResponse, request: RequestLog): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
@@ -150,7 +176,14 @@ export async function startServer(services: Services): Promise<Gateway> {
     url: `http://${host}:${port}/graphql`,
     port,
     server,
-    close: () => (closing ??= shutdown(server, apollo, inFlight, config.shutdownTimeoutMs)),
+    close: () =>
+      (closing ??= (async () => {
+        // What the change log holds is sent to subscribers before their sockets close with 1001 (going away).
+        await services.changes.settle().catch(() => {});
+        stopRevocations();
+        await live.close();
+        await shutdown(server, apollo, inFlight, config.shutdownTimeoutMs);
+      })()),
   };
 }
 

@@ -8,6 +8,7 @@ import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
 import { ChangeFeedResolver } from '../changes/change-feed.resolver';
 import { SourceRevisionResolver } from '../editing/revisions.resolver';
 import { IngestResolver } from '../ingest/ingest.resolver';
+import { SubscriptionResolver } from '../outbound/live/subscriptions.resolver';
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
@@ -58,6 +59,7 @@ const RESOLVERS = [
   ChangeFeedResolver,
   IngestResolver,
   SourceRevisionResolver,
+  SubscriptionResolver,
 ] as const;
 
 /**
@@ -77,6 +79,9 @@ const QUERY_DESCRIPTION =
 
 const MUTATION_DESCRIPTION =
   'Changes for editors (content and campaigns) and admins (member nations). Each runs in one transaction, is recorded in the audit log, and refuses a stale `expectedVersion` with CONFLICT.';
+
+const SUBSCRIPTION_DESCRIPTION =
+  'Live published content over graphql-ws (`graphql-transport-ws`) on `/graphql`: send the API key, if any, in `connection_init` as `{ "authorization": "Bearer <key>" }`.';
 
 /** The federation spec version and directives the subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
@@ -122,6 +127,13 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
     resolvers: RESOLVERS,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validateFn: validateArgument,
+    // Subscriptions bring their own event streams (outbound/live); no topic-based PubSub is used.
+    pubSub: {
+      publish: () => {},
+      subscribe: () => {
+        throw new Error('subscriptions use their own event streams, not topics');
+      },
+    },
     authChecker,
     authMode: 'error',
   });
@@ -133,7 +145,8 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
   // TypeGraphQL cannot describe the root type itself; the SDL can.
   const sdl = printSchemaWithDirectives(typeGraphQL)
     .replace(/^type Query \{/m, `"""${QUERY_DESCRIPTION}"""\ntype Query {`)
-    .replace(/^type Mutation \{/m, `"""${MUTATION_DESCRIPTION}"""\ntype Mutation {`);
+    .replace(/^type Mutation \{/m, `"""${MUTATION_DESCRIPTION}"""\ntype Mutation {`)
+    .replace(/^type Subscription \{/m, `"""${SUBSCRIPTION_DESCRIPTION}"""\ntype Subscription {`);
   const subgraph = buildSubgraphSchema({
     typeDefs: parse(`${FEDERATION_LINK}\n${sdl}`),
     resolvers,

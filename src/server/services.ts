@@ -11,6 +11,7 @@ import { IngestService, registerIngestService } from '../ingest/service';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { Metrics } from '../metrics/metrics';
 import { parseAllowedHosts } from '../net/address-rules';
+import { LiveEvents } from '../outbound/live/live-events';
 import { createRateLimiter, type RateLimiter } from '../protection/rate-limit';
 import type { Logger } from './logger';
 import { PersistedQueryCache, SharedRedis } from './redis';
@@ -37,6 +38,8 @@ export interface Services {
   readonly changes: ChangeTailer;
   /** Runs sources (on demand, and on their schedule when the scheduler is on). */
   readonly ingest: IngestService;
+  /** Content changes as live events, for subscriptions and webhooks. */
+  readonly live: LiveEvents;
   /** Hosts outbound requests may reach although they are private (OUTBOUND_ALLOWED_HOSTS, checked). */
   readonly outboundAllowedHosts: readonly string[];
   /** Starts what runs in the background (following the change log). */
@@ -76,6 +79,8 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   registerIngestService(db, ingest);
   const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, (error) => logger.error({ err: error }, 'the ingest scheduler failed')) : null;
   if (scheduler) changes.subscribe(scheduler.onChanges);
+  const live = new LiveEvents(db);
+  live.start(changes);
   return {
     config,
     db,
@@ -88,12 +93,14 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     authenticator,
     changes,
     ingest,
+    live,
     outboundAllowedHosts,
     async start() {
       await changes.start();
       await scheduler?.start();
     },
     async close() {
+      live.stop();
       scheduler?.stop();
       await ingest.close();
       await changes.stop();

@@ -1,0 +1,93 @@
+import { Arg, Resolver, Root, Subscription } from 'type-graphql';
+import { ContentChange } from '../../changes/change-feed.types';
+import { encodeChangeCursor } from '../../changes/change-feed';
+import { ContentChangeKind } from '../../changes/change-log';
+import { FeedFilter } from '../../feed/feed.inputs';
+import type { ContentType } from '../../shared/content/content-status';
+import { CONTENT_TYPE_NAMES, Content } from '../../shared/content/content.entity';
+import { encodeGlobalId } from '../../shared/node/global-id';
+import { validateArgument } from '../../shared/validation';
+import { changeSubject, matchesFilter } from '../filter-match';
+import type { LiveEvent, LiveEvents } from './live-events';
+import { LiveQueue } from './live-queue';
+
+/** What a subscription's event carries to its selection: the shared event and what this subscriber gets of it. */
+export interface LivePayload {
+  readonly event: LiveEvent;
+  readonly item: Content | null;
+}
+
+/** The context a subscription's `subscribe` gets (set in `onSubscribe`). */
+export interface SubscriptionContext {
+  readonly live: LiveEvents;
+}
+
+/**
+ * Live content over graphql-ws. Subscriptions carry published content only,
+ * whatever the caller's role; each event's item is read once for every
+ * subscriber (see `LiveEvent`).
+ */
+@Resolver()
+export class SubscriptionResolver {
+  @Subscription(() => Content, {
+    description:
+      'Fires when an item becomes visible: its first publication, or a publication after it was withdrawn (an update of a published item is not a new publication: follow `contentChanges` for those). Published content only, whatever the role.',
+    subscribe: ({ args, context }) => subscribe(context as SubscriptionContext, args.filter, true),
+  })
+  contentPublished(
+    @Root() payload: LivePayload,
+    @Arg('filter', () => FeedFilter, { nullable: true, description: 'Which items to receive, as in `Query.feed`; all when omitted.' }) _filter: FeedFilter | null,
+  ): Content {
+    return payload.item!;
+  }
+
+  @Subscription(() => ContentChange, {
+    description:
+      'Every change to published content as it is committed, in order: PUBLISHED, UPDATED, UNPUBLISHED, DELETED, as `Query.feedChanges` pages them (the same `item` rules). Published content only, whatever the role.',
+    subscribe: ({ args, context }) => subscribe(context as SubscriptionContext, args.filter, false),
+  })
+  contentChanges(
+    @Root() payload: LivePayload,
+    @Arg('filter', () => FeedFilter, { nullable: true, description: 'Which changes to receive, as in `Query.feedChanges`; all when omitted.' }) _filter: FeedFilter | null,
+  ): ContentChange {
+    const { row } = payload.event;
+    const type = row.contentType as ContentType;
+    return {
+      cursor: encodeChangeCursor(row.seq),
+      kind: row.kind as ContentChangeKind,
+      id: encodeGlobalId(CONTENT_TYPE_NAMES[type], row.subjectId),
+      type,
+      at: row.at,
+      item: payload.item,
+    };
+  }
+}
+
+/**
+ * The event stream of one subscription: every live event that matches its
+ * filter (on the change's attributes before and after), with the item it
+ * gets: for `contentPublished` only publications whose item is visible; for
+ * `contentChanges` the item when it is visible and still matches the filter.
+ */
+async function subscribe(context: SubscriptionContext, rawFilter: unknown, publishedOnly: boolean): Promise<AsyncIterable<LivePayload>> {
+  const filter = rawFilter ? Object.assign(new FeedFilter(), rawFilter) : null;
+  if (filter) await validateArgument(filter);
+  const queue = new LiveQueue<LivePayload>();
+  const stop = context.live.listen((event) => {
+    if (publishedOnly && event.row.kind !== ContentChangeKind.PUBLISHED) return;
+    if (!matchesFilter(changeSubject(event.row), filter)) return;
+    queue.push(
+      (async () => {
+        let item = await event.item();
+        if (publishedOnly && !item) return null;
+        if (item && filter) {
+          const now = await event.currentSubject();
+          if (!now || !matchesFilter(now, filter)) item = null;
+          if (publishedOnly && !item) return null;
+        }
+        return { event, item };
+      })(),
+    );
+  });
+  return queue.iterable(stop);
+}

@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { keyFromHeaders, type ApiKeyAuthenticator } from '../../auth/api-key.service';
+import type { ChangeRow } from '../../changes/change-row';
+import type { Limits } from '../../config';
+import { checkOperation } from '../../protection/checks';
+import { RateLimitedError, type RateLimiter } from '../../protection/rate-limit';
+import { UnauthenticatedError } from '../../shared/errors';
+import { ANONYMOUS, type Viewer } from '../../shared/viewer';
+import type { LiveEvent, LiveEvents } from './live-events';
+import type { LivePayload } from './subscriptions.resolver';
+
+/** What the WebSocket endpoint needs of the gateway. */
+export interface LiveServerDependencies {
+  readonly schema: GraphQLSchema;
+  readonly live: LiveEvents;
+  readonly authenticator: ApiKeyAuthenticator;
+  readonly rateLimiter: RateLimiter;
+  readonly limits: Limits;
+  readonly maxSubscriptionsPerSocket: number;
+  readonly maxSocketsPerCaller: number;
+  readonly heartbeatMs: number;
+  /** Whether a browser page from `origin` may connect (CORS_ORIGINS). */
+  readonly originAllowed: (origin: string | undefined) => boolean;
+  /** The caller's address (behind trusted proxies, from `X-Forwarded-For`). */
+  readonly clientAddress: (request: http.IncomingMessage) => string;
+  /** The GraphQL context of one live event, shared by every subscriber of it: published content only. */
+  readonly eventContext: (event: LiveEvent) => Record<string, unknown>;
+  readonly metrics?: { connections(delta: number): void; subscriptions(delta: number): void; delivered(): void };
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
+}
+
+/** What the server keeps per socket. */
+interface SocketState {
+  viewer: Viewer;
+  caller: string;
+  counted: boolean;
+}
+
+/** A running WebSocket endpoint. */
+export interface LiveServer {
+  /** Hands an HTTP upgrade on `/graphql` to graphql-ws (after checking its Origin). */
+  upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** A change-log listener: a revoked key's sockets are closed. */
+  onChanges(rows: readonly ChangeRow[]): void;
+  /** Closes every socket with 1001 (going away), after what is in flight has been sent. */
+  close(): Promise<void>;
+  readonly socketCount: number;
+}
+
+/**
+ * GraphQL subscriptions over graphql-ws (`graphql-transport-ws`) on
+ * `/graphql`. graphql-ws runs outside Apollo's plugins, so every protection
+ * is applied here, by the same functions the HTTP path calls, when a
+ * subscription starts: the key (in `connection_init` as `{ "authorization":
+ * "Bearer <key>" }`; a wrong key closes the socket with 4403), parsing and
+ * validation (a syntax or validation error answers that subscription and
+ * keeps the socket), depth, cost, aliases, root fields, the allow-list, rate
+ * limits, caps on subscriptions per socket and sockets per caller. Only
+ * subscriptions run here; queries and mutations use HTTP.
+ *
+ * Events are executed once per distinct operation (document, operation name,
+ * variables) and shared by every subscriber of that operation, with loaders
+ * made for the event: a thousand subscribers of the same selection cost one
+ * execution and one read.
+ */
+export function createLiveServer(deps: LiveServerDependencies): LiveServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxBodyBytes });
+  const sockets = new Map<WebSocket, SocketState>();
+  const perCaller = new Map<string, number>();
+  const documents = new Map<string, DocumentNode>();
+  const results = new WeakMap<LiveEvent, Map<string, Promise<ExecutionResult>>>();
+  const log = deps.log ?? (() => {});
+
+  const server = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
+    {
+      schema: deps.schema,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        let viewer: Viewer;
+        try {
+          viewer = await deps.authenticator.authenticate(keyFromHeaders(typeof authorization === 'string' ? authorization : undefined, undefined));
+        } catch (error) {
+          if (error instanceof UnauthenticatedError) return false;
+          throw error;
+        }
+        const caller = viewer.keyId ? `key:${viewer.keyId}` : `ip:${deps.clientAddress(ctx.extra.request)}`;
+        const open = perCaller.get(caller) ?? 0;
+        if (open >= deps.maxSocketsPerCaller) {
+          ctx.extra.socket.close(CloseCode.Forbidden, `At most ${deps.maxSocketsPerCaller} open sockets per caller`);
+          return;
+        }
+        perCaller.set(caller, open + 1);
+        const state: SocketState = { viewer, caller, counted: true };
+        ctx.extra.state = state;
+        sockets.set(ctx.extra.socket, state);
+        deps.metrics?.connections(1);
+        return true;
+      },
+      onClose: (ctx) => {
+        const state = ctx.extra.state;
+        sockets.delete(ctx.extra.socket);
+        if (!state?.counted) return;
+        state.counted = false;
+        deps.metrics?.connections(-1);
+        const open = (perCaller.get(state.caller) ?? 1) - 1;
+        if (open > 0) perCaller.set(state.caller, open);
+        else perCaller.delete(state.caller);
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const state = ctx.extra.state;
+        if (!state) return [plainError('The connection is not initialised', 'UNAUTHENTICATED')];
+        if (Object.keys(ctx.subscriptions).length >= deps.maxSubscriptionsPerSocket) {
+          return [plainError(`At most ${deps.maxSubscriptionsPerSocket} subscriptions per socket; open another socket or end one`, 'RATE_LIMITED', { limit: deps.maxSubscriptionsPerSocket })];
+        }
+        try {
+          const query = String(payload.query ?? '');
+          if (query.length > deps.limits.maxQueryLength) {
+            return [plainError(`The query document has ${query.length} characters, above the limit of ${deps.limits.maxQueryLength}`, 'PAYLOAD_TOO_LARGE')];
+          }
+          let document: DocumentNode;
+          try {
+            document = parsed(query);
+          } catch (error) {
+            return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+          }
+          const errors = validate(deps.schema, document);
+          if (errors.length) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+          const operation = getOperationAST(document, payload.operationName);
+          if (!operation) return [plainError('The operation to run could not be determined: name it with operationName', 'OPERATION_RESOLUTION_FAILURE')];
+          if (operation.operation !== 'subscription') {
+            return [plainError('Only subscriptions run over this WebSocket; send queries and mutations over HTTP to /graphql', 'BAD_REQUEST')];
+          }
+          const variables = payload.variables ?? {};
+          const queryHash = createHash('sha256').update(query).digest('hex');
+          const cost = checkOperation(deps.schema, { document, operation, operationName: payload.operationName, variables, queryHash }, state.viewer, deps.limits);
+          if (cost !== null) await deps.rateLimiter.consume({ viewer: state.viewer, clientAddress: state.caller }, Math.max(1, cost));
+          return {
+            schema: deps.schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: variables,
+            contextValue: { live: deps.live, viewer: ANONYMOUS, operationKey: `${query}\u0000${payload.operationName ?? ''}\u0000${JSON.stringify(variables)}` },
+          };
+        } catch (error) {
+          if (error instanceof GraphQLError) return [withoutHttp(error)];
+          log('error', 'unexpected error while starting a subscription', { err: error });
+          return [plainError('Internal server error', 'INTERNAL_SERVER_ERROR')];
+        }
+      },
+      onOperation: () => deps.metrics?.subscriptions(1),
+      onComplete: () => deps.metrics?.subscriptions(-1),
+      subscribe: async (args) => {
+        const stream = await createSourceEventStream(args);
+        if (!(Symbol.asyncIterator in stream)) return stream;
+        const key = String((args.contextValue as { operationKey: string }).operationKey);
+        return mapEvents(stream as AsyncIterable<LivePayload>, (payload) => executeShared(args, key, payload));
+      },
+    },
+    wss,
+    deps.heartbeatMs,
+  );
+
+  /** Executes a subscriber's selection for one event, once for every subscriber of the same operation. */
+  function executeShared(args: ExecutionArgs, key: string, payload: LivePayload): Promise<ExecutionResult> {
+    let byOperation = results.get(payload.event);
+    if (!byOperation) results.set(payload.event, (byOperation = new Map()));
+    let result = byOperation.get(key);
+    if (!result) {
+      result = Promise.resolve(execute({ ...args, rootValue: payload, contextValue: deps.eventContext(payload.event) }));
+      byOperation.set(key, result);
+    }
+    deps.metrics?.delivered();
+    return result;
+  }
+
+  /** Parsed documents by text: subscribers of the same operation share one parse (and validation stays the function's). */
+  function parsed(query: string): DocumentNode {
+    let document = documents.get(query);
+    if (!document) {
+      document = parse(query, { maxTokens: deps.limits.maxTokens });
+      if (documents.size >= 1_000) documents.clear();
+      documents.set(query, document);
+    }
+    return document;
+  }
+
+  return {
+    upgrade(request, socket, head) {
+      if (!deps.originAllowed(request.headers.origin)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nOrigin not allowed\n');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    },
+    onChanges(rows) {
+      for (const row of rows) {
+        if (row.subject !== 'KEY') continue;
+        for (const [socket, state] of sockets) {
+          if (state.viewer.keyId === row.subjectId) socket.close(CloseCode.Forbidden, 'Forbidden: the API key was revoked');
+        }
+      }
+    },
+    close: async () => {
+      await server.dispose();
+    },
+    get socketCount() {
+      return sockets.size;
+    },
+  };
+}
+
+/** Maps an event stream to results, ending the source when the consumer ends. */
+function mapEvents<T>(source: AsyncIterable<T>, map: (value: T) => Promise<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  return {
+    async next() {
+      const { value, done } = await iterator.next();
+      return done ? { value: undefined, done: true } : { value: await map(value), done: false };
+    },
+    async return() {
+      await iterator.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** An error for a WebSocket client: a code, and none of the HTTP-only extensions Apollo reads. */
+function plainError(message: string, code: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
+function withoutHttp(error: GraphQLError): GraphQLError {
+  const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
+  if (error instanceof RateLimitedError) extensions.retryAfter = Number(error.headers['retry-after']);
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions });
+}
+
