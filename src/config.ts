@@ -72,6 +72,18 @@ export interface LiveConfig {
   readonly heartbeatMs: number;
 }
 
+/** How webhook deliveries are attempted. */
+export interface WebhookConfig {
+  /** Attempt deliveries in this process (on by default; several processes share the work through claims). */
+  readonly enabled: boolean;
+  /** Delays before each retry, in ms; after the last one a delivery is dead (replayable). */
+  readonly retryScheduleMs: readonly number[];
+  /** Time for one attempt: connecting, waiting and reading the answer. */
+  readonly timeoutMs: number;
+  /** Attempts in flight at once per process (deliveries of one webhook go one at a time, in order). */
+  readonly concurrency: number;
+}
+
 /** How sources are fetched and written. */
 export interface IngestConfig {
   /** Run sources that have an `every` on their schedule in this process (on by default; several processes share the work through leases). */
@@ -131,6 +143,7 @@ export interface Config {
   readonly changeLog: ChangeLogConfig;
   readonly ingest: IngestConfig;
   readonly live: LiveConfig;
+  readonly webhooks: WebhookConfig;
   /**
    * OUTBOUND_ALLOWED_HOSTS as given, split on commas: host names or IP
    * addresses that feeds and webhooks may reach although they are loopback,
@@ -170,6 +183,7 @@ export function loadConfig(
   const { KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, DB_POOL_SIZE, METRICS_ALLOW } = env;
   const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS, INGEST_SCHEDULER, INGEST_MAX_BYTES, INGEST_BATCH_SIZE, OUTBOUND_ALLOWED_HOSTS } = env;
   const { MAX_SUBSCRIPTIONS_PER_SOCKET, MAX_SOCKETS_PER_CALLER, WS_HEARTBEAT_MS } = env;
+  const { WEBHOOKS, WEBHOOK_RETRY_SCHEDULE, WEBHOOK_TIMEOUT_MS, WEBHOOK_CONCURRENCY } = env;
 
   const statementTimeoutMs = integer('DB_STATEMENT_TIMEOUT_MS', DB_STATEMENT_TIMEOUT_MS, 5_000, 0, 600_000);
   const nodeEnv = oneOf('NODE_ENV', NODE_ENV || 'development', ['development', 'production', 'test'] as const);
@@ -225,6 +239,12 @@ export function loadConfig(
       maxSubscriptionsPerSocket: integer('MAX_SUBSCRIPTIONS_PER_SOCKET', MAX_SUBSCRIPTIONS_PER_SOCKET, 20, 1, 10_000),
       maxSocketsPerCaller: integer('MAX_SOCKETS_PER_CALLER', MAX_SOCKETS_PER_CALLER, 20, 1, 100_000),
       heartbeatMs: integer('WS_HEARTBEAT_MS', WS_HEARTBEAT_MS, 30_000, 1_000, 600_000),
+    },
+    webhooks: {
+      enabled: toggle('WEBHOOKS', WEBHOOKS, true),
+      retryScheduleMs: parseSchedule(WEBHOOK_RETRY_SCHEDULE),
+      timeoutMs: integer('WEBHOOK_TIMEOUT_MS', WEBHOOK_TIMEOUT_MS, 10_000, 100, 120_000),
+      concurrency: integer('WEBHOOK_CONCURRENCY', WEBHOOK_CONCURRENCY, 16, 1, 1_000),
     },
     outboundAllowedHosts: Object.freeze((OUTBOUND_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim()).filter(Boolean)),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS, 15_000, 100, 600_000),
@@ -296,6 +316,23 @@ function parseMetricsAllow(value: string | undefined): readonly string[] {
     if (reason) throw new ConfigError(`METRICS_ALLOW: ${reason}`);
   }
   return entries;
+}
+
+/** Retries after 5 s, 30 s, 2 min, 10 min, 1 h, 6 h and 12 h: about 19 hours in all before a delivery is dead. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '5s,30s,2m,10m,1h,6h,12h';
+
+/** `WEBHOOK_RETRY_SCHEDULE=5s,30s,2m`: durations in ms, s, m or h; `none` for no retries. */
+function parseSchedule(value: string | undefined): readonly number[] {
+  const text = value?.trim() || DEFAULT_WEBHOOK_RETRY_SCHEDULE;
+  if (text === 'none') return Object.freeze([]);
+  return Object.freeze(
+    text.split(',').map((part) => {
+      const match = /^\s*(\d+)\s*(ms|s|m|h)\s*$/.exec(part);
+      const ms = match ? Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'] : NaN;
+      if (!(ms >= 10 && ms <= 7 * 86_400_000)) throw new ConfigError(`WEBHOOK_RETRY_SCHEDULE: "${part.trim()}" is not a delay such as 30s, 2m or 1h (from 10ms to 7 days)`);
+      return ms;
+    }),
+  );
 }
 
 /** Checks one METRICS_ALLOW entry: an IP address, a CIDR range, `loopback` or `*`; returns why not otherwise. */

@@ -104,6 +104,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookAttempts = new Counter({
+    name: `${PREFIX}webhook_attempts_total`,
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), retry (to be tried again), failed (given up), disabled (410 Gone).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Counter({
     name: `${PREFIX}http_requests_total`,
     help: 'HTTP requests by route (graphql, playground, healthz, readyz, metrics, feeds, other) and status code.',

@@ -3,6 +3,7 @@ import { AuditEntry } from '../store/audit-entry.entity';
 import { ChangeEntry, GatewayState } from '../changes/change.entity';
 import { IngestRun } from '../ingest/ingest-run.entity';
 import { SourceRevision } from '../store/source-revision.entity';
+import { Webhook, WebhookDelivery } from '../outbound/webhooks/webhook.entity';
 import { ContentSource } from '../ingest/source.entity';
 import { CampaignStory } from '../campaigns/campaign-story.entity';
 import { Campaign } from '../campaigns/campaign.entity';
@@ -34,4 +35,6 @@ export const ENTITIES = [
   ContentSource,
   IngestRun,
   SourceRevision,
+  Webhook,
+  WebhookDelivery,
 ];

@@ -9,6 +9,7 @@ import { ChangeFeedResolver } from '../changes/change-feed.resolver';
 import { SourceRevisionResolver } from '../editing/revisions.resolver';
 import { IngestResolver } from '../ingest/ingest.resolver';
 import { SubscriptionResolver } from '../outbound/live/subscriptions.resolver';
+import { WebhookResolver } from '../outbound/webhooks/webhooks.resolver';
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
@@ -60,6 +61,7 @@ const RESOLVERS = [
   IngestResolver,
   SourceRevisionResolver,
   SubscriptionResolver,
+  WebhookResolver,
 ] as const;
 
 /**

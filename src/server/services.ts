@@ -7,11 +7,12 @@ import { ChangeTailer } from '../changes/tailer';
 import { ConfigError, type Config } from '../config';
 import { DatabaseHealth } from '../db/health';
 import { IngestScheduler } from '../ingest/scheduler';
-import { IngestService, registerIngestService } from '../ingest/service';
+import { IngestService, registerIngestService, USER_AGENT } from '../ingest/service';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { Metrics } from '../metrics/metrics';
 import { parseAllowedHosts } from '../net/address-rules';
 import { LiveEvents } from '../outbound/live/live-events';
+import { WebhookService } from '../outbound/webhooks/webhook-service';
 import { createRateLimiter, type RateLimiter } from '../protection/rate-limit';
 import type { Logger } from './logger';
 import { PersistedQueryCache, SharedRedis } from './redis';
@@ -38,8 +39,10 @@ export interface Services {
   readonly changes: ChangeTailer;
   /** Runs sources (on demand, and on their schedule when the scheduler is on). */
   readonly ingest: IngestService;
-  /** Content changes as live events, for subscriptions and webhooks. */
+  /** Content changes as live events, for subscriptions. */
   readonly live: LiveEvents;
+  /** Queues and attempts webhook deliveries (null when WEBHOOKS=off). */
+  readonly webhooks: WebhookService | null;
   /** Hosts outbound requests may reach although they are private (OUTBOUND_ALLOWED_HOSTS, checked). */
   readonly outboundAllowedHosts: readonly string[];
   /** Starts what runs in the background (following the change log). */
@@ -81,6 +84,18 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   if (scheduler) changes.subscribe(scheduler.onChanges);
   const live = new LiveEvents(db);
   live.start(changes);
+  const webhooks = config.webhooks.enabled
+    ? new WebhookService(db, {
+        allowedHosts: outboundAllowedHosts,
+        userAgent: USER_AGENT,
+        retrySchedule: config.webhooks.retryScheduleMs,
+        timeoutMs: config.webhooks.timeoutMs,
+        concurrency: config.webhooks.concurrency,
+        onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+        onError: (error) => logger.error({ err: error }, 'webhook delivery failed unexpectedly'),
+      })
+    : null;
+  if (webhooks) changes.subscribe(webhooks.onChanges);
   return {
     config,
     db,
@@ -94,12 +109,15 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     changes,
     ingest,
     live,
+    webhooks,
     outboundAllowedHosts,
     async start() {
       await changes.start();
       await scheduler?.start();
+      webhooks?.start();
     },
     async close() {
+      await webhooks?.stop();
       live.stop();
       scheduler?.stop();
       await ingest.close();

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { IsNull, type DataSource } from 'typeorm';
+import { ContentChangeKind } from '../../changes/change-log';
+import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from '../../changes/change-row';
+import type { FeedFilter } from '../../feed/feed.inputs';
+import type { ContentType } from '../../shared/content/content-status';
+import { CONTENT_TYPE_NAMES } from '../../shared/content/content.entity';
+import { ContentReads } from '../../shared/content/content.reads';
+import { encodeGlobalId } from '../../shared/node/global-id';
+import { changeSubject, matchesFilter } from '../filter-match';
+import { itemJson } from '../item-json';
+import { LiveEvent } from '../live/live-events';
+import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
+
+/** Changes read per round of fan-out. */
+const ROUND = 500;
+
+/** The event type of each kind of change, as Standard Webhooks payloads name it. */
+export const EVENT_TYPES: Readonly<Record<ContentChangeKind, string>> = {
+  [ContentChangeKind.PUBLISHED]: 'content.published',
+  [ContentChangeKind.UPDATED]: 'content.updated',
+  [ContentChangeKind.UNPUBLISHED]: 'content.unpublished',
+  [ContentChangeKind.DELETED]: 'content.deleted',
+};
+
+/**
+ * Queues a delivery for every enabled webhook and every change to published
+ * content after the webhook's position that matches its events and filter,
+ * then moves the positions on. Every process may run this at once: a
+ * delivery is unique per (webhook, change), so the same change is queued
+ * once; positions only move forward. Reading from the webhooks' positions
+ * rather than from where the process started means changes written while no
+ * gateway ran (the CLI ingesting, say) are delivered too. Returns how many
+ * deliveries it queued.
+ */
+export async function fanOut(db: DataSource): Promise<number> {
+  let queued = 0;
+  for (;;) {
+    const webhooks = await db.getRepository(Webhook).findBy({ disabledAt: IsNull() });
+    if (webhooks.length === 0) return queued;
+    const from = Math.min(...webhooks.map((hook) => hook.position));
+    const [sql, values] = db.driver.escapeQueryWithParameters(`SELECT ${CHANGE_COLUMNS} FROM change_log WHERE subject = 'CONTENT' AND seq > :from ORDER BY seq LIMIT ${ROUND}`, { from });
+    const rows = ((await db.query(sql, values)) as Record<string, unknown>[]).map((row) => toChangeRow(row, readTimestamp));
+    const deliveries: Partial<WebhookDelivery>[] = [];
+    const reads = new ContentReads(db);
+    for (const row of rows) {
+      const event = new LiveEvent(row, reads);
+      for (const hook of webhooks) {
+        if (row.seq <= hook.position || !wants(hook, row)) continue;
+        const payload = await payloadOf(db, event, hook.filter as FeedFilter | null);
+        deliveries.push({
+          id: randomUUID(),
+          webhookId: hook.id,
+          changeSeq: row.seq,
+          type: EVENT_TYPES[row.kind as ContentChangeKind],
+          payload,
+          status: WebhookDeliveryStatus.PENDING,
+          attempts: 0,
+          nextAttemptAt: new Date(),
+          createdAt: new Date(),
+        });
+      }
+    }
+    for (let start = 0; start < deliveries.length; start += 200) {
+      await db.createQueryBuilder().insert().into(WebhookDelivery).values(deliveries.slice(start, start + 200) as never[]).orIgnore().execute();
+    }
+    queued += deliveries.length;
+    const reached = rows.length ? rows[rows.length - 1].seq : await head(db);
+    for (const hook of webhooks) {
+      if (hook.position >= reached) continue;
+      await db.createQueryBuilder().update(Webhook).set({ position: reached }).where('id = :id AND position < :reached', { id: hook.id, reached }).execute();
+    }
+    if (rows.length < ROUND) return queued;
+  }
+}
+
+async function head(db: DataSource): Promise<number> {
+  const [row] = (await db.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log')) as { head: unknown }[];
+  return Number(row?.head ?? 0);
+}
+
+/** Whether a webhook wants this change: its kinds, and its filter on the item's attributes before and after. */
+function wants(hook: Webhook, row: ChangeRow): boolean {
+  if (hook.events?.length && !hook.events.includes(row.kind as ContentChangeKind)) return false;
+  return matchesFilter(changeSubject(row), hook.filter as FeedFilter | null);
+}
+
+/**
+ * The Standard Webhooks body of a change: `{ type, timestamp, data: { id,
+ * type, item } }`, the item as it is now if it is published and still matches
+ * the webhook's filter, else null (a tombstone). Only published content leaves.
+ */
+async function payloadOf(db: DataSource, event: LiveEvent, filter: FeedFilter | null): Promise<string> {
+  const { row } = event;
+  const type = row.contentType as ContentType;
+  let item = await event.item();
+  let extras: { countries: readonly string[]; tags: readonly string[]; campaign: string | null } | null = null;
+  if (item) {
+    const subject = await event.currentSubject();
+    if (!subject || (filter && !matchesFilter(subject, filter))) item = null;
+    else extras = { countries: subject.countries, tags: subject.tags, campaign: subject.campaigns[0] ?? null };
+  }
+  return JSON.stringify({
+    type: EVENT_TYPES[row.kind as ContentChangeKind],
+    timestamp: row.at.toISOString(),
+    data: { id: encodeGlobalId(CONTENT_TYPE_NAMES[type], row.subjectId), type, item: item && extras ? itemJson(item, extras) : null },
+  });
+}

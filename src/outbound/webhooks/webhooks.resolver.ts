@@ -1,0 +1,98 @@
+import { Arg, Args, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { ContentChangeKind } from '../../changes/change-log';
+import { FeedFilter } from '../../feed/feed.inputs';
+import type { Context } from '../../shared/context';
+import { ConnectionArgs } from '../../shared/pagination/connection.args';
+import { ConnectionType, type Connection } from '../../shared/pagination/connection.type';
+import { applyKeyset, pageRequest, toConnection, type Keyset } from '../../shared/pagination/keyset';
+import { Role } from '../../shared/viewer';
+import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
+import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, ownWebhook, replayDelivery, rotateWebhookSecret } from './webhooks';
+
+@InputType({ description: 'A webhook: where to send changes, and which.' })
+export class WebhookInput {
+  @Field({ description: 'The http(s) URL that receives a POST per change. Private and loopback addresses are refused unless the gateway allows them (OUTBOUND_ALLOWED_HOSTS).' })
+  url!: string;
+
+  @Field(() => FeedFilter, { nullable: true, description: 'Only changes to items matching this filter (as `Query.feed`), before or after the change.' })
+  filter?: FeedFilter | null;
+
+  @Field(() => [ContentChangeKind], { nullable: true, description: 'Only these kinds of change; all four when omitted.' })
+  events?: ContentChangeKind[] | null;
+}
+
+@ObjectType({ description: 'A webhook just made (or whose secret was just rotated), with its signing secret: shown only now.' })
+export class WebhookCreated {
+  @Field(() => Webhook, { description: 'The webhook.' })
+  webhook!: Webhook;
+
+  @Field({ description: 'The Standard Webhooks signing secret (`whsec_…`). Store it: it is not shown again. Verify each delivery’s `webhook-signature` with it.' })
+  secret!: string;
+}
+
+@ObjectType({ description: 'A page of a webhook’s deliveries, newest first.' })
+export class WebhookDeliveryConnection extends ConnectionType<WebhookDelivery>(WebhookDelivery, 'WebhookDelivery') {}
+
+const DELIVERY_KEYSET: Keyset<WebhookDelivery> = {
+  columns: ['d.change_seq', 'd.id'],
+  kinds: ['number', 'string'],
+  order: 'DESC',
+  key: (delivery) => [delivery.changeSeq, delivery.id],
+};
+
+/** Partners manage their own webhooks; admins all. */
+@Resolver()
+export class WebhookResolver {
+  @Authorized(Role.PARTNER)
+  @Query(() => [Webhook], { description: 'Your webhooks (every webhook, for an admin). Needs a key with the PARTNER role or above.' })
+  webhooks(@Ctx() ctx: Context): Promise<Webhook[]> {
+    return listWebhooks(ctx.db, ctx.viewer);
+  }
+
+  @Authorized(Role.PARTNER)
+  @Query(() => WebhookDeliveryConnection, { description: 'A webhook’s deliveries, newest first, optionally of one status. Needs the webhook’s key (or ADMIN).' })
+  async webhookDeliveries(
+    @Arg('webhook', () => ID, { description: 'The webhook’s id.' }) webhook: string,
+    @Arg('status', () => WebhookDeliveryStatus, { nullable: true, description: 'Only deliveries with this status.' }) status: WebhookDeliveryStatus | null,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: Context,
+  ): Promise<Connection<WebhookDelivery>> {
+    const hook = await ownWebhook(ctx.db, ctx.viewer, webhook);
+    const page = pageRequest(args, DELIVERY_KEYSET.kinds);
+    const qb = ctx.db.getRepository(WebhookDelivery).createQueryBuilder('d').where('d.webhook_id = :id', { id: hook.id });
+    if (status) qb.andWhere('d.status = :status', { status });
+    return toConnection(await applyKeyset(qb, DELIVERY_KEYSET, page).getMany(), DELIVERY_KEYSET, page);
+  }
+
+  @Authorized(Role.PARTNER)
+  @Mutation(() => WebhookCreated, {
+    description: 'Makes a webhook for your key: every change to published content committed from now on that matches its filter and events is POSTed to its URL, signed per Standard Webhooks. Returns its secret, shown only now.',
+  })
+  createWebhook(@Arg('input', () => WebhookInput, { description: 'The webhook.' }) input: WebhookInput, @Ctx() ctx: Context): Promise<WebhookCreated> {
+    return createWebhook(ctx.db, ctx.viewer, input);
+  }
+
+  @Authorized(Role.PARTNER)
+  @Mutation(() => ID, { description: 'Deletes a webhook and its deliveries; returns its id.' })
+  deleteWebhook(@Arg('id', () => ID, { description: 'The webhook’s id.' }) id: string, @Ctx() ctx: Context): Promise<string> {
+    return deleteWebhook(ctx.db, ctx.viewer, id);
+  }
+
+  @Authorized(Role.PARTNER)
+  @Mutation(() => WebhookCreated, { description: 'Gives a webhook a new secret, shown only now. For a day the old secret signs beside it (two signatures in `webhook-signature`), so your receiver can switch without missing a delivery.' })
+  rotateWebhookSecret(@Arg('id', () => ID, { description: 'The webhook’s id.' }) id: string, @Ctx() ctx: Context): Promise<WebhookCreated> {
+    return rotateWebhookSecret(ctx.db, ctx.viewer, id);
+  }
+
+  @Authorized(Role.PARTNER)
+  @Mutation(() => Webhook, { description: 'Restarts a webhook that stopped because its endpoint answered 410 Gone; the changes queued meanwhile are delivered in order.' })
+  enableWebhook(@Arg('id', () => ID, { description: 'The webhook’s id.' }) id: string, @Ctx() ctx: Context): Promise<Webhook> {
+    return enableWebhook(ctx.db, ctx.viewer, id);
+  }
+
+  @Authorized(Role.PARTNER)
+  @Mutation(() => WebhookDelivery, { description: 'Sends a delivery again (a FAILED one, or one your receiver lost): it is queued for its webhook’s next turn, with a fresh set of retries.' })
+  replayWebhookDelivery(@Arg('id', () => ID, { description: 'The delivery’s id.' }) id: string, @Ctx() ctx: Context): Promise<WebhookDelivery> {
+    return replayDelivery(ctx.db, ctx.viewer, id);
+  }
+}

@@ -1,0 +1,108 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { ContentChangeKind } from '../../changes/change-log';
+import type { FeedFilter } from '../../feed/feed.inputs';
+import { BadUserInputError, NotFoundError } from '../../shared/errors';
+import { validateArgument } from '../../shared/validation';
+import { hasRole, Role, type Viewer } from '../../shared/viewer';
+import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
+
+/** How long a secret replaced by `rotateWebhookSecret` still signs beside the new one. */
+export const ROTATION_GRACE_MS = 24 * 3_600_000;
+
+/** A new signing secret: `whsec_` and 32 random bytes in base64, as Standard Webhooks libraries take it. */
+export function newSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/** What a partner says of a webhook. */
+export interface WebhookSettings {
+  readonly url: string;
+  readonly filter?: FeedFilter | null;
+  readonly events?: readonly ContentChangeKind[] | null;
+}
+
+/**
+ * Makes a webhook for the caller's key, starting at the change log's end:
+ * it receives the changes committed from now on. Returns it with its secret,
+ * which is shown only here.
+ */
+export async function createWebhook(db: DataSource, viewer: Viewer, settings: WebhookSettings): Promise<{ webhook: Webhook; secret: string }> {
+  const url = checkUrl(settings.url);
+  if (settings.filter) await validateArgument(settings.filter);
+  const secret = newSecret();
+  const [row] = (await db.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log')) as { head: unknown }[];
+  const repo = db.getRepository(Webhook);
+  const webhook = repo.create({
+    id: randomUUID(),
+    ownerKeyId: viewer.keyId,
+    ownerName: viewer.keyId ? viewer.name : 'cli',
+    url,
+    filter: settings.filter ? (JSON.parse(JSON.stringify(settings.filter)) as Record<string, unknown>) : null,
+    events: settings.events?.length ? [...new Set(settings.events)] : null,
+    secret,
+    previousSecret: null,
+    previousSecretUntil: null,
+    disabledAt: null,
+    disabledReason: null,
+    position: Number(row?.head ?? 0),
+  });
+  await repo.insert(webhook as never);
+  return { webhook: await repo.findOneByOrFail({ id: webhook.id }), secret };
+}
+
+/** The webhooks the caller may see: a partner's own, every one for an admin. */
+export function listWebhooks(db: DataSource, viewer: Viewer): Promise<Webhook[]> {
+  return db.getRepository(Webhook).find({ where: hasRole(viewer, Role.ADMIN) ? {} : { ownerKeyId: viewer.keyId ?? '' }, order: { createdAt: 'ASC', id: 'ASC' } });
+}
+
+/** A webhook the caller owns (or any, for an admin); NOT_FOUND otherwise, so that others' webhooks are not even confirmed to exist. */
+export async function ownWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
+  const webhook = /^[0-9a-f-]{36}$/.test(id) ? await db.getRepository(Webhook).findOneBy({ id }) : null;
+  if (!webhook || (!hasRole(viewer, Role.ADMIN) && webhook.ownerKeyId !== viewer.keyId)) throw new NotFoundError('No such webhook', { id });
+  return webhook;
+}
+
+export async function deleteWebhook(db: DataSource, viewer: Viewer, id: string): Promise<string> {
+  const webhook = await ownWebhook(db, viewer, id);
+  await db.getRepository(Webhook).delete({ id: webhook.id });
+  return webhook.id;
+}
+
+/** A new secret; the old one keeps signing beside it for a day, so receivers can switch without missing a delivery. */
+export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: string): Promise<{ webhook: Webhook; secret: string }> {
+  const webhook = await ownWebhook(db, viewer, id);
+  const secret = newSecret();
+  await db.getRepository(Webhook).update({ id }, { secret, previousSecret: webhook.secret, previousSecretUntil: new Date(Date.now() + ROTATION_GRACE_MS) });
+  return { webhook: await db.getRepository(Webhook).findOneByOrFail({ id }), secret };
+}
+
+/** Restarts deliveries after a 410; what was queued meanwhile is delivered in order. */
+export async function enableWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
+  await ownWebhook(db, viewer, id);
+  await db.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
+  return db.getRepository(Webhook).findOneByOrFail({ id });
+}
+
+/** Queues a delivery again, for its next turn: a dead one, or one that succeeded and the receiver lost. */
+export async function replayDelivery(db: DataSource, viewer: Viewer, id: string): Promise<WebhookDelivery> {
+  const delivery = /^[0-9a-f-]{36}$/.test(id) ? await db.getRepository(WebhookDelivery).findOneBy({ id }) : null;
+  if (!delivery) throw new NotFoundError('No such delivery', { id });
+  await ownWebhook(db, viewer, delivery.webhookId);
+  if (delivery.status === WebhookDeliveryStatus.PENDING) return delivery;
+  await db.getRepository(WebhookDelivery).update({ id }, { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null });
+  return db.getRepository(WebhookDelivery).findOneByOrFail({ id });
+}
+
+function checkUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new BadUserInputError('url: not a URL', { field: 'url' });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new BadUserInputError('url: a webhook is an http(s) URL', { field: 'url' });
+  if (url.username || url.password) throw new BadUserInputError('url: put no credentials in a webhook URL; verify the signature instead', { field: 'url' });
+  return url.toString();
+}
+
