@@ -9,6 +9,7 @@ import { pgPoolOf } from '../db/pg';
 import { StatementScope } from '../db/statement-scope';
 import { addressMatcher } from '../metrics/allow';
 import type { Outcome } from '../metrics/metrics';
+import { isSyndicationPath, serveSyndication } from '../outbound/syndication/handler';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import { createLiveServer } from '../outbound/live/ws-server';
@@ -142,6 +143,10 @@ export async function startServer(services: Services): Promise<Gateway> {
   async function route(req: IncomingMessage, res: ServerResponse, request: RequestLog): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
     if (await playground(req, res, url)) return void (request.route = 'playground');
+    if (isSyndicationPath(url.pathname)) {
+      request.route = 'feeds';
+      return serveSyndication(services, req, res, url);
+    }
     switch (url.pathname) {
       case '/healthz':
         request.route = 'healthz';
