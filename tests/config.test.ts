@@ -45,6 +45,8 @@ describe('loadConfig', () => {
       metricsAllow: ['loopback'],
       changeLog: { retentionDays: 30, pollIntervalMs: 250 },
       ingest: { scheduler: true, maxBytes: 20 * 1_048_576, batchSize: 200 },
+      live: { maxSubscriptionsPerSocket: 20, maxSocketsPerCaller: 20, heartbeatMs: 30_000 },
+      webhooks: { enabled: true, retryScheduleMs: [5_000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000, 43_200_000], timeoutMs: 10_000, concurrency: 16 },
       outboundAllowedHosts: [],
       requestTimeoutMs: 15_000,
       playground: true,
@@ -108,6 +110,13 @@ describe('loadConfig', () => {
       INGEST_MAX_BYTES: '1048576',
       INGEST_BATCH_SIZE: '50',
       OUTBOUND_ALLOWED_HOSTS: '127.0.0.1, feeds.internal',
+      MAX_SUBSCRIPTIONS_PER_SOCKET: '5',
+      MAX_SOCKETS_PER_CALLER: '3',
+      WS_HEARTBEAT_MS: '5000',
+      WEBHOOKS: 'off',
+      WEBHOOK_RETRY_SCHEDULE: '500ms, 2s,1m',
+      WEBHOOK_TIMEOUT_MS: '3000',
+      WEBHOOK_CONCURRENCY: '4',
       REQUEST_TIMEOUT_MS: '4000',
       PLAYGROUND: 'off',
     });
@@ -130,6 +139,8 @@ describe('loadConfig', () => {
       metricsAllow: ['10.0.0.0/8', 'loopback', 'fd00::1'],
       changeLog: { retentionDays: 7, pollIntervalMs: 1000 },
       ingest: { scheduler: false, maxBytes: 1_048_576, batchSize: 50 },
+      live: { maxSubscriptionsPerSocket: 5, maxSocketsPerCaller: 3, heartbeatMs: 5000 },
+      webhooks: { enabled: false, retryScheduleMs: [500, 2000, 60_000], timeoutMs: 3000, concurrency: 4 },
       outboundAllowedHosts: ['127.0.0.1', 'feeds.internal'],
       requestTimeoutMs: 4000,
       playground: false,
@@ -143,6 +154,8 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ METRICS_ALLOW: 'prometheus.internal' }), configErrorNaming('METRICS_ALLOW'));
     assert.throws(() => loadConfig({ METRICS_ALLOW: '10.0.0.0/33' }), configErrorNaming('METRICS_ALLOW'));
     assert.throws(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '500' }), configErrorNaming('KEEP_ALIVE_TIMEOUT_MS'));
+    assert.throws(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5s,soon' }), configErrorNaming('WEBHOOK_RETRY_SCHEDULE'));
+    assert.deepEqual(loadConfig({ WEBHOOK_RETRY_SCHEDULE: 'none' }).webhooks.retryScheduleMs, []);
   });
 
   it('accepts PORT=0 (an ephemeral port) and PORT=65535', () => {
