@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { escapeHtml, plainText, sanitiseHtml, sanitiseReport, slugify, textToHtml, truncateText } from '../src/ingest/text';
+import { escapeHtml, plainText, sanitiseHtml, sanitiseReport, slugify, textToHtml, truncateText } from '../src/text/text';
 
 describe('plainText', () => {
   it('drops tags and keeps the words apart where blocks meet, together where inline elements meet', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DocumentError, type FetchedDocument, type RunContext } from '../src/ingest/connector';
 import { wordpressConnector } from '../src/ingest/connectors/wordpress';
-import { sanitiseHtml } from '../src/ingest/text';
+import { sanitiseHtml } from '../src/text/text';
 import { ContentType } from '../src/shared/content/content-status';
 import { SourceKind } from '../src/shared/content/source-kind';
 

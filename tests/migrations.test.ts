@@ -6,7 +6,7 @@ import { openDatabase } from '../src/db/data-source';
 import { ENTITIES } from '../src/server/modules';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 
-const TABLES = ['campaign', 'content', 'content_country', 'content_nation', 'content_tag', 'member_nation', 'api_key', 'audit_entry', 'change_log', 'gateway_state', 'content_source', 'ingest_run', 'source_revision', 'webhook', 'webhook_delivery'];
+const TABLES = ['campaign', 'content', 'content_country', 'content_nation', 'content_tag', 'member_nation', 'api_key', 'audit_entry', 'change_log', 'gateway_state', 'content_source', 'ingest_run', 'source_revision', 'webhook', 'webhook_delivery', 'content_translation', 'search_entry'];
 
 for (const driver of DRIVERS) {
   describe(`migrations [${driver}]`, () => {

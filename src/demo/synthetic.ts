@@ -3,6 +3,9 @@ import { ContentStatus, ContentType } from '../shared/content/content-status';
 import { SourceKind } from '../shared/content/source-kind';
 import type { ContentItemInput } from '../store/content-rows';
 import { contentHashOf } from '../store/upsert';
+import { searchDocument } from '../search/document';
+import { localisedNationName } from '../member-nations/localised-names';
+import { Locale } from '../shared/content/locale';
 import members from './members.json';
 
 /**
@@ -97,7 +100,7 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
   let reportedStep = 0;
   while (written < count) {
     const size = Math.min(batchSize, count - written);
-    const rows: Rows = { content: [], nation: [], country: [], tag: [] };
+    const rows: Rows = { content: [], nation: [], country: [], tag: [], search: [] };
     for (let i = 0; i < size; i++) {
       const item = generator.next();
       byType[item.type]++;
@@ -109,6 +112,7 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
       await insertRows(runner, dialect, 'content_nation', NATION_COLUMNS, rows.nation);
       await insertRows(runner, dialect, 'content_country', COUNTRY_COLUMNS, rows.country);
       await insertRows(runner, dialect, 'content_tag', TAG_COLUMNS, rows.tag);
+      await insertRows(runner, dialect, 'search_entry', SEARCH_COLUMNS, rows.search);
     });
     totals.contentNation += rows.nation.length;
     totals.contentCountry += rows.country.length;
@@ -164,6 +168,7 @@ const CAMPAIGN_COLUMNS = ['id', 'slug', 'hashtag', 'title', 'summary', 'version'
 const NATION_COLUMNS = ['content_id', 'nation_code', 'content_type', 'status', 'published_at'] as const;
 const COUNTRY_COLUMNS = ['content_id', 'country_code'] as const;
 const TAG_COLUMNS = ['content_id', 'tag'] as const;
+const SEARCH_COLUMNS = ['subject_type', 'subject_id', 'content_id', 'title', 'summary', 'body'] as const;
 
 type Row = (string | number | null)[];
 interface Rows {
@@ -171,6 +176,7 @@ interface Rows {
   nation: Row[];
   country: Row[];
   tag: Row[];
+  search: Row[];
 }
 
 /** Multi-row INSERTs of `rows` into `table`, as many rows per statement as the parameter limit allows. */
@@ -217,15 +223,26 @@ async function insertMissingMembers(db: DataSource, dialect: Dialect): Promise<n
   const present = new Set<string>((await db.query(`SELECT "code" FROM "member_nation"`)).map((row: { code: string }) => row.code));
   const missing = members.filter((member) => !present.has(member.code));
   if (missing.length) {
-    await withTransaction(db, (runner) =>
-      insertRows(
+    await withTransaction(db, async (runner) => {
+      await insertRows(
         runner,
         dialect,
         'member_nation',
         ['code', 'name', 'kind', 'region', 'joined_year'],
         missing.map((m) => [m.code, m.name, m.kind, m.region, m.joinedYear]),
-      ),
-    );
+      );
+      await insertRows(
+        runner,
+        dialect,
+        'search_entry',
+        SEARCH_COLUMNS,
+        missing.map((m) => {
+          const names = [m.code, ...Object.values(Locale).map((locale) => localisedNationName(m.code, m.name, locale))];
+          const document = searchDocument([{ title: names.join('\n'), summary: m.region ?? '' }]);
+          return ['NATION', m.code, null, document.title, document.summary, document.body];
+        }),
+      );
+    });
   }
   return missing.length;
 }
@@ -242,6 +259,9 @@ function addRows(rows: Rows, item: SyntheticItem, campaignSlugs: ReadonlyMap<str
   for (const code of item.nations) rows.nation.push([item.id, code, item.type, item.status, publishedAt]);
   for (const code of item.countries) rows.country.push([item.id, code]);
   for (const tag of item.tags) rows.tag.push([item.id, tag]);
+  // Findable as an item any writer makes is: its text normalised for the search index.
+  const document = searchDocument([{ title: item.title, summary: item.summary, extra: [item.place, item.text] }]);
+  rows.search.push(['CONTENT', item.id, item.id, document.title, document.summary, document.body]);
 }
 
 /**

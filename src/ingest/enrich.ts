@@ -3,7 +3,7 @@ import type { SourceKind } from '../shared/content/source-kind';
 import type { UpsertInput } from '../store/upsert';
 import type { EntryError, ItemDraft } from './connector';
 import { findNations } from './nations';
-import { slugify } from './text';
+import { slugify } from '../text/text';
 
 /** What enrichment needs of the source and the run. */
 export interface EnrichContext {

@@ -13,6 +13,7 @@ import { MemberNation } from '../member-nations/member-nation.entity';
 import { ContentCountry } from '../shared/content/content-country.entity';
 import { ContentTag } from '../shared/content/content-tag.entity';
 import { Content } from '../shared/content/content.entity';
+import { ContentTranslation } from '../shared/content/content-translation.entity';
 import { SocialPost } from '../social-posts/social-post.entity';
 import { StabilisationProject } from '../stabilisation-projects/stabilisation-project.entity';
 
@@ -37,4 +38,5 @@ export const ENTITIES = [
   SourceRevision,
   Webhook,
   WebhookDelivery,
+  ContentTranslation,
 ];

@@ -10,6 +10,7 @@ import { SourceRevisionResolver } from '../editing/revisions.resolver';
 import { IngestResolver } from '../ingest/ingest.resolver';
 import { SubscriptionResolver } from '../outbound/live/subscriptions.resolver';
 import { WebhookResolver } from '../outbound/webhooks/webhooks.resolver';
+import { SearchResolver } from '../search/search.resolver';
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
@@ -62,6 +63,7 @@ const RESOLVERS = [
   SourceRevisionResolver,
   SubscriptionResolver,
   WebhookResolver,
+  SearchResolver,
 ] as const;
 
 /**

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '../shared/errors';
 import { recordAudit, snapshot } from './audit';
 import { recordChange } from './content';
 import { readItemStates, type ItemState } from './item-state';
+import { indexNations, unindexNation } from './search-index';
 import type { WriteSession } from './session';
 
 /** A campaign's editable fields. */
@@ -83,6 +84,7 @@ export async function createMemberNation(session: WriteSession, input: MemberFie
   if (await repo.existsBy({ code })) throw new ConflictError(`A member with code ${code} exists already`, { field: 'code' });
   await repo.insert({ ...input, code, region: input.region ?? null, joinedYear: input.joinedYear ?? null });
   const after = await repo.findOneByOrFail({ code });
+  await indexNations(manager, [after]);
   await recordAudit(manager, session.actor, { action: 'CREATE', subjectType: 'MemberNation', subjectId: code, before: null, after: snapshot(after) });
   session.change({ subject: 'MEMBER', kind: 'CREATED', subjectId: code });
   return after;
@@ -104,6 +106,8 @@ export async function updateMemberNation(session: WriteSession, code: string, in
   const items = next !== current ? await publishedItemsOf(manager, taggedWith, { code: current }) : [];
   await repo.update({ code: current }, { ...input, code: next, region: input.region ?? null, joinedYear: input.joinedYear ?? null });
   const after = await repo.findOneByOrFail({ code: next });
+  if (next !== current) await unindexNation(manager, current);
+  await indexNations(manager, [after]);
   await recordAudit(manager, session.actor, { action: 'UPDATE', subjectType: 'MemberNation', subjectId: next, before: snapshot(before), after: snapshot(after) });
   session.change({ subject: 'MEMBER', kind: 'UPDATED', subjectId: current });
   if (next !== current) session.change({ subject: 'MEMBER', kind: 'CREATED', subjectId: next });
@@ -122,6 +126,7 @@ export async function deleteMemberNation(session: WriteSession, code: string): P
   await recordAudit(manager, session.actor, { action: 'DELETE', subjectType: 'MemberNation', subjectId: current, before: snapshot(before), after: null });
   // The foreign key deletes the items' tags for this member.
   await repo.delete({ code: current });
+  await unindexNation(manager, current);
   session.change({ subject: 'MEMBER', kind: 'DELETED', subjectId: current });
   for (const item of items) recordChange(session, item, { ...item, nations: item.nations.filter((n) => n !== current) });
   return current;

@@ -8,6 +8,7 @@ import { ContentCountry } from '../shared/content/content-country.entity';
 import { ContentStatus, ContentType } from '../shared/content/content-status';
 import { ContentTag } from '../shared/content/content-tag.entity';
 import { SourceKind } from '../shared/content/source-kind';
+import { detectLanguage } from '../text/language';
 import type { Content } from '../shared/content/content.entity';
 import { BadUserInputError } from '../shared/errors';
 import { SocialPost } from '../social-posts/social-post.entity';
@@ -37,8 +38,10 @@ export interface ContentItemInput {
   readonly slug: string;
   readonly title: string;
   readonly summary: string;
-  /** The full text as sanitised HTML (see `ingest/text.ts`), when the item has one. */
+  /** The full text as sanitised HTML (see `text/text.ts`), when the item has one. */
   readonly body?: string | null;
+  /** BCP 47 tag of the language it is written in; detected from the text when undefined. */
+  readonly language?: string | null;
   readonly url?: string | null;
   readonly publishedAt: Date;
   readonly status?: ContentStatus;
@@ -112,6 +115,7 @@ function columnValues(input: ContentItemInput, campaignId: string | null): Recor
     title: input.title,
     summary: input.summary,
     ...(input.body !== undefined ? { body: input.body } : {}),
+    language: input.language !== undefined ? input.language : detectLanguage(`${input.title}\n${input.summary}`),
     url: input.url ?? null,
     status: input.status ?? ContentStatus.PUBLISHED,
     publishedAt: input.publishedAt,

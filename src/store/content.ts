@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from '../shared/errors';
 import { recordAudit, snapshot, type AuditAction } from './audit';
 import { CONTENT_CLASSES, prepareWrite, readTagRows, writeTagRows, type ContentItemInput, type PreparedWrite } from './content-rows';
 import { contentChange, readItemState, type ItemState } from './item-state';
+import { indexContent, unindexContent } from './search-index';
 import type { WriteSession } from './session';
 
 /** What an editor sends for an item: everything but its type, status and provenance. */
@@ -25,6 +26,7 @@ export async function createContent(session: WriteSession, type: ContentType, dr
   const item = repo.create({ ...write.values, id: randomUUID(), editedAt: new Date() } as Partial<Content>);
   await repo.insert(item);
   await writeTagRows(manager, item, write);
+  await indexContent(manager, [item.id]);
   return audited(session, 'CREATE', item.id, null);
 }
 
@@ -44,6 +46,7 @@ export async function updateContent(session: WriteSession, type: ContentType, id
   // An editor's change to an imported item's content: later runs of its source hold their versions for review instead of overwriting it.
   await bumpVersion(manager, id, expectedVersion, { ...write.values, contentHash: before.contentHash, sourceKind: before.sourceKind, editedAt: new Date() });
   await writeTagRows(manager, { ...before, ...write.values, id } as Content, write);
+  await indexContent(manager, [id]);
   const after = await audited(session, 'UPDATE', id, await withTags(manager, before));
   recordChange(session, beforeState, stateAfter(after, write));
   return after;
@@ -88,6 +91,7 @@ export async function deleteContent(session: WriteSession, id: string, expectedV
     after: null,
   });
   await manager.delete(Content, { id });
+  await unindexContent(manager, [id]);
   recordChange(session, beforeState, null);
   return globalId;
 }

@@ -12,6 +12,7 @@ import { recordAudits, snapshot, type AuditRecord } from './audit';
 import { SourceRevision } from './source-revision.entity';
 import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite } from './content-rows';
 import { recordChange, stateAfter } from './content';
+import { indexContent } from './search-index';
 import { readItemStates, type ItemState } from './item-state';
 import type { WriteSession } from './session';
 
@@ -110,6 +111,7 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
   }
   const written = [...creates.map(({ item, write }) => ({ item, write })), ...updates.map(({ row, write }) => ({ item: { ...write.values, id: row.id } as Content, write }))];
   await replaceTagRows(manager, written, updates.length > 0);
+  await indexContent(manager, written.map(({ item }) => item.id));
 
   const audits: AuditRecord[] = [];
   for (const { index, item, write } of creates) {
@@ -161,6 +163,7 @@ export function contentHashOf(input: UpsertInput): string {
     title: input.title,
     summary: input.summary,
     body: input.body ?? null,
+    language: input.language ?? null,
     url: input.url ?? null,
     publishedAt: input.publishedAt?.toISOString() ?? null,
     countries: upper(input.countries),

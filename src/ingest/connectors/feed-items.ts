@@ -1,7 +1,7 @@
 import { decodeHTML } from 'entities';
 import { ContentType } from '../../shared/content/content-status';
 import type { EntryError, FetchedDocument, ItemDraft, ParseResult, RunContext } from '../connector';
-import { plainText, sanitiseHtml, textToHtml, truncateText } from '../text';
+import { plainText, sanitiseHtml, textToHtml, truncateText } from '../../text/text';
 import { parseFeedDate } from './feed-dates';
 import type { FeedEntry, FeedSource, FeedText } from './feed-model';
 

@@ -1,6 +1,6 @@
 import { SourceKind } from '../../shared/content/source-kind';
 import { DocumentError, type Connector, type FetchedDocument, type ParseResult, type RunContext } from '../connector';
-import { plainText } from '../text';
+import { plainText } from '../../text/text';
 import { decodeXmlBody, parseXml } from '../xml';
 import { readAtom } from './feed-atom';
 import { feedResult } from './feed-items';

@@ -1,7 +1,7 @@
 import { ContentType } from '../../shared/content/content-status';
 import { SourceKind } from '../../shared/content/source-kind';
 import { DocumentError, type Connector, type EntryError, type FetchedDocument, type ItemDraft, type ParseResult, type RunContext } from '../connector';
-import { plainText, sanitiseHtml } from '../text';
+import { plainText, sanitiseHtml } from '../../text/text';
 import { bodyText, cutAtWord, escapeHtml, isWebUrl, stringOption } from './support';
 
 /** Posts per page: the most the REST API gives, so a listing takes the fewest requests. */

@@ -54,6 +54,10 @@ export abstract class Content implements Node {
   @Column({ type: 'text' })
   summary!: string;
 
+  /** BCP 47 tag of the language the item was written in (`en`, `ar`, `fr-BE`); null reads as English. */
+  @Column({ type: 'varchar', length: 35, nullable: true })
+  language!: string | null;
+
   /** The full text as sanitised HTML (no script, style, event handler or `javascript:` URL), when the item has one. */
   @Column({ type: 'text', nullable: true })
   body!: string | null;

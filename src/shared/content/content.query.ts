@@ -73,6 +73,11 @@ export class ContentQuery {
     return this.reads.db.options.type === 'postgres' ? `(SELECT CAST(:${name} AS ${type}))` : `:${name}`;
   }
 
+  /** The query's joins, its conditions AND-ed, and their parameters: for statements built around it (search). */
+  clause(): { joins: string; where: string; parameters: Record<string, unknown> } {
+    return { joins: this.joins.join(' '), where: this.conditions.join(' AND '), parameters: { ...this.parameters } };
+  }
+
   /** Adds a join, e.g. `JOIN content_nation cn ON cn.content_id = c.id`. */
   join(clause: string, parameters: Record<string, unknown> = {}): this {
     this.joins.push(clause);

@@ -1,0 +1,104 @@
+import type { FeedFilter } from '../feed/feed.inputs';
+import { feedQuery } from '../feed/feed.service';
+import { nationCatalogue } from '../member-nations/nation-catalogue';
+import { MemberNation } from '../member-nations/member-nation.entity';
+import type { Content } from '../shared/content/content.entity';
+import type { Visibility } from '../shared/content/content.query';
+import { contentReader } from '../shared/content/content.reader';
+import type { ContentReads } from '../shared/content/content.reads';
+import { BadUserInputError } from '../shared/errors';
+import { encodeCursor } from '../shared/pagination/cursor';
+import { keysetClause, pageRequest, type Keyset } from '../shared/pagination/keyset';
+import { highlight } from './highlight';
+import { parseSearchQuery, toFts5Match, toTsQuery, type SearchQuery } from './query';
+import type { SearchHighlight, SearchResultConnection } from './search.types';
+
+/** What a search hit is before it becomes an edge. */
+interface Hit {
+  readonly node: Content | MemberNation;
+  readonly score: number;
+  readonly at: Date;
+  readonly id: string;
+}
+
+/** Most relevant first, then newest, then by id: the order (and the cursor) of search results. */
+const SEARCH_KEYSET: Keyset<Hit> = {
+  columns: ['r."score"', 'r."searchAt"', 'r."searchId"'],
+  kinds: ['number', 'date', 'string'],
+  order: 'DESC',
+  key: (hit) => [hit.score, hit.at, hit.id],
+};
+
+/** A member's publication time, for ordering among items: the epoch (after every item of the same score). */
+const NO_DATE = new Date(0);
+
+/** Weights of title, summary and body on PostgreSQL (`{D, C, B, A}`: body is C, summary B, title A). */
+const POSTGRES_WEIGHTS = `'{0.05, 0.2, 0.5, 1.0}'`;
+
+/**
+ * One page of search results in one statement: items the viewer may see
+ * matching the filter, and member nations when there is no filter, ranked by
+ * relevance (title above summary above body), ties broken by recency then id.
+ * The query is parsed as people type it and compiled to each database's
+ * syntax, never passed through; only an empty query is an error.
+ */
+export async function searchPage(
+  reads: ContentReads,
+  visible: Visibility,
+  text: string,
+  filter: FeedFilter | null | undefined,
+  args: { first?: number | null; after?: string | null },
+  properties: readonly string[],
+): Promise<SearchResultConnection> {
+  const query = parseSearchQuery(text);
+  if (!query) throw new BadUserInputError('Give search words: the query is empty', { argument: 'query' });
+  const page = pageRequest({ first: args.first, after: args.after }, SEARCH_KEYSET.kinds);
+  const postgres = reads.db.options.type === 'postgres';
+  const compiled = postgres ? toTsQuery(query) : toFts5Match(query);
+  if (compiled === null) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: page.from !== null, startCursor: null, endCursor: null } };
+
+  const content = feedQuery(reads, visible, filter, properties).clause();
+  const withNations = !filter || Object.values(filter).every((value) => value == null || (Array.isArray(value) && value.length === 0));
+  const reader = contentReader(reads.db);
+  // Highlights need the title and summary whatever the selection.
+  const projection = reader.projection(undefined, [...new Set([...properties, 'nations', 'title', 'summary'])].sort());
+  const keyset = keysetClause(SEARCH_KEYSET, page);
+  const matches = `(${content.where ? `(c.id IS NOT NULL AND ${content.where})` : 'c.id IS NOT NULL'}${withNations ? ` OR e.subject_type = 'NATION'` : ''})`;
+  const inner = postgres
+    ? `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
+      `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
+      `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
+      `WHERE e.document @@ q.query AND ${matches}`
+    : `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
+      `-bm25(search_fts, 10.0, 4.0, 1.0) AS "score", COALESCE(c.published_at, '1970-01-01 00:00:00.000') AS "searchAt" ` +
+      `FROM search_fts JOIN search_entry e ON e.id = search_fts.rowid LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
+      `WHERE search_fts MATCH :searchQuery AND ${matches}`;
+  const sql = `SELECT * FROM (${inner}) r${keyset.where.length ? ` WHERE ${keyset.where.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
+  const rows = await reads.query(sql, { ...content.parameters, ...keyset.parameters, searchQuery: compiled });
+
+  const nations = (await nationCatalogue(reads.db).get()).byCode;
+  const items = reader.hydrate(rows.filter((row) => row.searchType === 'CONTENT'), projection);
+  let next = 0;
+  const hits: Hit[] = rows.flatMap((row): Hit[] => {
+    const at = row.searchAt instanceof Date ? row.searchAt : new Date(`${String(row.searchAt).replace(' ', 'T')}Z`);
+    const base = { score: Number(row.score), at: row.searchType === 'NATION' ? NO_DATE : at, id: String(row.searchId) };
+    if (row.searchType === 'CONTENT') return [{ ...base, node: items[next++] }];
+    const nation = nations.get(String(row.searchId));
+    return nation ? [{ ...base, node: nation }] : [];
+  });
+  const slice = hits.slice(0, page.size);
+  const edges = slice.map((hit) => ({ cursor: encodeCursor(SEARCH_KEYSET.key(hit)), node: hit.node, score: hit.score, highlights: highlightsOf(hit.node, query) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: hits.length > page.size, hasPreviousPage: page.from !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
+/** The matching passages of a result's title and summary (a member's name), as plain text with ranges. */
+function highlightsOf(node: Content | MemberNation, query: SearchQuery): SearchHighlight[] {
+  const fields: [string, string | undefined][] = node instanceof MemberNation ? [['name', node.name]] : [['title', node.title], ['summary', node.summary]];
+  return fields.flatMap(([field, text]) => {
+    const found = text ? highlight(text, query) : null;
+    return found ? [{ field, text: found.text, ranges: found.ranges.map((range) => ({ start: range.start, length: range.length })) }] : [];
+  });
+}

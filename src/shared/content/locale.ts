@@ -1,0 +1,68 @@
+import { registerEnumType } from 'type-graphql';
+
+/** The languages the coalition publishes in, as readers choose them. */
+export enum Locale {
+  EN = 'EN',
+  AR = 'AR',
+  FR = 'FR',
+}
+
+registerEnumType(Locale, {
+  name: 'Locale',
+  description: 'A language content is served in.',
+  valuesConfig: {
+    EN: { description: 'English.' },
+    AR: { description: 'Arabic (written right to left).' },
+    FR: { description: 'French.' },
+  },
+});
+
+/** Which way a text runs. */
+export enum TextDirection {
+  LTR = 'LTR',
+  RTL = 'RTL',
+}
+
+registerEnumType(TextDirection, {
+  name: 'TextDirection',
+  description: 'Which way a text runs, for `dir` attributes.',
+  valuesConfig: {
+    LTR: { description: 'Left to right (English, French).' },
+    RTL: { description: 'Right to left (Arabic).' },
+  },
+});
+
+/** The locale a BCP 47 language tag belongs to (`fr-BE` → FR), or null for other languages. */
+export function localeOfLanguage(language: string | null | undefined): Locale | null {
+  const primary = (language ?? 'en').toLowerCase().split(/[-_]/)[0];
+  return primary === 'en' ? Locale.EN : primary === 'ar' ? Locale.AR : primary === 'fr' ? Locale.FR : null;
+}
+
+/** The BCP 47 tag of a locale. */
+export function languageOfLocale(locale: Locale): string {
+  return locale.toLowerCase();
+}
+
+/** Checks a BCP 47 language tag (`en`, `fr-BE`, `ar-IQ`, `zh-Hant-TW`) loosely: what RFC 5646's common forms look like. */
+export function isLanguageTag(value: string): boolean {
+  return /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$/.test(value);
+}
+
+/**
+ * The locale a request's `Accept-Language` prefers among the ones we serve
+ * (RFC 9110 §12.5.4: the highest quality wins, a tie goes to the first;
+ * `*` means any, here English); null when it names none of them.
+ */
+export function localeFromAcceptLanguage(header: string | undefined): Locale | null {
+  if (!header) return null;
+  let best: { locale: Locale; q: number } | null = null;
+  for (const part of header.split(',')) {
+    const [range, ...params] = part.trim().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!(q > 0)) continue;
+    const locale = range.trim() === '*' ? Locale.EN : localeOfLanguage(range.trim());
+    if (locale && (!best || q > best.q)) best = { locale, q };
+  }
+  return best?.locale ?? null;
+}

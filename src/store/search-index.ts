@@ -1,0 +1,95 @@
+import type { EntityManager } from 'typeorm';
+import { localisedNationName } from '../member-nations/localised-names';
+import { searchDocument, type SearchDocument, type SearchableText } from '../search/document';
+import { Locale } from '../shared/content/locale';
+
+/** Rows per INSERT of index entries. */
+const ROWS_PER_STATEMENT = 200;
+
+/**
+ * Indexes (again) the items `ids`, with their translations: reads their text
+ * (two statements) and upserts their entries in `search_entry`, which the
+ * full-text index follows (a generated tsvector with a GIN index on
+ * PostgreSQL, an external-content FTS5 table kept by triggers on SQLite).
+ * Runs in the writer's transaction: an item is findable exactly when its
+ * change is committed.
+ */
+export async function indexContent(manager: EntityManager, ids: readonly string[]): Promise<void> {
+  for (let start = 0; start < ids.length; start += 500) {
+    const batch = ids.slice(start, start + 500);
+    const [items, translations] = await Promise.all([
+      query(manager, `SELECT id, title, summary, body, place, text FROM content WHERE id IN (:...ids)`, { ids: batch }),
+      query(manager, `SELECT content_id, title, summary, body, place FROM content_translation WHERE content_id IN (:...ids)`, { ids: batch }),
+    ]);
+    const byItem = new Map<string, SearchableText[]>();
+    for (const row of translations) {
+      const list = byItem.get(String(row.content_id)) ?? [];
+      list.push(textOf(row));
+      byItem.set(String(row.content_id), list);
+    }
+    await upsertEntries(
+      manager,
+      items.map((row) => ({ type: 'CONTENT', id: String(row.id), document: searchDocument([textOf(row), ...(byItem.get(String(row.id)) ?? [])]) })),
+    );
+  }
+}
+
+/** Removes items from the index (they were deleted). */
+export async function unindexContent(manager: EntityManager, ids: readonly string[]): Promise<void> {
+  if (ids.length) await execute(manager, `DELETE FROM search_entry WHERE subject_type = 'CONTENT' AND subject_id IN (:...ids)`, { ids });
+}
+
+/** Indexes members by their names in the three locales, their code, region and aliases. */
+export async function indexNations(manager: EntityManager, nations: readonly { code: string; name: string; region: string | null }[]): Promise<void> {
+  await upsertEntries(
+    manager,
+    nations.map((nation) => ({
+      type: 'NATION',
+      id: nation.code,
+      document: searchDocument([{ title: [nation.code, ...Object.values(Locale).map((locale) => localisedNationName(nation.code, nation.name, locale))].join('\n'), summary: nation.region ?? '' }]),
+    })),
+  );
+}
+
+/** Removes a member from the index. */
+export async function unindexNation(manager: EntityManager, code: string): Promise<void> {
+  await execute(manager, `DELETE FROM search_entry WHERE subject_type = 'NATION' AND subject_id = :code`, { code });
+}
+
+function textOf(row: Record<string, unknown>): SearchableText {
+  return { title: String(row.title ?? ''), summary: String(row.summary ?? ''), body: (row.body as string | null) ?? null, extra: [row.place as string | null, row.text as string | null] };
+}
+
+async function upsertEntries(manager: EntityManager, entries: readonly { type: string; id: string; document: SearchDocument }[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
+    const batch = entries.slice(start, start + ROWS_PER_STATEMENT);
+    const parameters: Record<string, unknown> = {};
+    const rows = batch.map((entry, i) => {
+      Object.assign(parameters, {
+        [`t${i}`]: entry.type,
+        [`i${i}`]: entry.id,
+        [`k${i}`]: entry.type === 'CONTENT' ? entry.id : null,
+        [`a${i}`]: entry.document.title,
+        [`b${i}`]: entry.document.summary,
+        [`c${i}`]: entry.document.body,
+      });
+      return `(:t${i}, :i${i}, :k${i}, :a${i}, :b${i}, :c${i})`;
+    });
+    await execute(
+      manager,
+      `INSERT INTO search_entry (subject_type, subject_id, content_id, title, summary, body) VALUES ${rows.join(', ')} ` +
+        'ON CONFLICT (subject_id) DO UPDATE SET subject_type = excluded.subject_type, content_id = excluded.content_id, title = excluded.title, summary = excluded.summary, body = excluded.body',
+      parameters,
+    );
+  }
+}
+
+async function query(manager: EntityManager, sql: string, parameters: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  const [statement, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
+  return (await manager.query(statement, values)) as Record<string, unknown>[];
+}
+
+async function execute(manager: EntityManager, sql: string, parameters: Record<string, unknown>): Promise<void> {
+  const [statement, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
+  await manager.query(statement, values);
+}
