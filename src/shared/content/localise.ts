@@ -1,0 +1,77 @@
+import type { DataSource } from 'typeorm';
+import type { Content } from './content.entity';
+import { Locale, localeOfLanguage } from './locale';
+
+/** The fields a translation replaces. */
+const TRANSLATED = ['title', 'summary', 'body', 'place'] as const;
+
+/** What localising adds to an item read for a locale. */
+export interface LocalisedItem {
+  /** The locale its text is served in. */
+  servedLocale?: Locale;
+  /** The locale it was asked for in: what its nested lists and nations are served in too. */
+  requestedLocale?: Locale;
+  /** Its own text, kept when a translation replaced it, so that it can be served in another locale. */
+  originalText?: Partial<Record<(typeof TRANSLATED)[number], unknown>>;
+}
+
+/** The locale of an item's own text (English for a language we do not serve). */
+export function originalLocaleOf(item: Pick<Content, 'language'>): Locale {
+  return localeOfLanguage(item.language) ?? Locale.EN;
+}
+
+/**
+ * Serves freshly read items in `locale`, in place: an item written in that
+ * locale as it is; otherwise its translation into it when there is one
+ * (field by field: a translation without a body keeps the original's);
+ * otherwise the original, or, for an original in a language we do not serve,
+ * its English translation. One statement for all the items that need a
+ * translation, none when every item is in the locale asked.
+ */
+export async function localiseItems(db: DataSource, wanted: readonly { item: Content & LocalisedItem; locale: Locale }[], query: QueryFn): Promise<void> {
+  const needing = wanted.filter(({ item, locale }) => {
+    item.requestedLocale = locale;
+    const own = localeOfLanguage(item.language);
+    item.servedLocale = own ?? Locale.EN;
+    return own !== locale;
+  });
+  if (needing.length === 0) return;
+  const ids = [...new Set(needing.map(({ item }) => item.id))];
+  const rows = await query(
+    db.options.type === 'postgres'
+      ? 'SELECT content_id, locale, title, summary, body, place FROM content_translation WHERE content_id = ANY(CAST(:ids AS uuid[]))'
+      : 'SELECT content_id, locale, title, summary, body, place FROM content_translation WHERE content_id IN (:...ids)',
+    { ids },
+  );
+  const byItem = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const row of rows) {
+    const id = String(row.content_id);
+    if (!byItem.has(id)) byItem.set(id, new Map());
+    byItem.get(id)!.set(String(row.locale), row);
+  }
+  for (const { item, locale } of needing) {
+    const translations = byItem.get(item.id);
+    const translation = translations?.get(locale) ?? (localeOfLanguage(item.language) === null ? translations?.get(Locale.EN) : undefined);
+    if (!translation) continue;
+    const target = item as unknown as Record<string, unknown>;
+    item.originalText ??= Object.fromEntries(TRANSLATED.map((field) => [field, target[field]]));
+    for (const field of TRANSLATED) if (translation[field] != null && field in target) target[field] = translation[field];
+    item.servedLocale = translation === translations?.get(locale) ? locale : Locale.EN;
+  }
+}
+
+/** Runs one read with `:named` parameters (the request's, so it counts and can be cancelled). */
+export type QueryFn = (sql: string, parameters: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+
+/**
+ * A shared object (a catalogue's member or campaign, an item a loader cached)
+ * seen in another locale: a view whose own properties say the locale, with
+ * the original underneath. Free when the locale is the one asked already.
+ */
+export function inLocale<T extends object>(object: T, locale: Locale): T & LocalisedItem {
+  const current = object as T & LocalisedItem;
+  if (current.requestedLocale === locale) return current;
+  const view = Object.create(object) as T & LocalisedItem;
+  view.requestedLocale = locale;
+  return view;
+}
