@@ -47,7 +47,9 @@ for (const driver of DRIVERS) {
           { method: 'POST', path: '/graphql', status: 200, role: 'ANONYMOUS' },
         );
       } finally {
+        // Not stop(): the database is already destroyed. The services go too: the change-log tailer's own connection would keep the process alive.
         await gateway.close();
+        await gateway.services.close();
         await dropDatabase(database);
       }
     });

@@ -355,8 +355,10 @@ for (const driver of DRIVERS) {
 
     after(async () => {
       if (!gw) return;
-      // The database may already be destroyed by a test: close the server, then the database if still open.
+      // The database may already be destroyed by a test: close the server and the background services
+      // (the change-log tailer's own connection would keep the process alive), then the database if still open.
       await gw.gateway.close();
+      await gw.gateway.services.close();
       if (gw.gateway.db.isInitialized) await gw.gateway.db.destroy();
       await dropDatabase(gw.database);
     });

@@ -51,7 +51,7 @@ export async function readChangePage(
   const { conditions, parameters } = filterConditions(filter);
   const pruned = reads.db.options.type === 'postgres' ? 'CAST(value AS integer)' : 'CAST(value AS INTEGER)';
   const sql =
-    `SELECT p.pruned AS "pruned", e.* FROM (SELECT COALESCE((SELECT ${pruned} FROM gateway_state WHERE name = :prunedName), 0) AS pruned) p ` +
+    `SELECT p.pruned AS "pruned", p.head AS "head", e.* FROM (SELECT COALESCE((SELECT ${pruned} FROM gateway_state WHERE name = :prunedName), 0) AS pruned, COALESCE((SELECT max(seq) FROM change_log), 0) AS head) p ` +
     `LEFT JOIN (SELECT ${CHANGE_COLUMNS} FROM change_log WHERE ${["subject = 'CONTENT'", 'seq > :from', ...conditions].join(' AND ')} ORDER BY seq LIMIT ${size + 1}) e ON 1 = 1 ` +
     'ORDER BY e."seq"';
   const raw = await reads.query(sql, { ...parameters, from, prunedName: PRUNED_THROUGH });
@@ -69,7 +69,12 @@ export async function readChangePage(
     const node = toChange(row, items.get(row.subjectId) ?? null);
     return { cursor: node.cursor, node };
   });
-  const endCursor = edges.length ? edges[edges.length - 1].cursor : encodeChangeCursor(Math.max(from, prunedThrough));
+  // Nothing matched up to the head this statement saw (and nothing is left for a next page): continue from
+  // there. Entries commit in seq order, so none can appear below it later; and a filtered reader that polls
+  // through changes it does not match keeps a cursor that moves on, instead of one that retention expires
+  // and that rescans the same entries at each poll.
+  const readThrough = rows.length > size ? 0 : Number(raw[0]?.head ?? 0);
+  const endCursor = edges.length ? edges[edges.length - 1].cursor : encodeChangeCursor(Math.max(from, prunedThrough, readThrough));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > size, hasPreviousPage: from > prunedThrough, startCursor: edges[0]?.cursor ?? null, endCursor },

@@ -61,7 +61,7 @@ export class ContentChangeConnection {
 
   @Field(() => PageInfo, {
     description:
-      '`hasNextPage` is true while more changes are already committed after this page. `endCursor` is where to continue: the last change’s cursor, or the cursor you passed when there was nothing new. Keep polling with it.',
+      '`hasNextPage` is true while more changes are already committed after this page. `endCursor` is where to continue: the last change’s cursor, or, when no change matched, the position the log was read up to (the cursor you passed when nothing at all is new). Keep polling with it.',
   })
   pageInfo!: PageInfo;
 }
