@@ -37,6 +37,8 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  */
 export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, { key: ApiKey; until: number }>();
+  /** Bumped by every `forget`: a lookup that started before one must not cache what it read. */
+  private generation = 0;
   private readonly lastRecorded = new Map<string, number>();
 
   constructor(
@@ -54,10 +56,12 @@ export class ApiKeyAuthenticator {
     const cached = this.cache.get(hash);
     let key = cached && cached.until > now ? cached.key : undefined;
     if (!key) {
+      const generation = this.generation;
       const found = await this.db.getRepository(ApiKey).findOneBy({ hash });
       if (!found) throw new UnauthenticatedError('Unknown API key');
       key = found;
-      if (this.cacheMs > 0) this.remember(hash, key, now);
+      // A revocation that arrived while this lookup ran may not have been in what it read.
+      if (this.cacheMs > 0 && generation === this.generation) this.remember(hash, key, now);
     }
     if (key.revokedAt) throw new UnauthenticatedError('This API key has been revoked');
     if (key.expiresAt && key.expiresAt.getTime() <= now) throw new UnauthenticatedError('This API key has expired');
@@ -67,6 +71,7 @@ export class ApiKeyAuthenticator {
 
   /** Drops what this process knows of a key (revoked or changed elsewhere): its next use is checked in the database. */
   forget(keyId: string): void {
+    this.generation++;
     for (const [hash, cached] of this.cache) if (cached.key.id === keyId) this.cache.delete(hash);
   }
 

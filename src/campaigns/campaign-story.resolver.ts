@@ -3,6 +3,9 @@ import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root 
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { listContent } from '../shared/content/content.query';
+import type { Content } from '../shared/content/content.entity';
+import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
+import { inLocale, serveIn, type LocalisedItem } from '../shared/content/localise';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
@@ -16,20 +19,32 @@ export class CampaignStoryConnection extends ConnectionType<CampaignStory>(Campa
 @Resolver(() => CampaignStory)
 export class CampaignStoryResolver {
   @Query(() => CampaignStoryConnection, { description: 'Published campaign stories, newest first.' })
-  campaignStories(@Args() args: ConnectionArgs, @Ctx() ctx: Context<ContentLoaders>, @Info() info: GraphQLResolveInfo): Promise<Connection<CampaignStory>> {
-    return listContent(ctx, ContentType.CAMPAIGN_STORY, args, info);
+  campaignStories(
+    @Args() args: ConnectionArgs,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
+    @Ctx() ctx: Context<ContentLoaders>,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<CampaignStory>> {
+    return listContent(ctx, ContentType.CAMPAIGN_STORY, args, info, locale);
   }
 
   @Query(() => CampaignStory, { nullable: true, description: 'A published campaign story by slug, for its page; null if none has it.' })
-  campaignStory(
+  async campaignStory(
     @Arg('slug', { description: 'The story’s slug.' }) slug: string,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
     @Ctx() ctx: Context<ContentLoaders>,
   ): Promise<CampaignStory | null> {
-    return ctx.loaders.contentBySlug.load({ type: ContentType.CAMPAIGN_STORY, slug }) as Promise<CampaignStory | null>;
+    const item = (await ctx.loaders.contentBySlug.load({ type: ContentType.CAMPAIGN_STORY, slug })) as CampaignStory | null;
+    return serveIn(item, locale, ctx.db, (sql, parameters) => ctx.loaders.contentReads.query(sql, parameters));
   }
 
   @FieldResolver(() => Campaign, { nullable: true, description: 'The campaign the story belongs to; null for a news story outside any campaign.' })
   campaign(@Root() story: CampaignStory, @Ctx() ctx: Context<CampaignLoaders>): Campaign | Promise<Campaign | null> | null {
-    return story.campaignId ? campaignById(ctx.db, ctx.loaders, story.campaignId) : null;
+    if (!story.campaignId) return null;
+    const campaign = campaignById(ctx.db, ctx.loaders, story.campaignId);
+    // A campaign reached from an item carries the item's locale to its stories and posts.
+    const locale = (story as Content & LocalisedItem).requestedLocale;
+    if (!locale || locale === ctx.locale) return campaign;
+    return campaign instanceof Promise ? campaign.then((found) => found && inLocale(found, locale)) : campaign && inLocale(campaign, locale);
   }
 }

@@ -1,4 +1,5 @@
 import { batchLoader } from '../shared/loader';
+import type { ListOptions } from '../shared/pagination/page.loader';
 import type { DataSource } from 'typeorm';
 import { ContentType } from '../shared/content/content-status';
 import { BY_CAMPAIGN, findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
@@ -33,8 +34,8 @@ export function createCampaignLoaders(reads: ContentReads, visible: Visibility) 
     campaignById: batchLoader<string, Campaign | null>(reads.scope, 'campaignById', (ids) => getCampaignsByIds(db, ids)),
     campaignBySlug: batchLoader<string, Campaign | null>(reads.scope, 'campaignBySlug', (slugs) => getCampaignsBySlugs(db, slugs)),
     /** A campaign's stories; `options` are the properties to read. */
-    storiesByCampaignId: createPageLoader<CampaignStory, readonly string[] | undefined>('storiesByCampaignId', (campaignIds, page, properties) =>
-      findContentPagesByParent(visibleContent(reads, visible, [ContentType.CAMPAIGN_STORY], properties), BY_CAMPAIGN, campaignIds, page),
+    storiesByCampaignId: createPageLoader<CampaignStory, ListOptions | undefined>('storiesByCampaignId', (campaignIds, page, options) =>
+      findContentPagesByParent(visibleContent(reads, visible, [ContentType.CAMPAIGN_STORY], options?.properties).inLocale(options?.locale), BY_CAMPAIGN, campaignIds, page),
       reads.scope,
     ),
   };

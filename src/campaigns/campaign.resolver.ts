@@ -10,6 +10,9 @@ import { CampaignStoryConnection } from './campaign-story.resolver';
 import type { CampaignStory } from './campaign-story.entity';
 import type { CampaignLoaders } from './campaign.loaders';
 import { Campaign } from './campaign.entity';
+import { inLocale, type LocalisedItem } from '../shared/content/localise';
+import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
+import { listOptions } from '../shared/pagination/page.loader';
 
 @ObjectType({ description: 'A page of campaigns, by title.' })
 export class CampaignConnection extends ConnectionType<Campaign>(Campaign, 'Campaign') {}
@@ -24,18 +27,22 @@ const CAMPAIGN_KEYSET: Keyset<Campaign> = {
 @Resolver(() => Campaign)
 export class CampaignResolver {
   @Query(() => CampaignConnection, { description: 'Communications campaigns, by title.' })
-  async campaigns(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<Campaign>> {
+  async campaigns(@Args() args: ConnectionArgs, @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null, @Ctx() ctx: Context): Promise<Connection<Campaign>> {
     const page = pageRequest(args, CAMPAIGN_KEYSET.kinds);
     const qb = ctx.db.getRepository(Campaign).createQueryBuilder('k');
-    return toConnection(await applyKeyset(qb, CAMPAIGN_KEYSET, page).getMany(), CAMPAIGN_KEYSET, page);
+    const counting = qb.clone();
+    const campaigns = await applyKeyset(qb, CAMPAIGN_KEYSET, page).getMany();
+    return toConnection(locale ? campaigns.map((campaign) => inLocale(campaign, locale)) : campaigns, CAMPAIGN_KEYSET, page, () => counting.getCount());
   }
 
   @Query(() => Campaign, { nullable: true, description: 'A campaign by slug, e.g. `this-generation-learns`; null if none has it.' })
-  campaign(
+  async campaign(
     @Arg('slug', { description: 'The campaign’s slug.' }) slug: string,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
     @Ctx() ctx: Context<CampaignLoaders>,
   ): Promise<Campaign | null> {
-    return ctx.loaders.campaignBySlug.load(slug);
+    const campaign = await ctx.loaders.campaignBySlug.load(slug);
+    return campaign && locale ? inLocale(campaign, locale) : campaign;
   }
 
   @FieldResolver(() => CampaignStoryConnection, { description: 'The campaign’s published stories, newest first.' })
@@ -46,6 +53,6 @@ export class CampaignResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<CampaignStory>> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
-    return ctx.loaders.storiesByCampaignId.load({ parent: campaign.id, page, options: requestedProperties(info) });
+    return ctx.loaders.storiesByCampaignId.load({ parent: campaign.id, page, options: listOptions(requestedProperties(info), (campaign as Campaign & LocalisedItem).requestedLocale) });
   }
 }

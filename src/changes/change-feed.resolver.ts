@@ -5,6 +5,7 @@ import type { ContentLoaders } from '../shared/content/content.loaders';
 import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { eachField } from '../shared/selection';
+import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
 import { changeFeedHead, readChangePage } from './change-feed';
 import { ContentChangeConnection } from './change-feed.types';
 
@@ -23,10 +24,11 @@ export class ChangeFeedResolver {
       description: 'Read the changes after this cursor (`feedChangesHead`, or a page’s `endCursor`); from the oldest change kept when omitted.',
     })
     after: string | null,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
     @Ctx() ctx: Context<ContentLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<ContentChangeConnection> {
-    return readChangePage(ctx.loaders.contentReads, filter, first, after, selectsItem(info) ? requestedProperties(info, ['edges', 'node', 'item']) : null);
+    return readChangePage(ctx.loaders.contentReads, filter, first, after, selectsItem(info) ? requestedProperties(info, ['edges', 'node', 'item']) : null, locale);
   }
 
   @Query(() => String, { description: 'The cursor of the newest committed change: "now". Take it before reading the feed, then follow `feedChanges(after:)` from it.' })

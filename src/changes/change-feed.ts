@@ -2,6 +2,7 @@ import { normaliseNationCode } from '../member-nations/member-nation.entity';
 import type { FeedFilter } from '../feed/feed.inputs';
 import { feedQuery } from '../feed/feed.service';
 import { ContentStatus } from '../shared/content/content-status';
+import type { Locale } from '../shared/content/locale';
 import { CONTENT_TYPE_NAMES, type Content } from '../shared/content/content.entity';
 import { sqlEnumList } from '../shared/content/content.query';
 import type { ContentReads } from '../shared/content/content.reads';
@@ -44,6 +45,7 @@ export async function readChangePage(
   first: number | null | undefined,
   after: string | null | undefined,
   itemProperties: readonly string[] | null,
+  locale?: Locale | null,
 ): Promise<ContentChangeConnection> {
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (size < 0 || size > MAX_PAGE_SIZE) throw new BadUserInputError(`\`first\` must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, { argument: 'first', max: MAX_PAGE_SIZE });
@@ -64,7 +66,7 @@ export async function readChangePage(
   }
   const rows = raw.filter((row) => row.seq != null).map((row) => toChangeRow(row, readTimestamp));
   const page = rows.slice(0, size);
-  const items = itemProperties && page.some(isVisibleKind) ? await currentItems(reads, filter, page, itemProperties) : new Map<string, Content>();
+  const items = itemProperties && page.some(isVisibleKind) ? await currentItems(reads, filter, page, itemProperties, locale) : new Map<string, Content>();
   const edges = page.map((row) => {
     const node = toChange(row, items.get(row.subjectId) ?? null);
     return { cursor: node.cursor, node };
@@ -75,9 +77,14 @@ export async function readChangePage(
   // and that rescans the same entries at each poll.
   const readThrough = rows.length > size ? 0 : Number(raw[0]?.head ?? 0);
   const endCursor = edges.length ? edges[edges.length - 1].cursor : encodeChangeCursor(Math.max(from, prunedThrough, readThrough));
+  let counted: Promise<number> | undefined;
+  const where = ["subject = 'CONTENT'", 'seq > :from', ...conditions].join(' AND ');
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > size, hasPreviousPage: from > prunedThrough, startCursor: edges[0]?.cursor ?? null, endCursor },
+    get totalCount() {
+      return (counted ??= reads.query(`SELECT count(*) AS "n" FROM change_log WHERE ${where}`, { ...parameters, from }).then((found) => Number(found[0]?.n ?? 0)));
+    },
   };
 }
 
@@ -104,9 +111,15 @@ function toChange(row: ChangeRow, item: Content | null): ContentChange {
 }
 
 /** The items of a page as they are now: published, and matching the filter; one statement. */
-async function currentItems(reads: ContentReads, filter: FeedFilter | null | undefined, page: readonly ChangeRow[], properties: readonly string[]): Promise<Map<string, Content>> {
+async function currentItems(
+  reads: ContentReads,
+  filter: FeedFilter | null | undefined,
+  page: readonly ChangeRow[],
+  properties: readonly string[],
+  locale: Locale | null | undefined,
+): Promise<Map<string, Content>> {
   const ids = [...new Set(page.filter(isVisibleKind).map((row) => row.subjectId))];
-  const items = await feedQuery(reads, [ContentStatus.PUBLISHED], filter, properties).where('c.id IN (:...changedIds)', { changedIds: ids }).fetch();
+  const items = await feedQuery(reads, [ContentStatus.PUBLISHED], filter, properties).where('c.id IN (:...changedIds)', { changedIds: ids }).inLocale(locale).fetch();
   return new Map(items.map((item) => [item.id, item]));
 }
 

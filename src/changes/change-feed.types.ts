@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ContentType } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
 import { PageInfo } from '../shared/pagination/connection.type';
@@ -64,4 +64,7 @@ export class ContentChangeConnection {
       '`hasNextPage` is true while more changes are already committed after this page. `endCursor` is where to continue: the last change’s cursor, or, when no change matched, the position the log was read up to (the cursor you passed when nothing at all is new). Keep polling with it.',
   })
   pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'How many changes matching the filter are committed after `after` (this page and the ones that follow). Counted only when asked for; costs 100 in the cost model.' })
+  totalCount!: number | Promise<number>;
 }

@@ -76,6 +76,11 @@ class PostgresLogReader implements LogReader {
     const [{ schema }] = (await client.query('SELECT current_schema() AS schema')).rows as { schema: string }[];
     this.schema = schema;
     await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    if (this.closed) {
+      // Closed while connecting: this connection must not outlive the reader.
+      await client.end().catch(() => {});
+      return;
+    }
     this.client = client;
     this.attempts = 0;
   }

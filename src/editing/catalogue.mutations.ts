@@ -5,7 +5,7 @@ import type { Context } from '../shared/context';
 import { decodeGlobalIdOf } from '../shared/node/global-id';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
-import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
+import { pageOf, pageRequest, type Keyset } from '../shared/pagination/keyset';
 import { Role } from '../shared/viewer';
 import { AuditEntry } from '../store/audit-entry.entity';
 import { CampaignInput, MemberNationInput } from './catalogue.inputs';
@@ -88,6 +88,6 @@ export class AuditLogResolver {
     const page = pageRequest(args, AUDIT_KEYSET.kinds);
     const qb = ctx.db.getRepository(AuditEntry).createQueryBuilder('a');
     if (subjectId) qb.where('a.subjectId = :subjectId', { subjectId });
-    return toConnection(await applyKeyset(qb, AUDIT_KEYSET, page).getMany(), AUDIT_KEYSET, page);
+    return pageOf(qb, AUDIT_KEYSET, page);
   }
 }

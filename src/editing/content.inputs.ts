@@ -34,6 +34,21 @@ export abstract class ContentInput {
   @MaxLength(2000)
   summary!: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The full text as HTML: paragraphs, headings, lists, links (http, https, mailto), images with alt text, tables, quotes, code. Anything else (scripts, styles, event handlers, `javascript:` URLs, frames, forms) is refused with BAD_USER_INPUT naming it, never silently removed.',
+  })
+  @IsOptional()
+  @MaxLength(1_000_000)
+  body?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'BCP 47 tag of the language the item is written in (`en`, `ar`, `fr`); detected from the title and summary when omitted.' })
+  @IsOptional()
+  @Matches(/^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$/, { message: 'language must be a BCP 47 tag such as en, ar or fr-BE' })
+  @MaxLength(35)
+  language?: string | null;
+
   @Field(() => String, { nullable: true, description: 'Canonical web address (http or https).' })
   @IsOptional()
   @IsUrl(URL_OPTIONS)

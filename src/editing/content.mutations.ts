@@ -5,6 +5,7 @@ import { ContentType } from '../shared/content/content-status';
 import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
 import type { Context } from '../shared/context';
 import { BadUserInputError } from '../shared/errors';
+import { sanitiseReport } from '../text/text';
 import { decodeGlobalId, decodeGlobalIdOf } from '../shared/node/global-id';
 import { Role } from '../shared/viewer';
 import { SocialPost } from '../social-posts/social-post.entity';
@@ -14,8 +15,23 @@ import { createContent, deleteContent, setPublished, updateContent, type Content
 
 /** Splits an input into the shared fields and the type's own columns. */
 function toDraft(input: ContentInput & { campaign?: string | null }): ContentDraft {
-  const { slug, title, summary, url, countries, nations, tags, publishedAt, campaign, ...fields } = input;
-  return { slug, title, summary, url, countries, nations: nations ?? [], tags: tags ?? [], publishedAt, campaign, fields };
+  const { slug, title, summary, url, countries, nations, tags, publishedAt, campaign, body, language, ...fields } = input;
+  return { slug, title, summary, url, countries, nations: nations ?? [], tags: tags ?? [], publishedAt, campaign, body: checkedBody(body), language: language ?? undefined, fields };
+}
+
+/**
+ * An editor's body as it will be stored: refused with BAD_USER_INPUT naming
+ * what the sanitiser would remove, rather than silently altered.
+ */
+export function checkedBody(body: string | null | undefined): string | null {
+  if (!body) return null;
+  const report = sanitiseReport(body);
+  if (report.removed.length) {
+    throw new BadUserInputError(`The body holds what is not allowed and would be removed: ${report.removed.join('; ')}`, {
+      fields: [{ field: 'input.body', reasons: report.removed.map((what) => `not allowed: ${what}`) }],
+    });
+  }
+  return report.html;
 }
 
 type Class<T> = new (...args: never[]) => T;

@@ -1,6 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { MemberNation } from '../member-nations/member-nation.entity';
+import type { LocalisedItem } from '../shared/content/localise';
+import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
 import { ContentConnection } from '../shared/content/content.connection';
 import type { Content } from '../shared/content/content.entity';
 import { CONTENT_KEYSET, visibilityOf } from '../shared/content/content.query';
@@ -23,10 +25,11 @@ export class FeedResolver {
     @Arg('filter', () => FeedFilter, { nullable: true, description: 'Which items to include; all published items when omitted.' })
     filter: FeedFilter | null,
     @Args() args: ConnectionArgs,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
     @Ctx() ctx: Context<ContentLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Content>> {
-    return findFeedPage(ctx.loaders.contentReads, visibilityOf(ctx.viewer), filter, pageRequest(args, CONTENT_KEYSET.kinds), requestedProperties(info));
+    return findFeedPage(ctx.loaders.contentReads, visibilityOf(ctx.viewer), filter, pageRequest(args, CONTENT_KEYSET.kinds), requestedProperties(info), locale);
   }
 }
 
@@ -42,6 +45,6 @@ export class NationFeedResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Content>> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
-    return ctx.loaders.feedByNationCode.load({ parent: nation.code, page, options: { filter, properties: requestedProperties(info) } });
+    return ctx.loaders.feedByNationCode.load({ parent: nation.code, page, options: { filter, properties: requestedProperties(info), locale: (nation as MemberNation & LocalisedItem).requestedLocale } });
   }
 }

@@ -4,6 +4,7 @@ import { findContentPage, findContentPagesByParent, sqlEnumList, visibleContent,
 import type { ContentReads } from '../shared/content/content.reads';
 import type { Connection } from '../shared/pagination/connection.type';
 import type { Keyset, PageRequest } from '../shared/pagination/keyset';
+import type { Locale } from '../shared/content/locale';
 import type { FeedFilter } from './feed.inputs';
 
 /**
@@ -45,8 +46,9 @@ export function findFeedPage(
   filter: FeedFilter | null | undefined,
   page: PageRequest,
   properties?: readonly string[],
+  locale?: Locale | null,
 ): Promise<Connection<Content>> {
-  return findContentPage(feedQuery(reads, visible, filter, properties), page);
+  return findContentPage(feedQuery(reads, visible, filter, properties).inLocale(locale), page);
 }
 
 /**
@@ -71,8 +73,12 @@ export function findNationFeedPages(
   filter: FeedFilter | null | undefined,
   page: PageRequest,
   properties?: readonly string[],
+  locale?: Locale,
 ): Promise<Connection<Content>[]> {
-  const query = feedQuery(reads, visible, filter, properties).join('JOIN content_nation cn ON cn.content_id = c.id').where(`cn.status IN (${sqlEnumList(visible)})`);
+  const query = feedQuery(reads, visible, filter, properties)
+    .inLocale(locale)
+    .join('JOIN content_nation cn ON cn.content_id = c.id')
+    .where(`cn.status IN (${sqlEnumList(visible)})`);
   if (filter?.types?.length) query.where(`cn.content_type IN (${sqlEnumList(filter.types)})`);
   return findContentPagesByParent(query, BY_NATION_TAG, codes, page, NATION_FEED_KEYSET);
 }

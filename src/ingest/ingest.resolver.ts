@@ -2,7 +2,7 @@ import { Arg, Args, Authorized, Ctx, Mutation, ObjectType, Query, Resolver } fro
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
-import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
+import { pageOf, pageRequest, type Keyset } from '../shared/pagination/keyset';
 import { Role } from '../shared/viewer';
 import { SourceInput, SourceUpdateInput } from './ingest.inputs';
 import { IngestRun, RunTrigger } from './ingest-run.entity';
@@ -40,7 +40,7 @@ export class IngestResolver {
     const page = pageRequest(args, RUN_KEYSET.kinds);
     const qb = ctx.db.getRepository(IngestRun).createQueryBuilder('r');
     if (source) qb.where('r.source_name = :source', { source });
-    return toConnection(await applyKeyset(qb, RUN_KEYSET, page).getMany(), RUN_KEYSET, page);
+    return pageOf(qb, RUN_KEYSET, page);
   }
 
   @Authorized(Role.ADMIN)

@@ -1,3 +1,6 @@
+import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
+import type { LocalisedItem } from '../shared/content/localise';
+import { localisedNation } from './localised-nation';
 import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Content } from '../shared/content/content.entity';
 import type { Context } from '../shared/context';
@@ -21,18 +24,29 @@ const NATION_KEYSET: Keyset<MemberNation> = {
 @Resolver(() => MemberNation)
 export class MemberNationResolver {
   @Query(() => MemberNationConnection, { description: 'The 81 members of the coalition (October 2019), by name.' })
-  async memberNations(@Args() args: ConnectionArgs, @Ctx() ctx: Context): Promise<Connection<MemberNation>> {
+  async memberNations(
+    @Args() args: ConnectionArgs,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
+    @Ctx() ctx: Context,
+  ): Promise<Connection<MemberNation>> {
     const page = pageRequest(args, NATION_KEYSET.kinds);
     const qb = ctx.db.getRepository(MemberNation).createQueryBuilder('n');
-    return toConnection(await applyKeyset(qb, NATION_KEYSET, page).getMany(), NATION_KEYSET, page);
+    const served = locale ?? ctx.locale;
+    const counting = qb.clone();
+    const nations = await applyKeyset(qb, NATION_KEYSET, page).getMany();
+    return toConnection(served && served !== Locale.EN ? nations.map((nation) => localisedNation(nation, served)) : nations, NATION_KEYSET, page, () => counting.getCount());
   }
 
   @Query(() => MemberNation, { nullable: true, description: 'A member by code (any letter case): `IRQ`, `gbr`, `EU`, `NATO`. Null if no member has it.' })
   memberNation(
     @Arg('code', { description: 'ISO alpha-3 for a country; EU, NATO, INTERPOL, LAS or CENSAD for an organisation.' }) code: string,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
     @Ctx() ctx: Context<MemberNationLoaders>,
   ): MemberNation | null | Promise<MemberNation | null> {
-    return nationByCode(ctx.db, ctx.loaders, normaliseNationCode(code));
+    const found = nationByCode(ctx.db, ctx.loaders, normaliseNationCode(code));
+    const served = locale ?? (ctx.locale !== Locale.EN ? ctx.locale : null);
+    if (!served) return found;
+    return found instanceof Promise ? found.then((nation) => nation && localisedNation(nation, served)) : found && localisedNation(found, served);
   }
 }
 
@@ -42,8 +56,12 @@ export class ContentNationsResolver {
   @FieldResolver(() => [MemberNation], {
     description: 'The coalition members the item concerns, by name. Countries that were not members (Syria, Israel) appear only in `countries`.',
   })
-  nations(@Root() item: Content, @Ctx() ctx: Context<MemberNationLoaders>): MemberNation[] | Promise<MemberNation[]> {
+  nations(@Root() item: Content & LocalisedItem, @Ctx() ctx: Context<MemberNationLoaders>): MemberNation[] | Promise<MemberNation[]> {
     // Lists read the tags with the items; a single item (node, by slug) loads them in a batch.
-    return item.nationCodes ? getNationsFromCodes(ctx.db, item.nationCodes) : ctx.loaders.nationsByContentId.load(item.id);
+    const nations = item.nationCodes ? getNationsFromCodes(ctx.db, item.nationCodes) : ctx.loaders.nationsByContentId.load(item.id);
+    const locale = item.requestedLocale ?? ctx.locale;
+    if (!locale || (locale === Locale.EN && (ctx.locale ?? Locale.EN) === Locale.EN)) return nations;
+    const localise = (list: MemberNation[]) => list.map((nation) => localisedNation(nation, locale));
+    return nations instanceof Promise ? nations.then(localise) : localise(nations);
   }
 }

@@ -17,6 +17,9 @@ import type { Limits } from '../config';
 import { DEFAULT_PAGE_SIZE } from '../shared/pagination/keyset';
 import type { Fragments } from '../shared/selection';
 
+/** What `totalCount` costs on any connection: it reads every matching index entry, where a page reads 20 to 100. */
+export const TOTAL_COUNT_COST = 100;
+
 /** A plain list field (such as `nations`) counts as this many items. */
 const LIST_ESTIMATE = 5;
 
@@ -30,6 +33,8 @@ const INTROSPECTION = new Set(['__schema', '__type']);
  */
 export const estimateCost: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   if (INTROSPECTION.has(field.name)) return 0;
+  // A count reads every matching index entry: priced like a page of 100 items.
+  if (field.name === 'totalCount') return TOTAL_COUNT_COST;
   const named = getNamedType(field.type);
   if (isLeafType(named)) return 0;
   let items = 1;

@@ -5,6 +5,7 @@ import { visibilityOf } from '../shared/content/content.query';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
+import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
 import { searchPage } from './search.service';
 import { SearchResultConnection } from './search.types';
 
@@ -19,9 +20,10 @@ export class SearchResolver {
     @Arg('filter', () => FeedFilter, { nullable: true, description: 'Narrows the items found, as in `Query.feed`.' }) filter: FeedFilter | null,
     @Arg('first', () => Int, { nullable: true, description: 'At most this many results (default 20, at most 100).' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Results after this cursor (a previous page’s `endCursor`).' }) after: string | null,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
     @Ctx() ctx: Context<ContentLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<SearchResultConnection> {
-    return searchPage(ctx.loaders.contentReads, visibilityOf(ctx.viewer), query, filter, { first, after }, requestedProperties(info, ['edges', 'node']));
+    return searchPage(ctx.loaders.contentReads, visibilityOf(ctx.viewer), query, filter, { first, after }, requestedProperties(info, ['edges', 'node']), locale ?? ctx.locale ?? Locale.EN);
   }
 }

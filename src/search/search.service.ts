@@ -1,6 +1,9 @@
 import type { FeedFilter } from '../feed/feed.inputs';
 import { feedQuery } from '../feed/feed.service';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
+import { localisedNation } from '../member-nations/localised-nation';
+import type { Locale } from '../shared/content/locale';
+import { localiseItems } from '../shared/content/localise';
 import { MemberNation } from '../member-nations/member-nation.entity';
 import type { Content } from '../shared/content/content.entity';
 import type { Visibility } from '../shared/content/content.query';
@@ -49,13 +52,14 @@ export async function searchPage(
   filter: FeedFilter | null | undefined,
   args: { first?: number | null; after?: string | null },
   properties: readonly string[],
+  locale: Locale,
 ): Promise<SearchResultConnection> {
   const query = parseSearchQuery(text);
   if (!query) throw new BadUserInputError('Give search words: the query is empty', { argument: 'query' });
   const page = pageRequest({ first: args.first, after: args.after }, SEARCH_KEYSET.kinds);
   const postgres = reads.db.options.type === 'postgres';
   const compiled = postgres ? toTsQuery(query) : toFts5Match(query);
-  if (compiled === null) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: page.from !== null, startCursor: null, endCursor: null } };
+  if (compiled === null) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: page.from !== null, startCursor: null, endCursor: null }, totalCount: 0 };
 
   const content = feedQuery(reads, visible, filter, properties).clause();
   const withNations = !filter || Object.values(filter).every((value) => value == null || (Array.isArray(value) && value.length === 0));
@@ -74,23 +78,30 @@ export async function searchPage(
       `FROM search_fts JOIN search_entry e ON e.id = search_fts.rowid LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
       `WHERE search_fts MATCH :searchQuery AND ${matches}`;
   const sql = `SELECT * FROM (${inner}) r${keyset.where.length ? ` WHERE ${keyset.where.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
-  const rows = await reads.query(sql, { ...content.parameters, ...keyset.parameters, searchQuery: compiled });
+  const parameters = { ...content.parameters, searchQuery: compiled };
+  const rows = await reads.query(sql, { ...parameters, ...keyset.parameters });
+  let counted: Promise<number> | undefined;
+  const count = () => (counted ??= reads.query(`SELECT count(*) AS "n" FROM (${inner}) r`, parameters).then((found) => Number(found[0]?.n ?? 0)));
 
   const nations = (await nationCatalogue(reads.db).get()).byCode;
   const items = reader.hydrate(rows.filter((row) => row.searchType === 'CONTENT'), projection);
+  await localiseItems(reads.db, items.map((item) => ({ item, locale })), (sql, parameters) => reads.query(sql, parameters));
   let next = 0;
   const hits: Hit[] = rows.flatMap((row): Hit[] => {
     const at = row.searchAt instanceof Date ? row.searchAt : new Date(`${String(row.searchAt).replace(' ', 'T')}Z`);
     const base = { score: Number(row.score), at: row.searchType === 'NATION' ? NO_DATE : at, id: String(row.searchId) };
     if (row.searchType === 'CONTENT') return [{ ...base, node: items[next++] }];
     const nation = nations.get(String(row.searchId));
-    return nation ? [{ ...base, node: nation }] : [];
+    return nation ? [{ ...base, node: localisedNation(nation, locale) }] : [];
   });
   const slice = hits.slice(0, page.size);
   const edges = slice.map((hit) => ({ cursor: encodeCursor(SEARCH_KEYSET.key(hit)), node: hit.node, score: hit.score, highlights: highlightsOf(hit.node, query) }));
   return {
     edges,
     pageInfo: { hasNextPage: hits.length > page.size, hasPreviousPage: page.from !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    get totalCount() {
+      return count();
+    },
   };
 }
 

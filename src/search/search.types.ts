@@ -1,6 +1,6 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Node } from '../shared/node/node.interface';
-import { PageInfo } from '../shared/pagination/connection.type';
+import { PageInfo, TOTAL_COUNT_DESCRIPTION } from '../shared/pagination/connection.type';
 
 @ObjectType({ description: 'Where a match lies in a text: an offset and a length in UTF-16 code units, as JavaScript counts them.', simpleResolvers: true })
 export class TextRange {
@@ -45,4 +45,7 @@ export class SearchResultConnection {
 
   @Field(() => PageInfo, { description: 'Cursors to fetch the next page with `after`.' })
   pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: TOTAL_COUNT_DESCRIPTION })
+  totalCount!: number | Promise<number>;
 }

@@ -7,6 +7,11 @@ import { createFeedLoaders } from '../feed/feed.loaders';
 import { createMemberNationLoaders } from '../member-nations/member-nation.loaders';
 import { createContentLoaders, loadContentOfType } from '../shared/content/content.loaders';
 import { visibilityOf } from '../shared/content/content.query';
+import { Content } from '../shared/content/content.entity';
+import { inLocale, serveIn } from '../shared/content/localise';
+import { MemberNation } from '../member-nations/member-nation.entity';
+import { localisedNation } from '../member-nations/localised-nation';
+import { Locale } from '../shared/content/locale';
 import { ContentReads } from '../shared/content/content.reads';
 import type { Context } from '../shared/context';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
@@ -18,9 +23,9 @@ import { createStabilisationProjectLoaders } from '../stabilisation-projects/sta
  * Every domain's loaders for one request, plus the `node` lookups composed from
  * them. Made fresh per request: nothing is cached across requests or viewers.
  */
-export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementScope) {
+export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementScope, locale: Locale = Locale.EN) {
   const visible = visibilityOf(viewer);
-  const reads = new ContentReads(db, scope);
+  const reads = new ContentReads(db, scope, locale);
   const content = createContentLoaders(reads, visible);
   const nations = createMemberNationLoaders(db, scope);
   const campaigns = createCampaignLoaders(reads, visible);
@@ -32,6 +37,12 @@ export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementS
     Campaign: (id) => campaigns.campaignById.load(id),
     MemberNation: (code) => nations.memberNationByCode.load(code),
   };
+  const nodeInLocale: NodeLoaders['nodeInLocale'] = async (node, locale) => {
+    if (!node) return null;
+    if (node instanceof Content) return serveIn(node, locale, db, (sql, parameters) => reads.query(sql, parameters));
+    if (node instanceof MemberNation) return localisedNation(node, locale);
+    return inLocale(node, locale);
+  };
   return {
     ...content,
     ...nations,
@@ -41,6 +52,7 @@ export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementS
     ...createFeedLoaders(reads, visible),
     ...createRevisionLoaders(db, scope),
     nodeByLocalId,
+    nodeInLocale,
   };
 }
 
@@ -77,6 +89,7 @@ export function createContext(
   requestId: string = randomUUID(),
   clientAddress = '127.0.0.1',
   scope: StatementScope = new StatementScope(),
+  locale: Locale = Locale.EN,
 ): GatewayContext {
-  return { requestId, db, viewer, clientAddress, scope, measured: {}, loaders: createLoaders(db, viewer, scope) };
+  return { requestId, db, viewer, clientAddress, scope, locale, measured: {}, loaders: createLoaders(db, viewer, scope, locale) };
 }

@@ -10,6 +10,7 @@ import { StatementScope } from '../db/statement-scope';
 import { addressMatcher } from '../metrics/allow';
 import type { Outcome } from '../metrics/metrics';
 import { isSyndicationPath, serveSyndication } from '../outbound/syndication/handler';
+import { Locale, localeFromAcceptLanguage } from '../shared/content/locale';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import { createLiveServer } from '../outbound/live/ws-server';
@@ -239,7 +240,7 @@ async function graphql(
   const response = await withTimeout(
     apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => (log.context = createContext(db, viewer, log.requestId, clientAddress, scope)),
+      context: async () => (log.context = createContext(db, viewer, log.requestId, clientAddress, scope, localeFromAcceptLanguage(req.headers['accept-language']) ?? Locale.EN)),
     }),
     config.requestTimeoutMs,
     () => scope.cancel('the request ran past its time limit'),

@@ -11,6 +11,8 @@ import { IngestResolver } from '../ingest/ingest.resolver';
 import { SubscriptionResolver } from '../outbound/live/subscriptions.resolver';
 import { WebhookResolver } from '../outbound/webhooks/webhooks.resolver';
 import { SearchResolver } from '../search/search.resolver';
+import { ContentLocaleResolver } from '../shared/content/content-locale.resolver';
+import { TranslationResolver } from '../editing/translations.resolver';
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
@@ -64,6 +66,8 @@ const RESOLVERS = [
   SubscriptionResolver,
   WebhookResolver,
   SearchResolver,
+  ContentLocaleResolver,
+  TranslationResolver,
 ] as const;
 
 /**

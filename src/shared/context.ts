@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { StatementScope } from '../db/statement-scope';
+import type { Locale } from './content/locale';
 import type { Viewer } from './viewer';
 
 /**
@@ -17,4 +18,6 @@ export interface Context<Loaders = unknown> {
   readonly loaders: Loaders;
   /** The request's statements: counted, and cancelled when the request runs past its time limit. */
   readonly scope?: StatementScope;
+  /** The locale content is served in unless a root field's `locale` says otherwise: from `Accept-Language`, else English. */
+  readonly locale?: Locale;
 }

@@ -2,9 +2,13 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { campaignById, type CampaignLoaders } from '../campaigns/campaign.loaders';
 import { Campaign } from '../campaigns/campaign.entity';
+import { listOptions } from '../shared/pagination/page.loader';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import type { Content } from '../shared/content/content.entity';
+import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
+import { inLocale, serveIn, type LocalisedItem } from '../shared/content/localise';
 import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
@@ -19,21 +23,33 @@ export class SocialPostConnection extends ConnectionType<SocialPost>(SocialPost,
 @Resolver(() => SocialPost)
 export class SocialPostResolver {
   @Query(() => SocialPostConnection, { description: 'Published social posts, newest first.' })
-  socialPosts(@Args() args: ConnectionArgs, @Ctx() ctx: Context<ContentLoaders>, @Info() info: GraphQLResolveInfo): Promise<Connection<SocialPost>> {
-    return listContent(ctx, ContentType.SOCIAL_POST, args, info);
+  socialPosts(
+    @Args() args: ConnectionArgs,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
+    @Ctx() ctx: Context<ContentLoaders>,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<SocialPost>> {
+    return listContent(ctx, ContentType.SOCIAL_POST, args, info, locale);
   }
 
   @Query(() => SocialPost, { nullable: true, description: 'A published social post by slug; null if none has it.' })
-  socialPost(
+  async socialPost(
     @Arg('slug', { description: 'The post’s slug.' }) slug: string,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
     @Ctx() ctx: Context<ContentLoaders>,
   ): Promise<SocialPost | null> {
-    return ctx.loaders.contentBySlug.load({ type: ContentType.SOCIAL_POST, slug }) as Promise<SocialPost | null>;
+    const item = (await ctx.loaders.contentBySlug.load({ type: ContentType.SOCIAL_POST, slug })) as SocialPost | null;
+    return serveIn(item, locale, ctx.db, (sql, parameters) => ctx.loaders.contentReads.query(sql, parameters));
   }
 
   @FieldResolver(() => Campaign, { nullable: true, description: 'The campaign whose hashtag the post uses; null when it uses none.' })
   campaign(@Root() post: SocialPost, @Ctx() ctx: Context<CampaignLoaders>): Campaign | Promise<Campaign | null> | null {
-    return post.campaignId ? campaignById(ctx.db, ctx.loaders, post.campaignId) : null;
+    if (!post.campaignId) return null;
+    const campaign = campaignById(ctx.db, ctx.loaders, post.campaignId);
+    // A campaign reached from an item carries the item's locale to its stories and posts.
+    const locale = (post as Content & LocalisedItem).requestedLocale;
+    if (!locale || locale === ctx.locale) return campaign;
+    return campaign instanceof Promise ? campaign.then((found) => found && inLocale(found, locale)) : campaign && inLocale(campaign, locale);
   }
 }
 
@@ -48,6 +64,6 @@ export class CampaignPostsResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<SocialPost>> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
-    return ctx.loaders.postsByCampaignId.load({ parent: campaign.id, page, options: requestedProperties(info) });
+    return ctx.loaders.postsByCampaignId.load({ parent: campaign.id, page, options: listOptions(requestedProperties(info), (campaign as Campaign & LocalisedItem).requestedLocale) });
   }
 }

@@ -1,15 +1,15 @@
 import { ContentType } from '../shared/content/content-status';
 import { BY_COUNTRY, findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
 import type { ContentReads } from '../shared/content/content.reads';
-import { createPageLoader } from '../shared/pagination/page.loader';
+import { createPageLoader, type ListOptions } from '../shared/pagination/page.loader';
 import type { StabilisationProject } from './stabilisation-project.entity';
 
 /** Loaders of the stabilisation-projects domain, made per request. */
 export function createStabilisationProjectLoaders(reads: ContentReads, visible: Visibility) {
   return {
     /** Projects located in a country, keyed by its alpha-3 code (a member's code). */
-    projectsByCountryCode: createPageLoader<StabilisationProject, readonly string[] | undefined>('projectsByCountryCode', (codes, page, properties) =>
-      findContentPagesByParent(visibleContent(reads, visible, [ContentType.STABILISATION_PROJECT], properties), BY_COUNTRY, codes, page),
+    projectsByCountryCode: createPageLoader<StabilisationProject, ListOptions | undefined>('projectsByCountryCode', (codes, page, options) =>
+      findContentPagesByParent(visibleContent(reads, visible, [ContentType.STABILISATION_PROJECT], options?.properties).inLocale(options?.locale), BY_COUNTRY, codes, page),
       reads.scope,
     ),
   };

@@ -5,6 +5,10 @@ import { MemberNation, NationKind } from '../member-nations/member-nation.entity
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import type { LocalisedItem } from '../shared/content/localise';
+import { listOptions } from '../shared/pagination/page.loader';
+import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
+import { serveIn } from '../shared/content/localise';
 import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
@@ -19,16 +23,23 @@ export class StabilisationProjectConnection extends ConnectionType<Stabilisation
 @Resolver(() => StabilisationProject)
 export class StabilisationProjectResolver {
   @Query(() => StabilisationProjectConnection, { description: 'Published stabilisation projects, newest first.' })
-  stabilisationProjects(@Args() args: ConnectionArgs, @Ctx() ctx: Context<ContentLoaders>, @Info() info: GraphQLResolveInfo): Promise<Connection<StabilisationProject>> {
-    return listContent(ctx, ContentType.STABILISATION_PROJECT, args, info);
+  stabilisationProjects(
+    @Args() args: ConnectionArgs,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
+    @Ctx() ctx: Context<ContentLoaders>,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<StabilisationProject>> {
+    return listContent(ctx, ContentType.STABILISATION_PROJECT, args, info, locale);
   }
 
   @Query(() => StabilisationProject, { nullable: true, description: 'A published stabilisation project by slug; null if none has it.' })
-  stabilisationProject(
+  async stabilisationProject(
     @Arg('slug', { description: 'The project’s slug.' }) slug: string,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null,
     @Ctx() ctx: Context<ContentLoaders>,
   ): Promise<StabilisationProject | null> {
-    return ctx.loaders.contentBySlug.load({ type: ContentType.STABILISATION_PROJECT, slug }) as Promise<StabilisationProject | null>;
+    const item = (await ctx.loaders.contentBySlug.load({ type: ContentType.STABILISATION_PROJECT, slug })) as StabilisationProject | null;
+    return serveIn(item, locale, ctx.db, (sql, parameters) => ctx.loaders.contentReads.query(sql, parameters));
   }
 
   @FieldResolver(() => MemberNation, { nullable: true, description: 'The member the project is in; null when its country was not a member (Syria in 2019).' })
@@ -49,6 +60,6 @@ export class NationProjectsResolver {
   ): Promise<Connection<StabilisationProject>> | Connection<StabilisationProject> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
     if (nation.kind === NationKind.ORGANISATION) return emptyConnection();
-    return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page, options: requestedProperties(info) });
+    return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page, options: listOptions(requestedProperties(info), (nation as MemberNation & LocalisedItem).requestedLocale) });
   }
 }

@@ -77,10 +77,8 @@ export interface Lookups {
 
 /** Reads the campaigns and member codes in two statements, inside the writer's transaction. */
 export async function loadLookups(manager: EntityManager): Promise<Lookups> {
-  const [campaigns, members] = await Promise.all([
-    manager.getRepository(Campaign).find({ order: { slug: 'ASC' } }),
-    manager.getRepository(MemberNation).find({ select: { code: true } }),
-  ]);
+  const campaigns = await manager.getRepository(Campaign).find({ order: { slug: 'ASC' } });
+  const members = await manager.getRepository(MemberNation).find({ select: { code: true } });
   const byHashtag = new Map<string, Campaign>();
   // Ordered by slug, so that two campaigns sharing a hashtag in any case resolve as they always did: to the first slug.
   for (const campaign of campaigns) if (!byHashtag.has(campaign.hashtag.toLowerCase())) byHashtag.set(campaign.hashtag.toLowerCase(), campaign);
@@ -159,11 +157,10 @@ function nationCodes(lookups: Lookups, countries: string[], named: readonly stri
 
 /** An item's tag rows as stored, each list sorted. */
 export async function readTagRows(manager: EntityManager, id: string): Promise<Pick<PreparedWrite, 'nations' | 'countries' | 'tags'>> {
-  const [nations, countries, tags] = await Promise.all([
-    manager.getRepository(ContentNation).find({ where: { contentId: id }, order: { nationCode: 'ASC' } }),
-    manager.getRepository(ContentCountry).find({ where: { contentId: id }, order: { countryCode: 'ASC' } }),
-    manager.getRepository(ContentTag).find({ where: { contentId: id }, order: { tag: 'ASC' } }),
-  ]);
+  // One after the other: a transaction's connection runs one statement at a time.
+  const nations = await manager.getRepository(ContentNation).find({ where: { contentId: id }, order: { nationCode: 'ASC' } });
+  const countries = await manager.getRepository(ContentCountry).find({ where: { contentId: id }, order: { countryCode: 'ASC' } });
+  const tags = await manager.getRepository(ContentTag).find({ where: { contentId: id }, order: { tag: 'ASC' } });
   return {
     nations: nations.map((row) => row.nationCode),
     countries: countries.map((row) => row.countryCode),

@@ -17,10 +17,9 @@ const ROWS_PER_STATEMENT = 200;
 export async function indexContent(manager: EntityManager, ids: readonly string[]): Promise<void> {
   for (let start = 0; start < ids.length; start += 500) {
     const batch = ids.slice(start, start + 500);
-    const [items, translations] = await Promise.all([
-      query(manager, `SELECT id, title, summary, body, place, text FROM content WHERE id IN (:...ids)`, { ids: batch }),
-      query(manager, `SELECT content_id, title, summary, body, place FROM content_translation WHERE content_id IN (:...ids)`, { ids: batch }),
-    ]);
+    // One after the other: a transaction's connection runs one statement at a time.
+    const items = await query(manager, `SELECT id, title, summary, body, place, text FROM content WHERE id IN (:...ids)`, { ids: batch });
+    const translations = await query(manager, `SELECT content_id, title, summary, body, place FROM content_translation WHERE content_id IN (:...ids)`, { ids: batch });
     const byItem = new Map<string, SearchableText[]>();
     for (const row of translations) {
       const list = byItem.get(String(row.content_id)) ?? [];

@@ -4,7 +4,7 @@ import { FeedFilter } from '../../feed/feed.inputs';
 import type { Context } from '../../shared/context';
 import { ConnectionArgs } from '../../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../../shared/pagination/connection.type';
-import { applyKeyset, pageRequest, toConnection, type Keyset } from '../../shared/pagination/keyset';
+import { pageOf, pageRequest, type Keyset } from '../../shared/pagination/keyset';
 import { Role } from '../../shared/viewer';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
 import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, ownWebhook, replayDelivery, rotateWebhookSecret } from './webhooks';
@@ -61,7 +61,7 @@ export class WebhookResolver {
     const page = pageRequest(args, DELIVERY_KEYSET.kinds);
     const qb = ctx.db.getRepository(WebhookDelivery).createQueryBuilder('d').where('d.webhook_id = :id', { id: hook.id });
     if (status) qb.andWhere('d.status = :status', { status });
-    return toConnection(await applyKeyset(qb, DELIVERY_KEYSET, page).getMany(), DELIVERY_KEYSET, page);
+    return pageOf(qb, DELIVERY_KEYSET, page);
   }
 
   @Authorized(Role.PARTNER)

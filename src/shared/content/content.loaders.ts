@@ -41,6 +41,12 @@ export async function getCountriesByContentIds(reads: ContentReads, ids: readonl
   return groupByKey(ids, rows, (row) => String(row.content_id), (row) => String(row.country_code));
 }
 
+/** The locales each item has a translation into, alphabetical. */
+export async function getTranslationLocalesByContentIds(reads: ContentReads, ids: readonly string[]): Promise<string[][]> {
+  const rows = await reads.query(`SELECT content_id, locale FROM content_translation WHERE ${anyId(reads)} ORDER BY locale`, { ids });
+  return groupByKey(ids, rows, (row) => String(row.content_id), (row) => String(row.locale));
+}
+
 /** The free tags of each item, alphabetical. */
 export async function getTagsByContentIds(reads: ContentReads, ids: readonly string[]): Promise<string[][]> {
   const rows = await reads.query(`SELECT content_id, tag FROM content_tag WHERE ${anyId(reads)} ORDER BY tag`, { ids });
@@ -58,6 +64,7 @@ export function createContentLoaders(reads: ContentReads, visible: Visibility) {
     }),
     countriesByContentId: batchLoader<string, string[]>(scope, 'countriesByContentId', (ids) => getCountriesByContentIds(reads, ids)),
     tagsByContentId: batchLoader<string, string[]>(scope, 'tagsByContentId', (ids) => getTagsByContentIds(reads, ids)),
+    translationLocalesByContentId: batchLoader<string, string[]>(scope, 'translationLocalesByContentId', (ids) => getTranslationLocalesByContentIds(reads, ids)),
   };
 }
 

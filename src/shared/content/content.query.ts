@@ -6,6 +6,7 @@ import { keysetClause, pageRequest, toConnection, type Keyset, type PageRequest 
 import { hasRole, Role, type Viewer } from '../viewer';
 import { ContentStatus, type ContentType } from './content-status';
 import type { Content } from './content.entity';
+import type { Locale } from './locale';
 import type { ContentReads } from './content.reads';
 import { requestedProperties } from './content.selection';
 
@@ -39,6 +40,8 @@ export class ContentQuery {
   private readonly joins: string[] = [];
   private readonly conditions: string[] = [];
   private readonly parameters: Record<string, unknown> = {};
+  /** The locale the items are served in; the request's when unset. */
+  private locale: Locale | undefined;
 
   constructor(
     readonly reads: ContentReads,
@@ -73,6 +76,29 @@ export class ContentQuery {
     return this.reads.db.options.type === 'postgres' ? `(SELECT CAST(:${name} AS ${type}))` : `:${name}`;
   }
 
+  /** How many items match (one statement, the request's). */
+  count(): Promise<number> {
+    const { joins, where, parameters } = this.clause();
+    return this.reads.query(`SELECT count(*) AS "n" FROM content c ${joins} WHERE ${where}`, parameters).then((rows) => Number(rows[0]?.n ?? 0));
+  }
+
+  /** How many items match for each parent, in one statement. */
+  countPerParent(partition: Partition, parents: readonly string[]): Promise<Map<string, number>> {
+    const { joins, where, parameters } = this.clause();
+    return this.reads
+      .query(`SELECT ${partition.column} AS "parent", count(*) AS "n" FROM content c ${joins} WHERE ${where} AND ${partition.column} IN (:...countParents) GROUP BY ${partition.column}`, {
+        ...parameters,
+        countParents: parents,
+      })
+      .then((rows) => new Map(rows.map((row) => [String(row.parent), Number(row.n)])));
+  }
+
+  /** Serves the items in `locale` (the request's when undefined). */
+  inLocale(locale: Locale | null | undefined): this {
+    this.locale = locale ?? undefined;
+    return this;
+  }
+
   /** The query's joins, its conditions AND-ed, and their parameters: for statements built around it (search). */
   clause(): { joins: string; where: string; parameters: Record<string, unknown> } {
     return { joins: this.joins.join(' '), where: this.conditions.join(' AND '), parameters: { ...this.parameters } };
@@ -94,6 +120,7 @@ export class ContentQuery {
       (options.orderBy ? ` ORDER BY ${options.orderBy}` : '') +
       (options.limit !== undefined ? ` LIMIT ${Math.trunc(options.limit)}` : '');
     const [items] = await this.reads.read<T>({
+      locale: this.locale,
       types: this.types,
       properties: this.properties,
       parameters: { ...this.parameters, ...options.parameters },
@@ -126,7 +153,7 @@ export class ContentQuery {
     const parameters: Record<string, unknown> = { ...this.parameters, ...options.parameters };
     const page = (parent: string) =>
       `FROM content c ${this.joins.join(' ')} WHERE ${where} AND ${partition.column} = ${parent} ORDER BY ${options.orderBy} LIMIT ${Math.trunc(options.limit)}`;
-    const read = { types: this.types, properties: this.properties, parameters, lists: parents.length };
+    const read = { locale: this.locale, types: this.types, properties: this.properties, parameters, lists: parents.length };
     if (this.reads.db.options.type === 'postgres') {
       parameters.parents = parents;
       const parent = partition.type === 'uuid' ? 'CAST(p.parent AS uuid)' : 'p.parent';
@@ -185,7 +212,7 @@ export async function findContentPage<T extends Content>(
 ): Promise<Connection<T>> {
   const clause = keysetClause(keyset, page);
   const rows = await query.fetch<T>({ extra: clause.where, parameters: clause.parameters, orderBy: clause.orderBy, limit: clause.limit });
-  return toConnection(rows, keyset as Keyset<T>, page);
+  return toConnection(rows, keyset as Keyset<T>, page, () => query.count());
 }
 
 /**
@@ -214,7 +241,9 @@ export async function findContentPagesByParent<T extends Content>(
     orderBy: clause.orderBy,
     limit: clause.limit,
   });
-  return lists.map((items) => toConnection(items, keyset as Keyset<T>, page));
+  // Every parent's count comes from one grouped statement, read when the first `totalCount` is.
+  let counts: Promise<Map<string, number>> | undefined;
+  return lists.map((items, i) => toConnection(items, keyset as Keyset<T>, page, () => (counts ??= query.countPerParent(partition, parents)).then((byParent) => byParent.get(parents[i]) ?? 0)));
 }
 
 /**
@@ -226,7 +255,8 @@ export function listContent<T extends Content>(
   type: ContentType,
   args: ConnectionArgs,
   info: GraphQLResolveInfo,
+  locale?: Locale | null,
 ): Promise<Connection<T>> {
   const page = pageRequest(args, CONTENT_KEYSET.kinds);
-  return findContentPage<T>(visibleContent(ctx.loaders.contentReads, visibilityOf(ctx.viewer), [type], requestedProperties(info)), page);
+  return findContentPage<T>(visibleContent(ctx.loaders.contentReads, visibilityOf(ctx.viewer), [type], requestedProperties(info)).inLocale(locale), page);
 }

@@ -3,6 +3,8 @@ import type { StatementScope } from '../../db/statement-scope';
 import type { ContentType } from './content-status';
 import type { Content } from './content.entity';
 import { contentReader } from './content.reader';
+import { Locale } from './locale';
+import { localiseItems } from './localise';
 
 /**
  * One read of content rows: one or more lists, selected with the columns for
@@ -15,6 +17,8 @@ export interface ContentRead {
   readonly parameters: Readonly<Record<string, unknown>>;
   /** How many lists it returns. */
   readonly lists: number;
+  /** The locale its items are served in; the request's when absent. */
+  readonly locale?: Locale;
   /**
    * Its SELECT statements, given the select list (columns of `content c`) and
    * the number of its first list: each row carries its list's number as `"branch"`.
@@ -51,6 +55,8 @@ export class ContentReads {
   constructor(
     readonly db: DataSource,
     readonly scope?: StatementScope,
+    /** The locale items are served in unless a read says another: the request's (`Accept-Language`, else English). */
+    readonly locale: Locale = Locale.EN,
   ) {}
 
   /** Runs any other read of the request (tag lists, say) with `:named` parameters, in the request's scope. */
@@ -72,6 +78,8 @@ export class ContentReads {
     this.pending = [];
     try {
       const results = await readTogether(this.db, batch.map((pending) => pending.read), this.scope);
+      const wanted = batch.flatMap((pending, i) => results[i].flat().map((item) => ({ item, locale: pending.read.locale ?? this.locale })));
+      await localiseItems(this.db, wanted, (sql, parameters) => this.query(sql, parameters));
       batch.forEach((pending, i) => pending.resolve(results[i]));
     } catch (error) {
       for (const pending of batch) pending.reject(error);

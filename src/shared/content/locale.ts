@@ -66,3 +66,7 @@ export function localeFromAcceptLanguage(header: string | undefined): Locale | n
   }
   return best?.locale ?? null;
 }
+
+/** The description of every root field's `locale` argument. */
+export const LOCALE_ARGUMENT =
+  'The locale to serve the content in (carried down to everything beneath): an item written in it or translated into it is served in it, others in their original language. Without it: `Accept-Language`, else EN.';

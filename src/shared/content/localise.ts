@@ -75,3 +75,18 @@ export function inLocale<T extends object>(object: T, locale: Locale): T & Local
   view.requestedLocale = locale;
   return view;
 }
+
+/**
+ * An item the request already read (in its default locale) served in another:
+ * a copy with its own text restored, then localised. The cached item is left
+ * as it was, for whatever else in the request uses it.
+ */
+export async function serveIn<T extends Content>(item: T | null, locale: Locale | null | undefined, db: DataSource, query: QueryFn): Promise<T | null> {
+  const current = item as (T & LocalisedItem) | null;
+  if (!current || !locale || current.requestedLocale === locale) return item;
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(current) as object) as T & LocalisedItem, current);
+  if (current.originalText) Object.assign(copy, current.originalText);
+  copy.originalText = undefined;
+  await localiseItems(db, [{ item: copy, locale }], query);
+  return copy;
+}

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 
 /** Where a page sits in its list (Relay cursor connections). */
 @ObjectType({ description: 'Where a page sits in its list, and the cursors to fetch the pages around it.', simpleResolvers: true })
@@ -20,7 +20,13 @@ export class PageInfo {
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
+  /** How many items the whole list has; counted (one statement) only when read. */
+  readonly totalCount?: number | Promise<number>;
 }
+
+/** Description of every connection's `totalCount`, with its price in the cost model. */
+export const TOTAL_COUNT_DESCRIPTION =
+  'How many items the whole list has (with its filter), not only this page. Counted only when asked for, with one statement that reads every matching entry of an index, so it costs 100 in the cost model, where a page item costs 1.';
 
 // TypeGraphQL accepts abstract classes (interfaces) as well as concrete ones for a field's type.
 type GraphQLClass = abstract new (...args: never[]) => object;
@@ -50,6 +56,9 @@ export function ConnectionType<T extends object>(nodeType: GraphQLClass, name: s
 
     @Field(() => PageInfo, { description: 'Cursors and flags to fetch the neighbouring pages.' })
     pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: TOTAL_COUNT_DESCRIPTION })
+    totalCount!: number;
   }
   return ConnectionBase;
 }

@@ -83,6 +83,16 @@ export function keysetClause<T>(keyset: Keyset<T>, page: PageRequest): KeysetCla
   };
 }
 
+/**
+ * One page of a TypeORM query (lists outside the content table), as a
+ * connection whose `totalCount` counts the query without the page's bounds.
+ */
+export async function pageOf<E extends ObjectLiteral, T extends E>(qb: SelectQueryBuilder<E>, keyset: Keyset<T>, page: PageRequest): Promise<Connection<T>> {
+  const counting = qb.clone();
+  const rows = (await applyKeyset(qb, keyset, page).getMany()) as T[];
+  return toConnection(rows, keyset, page, () => counting.getCount());
+}
+
 /** Adds {@link keysetClause} to a TypeORM query (lists outside the content table). */
 export function applyKeyset<E extends ObjectLiteral, T>(
   qb: SelectQueryBuilder<E>,
@@ -96,13 +106,21 @@ export function applyKeyset<E extends ObjectLiteral, T>(
   return qb.limit(clause.limit);
 }
 
-/** Turns the rows fetched by {@link applyKeyset} into a Relay connection. */
-export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest): Connection<T> {
+/**
+ * Turns the rows fetched by {@link applyKeyset} into a Relay connection.
+ *
+ * @param count counts the whole list; called once, when `totalCount` is read.
+ */
+export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest, count?: () => Promise<number>): Connection<T> {
   const hasMore = rows.length > page.size;
   const slice = rows.slice(0, page.size);
   if (page.backward) slice.reverse();
   const edges = slice.map((node) => new Edge(node, keyset));
+  let counted: Promise<number> | undefined;
   return {
+    get totalCount() {
+      return (counted ??= count ? count() : Promise.resolve(edges.length));
+    },
     edges,
     pageInfo: {
       // Relay: with a cursor given, the item it names (or its neighbours) lies on the other side.
@@ -135,7 +153,7 @@ class Edge<T> {
 
 /** A connection with no items, for a parent that cannot have any. */
 export function emptyConnection<T>(): Connection<T> {
-  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
 }
 
 function flip(order: 'ASC' | 'DESC'): 'ASC' | 'DESC' {

@@ -1,8 +1,30 @@
 import type DataLoader from 'dataloader';
 import type { StatementScope } from '../../db/statement-scope';
+import type { Locale } from '../content/locale';
 import { batchLoader } from '../loader';
 import type { Connection } from './connection.type';
 import type { PageRequest } from './keyset';
+
+/** What the lists of several parents must share to go in one statement: the properties to read, the locale to serve. */
+export interface ListOptions {
+  readonly properties?: readonly string[];
+  readonly locale?: Locale;
+}
+
+const OPTIONS = new WeakMap<readonly string[], Map<Locale | undefined, ListOptions>>();
+
+/**
+ * The options of a nested list: the properties to read and the locale to serve
+ * (undefined: the request's). Made once per selection and locale, since a page
+ * of parents asks for the same list once per parent.
+ */
+export function listOptions(properties: readonly string[], locale: Locale | undefined): ListOptions {
+  let byLocale = OPTIONS.get(properties);
+  if (!byLocale) OPTIONS.set(properties, (byLocale = new Map()));
+  let options = byLocale.get(locale);
+  if (!options) byLocale.set(locale, (options = { properties, locale }));
+  return options;
+}
 
 /** A request for one page of one parent's list, e.g. a campaign's stories. */
 export interface PageKey<O = undefined> {
