@@ -6,11 +6,11 @@ import { loadDemoContent } from '../src/demo/demo.loader';
 import { ENTITIES } from '../src/server/modules';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 
-const TABLES = ['member_nation', 'campaign', 'content', 'content_nation', 'content_country', 'content_tag'];
+const TABLES = ['member_nation', 'campaign', 'content', 'content_nation', 'content_country', 'content_tag', 'content_translation'];
 
 for (const driver of DRIVERS) {
   describe(`demo content [${driver}]`, () => {
-    it('loads 81 nations, 1 campaign and 19 items, and a second load changes nothing', async () => {
+    it('loads 81 nations, 1 campaign, 19 items and 8 translations, and a second load changes nothing', async () => {
       const database = freshDatabase(driver);
       const db = await openDatabase(database, { entities: ENTITIES });
       try {
@@ -20,11 +20,13 @@ for (const driver of DRIVERS) {
           nations: { created: 81, updated: 0, unchanged: 0 },
           campaigns: { created: 1, updated: 0, unchanged: 0 },
           content: { created: 19, updated: 0, unchanged: 0 },
+          translations: { created: 8, updated: 0, unchanged: 0 },
         });
         assert.deepEqual(lines, [
           'nations: 81 created, 0 updated, 0 unchanged',
           'campaigns: 1 created, 0 updated, 0 unchanged',
           'content: 19 created, 0 updated, 0 unchanged',
+          'translations: 8 created, 0 updated, 0 unchanged',
         ]);
         const snapshot = async () => {
           const counts: Record<string, number> = {};
@@ -33,13 +35,14 @@ for (const driver of DRIVERS) {
           return { counts, versions: JSON.stringify(versions) };
         };
         const before = await snapshot();
-        assert.deepEqual(before.counts, { member_nation: 81, campaign: 1, content: 19, content_nation: 17, content_country: 24, content_tag: 60 });
+        assert.deepEqual(before.counts, { member_nation: 81, campaign: 1, content: 19, content_nation: 17, content_country: 24, content_tag: 60, content_translation: 8 });
 
         const second = await loadDemoContent(db);
         assert.deepEqual(second, {
           nations: { created: 0, updated: 0, unchanged: 81 },
           campaigns: { created: 0, updated: 0, unchanged: 1 },
           content: { created: 0, updated: 0, unchanged: 19 },
+          translations: { created: 0, updated: 0, unchanged: 8 },
         });
         assert.deepEqual(await snapshot(), before);
       } finally {

@@ -63,6 +63,7 @@ describe('the example operations in schema/operations/', () => {
 
   it('include the pages and patterns each user group needs', () => {
     assert.deepEqual(EXAMPLES.map((e) => e.operations[0]?.name?.value), [
+      'ArabicCampaignPage',
       'ArticlePage',
       'CampaignPage',
       'FeedNextPage',
@@ -70,7 +71,9 @@ describe('the example operations in schema/operations/', () => {
       'HomePage',
       'NationPage',
       'NodeLookup',
+      'PartnerChanges',
       'PartnerFeed',
+      'SearchResults',
     ]);
   });
 
@@ -157,6 +160,36 @@ for (const driver of DRIVERS) {
       const oldest = await gw.post(example('FeedPreviousPage').source, { before: null });
       assert.equal(oldest.body.data.feed.pageInfo.hasNextPage, false);
       assert.equal(oldest.body.data.feed.pageInfo.hasPreviousPage, true);
+    });
+
+    it('ArabicCampaignPage serves the stories translated into Arabic right to left, and the others as written', async () => {
+      const { body } = await gw.post(example('ArabicCampaignPage').source);
+      const stories = body.data.campaign.stories.edges.map((e: any) => e.node);
+      const arabic = stories.filter((s: any) => s.locale === 'AR');
+      assert.ok(arabic.length >= 2, 'the demo content has Arabic versions of some stories');
+      for (const story of stories) {
+        assert.equal(story.language, 'en');
+        assert.equal(story.direction, story.locale === 'AR' ? 'RTL' : 'LTR');
+        assert.equal(story.translations.includes('AR'), story.locale === 'AR');
+        if (story.locale === 'AR') assert.match(story.title, /[\u0600-\u06FF]/);
+      }
+      const raqqa = stories.find((s: any) => s.slug === 'what-teaching-means-to-educators-in-raqqa');
+      assert.equal(raqqa.title, 'ماذا يعني التعليم للمعلمين في الرقة');
+      assert.match(raqqa.body, /^<p>بمناسبة اليوم العالمي للمعلمين/);
+    });
+
+    it('SearchResults finds the West Mosul items as people type, with plain-text highlights', async () => {
+      const { body } = await gw.post(example('SearchResults').source, { query: 'west mosul scho' });
+      const titles = body.data.search.edges.map((e: any) => e.node.title);
+      assert.deepEqual(titles.slice(0, 2).sort(), ['#ThisGenerationLearns – the people getting students back to school in West Mosul', 'Back-to-school efforts in West Mosul']);
+      for (const edge of body.data.search.edges.slice(0, 2)) {
+        const title = edge.highlights.find((h: any) => h.field === 'title');
+        const words = title.ranges.map((r: any) => title.text.slice(r.start, r.start + r.length).toLowerCase());
+        assert.deepEqual([...new Set(words)].sort(), ['mosul', 'school', 'west']);
+      }
+      const arabic = await gw.post(example('SearchResults').source, { query: 'الموصل', locale: 'AR' });
+      assert.equal(arabic.body.data.search.edges[0].node.locale, 'AR');
+      assert.match(arabic.body.data.search.edges[0].node.title, /غرب الموصل/);
     });
 
     it('PartnerFeed returns only stories and projects about Syria or Iraq, newest first', async () => {

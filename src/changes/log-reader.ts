@@ -72,13 +72,13 @@ class PostgresLogReader implements LogReader {
     });
     await client.connect();
     // A listener must not keep the process alive on its own: the gateway stops it on shutdown, and tools that forget to still exit.
-    (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+    streamOf(client)?.unref?.();
     const [{ schema }] = (await client.query('SELECT current_schema() AS schema')).rows as { schema: string }[];
     this.schema = schema;
     await client.query(`LISTEN ${CHANGES_CHANNEL}`);
     if (this.closed) {
       // Closed while connecting: this connection must not outlive the reader.
-      await client.end().catch(() => {});
+      await endClient(client);
       return;
     }
     this.client = client;
@@ -88,7 +88,7 @@ class PostgresLogReader implements LogReader {
   private lost(client: Client, error?: unknown): void {
     if (this.client !== client || this.closed) return;
     this.client = null;
-    client.end().catch(() => {});
+    void endClient(client);
     this.options.onConnection?.(false, error);
     this.reconnect();
   }
@@ -129,8 +129,23 @@ class PostgresLogReader implements LogReader {
     if (this.retry) clearTimeout(this.retry);
     const client = this.client;
     this.client = null;
-    await client?.end().catch(() => {});
+    if (client) await endClient(client);
   }
+}
+
+/** The socket under a pg client (not part of pg's typed API). */
+function streamOf(client: Client): { ref?: () => void; unref?: () => void } | undefined {
+  return (client as unknown as { connection?: { stream?: { ref?: () => void; unref?: () => void } } }).connection?.stream;
+}
+
+/**
+ * Ends a listening connection. Its socket is unreferenced while it listens;
+ * it is referenced again for the goodbye, or a process with nothing else to
+ * do would exit before the server's reply and leave `end()` pending forever.
+ */
+async function endClient(client: Client): Promise<void> {
+  streamOf(client)?.ref?.();
+  await client.end().catch(() => {});
 }
 
 /** A read-only connection of its own to the SQLite file, polling `PRAGMA data_version`. */

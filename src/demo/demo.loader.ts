@@ -4,10 +4,14 @@ import { Campaign } from '../campaigns/campaign.entity';
 import { MemberNation, type NationKind } from '../member-nations/member-nation.entity';
 import { ContentType } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
+import { ContentTranslation } from '../shared/content/content-translation.entity';
+import type { Locale } from '../shared/content/locale';
 import { SourceKind } from '../shared/content/source-kind';
 import { createCampaign, createMemberNation, updateCampaign, updateMemberNation } from '../store/catalogue';
 import type { ContentItemInput } from '../store/content-rows';
 import { write, type Actor, type WriteSession } from '../store/session';
+import { setTranslation, type TranslationFields } from '../store/translations';
+import { sanitiseHtml } from '../text/text';
 import { upsertContent, type UpsertOutcome } from '../store/upsert';
 import content from './content.json';
 import members from './members.json';
@@ -19,10 +23,13 @@ const DEMO_NAMESPACE = 'a4f0c6a2-7d5e-5b1c-8f3a-0e9d2c7b6a15';
 export type LoadCounts = Record<Exclude<UpsertOutcome, 'held'>, number> & { held?: number };
 
 /** What a load did, per kind of record. */
-export type DemoSummary = Record<'nations' | 'campaigns' | 'content', LoadCounts>;
+export type DemoSummary = Record<'nations' | 'campaigns' | 'content' | 'translations', LoadCounts>;
 
 /** Field names shared by every item in `content.json`; the rest are the type's own columns. */
-const COMMON = ['externalId', 'slug', 'title', 'summary', 'url', 'publishedAt', 'countries', 'nations', 'tags', 'campaign'];
+const COMMON = ['externalId', 'slug', 'title', 'summary', 'body', 'translations', 'url', 'publishedAt', 'countries', 'nations', 'tags', 'campaign'];
+
+/** An item's Arabic and French versions in `content.json`, keyed by locale. */
+type DemoTranslations = Partial<Record<Locale, TranslationFields>>;
 
 const SECTIONS: [keyof typeof content, ContentType][] = [
   ['digestArticles', ContentType.DIGEST_ARTICLE],
@@ -38,19 +45,28 @@ const DEMO_ACTOR: Actor = Object.freeze({ keyId: null, name: 'demo' });
  * Loads the demo dataset (the 81 members of October 2019 and the items of the
  * coalition's front page of 10 October 2019) in one transaction, through the
  * one writer: its items are published with change-log entries, as any writer's
- * are. Idempotent: loading twice changes nothing (no write, no entry), and a
+ * are. A few items come with Arabic and French versions, written as an
+ * editor's translations are. Idempotent: loading twice changes nothing (no write, no entry), and a
  * partial load never remains.
  */
 export async function loadDemoContent(db: DataSource, progress: (line: string) => void = () => {}): Promise<DemoSummary> {
   return write(db, DEMO_ACTOR, async (session) => {
-    const summary: DemoSummary = { nations: tally(), campaigns: tally(), content: tally() };
+    const summary: DemoSummary = { nations: tally(), campaigns: tally(), content: tally(), translations: tally() };
     for (const member of members) summary.nations[await upsertNation(session, member)]++;
     progress(`nations: ${describe(summary.nations)}`);
     for (const campaign of content.campaigns) summary.campaigns[await upsertCampaign(session, campaign)]++;
     progress(`campaigns: ${describe(summary.campaigns)}`);
-    const items = SECTIONS.flatMap(([section, type]) => (content[section] as Record<string, unknown>[]).map((item) => demoItem(type, item)));
-    for (const { outcome } of await upsertContent(session, items)) summary.content[outcome] = (summary.content[outcome] ?? 0) + 1;
+    const records = SECTIONS.flatMap(([section, type]) => (content[section] as Record<string, unknown>[]).map((item) => ({ type, item })));
+    const results = await upsertContent(session, records.map(({ type, item }) => demoItem(type, item)));
+    for (const { outcome } of results) summary.content[outcome] = (summary.content[outcome] ?? 0) + 1;
     progress(`content: ${describe(summary.content)}`);
+    for (const [n, { item }] of records.entries()) {
+      const translations = (item.translations ?? {}) as DemoTranslations;
+      for (const [locale, fields] of Object.entries(translations) as [Locale, TranslationFields][]) {
+        summary.translations[await upsertTranslation(session, results[n].id, locale, fields)]++;
+      }
+    }
+    progress(`translations: ${describe(summary.translations)}`);
     return summary;
   });
 }
@@ -68,6 +84,7 @@ function demoItem(type: ContentType, item: Record<string, unknown>): ContentItem
     slug: item.slug as string,
     title: item.title as string,
     summary: item.summary as string,
+    body: typeof item.body === 'string' ? sanitiseHtml(item.body) : null,
     url: (item.url as string | null) ?? null,
     publishedAt: new Date(item.publishedAt as string),
     countries: item.countries as string[],
@@ -99,6 +116,15 @@ async function upsertCampaign(session: WriteSession, campaign: (typeof content.c
   const { hashtag, title, summary } = campaign;
   if (existing.hashtag === hashtag && existing.title === title && existing.summary === summary) return 'unchanged';
   return (await updateCampaign(session, existing.id, null, { slug: existing.slug, hashtag, title, summary }), 'updated');
+}
+
+async function upsertTranslation(session: WriteSession, contentId: string, locale: Locale, given: TranslationFields): Promise<Exclude<UpsertOutcome, 'held'>> {
+  const fields = { ...given, body: given.body ? sanitiseHtml(given.body) : null };
+  const existing = await session.manager.getRepository(ContentTranslation).findOneBy({ contentId, locale });
+  const same = (a: string | null | undefined, b: string | null | undefined) => (a ?? null) === (b ?? null);
+  if (existing && same(existing.title, fields.title) && same(existing.summary, fields.summary) && same(existing.body, fields.body) && same(existing.place, fields.place)) return 'unchanged';
+  await setTranslation(session, contentId, locale, existing?.version ?? null, fields);
+  return existing ? 'updated' : 'created';
 }
 
 function tally(): LoadCounts {

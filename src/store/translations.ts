@@ -50,6 +50,7 @@ export async function setTranslation(session: WriteSession, contentId: string, l
     if (result.affected === 0) throw new ConflictError('The translation changed while this edit was being saved; reload it and try again', { expectedVersion });
   }
   const after = await repo.findOneByOrFail({ contentId, locale });
+  await noteTranslatedInto(session, contentId);
   await recordAudit(manager, session.actor, { action: before ? 'UPDATE' : 'CREATE', subjectType: `Translation:${locale}`, subjectId: item.nodeId, before: before ? snapshot(before) : null, after: snapshot(after) });
   await indexContent(manager, [contentId]);
   const state = await readItemState(manager, contentId);
@@ -67,9 +68,22 @@ export async function deleteTranslation(session: WriteSession, contentId: string
   }
   const item = await manager.getRepository(Content).findOneByOrFail({ id: contentId });
   await manager.delete(ContentTranslation, { contentId, locale });
+  await noteTranslatedInto(session, contentId);
   await recordAudit(manager, session.actor, { action: 'DELETE', subjectType: `Translation:${locale}`, subjectId: item.nodeId, before: snapshot(before), after: null });
   await indexContent(manager, [contentId]);
   const state = await readItemState(manager, contentId);
   recordChange(session, state, state);
   return true;
+}
+
+/**
+ * Keeps `content.translated_into` (the locales an item is translated into,
+ * which reads use to know whether a translation is there to serve) in step
+ * with its translations. Not an edit of the item: its version stays.
+ */
+async function noteTranslatedInto(session: WriteSession, contentId: string): Promise<void> {
+  const { manager } = session;
+  const locales = (await manager.getRepository(ContentTranslation).find({ select: { locale: true }, where: { contentId } })).map((t) => t.locale).sort();
+  const [statement, values] = manager.connection.driver.escapeQueryWithParameters(`UPDATE content SET translated_into = :locales WHERE id = :contentId`, { locales: locales.join(','), contentId });
+  await manager.query(statement, values);
 }

@@ -4,7 +4,7 @@ import type { Context } from '../context';
 import type { ContentLoaders } from './content.loaders';
 import { Content } from './content.entity';
 import { Locale, localeOfLanguage, TextDirection } from './locale';
-import { originalLocaleOf, type LocalisedItem } from './localise';
+import { originalLocaleOf, translatedLocalesOf, type LocalisedItem } from './localise';
 
 /** The formats an item's body is served in. */
 export enum BodyFormat {
@@ -57,7 +57,7 @@ export class ContentLocaleResolver {
 
   @FieldResolver(() => [Locale], { description: 'Every locale the item can be served in: its original’s and those it is translated into.' })
   async translations(@Root() item: Content, @Ctx() ctx: Context<ContentLoaders>): Promise<Locale[]> {
-    const translated = (await ctx.loaders.translationLocalesByContentId.load(item.id)) as Locale[];
+    const translated = translatedLocalesOf(item) ?? ((await ctx.loaders.translationLocalesByContentId.load(item.id)) as Locale[]);
     const own = localeOfLanguage(item.language);
     return [...new Set([...(own ? [own] : []), ...translated])].sort();
   }

@@ -58,6 +58,10 @@ export abstract class Content implements Node {
   @Column({ type: 'varchar', length: 35, nullable: true })
   language!: string | null;
 
+  /** The locales the item is translated into, comma-separated and sorted (`AR,FR`), empty for none: kept with its translations, so reads need no lookup to know. */
+  @Column({ name: 'translated_into', type: 'varchar', length: 32, default: '' })
+  translatedInto!: string;
+
   /** The full text as sanitised HTML (no script, style, event handler or `javascript:` URL), when the item has one. */
   @Column({ type: 'text', nullable: true })
   body!: string | null;

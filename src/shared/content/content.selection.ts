@@ -8,8 +8,8 @@ const NEEDS: Readonly<Record<string, readonly string[]>> = {
   nation: ['countryCode'],
 };
 
-/** What every content row needs whatever is asked: its key, its class, and its language (to serve it in a locale). */
-const ALWAYS = ['id', 'type', 'language'];
+/** What every content row needs whatever is asked: its key, its class, its language and its translations' locales (to serve it in a locale). */
+const ALWAYS = ['id', 'type', 'language', 'translatedInto'];
 
 /** The sort key that cursors encode: read only when a cursor is asked for (parsing timestamps was measurable). */
 const CURSOR = ['publishedAt'];

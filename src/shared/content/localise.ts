@@ -25,15 +25,16 @@ export function originalLocaleOf(item: Pick<Content, 'language'>): Locale {
  * locale as it is; otherwise its translation into it when there is one
  * (field by field: a translation without a body keeps the original's);
  * otherwise the original, or, for an original in a language we do not serve,
- * its English translation. One statement for all the items that need a
- * translation, none when every item is in the locale asked.
+ * its English translation. One statement for all the items that have a
+ * translation to serve, none when no item has (`translatedInto` says so
+ * without a lookup).
  */
 export async function localiseItems(db: DataSource, wanted: readonly { item: Content & LocalisedItem; locale: Locale }[], query: QueryFn): Promise<void> {
   const needing = wanted.filter(({ item, locale }) => {
     item.requestedLocale = locale;
     const own = localeOfLanguage(item.language);
     item.servedLocale = own ?? Locale.EN;
-    return own !== locale;
+    return own !== locale && mayHaveTranslation(item, own === null ? [locale, Locale.EN] : [locale]);
   });
   if (needing.length === 0) return;
   const ids = [...new Set(needing.map(({ item }) => item.id))];
@@ -58,6 +59,19 @@ export async function localiseItems(db: DataSource, wanted: readonly { item: Con
     for (const field of TRANSLATED) if (translation[field] != null && field in target) target[field] = translation[field];
     item.servedLocale = translation === translations?.get(locale) ? locale : Locale.EN;
   }
+}
+
+/** True unless the item's `translatedInto` (when it was read) says it has none of `locales`. */
+function mayHaveTranslation(item: Content, locales: readonly Locale[]): boolean {
+  if (item.translatedInto === undefined || item.translatedInto === null) return true;
+  const translated = item.translatedInto.split(',');
+  return locales.some((locale) => translated.includes(locale));
+}
+
+/** The locales an item is translated into, from its `translatedInto` when it was read; null when it was not. */
+export function translatedLocalesOf(item: Content): Locale[] | null {
+  if (item.translatedInto === undefined || item.translatedInto === null) return null;
+  return item.translatedInto === '' ? [] : (item.translatedInto.split(',') as Locale[]);
 }
 
 /** Runs one read with `:named` parameters (the request's, so it counts and can be cancelled). */
