@@ -5,7 +5,9 @@ import { searchDocument } from '../src/search/document';
 describe('searchDocument', () => {
   it('indexes title, summary (with the short fields) and body apart, normalised', () => {
     assert.deepEqual(
-      searchDocument([{ title: 'Mosul schools reopen', summary: 'Pupils are back.', body: '<p>In <strong>west</strong> Mosul.</p>', extra: ['West Mosul, Nineveh', null] }]),
+      searchDocument([
+        { title: 'Mosul schools reopen', summary: 'Pupils are back.', body: '<p>In <strong>west</strong> Mosul.</p>', extra: ['West Mosul, Nineveh', null] },
+      ]),
       { title: 'mosul school reopen', summary: 'pupil are back west mosul nineveh', body: 'in west mosul' },
     );
   });
