@@ -1,7 +1,10 @@
 import {
+  getDirectiveValues,
   getNamedType,
   getNullableType,
   GraphQLError,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
   isLeafType,
   isListType,
   Kind,
@@ -10,6 +13,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
@@ -26,26 +30,67 @@ const LIST_ESTIMATE = 5;
 /** Root fields of introspection: measured against their own depth limit, and free in the cost model. */
 const INTROSPECTION = new Set(['__schema', '__type']);
 
+/** What the cost estimator needs of the operation beyond the field it is given: its fragments and variables. */
+export interface CostContext {
+  readonly fragments: Fragments;
+  readonly variables: Record<string, unknown>;
+}
+
 /**
  * The cost of a field: 0 for a scalar, 1 for an object, and for lists the cost of
  * one item times how many the arguments ask for (`first`/`last` on connections,
  * the number of `representations` for `_entities`, of `ids` for `nodes`).
+ * A connection's `totalCount` adds {@link TOTAL_COUNT_COST} to the connection
+ * once: the count runs once per connection, however many items its page holds.
+ * (Priced as a child, it would be multiplied by the page size with the other
+ * children: `feed(first: 100) { totalCount }` cost 10,001 and was refused.)
+ * Pass a {@link CostContext} as the calculator's `context`, so that counts
+ * selected through named fragments are priced too.
  */
-export const estimateCost: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+export const estimateCost: ComplexityEstimator = ({ type, field, args, childComplexity, node, context }) => {
   if (INTROSPECTION.has(field.name)) return 0;
-  // A count reads every matching index entry: priced like a page of 100 items.
-  if (field.name === 'totalCount') return TOTAL_COUNT_COST;
   const named = getNamedType(field.type);
   if (isLeafType(named)) return 0;
   let items = 1;
+  let counts = 0;
   // A connection's page size already counts its edges.
   if (type.name.endsWith('Connection')) items = 1;
-  else if (named.name.endsWith('Connection')) items = Number(args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
-  else if (field.name === '_entities') items = Array.isArray(args.representations) ? args.representations.length : 1;
+  else if (named.name.endsWith('Connection')) {
+    items = Number(args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
+    counts = countSelections(node.selectionSet, 'totalCount', context as CostContext | undefined, new Set());
+  } else if (field.name === '_entities') items = Array.isArray(args.representations) ? args.representations.length : 1;
   else if (field.name === 'nodes') items = Array.isArray(args.ids) ? args.ids.length : 1;
   else if (isListType(getNullableType(field.type))) items = LIST_ESTIMATE;
-  return 1 + Math.max(0, items) * childComplexity;
+  return 1 + Math.max(0, items) * childComplexity + counts * TOTAL_COUNT_COST;
 };
+
+/** How many times a field is selected in a selection set (not below it), through fragments, leaving out what `@skip`/`@include` leave out. */
+function countSelections(set: SelectionSetNode | undefined, name: string, context: CostContext | undefined, open: Set<string>): number {
+  let count = 0;
+  for (const selection of set?.selections ?? []) {
+    if (!isIncluded(selection, context?.variables ?? {})) continue;
+    if (selection.kind === Kind.FIELD) count += selection.name.value === name ? 1 : 0;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) count += countSelections(selection.selectionSet, name, context, open);
+    else {
+      const fragment = context?.fragments[selection.name.value];
+      if (!fragment || open.has(fragment.name.value)) continue;
+      open.add(fragment.name.value);
+      count += countSelections(fragment.selectionSet, name, context, open);
+      open.delete(fragment.name.value);
+    }
+  }
+  return count;
+}
+
+function isIncluded(selection: SelectionNode, variables: Record<string, unknown>): boolean {
+  try {
+    if (getDirectiveValues(GraphQLSkipDirective, selection, variables)?.if === true) return false;
+    return getDirectiveValues(GraphQLIncludeDirective, selection, variables)?.if !== false;
+  } catch {
+    // A variable that does not fit: the executor refuses the operation anyway.
+    return true;
+  }
+}
 
 /** The fragments of a document, by name. */
 export function fragmentsOf(document: DocumentNode): Fragments {
@@ -80,7 +125,8 @@ export function costOf(schema: GraphQLSchema, document: DocumentNode, operationN
   if (costs.has(key)) return costs.get(key)!;
   let cost: number | null;
   try {
-    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost], maxQueryNodes: MAX_EXPANDED_FIELDS });
+    const context: CostContext = { fragments: fragmentsOf(document), variables: variables ?? {} };
+    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost], maxQueryNodes: MAX_EXPANDED_FIELDS, context });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
     // Past its node limit the calculator gives up: too complex to cost, not variables that do not fit.

@@ -28,10 +28,24 @@ const MAX_BODY = 200_000;
  * of the languages it exists in.
  */
 export function searchDocument(versions: readonly SearchableText[]): SearchDocument {
-  const join = (texts: readonly (string | null | undefined)[]) => normaliseForSearch(texts.filter((text): text is string => !!text).join('\n'));
   return {
     title: join(versions.map((version) => version.title)),
     summary: join(versions.flatMap((version) => [version.summary, ...(version.extra ?? [])])),
     body: join(versions.map((version) => (version.body ? plainText(version.body).slice(0, MAX_BODY) : null))),
   };
+}
+
+/**
+ * The texts of one field, normalised, each distinct text once. A text met
+ * twice would count its words twice, which ranks by repetition rather than
+ * relevance: a post's text is its summary as the social archive stores it,
+ * and a translation often keeps a name as the original's title.
+ */
+function join(texts: readonly (string | null | undefined)[]): string {
+  const distinct = new Set<string>();
+  for (const text of texts) {
+    const normalised = text ? normaliseForSearch(text) : '';
+    if (normalised !== '') distinct.add(normalised);
+  }
+  return [...distinct].join(' ');
 }

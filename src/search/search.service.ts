@@ -32,6 +32,24 @@ const SEARCH_KEYSET: Keyset<Hit> = {
   key: (hit) => [hit.score, hit.at, hit.id],
 };
 
+/** The relevance of one SQLite row: bm25 with title, summary and body weighted 10, 4 and 1 (negated: bm25 is lower for better). */
+const SQLITE_SCORE = '-bm25(search_fts, 10.0, 4.0, 1.0)';
+
+/**
+ * The condition for the results after a cursor on SQLite. bm25 depends on the
+ * whole index (how many entries there are, how many hold each word, their
+ * average length), so every score moves when items are added or removed, and
+ * the score a cursor recorded no longer marks the same place: items that were
+ * below it can score above it now (skipped) and the other way round (repeated).
+ * So the page starts below the cursor's entry as it scores now, computed in the
+ * same statement; only if that entry no longer matches does the recorded score
+ * serve. PostgreSQL's ts_rank_cd depends on the entry and the query alone, so
+ * the recorded score stays exact there.
+ */
+const SQLITE_AFTER_CURSOR =
+  `(r."score", r."searchAt", r."searchId") < (COALESCE((SELECT ${SQLITE_SCORE} FROM search_fts WHERE search_fts MATCH :searchQuery ` +
+  `AND search_fts.rowid = (SELECT id FROM search_entry WHERE subject_id = :keyset_2)), :keyset_0), :keyset_1, :keyset_2)`;
+
 /** A member's publication time, for ordering among items: the epoch (after every item of the same score). */
 const NO_DATE = new Date(0);
 
@@ -67,6 +85,7 @@ export async function searchPage(
   // Highlights need the title and summary whatever the selection.
   const projection = reader.projection(undefined, [...new Set([...properties, 'nations', 'title', 'summary'])].sort());
   const keyset = keysetClause(SEARCH_KEYSET, page);
+  const afterCursor = page.from ? [postgres ? keyset.where[0] : SQLITE_AFTER_CURSOR] : [];
   const matches = `(${content.where ? `(c.id IS NOT NULL AND ${content.where})` : 'c.id IS NOT NULL'}${withNations ? ` OR e.subject_type = 'NATION'` : ''})`;
   const inner = postgres
     ? `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
@@ -74,10 +93,10 @@ export async function searchPage(
       `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
       `WHERE e.document @@ q.query AND ${matches}`
     : `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
-      `-bm25(search_fts, 10.0, 4.0, 1.0) AS "score", COALESCE(c.published_at, '1970-01-01 00:00:00.000') AS "searchAt" ` +
+      `${SQLITE_SCORE} AS "score", COALESCE(c.published_at, '1970-01-01 00:00:00.000') AS "searchAt" ` +
       `FROM search_fts JOIN search_entry e ON e.id = search_fts.rowid LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
       `WHERE search_fts MATCH :searchQuery AND ${matches}`;
-  const sql = `SELECT * FROM (${inner}) r${keyset.where.length ? ` WHERE ${keyset.where.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
+  const sql = `SELECT * FROM (${inner}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
   const parameters = { ...content.parameters, searchQuery: compiled };
   const rows = await reads.query(sql, { ...parameters, ...keyset.parameters });
   let counted: Promise<number> | undefined;
