@@ -47,7 +47,7 @@ describe('the schema', () => {
   it('names the contract’s types, enums and entry points', async () => {
     const { subgraph } = await buildGatewaySchemas();
     const query = subgraph.getQueryType()!.getFields();
-    for (const field of ['node', 'feed', 'digestArticles', 'campaignStories', 'socialPosts', 'stabilisationProjects', 'memberNations', 'campaigns', 'memberNation', 'campaign', 'digestArticle', 'campaignStory', 'socialPost', 'stabilisationProject', '_entities', '_service', 'feedChanges', 'feedChangesHead', 'sources', 'ingestRuns']) {
+    for (const field of ['node', 'feed', 'digestArticles', 'campaignStories', 'socialPosts', 'stabilisationProjects', 'memberNations', 'campaigns', 'memberNation', 'campaign', 'digestArticle', 'campaignStory', 'socialPost', 'stabilisationProject', '_entities', '_service', 'feedChanges', 'feedChangesHead', 'sources', 'ingestRuns', 'search', 'webhooks', 'webhookDeliveries']) {
       assert.ok(query[field], `Query.${field}`);
     }
     const contentType = subgraph.getType('ContentType');
@@ -58,8 +58,36 @@ describe('the schema', () => {
     assert.deepEqual(phase.getValues().map((v) => v.name), ['PLANNED', 'ONGOING', 'COMPLETED']);
     const content = subgraph.getType('Content');
     assert.ok(isInterfaceType(content));
-    assert.deepEqual(Object.keys(content.getFields()), ['id', 'slug', 'title', 'summary', 'url', 'status', 'publishedAt', 'version', 'source', 'pendingRevision', 'nations', 'countries', 'tags']);
+    assert.deepEqual(Object.keys(content.getFields()), [
+      'id', 'slug', 'title', 'summary', 'url', 'status', 'publishedAt', 'version', 'source', 'pendingRevision',
+      'locale', 'language', 'direction', 'body', 'translations', 'translation', 'nations', 'countries', 'tags',
+    ]);
     assert.equal(String(content.getFields().publishedAt.type), 'DateTime!');
+    assert.equal(String(content.getFields().locale.type), 'Locale!');
+    assert.equal(String(content.getFields().language.type), 'String!');
+    assert.equal(String(content.getFields().direction.type), 'TextDirection!');
+    assert.equal(String(content.getFields().translations.type), '[Locale!]!');
+    assert.deepEqual(content.getFields().body.args.map((a) => `${a.name}: ${String(a.type)}`), ['format: BodyFormat!']);
+    const locale = subgraph.getType('Locale');
+    assert.ok(isEnumType(locale));
+    assert.deepEqual(locale.getValues().map((v) => v.name), ['EN', 'AR', 'FR']);
+    const direction = subgraph.getType('TextDirection');
+    assert.ok(isEnumType(direction));
+    assert.deepEqual(direction.getValues().map((v) => v.name), ['LTR', 'RTL']);
+    const format = subgraph.getType('BodyFormat');
+    assert.ok(isEnumType(format));
+    assert.deepEqual(format.getValues().map((v) => v.name), ['HTML', 'TEXT', 'MARKDOWN']);
+    assert.deepEqual(query.search.args.map((a) => `${a.name}: ${String(a.type)}`), ['query: String!', 'filter: FeedFilter', 'first: Int', 'after: String', 'locale: Locale']);
+    assert.equal(String(query.search.type), 'SearchResultConnection!');
+    const edge = subgraph.getType('SearchResultEdge');
+    assert.ok(isObjectType(edge));
+    assert.deepEqual(Object.keys(edge.getFields()), ['cursor', 'node', 'score', 'highlights']);
+    for (const root of ['feed', 'digestArticles', 'memberNations', 'campaign', 'node', 'nodes', 'feedChanges', 'search']) {
+      assert.ok(query[root].args.some((a) => a.name === 'locale' && String(a.type) === 'Locale'), `Query.${root}(locale:)`);
+    }
+    const subscription = subgraph.getSubscriptionType();
+    assert.ok(subscription);
+    assert.deepEqual(Object.keys(subscription.getFields()).sort(), ['contentChanges', 'contentPublished']);
     const source = subgraph.getType('Source');
     assert.ok(isObjectType(source));
     assert.equal(String(source.getFields().kind.type), 'SourceKind!');

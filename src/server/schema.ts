@@ -124,6 +124,23 @@ export interface GatewaySchemas {
   readonly subgraph: GraphQLSchema;
 }
 
+/** TypeGraphQL's store of decorator metadata (it does not export its accessor from the package root). */
+interface ParamMetadataStore {
+  params: { index: number }[];
+}
+
+/**
+ * Orders each field's arguments as the method declares them. TypeScript
+ * applies parameter decorators last to first, and TypeGraphQL keeps them in
+ * that order, so `search(query, filter, first, after, locale)` would print
+ * as `search(locale, after, first, filter, query)`. A stable sort by index
+ * keeps every method's parameters together.
+ */
+function putArgumentsInOrder(): void {
+  const store = (globalThis as { TypeGraphQLMetadataStorage?: ParamMetadataStore }).TypeGraphQLMetadataStorage;
+  store?.params.sort((a, b) => a.index - b.index);
+}
+
 /**
  * Builds the graph's schema as an Apollo Federation v2 subgraph. TypeGraphQL
  * makes the types from the decorated classes; its SDL (with `@key`s) and
@@ -131,6 +148,7 @@ export interface GatewaySchemas {
  * `_entities` and the reference resolvers below.
  */
 export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
+  putArgumentsInOrder();
   const typeGraphQL = await buildSchema({
     resolvers: RESOLVERS,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
