@@ -5,6 +5,8 @@ import type { ContentType } from './content-status';
 import { CONTENT_TYPE_NAMES, type Content } from './content.entity';
 import { visibleContent, type Visibility } from './content.query';
 import type { ContentReads } from './content.reads';
+import type { Locale } from './locale';
+import { serveAllIn } from './localise';
 
 /** Visible content items by primary key, of any type; `null` for a miss (or a draft the viewer may not see). */
 export async function getContentByIds(reads: ContentReads, visible: Visibility, ids: readonly string[]): Promise<(Content | null)[]> {
@@ -65,6 +67,10 @@ export function createContentLoaders(reads: ContentReads, visible: Visibility) {
     countriesByContentId: batchLoader<string, string[]>(scope, 'countriesByContentId', (ids) => getCountriesByContentIds(reads, ids)),
     tagsByContentId: batchLoader<string, string[]>(scope, 'tagsByContentId', (ids) => getTagsByContentIds(reads, ids)),
     translationLocalesByContentId: batchLoader<string, string[]>(scope, 'translationLocalesByContentId', (ids) => getTranslationLocalesByContentIds(reads, ids)),
+    // Not cached: each load asks for a fresh copy of an item the request read, served in another locale.
+    contentInLocale: batchLoader<{ item: Content; locale: Locale }, Content>(scope, 'contentInLocale', (keys) => serveAllIn(reads.db, keys, (sql, parameters) => reads.query(sql, parameters)), {
+      cache: false,
+    }),
   };
 }
 
