@@ -1,7 +1,12 @@
 import {
+  getDirectiveValues,
   getNamedType,
   getNullableType,
+  getOperationAST,
+  getVariableValues,
   GraphQLError,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
   isLeafType,
   isListType,
   Kind,
@@ -10,6 +15,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
@@ -29,23 +35,79 @@ const INTROSPECTION = new Set(['__schema', '__type']);
 /**
  * The cost of a field: 0 for a scalar, 1 for an object, and for lists the cost of
  * one item times how many the arguments ask for (`first`/`last` on connections,
- * the number of `representations` for `_entities`, of `ids` for `nodes`).
+ * the number of `representations` for `_entities`, of `ids` for `nodes`). A
+ * connection's `totalCount` is one statement whatever the page size, so it is
+ * added once per connection, not once per item as the edges are.
  */
-export const estimateCost: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+export const estimateCost: ComplexityEstimator = ({ type, field, node, args, childComplexity, context }) => {
   if (INTROSPECTION.has(field.name)) return 0;
   // A count reads every matching index entry: priced like a page of 100 items.
   if (field.name === 'totalCount') return TOTAL_COUNT_COST;
   const named = getNamedType(field.type);
   if (isLeafType(named)) return 0;
   let items = 1;
+  let counts = 0;
   // A connection's page size already counts its edges.
   if (type.name.endsWith('Connection')) items = 1;
-  else if (named.name.endsWith('Connection')) items = Number(args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
-  else if (field.name === '_entities') items = Array.isArray(args.representations) ? args.representations.length : 1;
+  else if (named.name.endsWith('Connection')) {
+    items = Number(args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
+    counts = TOTAL_COUNT_COST * countsSelected(node.selectionSet, context as CostContext | undefined);
+  } else if (field.name === '_entities') items = Array.isArray(args.representations) ? args.representations.length : 1;
   else if (field.name === 'nodes') items = Array.isArray(args.ids) ? args.ids.length : 1;
   else if (isListType(getNullableType(field.type))) items = LIST_ESTIMATE;
-  return 1 + Math.max(0, items) * childComplexity;
+  return 1 + Math.max(0, items) * (childComplexity - counts) + counts;
 };
+
+/** What the cost calculator hands {@link estimateCost} besides the field: the document's fragments and the variables. */
+interface CostContext {
+  readonly fragments: Fragments;
+  readonly variables: Record<string, unknown>;
+}
+
+/**
+ * How many `totalCount` fields a connection's selection holds, through inline
+ * and named fragments, leaving out those `@skip` or `@include` drop: exactly
+ * the ones the calculator priced into the connection's child complexity.
+ */
+function countsSelected(set: SelectionSetNode | undefined, context: CostContext | undefined, open: Set<string> = new Set()): number {
+  if (!set || !context) return 0;
+  let counts = 0;
+  for (const selection of set.selections) {
+    if (!isIncluded(selection, context.variables)) continue;
+    if (selection.kind === Kind.FIELD) counts += selection.name.value === 'totalCount' ? 1 : 0;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) counts += countsSelected(selection.selectionSet, context, open);
+    else {
+      const name = selection.name.value;
+      const fragment = context.fragments[name];
+      if (!fragment || open.has(name)) continue;
+      open.add(name);
+      counts += countsSelected(fragment.selectionSet, context, open);
+      open.delete(name);
+    }
+  }
+  return counts;
+}
+
+/** The variables as the calculator reads them (defaults applied), for `@skip` and `@include`; none when they do not fit. */
+function coercedVariables(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return {};
+  const { coerced } = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  return coerced ?? {};
+}
+
+/** False when a selection's `@skip` or `@include` leaves it out, as the calculator reads them. */
+function isIncluded(selection: SelectionNode, variables: Record<string, unknown>): boolean {
+  if (!selection.directives?.length) return true;
+  try {
+    const skip = getDirectiveValues(GraphQLSkipDirective, selection, variables);
+    const include = getDirectiveValues(GraphQLIncludeDirective, selection, variables);
+    return skip?.if !== true && include?.if !== false;
+  } catch {
+    // Variables that do not fit: the calculator gives up on them too, and the executor refuses the operation.
+    return true;
+  }
+}
 
 /** The fragments of a document, by name. */
 export function fragmentsOf(document: DocumentNode): Fragments {
@@ -80,7 +142,8 @@ export function costOf(schema: GraphQLSchema, document: DocumentNode, operationN
   if (costs.has(key)) return costs.get(key)!;
   let cost: number | null;
   try {
-    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost], maxQueryNodes: MAX_EXPANDED_FIELDS });
+    const context: CostContext = { fragments: fragmentsOf(document), variables: coercedVariables(schema, document, operationName, variables) };
+    cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost], maxQueryNodes: MAX_EXPANDED_FIELDS, context });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
     // Past its node limit the calculator gives up: too complex to cost, not variables that do not fit.
