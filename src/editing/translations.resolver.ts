@@ -1,7 +1,8 @@
 import { MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Content } from '../shared/content/content.entity';
-import { ContentTranslation } from '../shared/content/content-translation.entity';
+import type { ContentTranslation } from '../shared/content/content-translation.entity';
+import type { ContentLoaders, WrittenTranslation } from '../shared/content/content.loaders';
 import { Locale } from '../shared/content/locale';
 import type { Context } from '../shared/context';
 import { BadUserInputError } from '../shared/errors';
@@ -65,8 +66,12 @@ function contentIdOf(id: string): string {
 @Resolver(() => Content)
 export class TranslationResolver {
   @FieldResolver(() => Translation, { nullable: true, description: 'The item’s translation into a locale as written (with its version, for editors), or null when there is none.' })
-  translation(@Root() item: Content, @Arg('locale', () => Locale, { description: 'The locale.' }) locale: Locale, @Ctx() ctx: Context): Promise<ContentTranslation | null> {
-    return ctx.db.getRepository(ContentTranslation).findOneBy({ contentId: item.id, locale });
+  translation(
+    @Root() item: Content,
+    @Arg('locale', () => Locale, { description: 'The locale.' }) locale: Locale,
+    @Ctx() ctx: Context<ContentLoaders>,
+  ): Promise<WrittenTranslation | null> {
+    return ctx.loaders.translationByKey.load({ contentId: item.id, locale });
   }
 
   @Authorized(Role.EDITOR)

@@ -34,7 +34,9 @@ export class MemberNationResolver {
     const served = locale ?? ctx.locale;
     const counting = qb.clone();
     const nations = await applyKeyset(qb, NATION_KEYSET, page).getMany();
-    return toConnection(served && served !== Locale.EN ? nations.map((nation) => localisedNation(nation, served)) : nations, NATION_KEYSET, page, () => counting.getCount());
+    // An English page needs no views, unless English overrides the request's locale: its members then carry English to their feeds.
+    const views = served && (served !== Locale.EN || (ctx.locale ?? Locale.EN) !== Locale.EN);
+    return toConnection(views ? nations.map((nation) => localisedNation(nation, served)) : nations, NATION_KEYSET, page, () => counting.getCount());
   }
 
   @Query(() => MemberNation, { nullable: true, description: 'A member by code (any letter case): `IRQ`, `gbr`, `EU`, `NATO`. Null if no member has it.' })

@@ -2,6 +2,8 @@ import {
   getDirectiveValues,
   getNamedType,
   getNullableType,
+  getOperationAST,
+  getVariableValues,
   GraphQLError,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
@@ -30,25 +32,17 @@ const LIST_ESTIMATE = 5;
 /** Root fields of introspection: measured against their own depth limit, and free in the cost model. */
 const INTROSPECTION = new Set(['__schema', '__type']);
 
-/** What the cost estimator needs of the operation beyond the field it is given: its fragments and variables. */
-export interface CostContext {
-  readonly fragments: Fragments;
-  readonly variables: Record<string, unknown>;
-}
-
 /**
  * The cost of a field: 0 for a scalar, 1 for an object, and for lists the cost of
  * one item times how many the arguments ask for (`first`/`last` on connections,
- * the number of `representations` for `_entities`, of `ids` for `nodes`).
- * A connection's `totalCount` adds {@link TOTAL_COUNT_COST} to the connection
- * once: the count runs once per connection, however many items its page holds.
- * (Priced as a child, it would be multiplied by the page size with the other
- * children: `feed(first: 100) { totalCount }` cost 10,001 and was refused.)
- * Pass a {@link CostContext} as the calculator's `context`, so that counts
- * selected through named fragments are priced too.
+ * the number of `representations` for `_entities`, of `ids` for `nodes`). A
+ * connection's `totalCount` is one statement whatever the page size, so it is
+ * added once per connection, not once per item as the edges are.
  */
-export const estimateCost: ComplexityEstimator = ({ type, field, args, childComplexity, node, context }) => {
+export const estimateCost: ComplexityEstimator = ({ type, field, node, args, childComplexity, context }) => {
   if (INTROSPECTION.has(field.name)) return 0;
+  // A count reads every matching index entry: priced like a page of 100 items.
+  if (field.name === 'totalCount') return TOTAL_COUNT_COST;
   const named = getNamedType(field.type);
   if (isLeafType(named)) return 0;
   let items = 1;
@@ -57,37 +51,60 @@ export const estimateCost: ComplexityEstimator = ({ type, field, args, childComp
   if (type.name.endsWith('Connection')) items = 1;
   else if (named.name.endsWith('Connection')) {
     items = Number(args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
-    counts = countSelections(node.selectionSet, 'totalCount', context as CostContext | undefined, new Set());
+    counts = TOTAL_COUNT_COST * countsSelected(node.selectionSet, context as CostContext | undefined);
   } else if (field.name === '_entities') items = Array.isArray(args.representations) ? args.representations.length : 1;
   else if (field.name === 'nodes') items = Array.isArray(args.ids) ? args.ids.length : 1;
   else if (isListType(getNullableType(field.type))) items = LIST_ESTIMATE;
-  return 1 + Math.max(0, items) * childComplexity + counts * TOTAL_COUNT_COST;
+  return 1 + Math.max(0, items) * (childComplexity - counts) + counts;
 };
 
-/** How many times a field is selected in a selection set (not below it), through fragments, leaving out what `@skip`/`@include` leave out. */
-function countSelections(set: SelectionSetNode | undefined, name: string, context: CostContext | undefined, open: Set<string>): number {
-  let count = 0;
-  for (const selection of set?.selections ?? []) {
-    if (!isIncluded(selection, context?.variables ?? {})) continue;
-    if (selection.kind === Kind.FIELD) count += selection.name.value === name ? 1 : 0;
-    else if (selection.kind === Kind.INLINE_FRAGMENT) count += countSelections(selection.selectionSet, name, context, open);
-    else {
-      const fragment = context?.fragments[selection.name.value];
-      if (!fragment || open.has(fragment.name.value)) continue;
-      open.add(fragment.name.value);
-      count += countSelections(fragment.selectionSet, name, context, open);
-      open.delete(fragment.name.value);
-    }
-  }
-  return count;
+/** What the cost calculator hands {@link estimateCost} besides the field: the document's fragments and the variables. */
+interface CostContext {
+  readonly fragments: Fragments;
+  readonly variables: Record<string, unknown>;
 }
 
+/**
+ * How many `totalCount` fields a connection's selection holds, through inline
+ * and named fragments, leaving out those `@skip` or `@include` drop: exactly
+ * the ones the calculator priced into the connection's child complexity.
+ */
+function countsSelected(set: SelectionSetNode | undefined, context: CostContext | undefined, open: Set<string> = new Set()): number {
+  if (!set || !context) return 0;
+  let counts = 0;
+  for (const selection of set.selections) {
+    if (!isIncluded(selection, context.variables)) continue;
+    if (selection.kind === Kind.FIELD) counts += selection.name.value === 'totalCount' ? 1 : 0;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) counts += countsSelected(selection.selectionSet, context, open);
+    else {
+      const name = selection.name.value;
+      const fragment = context.fragments[name];
+      if (!fragment || open.has(name)) continue;
+      open.add(name);
+      counts += countsSelected(fragment.selectionSet, context, open);
+      open.delete(name);
+    }
+  }
+  return counts;
+}
+
+/** The variables as the calculator reads them (defaults applied), for `@skip` and `@include`; none when they do not fit. */
+function coercedVariables(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return {};
+  const { coerced } = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  return coerced ?? {};
+}
+
+/** False when a selection's `@skip` or `@include` leaves it out, as the calculator reads them. */
 function isIncluded(selection: SelectionNode, variables: Record<string, unknown>): boolean {
+  if (!selection.directives?.length) return true;
   try {
-    if (getDirectiveValues(GraphQLSkipDirective, selection, variables)?.if === true) return false;
-    return getDirectiveValues(GraphQLIncludeDirective, selection, variables)?.if !== false;
+    const skip = getDirectiveValues(GraphQLSkipDirective, selection, variables);
+    const include = getDirectiveValues(GraphQLIncludeDirective, selection, variables);
+    return skip?.if !== true && include?.if !== false;
   } catch {
-    // A variable that does not fit: the executor refuses the operation anyway.
+    // Variables that do not fit: the calculator gives up on them too, and the executor refuses the operation.
     return true;
   }
 }
@@ -125,7 +142,7 @@ export function costOf(schema: GraphQLSchema, document: DocumentNode, operationN
   if (costs.has(key)) return costs.get(key)!;
   let cost: number | null;
   try {
-    const context: CostContext = { fragments: fragmentsOf(document), variables: variables ?? {} };
+    const context: CostContext = { fragments: fragmentsOf(document), variables: coercedVariables(schema, document, operationName, variables) };
     cost = getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [estimateCost], maxQueryNodes: MAX_EXPANDED_FIELDS, context });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;

@@ -8,7 +8,7 @@ import { createMemberNationLoaders } from '../member-nations/member-nation.loade
 import { createContentLoaders, loadContentOfType } from '../shared/content/content.loaders';
 import { visibilityOf } from '../shared/content/content.query';
 import { Content } from '../shared/content/content.entity';
-import { inLocale, serveIn } from '../shared/content/localise';
+import { inLocale } from '../shared/content/localise';
 import { MemberNation } from '../member-nations/member-nation.entity';
 import { localisedNation } from '../member-nations/localised-nation';
 import { Locale } from '../shared/content/locale';
@@ -39,7 +39,7 @@ export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementS
   };
   const nodeInLocale: NodeLoaders['nodeInLocale'] = async (node, locale) => {
     if (!node) return null;
-    if (node instanceof Content) return serveIn(node, locale, db, (sql, parameters) => reads.query(sql, parameters));
+    if (node instanceof Content) return content.contentInLocale.load({ item: node, locale });
     if (node instanceof MemberNation) return localisedNation(node, locale);
     return inLocale(node, locale);
   };

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { nationByCode, type MemberNationLoaders } from '../member-nations/member-nation.loaders';
+import { localisedNation } from '../member-nations/localised-nation';
 import { MemberNation, NationKind } from '../member-nations/member-nation.entity';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
@@ -44,7 +45,11 @@ export class StabilisationProjectResolver {
 
   @FieldResolver(() => MemberNation, { nullable: true, description: 'The member the project is in; null when its country was not a member (Syria in 2019).' })
   nation(@Root() project: StabilisationProject, @Ctx() ctx: Context<MemberNationLoaders>): MemberNation | Promise<MemberNation | null> | null {
-    return nationByCode(ctx.db, ctx.loaders, project.countryCode);
+    const nation = nationByCode(ctx.db, ctx.loaders, project.countryCode);
+    // Named in the project's locale, which it carries on to the member's own lists, as `Content.nations` does.
+    const locale = (project as StabilisationProject & LocalisedItem).requestedLocale ?? ctx.locale;
+    if (!locale || (locale === Locale.EN && (ctx.locale ?? Locale.EN) === Locale.EN)) return nation;
+    return nation instanceof Promise ? nation.then((found) => found && localisedNation(found, locale)) : nation && localisedNation(nation, locale);
   }
 }
 

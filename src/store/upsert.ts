@@ -254,7 +254,16 @@ async function insertItems(manager: EntityManager, items: readonly Content[]): P
   const byType = new Map<ContentType, Content[]>();
   for (const item of items) byType.set(item.type, [...(byType.get(item.type) ?? []), item]);
   for (const [type, group] of byType) {
-    for (let start = 0; start < group.length; start += 200) await manager.insert(CONTENT_CLASSES[type], group.slice(start, start + 200) as never[]);
+    for (let start = 0; start < group.length; start += 200) {
+      const batch = group.slice(start, start + 200);
+      // Without RETURNING (SQLite), TypeORM reads the inserted rows back and merges them into the items by
+      // position, but its SELECT does not keep the order: ids would land on the wrong items, and with them
+      // their tag rows, change-log entries and the ids upsert returns. The versions and dates it merges are
+      // the same for every row of one INSERT.
+      const ids = batch.map((item) => item.id);
+      await manager.insert(CONTENT_CLASSES[type], batch as never[]);
+      batch.forEach((item, i) => (item.id = ids[i]));
+    }
   }
 }
 

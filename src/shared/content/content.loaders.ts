@@ -2,9 +2,12 @@ import { byKey, groupByKey } from '../batch';
 import { batchLoader } from '../loader';
 import type { NodeTypeName } from '../node/global-id';
 import type { ContentType } from './content-status';
+import type { ContentTranslation } from './content-translation.entity';
 import { CONTENT_TYPE_NAMES, type Content } from './content.entity';
 import { visibleContent, type Visibility } from './content.query';
 import type { ContentReads } from './content.reads';
+import type { Locale } from './locale';
+import { serveAllIn } from './localise';
 
 /** Visible content items by primary key, of any type; `null` for a miss (or a draft the viewer may not see). */
 export async function getContentByIds(reads: ContentReads, visible: Visibility, ids: readonly string[]): Promise<(Content | null)[]> {
@@ -47,6 +50,37 @@ export async function getTranslationLocalesByContentIds(reads: ContentReads, ids
   return groupByKey(ids, rows, (row) => String(row.content_id), (row) => String(row.locale));
 }
 
+/** A translation's key: the item and the locale. */
+export interface TranslationKey {
+  readonly contentId: string;
+  readonly locale: Locale;
+}
+
+/** An item's translation as editors wrote it (the fields a null leaves to the original stay null). */
+export type WrittenTranslation = Pick<ContentTranslation, 'locale' | 'title' | 'summary' | 'body' | 'place' | 'version'>;
+
+/** Items' translations into locales, as written, `null` where there is none; one statement for any number of keys. */
+export async function getTranslationsByKeys(reads: ContentReads, keys: readonly TranslationKey[]): Promise<(WrittenTranslation | null)[]> {
+  const ids = [...new Set(keys.map((key) => key.contentId))];
+  const rows = await reads.query(`SELECT content_id, locale, title, summary, body, place, version FROM content_translation WHERE ${anyId(reads)}`, { ids });
+  const translations = rows.map((row) => ({
+    key: translationKeyId({ contentId: String(row.content_id), locale: row.locale as Locale }),
+    translation: {
+      locale: row.locale as Locale,
+      title: String(row.title),
+      summary: String(row.summary),
+      body: row.body == null ? null : String(row.body),
+      place: row.place == null ? null : String(row.place),
+      version: Number(row.version),
+    },
+  }));
+  return byKey(keys.map(translationKeyId), translations, (found) => found.key).map((found) => found?.translation ?? null);
+}
+
+function translationKeyId(key: TranslationKey): string {
+  return `${key.contentId}:${key.locale}`;
+}
+
 /** The free tags of each item, alphabetical. */
 export async function getTagsByContentIds(reads: ContentReads, ids: readonly string[]): Promise<string[][]> {
   const rows = await reads.query(`SELECT content_id, tag FROM content_tag WHERE ${anyId(reads)} ORDER BY tag`, { ids });
@@ -65,6 +99,13 @@ export function createContentLoaders(reads: ContentReads, visible: Visibility) {
     countriesByContentId: batchLoader<string, string[]>(scope, 'countriesByContentId', (ids) => getCountriesByContentIds(reads, ids)),
     tagsByContentId: batchLoader<string, string[]>(scope, 'tagsByContentId', (ids) => getTagsByContentIds(reads, ids)),
     translationLocalesByContentId: batchLoader<string, string[]>(scope, 'translationLocalesByContentId', (ids) => getTranslationLocalesByContentIds(reads, ids)),
+    // Not cached: each load asks for a fresh copy of an item the request read, served in another locale.
+    contentInLocale: batchLoader<{ item: Content; locale: Locale }, Content>(scope, 'contentInLocale', (keys) => serveAllIn(reads.db, keys, (sql, parameters) => reads.query(sql, parameters)), {
+      cache: false,
+    }),
+    translationByKey: batchLoader<TranslationKey, WrittenTranslation | null, string>(scope, 'translationByKey', (keys) => getTranslationsByKeys(reads, keys), {
+      cacheKeyFn: translationKeyId,
+    }),
   };
 }
 

@@ -58,7 +58,8 @@ export function localeFromAcceptLanguage(header: string | undefined): Locale | n
   let best: { locale: Locale; q: number } | null = null;
   for (const part of header.split(',')) {
     const [range, ...params] = part.trim().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    // The weight's `q=` is case-insensitive, as every literal in HTTP's grammar (RFC 5234 §2.3).
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q=') || p.startsWith('Q='));
     const q = qParam ? Number(qParam.slice(2)) : 1;
     if (!(q > 0)) continue;
     const locale = range.trim() === '*' ? Locale.EN : localeOfLanguage(range.trim());
