@@ -517,8 +517,8 @@ for (const driver of DRIVERS) {
           counts[name].push(gw.sql.count);
         }
       }
-      // One statement for the page; one more to read the translations of the items served in another locale.
-      assert.deepEqual(counts, { original: [1, 1], translated: [2, 2] });
+      // One statement for the page, which says which locales each item is translated into: none of these into Arabic, so nothing more to read.
+      assert.deepEqual(counts, { original: [1, 1], translated: [1, 1] });
       const withNested = `query ($first: Int) { search(query: "hajin", first: $first) { totalCount edges { node { ... on Content { nations { name } countries tags source { name } } } } } }`;
       const nested: number[] = [];
       for (const first of [5, 50]) {
