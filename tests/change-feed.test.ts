@@ -52,10 +52,12 @@ for (const driver of DRIVERS) {
     });
     after(() => gw.stop());
 
-    it('starts with the demo’s publications, oldest first, each with its item', async () => {
+    it('starts with the demo’s publications, then its translations as updates, each with its item', async () => {
       const { changes } = await readChanges(gw.post.bind(gw), null);
-      assert.equal(changes.length, 19);
-      assert.deepEqual(new Set(changes.map((change) => change.kind)), new Set(['PUBLISHED']));
+      // 19 items published, then 8 translations written into 4 of them: an update each.
+      assert.equal(changes.length, 27);
+      assert.deepEqual(changes.map((change) => change.kind), [...Array(19).fill('PUBLISHED'), ...Array(8).fill('UPDATED')]);
+      assert.equal(new Set(changes.slice(19).map((change) => change.id)).size, 4);
       assert.ok(changes.every((change) => change.item?.id === change.id));
     });
 

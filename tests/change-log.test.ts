@@ -247,7 +247,7 @@ for (const driver of DRIVERS) {
 
         const run = await runCli(['seed', '--demo'], { env: { DATABASE_URL: databaseUrl(gw.database) } });
         assert.equal(run.code, 0, run.stderr);
-        assert.equal(run.stdout, 'nations: 0 created, 0 updated, 81 unchanged\ncampaigns: 0 created, 0 updated, 1 unchanged\ncontent: 0 created, 0 updated, 19 unchanged\n');
+        assert.equal(run.stdout, 'nations: 0 created, 0 updated, 81 unchanged\ncampaigns: 0 created, 0 updated, 1 unchanged\ncontent: 0 created, 0 updated, 19 unchanged\ntranslations: 0 created, 0 updated, 8 unchanged\n');
         assert.deepEqual(await storedChanges(gw.gateway.db, head), []);
         const { body: after } = await gw.post(`query ($id: ID!) { node(id: $id) { ... on DigestArticle { status version } } }`, { id: demo.id }, editor.headers);
         assert.deepEqual(after, { data: { node: { status: 'DRAFT', version: demo.version + 1 } } });

@@ -164,7 +164,7 @@ describe('coalition-graph CLI', () => {
   });
 
   describe('seed --demo', () => {
-    it('loads the 81 members and 19 items on a fresh database, and changes nothing on a second run', async () => {
+    it('loads the 81 members, 19 items and 8 translations on a fresh database, and changes nothing on a second run', async () => {
       const file = freshFile('seed');
       const env = { DATABASE_URL: `sqlite:${file}` };
 
@@ -176,6 +176,7 @@ describe('coalition-graph CLI', () => {
           'nations: 81 created, 0 updated, 0 unchanged',
           'campaigns: 1 created, 0 updated, 0 unchanged',
           'content: 19 created, 0 updated, 0 unchanged',
+          'translations: 8 created, 0 updated, 0 unchanged',
           '',
         ].join('\n'),
         stderr: '',
@@ -189,6 +190,7 @@ describe('coalition-graph CLI', () => {
           'nations: 0 created, 0 updated, 81 unchanged',
           'campaigns: 0 created, 0 updated, 1 unchanged',
           'content: 0 created, 0 updated, 19 unchanged',
+          'translations: 0 created, 0 updated, 8 unchanged',
           '',
         ].join('\n'),
         stderr: '',
@@ -196,6 +198,7 @@ describe('coalition-graph CLI', () => {
 
       assert.equal(count(file, 'member_nation'), 81);
       assert.equal(count(file, 'content'), 19);
+      assert.equal(count(file, 'content_translation'), 8);
     });
   });
 
