@@ -17,6 +17,7 @@ import { ENTITIES } from '../src/server/modules';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
 import { runCli, type CliRun } from './helpers/cli';
+import { requestStatements } from './helpers/request-statements';
 
 const COUNT = 2_000;
 const SEED = 42;
@@ -189,7 +190,8 @@ for (const driver of DRIVERS) {
           assert.equal(body.data.feed.pageInfo.hasNextPage, true);
           assert.ok(edges.some((edge) => edge.node.nations.length > 0), 'some items have nations');
           assert.ok(edges.some((edge) => edge.node.campaign), 'some items have a campaign');
-          assert.equal(sql.count, 1, sql.statements.join('\n'));
+          // The webhook deliverer's first look for pending work may land beside the request: not the request's.
+          assert.equal(requestStatements(sql).length, 1, sql.statements.join('\n'));
         } finally {
           await gateway.stop();
         }
