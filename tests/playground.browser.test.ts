@@ -70,10 +70,13 @@ describe('the playground in a real browser', { skip: NO_BROWSER }, () => {
     const examples = page.locator('.cg-examples [data-example]');
     await examples.first().waitFor();
     assert.deepEqual(await examples.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-example'))), [
+      'ArabicCampaignPage',
       'ArticlePage',
       'CampaignPage',
       'HomePage',
       'NationPage',
+      'SearchResults',
+      'PartnerChanges',
       'PartnerFeed',
       'FeedNextPage',
       'FeedPreviousPage',
