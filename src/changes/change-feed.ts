@@ -98,7 +98,8 @@ function isVisibleKind(row: ChangeRow): boolean {
   return row.kind === ContentChangeKind.PUBLISHED || row.kind === ContentChangeKind.UPDATED;
 }
 
-function toChange(row: ChangeRow, item: Content | null): ContentChange {
+/** A change as readers get it, from the feed or a subscription: the item only for PUBLISHED and UPDATED, a tombstone otherwise. */
+export function toChange(row: ChangeRow, item: Content | null): ContentChange {
   const type = row.contentType as keyof typeof CONTENT_TYPE_NAMES;
   return {
     cursor: encodeChangeCursor(row.seq),

@@ -1,11 +1,9 @@
 import { Arg, Resolver, Root, Subscription } from 'type-graphql';
 import { ContentChange } from '../../changes/change-feed.types';
-import { encodeChangeCursor } from '../../changes/change-feed';
+import { toChange } from '../../changes/change-feed';
 import { ContentChangeKind } from '../../changes/change-log';
 import { FeedFilter } from '../../feed/feed.inputs';
-import type { ContentType } from '../../shared/content/content-status';
-import { CONTENT_TYPE_NAMES, Content } from '../../shared/content/content.entity';
-import { encodeGlobalId } from '../../shared/node/global-id';
+import { Content } from '../../shared/content/content.entity';
 import { validateArgument } from '../../shared/validation';
 import { changeSubject, matchesFilter } from '../filter-match';
 import type { LiveEvent, LiveEvents } from './live-events';
@@ -50,16 +48,7 @@ export class SubscriptionResolver {
     @Root() payload: LivePayload,
     @Arg('filter', () => FeedFilter, { nullable: true, description: 'Which changes to receive, as in `Query.feedChanges`; all when omitted.' }) _filter: FeedFilter | null,
   ): ContentChange {
-    const { row } = payload.event;
-    const type = row.contentType as ContentType;
-    return {
-      cursor: encodeChangeCursor(row.seq),
-      kind: row.kind as ContentChangeKind,
-      id: encodeGlobalId(CONTENT_TYPE_NAMES[type], row.subjectId),
-      type,
-      at: row.at,
-      item: payload.item,
-    };
+    return toChange(payload.event.row, payload.item);
   }
 }
 
