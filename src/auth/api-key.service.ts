@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { UnauthenticatedError } from '../shared/errors';
-import { ANONYMOUS, Role, type Viewer } from '../shared/viewer';
+import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import { ApiKey } from './api-key.entity';
 
 /** Every key starts with this, so that a leaked key is easy to recognise (and to scan for). */
