@@ -126,7 +126,8 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
       onSubscribe: async (ctx, _id, payload) => {
         const state = ctx.extra.state;
         if (!state) return [plainError('The connection is not initialised', 'UNAUTHENTICATED')];
-        if (Object.keys(ctx.subscriptions).length >= deps.maxSubscriptionsPerSocket) {
+        // graphql-ws has already entered this subscription's id when it calls onSubscribe: it counts itself.
+        if (Object.keys(ctx.subscriptions).length > deps.maxSubscriptionsPerSocket) {
           return [plainError(`At most ${deps.maxSubscriptionsPerSocket} subscriptions per socket; open another socket or end one`, 'RATE_LIMITED', { limit: deps.maxSubscriptionsPerSocket })];
         }
         try {
