@@ -19,8 +19,14 @@ export interface DelivererSettings {
   readonly onError?: (error: unknown) => void;
 }
 
-/** How long a process's claim on a delivery holds: longer than any attempt, so that a claim lapses only when its process died. */
-const CLAIM_MS = 60_000;
+/**
+ * How long a process's claim on a delivery holds beyond the attempt's own
+ * time limit (WEBHOOK_TIMEOUT_MS, up to two minutes): room for the statements
+ * around the attempt, each bounded by the statement timeout. Longer than any
+ * attempt, so that a claim lapses only when its process died; no longer, so
+ * that another process takes over soon after.
+ */
+const CLAIM_MARGIN_MS = 15_000;
 
 /** The answer a receiver may send back that is read (and thrown away). */
 const RESPONSE_CAP = 64 * 1024;
@@ -133,7 +139,7 @@ export class WebhookDeliverer {
     const result = await this.db
       .createQueryBuilder()
       .update(WebhookDelivery)
-      .set({ claimedBy: this.owner, claimedUntil: new Date(now.getTime() + CLAIM_MS) })
+      .set({ claimedBy: this.owner, claimedUntil: new Date(now.getTime() + this.settings.timeoutMs + CLAIM_MARGIN_MS) })
       .where(`id = :id AND status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < :now)`, { id, now })
       .execute();
     return (result.affected ?? 0) > 0;
