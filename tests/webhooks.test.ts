@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { loadConfig } from '../src/config';
+import { startGateway } from '../src/main';
 import { Role } from '../src/shared/viewer';
-import { Editor, keyHeaders } from './helpers/changes';
-import { DRIVERS } from './helpers/drivers';
-import { startConfiguredGateway, type ConfiguredGateway } from './helpers/http';
+import { Editor, keyHeaders, poster } from './helpers/changes';
+import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { SqlRecorder } from './helpers/sql-count';
+import { startConfiguredGateway, waitFor, type ConfiguredGateway } from './helpers/http';
 import { Receiver } from './helpers/webhook-receiver';
 import { CREATE, DELIVERIES, Partner, WEBHOOK_ENV, messageId, verified } from './helpers/webhooks';
 
@@ -242,3 +246,40 @@ describe('webhooks to private addresses [sqlite]', () => {
     }
   });
 });
+
+for (const driver of DRIVERS) {
+  describe(`the webhook deliverer at rest [${driver}]`, () => {
+    it('does not poll while the only pending deliveries wait for a retry or behind one', async () => {
+      const receiver = await Receiver.start();
+      const database = freshDatabase(driver);
+      const sql = new SqlRecorder();
+      const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', ...WEBHOOK_ENV, WEBHOOK_RETRY_SCHEDULE: '1h' }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
+      try {
+        const post = poster(gateway.url);
+        const editor = new Editor(post, await keyHeaders(gateway.db, Role.EDITOR));
+        const partner = new Partner(post, await keyHeaders(gateway.db, Role.PARTNER));
+        const hook = await partner.create({ url: receiver.url('/held', () => 500) });
+        const first = await editor.create('DigestArticle', 'held-first');
+        await editor.publish(first);
+        await receiver.waitFor('/held', 1);
+        const second = await editor.create('DigestArticle', 'held-second');
+        await editor.publish(second);
+        // The first waits an hour for its retry; the second, due now, waits behind it.
+        await waitFor('both deliveries queued', async () => {
+          const deliveries = await partner.deliveries(hook.id, 'PENDING');
+          return deliveries.length === 2 && deliveries.map((delivery) => delivery.attempts).join() === '0,1';
+        });
+        sql.reset();
+        // A pause, then a count of the deliverer's polls during it (its statements all read PENDING deliveries).
+        await delay(1_000);
+        const polls = sql.statements.filter((statement) => /status = 'PENDING'/.test(statement));
+        assert.ok(polls.length <= 4, `${polls.length} statements in a second while nothing was due:\n${polls.slice(0, 4).join('\n')}`);
+        assert.equal(receiver.at('/held').length, 1);
+      } finally {
+        await gateway.stop();
+        await dropDatabase(database);
+        await receiver.close();
+      }
+    });
+  });
+}

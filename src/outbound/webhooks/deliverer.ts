@@ -118,9 +118,22 @@ export class WebhookDeliverer {
     }
   }
 
-  /** Sleeps until the next pending delivery is due (or a claim may have lapsed); not at all when nothing is pending. */
+  /**
+   * Sleeps until the next delivery that may go is due (or its claim may have
+   * lapsed); not at all when none is pending. Only the first pending delivery
+   * of each enabled webhook counts: those queued behind one waiting for its
+   * retry, or for a stopped webhook, are due but may not go, and counting
+   * them had every process poll every 50 ms until the retry.
+   */
   private async schedule(): Promise<void> {
-    const [row] = (await this.db.query(...this.sql(`SELECT min(next_attempt_at) AS "next" FROM webhook_delivery WHERE status = 'PENDING'`, {}))) as { next: unknown }[];
+    const [row] = (await this.db.query(
+      ...this.sql(
+        `SELECT min(CASE WHEN d.claimed_until IS NOT NULL AND d.claimed_until > d.next_attempt_at THEN d.claimed_until ELSE d.next_attempt_at END) AS "next" ` +
+          `FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id WHERE d.status = 'PENDING' AND w.disabled_at IS NULL ` +
+          `AND d.change_seq = (SELECT min(e.change_seq) FROM webhook_delivery e WHERE e.webhook_id = d.webhook_id AND e.status = 'PENDING')`,
+        {},
+      ),
+    )) as { next: unknown }[];
     if (row?.next == null) return;
     this.arm(Math.max(50, Math.min(SWEEP_MS, readTimestamp(row.next).getTime() - Date.now())));
   }
