@@ -88,3 +88,38 @@ describe('webhooks with two gateway processes [postgres]', { skip: !POSTGRES_ENA
     assert.equal(receiver.at('/killed').length, 2);
   });
 });
+
+describe('webhooks after a crash [sqlite]', () => {
+  it('a gateway restarted after a SIGKILL mid-delivery delivers what the killed one was sending', async () => {
+    const database = freshDatabase('sqlite');
+    const receiver = await Receiver.start();
+    let first: ChildGateway | undefined;
+    let restarted: ChildGateway | undefined;
+    let db: DataSource | undefined;
+    try {
+      first = await startChildGateway(database, WEBHOOK_ENV);
+      db = await openDatabase(database, { entities: ENTITIES });
+      const editor = new Editor(first.post, await keyHeaders(db, Role.EDITOR));
+      const partnerHeaders = await keyHeaders(db, Role.PARTNER);
+      const hook = await new Partner(first.post, partnerHeaders).create({ url: receiver.url('/crashed', (_request, before) => (before === 0 ? 'hang' : 204)) });
+      const item = await editor.create('DigestArticle', 'crashed-mid-delivery');
+      await editor.publish(item);
+      const [sent] = await receiver.waitFor('/crashed', 1, 'the first attempt');
+      const killed = first.child;
+      killed.kill('SIGKILL');
+      await waitFor('the gateway to die', () => killed.signalCode === 'SIGKILL');
+
+      restarted = await startChildGateway(database, WEBHOOK_ENV);
+      const [, again] = await receiver.waitFor('/crashed', 2, 'the restarted gateway to deliver it');
+      assert.equal(again.headers['webhook-id'], sent.headers['webhook-id']);
+      assert.equal(verified(again, hook.secret).data.id, item.id);
+      const [delivery] = await new Partner(restarted.post, partnerHeaders).settled(hook.id, 1);
+      assert.deepEqual([delivery.status, delivery.lastStatus, delivery.attempts], ['SUCCEEDED', 204, 1]);
+    } finally {
+      await Promise.all([first?.stop(), restarted?.stop()]);
+      await db?.destroy();
+      await receiver.close();
+      await dropDatabase(database);
+    }
+  });
+});
