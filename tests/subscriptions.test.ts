@@ -263,6 +263,33 @@ for (const driver of DRIVERS) {
   });
 }
 
+for (const driver of DRIVERS) {
+  describe(`subscriptions at shutdown [${driver}]`, () => {
+    it('sends what the change log held when shutdown began, then closes every socket with 1001', async () => {
+      const gw = await startLiveGateway(driver);
+      const writer = await openDatabase(gw.database, { entities: ENTITIES });
+      const live = connectLive(gw.url);
+      try {
+        await live.waitForConnected();
+        const published = live.subscribe(`subscription { contentPublished { id title nations { code } } }`);
+        await listening(gw, 1);
+        // Committed from outside, so the gateway learns of it only while it shuts down.
+        const [id] = await insertItems(writer, 1, { prefix: 'last-word' });
+        await gw.gateway.stop();
+        const closed = await live.waitForClose();
+        assert.equal(closed.code, 1001);
+        assert.equal(published.results.length, 1, 'the last publication was sent before the socket closed');
+        assert.equal(published.results[0].data.contentPublished.title, 'last-word item 0');
+        assert.ok(id);
+      } finally {
+        await live.dispose();
+        await writer.destroy();
+        await gw.stop();
+      }
+    });
+  });
+}
+
 describe('subscriptions over graphql-ws: protections apply to every subscription, and the socket survives a refused one [sqlite]', () => {
   let gw: LiveGateway;
   const clients: LiveClient[] = [];

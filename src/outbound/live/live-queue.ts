@@ -29,6 +29,11 @@ export class LiveQueue<T> {
     if (this.waiting) void this.pull();
   }
 
+  /** Whether no event is waiting in the queue (each one taken has been handed to the consumer, or dropped). */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
   iterable(onEnd: () => void): AsyncIterable<T> {
     return {
       [Symbol.asyncIterator]: () => ({
