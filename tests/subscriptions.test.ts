@@ -307,6 +307,9 @@ describe('subscriptions over graphql-ws: protections apply to every subscription
       MAX_SUBSCRIPTIONS_PER_SOCKET: '2',
       MAX_SOCKETS_PER_CALLER: '2',
       CORS_ORIGINS: 'https://app.example',
+      RATE_LIMIT: 'on',
+      // Only admins are held tight here, so that the other tests' partner and editor keys never meet the limit.
+      RATE_LIMITS: 'admin=5',
     });
   });
   after(async () => {
@@ -354,6 +357,32 @@ describe('subscriptions over graphql-ws: protections apply to every subscription
     assert.equal(error.extensions.queryHash, sha256(CHANGES));
     assert.equal(live.closed, null);
     await assertSocketWorks(live, gw, 'live-allow-listed');
+  });
+
+  it('charges each subscription to its caller’s rate limit: past it, RATE_LIMITED with retryAfter, and the socket stays open', async () => {
+    const admin = await newKey(gw.gateway.db, Role.ADMIN);
+    const live = open(admin.secret);
+    await live.waitForConnected();
+    const query = 'subscription { contentPublished { nations { code } } }';
+    let refusal: any;
+    let accepted = 0;
+    for (let n = 0; n < 10 && refusal === undefined; n++) {
+      const base = gw.gateway.services.live.listenerCount;
+      const subscription = live.subscribe(query);
+      await waitFor('the subscription to start or be refused', () => gw.gateway.services.live.listenerCount > base || subscription.error !== undefined);
+      if (subscription.error !== undefined) {
+        refusal = subscription.error;
+        break;
+      }
+      accepted++;
+      subscription.unsubscribe();
+      await waitFor('the subscription to end', () => gw.gateway.services.live.listenerCount === base);
+    }
+    assert.ok(accepted >= 1, 'the first subscriptions fit in the limit');
+    assert.ok(accepted < 5, `${accepted} subscriptions accepted within 5 points`);
+    const [error] = assertPlainErrors(refusal, 'RATE_LIMITED');
+    assert.ok(Number(error.extensions.retryAfter) >= 1, JSON.stringify(error));
+    assert.equal(live.closed, null);
   });
 
   it('caps subscriptions per socket (MAX_SUBSCRIPTIONS_PER_SOCKET) and sockets per key or address (MAX_SOCKETS_PER_CALLER)', async () => {
