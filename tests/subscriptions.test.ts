@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
+import { campaignCatalogue } from '../src/campaigns/campaign-catalogue';
 import { loadConfig, type DatabaseConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { startGateway, type RunningGateway } from '../src/main';
+import { nationCatalogue } from '../src/member-nations/nation-catalogue';
 import { ENTITIES } from '../src/server/modules';
 import { Role } from '../src/shared/viewer';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
@@ -226,6 +228,11 @@ for (const driver of DRIVERS) {
       /** Statements the gateway ran for one publication, with `subscribers` subscribed to `selection`. */
       async function statementsFor(subscribers: LiveSubscription[], slug: string): Promise<string[]> {
         const before = subscribers.map((subscription) => subscription.results.length);
+        // The catalogues are read again once a minute: fresh copies now, so that no reload falls inside one measurement.
+        for (const catalogue of [nationCatalogue(gw.gateway.db), campaignCatalogue(gw.gateway.db)]) {
+          catalogue.clear();
+          await catalogue.get();
+        }
         gw.sql.reset();
         // Written from outside the gateway, so only what it does for the event is recorded.
         const [id] = await insertItems(writer, 1, { prefix: slug });
