@@ -84,7 +84,7 @@ export type LiveListener = (event: LiveEvent) => void;
  * readers connected to every other.
  */
 export class LiveEvents {
-  private readonly listeners = new Set<LiveListener>();
+  private readonly listeners = new Map<LiveListener, () => boolean>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly db: DataSource) {}
@@ -94,7 +94,7 @@ export class LiveEvents {
       for (const row of rows) {
         if (row.subject !== 'CONTENT') continue;
         const event = new LiveEvent(row, new ContentReads(this.db));
-        for (const listener of this.listeners) listener(event);
+        for (const listener of this.listeners.keys()) listener(event);
       }
     });
   }
@@ -103,10 +103,16 @@ export class LiveEvents {
     this.unsubscribe?.();
   }
 
-  /** Adds a listener of every content change from now on; returns how to remove it. */
-  listen(listener: LiveListener): () => void {
-    this.listeners.add(listener);
+  /** Adds a listener of every content change from now on, with how to tell that it has handed on every event it got; returns how to remove it. */
+  listen(listener: LiveListener, idle: () => boolean = () => true): () => void {
+    this.listeners.set(listener, idle);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Whether every listener has handed on the events it got (shutdown waits for it before closing sockets). */
+  get idle(): boolean {
+    for (const idle of this.listeners.values()) if (!idle()) return false;
+    return true;
   }
 
   get listenerCount(): number {

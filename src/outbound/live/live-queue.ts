@@ -16,6 +16,8 @@ export class LiveQueue<T> {
   private error: Error | null = null;
 
   push(value: Promise<T | null>): void {
+    // A read that fails is skipped when its turn comes (see pull); until then, or if it is dropped, nothing awaits it, and its rejection must not go unhandled.
+    value.catch(() => {});
     if (this.done) return;
     if (this.queue.length >= MAX_QUEUED) {
       this.error = new Error(`This subscription fell more than ${MAX_QUEUED} events behind and was ended; subscribe again (and read feedChanges for what you missed)`);
@@ -25,6 +27,11 @@ export class LiveQueue<T> {
     }
     this.queue.push(value);
     if (this.waiting) void this.pull();
+  }
+
+  /** Whether no event is waiting in the queue (each one taken has been handed to the consumer, or dropped). */
+  get idle(): boolean {
+    return this.queue.length === 0;
   }
 
   iterable(onEnd: () => void): AsyncIterable<T> {

@@ -77,6 +77,6 @@ async function subscribe(context: SubscriptionContext, rawFilter: unknown, publi
         return { event, item };
       })(),
     );
-  });
+  }, () => queue.idle);
   return queue.iterable(stop);
 }

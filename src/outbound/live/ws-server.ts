@@ -87,6 +87,8 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
   const documents = new Map<string, DocumentNode>();
   const results = new WeakMap<LiveEvent, Map<string, Promise<ExecutionResult>>>();
   const log = deps.log ?? (() => {});
+  /** Executions of events not yet handed to graphql-ws to send. */
+  const executing = new Set<Promise<ExecutionResult>>();
 
   const server = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
@@ -126,7 +128,8 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
       onSubscribe: async (ctx, _id, payload) => {
         const state = ctx.extra.state;
         if (!state) return [plainError('The connection is not initialised', 'UNAUTHENTICATED')];
-        if (Object.keys(ctx.subscriptions).length >= deps.maxSubscriptionsPerSocket) {
+        // graphql-ws has already entered this subscription's id when it calls onSubscribe: it counts itself.
+        if (Object.keys(ctx.subscriptions).length > deps.maxSubscriptionsPerSocket) {
           return [plainError(`At most ${deps.maxSubscriptionsPerSocket} subscriptions per socket; open another socket or end one`, 'RATE_LIMITED', { limit: deps.maxSubscriptionsPerSocket })];
         }
         try {
@@ -170,7 +173,12 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         const stream = await createSourceEventStream(args);
         if (!(Symbol.asyncIterator in stream)) return stream;
         const key = String((args.contextValue as { operationKey: string }).operationKey);
-        return mapEvents(stream as AsyncIterable<LivePayload>, (payload) => executeShared(args, key, payload));
+        return mapEvents(stream as AsyncIterable<LivePayload>, (payload) => {
+          const result = executeShared(args, key, payload);
+          executing.add(result);
+          void result.finally(() => executing.delete(result));
+          return result;
+        });
       },
     },
     wss,
@@ -218,6 +226,15 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
       }
     },
     close: async () => {
+      // Events already read from the change log are sent before the sockets close: wait until every
+      // subscription's queue is empty and no execution is in flight (within a bound, should a read hang).
+      const deadline = Date.now() + DRAIN_MS;
+      for (;;) {
+        // A turn of the event loop: what resolved has moved on (to execution, or to the socket).
+        await new Promise((resolve) => setImmediate(resolve));
+        if ((deps.live.idle && executing.size === 0) || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       await server.dispose();
     },
     get socketCount() {
@@ -225,6 +242,9 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
     },
   };
 }
+
+/** How long closing waits for events already read to be sent before the sockets close (1001). */
+const DRAIN_MS = 5_000;
 
 /** Maps an event stream to results, ending the source when the consumer ends. */
 function mapEvents<T>(source: AsyncIterable<T>, map: (value: T) => Promise<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {

@@ -19,8 +19,14 @@ export interface DelivererSettings {
   readonly onError?: (error: unknown) => void;
 }
 
-/** How long a process's claim on a delivery holds: longer than any attempt, so that a claim lapses only when its process died. */
-const CLAIM_MS = 60_000;
+/**
+ * How long a process's claim on a delivery holds beyond the attempt's own
+ * time limit (WEBHOOK_TIMEOUT_MS, up to two minutes): room for the statements
+ * around the attempt, each bounded by the statement timeout. Longer than any
+ * attempt, so that a claim lapses only when its process died; no longer, so
+ * that another process takes over soon after.
+ */
+const CLAIM_MARGIN_MS = 15_000;
 
 /** The answer a receiver may send back that is read (and thrown away). */
 const RESPONSE_CAP = 64 * 1024;
@@ -112,9 +118,22 @@ export class WebhookDeliverer {
     }
   }
 
-  /** Sleeps until the next pending delivery is due (or a claim may have lapsed); not at all when nothing is pending. */
+  /**
+   * Sleeps until the next delivery that may go is due (or its claim may have
+   * lapsed); not at all when none is pending. Only the first pending delivery
+   * of each enabled webhook counts: those queued behind one waiting for its
+   * retry, or for a stopped webhook, are due but may not go, and counting
+   * them had every process poll every 50 ms until the retry.
+   */
   private async schedule(): Promise<void> {
-    const [row] = (await this.db.query(...this.sql(`SELECT min(next_attempt_at) AS "next" FROM webhook_delivery WHERE status = 'PENDING'`, {}))) as { next: unknown }[];
+    const [row] = (await this.db.query(
+      ...this.sql(
+        `SELECT min(CASE WHEN d.claimed_until IS NOT NULL AND d.claimed_until > d.next_attempt_at THEN d.claimed_until ELSE d.next_attempt_at END) AS "next" ` +
+          `FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id WHERE d.status = 'PENDING' AND w.disabled_at IS NULL ` +
+          `AND d.change_seq = (SELECT min(e.change_seq) FROM webhook_delivery e WHERE e.webhook_id = d.webhook_id AND e.status = 'PENDING')`,
+        {},
+      ),
+    )) as { next: unknown }[];
     if (row?.next == null) return;
     this.arm(Math.max(50, Math.min(SWEEP_MS, readTimestamp(row.next).getTime() - Date.now())));
   }
@@ -133,7 +152,7 @@ export class WebhookDeliverer {
     const result = await this.db
       .createQueryBuilder()
       .update(WebhookDelivery)
-      .set({ claimedBy: this.owner, claimedUntil: new Date(now.getTime() + CLAIM_MS) })
+      .set({ claimedBy: this.owner, claimedUntil: new Date(now.getTime() + this.settings.timeoutMs + CLAIM_MARGIN_MS) })
       .where(`id = :id AND status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < :now)`, { id, now })
       .execute();
     return (result.affected ?? 0) > 0;

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ChangeRow } from '../../changes/change-row';
 import { WebhookDeliverer, type DelivererSettings } from './deliverer';
 import { fanOut } from './fan-out';
+import { onWebhooksChanged } from './wake';
 
 /**
  * Webhooks for one process: queues deliveries when the change log grows (and
@@ -14,6 +15,7 @@ export class WebhookService {
   private fanning: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private stopListening: (() => void) | null = null;
 
   constructor(
     private readonly db: DataSource,
@@ -31,6 +33,7 @@ export class WebhookService {
   };
 
   start(): void {
+    this.stopListening = onWebhooksChanged(this.db, () => this.dispatch());
     this.dispatch();
   }
 
@@ -61,6 +64,7 @@ export class WebhookService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopListening?.();
     await this.fanning;
     await this.deliverer.stop();
   }

@@ -6,6 +6,7 @@ import { BadUserInputError, NotFoundError } from '../../shared/errors';
 import { validateArgument } from '../../shared/validation';
 import { hasRole, Role, type Viewer } from '../../shared/viewer';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
+import { webhooksChanged } from './wake';
 
 /** How long a secret replaced by `rotateWebhookSecret` still signs beside the new one. */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
@@ -81,6 +82,7 @@ export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: st
 export async function enableWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
   await ownWebhook(db, viewer, id);
   await db.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
+  webhooksChanged(db);
   return db.getRepository(Webhook).findOneByOrFail({ id });
 }
 
@@ -91,6 +93,7 @@ export async function replayDelivery(db: DataSource, viewer: Viewer, id: string)
   await ownWebhook(db, viewer, delivery.webhookId);
   if (delivery.status === WebhookDeliveryStatus.PENDING) return delivery;
   await db.getRepository(WebhookDelivery).update({ id }, { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null });
+  webhooksChanged(db);
   return db.getRepository(WebhookDelivery).findOneByOrFail({ id });
 }
 

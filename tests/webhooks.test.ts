@@ -1,0 +1,287 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { loadConfig } from '../src/config';
+import { startGateway } from '../src/main';
+import { Role } from '../src/shared/viewer';
+import { Editor, keyHeaders, poster } from './helpers/changes';
+import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { SqlRecorder } from './helpers/sql-count';
+import { startConfiguredGateway, waitFor, type ConfiguredGateway } from './helpers/http';
+import { Receiver } from './helpers/webhook-receiver';
+import { CREATE, DELIVERIES, Partner, WEBHOOK_ENV, messageId, verified } from './helpers/webhooks';
+
+for (const driver of DRIVERS) {
+  describe(`webhooks [${driver}]`, () => {
+    let gw: ConfiguredGateway;
+    let receiver: Receiver;
+    let editor: Editor;
+    let partner: Partner;
+
+    before(async () => {
+      receiver = await Receiver.start();
+      gw = await startConfiguredGateway(WEBHOOK_ENV, driver);
+      editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
+      partner = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER));
+    });
+    after(async () => {
+      await gw.stop();
+      await receiver.close();
+    });
+
+    it('POSTs a publication as a Standard Webhooks payload that the standardwebhooks library verifies with the secret', async () => {
+      const hook = await partner.create({ url: receiver.url('/signed') });
+      assert.match(hook.secret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
+      assert.deepEqual(hook.webhook, { id: hook.id, url: receiver.url('/signed'), filter: null, events: null, enabled: true, disabledAt: null });
+      const item = await editor.create('DigestArticle', 'hooked', { countries: ['IRQ', 'SYR'], tags: ['water'] });
+      await editor.publish(item, '2019-10-20T10:00:00.000Z');
+
+      const [request] = await receiver.waitFor('/signed', 1);
+      assert.equal(request.method, 'POST');
+      assert.match(request.headers['content-type'], /^application\/json/);
+      const payload = verified(request, hook.secret);
+      assert.deepEqual(payload, request.json);
+      assert.equal(payload.type, 'content.published');
+      assert.ok(!Number.isNaN(Date.parse(payload.timestamp)));
+      assert.deepEqual({ ...payload.data, item: undefined }, { id: item.id, type: 'DIGEST_ARTICLE', item: undefined });
+      assert.equal(payload.data.item.id, item.id);
+      assert.equal(payload.data.item.title, 'Title of hooked');
+      assert.equal(payload.data.item.publishedAt, '2019-10-20T10:00:00.000Z');
+      assert.deepEqual(payload.data.item.countries, ['IRQ', 'SYR']);
+      assert.deepEqual(payload.data.item.tags, ['water']);
+      // Anything changed in transit fails verification; so does another secret.
+      assert.throws(() => verified({ ...request, body: request.body.replace('Title of hooked', 'Title of forged') }, hook.secret));
+      assert.throws(() => verified(request, 'whsec_' + Buffer.alloc(32, 7).toString('base64')));
+
+      const [delivery] = await partner.settled(hook.id, 1);
+      assert.equal(request.headers['webhook-id'], messageId(delivery));
+      assert.deepEqual({ ...delivery, id: undefined, deliveredAt: undefined }, {
+        id: undefined,
+        webhookId: hook.id,
+        type: 'content.published',
+        status: 'SUCCEEDED',
+        attempts: 1,
+        lastStatus: 204,
+        lastError: null,
+        body: payload,
+        deliveredAt: undefined,
+      });
+    });
+
+    it('applies its filter and events; drafts never leave; a withdrawal is a tombstone', async () => {
+      const hook = await partner.create({ url: receiver.url('/filtered'), filter: { countries: ['SYR'] }, events: ['PUBLISHED', 'UNPUBLISHED'] });
+      const iraq = await editor.create('DigestArticle', 'filtered-iraq', { countries: ['IRQ'] });
+      await editor.publish(iraq);
+      const syria = await editor.create('DigestArticle', 'filtered-syria', { countries: ['SYR'] });
+      const draft = await editor.create('DigestArticle', 'filtered-draft', { countries: ['SYR'] });
+      await editor.update(draft, { title: 'A draft' });
+      await editor.publish(syria);
+      // The body carries the item as it is when the change is queued: let this one go before the item changes again.
+      await receiver.waitFor('/filtered', 1);
+      await editor.update(syria, { title: 'An update, not among its events' });
+      await editor.unpublish(syria);
+      const last = await editor.create('SocialPost', 'filtered-last', { countries: ['SYR'] });
+      await editor.publish(last);
+
+      // Deliveries of a webhook go in order: once the last arrived, nothing before it is still to come.
+      const requests = await receiver.waitFor('/filtered', 3);
+      await partner.settled(hook.id, 3);
+      assert.deepEqual(
+        requests.map((request) => {
+          const { type, data } = verified(request, hook.secret);
+          return [type, data.id, data.type, data.item?.title ?? null];
+        }),
+        [
+          ['content.published', syria.id, 'DIGEST_ARTICLE', 'Title of filtered-syria'],
+          ['content.unpublished', syria.id, 'DIGEST_ARTICLE', null],
+          ['content.published', last.id, 'SOCIAL_POST', 'Title of filtered-last'],
+        ],
+      );
+      assert.equal((await partner.deliveries(hook.id)).length, 3);
+    });
+
+    it('delivers in order per webhook: a delivery waiting for its retry holds back those after it', async () => {
+      const hook = await partner.create({ url: receiver.url('/ordered', (_request, before) => (before === 0 ? 500 : 200)) });
+      const items = [];
+      for (let n = 0; n < 4; n++) {
+        const item = await editor.create('DigestArticle', `ordered-${n}`);
+        await editor.publish(item);
+        items.push(item);
+      }
+      await partner.settled(hook.id, 4);
+      const requests = receiver.at('/ordered');
+      assert.deepEqual(
+        requests.map((request) => verified(request, hook.secret).data.id),
+        [items[0].id, items[0].id, items[1].id, items[2].id, items[3].id],
+      );
+      assert.equal(requests[0].headers['webhook-id'], requests[1].headers['webhook-id'], 'a retry is the same message');
+    });
+
+    it('retries 500, a timeout and 429 on WEBHOOK_RETRY_SCHEDULE, then gives up; the dead delivery is replayable; a 2xx ends it', async () => {
+      const answers = [500, 'hang', 429, 200] as const;
+      const hook = await partner.create({ url: receiver.url('/retried', (_request, before) => answers[Math.min(before, answers.length - 1)]) });
+      const item = await editor.create('DigestArticle', 'retried');
+      await editor.publish(item);
+
+      const [dead] = await partner.settled(hook.id, 1, 'the delivery to die');
+      assert.equal(dead.status, 'FAILED');
+      assert.equal(dead.attempts, 3, 'one attempt and the two retries of the schedule');
+      assert.equal(dead.lastStatus, 429);
+      assert.match(dead.lastError!, /429.*given up after 3 attempts/);
+      const attempts = receiver.at('/retried');
+      assert.equal(attempts.length, 3);
+      assert.equal(new Set(attempts.map((request) => request.headers['webhook-id'])).size, 1);
+      // The schedule's delays are floors (±20% jitter): never sooner. The second attempt also waited out its time limit.
+      assert.ok(attempts[1].at - attempts[0].at >= 80, `first retry after ${attempts[1].at - attempts[0].at} ms`);
+      assert.ok(attempts[2].at - attempts[1].at >= Number(WEBHOOK_ENV.WEBHOOK_TIMEOUT_MS) + 160, `second retry after ${attempts[2].at - attempts[1].at} ms`);
+      receiver.releaseHanging();
+
+      const replayed = await partner.mutate('replayWebhookDelivery', dead.id, '{ id status attempts }');
+      assert.deepEqual(replayed, { id: dead.id, status: 'PENDING', attempts: 0 });
+      const [delivered] = await partner.settled(hook.id, 1, 'the replay to be delivered');
+      assert.equal(delivered.status, 'SUCCEEDED');
+      assert.equal(delivered.attempts, 1);
+      // A sentinel after it: once it arrived, the replayed delivery is known to have been sent exactly once more.
+      const sentinel = await editor.create('DigestArticle', 'retried-sentinel');
+      await editor.publish(sentinel);
+      await partner.settled(hook.id, 2);
+      const all = receiver.at('/retried');
+      assert.deepEqual(
+        all.map((request) => [request.headers['webhook-id'], verified(request, hook.secret).data.id]),
+        [...Array(4).fill([messageId(dead), item.id]), [all[4].headers['webhook-id'], sentinel.id]],
+      );
+    });
+
+    it('stops a webhook whose endpoint answers 410 Gone until enableWebhook, then delivers what changed meanwhile', async () => {
+      let gone = true;
+      const hook = await partner.create({ url: receiver.url('/gone', () => (gone ? 410 : 204)) });
+      const control = await partner.create({ url: receiver.url('/control') });
+      const first = await editor.create('DigestArticle', 'gone-first');
+      await editor.publish(first);
+      const [failed] = await partner.settled(hook.id, 1);
+      assert.deepEqual([failed.status, failed.lastStatus], ['FAILED', 410]);
+      const disabled = await partner.webhook(hook.id);
+      assert.equal(disabled.enabled, false);
+      assert.notEqual(disabled.disabledAt, null);
+      assert.match(disabled.disabledReason, /410/);
+
+      const meanwhile = await editor.create('DigestArticle', 'gone-meanwhile');
+      await editor.publish(meanwhile);
+      // The control webhook got it: the change was fanned out, and the stopped webhook was left out.
+      await partner.settled(control.id, 2);
+      assert.equal(receiver.at('/gone').length, 1);
+      assert.equal((await partner.deliveries(hook.id)).length, 1);
+
+      gone = false;
+      const enabled = await partner.mutate('enableWebhook', hook.id, '{ id enabled disabledAt }');
+      assert.deepEqual(enabled, { id: hook.id, enabled: true, disabledAt: null });
+      const requests = await receiver.waitFor('/gone', 2, 'the change made while stopped to be delivered after enableWebhook');
+      assert.deepEqual(
+        requests.map((request) => verified(request, hook.secret).data.id),
+        [first.id, meanwhile.id],
+      );
+    });
+
+    it('follows no redirect: a 3xx fails the delivery and the target is never asked', async () => {
+      const target = receiver.url('/redirect-target');
+      const hook = await partner.create({ url: receiver.url('/redirect', () => ({ status: 307, headers: { location: target } })) });
+      const item = await editor.create('DigestArticle', 'redirected');
+      await editor.publish(item);
+      const [delivery] = await partner.settled(hook.id, 1);
+      assert.deepEqual([delivery.status, delivery.lastStatus, delivery.attempts], ['FAILED', 307, 1]);
+      assert.equal(receiver.at('/redirect').length, 1);
+      assert.equal(receiver.at('/redirect-target').length, 0);
+    });
+
+    it('keeps verifying across a secret rotation: for a while both secrets sign', async () => {
+      const hook = await partner.create({ url: receiver.url('/rotated') });
+      const before = await editor.create('DigestArticle', 'rotated-before');
+      await editor.publish(before);
+      const [first] = await receiver.waitFor('/rotated', 1);
+      assert.equal(verified(first, hook.secret).data.id, before.id);
+
+      const rotated = await partner.mutate('rotateWebhookSecret', hook.id, '{ secret webhook { id } }');
+      assert.equal(rotated.webhook.id, hook.id);
+      assert.notEqual(rotated.secret, hook.secret);
+      const afterwards = await editor.create('DigestArticle', 'rotated-after');
+      await editor.publish(afterwards);
+      const [, second] = await receiver.waitFor('/rotated', 2);
+      const seen = receiver.at('/rotated').map((request) => [request.headers['webhook-id'], request.json?.type, request.json?.data?.id]);
+      assert.deepEqual(seen.map(([, , id]) => id), [before.id, afterwards.id], JSON.stringify({ seen, before: before.id, afterwards: afterwards.id }));
+      assert.equal(verified(second, rotated.secret).data.id, afterwards.id, 'the new secret verifies');
+      assert.equal(verified(second, hook.secret).data.id, afterwards.id, 'the old one still does, during the grace period');
+      assert.equal(second.headers['webhook-signature'].split(' ').length, 2);
+      assert.throws(() => verified(first, rotated.secret), 'the new secret did not sign what was sent before it');
+    });
+
+    it('keeps each partner’s webhooks to that partner', async () => {
+      const hook = await partner.create({ url: receiver.url('/private-to-partner') });
+      const other = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER, 'another partner'));
+      assert.equal(await other.webhook(hook.id), undefined);
+      const response = await gw.post(DELIVERIES, { webhook: hook.id }, other.headers);
+      assert.equal(response.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+      const anonymous = await gw.post(CREATE, { input: { url: receiver.url('/anonymous') } });
+      assert.equal(anonymous.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    });
+  });
+}
+
+describe('webhooks to private addresses [sqlite]', () => {
+  it('refuses a receiver on a loopback address unless OUTBOUND_ALLOWED_HOSTS names it', async () => {
+    const receiver = await Receiver.start();
+    const gw = await startConfiguredGateway({ WEBHOOK_RETRY_SCHEDULE: '100ms', WEBHOOK_TIMEOUT_MS: '500' });
+    try {
+      const editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
+      const partner = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER));
+      const hook = await partner.create({ url: receiver.url('/private') });
+      const item = await editor.create('DigestArticle', 'private');
+      await editor.publish(item);
+      const [delivery] = await partner.settled(hook.id, 1);
+      assert.equal(delivery.status, 'FAILED');
+      assert.equal(delivery.lastStatus, null);
+      assert.match(delivery.lastError!, /OUTBOUND_ALLOWED_HOSTS/);
+      assert.equal(delivery.attempts, 1, 'a refused address is not retried');
+      assert.equal(receiver.requests.length, 0);
+    } finally {
+      await gw.stop();
+      await receiver.close();
+    }
+  });
+});
+
+for (const driver of DRIVERS) {
+  describe(`the webhook deliverer at rest [${driver}]`, () => {
+    it('does not poll while the only pending deliveries wait for a retry or behind one', async () => {
+      const receiver = await Receiver.start();
+      const database = freshDatabase(driver);
+      const sql = new SqlRecorder();
+      const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', ...WEBHOOK_ENV, WEBHOOK_RETRY_SCHEDULE: '1h' }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
+      try {
+        const post = poster(gateway.url);
+        const editor = new Editor(post, await keyHeaders(gateway.db, Role.EDITOR));
+        const partner = new Partner(post, await keyHeaders(gateway.db, Role.PARTNER));
+        const hook = await partner.create({ url: receiver.url('/held', () => 500) });
+        const first = await editor.create('DigestArticle', 'held-first');
+        await editor.publish(first);
+        await receiver.waitFor('/held', 1);
+        const second = await editor.create('DigestArticle', 'held-second');
+        await editor.publish(second);
+        // The first waits an hour for its retry; the second, due now, waits behind it.
+        await waitFor('both deliveries queued', async () => {
+          const deliveries = await partner.deliveries(hook.id, 'PENDING');
+          return deliveries.length === 2 && deliveries.map((delivery) => delivery.attempts).join() === '0,1';
+        });
+        sql.reset();
+        // A pause, then a count of the deliverer's polls during it (its statements all read PENDING deliveries).
+        await delay(1_000);
+        const polls = sql.statements.filter((statement) => /status = 'PENDING'/.test(statement));
+        assert.ok(polls.length <= 4, `${polls.length} statements in a second while nothing was due:\n${polls.slice(0, 4).join('\n')}`);
+        assert.equal(receiver.at('/held').length, 1);
+      } finally {
+        await gateway.stop();
+        await dropDatabase(database);
+        await receiver.close();
+      }
+    });
+  });
+}
