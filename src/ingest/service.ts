@@ -27,6 +27,8 @@ export interface IngestSettings {
 export class IngestService {
   readonly settings: RunnerSettings;
   private readonly running = new Map<string, Promise<IngestRun>>();
+  /** Sources whose run this process is starting (claiming, recording), not yet in `running`. */
+  private readonly starting = new Set<string>();
 
   constructor(
     readonly db: DataSource,
@@ -46,7 +48,15 @@ export class IngestService {
   /** Starts a run of the named source and returns its record at once; throws {@link RunInProgressError} when it runs already. */
   async start(source: ContentSource | string, trigger: RunTrigger, progress?: (line: string) => void): Promise<StartedRun> {
     const resolved = typeof source === 'string' ? await sourceByName(this.db, source) : source;
-    const started = await startRun(this.settings, resolved, trigger, progress);
+    // The lease lets its holder claim again, so a second run of a source this process runs already must be refused here.
+    if (this.running.has(resolved.name) || this.starting.has(resolved.name)) throw new RunInProgressError(resolved.name, await runningRunOf(this.db, resolved.name));
+    this.starting.add(resolved.name);
+    let started: StartedRun;
+    try {
+      started = await startRun(this.settings, resolved, trigger, progress);
+    } finally {
+      this.starting.delete(resolved.name);
+    }
     const done = started.done.then((run) => {
       this.running.delete(resolved.name);
       if (run.outcome === RunOutcome.FAILED) this.options.log?.('warn', `ingest run of ${run.sourceName} failed: ${run.message}`, { runId: run.id });
