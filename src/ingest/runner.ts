@@ -147,7 +147,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       });
       run.documents++;
       note(parsed.errors, documentNumber);
-      run.skipped = run.errorCount;
+      run.skipped += parsed.errors.length;
       for (const next of parsed.next) if (!visited.has(next) && !queue.includes(next)) queue.push(next);
       complete ||= parsed.complete;
       gone.push(...parsed.withdrawn);
@@ -240,8 +240,9 @@ async function withdraw(db: DataSource, actor: Actor, sourceName: string, missin
 async function finish(settings: RunnerSettings, source: ContentSource, run: IngestRun, validators: { etag: string | null; lastModified: string | null }, listedFully: boolean): Promise<void> {
   const { db } = settings;
   const succeeded = run.outcome !== RunOutcome.FAILED;
-  await db.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
+  // The run's record and the release of the source's claim commit together: a run seen as ended has let go of its source, so a run asked for then can start.
   await write(db, { keyId: null, name: `ingest:${source.name}` }, async (session) => {
+    await session.manager.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
     await session.manager
       .createQueryBuilder()
       .update(ContentSource)
