@@ -18,6 +18,9 @@ import { claimSource, LEASE_MS, renewClaim } from './sources';
 /** A run stops reading after this many documents (pages of a listing): a source that pages forever is a broken source. */
 const MAX_DOCUMENTS = 1_000;
 
+/** The message of a run whose process stopped before it ended, set when another run takes the source over. */
+export const ABANDONED = 'abandoned: the process running it stopped before the run ended, and its claim on the source lapsed';
+
 /** What a run needs besides its source. */
 export interface RunnerSettings {
   readonly db: DataSource;
@@ -58,6 +61,13 @@ export interface StartedRun {
 export async function startRun(settings: RunnerSettings, source: ContentSource, trigger: RunTrigger, progress: (line: string) => void = () => {}): Promise<StartedRun> {
   const { db } = settings;
   if (!(await claimSource(db, source.id, settings.owner))) throw new RunInProgressError(source.name, await runningRunOf(db, source.name));
+  // Holding the claim, no other run of the source goes on: a run still marked RUNNING was left by a process that died, whose claim lapsed.
+  await db
+    .createQueryBuilder()
+    .update(IngestRun)
+    .set({ outcome: RunOutcome.FAILED, endedAt: new Date(), message: ABANDONED })
+    .where('source_name = :name AND outcome = :running', { name: source.name, running: RunOutcome.RUNNING })
+    .execute();
   const run = db.getRepository(IngestRun).create({
     id: randomUUID(),
     sourceName: source.name,
