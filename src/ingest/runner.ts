@@ -29,6 +29,8 @@ export interface RunnerSettings {
   /** Items per write transaction. */
   readonly batchSize: number;
   readonly userAgent: string;
+  /** Longest wait for a source's response headers and each next body chunk (INGEST_FETCH_TIMEOUT_MS). */
+  readonly fetchTimeoutMs?: number;
   /** This process, as leases name it. */
   readonly owner: string;
   readonly parser: DocumentParser;

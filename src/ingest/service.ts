@@ -13,6 +13,8 @@ export interface IngestSettings {
   readonly allowedHosts: readonly string[];
   readonly maxBytes: number;
   readonly batchSize: number;
+  /** Longest wait for a source's response headers and each next body chunk (INGEST_FETCH_TIMEOUT_MS). */
+  readonly fetchTimeoutMs?: number;
   /** Parse on the calling thread (tools that do nothing else meanwhile); a worker thread otherwise. */
   readonly inlineParsing?: boolean;
   /** Told of runs that end badly and of failures in the background. */
@@ -39,6 +41,7 @@ export class IngestService {
       allowedHosts: options.allowedHosts,
       maxBytes: options.maxBytes,
       batchSize: options.batchSize,
+      fetchTimeoutMs: options.fetchTimeoutMs,
       userAgent: USER_AGENT,
       owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
       parser: new DocumentParser(options.inlineParsing ?? false),
