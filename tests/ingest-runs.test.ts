@@ -233,6 +233,31 @@ for (const driver of DRIVERS) {
         }
       });
 
+      it('fails a source that answers too slowly with a clear error, after its retries, and writes nothing', async (t) => {
+        const quick = await startIngestGateway(driver, { INGEST_FETCH_TIMEOUT_MS: '500' });
+        t.after(() => quick.stop());
+        const held: import('node:http').ServerResponse[] = [];
+        t.after(() => held.forEach((response) => response.destroy()));
+        // No headers at all; then headers and the start of a body, and nothing more.
+        upstream.on('/silent.rss', (_request, response) => void held.push(response));
+        upstream.on('/stalled.rss', (_request, response) => {
+          held.push(response);
+          response.writeHead(200, { 'content-type': 'application/rss+xml' });
+          response.write(rss(GOOD).slice(0, 200));
+        });
+        await quick.addSource({ name: 'silent', kind: 'FEED', url: upstream.url('/silent.rss'), type: 'DIGEST_ARTICLE' });
+        await quick.addSource({ name: 'stalled', kind: 'FEED', url: upstream.url('/stalled.rss'), type: 'DIGEST_ARTICLE' });
+        const silent = await quick.runSource('silent');
+        assert.equal(silent.outcome, 'FAILED');
+        assert.equal(silent.message, `${upstream.url('/silent.rss')}: no response headers within 500 ms (after 3 attempts)`);
+        assert.equal(upstream.hits('/silent.rss').length, 3);
+        const stalled = await quick.runSource('stalled');
+        assert.equal(stalled.outcome, 'FAILED');
+        assert.equal(stalled.message, `${upstream.url('/stalled.rss')}: no body data for 500 ms (after 3 attempts)`);
+        assert.deepEqual([silent.created, stalled.created, silent.documents, stalled.documents], [0, 0, 0, 0]);
+        assert.equal(await quick.gateway.db.getRepository(Content).count({ where: [{ sourceName: 'silent' }, { sourceName: 'stalled' }] }), 0);
+      });
+
       it('writes nothing from a document that does not parse', async () => {
         upstream.serve('/broken.rss', `<?xml version="1.0"?><rss version="2.0"><channel><title>Broken</title><item><title>Half an item</title>`);
         upstream.serve('/html.rss', `<!doctype html><html><head><title>Log in</title></head><body>Please log in</body></html>`, { headers: { 'content-type': 'text/html' } });
