@@ -92,6 +92,8 @@ export interface IngestConfig {
   readonly maxBytes: number;
   /** Items written per transaction: each batch is one short write, so requests interleave with a long run. */
   readonly batchSize: number;
+  /** Longest wait for a source's response headers, and for each next chunk of its body; a slow source fails the run (after the retries). */
+  readonly fetchTimeoutMs: number;
 }
 
 /** How the gateway waits for PostgreSQL. */
@@ -181,7 +183,7 @@ export function loadConfig(
   const { REDIS_URL, API_KEY_CACHE_SECONDS, RATE_LIMIT, RATE_LIMITS, TRUSTED_PROXIES, DB_STATEMENT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } = env;
   const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES, MAX_INTROSPECTION_DEPTH } = env;
   const { KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, DB_POOL_SIZE, METRICS_ALLOW } = env;
-  const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS, INGEST_SCHEDULER, INGEST_MAX_BYTES, INGEST_BATCH_SIZE, OUTBOUND_ALLOWED_HOSTS } = env;
+  const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS, INGEST_SCHEDULER, INGEST_MAX_BYTES, INGEST_BATCH_SIZE, INGEST_FETCH_TIMEOUT_MS, OUTBOUND_ALLOWED_HOSTS } = env;
   const { MAX_SUBSCRIPTIONS_PER_SOCKET, MAX_SOCKETS_PER_CALLER, WS_HEARTBEAT_MS } = env;
   const { WEBHOOKS, WEBHOOK_RETRY_SCHEDULE, WEBHOOK_TIMEOUT_MS, WEBHOOK_CONCURRENCY } = env;
 
@@ -234,6 +236,7 @@ export function loadConfig(
       scheduler: toggle('INGEST_SCHEDULER', INGEST_SCHEDULER, true),
       maxBytes: integer('INGEST_MAX_BYTES', INGEST_MAX_BYTES, 20 * 1_048_576, 1024, 2_000_000_000),
       batchSize: integer('INGEST_BATCH_SIZE', INGEST_BATCH_SIZE, 200, 1, 5_000),
+      fetchTimeoutMs: integer('INGEST_FETCH_TIMEOUT_MS', INGEST_FETCH_TIMEOUT_MS, 30_000, 100, 600_000),
     },
     live: {
       maxSubscriptionsPerSocket: integer('MAX_SUBSCRIPTIONS_PER_SOCKET', MAX_SUBSCRIPTIONS_PER_SOCKET, 20, 1, 10_000),

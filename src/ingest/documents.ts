@@ -8,6 +8,8 @@ export interface FetchSettings {
   readonly allowedHosts: readonly string[];
   readonly maxBytes: number;
   readonly userAgent: string;
+  /** Longest wait for the response headers and for each next body chunk; 30 s when absent. */
+  readonly fetchTimeoutMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -47,6 +49,8 @@ export async function fetchDocument(url: string, settings: FetchSettings, valida
     allowedHosts: settings.allowedHosts,
     userAgent: settings.userAgent,
     maxBytes: settings.maxBytes,
+    headersTimeoutMs: settings.fetchTimeoutMs,
+    idleTimeoutMs: settings.fetchTimeoutMs,
     signal: settings.signal,
   });
   if (response.notModified) return { notModified: true, status: 304, headers: response.headers };

@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../shared/context';
+import { ConflictError } from '../shared/errors';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
 import { pageOf, pageRequest, type Keyset } from '../shared/pagination/keyset';
@@ -88,7 +89,11 @@ export class IngestResolver {
     try {
       return (await ingestServiceOf(ctx.db).start(name, RunTrigger.GRAPHQL)).run;
     } catch (error) {
-      if (error instanceof RunInProgressError && error.run) return error.run;
+      if (error instanceof RunInProgressError) {
+        if (error.run) return error.run;
+        // Claimed by a run that is starting or ending and has no RUNNING record to show.
+        throw new ConflictError(error.message, { source: name });
+      }
       throw error;
     }
   }

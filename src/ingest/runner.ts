@@ -18,6 +18,9 @@ import { claimSource, LEASE_MS, renewClaim } from './sources';
 /** A run stops reading after this many documents (pages of a listing): a source that pages forever is a broken source. */
 const MAX_DOCUMENTS = 1_000;
 
+/** The message of a run whose process stopped before it ended, set when another run takes the source over. */
+export const ABANDONED = 'abandoned: the process running it stopped before the run ended, and its claim on the source lapsed';
+
 /** What a run needs besides its source. */
 export interface RunnerSettings {
   readonly db: DataSource;
@@ -26,6 +29,8 @@ export interface RunnerSettings {
   /** Items per write transaction. */
   readonly batchSize: number;
   readonly userAgent: string;
+  /** Longest wait for a source's response headers and each next body chunk (INGEST_FETCH_TIMEOUT_MS). */
+  readonly fetchTimeoutMs?: number;
   /** This process, as leases name it. */
   readonly owner: string;
   readonly parser: DocumentParser;
@@ -58,6 +63,13 @@ export interface StartedRun {
 export async function startRun(settings: RunnerSettings, source: ContentSource, trigger: RunTrigger, progress: (line: string) => void = () => {}): Promise<StartedRun> {
   const { db } = settings;
   if (!(await claimSource(db, source.id, settings.owner))) throw new RunInProgressError(source.name, await runningRunOf(db, source.name));
+  // Holding the claim, no other run of the source goes on: a run still marked RUNNING was left by a process that died, whose claim lapsed.
+  await db
+    .createQueryBuilder()
+    .update(IngestRun)
+    .set({ outcome: RunOutcome.FAILED, endedAt: new Date(), message: ABANDONED })
+    .where('source_name = :name AND outcome = :running', { name: source.name, running: RunOutcome.RUNNING })
+    .execute();
   const run = db.getRepository(IngestRun).create({
     id: randomUUID(),
     sourceName: source.name,
@@ -147,7 +159,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       });
       run.documents++;
       note(parsed.errors, documentNumber);
-      run.skipped = run.errorCount;
+      run.skipped += parsed.errors.length;
       for (const next of parsed.next) if (!visited.has(next) && !queue.includes(next)) queue.push(next);
       complete ||= parsed.complete;
       gone.push(...parsed.withdrawn);
@@ -240,8 +252,9 @@ async function withdraw(db: DataSource, actor: Actor, sourceName: string, missin
 async function finish(settings: RunnerSettings, source: ContentSource, run: IngestRun, validators: { etag: string | null; lastModified: string | null }, listedFully: boolean): Promise<void> {
   const { db } = settings;
   const succeeded = run.outcome !== RunOutcome.FAILED;
-  await db.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
+  // The run's record and the release of the source's claim commit together: a run seen as ended has let go of its source, so a run asked for then can start.
   await write(db, { keyId: null, name: `ingest:${source.name}` }, async (session) => {
+    await session.manager.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
     await session.manager
       .createQueryBuilder()
       .update(ContentSource)

@@ -13,6 +13,8 @@ export interface IngestSettings {
   readonly allowedHosts: readonly string[];
   readonly maxBytes: number;
   readonly batchSize: number;
+  /** Longest wait for a source's response headers and each next body chunk (INGEST_FETCH_TIMEOUT_MS). */
+  readonly fetchTimeoutMs?: number;
   /** Parse on the calling thread (tools that do nothing else meanwhile); a worker thread otherwise. */
   readonly inlineParsing?: boolean;
   /** Told of runs that end badly and of failures in the background. */
@@ -27,6 +29,8 @@ export interface IngestSettings {
 export class IngestService {
   readonly settings: RunnerSettings;
   private readonly running = new Map<string, Promise<IngestRun>>();
+  /** Sources whose run this process is starting (claiming, recording), not yet in `running`. */
+  private readonly starting = new Set<string>();
 
   constructor(
     readonly db: DataSource,
@@ -37,6 +41,7 @@ export class IngestService {
       allowedHosts: options.allowedHosts,
       maxBytes: options.maxBytes,
       batchSize: options.batchSize,
+      fetchTimeoutMs: options.fetchTimeoutMs,
       userAgent: USER_AGENT,
       owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
       parser: new DocumentParser(options.inlineParsing ?? false),
@@ -46,7 +51,15 @@ export class IngestService {
   /** Starts a run of the named source and returns its record at once; throws {@link RunInProgressError} when it runs already. */
   async start(source: ContentSource | string, trigger: RunTrigger, progress?: (line: string) => void): Promise<StartedRun> {
     const resolved = typeof source === 'string' ? await sourceByName(this.db, source) : source;
-    const started = await startRun(this.settings, resolved, trigger, progress);
+    // The lease lets its holder claim again, so a second run of a source this process runs already must be refused here.
+    if (this.running.has(resolved.name) || this.starting.has(resolved.name)) throw new RunInProgressError(resolved.name, await runningRunOf(this.db, resolved.name));
+    this.starting.add(resolved.name);
+    let started: StartedRun;
+    try {
+      started = await startRun(this.settings, resolved, trigger, progress);
+    } finally {
+      this.starting.delete(resolved.name);
+    }
     const done = started.done.then((run) => {
       this.running.delete(resolved.name);
       if (run.outcome === RunOutcome.FAILED) this.options.log?.('warn', `ingest run of ${run.sourceName} failed: ${run.message}`, { runId: run.id });

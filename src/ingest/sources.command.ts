@@ -102,6 +102,7 @@ export async function runIngestCommand(db: DataSource, config: Config, name: str
     allowedHosts: parseAllowedHosts(config.outboundAllowedHosts.join(',')),
     maxBytes: config.ingest.maxBytes,
     batchSize: config.ingest.batchSize,
+    fetchTimeoutMs: config.ingest.fetchTimeoutMs,
   });
   try {
     const names = name ? [name] : (await db.getRepository(ContentSource).find({ order: { name: 'ASC' }, select: { name: true } })).map((source) => source.name);

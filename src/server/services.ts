@@ -77,6 +77,7 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     allowedHosts: outboundAllowedHosts,
     maxBytes: config.ingest.maxBytes,
     batchSize: config.ingest.batchSize,
+    fetchTimeoutMs: config.ingest.fetchTimeoutMs,
     log: (level, message, details) => logger[level](details ?? {}, message),
   });
   registerIngestService(db, ingest);

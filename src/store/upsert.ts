@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { v5 as uuidv5 } from 'uuid';
 import { ContentNation } from '../member-nations/content-nation.entity';
 import { ContentCountry } from '../shared/content/content-country.entity';
@@ -140,14 +140,19 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
   return results;
 }
 
-/** Keeps (or replaces) the version each item's source gave while an editor's version stands: one DELETE and one INSERT for the batch. */
+/** Keeps (or replaces) the version each item's source gave while an editor's version stands: one SELECT, then one DELETE and one INSERT for the versions not held already. */
 async function holdRevisions(manager: EntityManager, held: readonly { contentId: string; contentHash: string; input: UpsertInput; fetchedAt: Date }[]): Promise<void> {
   if (held.length === 0) return;
-  const ids = held.map(({ contentId }) => contentId);
+  // A version held already (the source gave it again) stays as it was: a re-run of an unchanged source writes nothing.
+  const kept = await manager.getRepository(SourceRevision).find({ select: { contentId: true, contentHash: true }, where: { contentId: In(held.map(({ contentId }) => contentId)) } });
+  const same = new Set(kept.map((revision) => `${revision.contentId}\u0000${revision.contentHash}`));
+  const fresh = held.filter(({ contentId, contentHash }) => !same.has(`${contentId}\u0000${contentHash}`));
+  if (fresh.length === 0) return;
+  const ids = fresh.map(({ contentId }) => contentId);
   await manager.createQueryBuilder().delete().from(SourceRevision).where('content_id IN (:...ids)', { ids }).execute();
   await manager.insert(
     SourceRevision,
-    held.map(({ contentId, contentHash, input, fetchedAt }) => ({ contentId, contentHash, fetchedAt, payload: JSON.parse(JSON.stringify(input)) as Record<string, unknown> })) as never[],
+    fresh.map(({ contentId, contentHash, input, fetchedAt }) => ({ contentId, contentHash, fetchedAt, payload: JSON.parse(JSON.stringify(input)) as Record<string, unknown> })) as never[],
   );
 }
 

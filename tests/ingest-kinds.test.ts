@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { nationCatalogue } from '../src/member-nations/nation-catalogue';
+import { parseDocument } from '../src/ingest/parse';
+import type { IngestKind } from '../src/ingest/connectors';
+import { ContentSource } from '../src/ingest/source.entity';
+import { ContentStatus, ContentType } from '../src/shared/content/content-status';
+import { Content } from '../src/shared/content/content.entity';
+import { SourceKind } from '../src/shared/content/source-kind';
+import { DRIVERS } from './helpers/drivers';
+import { startIngestGateway, type IngestGateway } from './helpers/ingest';
+import { startUpstream, type Upstream } from './helpers/upstream';
+
+const EXAMPLES = path.resolve(__dirname, '../../examples/sources');
+const fixture = (name: string) => readFileSync(path.join(EXAMPLES, name));
+const WP_PAGE_1 = JSON.parse(fixture('wordpress/posts-page-1.json').toString('utf8')) as { id: number }[];
+const WP_PAGE_2 = JSON.parse(fixture('wordpress/posts-page-2.json').toString('utf8')) as { id: number }[];
+const CAMPAIGNS = { thisgenerationlearns: 'this-generation-learns' };
+
+/** What the connector (with enrichment) makes of a fixture on its own: the run must write exactly that. */
+async function expected(gw: IngestGateway, kind: IngestKind, body: Buffer, type: ContentType, options: Record<string, unknown> = {}) {
+  const memberCodes = [...(await nationCatalogue(gw.gateway.db).get()).byCode.keys()];
+  return parseDocument({
+    kind,
+    document: { url: 'http://127.0.0.1/fixture', status: 200, contentType: null, headers: {}, body },
+    context: { source: { name: 'fixture', kind, location: 'http://127.0.0.1/fixture', targetType: type, options }, documentNumber: 1, lastSuccessAt: null, fullListing: true },
+    fetchedAt: new Date(),
+    memberCodes,
+  });
+}
+
+for (const driver of DRIVERS) {
+  describe(`each kind of source through a real run [${driver}]`, () => {
+    let upstream: Upstream;
+    let gw: IngestGateway;
+    const itemsOf = (sourceName: string) => gw.gateway.db.getRepository(Content).find({ where: { sourceName }, order: { sourceExternalId: 'ASC' } });
+    const statusOf = async (sourceName: string) => Object.fromEntries((await itemsOf(sourceName)).map((item) => [item.sourceExternalId, item.status]));
+
+    before(async () => {
+      upstream = await startUpstream();
+      gw = await startIngestGateway(driver);
+    });
+    after(async () => {
+      await gw?.stop();
+      await upstream?.close();
+    });
+
+    describe('WORDPRESS', () => {
+      /** What the site answers to a full listing (ordered by id) and to a listing of changes (ordered by modification). */
+      let full: { pages: unknown[][] } = { pages: [] };
+      let changes: { pages: unknown[][] } = { pages: [] };
+
+      before(() => {
+        upstream.on('/wp-json/wp/v2/posts', (_request, response, _n, seen) => {
+          const listing = seen.query.get('orderby') === 'id' ? full : changes;
+          const page = Number(seen.query.get('page') ?? '1');
+          const posts = listing.pages[page - 1];
+          if (!posts) return void response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'rest_post_invalid_page_number', message: 'The page number requested is larger than the number of pages available.' }));
+          response
+            .writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'x-wp-total': String(listing.pages.flat().length), 'x-wp-totalpages': String(listing.pages.length) })
+            .end(JSON.stringify(posts));
+        });
+      });
+
+      it('reads every page X-WP-TotalPages announces, counting a post repeated on a later page once', async () => {
+        // Page 2 repeats a post of page 1 (a post edited while the listing was read moves between pages); a third page follows.
+        full = { pages: [WP_PAGE_1, [...WP_PAGE_2, WP_PAGE_1[0]], [{ ...WP_PAGE_2[4], id: 4700, slug: 'older-post' }]] };
+        await gw.addSource({ name: 'wp', kind: 'WORDPRESS', url: upstream.origin, type: 'CAMPAIGN_STORY', options: { completeListings: true, campaignMap: CAMPAIGNS } });
+        const run = await gw.runSource('wp');
+        assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+        const requests = upstream.hits('/wp-json/wp/v2/posts');
+        assert.deepEqual(
+          requests.map((r) => [r.query.get('page'), r.query.get('orderby'), r.query.get('modified_after')]),
+          [
+            ['1', 'id', null],
+            ['2', 'id', null],
+            ['3', 'id', null],
+          ],
+        );
+        const one = await expected(gw, SourceKind.WORDPRESS, fixture('wordpress/posts-page-1.json'), ContentType.CAMPAIGN_STORY, { campaignMap: CAMPAIGNS });
+        const two = await expected(gw, SourceKind.WORDPRESS, fixture('wordpress/posts-page-2.json'), ContentType.CAMPAIGN_STORY, { campaignMap: CAMPAIGNS });
+        const stories = one.inputs.length + two.inputs.length + 1;
+        // Page 1's protected post is an error; the repeat of 4812 on page 2 is skipped too, and stays counted after page 3.
+        const errors = one.errors.length + two.errors.length;
+        assert.deepEqual(
+          [run.documents, run.created, run.skipped, run.errorCount],
+          [3, stories, errors + 1, errors],
+        );
+        assert.deepEqual(
+          run.errors.map((e) => e.position),
+          [...one.errors, ...two.errors].map((e) => e.position),
+        );
+        const items = await itemsOf('wp');
+        assert.equal(items.length, stories);
+        assert.ok(items.every((item) => item.type === ContentType.CAMPAIGN_STORY && item.status === ContentStatus.PUBLISHED));
+        assert.ok(!items.some((item) => ['4799', '4748'].includes(item.sourceExternalId!)), 'the protected post and the draft are not imported');
+      });
+
+      it('asks only for what changed since the last success on the next run', async () => {
+        const [first] = await gw.runsOf('wp');
+        changes = { pages: [[{ ...WP_PAGE_1[1], title: { rendered: 'Une nouvelle école à Mossoul, mise à jour' } }]] };
+        const before = upstream.hits('/wp-json/wp/v2/posts').length;
+        const run = await gw.runSource('wp');
+        assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+        const requests = upstream.hits('/wp-json/wp/v2/posts').slice(before);
+        assert.deepEqual(
+          requests.map((r) => [r.query.get('page'), r.query.get('orderby'), r.query.get('order'), r.query.get('modified_after')]),
+          [['1', 'modified', 'desc', new Date(first.startedAt).toISOString()]],
+        );
+        assert.deepEqual([run.documents, run.created, run.updated, run.withdrawn], [1, 0, 1, 0]);
+        const french = (await itemsOf('wp')).find((item) => item.sourceExternalId === String(WP_PAGE_1[1].id));
+        assert.equal(french?.title, 'Une nouvelle école à Mossoul, mise à jour');
+      });
+
+      it('withdraws (never deletes) the posts a later full listing no longer has', async () => {
+        // A day later the run must list everything again (fullListingEvery, 1 day by default): move the last full listing back rather than wait.
+        await gw.gateway.db.getRepository(ContentSource).update({ name: 'wp' }, { lastFullListingAt: new Date(Date.now() - 2 * 86_400_000) });
+        const kept = WP_PAGE_1.filter((post) => post.id !== 4786);
+        full = { pages: [kept] };
+        const before = await itemsOf('wp');
+        const run = await gw.runSource('wp');
+        assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+        const last = upstream.hits('/wp-json/wp/v2/posts').at(-1)!;
+        assert.equal(last.query.get('orderby'), 'id');
+        assert.equal(last.query.get('modified_after'), null);
+        const gone = ['4786', '4770', '4761', '4755', '4740', '4700'];
+        assert.equal(run.withdrawn, gone.length);
+        const status = await statusOf('wp');
+        assert.equal(Object.keys(status).length, before.length, 'nothing is deleted');
+        for (const id of gone) assert.equal(status[id], ContentStatus.DRAFT, id);
+        for (const id of ['4812', '4807', '4790']) assert.equal(status[id], ContentStatus.PUBLISHED, id);
+      });
+    });
+
+    describe('IATI', () => {
+      it('imports the activities of an IATI file as stabilisation projects', async () => {
+        upstream.serve('/iati.xml', fixture('iati-activities.xml'));
+        const want = await expected(gw, SourceKind.IATI, fixture('iati-activities.xml'), ContentType.STABILISATION_PROJECT);
+        assert.ok(want.inputs.length > 0);
+        await gw.addSource({ name: 'iati', kind: 'IATI', url: upstream.url('/iati.xml'), type: 'STABILISATION_PROJECT' });
+        const run = await gw.runSource('iati');
+        assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+        assert.deepEqual([run.documents, run.created, run.errorCount], [1, want.inputs.length, want.errors.length]);
+        const items = await itemsOf('iati');
+        assert.deepEqual(
+          items.map((item) => item.sourceExternalId),
+          want.inputs.map((input) => input.source!.externalId).sort(),
+        );
+        const node = await gw.ok(`query ($id: ID!) { node(id: $id) { ... on StabilisationProject { title phase sector source { kind externalId } } } }`, { id: items[0].nodeId });
+        assert.equal(node.node.source.kind, 'IATI');
+        assert.equal(node.node.title, items[0].title);
+        // Again: nothing new.
+        const again = await gw.runSource('iati');
+        assert.deepEqual([again.created, again.updated, again.unchanged], [0, 0, want.inputs.length]);
+      });
+    });
+
+    describe('CSV', () => {
+      it('imports a full snapshot, and withdraws the rows that vanish from the next one', async () => {
+        const csv = fixture('projects.csv');
+        upstream.serve('/projects.csv', csv, { headers: { 'content-type': 'text/csv' } });
+        const want = await expected(gw, SourceKind.CSV, csv, ContentType.STABILISATION_PROJECT, { fullSnapshot: true });
+        await gw.addSource({ name: 'register', kind: 'CSV', url: upstream.url('/projects.csv'), type: 'STABILISATION_PROJECT', options: { fullSnapshot: true } });
+        const run = await gw.runSource('register');
+        assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+        assert.deepEqual([run.created, run.errorCount, run.withdrawn], [want.inputs.length, want.errors.length, 0]);
+        assert.ok((await statusOf('register'))['FFS-SY-0201'] === ContentStatus.PUBLISHED);
+
+        const lines = csv.toString('utf8').split('\n');
+        const without = lines.filter((line) => !line.startsWith('FFS-SY-0201,')).join('\n');
+        assert.equal(without.split('\n').length, lines.length - 1);
+        upstream.serve('/projects.csv', without, { headers: { 'content-type': 'text/csv' } });
+        const next = await gw.runSource('register');
+        assert.equal(next.outcome, 'SUCCEEDED', next.message ?? '');
+        assert.deepEqual([next.created, next.updated, next.unchanged, next.withdrawn], [0, 0, want.inputs.length - 1, 1]);
+        const status = await statusOf('register');
+        assert.equal(status['FFS-SY-0201'], ContentStatus.DRAFT);
+        assert.equal(Object.keys(status).length, want.inputs.length);
+        assert.equal(Object.values(status).filter((s) => s === ContentStatus.PUBLISHED).length, want.inputs.length - 1);
+      });
+    });
+  });
+}
