@@ -128,12 +128,14 @@ export interface ItemDraft {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
-/** A problem with one entry: it is skipped and reported, the others go in. */
+/** A problem with one entry: it is skipped (or, for a warning, only part of it) and reported; the others go in. */
 export interface EntryError {
   /** Where in the document: `entry 3`, `item 12 (guid …)`, `line 41`, `activity XM-DAC-41114-…`. */
   readonly position: string;
   readonly message: string;
   readonly externalId?: string;
+  /** The entry still went in; only what the message names was left out (it is reported, not counted as skipped). */
+  readonly warning?: true;
 }
 
 /** The whole document cannot be read; the run fails and writes nothing. */

@@ -31,7 +31,7 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
     if (typeof countryCode === 'string') countries.add(countryCode.toUpperCase());
     const named = (draft.nations ?? []).map((code) => code.toUpperCase());
     const unknown = named.filter((code) => !context.memberCodes.has(code));
-    if (unknown.length) errors.push({ position: `item ${draft.externalId}`, message: `not coalition members, ignored: ${unknown.join(', ')}`, externalId: draft.externalId });
+    if (unknown.length) errors.push({ position: `item ${draft.externalId}`, message: `not coalition members, ignored: ${unknown.join(', ')}`, externalId: draft.externalId, warning: true });
     const nations = [...new Set([...named.filter((code) => context.memberCodes.has(code)), ...found.nations.filter((code) => context.memberCodes.has(code))])];
     return {
       type: draft.type,

@@ -159,11 +159,12 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       });
       run.documents++;
       note(parsed.errors, documentNumber);
-      run.skipped += parsed.errors.length;
+      const skipped = parsed.errors.filter((error) => !error.warning).length;
+      run.skipped += skipped;
       for (const next of parsed.next) if (!visited.has(next) && !queue.includes(next)) queue.push(next);
       complete ||= parsed.complete;
       gone.push(...parsed.withdrawn);
-      progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${parsed.errors.length} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
+      progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${skipped} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
       await writeItems(settings, source, run, actor, parsed.inputs, seen, progress, () => {
         if (Date.now() - lastRenewal < LEASE_MS / 4) return Promise.resolve(true);
         lastRenewal = Date.now();
