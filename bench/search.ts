@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client } from 'pg';
 import { loadConfig, parseDatabaseUrl } from '../src/config';
 import { startGateway } from '../src/main';
 import { createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset, type LoadRecord } from './datasets';
@@ -120,6 +121,8 @@ interface QueryResult {
   readonly name: string;
   readonly text: string | null;
   readonly matches: number;
+  /** Why the check request failed (e.g. the statement timeout), or null. */
+  readonly error: string | null;
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
@@ -139,11 +142,22 @@ interface SizeResult {
   readonly queries: QueryResult[];
 }
 
+/** Runs a count statement as recorded (no statement timeout): how many items a query matches even when the gateway times out. */
+async function explainCount(url: string, text: string, values: readonly unknown[]): Promise<number | null> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query({ text, values: [...values] })).rows[0]?.n ?? NaN);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Runs each query once in process with a statement recorder and writes the
  * EXPLAIN (ANALYZE, BUFFERS) of its statements, the page's statement first.
  */
-async function explainQueries(set: Dataset, key: string, dir: string): Promise<Map<string, { statements: number; pageSqlMs: number; countSqlMs: number }>> {
+async function explainQueries(set: Dataset, key: string, dir: string): Promise<Map<string, { statements: number; pageSqlMs: number; countSqlMs: number; matches: number }>> {
   fs.mkdirSync(dir, { recursive: true });
   const recorder = new StatementRecorder();
   const config = loadConfig(
@@ -151,11 +165,12 @@ async function explainQueries(set: Dataset, key: string, dir: string): Promise<M
     { port: 0, host: '127.0.0.1', database: parseDatabaseUrl(set.url) },
   );
   const gateway = await startGateway(config, { demoIfEmpty: false, sqlLogger: typeormRecorder(recorder) });
-  const found = new Map<string, { statements: number; pageSqlMs: number; countSqlMs: number }>();
+  const found = new Map<string, { statements: number; pageSqlMs: number; countSqlMs: number; matches: number }>();
   try {
     const headers = { authorization: `Bearer ${key}` };
     for (const query of SEARCH_QUERIES) {
-      const request = () => post(gateway.url, headers, requestOf(query));
+      // The statements are recorded even when the gateway gives up on them (its statement timeout).
+      const request = () => post(gateway.url, headers, requestOf(query)).catch(() => undefined);
       await request();
       const statements = await recorder.during(request);
       const isCount = (text: string) => /^SELECT count\(\*\)/i.test(text.trim());
@@ -171,7 +186,8 @@ async function explainQueries(set: Dataset, key: string, dir: string): Promise<M
         `-- ${query.name} (${query.text ?? 'feed'}) on ${set.label}: ${own.length} statements; the page's first, then the count, then the rest\n\n` +
           `${pagePlan.text}\n${countPlan.text}\n${restPlan.text}`,
       );
-      found.set(query.name, { statements: own.length, pageSqlMs: pagePlan.executionMs, countSqlMs: countPlan.executionMs });
+      const counted = counts.length ? Number((await explainCount(set.url, counts[0].text, counts[0].values)) ?? NaN) : NaN;
+      found.set(query.name, { statements: own.length, pageSqlMs: pagePlan.executionMs, countSqlMs: countPlan.executionMs, matches: counted });
     }
   } finally {
     await gateway.stop();
@@ -200,10 +216,19 @@ async function benchSize(options: Options, set: Dataset): Promise<SizeResult> {
   try {
     const results: QueryResult[] = [];
     for (const query of SEARCH_QUERIES) {
-      const data = await post(server.url, headers, requestOf(query));
-      const connection = query.text === null ? data.feed : data.search;
-      if (connection.edges.length !== Math.min(20, connection.totalCount)) throw new Error(`${query.name} returned ${connection.edges.length} results of ${connection.totalCount}, not a full page`);
-      if (query.text !== null && !connection.edges.every((edge: any) => edge.highlights.length > 0 || edge.score > 0)) throw new Error(`${query.name}: results without highlights`);
+      // A query the gateway cannot answer in time (its statement timeout) is reported, and timed all the same.
+      let matches = NaN;
+      let error: string | null = null;
+      try {
+        const data = await post(server.url, headers, requestOf(query));
+        const connection = query.text === null ? data.feed : data.search;
+        if (connection.edges.length !== Math.min(20, connection.totalCount)) throw new Error(`${query.name} returned ${connection.edges.length} results of ${connection.totalCount}, not a full page`);
+        if (query.text !== null && !connection.edges.every((edge: any) => edge.highlights.length > 0 || edge.score > 0)) throw new Error(`${query.name}: results without highlights`);
+        matches = connection.totalCount;
+      } catch (failure) {
+        error = failure instanceof Error ? failure.message : String(failure);
+        log(`  ${set.label} ${query.name}: ${error.slice(0, 300)}`);
+      }
       const body = JSON.stringify(requestOf(query));
       const run = (seconds: number) =>
         drive({ url: server.url, headers, body: () => body, varies: false, connections: options.connections, seconds, pid: server.pid });
@@ -216,14 +241,15 @@ async function benchSize(options: Options, set: Dataset): Promise<SizeResult> {
       }
       const plan = plans.get(query.name)!;
       results.push({
+        ...plan,
         name: query.name,
         text: query.text,
-        matches: connection.totalCount,
+        matches: Number.isFinite(matches) ? matches : plan.matches,
+        error,
         rps: runs.length ? median(runs.map((r) => r.rps)) : NaN,
         p50: runs.length ? median(runs.map((r) => r.p50)) : NaN,
         p99: runs.length ? median(runs.map((r) => r.p99)) : NaN,
         failures: runs.reduce((sum, r) => sum + r.failures, 0),
-        ...plan,
         runs,
       });
     }
@@ -246,7 +272,7 @@ function rows(sizes: readonly SizeResult[]): string[][] {
       String(q.p99),
       q.pageSqlMs.toFixed(1),
       q.countSqlMs ? q.countSqlMs.toFixed(1) : '–',
-      String(q.failures),
+      q.error ? `${q.failures} (${/statement timeout/.test(q.error) ? 'statement timeout' : 'error'})` : String(q.failures),
     ]),
   );
   return [header, ...body];
