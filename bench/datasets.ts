@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { createApiKey } from '../src/store/keys';
 import { parseDatabaseUrl } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
-import { seedSynthetic, SYNTHETIC_SOURCE } from '../src/demo/synthetic';
+import { seedSynthetic, SYNTHETIC_GENERATOR_VERSION, SYNTHETIC_SOURCE } from '../src/demo/synthetic';
 import { ENTITIES } from '../src/server/modules';
 import { Role } from '../src/shared/viewer';
 
@@ -67,15 +67,30 @@ async function withAdmin<T>(serverUrl: string, work: (client: Client) => Promise
 }
 
 /**
- * Makes sure the dataset's database exists and holds exactly its items; loads
- * it when it does not (dropping a partial load first), then vacuums and
- * analyses it. Load times are kept in `loadsFile`, so a later run that skips
+ * What a complete load records as the database's comment: the generator's
+ * version and the item count. A database whose comment differs was loaded by
+ * another generator (or its load did not finish) and is loaded again.
+ */
+export function datasetStamp(items: number): string {
+  return `coalition-graph synthetic generator ${SYNTHETIC_GENERATOR_VERSION}, seed 1, ${items} items`;
+}
+
+/**
+ * Makes sure the dataset's database exists, holds exactly its items and was
+ * loaded by this generator; loads it when it does not (dropping an older or a
+ * partial load first), then vacuums and analyses it. Load times are kept in `loadsFile`, so a later run that skips
  * the load still reports how long it took.
  */
 export async function ensureDataset(serverUrl: string, set: Dataset, loadsFile: string, log: (line: string) => void): Promise<LoadRecord> {
   const loads: Record<string, LoadRecord> = fs.existsSync(loadsFile) ? JSON.parse(fs.readFileSync(loadsFile, 'utf8')) : {};
-  const exists = await withAdmin(serverUrl, async (admin) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [set.database])).rowCount === 1);
-  if (exists) {
+  const found = await withAdmin(serverUrl, async (admin) =>
+    (await admin.query(`SELECT shobj_description(oid, 'pg_database') AS stamp FROM pg_database WHERE datname = $1`, [set.database])).rows,
+  );
+  const exists = found.length === 1;
+  const stamp: string | null = found[0]?.stamp ?? null;
+  if (exists && stamp !== datasetStamp(set.items)) {
+    log(`${set.database}: loaded by ${stamp ? `another generator ("${stamp}")` : 'an older generator (or not completely)'}; dropping it and loading again`);
+  } else if (exists) {
     const db = await openBench(set);
     try {
       const present = Number((await db.query(`SELECT count(*) AS n FROM content WHERE source_name = $1`, [SYNTHETIC_SOURCE]))[0].n);
@@ -100,6 +115,8 @@ export async function ensureDataset(serverUrl: string, set: Dataset, loadsFile: 
     const summary = await seedSynthetic(db, set.items, { progress: (line) => log(`  ${line}`) });
     const vacuumStarted = Date.now();
     await db.query('VACUUM ANALYZE');
+    // Last, so that only a complete load carries it.
+    await db.query(`COMMENT ON DATABASE "${set.database}" IS '${datasetStamp(set.items).replaceAll("'", "''")}'`);
     const record: LoadRecord = {
       items: set.items,
       loadSeconds: summary.milliseconds / 1000,

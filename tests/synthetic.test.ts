@@ -13,6 +13,8 @@ import { openDatabase } from '../src/db/data-source';
 import { ItemGenerator, makeCampaigns, seedSynthetic, syntheticInput, SYNTHETIC_SOURCE, type SyntheticItem } from '../src/demo/synthetic';
 import { startGateway } from '../src/main';
 import { ContentType } from '../src/shared/content/content-status';
+import { normaliseForSearch } from '../src/search/normalise';
+import { plainText } from '../src/text/text';
 import { ENTITIES } from '../src/server/modules';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
@@ -51,15 +53,14 @@ async function counts(db: DataSource): Promise<Record<string, number>> {
   return result;
 }
 
-/** A digest of every item's id, slug, type, status and time, in slug order. */
+/** A digest of every item's id, slug, type, status, time, language and text, in slug order. */
 async function checksum(db: DataSource): Promise<string> {
-  const rows: { id: string; slug: string; type: string; status: string; published_at: string | Date }[] = await db.query(
-    `SELECT id, slug, type, status, published_at FROM content ORDER BY slug, type`,
-  );
+  const rows: { id: string; slug: string; type: string; status: string; published_at: string | Date; language: string; title: string; summary: string; body: string }[] =
+    await db.query(`SELECT id, slug, type, status, published_at, language, title, summary, body FROM content ORDER BY slug, type`);
   const hash = createHash('sha256');
   for (const row of rows) {
     const at = row.published_at instanceof Date ? row.published_at.toISOString() : row.published_at;
-    hash.update(`${row.id}|${row.slug}|${row.type}|${row.status}|${at}\n`);
+    hash.update(`${row.id}|${row.slug}|${row.type}|${row.status}|${at}|${row.language}|${row.title}|${row.summary}|${row.body}\n`);
   }
   return hash.digest('hex');
 }
@@ -70,6 +71,52 @@ const FEED = `{
     pageInfo { hasNextPage }
   }
 }`;
+
+describe('synthetic text', () => {
+  const generate = (seed: number, count: number) => {
+    const generator = new ItemGenerator(seed, count, makeCampaigns(seed));
+    return Array.from({ length: count }, () => generator.next());
+  };
+  const words = (item: SyntheticItem) => normaliseForSearch(`${item.title} ${item.summary} ${plainText(item.body)}`).split(' ');
+
+  it('is the same for the same seed and other for another', () => {
+    const text = (items: SyntheticItem[]) => items.map((item) => `${item.language}|${item.title}|${item.summary}|${item.body}`);
+    assert.deepEqual(text(generate(SEED, 300)), text(generate(SEED, 300)));
+    assert.notDeepEqual(text(generate(SEED + 1, 300)), text(generate(SEED, 300)));
+  });
+
+  it('writes about 70% of items in English and 15% each in French and Arabic, each with a body of a few sentences', () => {
+    const items = generate(SEED, 20_000);
+    const share = (language: string) => items.filter((item) => item.language === language).length / items.length;
+    assert.ok(Math.abs(share('en') - 0.7) < 0.02, `en ${share('en')}`);
+    assert.ok(Math.abs(share('fr') - 0.15) < 0.02, `fr ${share('fr')}`);
+    assert.ok(Math.abs(share('ar') - 0.15) < 0.02, `ar ${share('ar')}`);
+    for (const item of items) {
+      assert.match(item.body, /^(<p>[^<>&]+<\/p>)+$/);
+      assert.ok(plainText(item.body).length > 80, item.body);
+    }
+    // Arabic items are written in Arabic script, French ones with French words.
+    assert.ok(items.filter((item) => item.language === 'ar').every((item) => /[\u0600-\u06ff]/.test(item.title + item.body)));
+    assert.ok(items.filter((item) => item.language === 'fr').some((item) => / les | des | pour /.test(item.body)));
+  });
+
+  it('uses words with a Zipf-like frequency: a place and a theme together are rare, a country common', () => {
+    const items = generate(SEED, 20_000).map((item) => new Set(words(item)));
+    const share = (...all: string[]) => items.filter((found) => all.every((word) => found.has(word))).length / items.length;
+    const iraq = share('iraq');
+    const mosulSchools = share('mosul', 'school');
+    assert.ok(iraq > 0.15 && iraq < 0.45, `iraq ${iraq}`);
+    assert.ok(mosulSchools > 0.001 && mosulSchools < 0.02, `mosul school ${mosulSchools}`);
+    assert.ok(share(normaliseForSearch('الموصل')) > 0.005, 'Arabic items name Mosul in Arabic');
+    assert.ok(share(normaliseForSearch('Mossoul')) > 0.005, 'French items name Mosul in French');
+    // A long tail: many distinct words, most of them rare.
+    const counts = new Map<string, number>();
+    for (const found of items) for (const word of found) counts.set(word, (counts.get(word) ?? 0) + 1);
+    assert.ok(counts.size > 800, `${counts.size} distinct words`);
+    const rare = [...counts.values()].filter((n) => n < items.length * 0.01).length;
+    assert.ok(rare > counts.size / 2, `${rare} of ${counts.size} words in under 1% of items`);
+  });
+});
 
 for (const driver of DRIVERS) {
   describe(`synthetic data [${driver}]`, () => {
@@ -99,6 +146,18 @@ for (const driver of DRIVERS) {
           ],
         );
         assert.deepEqual((await db.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query), []);
+      });
+    });
+
+    it('writes every item with a body and a language, and indexes its text for search', async () => {
+      await withSeeded(driver, SEED, async (db) => {
+        const one = async (sql: string) => Number((await db.query(sql))[0].n);
+        assert.equal(await one(`SELECT count(*) AS n FROM content WHERE body IS NULL OR body NOT LIKE '<p>%</p>' OR language IS NULL`), 0);
+        const languages = await db.query(`SELECT language, count(*) AS n FROM content GROUP BY language ORDER BY language`);
+        assert.deepEqual(languages.map((row: { language: string }) => row.language), ['ar', 'en', 'fr']);
+        // The index holds each item's body, normalised: a word only bodies use is found.
+        assert.equal(await one(`SELECT count(*) AS n FROM search_entry WHERE subject_type = 'CONTENT' AND body = ''`), 0);
+        assert.equal(await one(`SELECT count(*) AS n FROM search_entry WHERE subject_type = 'CONTENT'`), COUNT);
       });
     });
 

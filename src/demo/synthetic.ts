@@ -7,6 +7,10 @@ import { searchDocument } from '../search/document';
 import { localisedNationName } from '../member-nations/localised-names';
 import { Locale } from '../shared/content/locale';
 import members from './members.json';
+import {
+  ACTIONS, ADJECTIVES, LANGUAGE_SHARES, NOUNS, PARTICIPLES, PARTNER_NAMES, PLACES, POST_OPENINGS, PROJECT_TITLES, REPORTS, SENTENCES,
+  THEMES, TITLE_FRAMES, VERBS, zipf, type SyntheticLanguage, type Theme, type Words,
+} from './synthetic-text';
 
 /**
  * A synthetic dataset for benchmarks and load tests: any number of items of the
@@ -23,6 +27,14 @@ import members from './members.json';
  * on purpose: parameterised multi-row INSERTs in transactions are what make a
  * million items load in minutes rather than hours.
  */
+
+/**
+ * Changes whenever the same seed and count would give other rows, so that a
+ * dataset loaded by an older generator can be told apart and loaded again
+ * (the benchmark loader compares it with what it recorded in the database).
+ * 2: bodies, English, French and Arabic text, Zipf-like vocabulary.
+ */
+export const SYNTHETIC_GENERATOR_VERSION = 2;
 
 /** The source name every synthetic item carries in `source_name`. */
 export const SYNTHETIC_SOURCE = 'synthetic';
@@ -90,6 +102,10 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
   );
   progress(`campaigns: ${campaigns.length} inserted`);
 
+  // A GIN index built once over a million documents costs a fraction of keeping it up to date row by row.
+  const rebuildIndex = dialect.postgres && count >= REBUILD_INDEX_FROM;
+  if (rebuildIndex) await db.query(`DROP INDEX IF EXISTS "${SEARCH_INDEX}"`);
+
   const generator = new ItemGenerator(seed, count, campaigns);
   const campaignSlugs = new Map(campaigns.map((campaign) => [campaign.id, campaign.slug]));
   // Batches of about 5% of the load (500 to 10,000 items), so that progress comes about every 5%.
@@ -127,6 +143,12 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
     }
   }
 
+  if (rebuildIndex) {
+    const indexStarted = Date.now();
+    await db.query(`CREATE INDEX "${SEARCH_INDEX}" ON "search_entry" USING GIN ("document")`);
+    progress(`search index: built in ${((Date.now() - indexStarted) / 1000).toFixed(1)} s`);
+  }
+
   return {
     members: memberCount,
     campaigns: campaigns.length,
@@ -142,6 +164,7 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
 
 /** Placeholders and limits of the two databases. */
 interface Dialect {
+  readonly postgres: boolean;
   /** The n-th (1-based) placeholder. */
   param(n: number): string;
   /** Bound parameters one statement may carry. */
@@ -151,15 +174,19 @@ interface Dialect {
 function dialectOf(db: DataSource): Dialect {
   // PostgreSQL's wire protocol counts parameters in 16 bits; SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32,766.
   return db.options.type === 'postgres'
-    ? { param: (n) => `$${n}`, maxParameters: 65_535 }
-    : { param: () => '?', maxParameters: 32_766 };
+    ? { postgres: true, param: (n) => `$${n}`, maxParameters: 65_535 }
+    : { postgres: false, param: () => '?', maxParameters: 32_766 };
 }
+
+/** PostgreSQL's full-text index (migration 1764600000000), dropped during large loads and built again after them. */
+const SEARCH_INDEX = 'IDX_search_entry_document';
+const REBUILD_INDEX_FROM = 50_000;
 
 /** At most this many rows per INSERT: big enough to amortise the round trip, small enough to parse quickly. */
 const MAX_ROWS_PER_STATEMENT = 1_000;
 
 const CONTENT_COLUMNS = [
-  'id', 'type', 'slug', 'title', 'summary', 'url', 'status', 'published_at', 'campaign_id',
+  'id', 'type', 'slug', 'title', 'summary', 'body', 'language', 'url', 'status', 'published_at', 'campaign_id',
   'source_name', 'source_external_id', 'source_kind', 'content_hash', 'version',
   'places', 'outlet', 'original_url', 'platform', 'author_handle', 'text', 'hashtags', 'mentions', 'links',
   'sector', 'phase', 'implementing_partner', 'place', 'country_code', 'budget_usd', 'started_on', 'completed_on',
@@ -250,7 +277,7 @@ async function insertMissingMembers(db: DataSource, dialect: Dialect): Promise<n
 function addRows(rows: Rows, item: SyntheticItem, campaignSlugs: ReadonlyMap<string, string>): void {
   const publishedAt = sqlTimestamp(item.publishedAt);
   rows.content.push([
-    item.id, item.type, item.slug, item.title, item.summary, item.url, item.status, publishedAt, item.campaignId,
+    item.id, item.type, item.slug, item.title, item.summary, item.body, item.language, item.url, item.status, publishedAt, item.campaignId,
     SYNTHETIC_SOURCE, item.externalId, SourceKind.SYNTHETIC, contentHashOf(syntheticInput(item, campaignSlugs)), 1,
     json(item.places), item.outlet, item.originalUrl, item.platform, item.authorHandle, item.text,
     json(item.hashtags), json(item.mentions), json(item.links),
@@ -260,7 +287,7 @@ function addRows(rows: Rows, item: SyntheticItem, campaignSlugs: ReadonlyMap<str
   for (const code of item.countries) rows.country.push([item.id, code]);
   for (const tag of item.tags) rows.tag.push([item.id, tag]);
   // Findable as an item any writer makes is: its text normalised for the search index.
-  const document = searchDocument([{ title: item.title, summary: item.summary, extra: [item.place, item.text] }]);
+  const document = searchDocument([{ title: item.title, summary: item.summary, body: item.body, extra: [item.place, item.text] }]);
   rows.search.push(['CONTENT', item.id, item.id, document.title, document.summary, document.body]);
 }
 
@@ -275,6 +302,8 @@ export function syntheticInput(item: SyntheticItem, campaignSlugs: ReadonlyMap<s
     slug: item.slug,
     title: item.title,
     summary: item.summary,
+    body: item.body,
+    language: item.language,
     url: item.url,
     publishedAt: new Date(item.publishedAt),
     status: item.status,
@@ -408,6 +437,10 @@ export interface SyntheticItem {
   readonly slug: string;
   readonly title: string;
   readonly summary: string;
+  /** The full text: a few paragraphs of sentences in the item's language, as HTML (`<p>` only). */
+  readonly body: string;
+  /** `en`, `fr` or `ar`: the language of the title, summary and body. */
+  readonly language: SyntheticLanguage;
   readonly url: string | null;
   readonly status: ContentStatus;
   readonly publishedAt: number;
@@ -483,16 +516,29 @@ const TAGS = [
   'aviation-security',
 ];
 
-const PLACES: Record<string, string[]> = {
-  IRQ: ['Mosul', 'West Mosul', 'Ramadi', 'Fallujah', 'Sinjar', 'Tikrit', 'Anah', 'Hit', 'Baiji', 'Tal Afar', 'Qayyarah', 'Rutba', 'Hawija', 'Baghdad', 'Erbil'],
-  SYR: ['Raqqa', 'Tabqa', 'Tal Abyad', 'Deir ez-Zor', 'Hajin', 'Manbij', 'Kobani', 'Hasakah', 'Baghuz', 'al-Hol', 'Ain Issa', 'Shaddadi'],
-  NGA: ['Maiduguri', 'Borno State', 'Yobe State'],
-  AFG: ['Nangarhar', 'Kunar', 'Jalalabad'],
-  SOM: ['Puntland', 'Bosaso'],
-  LBY: ['Sirte', 'Derna', 'Sabha'],
-  PHL: ['Marawi', 'Sulu'],
-  MLI: ['Menaka', 'Gao'],
-};
+/** Each country's places by how often they are written about (Zipf), and every place in one table, for bodies that mention others. */
+const PLACE_WEIGHTS = new Map(Object.entries(PLACES).map(([code, places]) => [code, new Weighted<Words>(zipf(places, 0.7))]));
+const ANY_PLACE = new Weighted<{ words: Words; country: string }>(
+  Object.entries(PLACES).flatMap(([code, places]) =>
+    zipf(places, 0.8).map(([words, weight]) => [{ words, country: code }, weight * (code === 'IRQ' || code === 'SYR' ? 1 : 0.5)] as const),
+  ),
+);
+const THEME_WEIGHTS = new Weighted<Theme>(zipf(THEMES, 1.1));
+/** Themes mentioned in passing: steeper, so that a rare theme is rarely mentioned at all. */
+const SECOND_THEME_WEIGHTS = new Weighted<Theme>(zipf(THEMES, 1.5));
+const THEMES_BY_SECTOR = new Map<string, Theme[]>();
+for (const theme of THEMES) if (theme.sector) THEMES_BY_SECTOR.set(theme.sector, [...(THEMES_BY_SECTOR.get(theme.sector) ?? []), theme]);
+const LANGUAGE_WEIGHTS = new Weighted<SyntheticLanguage>(LANGUAGE_SHARES);
+const ACTION_WEIGHTS = new Weighted<Words>(zipf(ACTIONS, 0.7));
+const vocabulary = (table: Readonly<Record<SyntheticLanguage, readonly string[]>>, s = 1) =>
+  Object.fromEntries(Object.entries(table).map(([language, words]) => [language, new Weighted<string>(zipf(words, s))])) as Record<SyntheticLanguage, Weighted<string>>;
+const NOUN_WEIGHTS = vocabulary(NOUNS);
+const ADJECTIVE_WEIGHTS = vocabulary(ADJECTIVES);
+const VERB_WEIGHTS = vocabulary(VERBS);
+const PARTICIPLE_WEIGHTS = vocabulary(PARTICIPLES);
+const PARTNER_WEIGHTS = vocabulary(PARTNER_NAMES, 0.8);
+const SENTENCE_WEIGHTS = vocabulary(SENTENCES, 0.3);
+const LOCALES: Record<SyntheticLanguage, Locale> = { en: Locale.EN, fr: Locale.FR, ar: Locale.AR };
 
 const OUTLETS = [
   'The Washington Post', 'The New York Times', 'Reuters', 'Associated Press', 'BBC News', 'The Guardian', 'Al-Monitor', 'The National',
@@ -509,17 +555,6 @@ const PLATFORMS = new Weighted<string>([['TWITTER', 55], ['FACEBOOK', 20], ['INS
 const HANDLES = ['Coalition', 'CJTFOIR', 'OIRSpox', 'GCDaesh_AR', 'StateDept_CT', 'UKinIraq', 'FranceinIraq', 'USEmbassyBaghdad', 'NATO', 'UNDPIraq', 'UNMAS', 'EUinIraq'];
 /** Hashtags that name no campaign. */
 const GENERIC_HASHTAGS = ['DefeatDaesh', 'Iraq', 'Syria', 'Daesh', 'ISIS', 'Coalition', 'Stabilisation', 'Mosul', 'Raqqa', 'CounterTerrorism', 'Education', 'Demining'];
-
-const HEADLINE_SUBJECTS = [
-  'schools reopen', 'families return', 'a water station is restored', 'mine clearance continues', 'power returns', 'a hospital wing opens',
-  'teachers are trained', 'a bridge is rebuilt', 'markets reopen', 'police graduate', 'detainees are repatriated', 'camps face new pressure',
-  'Daesh cells are disrupted', 'financing networks are exposed', 'foreign fighters face trial', 'a clinic is rehabilitated',
-  'farmers replant their fields', 'roads are cleared', 'young people find work', 'women lead a local council',
-];
-const HEADLINE_FRAMES = ['{Place}: {subject}', 'In {place}, {subject}', '{Subject} in {place}', 'How {subject} in {place}', '{Subject} across {country}'];
-const STORY_FRAMES = ['{Subject} in {place}', 'Voices from {place}: {subject}', 'Meet the people of {place} as {subject}', 'After Daesh, {subject} in {place}'];
-const POST_FRAMES = ['Update from {place}: {subject}', 'Today in {place}, {subject}', '{Subject} in {place}', 'Watch: {subject} in {place}'];
-const PROJECT_FRAMES = ['{Place} {sector} project', 'Rehabilitation of {sector} services in {place}', '{Sector} support for {place}', '{Place}: {sector} restoration'];
 
 const CAMPAIGN_TITLES = [
   'Rebuilding Raqqa', 'Mosul Rises', 'Back to School', 'Clearing the Fields', 'Women Rebuild', 'Return Home', 'Facts Not Fear',
@@ -552,6 +587,12 @@ export function makeCampaigns(seed: number): SyntheticCampaign[] {
  */
 export class ItemGenerator {
   private readonly random: Random;
+  /**
+   * The words: a stream of its own, so that the items' structure (types,
+   * countries, tags, campaigns, times) draws exactly what it did before items
+   * had bodies and three languages, and their counts stay what they were.
+   */
+  private readonly text: Random;
   private readonly slotMs: number;
   private readonly campaignWindowMs: number;
   private index = 0;
@@ -562,6 +603,7 @@ export class ItemGenerator {
     private readonly campaigns: readonly SyntheticCampaign[],
   ) {
     this.random = new Random(mulberry32(seed));
+    this.text = new Random(mulberry32((seed ^ 0x7e47_5eed) >>> 0));
     this.slotMs = (SYNTHETIC_UNTIL - SYNTHETIC_FROM) / count;
     if (this.slotMs < 1) throw new RangeError(`too many items for distinct millisecond timestamps: ${count}`);
     this.campaignWindowMs = (SYNTHETIC_UNTIL - SYNTHETIC_FROM) / campaigns.length;
@@ -588,35 +630,39 @@ export class ItemGenerator {
     const nations = sorted([...countries].filter((code) => MEMBER_CODES.has(code)).concat(organisations));
     const tags = sorted(r.sample(TAGS, r.int(1, 3)));
 
-    const countryName = COUNTRY_NAMES.get(first) ?? first;
+    const t = this.text;
+    const language = LANGUAGE_WEIGHTS.pick(t);
+    const countryName = countryNameIn(first, language);
     const localPlaces = PLACES[first] ?? [];
-    const place = localPlaces.length ? r.pick(localPlaces) : countryName;
-    const where = place === countryName ? place : `${place}, ${countryName}`;
-    const subject = r.pick(HEADLINE_SUBJECTS);
+    // One draw of the main stream each for the place, the theme and the title frame, as the English-only generator made.
+    const placeWords = localPlaces.length ? PLACE_WEIGHTS.get(first)!.pick(r) : null;
+    const place = placeWords ? placeWords[language] : countryName;
+    const where = place === countryName ? place : `${place}${language === 'ar' ? '، ' : ', '}${countryName}`;
+    let theme = THEME_WEIGHTS.pick(r);
+    const writer = new Writer(t, language, { place, where, country: countryName, first, places: PLACE_WEIGHTS.get(first), theme: () => theme });
     const base: Mutable<SyntheticItem> = {
-      id, type, status, publishedAt, countries: sorted([...countries]), nations, tags,
-      slug: '', title: '', summary: '', url: null, campaignId: null, externalId: String(i + 1).padStart(7, '0'),
+      id, type, status, publishedAt, countries: sorted([...countries]), nations, tags, language,
+      slug: '', title: '', summary: '', body: '', url: null, campaignId: null, externalId: String(i + 1).padStart(7, '0'),
       places: null, outlet: null, originalUrl: null, platform: null, authorHandle: null, text: null, hashtags: null, mentions: null, links: null,
       sector: null, phase: null, implementingPartner: null, place: null, countryCode: null, budgetUsd: null, startedOn: null, completedOn: null,
     };
-    const fill = (frames: readonly string[], extra: Record<string, string> = {}) =>
-      headline(r.pick(frames), { place, subject, country: countryName, ...extra });
+    const title = () => writer.fill(r.pick(TITLE_FRAMES[language]));
 
     switch (type) {
       case ContentType.DIGEST_ARTICLE: {
         base.outlet = r.pick(OUTLETS);
-        base.title = fill(HEADLINE_FRAMES);
-        base.summary = `${base.outlet} reports that ${subject} in ${where}. The coalition’s digest summarises the article.`;
+        base.title = title();
+        base.summary = REPORTS[language].replace('{outlet}', base.outlet) + writer.sentence(true);
         base.originalUrl = r.chance(0.6) ? `https://news.example/${slugify(base.outlet)}/${i + 1}` : null;
         break;
       }
       case ContentType.CAMPAIGN_STORY: {
         const campaign = this.activeCampaign(publishedAt);
         base.campaignId = campaign.id;
-        base.title = fill(STORY_FRAMES);
-        base.summary = `Part of ${campaign.title}: ${subject} in ${place}, told by the people who live there.`;
-        base.places = localPlaces.length ? sorted([place, ...r.sample(localPlaces, r.int(0, 2))]) : [];
-        base.url = `https://stories.example/${slugify(base.title)}-${i + 1}/`;
+        base.title = title();
+        base.summary = `${campaign.title}: ${writer.sentence(true)}`;
+        base.places = localPlaces.length ? sorted([place, ...r.sample(localPlaces, r.int(0, 2)).map((words) => words[language])]) : [];
+        base.url = `https://stories.example/${slugify(base.title) || 'story'}-${i + 1}/`;
         break;
       }
       case ContentType.SOCIAL_POST: {
@@ -628,12 +674,12 @@ export class ItemGenerator {
         }
         base.platform = PLATFORMS.pick(r);
         base.authorHandle = r.chance(0.95) ? r.pick(HANDLES) : null;
-        base.title = fill(POST_FRAMES);
+        base.title = POST_OPENINGS[language] + title();
         base.hashtags = hashtags;
         base.mentions = r.sample(HANDLES, r.int(0, 2));
         base.links = r.chance(0.4) ? [`https://t.example/${(i + 1).toString(36)}`] : [];
         base.text = `${base.title}.${hashtags.map((tag) => ` #${tag}`).join('')}${base.mentions.map((m) => ` @${m}`).join('')}`;
-        base.summary = `A post about how ${subject} in ${place}.`;
+        base.summary = writer.sentence(true);
         break;
       }
       case ContentType.STABILISATION_PROJECT: {
@@ -650,12 +696,15 @@ export class ItemGenerator {
           base.startedOn = sqlDate(started);
           if (phase === 'COMPLETED') base.completedOn = sqlDate(started + Math.floor(r.next() * (publishedAt - started)));
         }
-        base.title = fill(PROJECT_FRAMES, { sector: sector.replace('-', ' ') });
-        base.summary = `A ${sector.replace('-', ' ')} project in ${where}: ${subject}. ${phase === 'COMPLETED' ? 'Completed.' : phase === 'ONGOING' ? 'Under way.' : 'Planned.'}`;
+        r.next(); // The title frame's draw.
+        theme = t.pick(THEMES_BY_SECTOR.get(sector)!);
+        base.title = writer.fill(PROJECT_TITLES[language]);
+        base.summary = writer.sentence(true);
         break;
       }
     }
-    base.slug = `${slugify(base.title).slice(0, 140).replace(/-+$/, '')}-${i + 1}`;
+    base.body = writer.body();
+    base.slug = `${slugify(base.title).slice(0, 140).replace(/-+$/, '') || slugify(type)}-${i + 1}`;
     return base;
   }
 
@@ -678,11 +727,103 @@ const COUNTRY_NAMES = new Map<string, string>([
   ['RUS', 'Russia'], ['PAK', 'Pakistan'], ['IND', 'India'], ['LKA', 'Sri Lanka'],
 ]);
 
-function headline(frame: string, words: Record<string, string>): string {
-  return frame.replace(/\{(\w+)\}/g, (_, key: string) => {
-    const value = words[key.toLowerCase()] ?? key;
-    return key[0] === key[0].toUpperCase() ? value[0].toUpperCase() + value.slice(1) : value;
-  });
+/** Country names as each language writes them (the library's short names for French and Arabic). */
+const COUNTRY_NAMES_IN = new Map<string, string>();
+function countryNameIn(code: string, language: SyntheticLanguage): string {
+  const key = `${language}:${code}`;
+  let name = COUNTRY_NAMES_IN.get(key);
+  if (name === undefined) {
+    const english = COUNTRY_NAMES.get(code) ?? code;
+    name = localisedNationName(code, english, LOCALES[language]);
+    COUNTRY_NAMES_IN.set(key, name);
+  }
+  return name;
+}
+
+/** What an item is about, for the writer's slots. */
+interface Subject {
+  readonly place: string;
+  /** The place with its country (`Mosul, Iraq`), or the country alone. */
+  readonly where: string;
+  readonly country: string;
+  /** The country's code. */
+  readonly first: string;
+  /** The places of the country, when it has some. */
+  readonly places: Weighted<Words> | undefined;
+  readonly theme: () => Theme;
+}
+
+/** Writes an item's text in its language from the word tables, drawing on the text stream. */
+class Writer {
+  constructor(
+    private readonly random: Random,
+    private readonly language: SyntheticLanguage,
+    private readonly subject: Subject,
+  ) {}
+
+  /** A frame with its slots filled, first letter capitalised. */
+  fill(frame: string, summary = false): string {
+    const r = this.random;
+    const language = this.language;
+    const text = frame.replace(/\{(\w+)\}/g, (_, slot: string) => {
+      switch (slot) {
+        case 'place':
+          return summary ? this.subject.where : this.subject.place;
+        case 'place2':
+          // Mostly another place of the same country, sometimes one anywhere.
+          return (this.subject.places && r.chance(0.8) ? this.subject.places.pick(r) : ANY_PLACE.pick(r).words)[language];
+        case 'theme':
+          return (summary || r.chance(0.85) ? this.subject.theme() : SECOND_THEME_WEIGHTS.pick(r)).noun[language];
+        case 'theme2':
+          return SECOND_THEME_WEIGHTS.pick(r).noun[language];
+        case 'country':
+          return this.subject.country;
+        case 'nation':
+          return countryNameIn(COUNTRY_WEIGHTS.pick(r), language);
+        case 'action':
+          return ACTION_WEIGHTS.pick(r)[language];
+        case 'partner':
+          return PARTNER_WEIGHTS[language].pick(r);
+        case 'n':
+        case 'n2':
+          return NOUN_WEIGHTS[language].pick(r);
+        case 'a':
+          return ADJECTIVE_WEIGHTS[language].pick(r);
+        case 'v':
+          return VERB_WEIGHTS[language].pick(r);
+        case 'pp':
+          return PARTICIPLE_WEIGHTS[language].pick(r);
+        case 'num':
+          return String(r.int(2, 400));
+        case 'year':
+          return String(r.int(2015, 2022));
+        default:
+          return slot;
+      }
+    });
+    return text[0].toUpperCase() + text.slice(1);
+  }
+
+  /** One sentence; a summary's names the item's place with its country and the item's theme. */
+  sentence(summary = false): string {
+    return this.fill(SENTENCE_WEIGHTS[this.language].pick(this.random), summary);
+  }
+
+  /** Three to seven sentences in paragraphs of up to three, as HTML. */
+  body(): string {
+    const count = this.random.int(3, 7);
+    const paragraphs: string[] = [];
+    let current: string[] = [];
+    for (let k = 0; k < count; k++) {
+      current.push(this.sentence());
+      if (current.length === 3 || (current.length > 0 && this.random.chance(0.3))) {
+        paragraphs.push(`<p>${current.join(' ')}</p>`);
+        current = [];
+      }
+    }
+    if (current.length) paragraphs.push(`<p>${current.join(' ')}</p>`);
+    return paragraphs.join('');
+  }
 }
 
 function slugify(text: string): string {

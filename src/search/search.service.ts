@@ -96,7 +96,9 @@ export async function searchPage(
       `${SQLITE_SCORE} AS "score", COALESCE(c.published_at, '1970-01-01 00:00:00.000') AS "searchAt" ` +
       `FROM search_fts JOIN search_entry e ON e.id = search_fts.rowid LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
       `WHERE search_fts MATCH :searchQuery AND ${matches}`;
-  const sql = `SELECT * FROM (${inner}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
+  const sql = postgres
+    ? postgresPageSql(content.joins, matches, projection.select, afterCursor, keyset.orderBy, keyset.limit)
+    : `SELECT * FROM (${inner}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
   const parameters = { ...content.parameters, searchQuery: compiled };
   const rows = await reads.query(sql, { ...parameters, ...keyset.parameters });
   let counted: Promise<number> | undefined;
@@ -122,6 +124,24 @@ export async function searchPage(
       return count();
     },
   };
+}
+
+/**
+ * The page statement on PostgreSQL: every match is ranked in a narrow CTE
+ * (the entry's type, id and score, the item's publication time), the page is
+ * cut from it, and only the page's rows are joined to the item's columns.
+ * Ranking the full rows instead carried the whole projection (and the entry's
+ * document) through the sort of every match: a broad query sorted tens of MB
+ * on disk. Same rows, same order, same scores as ranking the full rows.
+ */
+function postgresPageSql(joins: string, matches: string, select: string, afterCursor: readonly string[], orderBy: string, limit: number): string {
+  const hits =
+    `SELECT e.subject_type AS "searchType", e.subject_id AS "searchId", e.content_id AS "searchContentId", ` +
+    `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
+    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${joins} ` +
+    `WHERE e.document @@ q.query AND ${matches}`;
+  const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
+  return `SELECT ${select}, r.* FROM (${page}) r LEFT JOIN content c ON c.id = r."searchContentId" ORDER BY ${orderBy}`;
 }
 
 /** The matching passages of a result's title and summary (a member's name), as plain text with ranges. */

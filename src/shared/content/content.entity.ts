@@ -26,6 +26,8 @@ export const CONTENT_TYPE_NAMES: Record<ContentType, NodeTypeName> = {
 // Named so that TypeORM does not add an unnamed one for the discriminator.
 @Index('IDX_content_type', ['type'])
 @Index('IDX_content_feed', ['status', 'publishedAt', 'id'])
+// Search's join from its matches: visibility and time by id, from the index alone (migration 1764700000000).
+@Index('IDX_content_search', ['id', 'status', 'publishedAt'])
 @Index('IDX_content_type_feed', ['type', 'status', 'publishedAt', 'id'])
 @Index('IDX_content_campaign_feed', ['campaignId', 'status', 'publishedAt', 'id'])
 @Index('IDX_content_campaign_type_feed', ['campaignId', 'type', 'status', 'publishedAt', 'id'])
