@@ -14,7 +14,8 @@
  * Options: --quick (10k, one 5 s run each), --sizes 10k,200k, --reps N,
  * --duration S, --warmup S, --connections N, --queries Q1,Q3, --pg URL
  * (server, default postgres://postgres@127.0.0.1:5432), --out DIR,
- * --log-level L (the gateway's LOG_LEVEL, default info), --systems gateway,floor.
+ * --log-level L (the gateway's LOG_LEVEL, default info), --fast-path off (the
+ * gateway's FAST_PATH, default on), --systems gateway,floor.
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
@@ -45,6 +46,7 @@ interface Options {
   readonly server: string;
   readonly out: string;
   readonly logLevel: string;
+  readonly fastPath: string;
   /** The systems timed (all are started and checked). */
   readonly timed: System[];
 }
@@ -63,6 +65,7 @@ function parseOptions(argv: string[]): Options {
       pg: { type: 'string' },
       out: { type: 'string' },
       'log-level': { type: 'string' },
+      'fast-path': { type: 'string' },
       systems: { type: 'string' },
     },
   });
@@ -86,6 +89,7 @@ function parseOptions(argv: string[]): Options {
     server: values.pg ?? 'postgres://postgres@127.0.0.1:5432',
     out: path.resolve(values.out ?? path.join(ROOT, 'bench-output')),
     logLevel: values['log-level'] ?? 'info',
+    fastPath: values['fast-path'] ?? 'on',
     timed: (values.systems ?? SYSTEMS.join(',')).split(',').map((s) => s.trim()) as System[],
   };
 }
@@ -229,11 +233,11 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
 
   const servers = {} as Servers;
   try {
-    servers.gateway = await startGatewayProcess(set.url, path.join(logs, `gateway-${set.label}.log`), {}, options.logLevel);
+    servers.gateway = await startGatewayProcess(set.url, path.join(logs, `gateway-${set.label}.log`), { FAST_PATH: options.fastPath }, options.logLevel);
     servers.postgraphile = await startPostGraphileProcess(set.url, path.join(logs, `postgraphile-${set.label}.log`));
     servers.floor = await startFloorProcess(set.url, path.join(logs, `floor-${set.label}.log`));
     log(
-      `gateway pid ${servers.gateway.pid} at ${servers.gateway.url} (LOG_LEVEL=${options.logLevel}); PostGraphile pid ${servers.postgraphile.pid} at ${servers.postgraphile.url}; ` +
+      `gateway pid ${servers.gateway.pid} at ${servers.gateway.url} (LOG_LEVEL=${options.logLevel}, FAST_PATH=${options.fastPath}); PostGraphile pid ${servers.postgraphile.pid} at ${servers.postgraphile.url}; ` +
         `floor pid ${servers.floor.pid} at ${servers.floor.url}`,
     );
 
@@ -270,7 +274,7 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
           runs[system].push(result);
           log(
             `  ${set.label} ${query.name} ${system.padEnd(12)} run ${rep + 1}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
-              `RSS ${result.peakRssMb.toFixed(0)} MB${result.failures ? `, ${result.failures} FAILED` : ''}`,
+              `CPU ${result.cpuMsPerRequest.toFixed(2)} ms/req, RSS ${result.peakRssMb.toFixed(0)} MB${result.failures ? `, ${result.failures} FAILED` : ''}`,
           );
         }
       }
@@ -286,6 +290,7 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
             statements: sql[query.name][system].statements,
             sqlMs: sql[query.name][system].sqlMs,
             peakRssMb: Math.max(...runs[system].map((r) => r.peakRssMb)),
+            cpuMsPerRequest: median(runs[system].map((r) => r.cpuMsPerRequest)),
           },
         ]),
       ) as Record<System, QueryResult>;
@@ -329,7 +334,7 @@ async function main(): Promise<void> {
     startedAt,
     finishedAt: new Date().toISOString(),
     mode: options.mode,
-    settings: { connections: options.connections, seconds: options.seconds, warmupSeconds: options.warmup, repetitions: options.reps, gatewayLogLevel: options.logLevel },
+    settings: { connections: options.connections, seconds: options.seconds, warmupSeconds: options.warmup, repetitions: options.reps, gatewayLogLevel: options.logLevel, gatewayFastPath: options.fastPath },
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown CPU',
