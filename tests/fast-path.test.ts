@@ -134,6 +134,22 @@ for (const driver of DRIVERS) {
       assert.ok(pair.stats().answered >= before.answered + 2);
     });
 
+    it('answers introspection and federation (_service, _entities) identically', async () => {
+      const cases = [
+        { query: '{ __schema { queryType { name } types { name kind fields { name args { name defaultValue } } } } }' },
+        { query: '{ __type(name: "MemberNation") { name fields { name type { name kind ofType { name } } } } }' },
+        { query: '{ _service { sdl } }' },
+        {
+          query: 'query ($r: [_Any!]!) { _entities(representations: $r) { __typename ... on MemberNation { code name } ... on Campaign { slug } } }',
+          variables: { r: [{ __typename: 'MemberNation', code: 'IRQ' }, { __typename: 'MemberNation', code: 'GBR' }] },
+        },
+      ];
+      for (const payload of cases) {
+        const answer = await same(pair, payload, partner);
+        assert.equal(answer.status, 200, answer.body.slice(0, 300));
+      }
+    });
+
     it('hands documents with errors to the normal path and answers them identically', async () => {
       const cases = [
         { query: '{ memberNation(code: "IRQ") { nope } }' },
