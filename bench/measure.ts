@@ -30,6 +30,12 @@ export interface RunResult {
   readonly failures: number;
   /** Highest resident set size of the server process seen during the run, MB. */
   readonly peakRssMb: number;
+  /**
+   * CPU time (user + system) the server process spent per request during the
+   * run, ms, from /proc: the work a request costs the server, which other load
+   * on a shared machine disturbs far less than req/s.
+   */
+  readonly cpuMsPerRequest: number;
 }
 
 export interface LoadOptions {
@@ -49,6 +55,7 @@ export interface LoadOptions {
 export async function drive(options: LoadOptions): Promise<RunResult> {
   let n = 0;
   const sampler = rssSampler(options.pid);
+  const cpuBefore = cpuMs(options.pid);
   try {
     const result = await autocannon({
       url: options.url,
@@ -70,11 +77,27 @@ export async function drive(options: LoadOptions): Promise<RunResult> {
       seconds: result.duration,
       failures: result.non2xx + result.errors + result.timeouts + result.mismatches,
       peakRssMb: sampler.peakMb(),
+      cpuMsPerRequest: (cpuMs(options.pid) - cpuBefore) / Math.max(1, result.requests.total),
     };
   } finally {
     sampler.stop();
   }
 }
+
+/** CPU time (user + system) a process has used, ms, from /proc/<pid>/stat (Linux; NaN elsewhere). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the last ')'; utime and stime are the 12th and 13th of them.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
 
 /** Resident memory of a process, MB, from /proc (Linux). */
 export function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {

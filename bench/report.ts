@@ -16,6 +16,8 @@ export interface QueryResult {
   readonly sqlMs: number;
   /** Highest RSS of the server process during this query's runs, MB. */
   readonly peakRssMb: number;
+  /** The server's CPU time per request, ms (median over the runs). */
+  readonly cpuMsPerRequest?: number;
 }
 
 export interface SizeResult {
@@ -25,37 +27,40 @@ export interface SizeResult {
   readonly published: number;
   readonly load: LoadRecord;
   readonly fixtures: { nationCodes: readonly string[]; campaignSlugs: readonly string[]; feedDepth: number };
-  readonly queries: Partial<Record<QueryName, Record<System, QueryResult>>>;
+  /** Each query's results per timed system (all three unless `--systems` left some out). */
+  readonly queries: Partial<Record<QueryName, Partial<Record<System, QueryResult>>>>;
   /** VmHWM of each server process at the end of the size's runs, MB. */
-  readonly highWaterMb: Record<System, number>;
+  readonly highWaterMb: Partial<Record<System, number>>;
 }
 
 export interface BenchResults {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly mode: 'quick' | 'full';
-  readonly settings: { connections: number; seconds: number; warmupSeconds: number; repetitions: number };
+  readonly settings: { connections: number; seconds: number; warmupSeconds: number; repetitions: number; gatewayLogLevel?: string; gatewayFastPath?: string };
   readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string };
   readonly queryTitles: Partial<Record<QueryName, string>>;
   readonly sizes: SizeResult[];
 }
 
-const LABEL: Record<System, string> = { gateway: 'gateway', postgraphile: 'PostGraphile' };
+const LABEL: Record<System, string> = { gateway: 'gateway', postgraphile: 'PostGraphile', floor: 'floor (raw SQL)' };
 
 const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const thousands = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-GB') : '–');
 
 /** The results table: one row per dataset × query × system. */
 export function resultRows(results: BenchResults): string[][] {
-  const header = ['size', 'query', 'system', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'SQL ms/req', 'peak RSS MB', 'req/s vs PG', 'p99 vs PG', 'failed'];
+  const header = ['size', 'query', 'system', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'SQL ms/req', 'CPU ms/req', 'peak RSS MB', 'req/s vs PG', 'p99 vs PG', 'req/s vs floor', 'failed'];
   const rows = [header];
   for (const size of results.sizes) {
     for (const name of QUERY_NAMES) {
       const query = size.queries[name];
       if (!query) continue;
       const reference = query.postgraphile;
+      const floor = query.floor;
       for (const system of SYSTEMS) {
         const r = query[system];
+        if (!r) continue;
         rows.push([
           size.label,
           name,
@@ -65,9 +70,11 @@ export function resultRows(results: BenchResults): string[][] {
           fixed(r.p99),
           String(r.statements),
           fixed(r.sqlMs, 2),
+          fixed(r.cpuMsPerRequest ?? NaN, 2),
           fixed(r.peakRssMb, 0),
-          `${fixed(r.rps / reference.rps, 2)}×`,
-          `${fixed(r.p99 / reference.p99, 2)}×`,
+          reference ? `${fixed(r.rps / reference.rps, 2)}×` : '–',
+          reference ? `${fixed(r.p99 / reference.p99, 2)}×` : '–',
+          floor ? `${fixed(r.rps / floor.rps, 2)}×` : '–',
           String(r.failures),
         ]);
       }
@@ -108,6 +115,9 @@ export function markdownReport(results: BenchResults): string {
 ${results.startedAt} – ${results.finishedAt}. ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GB RAM, Node ${results.machine.node}, ${results.machine.postgres}.
 The servers, PostgreSQL and autocannon share these cores.
 
+The gateway ran with LOG_LEVEL=${s.gatewayLogLevel ?? 'warn'} and FAST_PATH=${s.gatewayFastPath ?? 'off'}. The floor (\`bench/floor.ts\`) is a bare \`node:http\` + \`pg\` server answering each query with one
+hand-written prepared statement and exactly the gateway's JSON: what the queries cost with no GraphQL, checks, logging or metrics.
+
 autocannon: ${s.connections} connections, ${s.warmupSeconds} s warm-up per system and query, then ${s.repetitions} × ${s.seconds} s per system,
 interleaved (gateway, PostGraphile, PostGraphile, gateway, …). Figures are medians over the repetitions.
 
@@ -125,17 +135,19 @@ ${loads.join('\n')}
 
 ${markdownTable(resultRows(results))}
 
-Peak RSS at the end of each size (VmHWM): ${results.sizes.map((size) => `${size.label}: gateway ${fixed(size.highWaterMb.gateway, 0)} MB, PostGraphile ${fixed(size.highWaterMb.postgraphile, 0)} MB`).join('; ')}.
+Peak RSS at the end of each size (VmHWM): ${results.sizes.map((size) => `${size.label}: ${SYSTEMS.filter((system) => size.highWaterMb[system] !== undefined).map((system) => `${LABEL[system]} ${fixed(size.highWaterMb[system]!, 0)} MB`).join(', ')}`).join('; ')}.
 
 ## How it was measured
 
-- **req/s, p50, p99**: autocannon's per-second average and latency percentiles; "vs PG" divides by PostGraphile's figure on the same query and size.
+- **req/s, p50, p99**: autocannon's per-second average and latency percentiles; "vs PG" divides by PostGraphile's figure on the same query and size, "vs floor" by the floor's.
 - **SQL/req**: statements one request runs, counted in-process before the timed runs, after one warm-up request (the gateway's API-key lookup is cached, as under load):
   the gateway through a TypeORM logger, PostGraphile through a \`pg\` pool whose clients record every query.
+- **CPU ms/req**: the server process's CPU time (user + system, from /proc) during the timed runs divided by the requests answered (median over the runs):
+  what a request costs the server itself, much less disturbed than req/s by other work on a shared machine.
 - **SQL ms/req**: the sum of those statements' execution times under EXPLAIN ANALYZE (one warm run); the plans are in \`explain/\`.
 - **peak RSS**: the server process's VmRSS, sampled every 100 ms from /proc during the query's runs.
 - **failed**: non-2xx responses, connection errors, timeouts, and responses carrying GraphQL \`errors\` (should be 0).
 - Before timing, every query ran on both systems with every variable set it cycles through (Q2: ${results.sizes[0]?.fixtures.nationCodes.length ?? 0} nations; Q4: the campaigns with 20+ stories),
-  and both returned the same items in the same order (row ids, titles, nation codes, campaign slugs, project titles); Q5's cursor was found by paging each system to its depth, checking the ids agree page by page.
+  and all systems returned the same items in the same order (row ids, titles, nation codes, campaign slugs, project titles); Q5's cursor was found by paging each system to its depth, checking the ids agree page by page.
 `;
 }

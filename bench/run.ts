@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench` / `npm run bench:quick`: the gateway against PostGraphile 5
- * on synthetic datasets (issue 5).
+ * and against the raw-SQL floor (`bench/floor.ts`) on synthetic datasets (issues 5, 15).
  *
  * 1. loads a PostgreSQL database per size (10k, 200k, 1m items; a size already
  *    loaded is kept), 2. starts the gateway as deployed (production mode, a
@@ -13,7 +13,9 @@
  *
  * Options: --quick (10k, one 5 s run each), --sizes 10k,200k, --reps N,
  * --duration S, --warmup S, --connections N, --queries Q1,Q3, --pg URL
- * (server, default postgres://postgres@127.0.0.1:5432), --out DIR.
+ * (server, default postgres://postgres@127.0.0.1:5432), --out DIR,
+ * --log-level L (the gateway's LOG_LEVEL, default info), --fast-path off (the
+ * gateway's FAST_PATH, default on), --systems gateway,floor.
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
@@ -29,7 +31,7 @@ import { drive, explain, median, procStatusMb, recordingPool, StatementRecorder,
 import { startPostGraphile } from './postgraphile';
 import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
 import { markdownReport, resultRows, textTable, type BenchResults, type QueryResult, type SizeResult } from './report';
-import { startGatewayProcess, startPostGraphileProcess, type ServerProcess } from './servers';
+import { startFloorProcess, startGatewayProcess, startPostGraphileProcess, type ServerProcess } from './servers';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -43,6 +45,10 @@ interface Options {
   readonly queries: QueryName[];
   readonly server: string;
   readonly out: string;
+  readonly logLevel: string;
+  readonly fastPath: string;
+  /** The systems timed (all are started and checked). */
+  readonly timed: System[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -58,6 +64,9 @@ function parseOptions(argv: string[]): Options {
       queries: { type: 'string' },
       pg: { type: 'string' },
       out: { type: 'string' },
+      'log-level': { type: 'string' },
+      'fast-path': { type: 'string' },
+      systems: { type: 'string' },
     },
   });
   const quick = Boolean(values.quick);
@@ -68,7 +77,7 @@ function parseOptions(argv: string[]): Options {
     return n;
   };
   const queries = (values.queries ?? QUERY_NAMES.join(',')).split(',').map((q) => q.trim().toUpperCase());
-  for (const q of queries) if (!QUERY_NAMES.includes(q as QueryName)) throw new Error(`unknown query "${q}" (Q1–Q5)`);
+  for (const q of queries) if (!QUERY_NAMES.includes(q as QueryName)) throw new Error(`unknown query "${q}" (Q1–Q6)`);
   return {
     mode: quick ? 'quick' : 'full',
     sizes: (values.sizes ?? (quick ? '10k' : '10k,200k,1m')).split(',').map(parseSize),
@@ -79,6 +88,9 @@ function parseOptions(argv: string[]): Options {
     queries: queries as QueryName[],
     server: values.pg ?? 'postgres://postgres@127.0.0.1:5432',
     out: path.resolve(values.out ?? path.join(ROOT, 'bench-output')),
+    logLevel: values['log-level'] ?? 'info',
+    fastPath: values['fast-path'] ?? 'on',
+    timed: (values.systems ?? SYSTEMS.join(',')).split(',').map((s) => s.trim()) as System[],
   };
 }
 
@@ -107,32 +119,42 @@ type Headers = Record<System, Record<string, string>>;
 
 /** Pages both systems through the feed to `depth` items, checking they agree on every id; returns each one's cursor there. */
 async function feedCursors(servers: Servers, headers: Headers, depth: number): Promise<Record<System, string>> {
-  const after: Record<System, string | null> = { gateway: null, postgraphile: null };
+  const after: Record<'gateway' | 'postgraphile', string | null> = { gateway: null, postgraphile: null };
   for (let seen = 0; seen < depth; seen += 100) {
-    const pages = {} as Record<System, { ids: string[]; endCursor: string }>;
-    for (const system of SYSTEMS) {
+    const pages = {} as Record<'gateway' | 'postgraphile', { ids: string[]; endCursor: string }>;
+    for (const system of ['gateway', 'postgraphile'] as const) {
       pages[system] = cursorPage(system, (await post(servers[system].url, headers[system], CURSOR_PAGE[system], { after: after[system] })).data);
       after[system] = pages[system].endCursor;
     }
     assert.deepEqual(pages.postgraphile.ids, pages.gateway.ids, `the feed differs between the systems after ${seen} items`);
     assert.equal(pages.gateway.ids.length, 100, `the feed ended before ${depth} items`);
   }
-  return after as Record<System, string>;
+  // The floor answers with the gateway's cursors.
+  return { gateway: after.gateway!, postgraphile: after.postgraphile!, floor: after.gateway! };
 }
 
-/** Runs every variant of every query on both systems: no errors, the expected shape, the same items. */
+/**
+ * Runs every variant of every query on every system: no errors, the expected
+ * shape, the same items; and the floor's `data` is exactly the gateway's (same
+ * JSON, key order included), so that it does the same work.
+ */
 async function verify(queries: BenchQuery[], servers: Servers, headers: Headers): Promise<void> {
   for (const query of queries) {
     for (let n = 0; n < query.variants; n++) {
       const results = {} as Record<System, unknown>;
+      const raw = {} as Record<System, unknown>;
       for (const system of SYSTEMS) {
         const { data } = await post(servers[system].url, headers[system], query.text[system], query.variables(system, n));
+        raw[system] = data;
         results[system] = query.normalise(system, data);
         assert.ok(query.hasShape(results[system]), `${query.name} (variant ${n}) on ${system} lacks the expected items: ${JSON.stringify(results[system]).slice(0, 300)}`);
       }
-      assert.deepEqual(results.postgraphile, results.gateway, `${query.name} (variant ${n}, ${JSON.stringify(query.variables('gateway', n))}) differs between the systems`);
+      const variables = JSON.stringify(query.variables('gateway', n));
+      assert.deepEqual(results.postgraphile, results.gateway, `${query.name} (variant ${n}, ${variables}) differs between the gateway and PostGraphile`);
+      assert.deepEqual(results.floor, results.gateway, `${query.name} (variant ${n}, ${variables}) differs between the gateway and the floor`);
+      assert.equal(JSON.stringify(raw.floor), JSON.stringify(raw.gateway), `${query.name} (variant ${n}, ${variables}): the floor's JSON is not the gateway's`);
     }
-    log(`  ${query.name}: ${query.variants} variant${query.variants === 1 ? '' : 's'}, same items on both systems`);
+    log(`  ${query.name}: ${query.variants} variant${query.variants === 1 ? '' : 's'}, same items on all systems, the floor's JSON identical to the gateway's`);
   }
 }
 
@@ -181,6 +203,8 @@ async function profileSql(set: Dataset, queries: BenchQuery[], key: string, expl
     await postgraphile.close();
     await pool.end();
   }
+  // The floor runs one prepared statement per query by construction.
+  for (const query of queries) profile[query.name].floor = { statements: 1, sqlMs: NaN };
   return profile;
 }
 
@@ -204,14 +228,18 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
   } finally {
     await db.destroy();
   }
-  const headers: Headers = { gateway: { authorization: `Bearer ${key}` }, postgraphile: {} };
+  const headers: Headers = { gateway: { authorization: `Bearer ${key}` }, postgraphile: {}, floor: {} };
   const logs = path.join(options.out, 'logs');
 
   const servers = {} as Servers;
   try {
-    servers.gateway = await startGatewayProcess(set.url, path.join(logs, `gateway-${set.label}.log`));
+    servers.gateway = await startGatewayProcess(set.url, path.join(logs, `gateway-${set.label}.log`), { FAST_PATH: options.fastPath }, options.logLevel);
     servers.postgraphile = await startPostGraphileProcess(set.url, path.join(logs, `postgraphile-${set.label}.log`));
-    log(`gateway pid ${servers.gateway.pid} at ${servers.gateway.url}; PostGraphile pid ${servers.postgraphile.pid} at ${servers.postgraphile.url}`);
+    servers.floor = await startFloorProcess(set.url, path.join(logs, `floor-${set.label}.log`));
+    log(
+      `gateway pid ${servers.gateway.pid} at ${servers.gateway.url} (LOG_LEVEL=${options.logLevel}, FAST_PATH=${options.fastPath}); PostGraphile pid ${servers.postgraphile.pid} at ${servers.postgraphile.url}; ` +
+        `floor pid ${servers.floor.pid} at ${servers.floor.url}`,
+    );
 
     log(`checking the queries (Q5: paging both systems ${partial.feedDepth.toLocaleString('en-GB')} items deep)`);
     const fixtures: Fixtures = { ...partial, feedCursor: await feedCursors(servers, headers, partial.feedDepth) };
@@ -237,20 +265,21 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
           seconds,
           pid: servers[system].pid,
         });
-      for (const system of SYSTEMS) await run(system, options.warmup);
-      const runs: Record<System, RunResult[]> = { gateway: [], postgraphile: [] };
+      const timed = SYSTEMS.filter((system) => options.timed.includes(system));
+      for (const system of timed) await run(system, options.warmup);
+      const runs: Record<System, RunResult[]> = { gateway: [], postgraphile: [], floor: [] };
       for (let rep = 0; rep < options.reps; rep++) {
-        for (const system of rep % 2 ? [...SYSTEMS].reverse() : SYSTEMS) {
+        for (const system of rep % 2 ? [...timed].reverse() : timed) {
           const result = await run(system, options.seconds);
           runs[system].push(result);
           log(
             `  ${set.label} ${query.name} ${system.padEnd(12)} run ${rep + 1}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
-              `RSS ${result.peakRssMb.toFixed(0)} MB${result.failures ? `, ${result.failures} FAILED` : ''}`,
+              `CPU ${result.cpuMsPerRequest.toFixed(2)} ms/req, RSS ${result.peakRssMb.toFixed(0)} MB${result.failures ? `, ${result.failures} FAILED` : ''}`,
           );
         }
       }
       results[query.name] = Object.fromEntries(
-        SYSTEMS.map((system): [System, QueryResult] => [
+        timed.map((system): [System, QueryResult] => [
           system,
           {
             runs: runs[system],
@@ -261,11 +290,12 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
             statements: sql[query.name][system].statements,
             sqlMs: sql[query.name][system].sqlMs,
             peakRssMb: Math.max(...runs[system].map((r) => r.peakRssMb)),
+            cpuMsPerRequest: median(runs[system].map((r) => r.cpuMsPerRequest)),
           },
         ]),
       ) as Record<System, QueryResult>;
     }
-    const highWaterMb = Object.fromEntries(SYSTEMS.map((system) => [system, procStatusMb(servers[system].pid, 'VmHWM')])) as Record<System, number>;
+    const highWaterMb = Object.fromEntries(SYSTEMS.filter((system) => options.timed.includes(system)).map((system) => [system, procStatusMb(servers[system].pid, 'VmHWM')])) as Record<System, number>;
     return {
       label: set.label,
       items: set.items,
@@ -304,7 +334,7 @@ async function main(): Promise<void> {
     startedAt,
     finishedAt: new Date().toISOString(),
     mode: options.mode,
-    settings: { connections: options.connections, seconds: options.seconds, warmupSeconds: options.warmup, repetitions: options.reps },
+    settings: { connections: options.connections, seconds: options.seconds, warmupSeconds: options.warmup, repetitions: options.reps, gatewayLogLevel: options.logLevel, gatewayFastPath: options.fastPath },
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown CPU',

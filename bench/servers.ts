@@ -15,6 +15,7 @@ export interface ServerProcess {
 /** The built gateway and the PostGraphile entry point (this file runs from dist/bench/). */
 const GATEWAY_MAIN = path.resolve(__dirname, '../src/main.js');
 const POSTGRAPHILE_MAIN = path.resolve(__dirname, 'postgraphile.js');
+const FLOOR_MAIN = path.resolve(__dirname, 'floor.js');
 
 /** A port nothing listens on right now. */
 export function freePort(): Promise<number> {
@@ -34,17 +35,17 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /**
  * The gateway as a deployment runs it: `node dist/src/main.js`, production mode
- * (rate limits on), the playground off, warnings-only logs, and a partner
- * limit the run cannot exhaust.
+ * (rate limits on), the playground off, a line per request (LOG_LEVEL=info,
+ * as deployed; `--log-level` changes it), and a partner limit the run cannot exhaust.
  */
-export async function startGatewayProcess(databaseUrl: string, logFile: string, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startGatewayProcess(databaseUrl: string, logFile: string, extraEnv: Record<string, string> = {}, logLevel = 'info'): Promise<ServerProcess> {
   const port = await freePort();
   const env = {
     ...baseEnv(),
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     PORT: String(port),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: logLevel,
     PLAYGROUND: 'off',
     RATE_LIMITS: 'partner=1000000000',
     ...extraEnv,
@@ -60,6 +61,17 @@ export async function startPostGraphileProcess(databaseUrl: string, logFile: str
   const url = `http://127.0.0.1:${port}/graphql`;
   return startProcess('postgraphile', POSTGRAPHILE_MAIN, env, logFile, url, async () => {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    return response.ok;
+  });
+}
+
+/** The raw-SQL floor over the same database (see bench/floor.ts). */
+export async function startFloorProcess(databaseUrl: string, logFile: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const env = { ...baseEnv(), DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port) };
+  const url = `http://127.0.0.1:${port}/graphql`;
+  return startProcess('floor', FLOOR_MAIN, env, logFile, url, async () => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"Q6"}' });
     return response.ok;
   });
 }

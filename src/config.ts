@@ -157,6 +157,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** Serve GraphiQL at `/playground` (and at `/graphql` to browsers); on by default, `PLAYGROUND=off` for production. */
   readonly playground: boolean;
+  /** Run known operations through the compiled fast path (`server/fast-path.ts`); on by default, `FAST_PATH=off` sends everything through Apollo. */
+  readonly fastPath: boolean;
 }
 
 /** A bad configuration value; the message names the variable and says what is allowed. */
@@ -252,6 +254,7 @@ export function loadConfig(
     outboundAllowedHosts: Object.freeze((OUTBOUND_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim()).filter(Boolean)),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', REQUEST_TIMEOUT_MS, 15_000, 100, 600_000),
     playground: toggle('PLAYGROUND', env.PLAYGROUND, true),
+    fastPath: toggle('FAST_PATH', env.FAST_PATH, true),
     ...overrides,
   };
   return Object.freeze(config);

@@ -16,6 +16,7 @@ const STATEMENTS: Record<QueryName, number> = {
   Q3: 1, // the feed page with nation tags (campaigns come from the catalogue)
   Q4: 2, // the campaign's stories with nation tags; the projects of all their nations, ranked per nation
   Q5: 1, // a page after a deep cursor
+  Q6: 1, // the home page: the feed page with nation tags (campaigns from the catalogue)
 };
 
 for (const driver of DRIVERS) {
@@ -31,7 +32,7 @@ for (const driver of DRIVERS) {
         nationCodes: ['IRQ'],
         campaignSlugs: ['this-generation-learns'],
         feedDepth: 40,
-        feedCursor: { gateway: body.data.feed.pageInfo.endCursor, postgraphile: '' },
+        feedCursor: { gateway: body.data.feed.pageInfo.endCursor, postgraphile: '', floor: body.data.feed.pageInfo.endCursor },
       });
     });
     after(() => gw.stop());

@@ -398,10 +398,11 @@ describe('graceful shutdown of node dist/src/main.js', () => {
     port: number;
     exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
     stderr(): string;
+    stdout(): string;
   }
 
   /** Starts the server on an ephemeral port over a fresh SQLite file and waits for its "serving" line. */
-  async function startMain(): Promise<Serving> {
+  async function startMain(extra: Record<string, string> = {}): Promise<Serving> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coalition-graph-main-'));
     dirs.push(dir);
     const env: NodeJS.ProcessEnv = {
@@ -416,6 +417,7 @@ describe('graceful shutdown of node dist/src/main.js', () => {
     delete env.NODE_TEST_CONTEXT;
     delete env.CORS_ORIGINS;
     delete env.SHUTDOWN_TIMEOUT_MS;
+    Object.assign(env, extra);
     const child = spawn(process.execPath, [MAIN], { cwd: dir, env });
     children.push(child);
     let stdout = '';
@@ -430,7 +432,7 @@ describe('graceful shutdown of node dist/src/main.js', () => {
       });
       exited.then(({ code, signal }) => reject(new Error(`main.js exited (${code ?? signal}) before serving: ${stdout}${stderr}`)));
     });
-    return { child, port, exited, stderr: () => stderr };
+    return { child, port, exited, stderr: () => stderr, stdout: () => stdout };
   }
 
   /** The exit of the child, or 'still running' once the bound has passed. */
@@ -472,6 +474,20 @@ describe('graceful shutdown of node dist/src/main.js', () => {
     assert.deepEqual(await exitWithin(serving, SHUTDOWN_BOUND_MS), { code: 0, signal: null });
     assert.equal(serving.stderr(), '');
     assert.equal(await probe(serving.port), 'ECONNREFUSED');
+  });
+
+  it('at LOG_LEVEL=info writes a line per request (asynchronously) and loses none of them on SIGTERM', async () => {
+    const serving = await startMain({ LOG_LEVEL: 'info' });
+    for (let i = 0; i < 20; i++) assert.equal((await post(serving.port, GBR_QUERY)).status, 200);
+    serving.child.kill('SIGTERM');
+    assert.deepEqual(await exitWithin(serving, SHUTDOWN_BOUND_MS), { code: 0, signal: null });
+    const lines = serving
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; path?: string; status?: number });
+    assert.equal(lines.filter((line) => line.msg === 'request' && line.path === '/graphql' && line.status === 200).length, 20);
+    assert.ok(lines.some((line) => line.msg === 'shutting down'), 'the last line before exit is written too');
   });
 
   it('on SIGTERM stops accepting connections but finishes a request in flight before exiting 0', async () => {

@@ -76,7 +76,9 @@ function protectionPlugin(schema: GraphQLSchema, { config, rateLimiter }: Servic
           if (cost === null) return;
           ctx.measured.cost = cost;
           try {
-            headers = await rateLimiter.consume(ctx, Math.max(1, cost));
+            const charged = ctx.measured.charged;
+            if (charged && 'error' in charged) throw charged.error;
+            headers = charged ? charged.headers : await rateLimiter.consume(ctx, Math.max(1, cost));
           } catch (error) {
             if (!(error instanceof RateLimitedError)) throw error;
             throw new GraphQLError(error.message, {

@@ -14,6 +14,7 @@ import { localisedNation } from '../member-nations/localised-nation';
 import { Locale } from '../shared/content/locale';
 import { ContentReads } from '../shared/content/content.reads';
 import type { Context } from '../shared/context';
+import type { RateLimitedError } from '../protection/rate-limit';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import type { NodeLoaders } from '../shared/node/node.resolver';
 import { createSocialPostLoaders } from '../social-posts/social-post.loaders';
@@ -80,6 +81,12 @@ export interface Measured {
   operation?: string;
   /** The codes of the errors sent, once the answer is made. */
   errorCodes?: readonly string[];
+  /**
+   * The rate limit's decision when the fast path already charged the operation
+   * (then handed it to the normal path): its headers, or its refusal. The
+   * protection plugin uses it instead of charging a second time.
+   */
+  charged?: { readonly headers: Readonly<Record<string, string>> | null } | { readonly error: RateLimitedError };
 }
 
 /** Builds the context of one request for a viewer decided before it (see `server/http.ts`). */

@@ -17,7 +17,8 @@ import { createLiveServer } from '../outbound/live/ws-server';
 import { createApolloServer } from './apollo';
 import { createContext, type GatewayContext } from './context';
 import type { Logger } from './logger';
-import { exampleOperationNames } from './operations';
+import { FastPath } from './fast-path';
+import { exampleOperationNames, exampleOperationTexts } from './operations';
 import { createPlaygroundHandler } from './playground';
 import { buildGatewaySchemas } from './schema';
 import type { Services } from './services';
@@ -53,6 +54,8 @@ export interface Gateway {
   readonly url: string;
   readonly port: number;
   readonly server: http.Server;
+  /** The compiled fast path for known operations (null with FAST_PATH=off). */
+  readonly fastPath: FastPath | null;
   /** Stops accepting, lets requests in flight finish (up to the configured timeout), then closes. */
   close(): Promise<void>;
 }
@@ -78,8 +81,13 @@ class HttpError extends Error {
 export async function startServer(services: Services): Promise<Gateway> {
   const { config, logger, metrics } = services;
   const { subgraph } = await buildGatewaySchemas();
-  const apollo = createApolloServer(subgraph, services, exampleOperationNames());
+  const knownOperations = exampleOperationNames();
+  const apollo = createApolloServer(subgraph, services, knownOperations);
   await apollo.start();
+  const fastPath = config.fastPath
+    ? new FastPath({ schema: subgraph, limits: config.limits, rateLimiter: services.rateLimiter, persistedQueries: services.persistedQueries, knownOperations })
+    : null;
+  fastPath?.warm(exampleOperationTexts());
   const playground = createPlaygroundHandler(config);
   const mayScrape = addressMatcher(config.metricsAllow);
   const live = createLiveServer({
@@ -164,7 +172,7 @@ export async function startServer(services: Services): Promise<Gateway> {
         request.route = 'graphql';
         if (!applyCors(config, req, res)) throw new HttpError(403, 'Origin not allowed', 'FORBIDDEN');
         if (req.method === 'OPTIONS') return void res.writeHead(204).end();
-        return graphql(services, apollo, req, res, url, request);
+        return graphql(services, apollo, fastPath, req, res, url, request);
       default:
         throw new HttpError(404, `No route for ${url.pathname}; GraphQL is at /graphql`, 'NOT_FOUND');
     }
@@ -182,6 +190,7 @@ export async function startServer(services: Services): Promise<Gateway> {
     url: `http://${host}:${port}/graphql`,
     port,
     server,
+    fastPath,
     close: () =>
       (closing ??= (async () => {
         // What the change log holds is sent to subscribers before their sockets close with 1001 (going away).
@@ -215,6 +224,7 @@ interface RequestLog {
 async function graphql(
   services: Services,
   apollo: ApolloServer<GatewayContext>,
+  fastPath: FastPath | null,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -227,21 +237,36 @@ async function graphql(
   if (!health.available) throw serviceUnavailable();
   const viewer = await authenticate(services, req);
   log.viewer = viewer;
-  const headers = new HeaderMap();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
-  const body = req.method === 'POST' ? parseBody(await readBody(req, config.limits.maxBodyBytes), headers.get('content-type')) : undefined;
+  const contentType = req.headers['content-type'];
+  const body = req.method === 'POST' ? parseBody(await readBody(req, config.limits.maxBodyBytes), Array.isArray(contentType) ? contentType.join(', ') : contentType) : undefined;
   checkDocuments(req.method === 'POST' ? body : { query: url.searchParams.get('query') }, config.limits);
-  const request: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
   const clientAddress = clientAddressOf(req, config.trustedProxies);
   const scope = new StatementScope(pgPoolOf(db));
   scope.observeBatch = (loader, size) => services.metrics.batchSize.observe({ loader }, size);
+  let context: GatewayContext | undefined;
+  const newContext = () => (log.context = context = createContext(db, viewer, log.requestId, clientAddress, scope, localeFromAcceptLanguage(req.headers['accept-language']) ?? Locale.EN));
+  const normal = async () => {
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const request: HTTPGraphQLRequest = { method: req.method!, headers, search: url.search, body };
+    return apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context ?? newContext() });
+  };
+  const accept = req.headers.accept;
   const response = await withTimeout(
-    apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: request,
-      context: async () => (log.context = createContext(db, viewer, log.requestId, clientAddress, scope, localeFromAcceptLanguage(req.headers['accept-language']) ?? Locale.EN)),
-    }),
+    (async () => {
+      if (fastPath && req.method === 'POST') {
+        const outcome = await fastPath.run({ body, accept }, newContext);
+        if (outcome.kind === 'answered') return outcome.answer;
+        // Refused or not for the fast path: the normal path starts afresh; after a charge it keeps the context that carries it.
+        if (outcome.kind === 'normal') context = undefined;
+        const answer = await normal();
+        if ((answer.status ?? 200) === 200 && answer.body.kind === 'complete' && !Array.isArray(body)) fastPath.learnContentType(accept, answer.headers.get('content-type'));
+        return answer;
+      }
+      return normal();
+    })(),
     config.requestTimeoutMs,
     () => scope.cancel('the request ran past its time limit'),
   );

@@ -20,3 +20,9 @@ export function exampleOperationNames(dir = OPERATIONS_DIR): ReadonlySet<string>
   }
   return names;
 }
+
+/** The text of each example operation file, to prepare on the fast path at start-up. */
+export function exampleOperationTexts(dir = OPERATIONS_DIR): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((name) => name.endsWith('.graphql')).map((file) => fs.readFileSync(path.join(dir, file), 'utf8'));
+}

@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import { HeaderMap } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import {
+  getOperationAST,
+  isInputType,
+  isObjectType,
+  parse,
+  specifiedRules,
+  typeFromAST,
+  validate,
+  valueFromAST,
+  type DocumentNode,
+  type GraphQLSchema,
+  type NamedTypeNode,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { Limits } from '../config';
+import { checkAllowList } from '../protection/checks';
+import { checkShape, costOf, fragmentsOf } from '../protection/limits';
+import { RateLimitedError, type RateLimiter } from '../protection/rate-limit';
+import type { GatewayContext } from './context';
+
+/**
+ * The fast path for known operations: a document seen before (an example
+ * operation, a persisted or allow-listed one, anything a client sent twice)
+ * runs through a compiled executor (graphql-jit) with its parse, validation
+ * and shape limits done once and cached, instead of through Apollo's request
+ * pipeline.
+ *
+ * It never decides anything differently from the normal path: it runs the
+ * same checks (`protection/`: allow-list, depth, aliases, root fields, cost,
+ * the rate limit) on the same context (the viewer's role decides what the
+ * resolvers show; drafts stay hidden), and whenever a check refuses, the
+ * variables do not fit, or the result carries any error, it hands the request
+ * to the normal path, which answers it (so every refusal and every error is
+ * Apollo's own answer, byte for byte). What it sends itself is what Apollo
+ * would send for an error-free result: `{"data":…,"extensions":{"cost":…}}`.
+ *
+ * Only single POSTed queries (no batch, no mutation or subscription) whose
+ * Accept header the normal path has answered before take it.
+ */
+
+/** Apollo's key prefix for automatic persisted queries in the shared cache. */
+const APQ_PREFIX = 'apq:';
+/** Documents kept compiled; past it the cache starts again (clients cannot grow it without bound). */
+const MAX_DOCUMENTS = 500;
+/** Texts seen once, waiting for a second request to be compiled. */
+const MAX_SEEN = 2_000;
+
+export interface FastPathOptions {
+  readonly schema: GraphQLSchema;
+  readonly limits: Limits;
+  readonly rateLimiter: RateLimiter;
+  readonly persistedQueries: KeyValueCache<string>;
+  /** Operation names labelled in metrics (the examples'). */
+  readonly knownOperations: ReadonlySet<string>;
+}
+
+/** A document ready to run: parsed, validated, its shape checked, each operation compiled on first use. */
+interface Prepared {
+  readonly text: string;
+  readonly document: DocumentNode;
+  readonly queryHash: string;
+  /** The shape check's refusal, if any: such a document always goes to the normal path. */
+  readonly shapeRefused: boolean;
+  readonly operations: Map<string, Runnable | null>;
+}
+
+interface Runnable {
+  readonly operation: OperationDefinitionNode;
+  readonly name: string | undefined;
+  readonly compiled: CompiledQuery;
+  /**
+   * Default values of the variables that have one. graphql-jit refuses a
+   * non-null variable with a default when it is not sent (`$slug: String! = "…"`,
+   * as the example operations declare), where graphql-js uses the default: the
+   * fast path fills them in first, as graphql-js would.
+   */
+  readonly defaults: readonly (readonly [string, unknown])[];
+}
+
+/** A request the fast path took: what to send, shaped as Apollo's answers are. */
+export interface FastAnswer {
+  readonly status: 200;
+  readonly headers: HeaderMap;
+  readonly body: { readonly kind: 'complete'; readonly string: string };
+}
+
+/** What the fast path decided for a request. */
+export type FastOutcome =
+  | { readonly kind: 'answered'; readonly answer: FastAnswer }
+  /** Not for the fast path: the normal path runs the request from the start. */
+  | { readonly kind: 'normal' }
+  /** Charged to the rate limit already (or refused by it): the normal path must not charge it again. */
+  | { readonly kind: 'fallback' };
+
+/** The request as the HTTP layer parsed it. */
+export interface FastRequest {
+  readonly body: unknown;
+  readonly accept: string | undefined;
+}
+
+export class FastPath {
+  private readonly documents = new Map<string, Prepared | null>();
+  private readonly seen = new Set<string>();
+  /** The content type the normal path chose for each Accept header it answered. */
+  private readonly contentTypes = new Map<string, string>();
+  /** How many requests took the fast path, and how many it handed back to the normal path after starting. */
+  readonly stats = { answered: 0, fellBack: 0, normal: 0 };
+
+  constructor(private readonly options: FastPathOptions) {
+    resolvePromisedCounts(options.schema);
+  }
+
+  /** Prepares documents ahead of their first request (the example operations). */
+  warm(texts: readonly string[]): void {
+    for (const text of texts) this.prepare(text);
+  }
+
+  /** Notes the content type the normal path answered an Accept header with, so that the fast path answers it the same. */
+  learnContentType(accept: string | undefined, contentType: string | undefined): void {
+    if (!contentType || this.contentTypes.has(accept ?? '')) return;
+    if (this.contentTypes.size >= 100) return;
+    this.contentTypes.set(accept ?? '', contentType);
+  }
+
+  /**
+   * Runs a request on the fast path if it can. `context` is made only when the
+   * fast path takes the request; the caller passes the same one to the normal
+   * path when the outcome is `fallback`.
+   */
+  async run(request: FastRequest, context: () => GatewayContext): Promise<FastOutcome> {
+    const body = request.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return this.normal();
+    const { query, variables, operationName, extensions } = body as Record<string, unknown>;
+    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return this.normal();
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return this.normal();
+
+    let text: string | undefined;
+    if (extensions === undefined || extensions === null) {
+      if (typeof query !== 'string') return this.normal();
+      text = query;
+    } else {
+      // A persisted query sent by its hash alone: the normal path's cache says what it is.
+      const persisted = typeof extensions === 'object' ? (extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } }).persistedQuery : undefined;
+      if (!persisted || query !== undefined || persisted.version !== 1 || typeof persisted.sha256Hash !== 'string') return this.normal();
+      text = await this.options.persistedQueries.get(APQ_PREFIX + persisted.sha256Hash);
+      if (text === undefined) return this.normal();
+    }
+
+    const prepared = this.lookup(text);
+    const contentType = this.contentTypes.get(request.accept ?? '');
+    if (!prepared || prepared.shapeRefused || !contentType) return this.normal();
+    const runnable = this.runnable(prepared, (operationName as string | null | undefined) ?? undefined);
+    if (!runnable) return this.normal();
+
+    const ctx = context();
+    const vars = (variables ?? {}) as Record<string, unknown>;
+    const name = runnable.name;
+    if (name && (this.options.knownOperations.has(name) || ctx.viewer.allowedOperations?.includes(prepared.queryHash))) ctx.measured.operation = name;
+
+    // The checks of protection/checks.ts: the shape was checked once for the document; the allow-list depends on the key, the cost on the variables.
+    try {
+      checkAllowList(ctx.viewer, prepared.queryHash);
+    } catch {
+      return this.normal();
+    }
+    let cost: number | null;
+    try {
+      cost = costOf(this.options.schema, prepared.document, name ?? null, vars);
+    } catch {
+      return this.normal();
+    }
+    if (cost === null || cost > this.options.limits.maxCost) return this.normal();
+    ctx.measured.cost = cost;
+
+    let rateHeaders: Readonly<Record<string, string>> | null;
+    try {
+      rateHeaders = await this.options.rateLimiter.consume(ctx, Math.max(1, cost));
+    } catch (error) {
+      // Anything but a refusal (a store failing): the normal path charges again and answers as it does.
+      if (!(error instanceof RateLimitedError)) return this.normal();
+      ctx.measured.charged = { error };
+      return this.fellBack();
+    }
+    ctx.measured.charged = { headers: rateHeaders };
+
+    let executed = vars;
+    for (const [variable, value] of runnable.defaults) {
+      if (executed[variable] !== undefined) continue;
+      if (executed === vars) executed = { ...vars };
+      executed[variable] = value;
+    }
+    const result = await runnable.compiled.query(undefined, ctx, executed);
+    if (result.errors?.length || !result.data) return this.fellBack();
+
+    // In Apollo's order: the plugin's rate-limit headers, then the content type.
+    const headers = new HeaderMap();
+    for (const [header, value] of Object.entries(rateHeaders ?? {})) headers.set(header, value);
+    headers.set('content-type', contentType);
+    ctx.measured.errorCodes = [];
+    this.stats.answered++;
+    const extensionsText = JSON.stringify({ cost: { cost, limit: this.options.limits.maxCost } });
+    return { kind: 'answered', answer: { status: 200, headers, body: { kind: 'complete', string: `{"data":${JSON.stringify(result.data)},"extensions":${extensionsText}}\n` } } };
+  }
+
+  private normal(): FastOutcome {
+    this.stats.normal++;
+    return { kind: 'normal' };
+  }
+
+  private fellBack(): FastOutcome {
+    this.stats.fellBack++;
+    return { kind: 'fallback' };
+  }
+
+  /** A document's preparation: made on its second request (or at start-up for the examples), null when it does not parse or validate. */
+  private lookup(text: string): Prepared | null {
+    const found = this.documents.get(text);
+    if (found !== undefined) return found;
+    if (!this.seen.has(text)) {
+      if (this.seen.size >= MAX_SEEN) this.seen.clear();
+      this.seen.add(text);
+      return null;
+    }
+    this.seen.delete(text);
+    return this.prepare(text);
+  }
+
+  private prepare(text: string): Prepared | null {
+    if (this.documents.size >= MAX_DOCUMENTS) this.documents.clear();
+    let prepared: Prepared | null = null;
+    try {
+      const document = parse(text, { maxTokens: this.options.limits.maxTokens });
+      if (validate(this.options.schema, document, specifiedRules).length === 0) {
+        let shapeRefused = false;
+        const fragments = fragmentsOf(document);
+        for (const definition of document.definitions) {
+          if (definition.kind !== 'OperationDefinition') continue;
+          try {
+            checkShape(definition, fragments, this.options.limits);
+          } catch {
+            shapeRefused = true;
+          }
+        }
+        prepared = { text, document, queryHash: createHash('sha256').update(text).digest('hex'), shapeRefused, operations: new Map() };
+      }
+    } catch {
+      prepared = null;
+    }
+    this.documents.set(text, prepared);
+    return prepared;
+  }
+
+  private runnable(prepared: Prepared, operationName: string | undefined): Runnable | null {
+    const key = operationName ?? '';
+    const found = prepared.operations.get(key);
+    if (found !== undefined) return found;
+    let runnable: Runnable | null = null;
+    const operation = getOperationAST(prepared.document, operationName);
+    if (operation && operation.operation === 'query') {
+      const compiled = compileQuery(this.options.schema, prepared.document, operationName);
+      const defaults: [string, unknown][] = [];
+      for (const definition of operation.variableDefinitions ?? []) {
+        if (!definition.defaultValue) continue;
+        const type = typeFromAST(this.options.schema, definition.type as NamedTypeNode);
+        const value = type && isInputType(type) ? valueFromAST(definition.defaultValue, type) : undefined;
+        if (value === undefined) return this.unrunnable(prepared, key);
+        defaults.push([definition.variable.name.value, value]);
+      }
+      if (isCompiledQuery(compiled)) runnable = { operation, name: operation.name?.value, compiled, defaults };
+    }
+    prepared.operations.set(key, runnable);
+    return runnable;
+  }
+
+  private unrunnable(prepared: Prepared, key: string): null {
+    prepared.operations.set(key, null);
+    return null;
+  }
+}
+
+/**
+ * graphql-jit reads a field without a resolver inline and serialises what it
+ * finds, where graphql-js awaits a promise first. Connections' `totalCount` is
+ * such a field: a getter returning a promise (counted only when asked for).
+ * Giving those fields the resolver graphql-js uses implicitly (read the
+ * property) makes graphql-jit await it too; graphql-js answers exactly as before.
+ */
+function resolvePromisedCounts(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || !type.name.endsWith('Connection')) continue;
+    const field = type.getFields().totalCount;
+    if (field && !field.resolve) field.resolve = (source: { totalCount?: unknown }) => source.totalCount;
+  }
+}
