@@ -40,6 +40,8 @@ export interface LatencySummary {
 
 export interface PhaseResult {
   readonly seconds: number;
+  /** CPU time of this process (all its threads) while the sources ran, s: on a shared machine, what the wall time would be alone. */
+  readonly cpuSeconds: number;
   readonly runs: number;
   readonly outcomes: Record<string, number>;
   readonly created: number;
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
   const totals = { created: 0, updated: 0, unchanged: 0, skipped: 0, held: 0, documents: 0 };
   const failures: string[] = [];
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   for (const name of request.sources) {
     const run = await gateway.services.ingest.run(name, RunTrigger.CLI);
     outcomes[run.outcome] = (outcomes[run.outcome] ?? 0) + 1;
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
     if (run.outcome === RunOutcome.FAILED) failures.push(`${name}: ${run.message}`);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   loop.disable();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -161,6 +165,7 @@ async function main(): Promise<void> {
   await gateway.stop();
   const result: PhaseResult = {
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     runs: request.sources.length,
     outcomes,
     ...totals,

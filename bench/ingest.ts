@@ -22,8 +22,8 @@
  * Options: --quick (10 feeds of 1,000, 2,000 activities, 10,000 rows, one
  * batch size), --db sqlite|postgres|both, --entries N (feed entries in all),
  * --sources N, --activities N, --csv-rows N, --batch-sizes 50,200,500,1000,
- * --batch N (the one for the 304, 200, IATI and CSV runs; the configured
- * default otherwise), --pg URL, --out DIR, --max-bytes N, --profile (a CPU
+ * --batch N (the one for the main runs; the configured default otherwise),
+ * --study-sources N (feeds the other batch sizes run: all by default), --pg URL, --out DIR, --max-bytes N, --profile (a CPU
  * profile of each phase process in bench-output/ingest-profiles/).
  */
 import 'reflect-metadata';
@@ -58,6 +58,8 @@ interface Options {
   readonly csvRows: number;
   readonly batchSizes: number[];
   readonly batch: number;
+  /** Feeds the batch-size study runs (all by default; fewer to keep a long study short). */
+  readonly studySources: number;
   readonly pg: string;
   readonly out: string;
   readonly maxBytes: number;
@@ -77,6 +79,7 @@ function parseOptions(argv: string[]): Options {
       'csv-rows': { type: 'string' },
       'batch-sizes': { type: 'string' },
       batch: { type: 'string' },
+      'study-sources': { type: 'string' },
       pg: { type: 'string' },
       out: { type: 'string' },
       'max-bytes': { type: 'string' },
@@ -108,6 +111,7 @@ function parseOptions(argv: string[]): Options {
     csvRows: count('csv-rows', values['csv-rows'], quick ? 10_000 : 100_000, 0),
     batchSizes: [...new Set(batchSizes)].sort((a, b) => a - b),
     batch,
+    studySources: Math.min(sources, count('study-sources', values['study-sources'], sources)),
     pg: values.pg ?? 'postgres://postgres@127.0.0.1:5432',
     out: path.resolve(values.out ?? path.join(ROOT, 'bench-output')),
     maxBytes: count('max-bytes', values['max-bytes'], 256 * 1_048_576),
@@ -277,18 +281,24 @@ interface Row {
 const itemsPerSecond = (row: Row) => row.items / row.result.seconds;
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
 
-function mainRows(rows: readonly Row[], batch: number): Row[] {
-  return rows.filter((row) => row.scenario !== 'feeds, first run' || row.batchSize === batch);
+function mainRows(rows: readonly Row[]): Row[] {
+  return rows.filter((row) => row.scenario !== 'batch study, first run');
+}
+
+/** The first feed runs, by database and batch size. */
+function firstRuns(rows: readonly Row[]): Row[] {
+  return rows.filter((r) => r.scenario === 'feeds, first run' || r.scenario === 'batch study, first run').sort((a, b) => a.db.localeCompare(b.db) || a.batchSize - b.batchSize);
 }
 
 function textTable(rows: readonly Row[]): string {
-  const header = ['db', 'scenario', 'batch', 'items', 'seconds', 'items/s', 'peak RSS MB', 'written rows', 'content changes', 'max probe ms', 'target'];
+  const header = ['db', 'scenario', 'batch', 'items', 'seconds', 'CPU s', 'items/s', 'peak RSS MB', 'written rows', 'content changes', 'max probe ms', 'target'];
   const lines = rows.map((row) => [
     row.db,
     row.scenario,
     String(row.batchSize),
     fmt(row.items),
     fmt(row.result.seconds, 1),
+    fmt(row.result.cpuSeconds, 1),
     fmt(itemsPerSecond(row)),
     fmt(row.result.peakRssMb),
     fmt(row.writes.rows),
@@ -314,29 +324,29 @@ function markdown(options: Options, rows: readonly Row[], documents: readonly Ge
     '',
   );
   out.push('## Results', '');
-  out.push('| db | scenario | batch | items | seconds | items/s | peak RSS MB | rows written | content changes | audit entries | target |');
-  out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|');
-  for (const row of mainRows(rows, options.batch)) {
+  out.push('| db | scenario | batch | items | seconds | gateway CPU s | items/s | peak RSS MB | rows written | content changes | audit entries | target |');
+  out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+  for (const row of mainRows(rows)) {
     out.push(
-      `| ${row.db} | ${row.scenario} | ${row.batchSize} | ${fmt(row.items)} | ${fmt(row.result.seconds, 1)} | ${fmt(itemsPerSecond(row))} | ${fmt(row.result.peakRssMb)} | ${fmt(row.writes.rows)} | ${fmt(row.writes.contentChanges)} | ${fmt(row.writes.auditEntries)} | ${row.targetSeconds === null ? '' : row.result.seconds <= row.targetSeconds ? `under ${row.targetSeconds} s` : `**over ${row.targetSeconds} s**`} |`,
+      `| ${row.db} | ${row.scenario} | ${row.batchSize} | ${fmt(row.items)} | ${fmt(row.result.seconds, 1)} | ${fmt(row.result.cpuSeconds, 1)} | ${fmt(itemsPerSecond(row))} | ${fmt(row.result.peakRssMb)} | ${fmt(row.writes.rows)} | ${fmt(row.writes.contentChanges)} | ${fmt(row.writes.auditEntries)} | ${row.targetSeconds === null ? '' : row.result.seconds <= row.targetSeconds ? `under ${row.targetSeconds} s` : `**over ${row.targetSeconds} s**`} |`,
     );
   }
   out.push('', 'Outcomes per phase (runs: created / updated / unchanged / skipped; documents answered 200 / 304):', '');
-  for (const row of mainRows(rows, options.batch)) {
+  for (const row of mainRows(rows)) {
     const r = row.result;
     out.push(
       `- ${row.db}, ${row.scenario}: ${Object.entries(r.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}; ${fmt(r.created)} / ${fmt(r.updated)} / ${fmt(r.unchanged)} / ${fmt(r.skipped)}; ${row.served.ok} / ${row.served.notModified}` +
         `${r.failures.length ? `; FAILED: ${r.failures.slice(0, 3).join('; ')}` : ''}`,
     );
   }
-  out.push('', '## Batch size (feeds, first run)', '');
-  out.push('| db | batch | seconds | items/s | peak RSS MB | /healthz p50 / p99 / max ms | GraphQL p50 / p99 / max ms | loop delay p99 / max ms |');
-  out.push('|---|--:|--:|--:|--:|--:|--:|--:|');
-  for (const row of rows.filter((r) => r.scenario === 'feeds, first run')) {
+  out.push('', '## Batch size (feeds, first run into an empty database)', '');
+  out.push('| db | batch | items | seconds | gateway CPU s | items/s | peak RSS MB | /healthz p50 / p99 / max ms | GraphQL p50 / p99 / max ms | loop delay p99 / max ms |');
+  out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const row of firstRuns(rows)) {
     const { healthz, graphql } = row.result.probes;
     const l = row.result.loopDelay;
     out.push(
-      `| ${row.db} | ${row.batchSize}${row.batchSize === options.batch ? ' (used)' : ''} | ${fmt(row.result.seconds, 1)} | ${fmt(itemsPerSecond(row))} | ${fmt(row.result.peakRssMb)} | ${fmt(healthz.p50, 1)} / ${fmt(healthz.p99, 0)} / ${fmt(healthz.max, 0)} | ${fmt(graphql.p50, 1)} / ${fmt(graphql.p99, 0)} / ${fmt(graphql.max, 0)} | ${fmt(l.p99, 0)} / ${fmt(l.max, 0)} |`,
+      `| ${row.db} | ${row.batchSize}${row.batchSize === options.batch ? ' (used)' : ''} | ${fmt(row.items)} | ${fmt(row.result.seconds, 1)} | ${fmt(row.result.cpuSeconds, 1)} | ${fmt(itemsPerSecond(row))} | ${fmt(row.result.peakRssMb)} | ${fmt(healthz.p50, 1)} / ${fmt(healthz.p99, 0)} / ${fmt(healthz.max, 0)} | ${fmt(graphql.p50, 1)} / ${fmt(graphql.p99, 0)} / ${fmt(graphql.max, 0)} | ${fmt(l.p99, 0)} / ${fmt(l.max, 0)} |`,
     );
   }
   out.push('');
@@ -395,36 +405,47 @@ async function main(): Promise<void> {
     return row;
   };
   try {
+    // First what the targets are about, on every database (the configured batch size, then 304, then 200
+    // unchanged); then the other batch sizes; then IATI and CSV. Each phase is saved as it ends, so a run
+    // cut short keeps what it measured.
     for (const db of options.dbs) {
-      log(`\n== ${db}`);
-      // The configured batch size first: its database goes on to the 304 and unchanged-200 runs.
-      for (const batchSize of [options.batch, ...options.batchSizes.filter((b) => b !== options.batch)]) {
+      log(`\n== ${db}: feeds`);
+      const url = await freshDatabase(options, db, `feeds-${options.batch}`);
+      const names = await prepare(url, server, feeds);
+      await server.mode('etag');
+      await phase(db, url, 'feeds, first run', names, options.batch, options.entries, 60);
+      await phase(db, url, 'feeds, 304', names, options.batch, options.entries, 5);
+      await server.mode('always200');
+      await phase(db, url, 'feeds, 200 unchanged', names, options.batch, options.entries, null);
+      await server.mode('etag');
+    }
+    const studyFeeds = feeds.slice(0, options.studySources);
+    const studyEntries = studyFeeds.reduce((sum, d) => sum + d.items, 0);
+    for (const batchSize of options.batchSizes) {
+      if (batchSize === options.batch && studyFeeds.length === feeds.length) continue; // measured above
+      for (const db of options.dbs) {
+        log(`\n== ${db}: batch size ${batchSize}, ${studyFeeds.length} feeds`);
         const url = await freshDatabase(options, db, `feeds-${batchSize}`);
-        const names = await prepare(url, server, feeds);
-        await server.mode('etag');
-        await phase(db, url, 'feeds, first run', names, batchSize, options.entries, 60);
-        if (batchSize !== options.batch) continue;
-        await phase(db, url, 'feeds, 304', names, batchSize, options.entries, 5);
-        await server.mode('always200');
-        await phase(db, url, 'feeds, 200 unchanged', names, batchSize, options.entries, null);
-        await server.mode('etag');
+        const names = await prepare(url, server, studyFeeds);
+        await phase(db, url, 'batch study, first run', names, batchSize, studyEntries, null);
       }
-      if (projects.length) {
-        const url = await freshDatabase(options, db, 'projects');
-        const names = await prepare(url, server, projects);
-        for (const [i, doc] of projects.entries()) {
-          await phase(db, url, doc.kind === 'IATI' ? `IATI ${fmt(doc.items)} activities` : `CSV ${fmt(doc.items)} rows`, [names[i]], options.batch, doc.items, null);
-        }
+    }
+    for (const db of projects.length ? options.dbs : []) {
+      log(`\n== ${db}: IATI and CSV`);
+      const url = await freshDatabase(options, db, 'projects');
+      const names = await prepare(url, server, projects);
+      for (const [i, doc] of projects.entries()) {
+        await phase(db, url, doc.kind === 'IATI' ? `IATI ${fmt(doc.items)} activities` : `CSV ${fmt(doc.items)} rows`, [names[i]], options.batch, doc.items, null);
       }
     }
   } finally {
     await server.stop();
   }
   save();
-  log(`\n${textTable(mainRows(rows, options.batch))}\n`);
+  log(`\n${textTable(mainRows(rows))}\n`);
   log(`batch sizes (feeds, first run):`);
-  for (const row of rows.filter((r) => r.scenario === 'feeds, first run')) {
-    log(`  ${row.db.padEnd(8)} ${String(row.batchSize).padStart(5)}: ${fmt(row.result.seconds, 1)} s, ${fmt(itemsPerSecond(row))} items/s, probe p99/max ${fmt(Math.max(row.result.probes.healthz.p99, row.result.probes.graphql.p99))}/${fmt(Math.max(row.result.probes.healthz.max, row.result.probes.graphql.max))} ms, loop delay max ${fmt(row.result.loopDelay.max)} ms`);
+  for (const row of firstRuns(rows)) {
+    log(`  ${row.db.padEnd(8)} ${String(row.batchSize).padStart(5)}, ${fmt(row.items)} items: ${fmt(row.result.seconds, 1)} s (CPU ${fmt(row.result.cpuSeconds, 1)} s), ${fmt(itemsPerSecond(row))} items/s, probe p99/max ${fmt(Math.max(row.result.probes.healthz.p99, row.result.probes.graphql.p99))}/${fmt(Math.max(row.result.probes.healthz.max, row.result.probes.graphql.max))} ms, loop delay max ${fmt(row.result.loopDelay.max)} ms`);
   }
   log(`Wrote ${path.relative(process.cwd(), path.join(options.out, 'ingest.md'))} and ingest.json.`);
 }
