@@ -404,6 +404,8 @@ async function main(): Promise<void> {
     );
     return row;
   };
+  // The issues' targets (60 s for the first run, 5 s for the 304 run) are for 100 feeds of 1,000 entries.
+  const fullSize = options.sources >= 100 && options.entries >= 100_000;
   try {
     // First what the targets are about, on every database (the configured batch size, then 304, then 200
     // unchanged); then the other batch sizes; then IATI and CSV. Each phase is saved as it ends, so a run
@@ -413,8 +415,8 @@ async function main(): Promise<void> {
       const url = await freshDatabase(options, db, `feeds-${options.batch}`);
       const names = await prepare(url, server, feeds);
       await server.mode('etag');
-      await phase(db, url, 'feeds, first run', names, options.batch, options.entries, 60);
-      await phase(db, url, 'feeds, 304', names, options.batch, options.entries, 5);
+      await phase(db, url, 'feeds, first run', names, options.batch, options.entries, fullSize ? 60 : null);
+      await phase(db, url, 'feeds, 304', names, options.batch, options.entries, fullSize ? 5 : null);
       await server.mode('always200');
       await phase(db, url, 'feeds, 200 unchanged', names, options.batch, options.entries, null);
       await server.mode('etag');
