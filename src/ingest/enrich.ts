@@ -3,6 +3,7 @@ import type { SourceKind } from '../shared/content/source-kind';
 import type { UpsertInput } from '../store/upsert';
 import type { EntryError, ItemDraft } from './connector';
 import { findNations } from './nations';
+import { detectLanguage } from '../text/language';
 import { slugify } from '../text/text';
 
 /** What enrichment needs of the source and the run. */
@@ -20,7 +21,10 @@ export interface EnrichContext {
  * What every connector's items get before they are written: a slug from the
  * title (Arabic transliterated; the writer makes it unique), the members and
  * countries their text names joined with those the source gave, and their
- * provenance. Pure: it runs beside parsing, off the main thread.
+ * provenance, and the language the source declares (guessed from the title
+ * and summary when it declares none, as the writer would: here the guess
+ * costs the parsing worker, not the thread that writes and serves). Pure: it
+ * runs beside parsing, off the main thread.
  */
 export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { inputs: UpsertInput[]; errors: EntryError[] } {
   const errors: EntryError[] = [];
@@ -39,6 +43,7 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
       title: draft.title,
       summary: draft.summary,
       body: draft.body ?? null,
+      language: draft.language ?? detectLanguage(`${draft.title}\n${draft.summary}`),
       url: draft.url ?? null,
       publishedAt: draft.publishedAt,
       countries: [...countries].sort(),

@@ -236,15 +236,23 @@ async function readStatesOf(manager: EntityManager, ids: readonly string[]): Pro
 async function makeSlugsUnique(manager: EntityManager, items: Content[]): Promise<void> {
   if (items.length === 0) return;
   const taken = new Set<string>();
-  for (let start = 0; start < items.length; start += 500) {
-    const batch = items.slice(start, start + 500);
-    const rows = await manager
-      .getRepository(Content)
-      .createQueryBuilder('c')
-      .select(['c.type', 'c.slug'])
-      .where('c.slug IN (:...slugs)', { slugs: batch.map((item) => item.slug) })
-      .getMany();
-    for (const row of rows) taken.add(`${row.type}\u0000${row.slug}`);
+  const byType = new Map<ContentType, string[]>();
+  for (const item of items) {
+    const slugs = byType.get(item.type) ?? [];
+    if (slugs.length === 0) byType.set(item.type, slugs);
+    slugs.push(item.slug);
+  }
+  // By type, so that the look-up uses the (type, slug) index: by slug alone it scanned the whole table for every batch.
+  for (const [type, slugs] of byType) {
+    for (let start = 0; start < slugs.length; start += 500) {
+      const rows = await manager
+        .getRepository(Content)
+        .createQueryBuilder('c')
+        .select(['c.type', 'c.slug'])
+        .where('c.type = :type AND c.slug IN (:...slugs)', { type, slugs: slugs.slice(start, start + 500) })
+        .getMany();
+      for (const row of rows) taken.add(`${row.type}\u0000${row.slug}`);
+    }
   }
   for (const item of items) {
     let slug = item.slug;
