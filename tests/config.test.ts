@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config, {
       nodeEnv: 'development',
       host: '0.0.0.0',
+      fastPath: true,
       port: 4000,
       database: { kind: 'sqlite', path: path.resolve('data/gateway.sqlite') },
       corsOrigins: '*',
@@ -44,7 +45,7 @@ describe('loadConfig', () => {
       http: { keepAliveTimeoutMs: 75_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 },
       metricsAllow: ['loopback'],
       changeLog: { retentionDays: 30, pollIntervalMs: 250 },
-      ingest: { scheduler: true, maxBytes: 20 * 1_048_576, batchSize: 200, fetchTimeoutMs: 30_000 },
+      ingest: { scheduler: true, maxBytes: 20 * 1_048_576, batchSize: 50, fetchTimeoutMs: 30_000 },
       live: { maxSubscriptionsPerSocket: 20, maxSocketsPerCaller: 20, heartbeatMs: 30_000 },
       webhooks: { enabled: true, retryScheduleMs: [5_000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000, 43_200_000], timeoutMs: 10_000, concurrency: 16 },
       outboundAllowedHosts: [],
@@ -55,6 +56,13 @@ describe('loadConfig', () => {
     assert.ok(config.database.kind === 'sqlite');
     assert.ok(path.isAbsolute(config.database.path));
     assert.ok(config.database.path.endsWith(path.join('data', 'gateway.sqlite')));
+  });
+
+  it('writes ingested items 50 to a transaction on SQLite and 200 on PostgreSQL unless INGEST_BATCH_SIZE says otherwise', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).ingest.batchSize, 50);
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }).ingest.batchSize, 200);
+    assert.equal(loadConfig({}, { database: parseDatabaseUrl('postgres://postgres@127.0.0.1:5432/test') }).ingest.batchSize, 200);
+    assert.equal(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite', INGEST_BATCH_SIZE: '500' }).ingest.batchSize, 500);
   });
 
   it('turns rate limits on in production unless RATE_LIMIT says otherwise, and rejects unknown roles and bad URLs', () => {
@@ -109,6 +117,7 @@ describe('loadConfig', () => {
       INGEST_SCHEDULER: 'off',
       INGEST_MAX_BYTES: '1048576',
       INGEST_BATCH_SIZE: '50',
+      FAST_PATH: 'off',
       INGEST_FETCH_TIMEOUT_MS: '5000',
       OUTBOUND_ALLOWED_HOSTS: '127.0.0.1, feeds.internal',
       MAX_SUBSCRIPTIONS_PER_SOCKET: '5',
@@ -124,6 +133,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config, {
       nodeEnv: 'production',
       host: '127.0.0.1',
+      fastPath: false,
       port: 8080,
       database: { kind: 'postgres', url: 'postgres://app@db.internal:5432/graph', schema: 'coalition' },
       corsOrigins: ['https://a.example'],
