@@ -167,3 +167,24 @@ export async function campaignsWithStories(db: DataSource, atLeast = 20): Promis
 export async function publishedCount(db: DataSource): Promise<number> {
   return Number((await db.query(`SELECT count(*) AS n FROM content WHERE status = 'PUBLISHED'`))[0].n);
 }
+
+/** A positive number given as option `--name` (the fallback when it is not given); anything else stops the run with one line. */
+export function positiveOption(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got "${text}"`);
+  return n;
+}
+
+/** The PostgreSQL server's version, for the report's header. */
+export async function postgresVersion(server: string): Promise<string> {
+  const url = new URL(server);
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return `PostgreSQL ${(await client.query('SHOW server_version')).rows[0].server_version.split(' ')[0]}`;
+  } finally {
+    await client.end();
+  }
+}

@@ -43,6 +43,7 @@ import { ENTITIES } from '../src/server/modules';
 import { CLI_ACTOR } from '../src/store/session';
 import { generateIngestData, type GeneratedDocument } from './ingest-data';
 import type { PhaseRequest, PhaseResult } from './ingest-phase';
+import { postgresVersion } from './datasets';
 
 const ROOT = path.resolve(__dirname, '../..');
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -351,18 +352,6 @@ function markdown(options: Options, rows: readonly Row[], documents: readonly Ge
   }
   out.push('');
   return out.join('\n');
-}
-
-async function postgresVersion(server: string): Promise<string> {
-  const url = new URL(server);
-  url.pathname = '/postgres';
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return `PostgreSQL ${(await client.query('SHOW server_version')).rows[0].server_version.split(' ')[0]}`;
-  } finally {
-    await client.end();
-  }
 }
 
 async function main(): Promise<void> {

@@ -41,6 +41,7 @@ import { latency, mb, ms, RssSampler, type Latency } from './live-stats';
 import { procStatusMb } from './measure';
 import { markdownTable, textTable } from './report';
 import { startGatewayProcess, type ServerProcess } from './servers';
+import { positiveOption } from './datasets';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DATABASE = 'coalition_bench_live';
@@ -73,12 +74,7 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const quick = Boolean(values.quick);
-  const positive = (name: string, text: string | undefined, fallback: number) => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got "${text}"`);
-    return n;
-  };
+  const positive = positiveOption;
   return {
     mode: quick ? 'quick' : 'full',
     subscribers: Math.round(positive('subscribers', values.subscribers, quick ? 200 : 1_000)),

@@ -23,10 +23,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
 import { loadConfig, parseDatabaseUrl } from '../src/config';
 import { startGateway } from '../src/main';
-import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset } from './datasets';
+import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset, positiveOption, postgresVersion } from './datasets';
 import { drive, explain, median, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
 import { startPostGraphile } from './postgraphile';
 import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
@@ -70,12 +69,7 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const quick = Boolean(values.quick);
-  const positive = (name: string, text: string | undefined, fallback: number) => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got "${text}"`);
-    return n;
-  };
+  const positive = positiveOption;
   const queries = (values.queries ?? QUERY_NAMES.join(',')).split(',').map((q) => q.trim().toUpperCase());
   for (const q of queries) if (!QUERY_NAMES.includes(q as QueryName)) throw new Error(`unknown query "${q}" (Q1–Q6)`);
   return {
@@ -308,18 +302,6 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
     };
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
-  }
-}
-
-async function postgresVersion(server: string): Promise<string> {
-  const url = new URL(server);
-  url.pathname = '/postgres';
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return `PostgreSQL ${(await client.query('SHOW server_version')).rows[0].server_version.split(' ')[0]}`;
-  } finally {
-    await client.end();
   }
 }
 

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { loadConfig, parseDatabaseUrl } from '../src/config';
 import { startGateway } from '../src/main';
-import { createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset, type LoadRecord } from './datasets';
+import { createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset, type LoadRecord, positiveOption } from './datasets';
 import { drive, explain, median, StatementRecorder, typeormRecorder, type RunResult } from './measure';
 import { startGatewayProcess } from './servers';
 
@@ -92,12 +92,7 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const quick = Boolean(values.quick);
-  const positive = (name: string, text: string | undefined, fallback: number) => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got "${text}"`);
-    return n;
-  };
+  const positive = positiveOption;
   return {
     sizes: (values.sizes ?? (quick ? '200k' : '200k,1m')).split(',').map(parseSize),
     reps: positive('reps', values.reps, quick ? 1 : 2),
