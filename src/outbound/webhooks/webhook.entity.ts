@@ -99,6 +99,7 @@ registerEnumType(WebhookDeliveryStatus, {
 @Entity({ name: 'webhook_delivery' })
 @Index('UQ_webhook_delivery_change', ['webhookId', 'changeSeq'], { unique: true })
 @Index('IDX_webhook_delivery_due', ['status', 'nextAttemptAt'])
+@Index('IDX_webhook_delivery_queue', ['webhookId', 'status', 'changeSeq'])
 @ObjectType({ description: 'One change delivered (or to be delivered) to one webhook, with its attempts.', simpleResolvers: true })
 export class WebhookDelivery {
   @Field(() => ID, { description: 'Identifier of the delivery; sent as the `webhook-id` header (`msg_…`), the same on every attempt, so receivers can drop duplicates.' })
