@@ -32,6 +32,8 @@ export interface HealthOptions {
  */
 export class DatabaseHealth {
   private down: string | null = null;
+  /** Counts changes of state, so that a probe can tell its answer came after a newer one. */
+  private epoch = 0;
   private probing: NodeJS.Timeout | null = null;
   private watching: NodeJS.Timeout | null = null;
   private readonly checkedOut = new Map<PgClient, { query: object | null | undefined; since: number }>();
@@ -82,10 +84,15 @@ export class DatabaseHealth {
    */
   async probe(): Promise<boolean> {
     const timeoutMs = this.options.probeTimeoutMs ?? 1_500;
+    // Probes overlap (one a second, each waiting up to 1.5 s): the answer to one asked before the
+    // state last changed is stale. A probe sent into an outage that times out after the database
+    // came back must not mark it down again (nor a late success undo a newer failure).
+    const epoch = this.epoch;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     try {
       const answer = await Promise.race([this.db.query('SELECT 1').then(() => 'ok' as const), timeout]);
+      if (this.epoch !== epoch) return this.available;
       if (answer === 'timeout') {
         this.markDown(`no answer to SELECT 1 within ${timeoutMs} ms`);
         return false;
@@ -93,6 +100,7 @@ export class DatabaseHealth {
       this.markUp();
       return true;
     } catch (error) {
+      if (this.epoch !== epoch) return this.available;
       this.markDown((error as Error).message ?? String(error));
       return false;
     } finally {
@@ -112,6 +120,7 @@ export class DatabaseHealth {
     const wasUp = this.down === null;
     this.down = reason;
     if (!wasUp) return;
+    this.epoch++;
     this.options.onChange?.(false, reason);
     this.probing = setInterval(() => void this.probe(), PROBE_INTERVAL_MS).unref();
   }
@@ -119,6 +128,7 @@ export class DatabaseHealth {
   private markUp(): void {
     if (this.down === null) return;
     this.down = null;
+    this.epoch++;
     if (this.probing) clearInterval(this.probing);
     this.probing = null;
     this.options.onChange?.(true, 'answers again');
