@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeQueries, type QueryName } from '../bench/queries';
 import { insertItems } from './helpers/content';
 import { DRIVERS } from './helpers/drivers';
+import { requestStatements } from './helpers/request-statements';
 import { startTestGateway, type TestGateway } from './helpers/server';
 
 /**
@@ -44,7 +45,8 @@ for (const driver of DRIVERS) {
         const { body } = await gw.post(query.text.gateway, query.variables('gateway', 0));
         assert.equal(body.errors, undefined, JSON.stringify(body.errors));
         assert.ok(query.hasShape(query.normalise('gateway', body.data)), `${name} returns what it is for`);
-        assert.equal(gw.sql.count, expected, gw.sql.statements.join('\n'));
+        // The items inserted before wake the webhook deliverer, whose look for work may land beside the request.
+        assert.equal(requestStatements(gw.sql).length, expected, gw.sql.statements.join('\n'));
       });
     }
   });
