@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { enrich } from '../src/ingest/enrich';
+import { contentHashOf } from '../src/store/upsert';
 import { SourceKind } from '../src/shared/content/source-kind';
 import { ContentType } from '../src/shared/content/content-status';
 
@@ -21,5 +22,17 @@ describe('enrich', () => {
     assert.equal(inputs.length, 1);
     assert.deepEqual(inputs[0].nations, ['IRQ']);
     assert.deepEqual(errors, [{ position: 'item p-1', message: 'not coalition members, ignored: XXX', externalId: 'p-1', warning: true }]);
+  });
+
+  it('guesses the language of an item whose source declares none, outside its content hash; a declared one is content', () => {
+    const draft = { externalId: 'p-2', type: ContentType.DIGEST_ARTICLE, title: 'Les écoles rouvrent à Mossoul', summary: 'Les enfants retournent en classe après des années de guerre.', publishedAt: new Date('2026-11-30T00:00:00Z'), fields: {} };
+    const [guessed] = enrich([draft], context).inputs;
+    assert.equal(guessed.language, undefined);
+    assert.equal(guessed.detectedLanguage, 'fr');
+    // The guess derives from title and summary, which the hash has: the hash is the one of an item with no language.
+    assert.equal(contentHashOf(guessed), contentHashOf({ ...guessed, detectedLanguage: undefined }));
+    const [declared] = enrich([{ ...draft, language: 'fr' }], context).inputs;
+    assert.equal(declared.language, 'fr');
+    assert.notEqual(contentHashOf(declared), contentHashOf(guessed));
   });
 });

@@ -43,7 +43,8 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
       title: draft.title,
       summary: draft.summary,
       body: draft.body ?? null,
-      language: draft.language ?? detectLanguage(`${draft.title}\n${draft.summary}`),
+      // The declared language is the source's content (hashed); a guess is derived from title and summary (not hashed).
+      ...(draft.language ? { language: draft.language } : { detectedLanguage: detectLanguage(`${draft.title}\n${draft.summary}`) }),
       url: draft.url ?? null,
       publishedAt: draft.publishedAt,
       countries: [...countries].sort(),

@@ -42,6 +42,11 @@ export interface ContentItemInput {
   readonly body?: string | null;
   /** BCP 47 tag of the language it is written in; detected from the text when undefined. */
   readonly language?: string | null;
+  /**
+   * The language guessed from the text ahead of the write (ingestion guesses on its parsing worker),
+   * used when `language` is undefined. Derived from title and summary, so not part of the content hash.
+   */
+  readonly detectedLanguage?: string | null;
   readonly url?: string | null;
   readonly publishedAt: Date;
   readonly status?: ContentStatus;
@@ -113,7 +118,7 @@ function columnValues(input: ContentItemInput, campaignId: string | null): Recor
     title: input.title,
     summary: input.summary,
     ...(input.body !== undefined ? { body: input.body } : {}),
-    language: input.language !== undefined ? input.language : detectLanguage(`${input.title}\n${input.summary}`),
+    language: input.language !== undefined ? input.language : input.detectedLanguage !== undefined ? input.detectedLanguage : detectLanguage(`${input.title}\n${input.summary}`),
     url: input.url ?? null,
     status: input.status ?? ContentStatus.PUBLISHED,
     publishedAt: input.publishedAt,
