@@ -102,6 +102,38 @@ for (const driver of DRIVERS) {
       await gw.stop();
     });
 
+    it('serves each subscriber the item in its locale: the argument, else the socket’s Accept-Language, else English', async () => {
+      const LOCALISED = `subscription ($locale: Locale) { contentChanges(locale: $locale) { kind item { title locale } } }`;
+      const byArgument = open();
+      const byHeader = connectLive(gw.url, undefined, { 'accept-language': 'ar, en;q=0.5' });
+      clients.push(byHeader);
+      const english = open();
+      await Promise.all([byArgument, byHeader, english].map((live) => live.waitForConnected()));
+      const base = gw.gateway.services.live.listenerCount;
+      const [arabic, fromHeader, plain] = [byArgument.subscribe(LOCALISED, { locale: 'AR' }), byHeader.subscribe(LOCALISED), english.subscribe(LOCALISED)];
+      await listening(gw, base + 3);
+
+      const item = await gw.editor.create('DigestArticle', 'live-in-arabic');
+      await gw.editor.publish(item);
+      const translated = await poster(gw.url)(
+        `mutation ($id: ID!, $input: TranslationInput!) { setTranslation(id: $id, locale: AR, input: $input) { locale } }`,
+        { id: item.id, input: { title: 'عنوان مباشر', summary: 'ملخص مباشر' } },
+        await keyHeaders(gw.gateway.db, Role.EDITOR),
+      );
+      assert.equal(translated.body.errors, undefined, JSON.stringify(translated.body.errors));
+
+      const english_ = { title: 'Title of live-in-arabic', locale: 'EN' };
+      const arabic_ = { title: 'عنوان مباشر', locale: 'AR' };
+      // The publication comes before the translation: served in English (the fallback, named) to all three.
+      for (const [subscription, translatedAs] of [[arabic, arabic_], [fromHeader, arabic_], [plain, english_]] as const) {
+        const results = await subscription.waitForResults(2, 'the publication and the translation');
+        assert.deepEqual(
+          results.map((result) => (result as { data: { contentChanges: unknown } }).data.contentChanges),
+          [{ kind: 'PUBLISHED', item: english_ }, { kind: 'UPDATED', item: translatedAs }],
+        );
+      }
+    });
+
     it('contentPublished fires on a first publication and a publication after a withdrawal, not on updates; contentChanges carries every kind, tombstones without items', async () => {
       const live = open();
       await live.waitForConnected();

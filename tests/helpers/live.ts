@@ -42,8 +42,8 @@ export function wsUrl(httpUrl: string): string {
   return httpUrl.replace(/^http/, 'ws');
 }
 
-/** Opens a graphql-ws connection to `url`, with `key` (if any) in `connection_init` as the contract says. */
-export function connectLive(url: string, key?: string | Record<string, unknown>): LiveClient {
+/** Opens a graphql-ws connection to `url`, with `key` (if any) in `connection_init` as the contract says, and `headers` on the upgrade request. */
+export function connectLive(url: string, key?: string | Record<string, unknown>, headers?: Record<string, string>): LiveClient {
   const connectionParams = typeof key === 'string' ? { authorization: `Bearer ${key}` } : key;
   const live: LiveClient = {
     client: undefined as unknown as Client,
@@ -88,7 +88,14 @@ export function connectLive(url: string, key?: string | Record<string, unknown>)
   };
   (live as { client: Client }).client = createClient({
     url: wsUrl(url),
-    webSocketImpl: WebSocket,
+    // Headers of the upgrade request (e.g. Accept-Language), which browsers set themselves.
+    webSocketImpl: headers
+      ? class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers });
+          }
+        }
+      : WebSocket,
     connectionParams,
     lazy: false,
     retryAttempts: 0,

@@ -7,6 +7,7 @@ import { ContentStatus } from '../../shared/content/content-status';
 import { Content } from '../../shared/content/content.entity';
 import { visibleContent } from '../../shared/content/content.query';
 import { ContentReads } from '../../shared/content/content.reads';
+import { Locale } from '../../shared/content/locale';
 import type { FilterSubject } from '../filter-match';
 
 /**
@@ -16,7 +17,7 @@ import type { FilterSubject } from '../filter-match';
  * `context`'s loaders), made for this event alone.
  */
 export class LiveEvent {
-  private itemRead: Promise<Content | null> | null = null;
+  private readonly itemReads = new Map<Locale, Promise<Content | null>>();
   private subjectRead: Promise<FilterSubject | null> | null = null;
 
   constructor(
@@ -29,14 +30,22 @@ export class LiveEvent {
     return this.row.kind === ContentChangeKind.PUBLISHED;
   }
 
-  /** The item now, if it is published; null for withdrawals, deletions and items withdrawn since. One statement for all readers. */
-  item(): Promise<Content | null> {
+  /**
+   * The item now, served in `locale` (with the usual fallback), if it is published; null for withdrawals,
+   * deletions and items withdrawn since. One read per locale for all readers.
+   */
+  item(locale: Locale = Locale.EN): Promise<Content | null> {
     if (this.row.kind !== ContentChangeKind.PUBLISHED && this.row.kind !== ContentChangeKind.UPDATED) return Promise.resolve(null);
-    this.itemRead ??= visibleContent(this.reads, [ContentStatus.PUBLISHED], undefined, ITEM_PROPERTIES(this.reads.db))
-      .where('c.id = :changedId', { changedId: this.row.subjectId })
-      .fetch()
-      .then(([item]) => item ?? null);
-    return this.itemRead;
+    let read = this.itemReads.get(locale);
+    if (!read) {
+      read = visibleContent(this.reads, [ContentStatus.PUBLISHED], undefined, ITEM_PROPERTIES(this.reads.db))
+        .where('c.id = :changedId', { changedId: this.row.subjectId })
+        .inLocale(locale)
+        .fetch()
+        .then(([item]) => item ?? null);
+      this.itemReads.set(locale, read);
+    }
+    return read;
   }
 
   /** The item's attributes now, to tell whether it still matches a reader's filter; null when it is not visible. */

@@ -4,6 +4,7 @@ import { toChange } from '../../changes/change-feed';
 import { ContentChangeKind } from '../../changes/change-log';
 import { FeedFilter } from '../../feed/feed.inputs';
 import { Content } from '../../shared/content/content.entity';
+import { Locale, LOCALE_ARGUMENT } from '../../shared/content/locale';
 import { validateArgument } from '../../shared/validation';
 import { changeSubject, matchesFilter } from '../filter-match';
 import type { LiveEvent, LiveEvents } from './live-events';
@@ -18,6 +19,8 @@ export interface LivePayload {
 /** The context a subscription's `subscribe` gets (set in `onSubscribe`). */
 export interface SubscriptionContext {
   readonly live: LiveEvents;
+  /** The locale of the socket's upgrade request (`Accept-Language`), for subscriptions that name none. */
+  readonly locale: Locale | null;
 }
 
 /**
@@ -30,11 +33,12 @@ export class SubscriptionResolver {
   @Subscription(() => Content, {
     description:
       'Fires when an item becomes visible: its first publication, or a publication after it was withdrawn (an update of a published item is not a new publication: follow `contentChanges` for those). Published content only, whatever the role.',
-    subscribe: ({ args, context }) => subscribe(context as SubscriptionContext, args.filter, true),
+    subscribe: ({ args, context }) => subscribe(context as SubscriptionContext, args.filter, args.locale, true),
   })
   contentPublished(
     @Root() payload: LivePayload,
     @Arg('filter', () => FeedFilter, { nullable: true, description: 'Which items to receive, as in `Query.feed`; all when omitted.' }) _filter: FeedFilter | null,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) _locale: Locale | null,
   ): Content {
     return payload.item!;
   }
@@ -42,11 +46,12 @@ export class SubscriptionResolver {
   @Subscription(() => ContentChange, {
     description:
       'Every change to published content as it is committed, in order: PUBLISHED, UPDATED, UNPUBLISHED, DELETED, as `Query.feedChanges` pages them (the same `item` rules). Published content only, whatever the role.',
-    subscribe: ({ args, context }) => subscribe(context as SubscriptionContext, args.filter, false),
+    subscribe: ({ args, context }) => subscribe(context as SubscriptionContext, args.filter, args.locale, false),
   })
   contentChanges(
     @Root() payload: LivePayload,
     @Arg('filter', () => FeedFilter, { nullable: true, description: 'Which changes to receive, as in `Query.feedChanges`; all when omitted.' }) _filter: FeedFilter | null,
+    @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) _locale: Locale | null,
   ): ContentChange {
     return toChange(payload.event.row, payload.item);
   }
@@ -58,7 +63,8 @@ export class SubscriptionResolver {
  * gets: for `contentPublished` only publications whose item is visible; for
  * `contentChanges` the item when it is visible and still matches the filter.
  */
-async function subscribe(context: SubscriptionContext, rawFilter: unknown, publishedOnly: boolean): Promise<AsyncIterable<LivePayload>> {
+async function subscribe(context: SubscriptionContext, rawFilter: unknown, asked: Locale | null | undefined, publishedOnly: boolean): Promise<AsyncIterable<LivePayload>> {
+  const locale = asked ?? context.locale ?? Locale.EN;
   const filter = rawFilter ? Object.assign(new FeedFilter(), rawFilter) : null;
   if (filter) await validateArgument(filter);
   const queue = new LiveQueue<LivePayload>();
@@ -67,7 +73,7 @@ async function subscribe(context: SubscriptionContext, rawFilter: unknown, publi
     if (!matchesFilter(changeSubject(event.row), filter)) return;
     queue.push(
       (async () => {
-        let item = await event.item();
+        let item = await event.item(locale);
         if (publishedOnly && !item) return null;
         if (item && filter) {
           const now = await event.currentSubject();

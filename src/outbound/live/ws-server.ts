@@ -21,6 +21,7 @@ import type { ChangeRow } from '../../changes/change-row';
 import type { Limits } from '../../config';
 import { checkOperation } from '../../protection/checks';
 import { RateLimitedError, type RateLimiter } from '../../protection/rate-limit';
+import { localeFromAcceptLanguage, type Locale } from '../../shared/content/locale';
 import { UnauthenticatedError } from '../../shared/errors';
 import { ANONYMOUS, type Viewer } from '../../shared/viewer';
 import type { LiveEvent, LiveEvents } from './live-events';
@@ -51,6 +52,8 @@ interface SocketState {
   viewer: Viewer;
   caller: string;
   counted: boolean;
+  /** From the upgrade request's `Accept-Language`: the locale of subscriptions that name none. */
+  locale: Locale | null;
 }
 
 /** A running WebSocket endpoint. */
@@ -109,7 +112,7 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
           return;
         }
         perCaller.set(caller, open + 1);
-        const state: SocketState = { viewer, caller, counted: true };
+        const state: SocketState = { viewer, caller, counted: true, locale: localeFromAcceptLanguage(ctx.extra.request.headers['accept-language']) };
         ctx.extra.state = state;
         sockets.set(ctx.extra.socket, state);
         deps.metrics?.connections(1);
@@ -159,7 +162,13 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
             document,
             operationName: payload.operationName,
             variableValues: variables,
-            contextValue: { live: deps.live, viewer: ANONYMOUS, operationKey: `${query}\u0000${payload.operationName ?? ''}\u0000${JSON.stringify(variables)}` },
+            contextValue: {
+              live: deps.live,
+              locale: state.locale,
+              viewer: ANONYMOUS,
+              // Subscribers whose operation, variables and socket locale are the same share each event's execution.
+              operationKey: `${query}\u0000${payload.operationName ?? ''}\u0000${JSON.stringify(variables)}\u0000${state.locale ?? ''}`,
+            },
           };
         } catch (error) {
           if (error instanceof GraphQLError) return [withoutHttp(error)];
