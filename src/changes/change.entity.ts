@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** What a change is about: content (which partners read), or what processes keep copies of or schedule (sources). */
-export type ChangeSubject = 'CONTENT' | 'CAMPAIGN' | 'MEMBER' | 'KEY' | 'SOURCE';
+export type ChangeSubject = 'CONTENT' | 'CAMPAIGN' | 'MEMBER' | 'KEY' | 'SOURCE' | 'WEBHOOK';
 
 /**
  * One entry of the change log, appended in the same transaction as the change

@@ -2,7 +2,6 @@ import type { DataSource } from 'typeorm';
 import type { ChangeRow } from '../../changes/change-row';
 import { WebhookDeliverer, type DelivererSettings } from './deliverer';
 import { fanOut } from './fan-out';
-import { onWebhooksChanged } from './wake';
 
 /**
  * Webhooks for one process: queues deliveries when the change log grows (and
@@ -15,7 +14,6 @@ export class WebhookService {
   private fanning: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  private stopListening: (() => void) | null = null;
 
   constructor(
     private readonly db: DataSource,
@@ -27,13 +25,12 @@ export class WebhookService {
 
   private readonly onError: (error: unknown) => void;
 
-  /** A change-log listener. */
+  /** A change-log listener: new content changes to queue, or a webhook enabled again or a delivery replayed (in any process). */
   readonly onChanges = (rows: readonly ChangeRow[]): void => {
-    if (rows.some((row) => row.subject === 'CONTENT')) this.dispatch();
+    if (rows.some((row) => row.subject === 'CONTENT' || row.subject === 'WEBHOOK')) this.dispatch();
   };
 
   start(): void {
-    this.stopListening = onWebhooksChanged(this.db, () => this.dispatch());
     this.dispatch();
   }
 
@@ -64,7 +61,6 @@ export class WebhookService {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.stopListening?.();
     await this.fanning;
     await this.deliverer.stop();
   }

@@ -6,7 +6,7 @@ import { BadUserInputError, NotFoundError } from '../../shared/errors';
 import { validateArgument } from '../../shared/validation';
 import { hasRole, Role, type Viewer } from '../../shared/viewer';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
-import { webhooksChanged } from './wake';
+import { write } from '../../store/session';
 
 /** How long a secret replaced by `rotateWebhookSecret` still signs beside the new one. */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
@@ -81,8 +81,11 @@ export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: st
 /** Restarts deliveries after a 410; what was queued meanwhile is delivered in order. */
 export async function enableWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
   await ownWebhook(db, viewer, id);
-  await db.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
-  webhooksChanged(db);
+  await write(db, viewer, async (session) => {
+    await session.manager.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
+    // Every process hears of it through the change log, and those that deliver start on what was queued meanwhile.
+    session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: id });
+  });
   return db.getRepository(Webhook).findOneByOrFail({ id });
 }
 
@@ -92,8 +95,12 @@ export async function replayDelivery(db: DataSource, viewer: Viewer, id: string)
   if (!delivery) throw new NotFoundError('No such delivery', { id });
   await ownWebhook(db, viewer, delivery.webhookId);
   if (delivery.status === WebhookDeliveryStatus.PENDING) return delivery;
-  await db.getRepository(WebhookDelivery).update({ id }, { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null });
-  webhooksChanged(db);
+  await write(db, viewer, async (session) => {
+    await session.manager
+      .getRepository(WebhookDelivery)
+      .update({ id }, { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null });
+    session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: delivery.webhookId });
+  });
   return db.getRepository(WebhookDelivery).findOneByOrFail({ id });
 }
 
