@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
 import { IngestRun, RunOutcome, type RunTrigger } from './ingest-run.entity';
 import { DocumentParser } from './parse';
 import { RunInProgressError, runningRunOf, startRun, type RunnerSettings, type StartedRun } from './runner';
@@ -21,6 +22,11 @@ export interface IngestSettings {
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 }
 
+/** What ingestion takes from the configuration, the same in the server and in the CLI; `allowedHosts` as `net/address-rules.ts` parsed them. */
+export function ingestSettingsFrom(config: Config, allowedHosts: readonly string[], log?: IngestSettings['log']): IngestSettings {
+  return { allowedHosts, maxBytes: config.ingest.maxBytes, batchSize: config.ingest.batchSize, fetchTimeoutMs: config.ingest.fetchTimeoutMs, log };
+}
+
 /**
  * Runs sources for one process: the gateway's resolvers and scheduler, or the
  * CLI. Each run claims its source in the database first, so a source is run by
@@ -29,8 +35,6 @@ export interface IngestSettings {
 export class IngestService {
   readonly settings: RunnerSettings;
   private readonly running = new Map<string, Promise<IngestRun>>();
-  /** Sources whose run this process is starting (claiming, recording), not yet in `running`. */
-  private readonly starting = new Set<string>();
 
   constructor(
     readonly db: DataSource,
@@ -51,15 +55,8 @@ export class IngestService {
   /** Starts a run of the named source and returns its record at once; throws {@link RunInProgressError} when it runs already. */
   async start(source: ContentSource | string, trigger: RunTrigger, progress?: (line: string) => void): Promise<StartedRun> {
     const resolved = typeof source === 'string' ? await sourceByName(this.db, source) : source;
-    // The lease lets its holder claim again, so a second run of a source this process runs already must be refused here.
-    if (this.running.has(resolved.name) || this.starting.has(resolved.name)) throw new RunInProgressError(resolved.name, await runningRunOf(this.db, resolved.name));
-    this.starting.add(resolved.name);
-    let started: StartedRun;
-    try {
-      started = await startRun(this.settings, resolved, trigger, progress);
-    } finally {
-      this.starting.delete(resolved.name);
-    }
+    // The claim on the source is exclusive, this process's own included: a second run of it is refused by startRun.
+    const started = await startRun(this.settings, resolved, trigger, progress);
     const done = started.done.then((run) => {
       this.running.delete(resolved.name);
       if (run.outcome === RunOutcome.FAILED) this.options.log?.('warn', `ingest run of ${run.sourceName} failed: ${run.message}`, { runId: run.id });

@@ -5,7 +5,7 @@ import { ContentType } from '../shared/content/content-status';
 import { BadUserInputError } from '../shared/errors';
 import { CLI_ACTOR } from '../store/session';
 import { IngestRun, RunOutcome, RunTrigger } from './ingest-run.entity';
-import { IngestService, summariseRun } from './service';
+import { ingestSettingsFrom, IngestService, summariseRun } from './service';
 import { ContentSource, formatInterval, PublishAs } from './source.entity';
 import { createSource, deleteSource } from './sources';
 
@@ -98,12 +98,7 @@ export async function runSourcesCommand(db: DataSource, action: string | undefin
  */
 export async function runIngestCommand(db: DataSource, config: Config, name: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<boolean> {
   if (!name === !options.all) throw new BadUserInputError('ingest takes the name of a source, or --all');
-  const service = new IngestService(db, {
-    allowedHosts: parseAllowedHosts(config.outboundAllowedHosts.join(',')),
-    maxBytes: config.ingest.maxBytes,
-    batchSize: config.ingest.batchSize,
-    fetchTimeoutMs: config.ingest.fetchTimeoutMs,
-  });
+  const service = new IngestService(db, ingestSettingsFrom(config, parseAllowedHosts(config.outboundAllowedHosts.join(','))));
   try {
     const names = name ? [name] : (await db.getRepository(ContentSource).find({ order: { name: 'ASC' }, select: { name: true } })).map((source) => source.name);
     if (names.length === 0) print('No sources to run.');

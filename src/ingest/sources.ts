@@ -183,15 +183,17 @@ export async function deleteSource(db: DataSource, actor: Actor, name: string): 
 export const LEASE_MS = 2 * 60_000;
 
 /**
- * Claims a source for one run by `owner`, if no other process holds an
- * unexpired claim: one conditional UPDATE, so two processes cannot both win.
+ * Claims a source for one run by `owner`, if nobody (this owner included)
+ * holds an unexpired claim: one conditional UPDATE, so two runs cannot both
+ * win, whether in two processes or in one. The holder extends its claim with
+ * {@link renewClaim} and gives it up when the run ends.
  */
 export async function claimSource(db: DataSource, id: string, owner: string, now = new Date()): Promise<boolean> {
   const result = await db
     .createQueryBuilder()
     .update(ContentSource)
     .set({ leaseOwner: owner, leaseUntil: new Date(now.getTime() + LEASE_MS) })
-    .where('id = :id AND (lease_until IS NULL OR lease_until < :now OR lease_owner = :owner)', { id, now, owner })
+    .where('id = :id AND (lease_until IS NULL OR lease_until < :now)', { id, now })
     .execute();
   return (result.affected ?? 0) > 0;
 }

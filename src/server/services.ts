@@ -7,7 +7,7 @@ import { ChangeTailer } from '../changes/tailer';
 import { ConfigError, type Config } from '../config';
 import { DatabaseHealth } from '../db/health';
 import { IngestScheduler } from '../ingest/scheduler';
-import { IngestService, registerIngestService, USER_AGENT } from '../ingest/service';
+import { ingestSettingsFrom, IngestService, registerIngestService, USER_AGENT } from '../ingest/service';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { Metrics } from '../metrics/metrics';
 import { parseAllowedHosts } from '../net/address-rules';
@@ -73,13 +73,10 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
       connected ? logger.info('following the change log again') : logger.warn({ err: error }, 'lost the change log connection; reconnecting'),
   });
   changes.subscribe((rows) => dropCopies(db, authenticator, rows));
-  const ingest = new IngestService(db, {
-    allowedHosts: outboundAllowedHosts,
-    maxBytes: config.ingest.maxBytes,
-    batchSize: config.ingest.batchSize,
-    fetchTimeoutMs: config.ingest.fetchTimeoutMs,
-    log: (level, message, details) => logger[level](details ?? {}, message),
-  });
+  const ingest = new IngestService(
+    db,
+    ingestSettingsFrom(config, outboundAllowedHosts, (level, message, details) => logger[level](details ?? {}, message)),
+  );
   registerIngestService(db, ingest);
   const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, (error) => logger.error({ err: error }, 'the ingest scheduler failed')) : null;
   if (scheduler) changes.subscribe(scheduler.onChanges);
