@@ -114,39 +114,42 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
   const byType = Object.fromEntries(Object.values(ContentType).map((type) => [type, 0])) as Record<ContentType, number>;
   let written = 0;
   let reportedStep = 0;
-  while (written < count) {
-    const size = Math.min(batchSize, count - written);
-    const rows: Rows = { content: [], nation: [], country: [], tag: [], search: [] };
-    for (let i = 0; i < size; i++) {
-      const item = generator.next();
-      byType[item.type]++;
-      if (item.status === ContentStatus.DRAFT) totals.drafts++;
-      addRows(rows, item, campaignSlugs);
+  try {
+    while (written < count) {
+      const size = Math.min(batchSize, count - written);
+      const rows: Rows = { content: [], nation: [], country: [], tag: [], search: [] };
+      for (let i = 0; i < size; i++) {
+        const item = generator.next();
+        byType[item.type]++;
+        if (item.status === ContentStatus.DRAFT) totals.drafts++;
+        addRows(rows, item, campaignSlugs);
+      }
+      await withTransaction(db, async (runner) => {
+        await insertRows(runner, dialect, 'content', CONTENT_COLUMNS, rows.content);
+        await insertRows(runner, dialect, 'content_nation', NATION_COLUMNS, rows.nation);
+        await insertRows(runner, dialect, 'content_country', COUNTRY_COLUMNS, rows.country);
+        await insertRows(runner, dialect, 'content_tag', TAG_COLUMNS, rows.tag);
+        await insertRows(runner, dialect, 'search_entry', SEARCH_COLUMNS, rows.search);
+      });
+      totals.contentNation += rows.nation.length;
+      totals.contentCountry += rows.country.length;
+      totals.contentTag += rows.tag.length;
+      written += size;
+      // One line each time the load passes another 5% (and at the end).
+      const step = Math.floor((written * 20) / count);
+      if (step > reportedStep || written === count) {
+        reportedStep = step;
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        progress(`content: ${formatCount(written)} of ${formatCount(count)} items (${Math.floor((written * 100) / count)}%), ${seconds} s`);
+      }
     }
-    await withTransaction(db, async (runner) => {
-      await insertRows(runner, dialect, 'content', CONTENT_COLUMNS, rows.content);
-      await insertRows(runner, dialect, 'content_nation', NATION_COLUMNS, rows.nation);
-      await insertRows(runner, dialect, 'content_country', COUNTRY_COLUMNS, rows.country);
-      await insertRows(runner, dialect, 'content_tag', TAG_COLUMNS, rows.tag);
-      await insertRows(runner, dialect, 'search_entry', SEARCH_COLUMNS, rows.search);
-    });
-    totals.contentNation += rows.nation.length;
-    totals.contentCountry += rows.country.length;
-    totals.contentTag += rows.tag.length;
-    written += size;
-    // One line each time the load passes another 5% (and at the end).
-    const step = Math.floor((written * 20) / count);
-    if (step > reportedStep || written === count) {
-      reportedStep = step;
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      progress(`content: ${formatCount(written)} of ${formatCount(count)} items (${Math.floor((written * 100) / count)}%), ${seconds} s`);
+  } finally {
+    // Also when the load fails part-way: the database must not be left without its search index.
+    if (rebuildIndex) {
+      const indexStarted = Date.now();
+      await db.query(`CREATE INDEX IF NOT EXISTS "${SEARCH_INDEX}" ON "search_entry" USING GIN ("document")`);
+      progress(`search index: built in ${((Date.now() - indexStarted) / 1000).toFixed(1)} s`);
     }
-  }
-
-  if (rebuildIndex) {
-    const indexStarted = Date.now();
-    await db.query(`CREATE INDEX "${SEARCH_INDEX}" ON "search_entry" USING GIN ("document")`);
-    progress(`search index: built in ${((Date.now() - indexStarted) / 1000).toFixed(1)} s`);
   }
 
   return {
@@ -179,6 +182,7 @@ function dialectOf(db: DataSource): Dialect {
 }
 
 /** PostgreSQL's full-text index (migration 1764600000000), dropped during large loads and built again after them. */
+/** The GIN index of migration 1764600000000 (search and languages), dropped and made again around a large load. */
 const SEARCH_INDEX = 'IDX_search_entry_document';
 const REBUILD_INDEX_FROM = 50_000;
 
