@@ -51,10 +51,11 @@ export async function readChangePage(
   if (size < 0 || size > MAX_PAGE_SIZE) throw new BadUserInputError(`\`first\` must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, { argument: 'first', max: MAX_PAGE_SIZE });
   const from = after != null ? decodeChangeCursor(after) : 0;
   const { conditions, parameters } = filterConditions(filter);
+  const where = ["subject = 'CONTENT'", 'seq > :from', ...conditions].join(' AND ');
   const pruned = reads.db.options.type === 'postgres' ? 'CAST(value AS integer)' : 'CAST(value AS INTEGER)';
   const sql =
     `SELECT p.pruned AS "pruned", p.head AS "head", e.* FROM (SELECT COALESCE((SELECT ${pruned} FROM gateway_state WHERE name = :prunedName), 0) AS pruned, COALESCE((SELECT max(seq) FROM change_log), 0) AS head) p ` +
-    `LEFT JOIN (SELECT ${CHANGE_COLUMNS} FROM change_log WHERE ${["subject = 'CONTENT'", 'seq > :from', ...conditions].join(' AND ')} ORDER BY seq LIMIT ${size + 1}) e ON 1 = 1 ` +
+    `LEFT JOIN (SELECT ${CHANGE_COLUMNS} FROM change_log WHERE ${where} ORDER BY seq LIMIT ${size + 1}) e ON 1 = 1 ` +
     'ORDER BY e."seq"';
   const raw = await reads.query(sql, { ...parameters, from, prunedName: PRUNED_THROUGH });
   const prunedThrough = Number(raw[0]?.pruned ?? 0);
@@ -78,7 +79,6 @@ export async function readChangePage(
   const readThrough = rows.length > size ? 0 : Number(raw[0]?.head ?? 0);
   const endCursor = edges.length ? edges[edges.length - 1].cursor : encodeChangeCursor(Math.max(from, prunedThrough, readThrough));
   let counted: Promise<number> | undefined;
-  const where = ["subject = 'CONTENT'", 'seq > :from', ...conditions].join(' AND ');
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > size, hasPreviousPage: from > prunedThrough, startCursor: edges[0]?.cursor ?? null, endCursor },
