@@ -13,6 +13,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool, type QueryResultRow } from 'pg';
+import { runStandalone } from './servers';
 
 interface Nation {
   readonly code: string;
@@ -285,20 +286,4 @@ export async function startFloor(connectionString: string, port: number, host = 
   };
 }
 
-if (require.main === module) {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    process.stderr.write('floor: DATABASE_URL is required\n');
-    process.exit(1);
-  }
-  startFloor(url, Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1').then(
-    (running) => {
-      process.stdout.write(`The floor is serving ${running.url}\n`);
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void running.close().then(() => process.exit(0)));
-    },
-    (error: unknown) => {
-      process.stderr.write(`floor: ${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone('floor', 'The floor', startFloor);

@@ -25,6 +25,7 @@ PromiseWithResolvers.withResolvers ??= function withResolvers<T>() {
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
+import { runStandalone } from './servers';
 
 // PostGraphile's subpath exports carry types only for Node16 module resolution;
 // this project compiles with node10, so these load untyped through require().
@@ -88,20 +89,4 @@ export async function startPostGraphile(connectionString: string, port: number, 
   };
 }
 
-if (require.main === module) {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    process.stderr.write('postgraphile: DATABASE_URL is required\n');
-    process.exit(1);
-  }
-  startPostGraphile(url, Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1').then(
-    (running) => {
-      process.stdout.write(`PostGraphile is serving ${running.url}\n`);
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void running.close().then(() => process.exit(0)));
-    },
-    (error: unknown) => {
-      process.stderr.write(`postgraphile: ${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runStandalone('postgraphile', 'PostGraphile', startPostGraphile);

@@ -113,3 +113,25 @@ async function startProcess(
   }
   return { system, url, pid: child.pid!, stop };
 }
+
+/**
+ * The command-line entry of a bench server (`node dist/bench/floor.js`): serves `DATABASE_URL` on `PORT`
+ * (0 picks one) and `HOST`, says where on stdout, and stops on SIGTERM or SIGINT; any failure is one line and exit 1.
+ */
+export function runStandalone(name: string, title: string, start: (url: string, port: number, host: string) => Promise<{ url: string; close(): Promise<void> }>): void {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    process.stderr.write(`${name}: DATABASE_URL is required\n`);
+    process.exit(1);
+  }
+  start(url, Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1').then(
+    (running) => {
+      process.stdout.write(`${title} is serving ${running.url}\n`);
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void running.close().then(() => process.exit(0)));
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
