@@ -145,6 +145,13 @@ describe('PostgreSQL outages seen from outside [postgres]', { skip: !POSTGRES_EN
         assert.deepEqual([health.status, health.body], [200, { status: 'ok' }]);
       }
 
+      // Background work that finds the database gone (here the webhooks' look for new changes) waits
+      // for it: a warning per attempt, the outage itself logged once as above, never an internal error.
+      for (const gw of [queried, probed]) {
+        gw.gateway.services.webhooks!.dispatch();
+        await gw.gateway.services.webhooks!.settle();
+      }
+
       await proxy.set('forward');
       const restored = performance.now();
       for (const gw of [queried, probed]) {
@@ -170,6 +177,10 @@ describe('PostgreSQL outages seen from outside [postgres]', { skip: !POSTGRES_EN
         const statuses = lines.filter((line) => line.msg === 'request').map((line) => line.status as number);
         assert.ok(statuses.every((status) => status < 500 || status === 503), `statuses: ${statuses.join(', ')}`);
         assert.deepEqual(lines.filter((line) => line.level >= 50 && line !== down[0]), [], `${name}: no other error was logged`);
+        assert.ok(
+          lines.some((line) => line.level === 40 && line.msg === 'delivering webhooks waits for the database'),
+          `${name}: the webhooks' failed look was logged as a warning`,
+        );
       }
     });
   }

@@ -5,6 +5,7 @@ import type { ChangeRow } from '../changes/change-row';
 import { writtenHere } from '../changes/local-commits';
 import { ChangeTailer } from '../changes/tailer';
 import { ConfigError, type Config } from '../config';
+import { isConnectionFailure } from '../db/failures';
 import { DatabaseHealth } from '../db/health';
 import { IngestScheduler } from '../ingest/scheduler';
 import { ingestSettingsFrom, IngestService, registerIngestService, USER_AGENT } from '../ingest/service';
@@ -62,13 +63,27 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
       else logger.error({ reason }, 'the database does not answer: requests get 503 until it does');
     },
   });
+  /**
+   * How background work (following the change log, the ingest scheduler,
+   * webhooks) reports a failure. A database that stopped answering is the
+   * health check's to report, once, as it is for requests: the work waits and
+   * tries again, which is a warning, not an internal error per attempt.
+   */
+  const backgroundFailure =
+    (what: string) =>
+    (error: unknown): void => {
+      if (isConnectionFailure(error)) {
+        health.observe(error);
+        logger.warn({ err: error }, `${what} waits for the database`);
+      } else logger.error({ err: error }, `failure while ${what}`);
+    };
   const redis = config.redisUrl ? new SharedRedis(config.redisUrl, logger, metrics) : null;
   const rateLimiter = createRateLimiter(config.rateLimit, redis, (role) => metrics.rateLimited.inc({ role }));
   const authenticator = new ApiKeyAuthenticator(db, config.apiKeyCacheMs, (error) => logger.warn({ err: error }, 'could not record key use'));
   const changes = new ChangeTailer(db, {
     retentionMs: config.changeLog.retentionDays * 86_400_000,
     pollIntervalMs: config.changeLog.pollIntervalMs,
-    onError: (error, what) => logger.error({ err: error }, `failure while ${what}`),
+    onError: (error, what) => backgroundFailure(what)(error),
     onConnection: (connected, error) =>
       connected ? logger.info('following the change log again') : logger.warn({ err: error }, 'lost the change log connection; reconnecting'),
   });
@@ -78,7 +93,7 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     ingestSettingsFrom(config, outboundAllowedHosts, (level, message, details) => logger[level](details ?? {}, message)),
   );
   registerIngestService(db, ingest);
-  const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, (error) => logger.error({ err: error }, 'the ingest scheduler failed')) : null;
+  const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, backgroundFailure('scheduling ingestion')) : null;
   if (scheduler) changes.subscribe(scheduler.onChanges);
   const live = new LiveEvents(db);
   live.start(changes);
@@ -90,7 +105,7 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
         timeoutMs: config.webhooks.timeoutMs,
         concurrency: config.webhooks.concurrency,
         onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
-        onError: (error) => logger.error({ err: error }, 'webhook delivery failed unexpectedly'),
+        onError: backgroundFailure('delivering webhooks'),
       })
     : null;
   if (webhooks) changes.subscribe(webhooks.onChanges);
