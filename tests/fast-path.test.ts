@@ -158,8 +158,14 @@ for (const driver of DRIVERS) {
         { query: 'query ($c: String!) { memberNation(code: $c) { code } }' },
         { query: '{ feed(first: 5, after: "not-a-cursor") { edges { node { id } } } }' },
         { query: '{ a: memberNation(code: "IRQ") { code } } query B { __typename }' },
+        { query: 'query A { __typename }', operationName: 'NotInTheDocument' },
       ];
+      const before = pair.stats();
+      // same() sends each three times: the later requests find the document prepared (or known not to be).
       for (const payload of cases) await same(pair, payload, partner);
+      const after = pair.stats();
+      assert.equal(after.answered, before.answered, 'the fast path answered none of them itself');
+      assert.equal(after.normal + after.fellBack - before.normal - before.fellBack, cases.length * 3, 'each was handed to the normal path');
     });
   });
 

@@ -44,10 +44,12 @@ import type { GatewayContext } from './context';
 
 /** Apollo's key prefix for automatic persisted queries in the shared cache. */
 const APQ_PREFIX = 'apq:';
-/** Documents kept compiled; past it the cache starts again (clients cannot grow it without bound). */
+/** Documents kept prepared, the least recently used dropped past it (clients cannot grow it without bound). */
 const MAX_DOCUMENTS = 500;
-/** Texts seen once, waiting for a second request to be compiled. */
+/** Texts seen once, waiting for a second request to be prepared; the oldest dropped past it. */
 const MAX_SEEN = 2_000;
+/** Accept headers whose content type is known; the oldest dropped past it. */
+const MAX_ACCEPTS = 100;
 
 export interface FastPathOptions {
   readonly schema: GraphQLSchema;
@@ -65,12 +67,19 @@ interface Prepared {
   readonly queryHash: string;
   /** The shape check's refusal, if any: such a document always goes to the normal path. */
   readonly shapeRefused: boolean;
-  readonly operations: Map<string, Runnable | null>;
+  /** By the operation name requests give ('' for none): only names the document defines are kept. Null: not a query. */
+  readonly operations: Map<string, Operation | null>;
+}
+
+/** A query operation of a prepared document, compiled once a request for it has passed the checks. */
+interface Operation {
+  readonly operation: OperationDefinitionNode;
+  readonly name: string | undefined;
+  /** Undefined until first run; null when graphql-jit cannot run it (the normal path does). */
+  runnable?: Runnable | null;
 }
 
 interface Runnable {
-  readonly operation: OperationDefinitionNode;
-  readonly name: string | undefined;
   readonly compiled: CompiledQuery;
   /**
    * Default values of the variables that have one. graphql-jit refuses a
@@ -122,7 +131,7 @@ export class FastPath {
   /** Notes the content type the normal path answered an Accept header with, so that the fast path answers it the same. */
   learnContentType(accept: string | undefined, contentType: string | undefined): void {
     if (!contentType || this.contentTypes.has(accept ?? '')) return;
-    if (this.contentTypes.size >= 100) return;
+    if (this.contentTypes.size >= MAX_ACCEPTS) this.contentTypes.delete(this.contentTypes.keys().next().value!);
     this.contentTypes.set(accept ?? '', contentType);
   }
 
@@ -153,12 +162,12 @@ export class FastPath {
     const prepared = this.lookup(text);
     const contentType = this.contentTypes.get(request.accept ?? '');
     if (!prepared || prepared.shapeRefused || !contentType) return this.normal();
-    const runnable = this.runnable(prepared, (operationName as string | null | undefined) ?? undefined);
-    if (!runnable) return this.normal();
+    const operation = this.operationOf(prepared, (operationName as string | null | undefined) ?? undefined);
+    if (!operation) return this.normal();
 
     const ctx = context();
     const vars = (variables ?? {}) as Record<string, unknown>;
-    const name = runnable.name;
+    const name = operation.name;
     if (name && (this.options.knownOperations.has(name) || ctx.viewer.allowedOperations?.includes(prepared.queryHash))) ctx.measured.operation = name;
 
     // The checks of protection/checks.ts: the shape was checked once for the document; the allow-list depends on the key, the cost on the variables.
@@ -187,6 +196,9 @@ export class FastPath {
     }
     ctx.measured.charged = { headers: rateHeaders };
 
+    // Compiled only now, for a request that passed every check: a document that keeps being refused costs no compilation.
+    const runnable = this.runnable(prepared, operation);
+    if (!runnable) return this.fellBack();
     let executed = vars;
     for (const [variable, value] of runnable.defaults) {
       if (executed[variable] !== undefined) continue;
@@ -219,9 +231,14 @@ export class FastPath {
   /** A document's preparation: made on its second request (or at start-up for the examples), null when it does not parse or validate. */
   private lookup(text: string): Prepared | null {
     const found = this.documents.get(text);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      // The most recently used last: eviction takes the first.
+      this.documents.delete(text);
+      this.documents.set(text, found);
+      return found;
+    }
     if (!this.seen.has(text)) {
-      if (this.seen.size >= MAX_SEEN) this.seen.clear();
+      if (this.seen.size >= MAX_SEEN) this.seen.delete(this.seen.values().next().value!);
       this.seen.add(text);
       return null;
     }
@@ -230,7 +247,7 @@ export class FastPath {
   }
 
   private prepare(text: string): Prepared | null {
-    if (this.documents.size >= MAX_DOCUMENTS) this.documents.clear();
+    if (this.documents.size >= MAX_DOCUMENTS) this.documents.delete(this.documents.keys().next().value!);
     let prepared: Prepared | null = null;
     try {
       const document = parse(text, { maxTokens: this.options.limits.maxTokens });
@@ -254,31 +271,36 @@ export class FastPath {
     return prepared;
   }
 
-  private runnable(prepared: Prepared, operationName: string | undefined): Runnable | null {
+  /**
+   * The operation a request names (or the document's only one), null when it
+   * is not a query. A name the document does not define is not kept, so that
+   * made-up names cannot grow the cache.
+   */
+  private operationOf(prepared: Prepared, operationName: string | undefined): Operation | null {
     const key = operationName ?? '';
     const found = prepared.operations.get(key);
     if (found !== undefined) return found;
-    let runnable: Runnable | null = null;
     const operation = getOperationAST(prepared.document, operationName);
-    if (operation && operation.operation === 'query') {
-      const compiled = compileQuery(this.options.schema, prepared.document, operationName);
-      const defaults: [string, unknown][] = [];
-      for (const definition of operation.variableDefinitions ?? []) {
-        if (!definition.defaultValue) continue;
-        const type = typeFromAST(this.options.schema, definition.type as NamedTypeNode);
-        const value = type && isInputType(type) ? valueFromAST(definition.defaultValue, type) : undefined;
-        if (value === undefined) return this.unrunnable(prepared, key);
-        defaults.push([definition.variable.name.value, value]);
-      }
-      if (isCompiledQuery(compiled)) runnable = { operation, name: operation.name?.value, compiled, defaults };
-    }
-    prepared.operations.set(key, runnable);
-    return runnable;
+    if (!operation) return null;
+    const entry = operation.operation === 'query' ? { operation, name: operation.name?.value } : null;
+    prepared.operations.set(key, entry);
+    return entry;
   }
 
-  private unrunnable(prepared: Prepared, key: string): null {
-    prepared.operations.set(key, null);
-    return null;
+  private runnable(prepared: Prepared, entry: Operation): Runnable | null {
+    if (entry.runnable !== undefined) return entry.runnable;
+    entry.runnable = null;
+    const compiled = compileQuery(this.options.schema, prepared.document, entry.name);
+    if (!isCompiledQuery(compiled)) return null;
+    const defaults: [string, unknown][] = [];
+    for (const definition of entry.operation.variableDefinitions ?? []) {
+      if (!definition.defaultValue) continue;
+      const type = typeFromAST(this.options.schema, definition.type as NamedTypeNode);
+      const value = type && isInputType(type) ? valueFromAST(definition.defaultValue, type) : undefined;
+      if (value === undefined) return null;
+      defaults.push([definition.variable.name.value, value]);
+    }
+    return (entry.runnable = { compiled, defaults });
   }
 }
 
