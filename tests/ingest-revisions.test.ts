@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ChangeEntry } from '../src/changes/change.entity';
 import { RunTrigger } from '../src/ingest/ingest-run.entity';
+import { Role } from '../src/shared/viewer';
+import { createApiKey } from '../src/store/keys';
 import { Content } from '../src/shared/content/content.entity';
 import { DRIVERS } from './helpers/drivers';
 import { startIngestGateway, tableOf, writeStatements, type IngestGateway } from './helpers/ingest';
@@ -151,6 +153,13 @@ for (const driver of DRIVERS) {
       assert.equal(none.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
       const anonymous = await gw.post(`mutation ($id: ID!) { rejectSourceRevision(id: $id) { id } }`, { id: ids.edited }, {});
       assert.equal(anonymous.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+      // A key, but not an editor's: the role decides, not only being signed in.
+      serve([{ ...ENTRIES[0], title: 'Fallujah water plant adds a second line' }, ENTRIES[1]]);
+      assert.equal((await gw.runSource('desk')).held, 1);
+      const { secret } = await createApiKey(gw.gateway.db, { name: 'partner desk', role: Role.PARTNER });
+      const partner = await gw.post(`mutation ($id: ID!) { acceptSourceRevision(id: $id) { id } }`, { id: ids.edited }, { authorization: `Bearer ${secret}` });
+      assert.equal(partner.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      assert.notEqual((await item(ids.edited)).pendingRevision, null, 'the held version is still held');
     });
   });
 }
