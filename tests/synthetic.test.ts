@@ -155,7 +155,7 @@ for (const driver of DRIVERS) {
         assert.equal(await one(`SELECT count(*) AS n FROM content WHERE body IS NULL OR body NOT LIKE '<p>%</p>' OR language IS NULL`), 0);
         const languages = await db.query(`SELECT language, count(*) AS n FROM content GROUP BY language ORDER BY language`);
         assert.deepEqual(languages.map((row: { language: string }) => row.language), ['ar', 'en', 'fr']);
-        // The index holds each item's body, normalised: a word only bodies use is found.
+        // The index holds each item's body (a search by a phrase of one is in the gateway test below).
         assert.equal(await one(`SELECT count(*) AS n FROM search_entry WHERE subject_type = 'CONTENT' AND body = ''`), 0);
         assert.equal(await one(`SELECT count(*) AS n FROM search_entry WHERE subject_type = 'CONTENT'`), COUNT);
       });
@@ -228,8 +228,8 @@ for (const driver of DRIVERS) {
 
     it('serves a feed page over it through the gateway, newest first, in one statement', async () => {
       await withSeeded(driver, SEED, async (db, database) => {
-        const newest: { slug: string }[] = await db.query(
-          `SELECT slug FROM content WHERE status = 'PUBLISHED' ORDER BY published_at DESC, id DESC LIMIT 50`,
+        const newest: { slug: string; body: string }[] = await db.query(
+          `SELECT slug, body FROM content WHERE status = 'PUBLISHED' ORDER BY published_at DESC, id DESC LIMIT 50`,
         );
         await db.destroy();
         const sql = new SqlRecorder();
@@ -251,6 +251,22 @@ for (const driver of DRIVERS) {
           assert.ok(edges.some((edge) => edge.node.campaign), 'some items have a campaign');
           // The webhook deliverer's first look for pending work may land beside the request: not the request's.
           assert.equal(requestStatements(sql).length, 1, sql.statements.join('\n'));
+
+          // The search index holds the bodies: six words from the middle of an item's body, as a phrase, find it.
+          const words = plainText(newest[0].body)
+            .split(/\s+/)
+            .map((word) => word.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
+            .filter(Boolean);
+          assert.ok(words.length >= 12, `a body of ${words.length} words`);
+          const phrase = words.slice(6, 12).join(' ');
+          const search = await fetch(gateway.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: 'query ($q: String!) { search(query: $q, first: 100) { edges { node { ... on Content { slug } } } } }', variables: { q: `"${phrase}"` } }),
+          });
+          const found = (await search.json()) as { data?: { search: { edges: { node: { slug?: string } }[] } }; errors?: unknown[] };
+          assert.equal(found.errors, undefined, JSON.stringify(found.errors));
+          assert.ok(found.data!.search.edges.some((edge) => edge.node.slug === newest[0].slug), `"${phrase}" finds ${newest[0].slug}`);
         } finally {
           await gateway.stop();
         }
