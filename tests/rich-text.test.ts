@@ -7,7 +7,10 @@ import { createApiKey } from '../src/store/keys';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { upsertContent, type UpsertInput } from '../src/store/upsert';
 import { sanitiseHtml } from '../src/text/text';
+import { Content } from '../src/shared/content/content.entity';
 import { DRIVERS } from './helpers/drivers';
+import { startIngestGateway, type IngestGateway } from './helpers/ingest';
+import { rss, startUpstream, type RssEntry, type Upstream } from './helpers/upstream';
 import { startTestGateway, type TestGateway } from './helpers/server';
 import { ALLOWED_ELEMENTS, INERT, REFUSED } from './fixtures/xss-corpus';
 
@@ -339,6 +342,59 @@ for (const driver of DRIVERS) {
         careless.render(markdown),
         '<p>*not emphasis* _nor this_ [x](javascript:alert(1)) `code`</p>\n<p># not a heading</p>\n<p>1. not a list</p>\n<p>&lt;b&gt;bold?&lt;/b&gt; &lt;https://example.org&gt;</p>\n',
       );
+    });
+  });
+}
+
+for (const driver of DRIVERS) {
+  describe(`bodies a feed brings in are served inert [${driver}]`, () => {
+    let upstream: Upstream;
+    let gw: IngestGateway;
+
+    before(async () => {
+      upstream = await startUpstream();
+      gw = await startIngestGateway(driver);
+    });
+    after(async () => {
+      await gw?.stop();
+      await upstream?.close();
+    });
+
+    it(`a FEED run of the ${REFUSED.length + INERT.length} bodies of the corpus writes none that serves script, handlers or other URL schemes, in any format`, async () => {
+      // As the connector gets them, not sanitised by the test: each payload is an entry's body (content:encoded, escaped once as RSS does).
+      const payloads = [...REFUSED.map(({ html }) => html), ...INERT];
+      const entries: RssEntry[] = payloads.map((html, n) => ({
+        guid: `xss-${n}`,
+        title: `Hostile entry ${n}`,
+        link: `https://wire.example/xss/${n}`,
+        date: new Date(Date.UTC(2021, 0, 1, 0, n)).toUTCString(),
+        description: 'A hostile body.',
+        content: `<p>before</p>${html}<p>after</p>`,
+      }));
+      upstream.serve('/xss.rss', rss(entries));
+      await gw.addSource({ name: 'xss-wire', kind: 'FEED', url: upstream.url('/xss.rss'), type: 'DIGEST_ARTICLE', options: { outlet: 'Wire' } });
+      const run = await gw.runSource('xss-wire');
+      assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+      assert.equal(run.created, payloads.length, JSON.stringify(run.errors));
+
+      const items = await gw.gateway.db.getRepository(Content).find({ where: { sourceName: 'xss-wire' } });
+      assert.equal(items.length, payloads.length);
+      for (let from = 0; from < items.length; from += 100) {
+        const ids = items.slice(from, from + 100).map((item) => item.nodeId);
+        const data = await gw.ok<{ nodes: (Served & { source: { externalId: string } })[] }>(
+          `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on DigestArticle { slug html: body text: body(format: TEXT) markdown: body(format: MARKDOWN) source { externalId } } } }`,
+          { ids },
+          gw.editor,
+        );
+        for (const item of data.nodes) {
+          const payload = payloads[Number(item.source.externalId.replace('xss-', ''))];
+          const where = `${item.source.externalId}: ${payload}`;
+          assert.deepEqual(activeParts(item.html ?? ''), [], `HTML of ${where}: ${item.html}`);
+          assert.doesNotMatch(item.text ?? '', TAG_OPENING, `TEXT of ${where}`);
+          assert.deepEqual(activeParts(careless.render(item.markdown ?? ''), MARKDOWN_ELEMENTS), [], `MARKDOWN of ${where}: ${item.markdown}`);
+          for (const format of [item.html, item.text, item.markdown]) assert.match(format ?? '', /after/, `the text around ${where}`);
+        }
+      }
     });
   });
 }

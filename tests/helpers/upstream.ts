@@ -85,6 +85,8 @@ export interface RssEntry {
   readonly link?: string;
   readonly date?: string;
   readonly description?: string;
+  /** The entry's body (`content:encoded`), HTML escaped once as feeds send it. */
+  readonly content?: string;
 }
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -99,8 +101,9 @@ export function rss(entries: readonly RssEntry[], title = 'Coalition wire'): str
       entry.guid !== undefined ? `<guid isPermaLink="false">${escape(entry.guid)}</guid>` : '',
       entry.date !== undefined ? `<pubDate>${entry.date}</pubDate>` : '',
       entry.description !== undefined ? `<description>${escape(entry.description)}</description>` : '',
+      entry.content !== undefined ? `<content:encoded>${escape(entry.content)}</content:encoded>` : '',
       '</item>',
     ].join(''),
   );
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>${escape(title)}</title><link>https://wire.example/</link><description>Test wire</description>${items.join('\n')}</channel></rss>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>${escape(title)}</title><link>https://wire.example/</link><description>Test wire</description>${items.join('\n')}</channel></rss>\n`;
 }
