@@ -115,6 +115,8 @@ for (const driver of DRIVERS) {
 
       const item = await gw.editor.create('DigestArticle', 'live-in-arabic');
       await gw.editor.publish(item);
+      // An event's item is read when the event goes out: the publication must have gone out before the translation is written.
+      for (const subscription of [arabic, fromHeader, plain]) await subscription.waitForResults(1, 'the publication');
       const translated = await poster(gw.url)(
         `mutation ($id: ID!, $input: TranslationInput!) { setTranslation(id: $id, locale: AR, input: $input) { locale } }`,
         { id: item.id, input: { title: 'عنوان مباشر', summary: 'ملخص مباشر' } },
