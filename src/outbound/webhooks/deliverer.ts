@@ -91,31 +91,69 @@ export class WebhookDeliverer {
 
   private async round(): Promise<void> {
     try {
-      const now = new Date();
-      const candidates = (await this.db.query(
-        ...this.sql(
-          `SELECT d.id AS "id", d.webhook_id AS "webhookId" FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id ` +
-            `WHERE d.status = 'PENDING' AND w.disabled_at IS NULL AND d.next_attempt_at <= :now AND (d.claimed_until IS NULL OR d.claimed_until < :now) ` +
-            `AND d.change_seq = (SELECT min(e.change_seq) FROM webhook_delivery e WHERE e.webhook_id = d.webhook_id AND e.status = 'PENDING') ` +
-            `ORDER BY d.next_attempt_at LIMIT ${this.settings.concurrency * 2}`,
-          { now },
-        ),
-      )) as { id: string; webhookId: string }[];
-      for (const { id, webhookId } of candidates) {
-        if (this.inFlight.size >= this.settings.concurrency || this.inFlight.has(webhookId)) continue;
-        if (!(await this.claim(id, now))) continue;
-        const attempt = this.attempt(id).finally(() => {
-          this.inFlight.delete(webhookId);
+      const free = this.settings.concurrency - this.inFlight.size;
+      if (free <= 0) return; // an attempt that ends wakes the deliverer again
+      const claimed = await this.claimDue(new Date(), free);
+      for (const delivery of claimed) {
+        const attempt = this.attempt(delivery).finally(() => {
+          this.inFlight.delete(delivery.webhookId);
           // The webhook's next delivery may go now.
           this.wake();
         });
-        this.inFlight.set(webhookId, attempt);
+        this.inFlight.set(delivery.webhookId, attempt);
       }
-      await this.schedule();
+      // Every slot taken: more may be due, and the attempts' ends will look. Otherwise sleep until the next is due.
+      if (claimed.length < free) await this.schedule();
     } catch (error) {
       this.settings.onError?.(error);
       this.arm(SWEEP_MS);
     }
+  }
+
+  /**
+   * Claims up to `limit` deliveries that may go now, in one statement: the
+   * oldest pending delivery of each enabled webhook, when it is due and not
+   * claimed by a live process, oldest due first. The claim re-checks each row
+   * as it updates it, so two processes claiming at once never both take one
+   * (on PostgreSQL the loser's row is re-read after the winner commits, and
+   * rows another claim holds are skipped rather than waited for). Returns
+   * each with what its attempt needs: the payload and the webhook's URL and
+   * secrets (one more statement on SQLite, which cannot join an UPDATE's rows).
+   */
+  private async claimDue(now: Date, limit: number): Promise<Claimed[]> {
+    const postgres = this.db.options.type === 'postgres';
+    const until = new Date(now.getTime() + this.settings.timeoutMs + CLAIM_MARGIN_MS);
+    const free = `d.status = 'PENDING' AND (d.claimed_until IS NULL OR d.claimed_until < :now)`;
+    const due =
+      `SELECT d.id FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id ` +
+      `WHERE ${free} AND w.disabled_at IS NULL AND d.next_attempt_at <= :now ` +
+      `AND d.change_seq = (SELECT min(e.change_seq) FROM webhook_delivery e WHERE e.webhook_id = d.webhook_id AND e.status = 'PENDING') ` +
+      `ORDER BY d.next_attempt_at LIMIT ${limit}${postgres ? ' FOR UPDATE OF d SKIP LOCKED' : ''}`;
+    const update =
+      `UPDATE webhook_delivery AS d SET claimed_by = :owner, claimed_until = :until ` +
+      `WHERE d.id IN (${due}) AND ${free} RETURNING id AS "id", webhook_id AS "webhookId", payload AS "payload", attempts AS "attempts"`;
+    const parameters = { now, until, owner: this.owner };
+    if (postgres) {
+      const rows = (await this.db.query(
+        ...this.sql(
+          `WITH claimed AS (${update}) SELECT c.*, w.url AS "url", w.secret AS "secret", w.previous_secret AS "previousSecret", ` +
+            `w.previous_secret_until AS "previousSecretUntil" FROM claimed c JOIN webhook w ON w.id = c."webhookId"`,
+          parameters,
+        ),
+      )) as Record<string, unknown>[];
+      return rows.map(claimedOf);
+    }
+    const deliveries = (await this.db.query(...this.sql(update, parameters))) as Record<string, unknown>[];
+    if (deliveries.length === 0) return [];
+    const hooks = (await this.db.query(
+      ...this.sql(
+        `SELECT id AS "webhookId", url AS "url", secret AS "secret", previous_secret AS "previousSecret", previous_secret_until AS "previousSecretUntil" FROM webhook WHERE id IN (:...ids)`,
+        { ids: [...new Set(deliveries.map((row) => String(row.webhookId)))] },
+      ),
+    )) as Record<string, unknown>[];
+    const byId = new Map(hooks.map((hook) => [String(hook.webhookId), hook]));
+    // A webhook deleted since the claim took its deliveries with it (ON DELETE CASCADE): nothing to attempt.
+    return deliveries.flatMap((row) => (byId.has(String(row.webhookId)) ? [claimedOf({ ...row, ...byId.get(String(row.webhookId)) })] : []));
   }
 
   /**
@@ -148,20 +186,9 @@ export class WebhookDeliverer {
     this.timer.unref();
   }
 
-  private async claim(id: string, now: Date): Promise<boolean> {
-    const result = await this.db
-      .createQueryBuilder()
-      .update(WebhookDelivery)
-      .set({ claimedBy: this.owner, claimedUntil: new Date(now.getTime() + this.settings.timeoutMs + CLAIM_MARGIN_MS) })
-      .where(`id = :id AND status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < :now)`, { id, now })
-      .execute();
-    return (result.affected ?? 0) > 0;
-  }
-
-  private async attempt(id: string): Promise<void> {
+  private async attempt(delivery: Claimed): Promise<void> {
+    const { id, hook } = delivery;
     try {
-      const delivery = await this.db.getRepository(WebhookDelivery).findOneByOrFail({ id });
-      const hook = await this.db.getRepository(Webhook).findOneByOrFail({ id: delivery.webhookId });
       const attempts = delivery.attempts + 1;
       const sentAt = new Date();
       let status: number | null = null;
@@ -220,6 +247,31 @@ export class WebhookDeliverer {
     );
     return this.db.driver.escapeQueryWithParameters(text, prepared) as [string, unknown[]];
   }
+}
+
+/** A delivery this process claimed, with what its attempt needs. */
+interface Claimed {
+  readonly id: string;
+  readonly webhookId: string;
+  readonly payload: string;
+  readonly attempts: number;
+  readonly hook: Pick<Webhook, 'id' | 'url' | 'secret' | 'previousSecret' | 'previousSecretUntil'>;
+}
+
+function claimedOf(row: Record<string, unknown>): Claimed {
+  return {
+    id: String(row.id),
+    webhookId: String(row.webhookId),
+    payload: String(row.payload),
+    attempts: Number(row.attempts),
+    hook: {
+      id: String(row.webhookId),
+      url: String(row.url),
+      secret: String(row.secret),
+      previousSecret: row.previousSecret == null ? null : String(row.previousSecret),
+      previousSecretUntil: row.previousSecretUntil == null ? null : readTimestamp(row.previousSecretUntil),
+    },
+  };
 }
 
 /**
