@@ -102,8 +102,11 @@ export class WebhookDeliverer {
         });
         this.inFlight.set(delivery.webhookId, attempt);
       }
-      // Every slot taken: more may be due, and the attempts' ends will look. Otherwise sleep until the next is due.
-      if (claimed.length < free) await this.schedule();
+      // Every slot taken: more may be due, and each attempt's end looks again. Attempts still running: their ends
+      // look again too (and a sweep in case a retry falls due meanwhile). Nothing running: sleep until the next is due.
+      if (claimed.length === free) return;
+      if (this.inFlight.size > 0) this.arm(SWEEP_MS);
+      else await this.schedule();
     } catch (error) {
       this.settings.onError?.(error);
       this.arm(SWEEP_MS);
