@@ -9,8 +9,8 @@ import { upsertContent, type UpsertInput } from '../src/store/upsert';
 import { sanitiseHtml } from '../src/text/text';
 import { Content } from '../src/shared/content/content.entity';
 import { DRIVERS } from './helpers/drivers';
-import { startIngestGateway, type IngestGateway } from './helpers/ingest';
-import { rss, startUpstream, type RssEntry, type Upstream } from './helpers/upstream';
+import { ingestFixture } from './helpers/ingest';
+import { rss, type RssEntry } from './helpers/upstream';
 import { startTestGateway, type TestGateway } from './helpers/server';
 import { ALLOWED_ELEMENTS, INERT, REFUSED } from './fixtures/xss-corpus';
 
@@ -348,20 +348,11 @@ for (const driver of DRIVERS) {
 
 for (const driver of DRIVERS) {
   describe(`bodies a feed brings in are served inert [${driver}]`, () => {
-    let upstream: Upstream;
-    let gw: IngestGateway;
-
-    before(async () => {
-      upstream = await startUpstream();
-      gw = await startIngestGateway(driver);
-    });
-    after(async () => {
-      await gw?.stop();
-      await upstream?.close();
-    });
+    const fixture = ingestFixture(driver);
 
     it(`a FEED run of the ${REFUSED.length + INERT.length} bodies of the corpus writes none that serves script, handlers or other URL schemes, in any format`, async () => {
       // As the connector gets them, not sanitised by the test: each payload is an entry's body (content:encoded, escaped once as RSS does).
+      const { upstream, gw } = fixture;
       const payloads = [...REFUSED.map(({ html }) => html), ...INERT];
       const entries: RssEntry[] = payloads.map((html, n) => ({
         guid: `xss-${n}`,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { loadConfig, type DatabaseConfig } from '../../src/config';
 import { startGateway, type RunningGateway } from '../../src/main';
 import { Role } from '../../src/shared/viewer';
@@ -7,6 +8,7 @@ import { dropDatabase, freshDatabase, type Driver } from './drivers';
 import { postOperation, waitFor } from './http';
 import type { GraphQLResponse } from './server';
 import { SqlRecorder } from './sql-count';
+import { startUpstream, type Upstream } from './upstream';
 
 /** Every field of an IngestRun, as tests read runs back. */
 export const RUN_FIELDS = `id sourceName trigger startedAt endedAt outcome httpStatus documents created updated unchanged skipped held withdrawn errorCount message errors { position message externalId }`;
@@ -121,4 +123,18 @@ export function writeStatements(statements: readonly string[]): string[] {
 export function tableOf(statement: string): string {
   const match = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?(?:\."?([A-Za-z_][A-Za-z0-9_]*)"?)?/i.exec(statement);
   return match ? (match[2] ?? match[1]) : statement.slice(0, 40);
+}
+
+/** An upstream server and an ingest gateway for the enclosing `describe`: started before its tests, stopped after. */
+export function ingestFixture(driver: Driver, env: Record<string, string> = {}): { readonly upstream: Upstream; readonly gw: IngestGateway } {
+  const fixture = {} as { upstream: Upstream; gw: IngestGateway };
+  before(async () => {
+    fixture.upstream = await startUpstream();
+    fixture.gw = await startIngestGateway(driver, env);
+  });
+  after(async () => {
+    await fixture.gw?.stop();
+    await fixture.upstream?.close();
+  });
+  return fixture;
 }
