@@ -165,6 +165,20 @@ for (const driver of DRIVERS) {
       assert.equal(Number(n), 0, 'the failed create left no row');
     });
 
+    it('refuses the id of something that is not a content item where an item is meant (BAD_USER_INPUT, the argument named)', async () => {
+      const nation = (await gw.post(`{ memberNation(code: "IRQ") { id } }`)).body.data.memberNation.id as string;
+      for (const mutation of [
+        `mutation ($id: ID!) { publishContent(id: $id, expectedVersion: 1) { id } }`,
+        `mutation ($id: ID!) { setTranslation(id: $id, locale: FR, input: { title: "T", summary: "S" }) { locale } }`,
+        `mutation ($id: ID!) { acceptSourceRevision(id: $id) { id } }`,
+      ]) {
+        const { body } = await gw.post(mutation, { id: nation }, as.editor);
+        assert.equal(body.errors?.[0].extensions?.code, 'BAD_USER_INPUT', mutation);
+        assert.equal(body.errors?.[0].message, 'This is the ID of a MemberNation, not of a content item', mutation);
+        assert.equal(body.errors?.[0].extensions?.argument, 'id', mutation);
+      }
+    });
+
     it('refuses a slug another item of the type has with CONFLICT', async () => {
       const { body } = await gw.post(DRAFTS.digest, {}, as.editor);
       assert.deepEqual(body.errors?.map((e) => [e.path, e.extensions?.code]), [[['createDigestArticle'], 'CONFLICT']]);

@@ -1,12 +1,13 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { CampaignStory } from '../campaigns/campaign-story.entity';
 import { DigestArticle } from '../digest-articles/digest-article.entity';
+import { decodeContentId } from '../shared/content/content-id';
 import { ContentType } from '../shared/content/content-status';
 import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
 import type { Context } from '../shared/context';
 import { BadUserInputError } from '../shared/errors';
 import { sanitiseReport } from '../text/text';
-import { decodeGlobalId, decodeGlobalIdOf } from '../shared/node/global-id';
+import { decodeGlobalIdOf } from '../shared/node/global-id';
 import { Role } from '../shared/viewer';
 import { SocialPost } from '../social-posts/social-post.entity';
 import { StabilisationProject } from '../stabilisation-projects/stabilisation-project.entity';
@@ -75,15 +76,6 @@ export const CampaignStoryMutations = contentMutations(ContentType.CAMPAIGN_STOR
 export const SocialPostMutations = contentMutations(ContentType.SOCIAL_POST, SocialPost, SocialPostInput);
 export const StabilisationProjectMutations = contentMutations(ContentType.STABILISATION_PROJECT, StabilisationProject, StabilisationProjectInput);
 
-const CONTENT_NODE_TYPES = new Set(Object.values(CONTENT_TYPE_NAMES));
-
-/** The local id of a content item's global id, whatever its type; an id of another type is BAD_USER_INPUT. */
-function contentId(id: string): string {
-  const { type, localId } = decodeGlobalId(id);
-  if (!CONTENT_NODE_TYPES.has(type)) throw new BadUserInputError(`This is the ID of a ${type}, not of a content item`, { argument: 'id' });
-  return localId;
-}
-
 /** Publication and deletion, the same for every content type. */
 @Resolver()
 export class PublicationMutations {
@@ -96,7 +88,7 @@ export class PublicationMutations {
     publishedAt: Date | null,
     @Ctx() ctx: Context,
   ): Promise<Content> {
-    return setPublished(ctx.db, ctx.viewer, contentId(id), expectedVersion, true, publishedAt, ctx.scope);
+    return setPublished(ctx.db, ctx.viewer, decodeContentId(id), expectedVersion, true, publishedAt, ctx.scope);
   }
 
   @Authorized(Role.EDITOR)
@@ -106,7 +98,7 @@ export class PublicationMutations {
     @Arg('expectedVersion', () => Int, { description: 'The `version` the editor read.' }) expectedVersion: number,
     @Ctx() ctx: Context,
   ): Promise<Content> {
-    return setPublished(ctx.db, ctx.viewer, contentId(id), expectedVersion, false, null, ctx.scope);
+    return setPublished(ctx.db, ctx.viewer, decodeContentId(id), expectedVersion, false, null, ctx.scope);
   }
 
   @Authorized(Role.EDITOR)
@@ -116,6 +108,6 @@ export class PublicationMutations {
     @Arg('expectedVersion', () => Int, { description: 'The `version` the editor read.' }) expectedVersion: number,
     @Ctx() ctx: Context,
   ): Promise<string> {
-    return deleteContent(ctx.db, ctx.viewer, contentId(id), expectedVersion, ctx.scope);
+    return deleteContent(ctx.db, ctx.viewer, decodeContentId(id), expectedVersion, ctx.scope);
   }
 }

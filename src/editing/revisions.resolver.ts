@@ -1,12 +1,11 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { In, type DataSource } from 'typeorm';
 import type { StatementScope } from '../db/statement-scope';
+import { decodeContentId } from '../shared/content/content-id';
 import { byKey } from '../shared/batch';
 import { batchLoader } from '../shared/loader';
 import { Content } from '../shared/content/content.entity';
 import type { Context } from '../shared/context';
-import { BadUserInputError } from '../shared/errors';
-import { decodeGlobalId } from '../shared/node/global-id';
 import { hasRole, Role } from '../shared/viewer';
 import { acceptSourceRevision, rejectSourceRevision } from '../store/revisions';
 import { write } from '../store/session';
@@ -24,14 +23,6 @@ export function createRevisionLoaders(db: DataSource, scope?: StatementScope) {
 
 export type RevisionLoaders = ReturnType<typeof createRevisionLoaders>;
 
-const CONTENT_TYPES = new Set(['DigestArticle', 'CampaignStory', 'SocialPost', 'StabilisationProject']);
-
-function contentIdOf(id: string): string {
-  const { type, localId } = decodeGlobalId(id);
-  if (!CONTENT_TYPES.has(type)) throw new BadUserInputError(`This is the ID of a ${type}, not of a content item`, { argument: 'id' });
-  return localId;
-}
-
 /** Versions from sources held because an editor changed the item: shown to editors, accepted or rejected by them. */
 @Resolver(() => Content)
 export class SourceRevisionResolver {
@@ -48,12 +39,12 @@ export class SourceRevisionResolver {
   @Authorized(Role.EDITOR)
   @Mutation(() => Content, { description: 'Replaces an item an editor changed with the version its source gave (`pendingRevision`). Needs the EDITOR role.' })
   acceptSourceRevision(@Arg('id', () => ID, { description: 'The item’s id.' }) id: string, @Ctx() ctx: Context): Promise<Content> {
-    return write(ctx.db, ctx.viewer, (session) => acceptSourceRevision(session, contentIdOf(id)), ctx.scope);
+    return write(ctx.db, ctx.viewer, (session) => acceptSourceRevision(session, decodeContentId(id)), ctx.scope);
   }
 
   @Authorized(Role.EDITOR)
   @Mutation(() => Content, { description: 'Keeps the editor’s version of an item and discards the version held from its source. Needs the EDITOR role.' })
   rejectSourceRevision(@Arg('id', () => ID, { description: 'The item’s id.' }) id: string, @Ctx() ctx: Context): Promise<Content> {
-    return write(ctx.db, ctx.viewer, (session) => rejectSourceRevision(session, contentIdOf(id)), ctx.scope);
+    return write(ctx.db, ctx.viewer, (session) => rejectSourceRevision(session, decodeContentId(id)), ctx.scope);
   }
 }

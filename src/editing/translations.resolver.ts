@@ -1,12 +1,11 @@
 import { MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { decodeContentId } from '../shared/content/content-id';
 import { Content } from '../shared/content/content.entity';
 import type { ContentTranslation } from '../shared/content/content-translation.entity';
 import type { ContentLoaders, WrittenTranslation } from '../shared/content/content.loaders';
 import { Locale } from '../shared/content/locale';
 import type { Context } from '../shared/context';
-import { BadUserInputError } from '../shared/errors';
-import { decodeGlobalId } from '../shared/node/global-id';
 import { Role } from '../shared/viewer';
 import { write } from '../store/session';
 import { deleteTranslation, setTranslation } from '../store/translations';
@@ -54,14 +53,6 @@ export class TranslationInput {
   place?: string | null;
 }
 
-function contentIdOf(id: string): string {
-  const { type, localId } = decodeGlobalId(id);
-  if (!['DigestArticle', 'CampaignStory', 'SocialPost', 'StabilisationProject'].includes(type)) {
-    throw new BadUserInputError(`This is the ID of a ${type}, not of a content item`, { argument: 'id' });
-  }
-  return localId;
-}
-
 /** Translations: read by anyone who can see the item, written by editors. */
 @Resolver(() => Content)
 export class TranslationResolver {
@@ -86,7 +77,7 @@ export class TranslationResolver {
     @Ctx() ctx: Context,
   ): Promise<ContentTranslation> {
     const body = checkedBody(input.body);
-    return write(ctx.db, ctx.viewer, (session) => setTranslation(session, contentIdOf(id), locale, expectedVersion ?? null, { ...input, body }), ctx.scope);
+    return write(ctx.db, ctx.viewer, (session) => setTranslation(session, decodeContentId(id), locale, expectedVersion ?? null, { ...input, body }), ctx.scope);
   }
 
   @Authorized(Role.EDITOR)
@@ -97,6 +88,6 @@ export class TranslationResolver {
     @Arg('expectedVersion', () => Int, { description: 'The translation’s `version` the editor read.' }) expectedVersion: number,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return write(ctx.db, ctx.viewer, (session) => deleteTranslation(session, contentIdOf(id), locale, expectedVersion), ctx.scope);
+    return write(ctx.db, ctx.viewer, (session) => deleteTranslation(session, decodeContentId(id), locale, expectedVersion), ctx.scope);
   }
 }
