@@ -5,7 +5,7 @@ import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
-import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
+import { pageOf, pageRequest, type Keyset } from '../shared/pagination/keyset';
 import { CampaignStoryConnection } from './campaign-story.resolver';
 import type { CampaignStory } from './campaign-story.entity';
 import type { CampaignLoaders } from './campaign.loaders';
@@ -30,9 +30,7 @@ export class CampaignResolver {
   async campaigns(@Args() args: ConnectionArgs, @Arg('locale', () => Locale, { nullable: true, description: LOCALE_ARGUMENT }) locale: Locale | null, @Ctx() ctx: Context): Promise<Connection<Campaign>> {
     const page = pageRequest(args, CAMPAIGN_KEYSET.kinds);
     const qb = ctx.db.getRepository(Campaign).createQueryBuilder('k');
-    const counting = qb.clone();
-    const campaigns = await applyKeyset(qb, CAMPAIGN_KEYSET, page).getMany();
-    return toConnection(locale ? campaigns.map((campaign) => inLocale(campaign, locale)) : campaigns, CAMPAIGN_KEYSET, page, () => counting.getCount());
+    return pageOf(qb, CAMPAIGN_KEYSET, page, locale ? (campaign) => inLocale(campaign, locale) : undefined);
   }
 
   @Query(() => Campaign, { nullable: true, description: 'A campaign by slug, e.g. `this-generation-learns`; null if none has it.' })

@@ -6,7 +6,7 @@ import { Content } from '../shared/content/content.entity';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
-import { applyKeyset, pageRequest, toConnection, type Keyset } from '../shared/pagination/keyset';
+import { pageOf, pageRequest, type Keyset } from '../shared/pagination/keyset';
 import { getNationsFromCodes, nationByCode, type MemberNationLoaders } from './member-nation.loaders';
 import { MemberNation, normaliseNationCode } from './member-nation.entity';
 
@@ -32,11 +32,9 @@ export class MemberNationResolver {
     const page = pageRequest(args, NATION_KEYSET.kinds);
     const qb = ctx.db.getRepository(MemberNation).createQueryBuilder('n');
     const served = locale ?? ctx.locale;
-    const counting = qb.clone();
-    const nations = await applyKeyset(qb, NATION_KEYSET, page).getMany();
     // An English page needs no views, unless English overrides the request's locale: its members then carry English to their feeds.
     const views = served && (served !== Locale.EN || (ctx.locale ?? Locale.EN) !== Locale.EN);
-    return toConnection(views ? nations.map((nation) => localisedNation(nation, served)) : nations, NATION_KEYSET, page, () => counting.getCount());
+    return pageOf(qb, NATION_KEYSET, page, views ? (nation) => localisedNation(nation, served) : undefined);
   }
 
   @Query(() => MemberNation, { nullable: true, description: 'A member by code (any letter case): `IRQ`, `gbr`, `EU`, `NATO`. Null if no member has it.' })

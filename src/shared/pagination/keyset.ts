@@ -86,11 +86,17 @@ export function keysetClause<T>(keyset: Keyset<T>, page: PageRequest): KeysetCla
 /**
  * One page of a TypeORM query (lists outside the content table), as a
  * connection whose `totalCount` counts the query without the page's bounds.
+ * `serve` turns each row into what the page shows (a view in a locale, say).
  */
-export async function pageOf<E extends ObjectLiteral, T extends E>(qb: SelectQueryBuilder<E>, keyset: Keyset<T>, page: PageRequest): Promise<Connection<T>> {
+export async function pageOf<E extends ObjectLiteral, T extends E>(
+  qb: SelectQueryBuilder<E>,
+  keyset: Keyset<T>,
+  page: PageRequest,
+  serve?: (row: T) => T,
+): Promise<Connection<T>> {
   const counting = qb.clone();
   const rows = (await applyKeyset(qb, keyset, page).getMany()) as T[];
-  return toConnection(rows, keyset, page, () => counting.getCount());
+  return toConnection(serve ? rows.map(serve) : rows, keyset, page, () => counting.getCount());
 }
 
 /** Adds {@link keysetClause} to a TypeORM query (lists outside the content table). */
