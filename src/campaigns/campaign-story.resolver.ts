@@ -3,9 +3,8 @@ import { Arg, Args, Ctx, Info, FieldResolver, ObjectType, Query, Resolver, Root 
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { listContent } from '../shared/content/content.query';
-import type { Content } from '../shared/content/content.entity';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
-import { inLocale, serveIn, type LocalisedItem } from '../shared/content/localise';
+import { inLocale, requestedLocaleOf, serveIn } from '../shared/content/localise';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
@@ -43,7 +42,7 @@ export class CampaignStoryResolver {
     if (!story.campaignId) return null;
     const campaign = campaignById(ctx.db, ctx.loaders, story.campaignId);
     // A campaign reached from an item carries the item's locale to its stories and posts.
-    const locale = (story as Content & LocalisedItem).requestedLocale;
+    const locale = requestedLocaleOf(story);
     if (!locale || locale === ctx.locale) return campaign;
     return campaign instanceof Promise ? campaign.then((found) => found && inLocale(found, locale)) : campaign && inLocale(campaign, locale);
   }

@@ -10,7 +10,7 @@ import { CampaignStoryConnection } from './campaign-story.resolver';
 import type { CampaignStory } from './campaign-story.entity';
 import type { CampaignLoaders } from './campaign.loaders';
 import { Campaign } from './campaign.entity';
-import { inLocale, type LocalisedItem } from '../shared/content/localise';
+import { inLocale, requestedLocaleOf } from '../shared/content/localise';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
 import { listOptions } from '../shared/pagination/page.loader';
 
@@ -51,6 +51,6 @@ export class CampaignResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<CampaignStory>> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
-    return ctx.loaders.storiesByCampaignId.load({ parent: campaign.id, page, options: listOptions(requestedProperties(info), (campaign as Campaign & LocalisedItem).requestedLocale) });
+    return ctx.loaders.storiesByCampaignId.load({ parent: campaign.id, page, options: listOptions(requestedProperties(info), requestedLocaleOf(campaign)) });
   }
 }

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { MemberNation } from '../member-nations/member-nation.entity';
-import type { LocalisedItem } from '../shared/content/localise';
+import { requestedLocaleOf } from '../shared/content/localise';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
 import { ContentConnection } from '../shared/content/content.connection';
 import type { Content } from '../shared/content/content.entity';
@@ -45,6 +45,6 @@ export class NationFeedResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Content>> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
-    return ctx.loaders.feedByNationCode.load({ parent: nation.code, page, options: { filter, properties: requestedProperties(info), locale: (nation as MemberNation & LocalisedItem).requestedLocale } });
+    return ctx.loaders.feedByNationCode.load({ parent: nation.code, page, options: { filter, properties: requestedProperties(info), locale: requestedLocaleOf(nation) } });
   }
 }

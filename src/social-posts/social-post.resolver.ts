@@ -6,9 +6,8 @@ import { listOptions } from '../shared/pagination/page.loader';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
-import type { Content } from '../shared/content/content.entity';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
-import { inLocale, serveIn, type LocalisedItem } from '../shared/content/localise';
+import { inLocale, requestedLocaleOf, serveIn } from '../shared/content/localise';
 import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
@@ -47,7 +46,7 @@ export class SocialPostResolver {
     if (!post.campaignId) return null;
     const campaign = campaignById(ctx.db, ctx.loaders, post.campaignId);
     // A campaign reached from an item carries the item's locale to its stories and posts.
-    const locale = (post as Content & LocalisedItem).requestedLocale;
+    const locale = requestedLocaleOf(post);
     if (!locale || locale === ctx.locale) return campaign;
     return campaign instanceof Promise ? campaign.then((found) => found && inLocale(found, locale)) : campaign && inLocale(campaign, locale);
   }
@@ -64,6 +63,6 @@ export class CampaignPostsResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<SocialPost>> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
-    return ctx.loaders.postsByCampaignId.load({ parent: campaign.id, page, options: listOptions(requestedProperties(info), (campaign as Campaign & LocalisedItem).requestedLocale) });
+    return ctx.loaders.postsByCampaignId.load({ parent: campaign.id, page, options: listOptions(requestedProperties(info), requestedLocaleOf(campaign)) });
   }
 }

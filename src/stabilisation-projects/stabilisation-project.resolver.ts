@@ -6,10 +6,9 @@ import { MemberNation, NationKind } from '../member-nations/member-nation.entity
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
-import type { LocalisedItem } from '../shared/content/localise';
 import { listOptions } from '../shared/pagination/page.loader';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
-import { serveIn } from '../shared/content/localise';
+import { requestedLocaleOf, serveIn } from '../shared/content/localise';
 import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
@@ -47,7 +46,7 @@ export class StabilisationProjectResolver {
   nation(@Root() project: StabilisationProject, @Ctx() ctx: Context<MemberNationLoaders>): MemberNation | Promise<MemberNation | null> | null {
     const nation = nationByCode(ctx.db, ctx.loaders, project.countryCode);
     // Named in the project's locale, which it carries on to the member's own lists, as `Content.nations` does.
-    const locale = (project as StabilisationProject & LocalisedItem).requestedLocale ?? ctx.locale;
+    const locale = requestedLocaleOf(project) ?? ctx.locale;
     if (!locale || (locale === Locale.EN && (ctx.locale ?? Locale.EN) === Locale.EN)) return nation;
     return nation instanceof Promise ? nation.then((found) => found && localisedNation(found, locale)) : nation && localisedNation(nation, locale);
   }
@@ -65,6 +64,6 @@ export class NationProjectsResolver {
   ): Promise<Connection<StabilisationProject>> | Connection<StabilisationProject> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
     if (nation.kind === NationKind.ORGANISATION) return emptyConnection();
-    return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page, options: listOptions(requestedProperties(info), (nation as MemberNation & LocalisedItem).requestedLocale) });
+    return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page, options: listOptions(requestedProperties(info), requestedLocaleOf(nation)) });
   }
 }

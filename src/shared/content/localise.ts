@@ -15,6 +15,11 @@ export interface LocalisedItem {
   originalText?: Partial<Record<(typeof TRANSLATED)[number], unknown>>;
 }
 
+/** The locale an object (an item, a member, a campaign) was asked for in, which its nested lists are served in too; undefined when none was. */
+export function requestedLocaleOf(object: object): Locale | undefined {
+  return (object as LocalisedItem).requestedLocale;
+}
+
 /** The locale of an item's own text (English for a language we do not serve). */
 export function originalLocaleOf(item: Pick<Content, 'language'>): Locale {
   return localeOfLanguage(item.language) ?? Locale.EN;
