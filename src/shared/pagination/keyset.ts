@@ -117,7 +117,7 @@ export function applyKeyset<E extends ObjectLiteral, T>(
  *
  * @param count counts the whole list; called once, when `totalCount` is read.
  */
-export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest, count?: () => Promise<number>): Connection<T> {
+export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest, count: () => Promise<number>): Connection<T> {
   const hasMore = rows.length > page.size;
   const slice = rows.slice(0, page.size);
   if (page.backward) slice.reverse();
@@ -125,7 +125,7 @@ export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest,
   let counted: Promise<number> | undefined;
   return {
     get totalCount() {
-      return (counted ??= count ? count() : Promise.resolve(edges.length));
+      return (counted ??= count());
     },
     edges,
     pageInfo: {

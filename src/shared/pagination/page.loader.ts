@@ -11,19 +11,13 @@ export interface ListOptions {
   readonly locale?: Locale;
 }
 
-const OPTIONS = new WeakMap<readonly string[], Map<Locale | undefined, ListOptions>>();
-
 /**
  * The options of a nested list: the properties to read and the locale to serve
- * (undefined: the request's). Made once per selection and locale, since a page
- * of parents asks for the same list once per parent.
+ * (undefined: the request's). Parents' keys are grouped by their value, not
+ * by identity (see {@link createPageLoader}).
  */
 export function listOptions(properties: readonly string[], locale: Locale | undefined): ListOptions {
-  let byLocale = OPTIONS.get(properties);
-  if (!byLocale) OPTIONS.set(properties, (byLocale = new Map()));
-  let options = byLocale.get(locale);
-  if (!options) byLocale.set(locale, (options = { properties, locale }));
-  return options;
+  return { properties, locale };
 }
 
 /** A request for one page of one parent's list, e.g. a campaign's stories. */
