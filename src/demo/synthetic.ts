@@ -181,8 +181,7 @@ function dialectOf(db: DataSource): Dialect {
     : { postgres: false, param: () => '?', maxParameters: 32_766 };
 }
 
-/** PostgreSQL's full-text index (migration 1764600000000), dropped during large loads and built again after them. */
-/** The GIN index of migration 1764600000000 (search and languages), dropped and made again around a large load. */
+/** PostgreSQL's full-text index (migration 1764600000000), dropped during a large load and built again after it (also when the load fails). */
 const SEARCH_INDEX = 'IDX_search_entry_document';
 const REBUILD_INDEX_FROM = 50_000;
 
