@@ -69,21 +69,19 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
    * health check's to report, once, as it is for requests: the work waits and
    * tries again, which is a warning, not an internal error per attempt.
    */
-  const backgroundFailure =
-    (what: string) =>
-    (error: unknown): void => {
-      if (isConnectionFailure(error)) {
-        health.observe(error);
-        logger.warn({ err: error }, `${what} waits for the database`);
-      } else logger.error({ err: error }, `failure while ${what}`);
-    };
+  const backgroundFailure = (error: unknown, what: string): void => {
+    if (isConnectionFailure(error)) {
+      health.observe(error);
+      logger.warn({ err: error }, `${what} waits for the database`);
+    } else logger.error({ err: error }, `failure while ${what}`);
+  };
   const redis = config.redisUrl ? new SharedRedis(config.redisUrl, logger, metrics) : null;
   const rateLimiter = createRateLimiter(config.rateLimit, redis, (role) => metrics.rateLimited.inc({ role }));
   const authenticator = new ApiKeyAuthenticator(db, config.apiKeyCacheMs, (error) => logger.warn({ err: error }, 'could not record key use'));
   const changes = new ChangeTailer(db, {
     retentionMs: config.changeLog.retentionDays * 86_400_000,
     pollIntervalMs: config.changeLog.pollIntervalMs,
-    onError: (error, what) => backgroundFailure(what)(error),
+    onError: backgroundFailure,
     onConnection: (connected, error) =>
       connected ? logger.info('following the change log again') : logger.warn({ err: error }, 'lost the change log connection; reconnecting'),
   });
@@ -93,7 +91,7 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     ingestSettingsFrom(config, outboundAllowedHosts, (level, message, details) => logger[level](details ?? {}, message)),
   );
   registerIngestService(db, ingest);
-  const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, backgroundFailure('scheduling ingestion')) : null;
+  const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, (error) => backgroundFailure(error, 'scheduling ingestion')) : null;
   if (scheduler) changes.subscribe(scheduler.onChanges);
   const live = new LiveEvents(db);
   live.start(changes);
@@ -105,7 +103,7 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
         timeoutMs: config.webhooks.timeoutMs,
         concurrency: config.webhooks.concurrency,
         onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
-        onError: backgroundFailure('delivering webhooks'),
+        onError: (error) => backgroundFailure(error, 'delivering webhooks'),
       })
     : null;
   if (webhooks) changes.subscribe(webhooks.onChanges);
