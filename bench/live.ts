@@ -74,15 +74,14 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const quick = Boolean(values.quick);
-  const positive = positiveOption;
   return {
     mode: quick ? 'quick' : 'full',
-    subscribers: Math.round(positive('subscribers', values.subscribers, quick ? 200 : 1_000)),
-    rate: positive('rate', values.rate, 10),
-    seconds: positive('duration', values.duration, quick ? 5 : 20),
-    webhooks: Math.round(positive('webhooks', values.webhooks, 50)),
-    burst: Math.round(positive('burst', values.burst, quick ? 20 : 100)),
-    items: Math.round(positive('items', values.items, 5_000)),
+    subscribers: Math.round(positiveOption('subscribers', values.subscribers, quick ? 200 : 1_000)),
+    rate: positiveOption('rate', values.rate, 10),
+    seconds: positiveOption('duration', values.duration, quick ? 5 : 20),
+    webhooks: Math.round(positiveOption('webhooks', values.webhooks, 50)),
+    burst: Math.round(positiveOption('burst', values.burst, quick ? 20 : 100)),
+    items: Math.round(positiveOption('items', values.items, 5_000)),
     server: values.pg ?? 'postgres://postgres@127.0.0.1:5432',
     out: path.resolve(values.out ?? path.join(ROOT, 'bench-output')),
   };

@@ -69,16 +69,15 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const quick = Boolean(values.quick);
-  const positive = positiveOption;
   const queries = (values.queries ?? QUERY_NAMES.join(',')).split(',').map((q) => q.trim().toUpperCase());
   for (const q of queries) if (!QUERY_NAMES.includes(q as QueryName)) throw new Error(`unknown query "${q}" (Q1–Q6)`);
   return {
     mode: quick ? 'quick' : 'full',
     sizes: (values.sizes ?? (quick ? '10k' : '10k,200k,1m')).split(',').map(parseSize),
-    reps: positive('reps', values.reps, quick ? 1 : 3),
-    seconds: positive('duration', values.duration, quick ? 5 : 10),
-    warmup: positive('warmup', values.warmup, quick ? 2 : 3),
-    connections: positive('connections', values.connections, 16),
+    reps: positiveOption('reps', values.reps, quick ? 1 : 3),
+    seconds: positiveOption('duration', values.duration, quick ? 5 : 10),
+    warmup: positiveOption('warmup', values.warmup, quick ? 2 : 3),
+    connections: positiveOption('connections', values.connections, 16),
     queries: queries as QueryName[],
     server: values.pg ?? 'postgres://postgres@127.0.0.1:5432',
     out: path.resolve(values.out ?? path.join(ROOT, 'bench-output')),

@@ -92,13 +92,12 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const quick = Boolean(values.quick);
-  const positive = positiveOption;
   return {
     sizes: (values.sizes ?? (quick ? '200k' : '200k,1m')).split(',').map(parseSize),
-    reps: positive('reps', values.reps, quick ? 1 : 2),
-    seconds: positive('duration', values.duration, quick ? 5 : 10),
-    warmup: positive('warmup', values.warmup, quick ? 2 : 3),
-    connections: positive('connections', values.connections, 8),
+    reps: positiveOption('reps', values.reps, quick ? 1 : 2),
+    seconds: positiveOption('duration', values.duration, quick ? 5 : 10),
+    warmup: positiveOption('warmup', values.warmup, quick ? 2 : 3),
+    connections: positiveOption('connections', values.connections, 8),
     server: values.pg ?? 'postgres://postgres@127.0.0.1:5432',
     out: path.resolve(values.out ?? path.join(ROOT, 'bench-output')),
     check: Boolean(values.check),

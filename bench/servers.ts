@@ -12,8 +12,10 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** The built gateway and the PostGraphile entry point (this file runs from dist/bench/). */
-/** The gateway to start: this build's, or another's (`BENCH_GATEWAY_MAIN=/path/to/dist/src/main.js`, to compare two versions on one harness). */
+/**
+ * The entry points of the three systems (this file runs from dist/bench/). The gateway is this build's,
+ * or another's (`BENCH_GATEWAY_MAIN=/path/to/dist/src/main.js`, to compare two versions on one harness).
+ */
 const GATEWAY_MAIN = process.env.BENCH_GATEWAY_MAIN ? path.resolve(process.env.BENCH_GATEWAY_MAIN) : path.resolve(__dirname, '../src/main.js');
 const POSTGRAPHILE_MAIN = path.resolve(__dirname, 'postgraphile.js');
 const FLOOR_MAIN = path.resolve(__dirname, 'floor.js');
