@@ -127,26 +127,30 @@ export class WebhookDeliverer {
     const postgres = this.db.options.type === 'postgres';
     const until = new Date(now.getTime() + this.settings.timeoutMs + CLAIM_MARGIN_MS);
     const free = `d.status = 'PENDING' AND (d.claimed_until IS NULL OR d.claimed_until < :now)`;
+    // A webhook this process is attempting stays out, even should its claim lapse while the attempt records its result.
+    const busy = [...this.inFlight.keys()];
     const due =
       `SELECT d.id FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id ` +
-      `WHERE ${free} AND w.disabled_at IS NULL AND d.next_attempt_at <= :now ` +
+      `WHERE ${free} AND w.disabled_at IS NULL AND d.next_attempt_at <= :now ${busy.length ? 'AND d.webhook_id NOT IN (:...busy) ' : ''}` +
       `AND d.change_seq = (SELECT min(e.change_seq) FROM webhook_delivery e WHERE e.webhook_id = d.webhook_id AND e.status = 'PENDING') ` +
       `ORDER BY d.next_attempt_at LIMIT ${limit}${postgres ? ' FOR UPDATE OF d SKIP LOCKED' : ''}`;
-    const update =
+    const claim = (candidates: string) =>
       `UPDATE webhook_delivery AS d SET claimed_by = :owner, claimed_until = :until ` +
-      `WHERE d.id IN (${due}) AND ${free} RETURNING id AS "id", webhook_id AS "webhookId", payload AS "payload", attempts AS "attempts"`;
-    const parameters = { now, until, owner: this.owner };
+      `WHERE d.id IN (${candidates}) AND ${free} RETURNING id AS "id", webhook_id AS "webhookId", payload AS "payload", attempts AS "attempts"`;
+    const parameters = { now, until, owner: this.owner, busy };
     if (postgres) {
+      // The locking, limited selection runs once, as a CTE of its own: under IN the planner could run it again.
       const rows = (await this.db.query(
         ...this.sql(
-          `WITH claimed AS (${update}) SELECT c.*, w.url AS "url", w.secret AS "secret", w.previous_secret AS "previousSecret", ` +
+          `WITH due AS MATERIALIZED (${due}), claimed AS (${claim('SELECT id FROM due')}) ` +
+            `SELECT c.*, w.url AS "url", w.secret AS "secret", w.previous_secret AS "previousSecret", ` +
             `w.previous_secret_until AS "previousSecretUntil" FROM claimed c JOIN webhook w ON w.id = c."webhookId"`,
           parameters,
         ),
       )) as Record<string, unknown>[];
       return rows.map(claimedOf);
     }
-    const deliveries = (await this.db.query(...this.sql(update, parameters))) as Record<string, unknown>[];
+    const deliveries = (await this.db.query(...this.sql(claim(due), parameters))) as Record<string, unknown>[];
     if (deliveries.length === 0) return [];
     const hooks = (await this.db.query(
       ...this.sql(
