@@ -163,7 +163,8 @@ export class FastPath {
     const contentType = this.contentTypes.get(request.accept ?? '');
     if (!prepared || prepared.shapeRefused || !contentType) return this.normal();
     const operation = this.operationOf(prepared, (operationName as string | null | undefined) ?? undefined);
-    if (!operation) return this.normal();
+    // Known not to compile: straight to the normal path, before any check is paid for twice.
+    if (!operation || operation.runnable === null) return this.normal();
 
     const ctx = context();
     const vars = (variables ?? {}) as Record<string, unknown>;
