@@ -1,5 +1,5 @@
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
-import type { LocalisedItem } from '../shared/content/localise';
+import { requestedLocaleOf } from '../shared/content/localise';
 import { localisedNation } from './localised-nation';
 import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Content } from '../shared/content/content.entity';
@@ -56,10 +56,10 @@ export class ContentNationsResolver {
   @FieldResolver(() => [MemberNation], {
     description: 'The coalition members the item concerns, by name. Countries that were not members (Syria, Israel) appear only in `countries`.',
   })
-  nations(@Root() item: Content & LocalisedItem, @Ctx() ctx: Context<MemberNationLoaders>): MemberNation[] | Promise<MemberNation[]> {
+  nations(@Root() item: Content, @Ctx() ctx: Context<MemberNationLoaders>): MemberNation[] | Promise<MemberNation[]> {
     // Lists read the tags with the items; a single item (node, by slug) loads them in a batch.
     const nations = item.nationCodes ? getNationsFromCodes(ctx.db, item.nationCodes) : ctx.loaders.nationsByContentId.load(item.id);
-    const locale = item.requestedLocale ?? ctx.locale;
+    const locale = requestedLocaleOf(item) ?? ctx.locale;
     if (!locale || (locale === Locale.EN && (ctx.locale ?? Locale.EN) === Locale.EN)) return nations;
     const localise = (list: MemberNation[]) => list.map((nation) => localisedNation(nation, locale));
     return nations instanceof Promise ? nations.then(localise) : localise(nations);
