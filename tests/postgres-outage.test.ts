@@ -145,11 +145,14 @@ describe('PostgreSQL outages seen from outside [postgres]', { skip: !POSTGRES_EN
         assert.deepEqual([health.status, health.body], [200, { status: 'ok' }]);
       }
 
-      // Background work that finds the database gone (here the webhooks' look for new changes) waits
-      // for it: a warning per attempt, the outage itself logged once as above, never an internal error.
+      // Background work that finds the database gone (the webhooks' look for new changes, and the
+      // deliverer's claim) waits for it: a warning per attempt, the outage itself logged once as
+      // above, never an internal error.
       for (const gw of [queried, probed]) {
-        gw.gateway.services.webhooks!.dispatch();
-        await gw.gateway.services.webhooks!.settle();
+        const webhooks = gw.gateway.services.webhooks!;
+        webhooks.dispatch();
+        webhooks.deliverer.wake();
+        await webhooks.settle();
       }
 
       await proxy.set('forward');

@@ -383,7 +383,9 @@ for (const driver of DRIVERS) {
           assert.deepEqual(activeParts(item.html ?? ''), [], `HTML of ${where}: ${item.html}`);
           assert.doesNotMatch(item.text ?? '', TAG_OPENING, `TEXT of ${where}`);
           assert.deepEqual(activeParts(careless.render(item.markdown ?? ''), MARKDOWN_ELEMENTS), [], `MARKDOWN of ${where}: ${item.markdown}`);
-          for (const format of [item.html, item.text, item.markdown]) assert.match(format ?? '', /after/, `the text around ${where}`);
+          // Served as markup, not escaped into inert text (which would pass the checks above trivially).
+          assert.match(item.html ?? '', /<p>before<\/p>[\s\S]*<p>after<\/p>/, `the markup around ${where}`);
+          for (const format of [item.text, item.markdown]) assert.match(format ?? '', /after/, `the text around ${where}`);
         }
       }
     });
