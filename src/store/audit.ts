@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AuditEntry } from './audit-entry.entity';
+import { insertRows } from './bulk-insert';
 import type { Actor } from './session';
 
 export type AuditAction = 'CREATE' | 'UPDATE' | 'PUBLISH' | 'UNPUBLISH' | 'DELETE';
@@ -20,15 +20,14 @@ export async function recordAudit(manager: EntityManager, actor: Actor, record: 
   await recordAudits(manager, actor, [record]);
 }
 
-/** Appends several audit records in one statement (per 500), as a batch of ingested items needs. */
+/** Appends several audit records in one statement, as a batch of ingested items needs. */
 export async function recordAudits(manager: EntityManager, actor: Actor, records: readonly AuditRecord[]): Promise<void> {
   const at = new Date();
-  const repo = manager.getRepository(AuditEntry);
-  for (let start = 0; start < records.length; start += 500) {
-    const entries = records.slice(start, start + 500).map((record) => repo.create({ id: randomUUID(), at, actorKeyId: actor.keyId, actorName: actor.name, ...record }));
-    // simple-json columns take any object; TypeORM's deep-partial type cannot express that.
-    await repo.insert(entries as QueryDeepPartialEntity<AuditEntry>[]);
-  }
+  await insertRows(
+    manager,
+    AuditEntry,
+    records.map((record) => ({ id: randomUUID(), at, actorKeyId: actor.keyId, actorName: actor.name, ...record })),
+  );
 }
 
 /** A JSON-safe copy of an entity's fields, for `before`/`after`. */
