@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { refreshStatisticsAfter } from '../db/statistics';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { describeFetchError, FetchError } from '../net/safe-fetch';
 import { ContentStatus } from '../shared/content/content-status';
@@ -184,6 +185,11 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   }
   run.endedAt = new Date();
   await finish(settings, source, run, validators, fullListing && run.outcome === RunOutcome.SUCCEEDED);
+  try {
+    if (await refreshStatisticsAfter(db, run.created + run.updated)) progress('refreshed the database statistics of the content tables (the run wrote a tenth of them or more)');
+  } catch (error) {
+    progress(`could not refresh the database statistics: ${(error as Error).message}`);
+  }
   return run;
 }
 
