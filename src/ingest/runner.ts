@@ -119,6 +119,8 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     fullListing,
   };
   const seen = new Set<string>();
+  // Items written since the run last refreshed the database's statistics (see refreshStatisticsAfter).
+  const statistics = { written: 0 };
   const erred = new Set<string>();
   const gone: string[] = [];
   let complete = false;
@@ -166,7 +168,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       complete ||= parsed.complete;
       gone.push(...parsed.withdrawn);
       progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${skipped} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
-      await writeItems(settings, source, run, actor, parsed.inputs, seen, progress, () => {
+      await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, () => {
         if (Date.now() - lastRenewal < LEASE_MS / 4) return Promise.resolve(true);
         lastRenewal = Date.now();
         return renewClaim(db, source.id, settings.owner);
@@ -185,11 +187,6 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   }
   run.endedAt = new Date();
   await finish(settings, source, run, validators, fullListing && run.outcome === RunOutcome.SUCCEEDED);
-  try {
-    if (await refreshStatisticsAfter(db, run.created + run.updated)) progress('refreshed the database statistics of the content tables (the run wrote a tenth of them or more)');
-  } catch (error) {
-    progress(`could not refresh the database statistics: ${(error as Error).message}`);
-  }
   return run;
 }
 
@@ -201,6 +198,7 @@ async function writeItems(
   actor: Actor,
   inputs: readonly UpsertInput[],
   seen: Set<string>,
+  statistics: { written: number },
   progress: (line: string) => void,
   renew: () => Promise<boolean>,
 ): Promise<void> {
@@ -209,6 +207,11 @@ async function writeItems(
     const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
     const results = await write(settings.db, actor, (session) => upsertContent(session, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt }));
     for (const result of results) run[result.outcome]++;
+    statistics.written += results.filter(({ outcome }) => outcome === 'created' || outcome === 'updated').length;
+    if (await refreshStatisticsAfter(settings.db, statistics.written)) {
+      statistics.written = 0;
+      progress('  refreshed the database statistics of the content tables');
+    }
     await new Promise((resolve) => setImmediate(resolve));
     if (!(await renew())) throw new Error('the run lost its claim on the source (another process took it over)');
     const done = Math.min(start + settings.batchSize, inputs.length);
