@@ -33,6 +33,8 @@ for (const driver of DRIVERS) {
     });
 
     it('are refreshed for a write of half the table or more, and only then', async () => {
+      // Autovacuum, where it runs, would refresh the estimate by itself after the DELETE below.
+      await db.query(`ALTER TABLE content SET (autovacuum_enabled = false)`);
       assert.equal(await refreshStatisticsAfter(db, 500), true);
       assert.equal(await estimate(), 0, 'analysed: the planner knows the table is empty');
       await db.query(

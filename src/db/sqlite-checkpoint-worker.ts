@@ -14,11 +14,14 @@ db.pragma('synchronous = NORMAL');
 
 let timer: NodeJS.Timeout | null = null;
 let stopping = false;
+/** Frames the last pass had copied. */
+let copied = -1;
 
 /**
  * One pass, then the next: at once while the log has frames this pass did not
- * copy (the writer kept appending), so that the copy catches up and the
- * writer's next transaction can start the log over; else after `intervalMs`.
+ * copy (the writer kept appending) and the copy moves on, so that it catches
+ * up and the writer's next transaction can start the log over; else after
+ * `intervalMs`.
  */
 function pass(): void {
   timer = null;
@@ -26,7 +29,9 @@ function pass(): void {
   let behind = false;
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-    behind = result.log > 0 && result.checkpointed < result.log;
+    // Again at once only while passes make progress: a reader holding an old snapshot stops the copy, and polling it would spin.
+    behind = result.log > 0 && result.checkpointed < result.log && result.checkpointed !== copied;
+    copied = result.checkpointed;
   } catch (error) {
     parentPort?.postMessage({ error: (error as Error).message });
   }

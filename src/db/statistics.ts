@@ -27,6 +27,7 @@ export async function refreshStatisticsAfter(db: DataSource, written: number): P
   if (db.options.type !== 'postgres' || written < MIN_ROWS) return false;
   const [row] = (await db.query(`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = 'content'::regclass`)) as { rows: number }[];
   if (written < FRACTION * Number(row?.rows ?? 0)) return false;
-  await db.query(`ANALYZE ${CONTENT_TABLES.join(', ')}`);
+  // SKIP_LOCKED: a table autovacuum (or another run) is analysing is left to it rather than waited for.
+  await db.query(`ANALYZE (SKIP_LOCKED) ${CONTENT_TABLES.join(', ')}`);
   return true;
 }

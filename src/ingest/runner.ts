@@ -120,7 +120,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   };
   const seen = new Set<string>();
   // Items written since the run last refreshed the database's statistics (see refreshStatisticsAfter).
-  const statistics = { written: 0 };
+  const statistics = { written: 0, failed: false };
   const erred = new Set<string>();
   const gone: string[] = [];
   let complete = false;
@@ -198,7 +198,7 @@ async function writeItems(
   actor: Actor,
   inputs: readonly UpsertInput[],
   seen: Set<string>,
-  statistics: { written: number },
+  statistics: { written: number; failed: boolean },
   progress: (line: string) => void,
   renew: () => Promise<boolean>,
 ): Promise<void> {
@@ -208,9 +208,17 @@ async function writeItems(
     const results = await write(settings.db, actor, (session) => upsertContent(session, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt }));
     for (const result of results) run[result.outcome]++;
     statistics.written += results.filter(({ outcome }) => outcome === 'created' || outcome === 'updated').length;
-    if (await refreshStatisticsAfter(settings.db, statistics.written)) {
-      statistics.written = 0;
-      progress('  refreshed the database statistics of the content tables');
+    if (!statistics.failed) {
+      try {
+        if (await refreshStatisticsAfter(settings.db, statistics.written)) {
+          statistics.written = 0;
+          progress('  refreshed the database statistics of the content tables');
+        }
+      } catch (error) {
+        // Statistics only speed the run up: it goes on without them, and does not try again (a statement timeout would cost each batch).
+        statistics.failed = true;
+        progress(`  could not refresh the database statistics, going on without: ${(error as Error).message}`);
+      }
     }
     await new Promise((resolve) => setImmediate(resolve));
     if (!(await renew())) throw new Error('the run lost its claim on the source (another process took it over)');
