@@ -27,7 +27,7 @@ export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
  */
 export class SqliteCheckpointer {
   private readonly worker: Worker;
-  private stopped: Promise<void> | null = null;
+  private stopping = false;
   private reported = false;
   private readonly exited: Promise<void>;
 
@@ -47,12 +47,12 @@ export class SqliteCheckpointer {
 
   /** Stops the thread and closes its connection (before the gateway's own closes). */
   stop(): Promise<void> {
-    if (!this.stopped) {
+    if (!this.stopping) {
+      this.stopping = true;
       // Held while it closes, or a process with nothing else to do would exit mid-await.
       this.worker.ref();
       this.worker.postMessage('stop');
-      this.stopped = this.exited;
     }
-    return this.stopped;
+    return this.exited;
   }
 }

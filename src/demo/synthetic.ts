@@ -1,4 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { dialectOf, insertValues, type Dialect } from '../db/insert-values';
 import { ContentStatus, ContentType } from '../shared/content/content-status';
 import { SourceKind } from '../shared/content/source-kind';
 import type { ContentItemInput } from '../store/content-rows';
@@ -165,28 +166,9 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
 // ---------------------------------------------------------------------------
 // Writing
 
-/** Placeholders and limits of the two databases. */
-interface Dialect {
-  readonly postgres: boolean;
-  /** The n-th (1-based) placeholder. */
-  param(n: number): string;
-  /** Bound parameters one statement may carry. */
-  readonly maxParameters: number;
-}
-
-function dialectOf(db: DataSource): Dialect {
-  // PostgreSQL's wire protocol counts parameters in 16 bits; SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32,766.
-  return db.options.type === 'postgres'
-    ? { postgres: true, param: (n) => `$${n}`, maxParameters: 65_535 }
-    : { postgres: false, param: () => '?', maxParameters: 32_766 };
-}
-
 /** PostgreSQL's full-text index (migration 1764600000000), dropped during a large load and built again after it (also when the load fails). */
 const SEARCH_INDEX = 'IDX_search_entry_document';
 const REBUILD_INDEX_FROM = 50_000;
-
-/** At most this many rows per INSERT: big enough to amortise the round trip, small enough to parse quickly. */
-const MAX_ROWS_PER_STATEMENT = 1_000;
 
 const CONTENT_COLUMNS = [
   'id', 'type', 'slug', 'title', 'summary', 'body', 'language', 'url', 'status', 'published_at', 'campaign_id',
@@ -209,26 +191,9 @@ interface Rows {
   search: Row[];
 }
 
-/** Multi-row INSERTs of `rows` into `table`, as many rows per statement as the parameter limit allows. */
-async function insertRows(runner: QueryRunner, dialect: Dialect, table: string, columns: readonly string[], rows: Row[]): Promise<void> {
-  const perStatement = Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(dialect.maxParameters / columns.length));
-  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
-  let fullSql: string | undefined;
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    const sql = chunk.length === perStatement ? (fullSql ??= head + valuesList(dialect, columns.length, perStatement)) : head + valuesList(dialect, columns.length, chunk.length);
-    await runner.query(sql, chunk.flat());
-  }
-}
-
-function valuesList(dialect: Dialect, width: number, rows: number): string {
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const params: string[] = [];
-    for (let c = 1; c <= width; c++) params.push(dialect.param(r * width + c));
-    tuples.push(`(${params.join(', ')})`);
-  }
-  return tuples.join(', ');
+/** Multi-row INSERTs of `rows` into `table` in the runner's transaction. */
+function insertRows(runner: QueryRunner, dialect: Dialect, table: string, columns: readonly string[], rows: Row[]): Promise<void> {
+  return insertValues((sql, parameters) => runner.query(sql, parameters), dialect, table, columns, rows);
 }
 
 async function withTransaction(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {

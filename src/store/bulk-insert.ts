@@ -1,14 +1,13 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { DateUtils } from 'typeorm/util/DateUtils';
-
-/** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535, with room to spare. */
-const MAX_PARAMETERS = 30_000;
+import { dialectOf, insertValues, SqlLiteral } from '../db/insert-values';
 
 /**
  * Inserts entity rows as TypeORM's `insert` does (the same columns, value
  * conversions and transformers, discriminator and defaults) in as few
- * statements as the parameter limit allows, but without its query builder,
+ * statements as the parameter limit allows (through `insertValues`, which
+ * the synthetic loader uses too), but without its query builder,
  * and without reading anything back: every value the database would fill in
  * must be given. TypeORM names each value a parameter, looks every name up
  * in a growing map and rewrites the SQL text with a regular expression, which
@@ -20,21 +19,14 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   const metadata = manager.connection.getMetadata(target);
   const sqlite = driver.options.type === 'better-sqlite3';
   const columns = metadata.columns.filter((column) => column.isInsert && !(column.isGenerated && column.generationStrategy === 'increment'));
-  const head = `INSERT INTO ${driver.escape(metadata.tablePath)} (${columns.map((column) => driver.escape(column.databaseName)).join(', ')}) VALUES `;
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const values: unknown[] = [];
-    const tuples = rows.slice(start, start + perStatement).map((row) => {
-      const expressions = columns.map((column) => {
-        const value = valueOf(column, row, metadata.discriminatorValue, driver.preparePersistentValue.bind(driver));
-        if (value === undefined) return missing(column, sqlite, driver.normalizeDefault.bind(driver));
-        values.push(sqlite ? forSqlite(value) : value);
-        return sqlite ? '?' : `$${values.length}`;
-      });
-      return `(${expressions.join(', ')})`;
-    });
-    await manager.query(head + tuples.join(', '), values);
-  }
+  const cells = rows.map((row) =>
+    columns.map((column) => {
+      const value = valueOf(column, row, metadata.discriminatorValue, driver.preparePersistentValue.bind(driver));
+      if (value === undefined) return new SqlLiteral(missing(column, sqlite, driver.normalizeDefault.bind(driver)));
+      return sqlite ? forSqlite(value) : value;
+    }),
+  );
+  await insertValues((sql, parameters) => manager.query(sql, parameters), dialectOf(manager.connection), metadata.tablePath, columns.map((column) => column.databaseName), cells);
 }
 
 function valueOf(column: ColumnMetadata, row: ObjectLiteral, discriminator: string | undefined, prepare: (value: unknown, column: ColumnMetadata) => unknown): unknown {
