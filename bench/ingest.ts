@@ -321,7 +321,7 @@ function markdown(options: Options, rows: readonly Row[], documents: readonly Ge
   out.push(
     `Documents: ${feeds.length} feeds × ${fmt(feeds[0]?.items ?? 0)} entries (RSS, Atom, JSON Feed by turns; ${mb(feeds.reduce((s, d) => s + d.bytes, 0))} MB in all)` +
       documents.filter((d) => d.kind !== 'FEED').map((d) => `; ${d.kind} ${fmt(d.items)} ${d.kind === 'IATI' ? 'activities' : 'rows'} (${mb(d.bytes)} MB)`).join('') +
-      `, served from a separate process on 127.0.0.1 with ETags. Each phase runs in a fresh process hosting the gateway (scheduler off) and runs the sources one after the other through its ingest service, as \`ingest --all\` does; parsing on the service's worker thread. Peak RSS: highest RSS of that process sampled every 50 ms during the runs (worker included). Probes: one request at a time to the same process, \`/healthz\` and a one-item GraphQL feed page by turns, 20 ms apart.`,
+      `, served from a separate process on 127.0.0.1 with ETags. Each phase runs in a fresh process hosting the gateway (scheduler off) and runs the sources two at a time through its ingest service, as \`ingest --all\` does; parsing on the service's worker thread. Peak RSS: highest RSS of that process sampled every 50 ms during the runs (worker included). Probes: one request at a time to the same process, \`/healthz\` and a one-item GraphQL feed page by turns, 20 ms apart.`,
     '',
   );
   out.push('## Results', '');

@@ -38,3 +38,27 @@ export function isStatementCancelled(error: unknown): boolean {
   const cause = error instanceof QueryFailedError ? error.driverError : error;
   return (cause as { code?: unknown } | null)?.code === '57014';
 }
+
+/**
+ * True when a write broke the unique index `name` on `table`(`columns`):
+ * PostgreSQL's 23505 names the index; SQLite's message names the columns
+ * (`UNIQUE constraint failed: content.type, content.slug`).
+ */
+export function isUniqueViolation(error: unknown, index: { readonly name: string; readonly table: string; readonly columns: readonly string[] }): boolean {
+  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  if (!cause || typeof cause !== 'object') return false;
+  const { code, constraint, message } = cause as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (code === '23505') return constraint === index.name;
+  return (
+    typeof code === 'string' &&
+    code.startsWith('SQLITE_CONSTRAINT') &&
+    typeof message === 'string' &&
+    message.endsWith(`constraint failed: ${index.columns.map((column) => `${index.table}.${column}`).join(', ')}`)
+  );
+}
+
+/** True when PostgreSQL broke a deadlock by cancelling this transaction (40P01): it may simply run again. */
+export function isDeadlock(error: unknown): boolean {
+  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  return (cause as { code?: unknown } | null)?.code === '40P01';
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { isDeadlock, isUniqueViolation } from '../db/failures';
 import { refreshStatisticsAfter } from '../db/statistics';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { describeFetchError, FetchError } from '../net/safe-fetch';
@@ -7,7 +8,7 @@ import { ContentStatus } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
 import { changeStatus } from '../store/content';
 import { write, type Actor } from '../store/session';
-import { upsertContent, type UpsertInput } from '../store/upsert';
+import { upsertContent, type UpsertInput, type UpsertOptions, type UpsertResult } from '../store/upsert';
 import { DocumentError, type EntryError, type RunContext } from './connector';
 import { CONNECTORS, type IngestKind } from './connectors';
 import { fetchDocument } from './documents';
@@ -205,7 +206,7 @@ async function writeItems(
   const statusForNew = source.publishAs === PublishAs.DRAFT ? ContentStatus.DRAFT : ContentStatus.PUBLISHED;
   for (let start = 0; start < inputs.length; start += settings.batchSize) {
     const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
-    const results = await write(settings.db, actor, (session) => upsertContent(session, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt }));
+    const results = await writeBatch(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt });
     for (const result of results) run[result.outcome]++;
     statistics.written += results.filter(({ outcome }) => outcome === 'created' || outcome === 'updated').length;
     if (!statistics.failed) {
@@ -225,6 +226,32 @@ async function writeItems(
     const done = Math.min(start + settings.batchSize, inputs.length);
     if (done === inputs.length || (start / settings.batchSize) % 10 === 9) {
       progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''} so far`);
+    }
+  }
+}
+
+/** Attempts at one batch whose new items' slugs other writers keep taking between its look-up and its insert. */
+const SLUG_ATTEMPTS = 3;
+
+/** The index that makes a slug unique within its type. */
+const SLUG_INDEX = { name: 'UQ_content_type_slug', table: 'content', columns: ['type', 'slug'] } as const;
+
+/**
+ * Writes one batch in one transaction. New items' slugs are made unique by
+ * looking up those taken, then inserting; a writer that commits the same slug
+ * in between (the other run this process makes at once, another process, an
+ * editor) makes the insert break the unique index, and the whole batch rolls
+ * back. It is written again, up to {@link SLUG_ATTEMPTS} times: the look-up
+ * then sees the slug taken and suffixes it. (Two batches taking two such
+ * slugs in opposite orders deadlock on PostgreSQL; the one it cancels is
+ * written again too.)
+ */
+async function writeBatch(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions): Promise<UpsertResult[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write(db, actor, (session) => upsertContent(session, batch, options));
+    } catch (error) {
+      if (attempt >= SLUG_ATTEMPTS || !(isUniqueViolation(error, SLUG_INDEX) || isDeadlock(error))) throw error;
     }
   }
 }

@@ -3,14 +3,11 @@ import { IsNull, Not } from 'typeorm';
 import type { ChangeRow } from '../changes/change-row';
 import { RunTrigger } from './ingest-run.entity';
 import { RunInProgressError } from './runner';
-import type { IngestService } from './service';
+import { CONCURRENT_RUNS, type IngestService } from './service';
 import { ContentSource } from './source.entity';
 
 /** Longest a timer may wait in Node. */
 const MAX_TIMER_MS = 2_147_483_647;
-
-/** Runs started at once by one process; the rest wait for the next tick. */
-const CONCURRENT_RUNS = 2;
 
 /**
  * Runs sources that have an `every` when they are due. It keeps the due times

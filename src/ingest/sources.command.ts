@@ -37,7 +37,7 @@ export const SOURCES_USAGE = `  sources add --name N --kind K (--url URL | --fil
   sources remove N   remove a source (its items stay)
   ingest NAME        run a source now: shows progress, ends with one summary line; exit 1 if the run failed.
                      If the source is being run already (by a gateway), waits for that run instead
-  ingest --all       run every source, one after the other`;
+  ingest --all       run every source, two at a time`;
 
 /** `sources add | list | remove`. */
 export async function runSourcesCommand(db: DataSource, action: string | undefined, argument: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<void> {
@@ -103,19 +103,22 @@ export async function runIngestCommand(db: DataSource, config: Config, name: str
     const names = name ? [name] : (await db.getRepository(ContentSource).find({ order: { name: 'ASC' }, select: { name: true } })).map((source) => source.name);
     if (names.length === 0) print('No sources to run.');
     let ok = true;
-    for (const source of names) {
-      const started = Date.now();
-      const run = await service.run(source, RunTrigger.CLI, (line) => print(`${source}: ${line}`));
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (run.outcome === RunOutcome.FAILED) {
-        ok = false;
-        print(`${source}: FAILED after ${seconds} s — ${run.message} (${summariseRun(run)}; run ${run.id})`);
-      } else {
-        print(`${source}: ${run.outcome} in ${seconds} s — ${summariseRun(run)} (run ${run.id})`);
-      }
-      for (const error of run.errors.slice(0, 5)) print(`${source}:   skipped ${error.position}: ${error.message}`);
-      if (run.errorCount > 5) print(`${source}:   … and ${run.errorCount - 5} more (ingestRuns in GraphQL lists up to 200)`);
-    }
+    await service.runEach(
+      names,
+      RunTrigger.CLI,
+      (source, line) => print(`${source}: ${line}`),
+      (source, run, elapsed) => {
+        const seconds = elapsed.toFixed(1);
+        if (run.outcome === RunOutcome.FAILED) {
+          ok = false;
+          print(`${source}: FAILED after ${seconds} s — ${run.message} (${summariseRun(run)}; run ${run.id})`);
+        } else {
+          print(`${source}: ${run.outcome} in ${seconds} s — ${summariseRun(run)} (run ${run.id})`);
+        }
+        for (const error of run.errors.slice(0, 5)) print(`${source}:   skipped ${error.position}: ${error.message}`);
+        if (run.errorCount > 5) print(`${source}:   … and ${run.errorCount - 5} more (ingestRuns in GraphQL lists up to 200)`);
+      },
+    );
     return ok;
   } finally {
     await service.close();

@@ -1,0 +1,91 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RunTrigger, type IngestRun } from '../src/ingest/ingest-run.entity';
+import { CONCURRENT_RUNS } from '../src/ingest/service';
+import { Content } from '../src/shared/content/content.entity';
+import { DRIVERS } from './helpers/drivers';
+import { waitFor } from './helpers/http';
+import { ingestFixture } from './helpers/ingest';
+import { rss } from './helpers/upstream';
+
+const DATE = 'Mon, 30 Nov 2026 09:00:00 GMT';
+
+for (const driver of DRIVERS) {
+  describe(`ingest runs side by side [${driver}]`, () => {
+    const fixture = ingestFixture(driver);
+
+    it(`runs ${CONCURRENT_RUNS} sources at once: the second is fetched while the first is still being answered`, async () => {
+      const { upstream, gw } = fixture;
+      assert.equal(CONCURRENT_RUNS, 2);
+      let releaseFirst!: () => void;
+      const firstHeld = new Promise<boolean>((resolve) => (releaseFirst = () => resolve(true)));
+      // The first source answers only once the second has been asked for (or after 10 s, so that a one-at-a-time runner fails the test rather than hanging).
+      let heldUntilSecond = false;
+      upstream.on('/first.rss', async (_request, response) => {
+        heldUntilSecond = await Promise.race([firstHeld, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000))]);
+        response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([{ guid: 'f-1', title: 'Demining resumes in Raqqa', link: 'https://wire.example/f-1', date: DATE }]));
+      });
+      upstream.on('/second.rss', (_request, response) => {
+        releaseFirst();
+        response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([{ guid: 's-1', title: 'Schools reopen in Mosul', link: 'https://wire.example/s-1', date: DATE }]));
+      });
+      await gw.addSource({ name: 'side-a', kind: 'FEED', url: upstream.url('/first.rss'), type: 'DIGEST_ARTICLE' });
+      await gw.addSource({ name: 'side-b', kind: 'FEED', url: upstream.url('/second.rss'), type: 'DIGEST_ARTICLE' });
+      const runs: IngestRun[] = [];
+      const progress: string[] = [];
+      await gw.gateway.services.ingest.runEach(['side-a', 'side-b'], RunTrigger.CLI, (name, line) => progress.push(`${name}: ${line}`), (_name, run) => runs.push(run));
+      assert.ok(heldUntilSecond, 'the second source was not fetched while the first waited for its answer');
+      assert.deepEqual(
+        runs.map((run) => [run.sourceName, run.outcome, run.created]).sort(),
+        [
+          ['side-a', 'SUCCEEDED', 1],
+          ['side-b', 'SUCCEEDED', 1],
+        ],
+      );
+      // Progress comes named by source.
+      assert.ok(progress.includes('side-a: document 1: 1 item, 0 skipped'), progress.join('\n'));
+      assert.ok(progress.includes('side-b: document 1: 1 item, 0 skipped'), progress.join('\n'));
+    });
+
+    if (driver === 'postgres') {
+      it('writes a batch again when another writer commits one of its new slugs between its look-up and its insert', async () => {
+        const { upstream, gw } = fixture;
+        upstream.serve('/race.rss', rss([{ guid: 'race-1', title: 'Coalition partners meet in Baghdad', link: 'https://wire.example/race-1', date: DATE }]));
+        await gw.addSource({ name: 'race', kind: 'FEED', url: upstream.url('/race.rss'), type: 'DIGEST_ARTICLE' });
+        const slug = 'coalition-partners-meet-in-baghdad';
+        // Another writer inserts a digest article with that slug and holds its transaction open.
+        const other = gw.gateway.db.createQueryRunner();
+        await other.connect();
+        try {
+          await other.startTransaction();
+          const columns = ((await other.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'content' AND table_schema = current_schema() ORDER BY ordinal_position`)) as { column_name: string }[]).map(
+            (row) => row.column_name,
+          );
+          const values = columns.map((column) =>
+            column === 'id' ? 'gen_random_uuid()' : column === 'slug' ? `'${slug}'` : column === 'source_name' || column === 'source_external_id' ? 'NULL' : `"${column}"`,
+          );
+          await other.query(`INSERT INTO content (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM content WHERE type = 'DIGEST_ARTICLE' LIMIT 1`);
+          const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+          const run = gw.runSource('race');
+          // The run's insert waits on the uncommitted slug; then the other writer commits, and the run's insert breaks the unique index.
+          await waitFor(
+            'the run to wait on the other writer',
+            async () => ((await gw.gateway.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY(pg_blocking_pids(pid))`, [pid])) as unknown[]).length > 0 || undefined,
+            { tries: 200, intervalMs: 25 },
+          );
+          await other.commitTransaction();
+          const ended = await run;
+          assert.equal(ended.outcome, 'SUCCEEDED', ended.message ?? '');
+          assert.equal(ended.created, 1);
+          const item = await gw.gateway.db.getRepository(Content).findOneByOrFail({ sourceName: 'race', sourceExternalId: 'race-1' });
+          assert.match(item.slug, new RegExp(`^${slug}-[0-9a-f]{8}$`));
+          assert.equal(await gw.gateway.db.getRepository(Content).countBy({ slug }), 1);
+        } finally {
+          if (other.isTransactionActive) await other.rollbackTransaction();
+          await other.release();
+        }
+      });
+    }
+  });
+}
