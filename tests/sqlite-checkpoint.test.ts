@@ -15,13 +15,16 @@ async function eventually(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe('SQLite checkpoints [sqlite]', () => {
-  it('sync the log at checkpoints (synchronous NORMAL) and checkpoint inline only past the bound', async () => {
+  it('sync the log at checkpoints (synchronous NORMAL), checkpoint inline only past the bound, keep temporary data in memory and cache 32 MiB', async () => {
     const database = freshDatabase('sqlite');
     const db = await openDatabase(database, { entities: ENTITIES });
     try {
       assert.deepEqual(await db.query('PRAGMA synchronous'), [{ synchronous: 1 }]);
       assert.deepEqual(await db.query('PRAGMA journal_mode'), [{ journal_mode: 'wal' }]);
       assert.deepEqual(await db.query('PRAGMA wal_autocheckpoint'), [{ wal_autocheckpoint: INLINE_CHECKPOINT_PAGES }]);
+      // Statement journals and sorts stay in memory (2), and 32 MiB of pages are cached (negative: KiB).
+      assert.deepEqual(await db.query('PRAGMA temp_store'), [{ temp_store: 2 }]);
+      assert.deepEqual(await db.query('PRAGMA cache_size'), [{ cache_size: -32_768 }]);
     } finally {
       await db.destroy();
       await dropDatabase(database);

@@ -19,6 +19,9 @@ export interface DataSourceOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** SQLite's page cache per connection, in KiB (its default is 2,000). */
+const CACHE_KIB = 32_768;
+
 /** How the gateway's connections show in `pg_stat_activity`. */
 export const APPLICATION_NAME = 'coalition-graph';
 
@@ -51,6 +54,12 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
         // a crash of the process loses nothing and the file stays consistent; a power cut can lose the
         // last commits. Checkpoints run on a thread of their own (sqlite-checkpoint.ts).
         connection.pragma('synchronous = NORMAL');
+        // Statement journals and sorts in memory: a multi-row INSERT in a transaction keeps a journal of the
+        // pages it changes, and at the default it spilled to a temporary file (as many writes again as the
+        // log got: 68,000 of them for 1,000 ingested items at 100,000 stored).
+        connection.pragma('temp_store = MEMORY');
+        // Random-keyed indexes touch pages all over the file; at the default 2 MB cache a batch re-read them.
+        connection.pragma(`cache_size = -${CACHE_KIB}`);
         connection.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
         connection.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       },
