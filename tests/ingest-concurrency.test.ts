@@ -48,6 +48,20 @@ for (const driver of DRIVERS) {
       assert.ok(progress.includes('side-b: document 1: 1 item, 0 skipped'), progress.join('\n'));
     });
 
+    it('stops starting runs when one cannot start (its source is gone), lets the one going on end, then says why', async () => {
+      const { upstream, gw } = fixture;
+      upstream.serve('/kept.rss', rss([{ guid: 'k-1', title: 'Stabilisation projects open in Anbar', link: 'https://wire.example/k-1', date: DATE }]));
+      await gw.addSource({ name: 'kept', kind: 'FEED', url: upstream.url('/kept.rss'), type: 'DIGEST_ARTICLE' });
+      await gw.addSource({ name: 'after', kind: 'FEED', url: upstream.url('/kept.rss'), type: 'DIGEST_ARTICLE' });
+      const ended: string[] = [];
+      await assert.rejects(
+        gw.gateway.services.ingest.runEach(['kept', 'vanished', 'after'], RunTrigger.CLI, () => {}, (name) => ended.push(name)),
+        /vanished/,
+      );
+      assert.deepEqual(ended, ['kept']);
+      assert.deepEqual(await gw.runsOf('after'), []);
+    });
+
     if (driver === 'postgres') {
       it('writes a batch again when another writer commits one of its new slugs between its look-up and its insert', async () => {
         const { upstream, gw } = fixture;

@@ -108,11 +108,19 @@ export class IngestService {
       while (next < names.length) {
         const name = names[next++];
         const started = Date.now();
-        const run = await this.run(name, trigger, (line) => progress(name, line));
-        ended(name, run, (Date.now() - started) / 1000);
+        try {
+          const run = await this.run(name, trigger, (line) => progress(name, line));
+          ended(name, run, (Date.now() - started) / 1000);
+        } catch (error) {
+          // A run that could not start (the source was removed meanwhile): no lane starts another; the caller hears of it once the runs going on have ended.
+          next = names.length;
+          throw error;
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_RUNS, names.length) }, lane));
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(CONCURRENT_RUNS, names.length) }, lane));
+    const failed = lanes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** True while this process runs `name`. */
