@@ -328,5 +328,33 @@ for (const driver of DRIVERS) {
         await receiver.close();
       }
     });
+
+    it('claims nothing after content changes while no webhook is enabled, and delivers once one is', async () => {
+      const receiver = await Receiver.start();
+      const database = freshDatabase(driver);
+      const sql = new SqlRecorder();
+      const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', ...WEBHOOK_ENV }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
+      try {
+        const post = poster(gateway.url);
+        const editor = new Editor(post, await keyHeaders(gateway.db, Role.EDITOR));
+        const partner = new Partner(post, await keyHeaders(gateway.db, Role.PARTNER));
+        sql.reset();
+        for (let n = 0; n < 3; n++) await editor.publish(await editor.create('DigestArticle', `unwatched-${n}`));
+        // The change log's listeners (the fan-out among them) hear of each commit; then nothing is left to deliver.
+        await waitFor('the fan-out to read the webhooks after the last change', () => sql.statements.filter((statement) => /FROM "webhook"/i.test(statement)).length >= 3 || undefined);
+        await gateway.services.webhooks!.settle();
+        const delivering = sql.statements.filter((statement) => /webhook_delivery/.test(statement));
+        assert.deepEqual(delivering, [], 'the deliverer looked for deliveries with no webhook to deliver to');
+        await partner.create({ url: receiver.url('/late') });
+        const item = await editor.create('DigestArticle', 'watched');
+        await editor.publish(item);
+        await receiver.waitFor('/late', 1);
+        assert.equal((receiver.at('/late')[0].json as { data: { id: string } }).data.id, item.id);
+      } finally {
+        await gateway.stop();
+        await dropDatabase(database);
+        await receiver.close();
+      }
+    });
   });
 }

@@ -23,6 +23,14 @@ export const EVENT_TYPES: Readonly<Record<ContentChangeKind, string>> = {
   [ContentChangeKind.DELETED]: 'content.deleted',
 };
 
+/** What a fan-out did. */
+export interface FanOut {
+  /** Deliveries queued. */
+  readonly queued: number;
+  /** Enabled webhooks as it last read them: with none, no delivery can be claimed. */
+  readonly enabled: number;
+}
+
 /**
  * Queues a delivery for every enabled webhook and every change to published
  * content after the webhook's position that matches its events and filter,
@@ -30,14 +38,13 @@ export const EVENT_TYPES: Readonly<Record<ContentChangeKind, string>> = {
  * delivery is unique per (webhook, change), so the same change is queued
  * once; positions only move forward. Reading from the webhooks' positions
  * rather than from where the process started means changes written while no
- * gateway ran (the CLI ingesting, say) are delivered too. Returns how many
- * deliveries it queued.
+ * gateway ran (the CLI ingesting, say) are delivered too.
  */
-export async function fanOut(db: DataSource): Promise<number> {
+export async function fanOut(db: DataSource): Promise<FanOut> {
   let queued = 0;
   for (;;) {
     const webhooks = await db.getRepository(Webhook).findBy({ disabledAt: IsNull() });
-    if (webhooks.length === 0) return queued;
+    if (webhooks.length === 0) return { queued, enabled: 0 };
     const from = Math.min(...webhooks.map((hook) => hook.position));
     const [sql, values] = db.driver.escapeQueryWithParameters(`SELECT ${CHANGE_COLUMNS} FROM change_log WHERE subject = 'CONTENT' AND seq > :from ORDER BY seq LIMIT ${ROUND}`, { from });
     const rows = ((await db.query(sql, values)) as Record<string, unknown>[]).map((row) => toChangeRow(row, readTimestamp));
@@ -70,7 +77,7 @@ export async function fanOut(db: DataSource): Promise<number> {
       if (hook.position >= reached) continue;
       await db.createQueryBuilder().update(Webhook).set({ position: reached }).where('id = :id AND position < :reached', { id: hook.id, reached }).execute();
     }
-    if (rows.length < ROUND) return queued;
+    if (rows.length < ROUND) return { queued, enabled: webhooks.length };
   }
 }
 

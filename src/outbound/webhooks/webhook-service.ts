@@ -42,7 +42,11 @@ export class WebhookService {
       return;
     }
     this.fanning = fanOut(this.db)
-      .then(() => this.deliverer.wake())
+      // With no webhook enabled the deliverer has nothing it could claim (its retries keep their own timer): an ingest
+      // run that commits a batch every few milliseconds no longer costs a claim and a next-due look per commit.
+      .then(({ enabled }) => {
+        if (enabled > 0) this.deliverer.wake();
+      })
       .catch((error: unknown) => this.onError(error))
       .finally(() => {
         this.fanning = null;
