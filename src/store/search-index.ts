@@ -11,12 +11,15 @@ const ROWS_PER_STATEMENT = 200;
  * (two statements) and upserts their entries in `search_entry`, which the
  * full-text index follows (a generated tsvector with a GIN index on
  * PostgreSQL, an external-content FTS5 table kept by triggers on SQLite).
- * Runs in the writer's transaction: an item is findable exactly when its
- * change is committed.
+ * Items whose text the writer has in hand (`known`: new items, which have no
+ * translations yet) are not read back. Runs in the writer's transaction: an
+ * item is findable exactly when its change is committed.
  */
-export async function indexContent(manager: EntityManager, ids: readonly string[]): Promise<void> {
-  for (let start = 0; start < ids.length; start += 500) {
-    const batch = ids.slice(start, start + 500);
+export async function indexContent(manager: EntityManager, ids: readonly string[], known: ReadonlyMap<string, SearchableText> = new Map()): Promise<void> {
+  const entries = [...known].map(([id, text]) => ({ type: 'CONTENT', id, document: searchDocument([text]) }));
+  const unknown = ids.filter((id) => !known.has(id));
+  for (let start = 0; start < unknown.length; start += 500) {
+    const batch = unknown.slice(start, start + 500);
     // One after the other: a transaction's connection runs one statement at a time.
     const items = await query(manager, `SELECT id, title, summary, body, place, text FROM content WHERE id IN (:...ids)`, { ids: batch });
     const translations = await query(manager, `SELECT content_id, title, summary, body, place FROM content_translation WHERE content_id IN (:...ids)`, { ids: batch });
@@ -26,11 +29,14 @@ export async function indexContent(manager: EntityManager, ids: readonly string[
       list.push(textOf(row));
       byItem.set(String(row.content_id), list);
     }
-    await upsertEntries(
-      manager,
-      items.map((row) => ({ type: 'CONTENT', id: String(row.id), document: searchDocument([textOf(row), ...(byItem.get(String(row.id)) ?? [])]) })),
-    );
+    entries.push(...items.map((row) => ({ type: 'CONTENT', id: String(row.id), document: searchDocument([textOf(row), ...(byItem.get(String(row.id)) ?? [])]) })));
   }
+  await upsertEntries(manager, entries);
+}
+
+/** What a stored item is found by, as `indexContent` reads it from its row: title, summary, body, and a project's place or a post's text. */
+export function searchableTextOf(item: { readonly title: string; readonly summary: string; readonly body?: string | null; readonly place?: string | null; readonly text?: string | null }): SearchableText {
+  return textOf(item);
 }
 
 /** Removes items from the index (they were deleted). */

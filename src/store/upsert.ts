@@ -13,7 +13,7 @@ import { insertRows } from './bulk-insert';
 import { SourceRevision } from './source-revision.entity';
 import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite } from './content-rows';
 import { recordChange, stateAfter } from './content';
-import { indexContent } from './search-index';
+import { indexContent, searchableTextOf } from './search-index';
 import { readItemStates, type ItemState } from './item-state';
 import type { WriteSession } from './session';
 
@@ -112,7 +112,12 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
   }
   const written = [...creates.map(({ item, write }) => ({ item, write })), ...updates.map(({ row, write }) => ({ item: { ...write.values, id: row.id } as Content, write }))];
   await replaceTagRows(manager, written, updates.length > 0);
-  await indexContent(manager, written.map(({ item }) => item.id));
+  // New items have no translations yet: their text is what was just inserted, so it is not read back.
+  await indexContent(
+    manager,
+    updates.map(({ row }) => row.id),
+    new Map(creates.map(({ item }) => [item.id, searchableTextOf(item as Content & { place?: string | null; text?: string | null })])),
+  );
 
   const audits: AuditRecord[] = [];
   for (const { index, item, write } of creates) {

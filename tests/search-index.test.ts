@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { DataSource } from 'typeorm';
+import { openDatabase } from '../src/db/data-source';
+import { ENTITIES } from '../src/server/modules';
+import { ContentType } from '../src/shared/content/content-status';
+import { createCampaign } from '../src/store/catalogue';
+import { indexContent } from '../src/store/search-index';
+import { CLI_ACTOR, write } from '../src/store/session';
+import { upsertContent } from '../src/store/upsert';
+import { CORPUS, CORPUS_CAMPAIGN, corpusInputs } from './fixtures/search-corpus';
+import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+
+interface Entry {
+  subject_id: string;
+  title: string;
+  summary: string;
+  body: string;
+}
+
+async function entries(db: DataSource): Promise<Entry[]> {
+  const rows = (await db.query(`SELECT subject_id, title, summary, body FROM search_entry WHERE subject_type = 'CONTENT' ORDER BY subject_id`)) as Entry[];
+  return rows.map((row) => ({ subject_id: String(row.subject_id), title: row.title, summary: row.summary, body: row.body }));
+}
+
+for (const driver of DRIVERS) {
+  describe(`the search index of new items [${driver}]`, () => {
+    const database = freshDatabase(driver);
+    let db: DataSource;
+    before(async () => {
+      db = await openDatabase(database, { entities: ENTITIES });
+      await write(db, CLI_ACTOR, async (session) => {
+        await createCampaign(session, CORPUS_CAMPAIGN);
+        await upsertContent(session, corpusInputs());
+      });
+    });
+    after(async () => {
+      await db.destroy();
+      await dropDatabase(database);
+    });
+
+    it('is built from the text the writer inserted, exactly as reading the items back builds it', async () => {
+      const written = await entries(db);
+      assert.equal(written.length, CORPUS.length);
+      // Every type's text is in it: bodies, a project's place, a post's text.
+      assert.ok(written.some((entry) => entry.body !== ''));
+      const project = CORPUS.find((item) => item.type === ContentType.STABILISATION_PROJECT && item.place);
+      assert.ok(project?.place, 'the corpus has a project with a place');
+      // Reading every item back and indexing it again changes no entry.
+      await write(db, CLI_ACTOR, (session) =>
+        indexContent(
+          session.manager,
+          written.map((entry) => entry.subject_id),
+        ),
+      );
+      assert.deepEqual(await entries(db), written);
+    });
+  });
+}
