@@ -62,3 +62,16 @@ export function isDeadlock(error: unknown): boolean {
   const cause = error instanceof QueryFailedError ? error.driverError : error;
   return (cause as { code?: unknown } | null)?.code === '40P01';
 }
+
+/**
+ * True when SQLite refused a write because another connection (another
+ * process on the same file) holds or has just committed a write: `SQLITE_BUSY`
+ * once the busy timeout ran out, or `SQLITE_BUSY_SNAPSHOT` at once, when a
+ * transaction that read first tries to write after another commit. The whole
+ * transaction may simply run again.
+ */
+export function isSqliteBusy(error: unknown): boolean {
+  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
+}

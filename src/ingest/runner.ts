@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { isDeadlock, isUniqueViolation } from '../db/failures';
+import { isDeadlock, isSqliteBusy, isUniqueViolation } from '../db/failures';
 import { refreshStatisticsAfter } from '../db/statistics';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { describeFetchError, FetchError } from '../net/safe-fetch';
@@ -230,28 +230,33 @@ async function writeItems(
   }
 }
 
-/** Attempts at one batch whose new items' slugs other writers keep taking between its look-up and its insert. */
-const SLUG_ATTEMPTS = 3;
+/** Attempts at one batch that loses a race with another writer (see {@link writeBatch}). */
+const BATCH_ATTEMPTS = 3;
 
 /** The index that makes a slug unique within its type. */
 const SLUG_INDEX = { name: 'UQ_content_type_slug', table: 'content', columns: ['type', 'slug'] } as const;
 
 /**
- * Writes one batch in one transaction. New items' slugs are made unique by
- * looking up those taken, then inserting; a writer that commits the same slug
- * in between (the other run this process makes at once, another process, an
- * editor) makes the insert break the unique index, and the whole batch rolls
- * back. It is written again, up to {@link SLUG_ATTEMPTS} times: the look-up
- * then sees the slug taken and suffixes it. (Two batches taking two such
- * slugs in opposite orders deadlock on PostgreSQL; the one it cancels is
- * written again too.)
+ * Writes one batch in one transaction, again (up to {@link BATCH_ATTEMPTS}
+ * times) when it lost a race with another writer; it rolled back whole, and
+ * nothing outside the transaction happened yet. New items' slugs are made
+ * unique by looking up those taken, then inserting: on PostgreSQL, a writer
+ * that commits the same slug in between (the other run this process makes at
+ * once, another process, an editor) makes the insert break the unique index,
+ * and on the next attempt the look-up sees the slug and suffixes it. Two
+ * batches taking two such slugs in opposite orders deadlock there; the one
+ * PostgreSQL cancels goes again too. On SQLite one process writes one batch
+ * at a time, but another process on the same file that commits between this
+ * batch's first read and its first write makes SQLite refuse the write
+ * (`SQLITE_BUSY_SNAPSHOT`), as does a lock held past the busy timeout.
  */
 async function writeBatch(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions): Promise<UpsertResult[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write(db, actor, (session) => upsertContent(session, batch, options));
     } catch (error) {
-      if (attempt >= SLUG_ATTEMPTS || !(isUniqueViolation(error, SLUG_INDEX) || isDeadlock(error))) throw error;
+      const lostRace = isUniqueViolation(error, SLUG_INDEX) || isDeadlock(error) || isSqliteBusy(error);
+      if (attempt >= BATCH_ATTEMPTS || !lostRace) throw error;
     }
   }
 }
