@@ -9,6 +9,7 @@ import { createCampaign } from '../src/store/catalogue';
 import { indexContent } from '../src/store/search-index';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { upsertContent } from '../src/store/upsert';
+import { normaliseForSearch } from '../src/search/normalise';
 import { CORPUS, CORPUS_CAMPAIGN, corpusInputs } from './fixtures/search-corpus';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 
@@ -32,7 +33,11 @@ for (const driver of DRIVERS) {
       db = await openDatabase(database, { entities: ENTITIES });
       await write(db, CLI_ACTOR, async (session) => {
         await createCampaign(session, CORPUS_CAMPAIGN);
-        await upsertContent(session, corpusInputs());
+        // One post whose text says more than its summary (the corpus's posts repeat it), so that the text counts.
+        const inputs = corpusInputs();
+        const post = inputs.findIndex((input) => input.type === ContentType.SOCIAL_POST);
+        inputs[post] = { ...inputs[post], fields: { ...inputs[post].fields, text: `${inputs[post].summary} Zebracrossing drills near the river.` } };
+        await upsertContent(session, inputs);
       });
     });
     after(async () => {
@@ -47,6 +52,9 @@ for (const driver of DRIVERS) {
       assert.ok(written.some((entry) => entry.body !== ''));
       const project = CORPUS.find((item) => item.type === ContentType.STABILISATION_PROJECT && item.place);
       assert.ok(project?.place, 'the corpus has a project with a place');
+      const place = normaliseForSearch(project.place);
+      assert.ok(written.some((entry) => entry.summary.includes(place)), `no entry's summary holds "${place}"`);
+      assert.ok(written.some((entry) => entry.summary.includes('zebracrossing')), 'no entry holds the post’s text');
       // Reading every item back and indexing it again changes no entry.
       await write(db, CLI_ACTOR, (session) =>
         indexContent(

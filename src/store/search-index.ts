@@ -12,14 +12,15 @@ const ROWS_PER_STATEMENT = 200;
  * full-text index follows (a generated tsvector with a GIN index on
  * PostgreSQL, an external-content FTS5 table kept by triggers on SQLite).
  * Items whose text the writer has in hand (`known`: new items, which have no
- * translations yet) are not read back. Runs in the writer's transaction: an
+ * translations yet) are indexed from it, whether or not `ids` names them, and
+ * not read back. Runs in the writer's transaction: an
  * item is findable exactly when its change is committed.
  */
 export async function indexContent(manager: EntityManager, ids: readonly string[], known: ReadonlyMap<string, SearchableText> = new Map()): Promise<void> {
   const entries = [...known].map(([id, text]) => ({ type: 'CONTENT', id, document: searchDocument([text]) }));
-  const unknown = ids.filter((id) => !known.has(id));
-  for (let start = 0; start < unknown.length; start += 500) {
-    const batch = unknown.slice(start, start + 500);
+  const toRead = ids.filter((id) => !known.has(id));
+  for (let start = 0; start < toRead.length; start += 500) {
+    const batch = toRead.slice(start, start + 500);
     // One after the other: a transaction's connection runs one statement at a time.
     const items = await query(manager, `SELECT id, title, summary, body, place, text FROM content WHERE id IN (:...ids)`, { ids: batch });
     const translations = await query(manager, `SELECT content_id, title, summary, body, place FROM content_translation WHERE content_id IN (:...ids)`, { ids: batch });

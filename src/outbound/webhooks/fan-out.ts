@@ -24,7 +24,7 @@ export const EVENT_TYPES: Readonly<Record<ContentChangeKind, string>> = {
 };
 
 /** What a fan-out did. */
-export interface FanOut {
+export interface FanOutResult {
   /** Deliveries queued. */
   readonly queued: number;
   /** Enabled webhooks as it last read them: with none, no delivery can be claimed. */
@@ -40,7 +40,7 @@ export interface FanOut {
  * rather than from where the process started means changes written while no
  * gateway ran (the CLI ingesting, say) are delivered too.
  */
-export async function fanOut(db: DataSource): Promise<FanOut> {
+export async function fanOut(db: DataSource): Promise<FanOutResult> {
   let queued = 0;
   for (;;) {
     const webhooks = await db.getRepository(Webhook).findBy({ disabledAt: IsNull() });
