@@ -1,16 +1,14 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { openDatabase } from '../src/db/data-source';
-import { ENTITIES } from '../src/server/modules';
 import { ContentType } from '../src/shared/content/content-status';
 import { AuditEntry } from '../src/store/audit-entry.entity';
 import { insertRows } from '../src/store/bulk-insert';
 import { CONTENT_CLASSES } from '../src/store/content-rows';
-import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { DRIVERS, openedDatabase } from './helpers/drivers';
 
 type Fill = 'every field given' | 'its nullable fields null' | 'its nullable and defaulted fields left out';
 
@@ -42,21 +40,13 @@ function valueFor(column: ColumnMetadata): unknown {
 
 for (const driver of DRIVERS) {
   describe(`insertRows writes what TypeORM's insert writes [${driver}]`, () => {
-    const database = freshDatabase(driver);
-    let db: DataSource;
-    before(async () => {
-      db = await openDatabase(database, { entities: ENTITIES });
-    });
-    after(async () => {
-      await db.destroy();
-      await dropDatabase(database);
-    });
+    const opened = openedDatabase(driver);
 
     for (const type of Object.values(ContentType)) {
       for (const fill of ['every field given', 'its nullable fields null', 'its nullable and defaulted fields left out'] as const) {
         it(`a ${type}, ${fill}`, async () => {
           const target = CONTENT_CLASSES[type];
-          const base = filled(db, target, fill);
+          const base = filled(opened.db, target, fill);
           const sparse = fill !== 'every field given';
           const now = new Date('2025-01-02T03:04:05.678Z');
           const leftOut = fill === 'its nullable and defaulted fields left out';
@@ -64,9 +54,9 @@ for (const driver of DRIVERS) {
           const stamps = leftOut ? {} : { version: 1, createdAt: now, updatedAt: now };
           const viaTypeorm = { ...base, id: randomUUID(), slug: `orm-${type}-${fill.length}`, sourceExternalId: sparse ? null : `orm-${randomUUID()}`, ...stamps };
           const viaRows = { ...viaTypeorm, id: randomUUID(), slug: `rows-${type}-${fill.length}`, sourceExternalId: sparse ? null : `rows-${randomUUID()}` };
-          await db.createQueryBuilder().insert().into(target).values(viaTypeorm).updateEntity(false).execute();
-          await insertRows(db.manager, target, [viaRows]);
-          const [one, two] = await Promise.all([viaTypeorm, viaRows].map((row) => db.getRepository(target).findOneByOrFail({ id: row.id })));
+          await opened.db.createQueryBuilder().insert().into(target).values(viaTypeorm).updateEntity(false).execute();
+          await insertRows(opened.db.manager, target, [viaRows]);
+          const [one, two] = await Promise.all([viaTypeorm, viaRows].map((row) => opened.db.getRepository(target).findOneByOrFail({ id: row.id })));
           const clock = leftOut ? ['createdAt', 'updatedAt', 'created_at', 'updated_at'] : [];
           const strip = (item: object) => Object.fromEntries(Object.entries(item).filter(([key]) => !['id', 'slug', 'sourceExternalId', ...clock].includes(key)));
           assert.equal(one.type, type);
@@ -77,10 +67,10 @@ for (const driver of DRIVERS) {
           }
           if (driver === 'sqlite') {
             // better-sqlite3 binds every number as a REAL; the columns' INTEGER affinity must store integers all the same.
-            const types = await db.query(`SELECT id, typeof(version) AS version, typeof(budget_usd) AS budget FROM content WHERE id IN ('${viaTypeorm.id}', '${viaRows.id}') ORDER BY id = '${viaRows.id}'`);
+            const types = await opened.db.query(`SELECT id, typeof(version) AS version, typeof(budget_usd) AS budget FROM content WHERE id IN ('${viaTypeorm.id}', '${viaRows.id}') ORDER BY id = '${viaRows.id}'`);
             assert.deepEqual({ ...types[1], id: null }, { ...types[0], id: null });
           }
-          const raw = await db.query(`SELECT * FROM content WHERE id IN ('${viaTypeorm.id}', '${viaRows.id}')`);
+          const raw = await opened.db.query(`SELECT * FROM content WHERE id IN ('${viaTypeorm.id}', '${viaRows.id}')`);
           const rawOf = (id: string) => strip(Object.fromEntries(Object.entries(raw.find((row: { id: string }) => row.id === id)).map(([key, value]) => [key === 'source_external_id' ? 'sourceExternalId' : key, value])));
           assert.deepEqual(rawOf(viaRows.id), rawOf(viaTypeorm.id), 'the stored columns are the same too');
         });
@@ -90,8 +80,8 @@ for (const driver of DRIVERS) {
     it('audit entries, JSON and dates included', async () => {
       const at = new Date('2025-05-06T07:08:09.010Z');
       const rows = Array.from({ length: 3 }, (_, i) => ({ id: randomUUID(), at, actorKeyId: null, actorName: `actor ${i}`, action: 'CREATE', subjectType: 'DigestArticle', subjectId: `X${i}`, before: null, after: { title: `T’${i}`, list: [i, 'x'] } }));
-      await insertRows(db.manager, AuditEntry, rows);
-      const read = await db.getRepository(AuditEntry).find({ where: rows.map(({ id }) => ({ id })), order: { actorName: 'ASC' } });
+      await insertRows(opened.db.manager, AuditEntry, rows);
+      const read = await opened.db.getRepository(AuditEntry).find({ where: rows.map(({ id }) => ({ id })), order: { actorName: 'ASC' } });
       assert.deepEqual(
         read.map(({ id, at: when, actorName, after: snapshot, before: none }) => ({ id, at: when.toISOString(), actorName, after: snapshot, before: none })),
         rows.map(({ id, actorName, after: snapshot }) => ({ id, at: at.toISOString(), actorName, after: snapshot, before: null })),

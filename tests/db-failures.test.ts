@@ -1,16 +1,13 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import type { DataSource } from 'typeorm';
-import { openDatabase } from '../src/db/data-source';
 import { isDeadlock, isSqliteBusy, isUniqueViolation } from '../src/db/failures';
-import { ENTITIES } from '../src/server/modules';
 import { ContentStatus, ContentType } from '../src/shared/content/content-status';
 import { SourceKind } from '../src/shared/content/source-kind';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { upsertContent, type UpsertInput } from '../src/store/upsert';
-import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { DRIVERS, openedDatabase } from './helpers/drivers';
 
 const SLUG_INDEX = { name: 'UQ_content_type_slug', table: 'content', columns: ['type', 'slug'] } as const;
 const SOURCE_INDEX = { name: 'UQ_content_source', table: 'content', columns: ['source_name', 'source_external_id'] } as const;
@@ -42,31 +39,23 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 
 for (const driver of DRIVERS) {
   describe(`what a failed write says, as the database says it [${driver}]`, () => {
-    const database = freshDatabase(driver);
-    let db: DataSource;
-    before(async () => {
-      db = await openDatabase(database, { entities: ENTITIES });
-    });
-    after(async () => {
-      await db.destroy();
-      await dropDatabase(database);
-    });
+    const opened = openedDatabase(driver);
 
     it('tells a broken slug index from another unique index and from other errors', async () => {
-      await write(db, CLI_ACTOR, (session) => upsertContent(session, [article('a', 'one-slug')]));
-      const slugTaken = await failure(write(db, CLI_ACTOR, (session) => upsertContent(session, [article('b', 'one-slug')])));
+      await write(opened.db, CLI_ACTOR, (session) => upsertContent(session, [article('a', 'one-slug')]));
+      const slugTaken = await failure(write(opened.db, CLI_ACTOR, (session) => upsertContent(session, [article('b', 'one-slug')])));
       assert.ok(isUniqueViolation(slugTaken, SLUG_INDEX), String(slugTaken));
       assert.ok(!isUniqueViolation(slugTaken, SOURCE_INDEX));
       assert.ok(!isDeadlock(slugTaken) && !isSqliteBusy(slugTaken));
-      const syntax = await failure(db.query('SELEC 1'));
+      const syntax = await failure(opened.db.query('SELEC 1'));
       assert.ok(!isUniqueViolation(syntax, SLUG_INDEX) && !isDeadlock(syntax) && !isSqliteBusy(syntax));
     });
 
     if (driver === 'sqlite') {
       it('tells a write refused because another connection committed since this transaction read (SQLITE_BUSY_SNAPSHOT)', async () => {
-        await db.query('CREATE TABLE probe (v INTEGER)');
-        const other = new Database((database as { path: string }).path);
-        const runner = db.createQueryRunner();
+        await opened.db.query('CREATE TABLE probe (v INTEGER)');
+        const other = new Database((opened.database as { path: string }).path);
+        const runner = opened.db.createQueryRunner();
         try {
           await runner.startTransaction();
           await runner.query('SELECT count(*) FROM probe');
@@ -82,9 +71,9 @@ for (const driver of DRIVERS) {
       });
     } else {
       it('tells a transaction PostgreSQL cancelled to break a deadlock (40P01)', async () => {
-        await db.query('CREATE TABLE probe (id integer PRIMARY KEY)');
-        await db.query('INSERT INTO probe VALUES (1), (2)');
-        const [first, second] = [db.createQueryRunner(), db.createQueryRunner()];
+        await opened.db.query('CREATE TABLE probe (id integer PRIMARY KEY)');
+        await opened.db.query('INSERT INTO probe VALUES (1), (2)');
+        const [first, second] = [opened.db.createQueryRunner(), opened.db.createQueryRunner()];
         try {
           await first.startTransaction();
           await second.startTransaction();

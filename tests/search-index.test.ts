@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
-import { openDatabase } from '../src/db/data-source';
-import { ENTITIES } from '../src/server/modules';
 import { ContentType } from '../src/shared/content/content-status';
 import { createCampaign } from '../src/store/catalogue';
 import { indexContent } from '../src/store/search-index';
@@ -11,7 +9,7 @@ import { CLI_ACTOR, write } from '../src/store/session';
 import { upsertContent } from '../src/store/upsert';
 import { normaliseForSearch } from '../src/search/normalise';
 import { CORPUS, CORPUS_CAMPAIGN, corpusInputs } from './fixtures/search-corpus';
-import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { DRIVERS, openedDatabase } from './helpers/drivers';
 
 interface Entry {
   subject_id: string;
@@ -27,11 +25,9 @@ async function entries(db: DataSource): Promise<Entry[]> {
 
 for (const driver of DRIVERS) {
   describe(`the search index of new items [${driver}]`, () => {
-    const database = freshDatabase(driver);
-    let db: DataSource;
+    const opened = openedDatabase(driver);
     before(async () => {
-      db = await openDatabase(database, { entities: ENTITIES });
-      await write(db, CLI_ACTOR, async (session) => {
+      await write(opened.db, CLI_ACTOR, async (session) => {
         await createCampaign(session, CORPUS_CAMPAIGN);
         // One post whose text says more than its summary (the corpus's posts repeat it), so that the text counts.
         const inputs = corpusInputs();
@@ -40,13 +36,9 @@ for (const driver of DRIVERS) {
         await upsertContent(session, inputs);
       });
     });
-    after(async () => {
-      await db.destroy();
-      await dropDatabase(database);
-    });
 
     it('is built from the text the writer inserted, exactly as reading the items back builds it', async () => {
-      const written = await entries(db);
+      const written = await entries(opened.db);
       assert.equal(written.length, CORPUS.length);
       // Every type's text is in it: bodies, a project's place, a post's text.
       assert.ok(written.some((entry) => entry.body !== ''));
@@ -56,13 +48,13 @@ for (const driver of DRIVERS) {
       assert.ok(written.some((entry) => entry.summary.includes(place)), `no entry's summary holds "${place}"`);
       assert.ok(written.some((entry) => entry.summary.includes('zebracrossing')), 'no entry holds the post’s text');
       // Reading every item back and indexing it again changes no entry.
-      await write(db, CLI_ACTOR, (session) =>
+      await write(opened.db, CLI_ACTOR, (session) =>
         indexContent(
           session.manager,
           written.map((entry) => entry.subject_id),
         ),
       );
-      assert.deepEqual(await entries(db), written);
+      assert.deepEqual(await entries(opened.db), written);
     });
   });
 }

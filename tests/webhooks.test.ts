@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../src/config';
-import { startGateway } from '../src/main';
+import { startGateway, type RunningGateway } from '../src/main';
 import { Role } from '../src/shared/viewer';
 import { Editor, keyHeaders, poster } from './helpers/changes';
-import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
 import { startConfiguredGateway, waitFor, type ConfiguredGateway } from './helpers/http';
 import { Receiver } from './helpers/webhook-receiver';
@@ -249,17 +249,37 @@ describe('webhooks to private addresses [sqlite]', () => {
   });
 });
 
+/** What a deliverer test works with: a gateway on a fresh database with its SQL recorded, an editor, a partner and a webhook receiver. */
+interface Desk {
+  readonly gateway: RunningGateway;
+  readonly sql: SqlRecorder;
+  readonly editor: Editor;
+  readonly partner: Partner;
+  readonly receiver: Receiver;
+}
+
+/** Runs `test` with a {@link Desk} started for it (webhooks on, with `env`), and stops it all after. */
+async function withDesk(driver: Driver, env: Record<string, string>, test: (desk: Desk) => Promise<void>): Promise<void> {
+  const receiver = await Receiver.start();
+  const database = freshDatabase(driver);
+  const sql = new SqlRecorder();
+  const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', ...WEBHOOK_ENV, ...env }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
+  try {
+    const post = poster(gateway.url);
+    const editor = new Editor(post, await keyHeaders(gateway.db, Role.EDITOR));
+    const partner = new Partner(post, await keyHeaders(gateway.db, Role.PARTNER));
+    await test({ gateway, sql, editor, partner, receiver });
+  } finally {
+    await gateway.stop();
+    await dropDatabase(database);
+    await receiver.close();
+  }
+}
+
 for (const driver of DRIVERS) {
   describe(`the webhook deliverer at work [${driver}]`, () => {
     it('claims and records deliveries in a few statements each: no read per delivery, no claim per candidate', async (t) => {
-      const receiver = await Receiver.start();
-      const database = freshDatabase(driver);
-      const sql = new SqlRecorder();
-      const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', ...WEBHOOK_ENV }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
-      try {
-        const post = poster(gateway.url);
-        const editor = new Editor(post, await keyHeaders(gateway.db, Role.EDITOR));
-        const partner = new Partner(post, await keyHeaders(gateway.db, Role.PARTNER));
+      await withDesk(driver, {}, async ({ gateway, sql, editor, partner, receiver }) => {
         const HOOKS = 4;
         const ITEMS = 6;
         for (let hook = 0; hook < HOOKS; hook++) await partner.create({ url: receiver.url(`/burst/${hook}`) });
@@ -287,24 +307,13 @@ for (const driver of DRIVERS) {
           const received = receiver.at(`/burst/${hook}`).map((request) => (request.json as { data: { id: string } }).data.id);
           assert.deepEqual(received, items.map((item) => item.id), `webhook ${hook}: each item once, in order`);
         }
-      } finally {
-        await gateway.stop();
-        await dropDatabase(database);
-        await receiver.close();
-      }
+      });
     });
   });
 
   describe(`the webhook deliverer at rest [${driver}]`, () => {
     it('does not poll while the only pending deliveries wait for a retry or behind one', async () => {
-      const receiver = await Receiver.start();
-      const database = freshDatabase(driver);
-      const sql = new SqlRecorder();
-      const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', ...WEBHOOK_ENV, WEBHOOK_RETRY_SCHEDULE: '1h' }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
-      try {
-        const post = poster(gateway.url);
-        const editor = new Editor(post, await keyHeaders(gateway.db, Role.EDITOR));
-        const partner = new Partner(post, await keyHeaders(gateway.db, Role.PARTNER));
+      await withDesk(driver, { WEBHOOK_RETRY_SCHEDULE: '1h' }, async ({ sql, editor, partner, receiver }) => {
         const hook = await partner.create({ url: receiver.url('/held', () => 500) });
         const first = await editor.create('DigestArticle', 'held-first');
         await editor.publish(first);
@@ -322,22 +331,11 @@ for (const driver of DRIVERS) {
         const polls = sql.statements.filter((statement) => /status = 'PENDING'/.test(statement));
         assert.ok(polls.length <= 4, `${polls.length} statements in a second while nothing was due:\n${polls.slice(0, 4).join('\n')}`);
         assert.equal(receiver.at('/held').length, 1);
-      } finally {
-        await gateway.stop();
-        await dropDatabase(database);
-        await receiver.close();
-      }
+      });
     });
 
     it('claims nothing after content changes while no webhook is enabled, and delivers once one is', async () => {
-      const receiver = await Receiver.start();
-      const database = freshDatabase(driver);
-      const sql = new SqlRecorder();
-      const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', ...WEBHOOK_ENV }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
-      try {
-        const post = poster(gateway.url);
-        const editor = new Editor(post, await keyHeaders(gateway.db, Role.EDITOR));
-        const partner = new Partner(post, await keyHeaders(gateway.db, Role.PARTNER));
+      await withDesk(driver, {}, async ({ gateway, sql, editor, partner, receiver }) => {
         sql.reset();
         for (let n = 0; n < 3; n++) await editor.publish(await editor.create('DigestArticle', `unwatched-${n}`));
         // The change log's listeners (the fan-out among them) hear of each commit; then nothing is left to deliver.
@@ -350,11 +348,7 @@ for (const driver of DRIVERS) {
         await editor.publish(item);
         await receiver.waitFor('/late', 1);
         assert.equal((receiver.at('/late')[0].json as { data: { id: string } }).data.id, item.id);
-      } finally {
-        await gateway.stop();
-        await dropDatabase(database);
-        await receiver.close();
-      }
+      });
     });
   });
 }

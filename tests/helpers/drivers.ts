@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import { after, before } from 'node:test';
 import { DataSource } from 'typeorm';
 import { parseDatabaseUrl, type DatabaseConfig } from '../../src/config';
+import { openDatabase } from '../../src/db/data-source';
+import { ENTITIES } from '../../src/server/modules';
 
 /**
  * The databases every integration suite runs against. SQLite always; PostgreSQL
@@ -43,4 +46,24 @@ export async function dropDatabase(database: DatabaseConfig): Promise<void> {
   } finally {
     await db.destroy();
   }
+}
+
+/** A fresh database, migrated, for the enclosing `describe`: `db` is open from its first test on, and the database is dropped after its last. */
+export function openedDatabase(driver: Driver): { readonly database: DatabaseConfig; readonly db: DataSource } {
+  const database = freshDatabase(driver);
+  let db: DataSource | null = null;
+  before(async () => {
+    db = await openDatabase(database, { entities: ENTITIES });
+  });
+  after(async () => {
+    await db?.destroy();
+    await dropDatabase(database);
+  });
+  return {
+    database,
+    get db(): DataSource {
+      if (!db) throw new Error('the database opens in the describe’s before hook: use it from a test or a later hook');
+      return db;
+    },
+  };
 }
