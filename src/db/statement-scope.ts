@@ -50,15 +50,30 @@ export class StatementScope {
     this.running.delete(client);
   }
 
-  /** Stops the scope's work: cancels what runs on PostgreSQL, refuses what has not started. */
+  /**
+   * Stops the scope's work: cancels what runs on PostgreSQL, refuses what has
+   * not started. PostgreSQL ignores a cancel request that reaches a backend
+   * still reading the statement off its socket (one sent the moment before),
+   * so the request is sent again, with growing pauses, for as long as a
+   * statement of the scope is still running on that connection.
+   */
   cancel(reason = 'cancelled'): void {
     if (this.cancelled) return;
     this.controller.abort(new ScopeCancelledError(reason));
-    if (!this.pool) return;
-    for (const client of this.running) cancelStatement(this.pool, client);
-    this.running.clear();
+    if (this.pool) this.cancelRunning(this.pool, 0);
+  }
+
+  private cancelRunning(pool: PgPool, attempt: number): void {
+    if (this.running.size === 0) return;
+    for (const client of this.running) cancelStatement(pool, client);
+    if (attempt + 1 >= CANCEL_ATTEMPTS) return;
+    setTimeout(() => this.cancelRunning(pool, attempt + 1), CANCEL_FIRST_PAUSE_MS * 2 ** attempt).unref();
   }
 }
+
+/** Cancel requests sent for a statement that runs on (100, 200, 400 … ms apart: about 6 s in all); its statement timeout bounds it after that. */
+const CANCEL_ATTEMPTS = 7;
+const CANCEL_FIRST_PAUSE_MS = 100;
 
 /**
  * Sends PostgreSQL's cancel request for the statement `client` is running,
