@@ -49,5 +49,15 @@ for (const driver of DRIVERS) {
       assert.equal(await refreshStatisticsAfter(db, 3000), true);
       assert.ok((await estimate()) < 6000, 'half: analysed again');
     });
+
+    it('read the table’s size once per refresh for a caller that keeps it between batches', async () => {
+      const known: { tableRows?: number } = { tableRows: 1_000_000 };
+      // A kept size is believed: no read of pg_class, so 600 items are not half of it.
+      assert.equal(await refreshStatisticsAfter(db, 600, known), false);
+      assert.equal(known.tableRows, 1_000_000);
+      known.tableRows = 1_000;
+      assert.equal(await refreshStatisticsAfter(db, 600, known), true);
+      assert.equal(known.tableRows, undefined, 'forgotten after a refresh, to be read again');
+    });
   });
 }

@@ -13,6 +13,11 @@ const NETWORK_MESSAGES = [
   'Cannot use a pool after calling end on the pool',
 ];
 
+/** What the driver (pg, better-sqlite3) raised, under TypeORM's wrapper if there is one. */
+function driverErrorOf(error: unknown): unknown {
+  return error instanceof QueryFailedError ? error.driverError : error;
+}
+
 /**
  * True when `error` says that the database could not be reached or stopped
  * answering, rather than that a statement was wrong: connection refused or
@@ -23,7 +28,7 @@ const NETWORK_MESSAGES = [
  * bad statement and stays an internal error.
  */
 export function isConnectionFailure(error: unknown): boolean {
-  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  const cause = driverErrorOf(error);
   if (!cause || typeof cause !== 'object') return false;
   const { code, message } = cause as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
@@ -35,7 +40,7 @@ export function isConnectionFailure(error: unknown): boolean {
 
 /** True when PostgreSQL cancelled a statement (statement timeout, or a cancel request). */
 export function isStatementCancelled(error: unknown): boolean {
-  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  const cause = driverErrorOf(error);
   return (cause as { code?: unknown } | null)?.code === '57014';
 }
 
@@ -45,7 +50,7 @@ export function isStatementCancelled(error: unknown): boolean {
  * (`UNIQUE constraint failed: content.type, content.slug`).
  */
 export function isUniqueViolation(error: unknown, index: { readonly name: string; readonly table: string; readonly columns: readonly string[] }): boolean {
-  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  const cause = driverErrorOf(error);
   if (!cause || typeof cause !== 'object') return false;
   const { code, constraint, message } = cause as { code?: unknown; constraint?: unknown; message?: unknown };
   if (code === '23505') return constraint === index.name;
@@ -59,7 +64,7 @@ export function isUniqueViolation(error: unknown, index: { readonly name: string
 
 /** True when PostgreSQL broke a deadlock by cancelling this transaction (40P01): it may simply run again. */
 export function isDeadlock(error: unknown): boolean {
-  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  const cause = driverErrorOf(error);
   return (cause as { code?: unknown } | null)?.code === '40P01';
 }
 
@@ -71,7 +76,7 @@ export function isDeadlock(error: unknown): boolean {
  * transaction may simply run again.
  */
 export function isSqliteBusy(error: unknown): boolean {
-  const cause = error instanceof QueryFailedError ? error.driverError : error;
+  const cause = driverErrorOf(error);
   const code = (cause as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
 }

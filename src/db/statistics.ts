@@ -23,11 +23,17 @@ const FRACTION = 0.5;
  * while the table is small. Returns whether it ran. SQLite plans without
  * statistics well enough here.
  */
-export async function refreshStatisticsAfter(db: DataSource, written: number): Promise<boolean> {
+export async function refreshStatisticsAfter(db: DataSource, written: number, known: { tableRows?: number } = {}): Promise<boolean> {
   if (db.options.type !== 'postgres' || written < MIN_ROWS) return false;
-  const [row] = (await db.query(`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = 'content'::regclass`)) as { rows: number }[];
-  if (written < FRACTION * Number(row?.rows ?? 0)) return false;
+  // The table's size as the statistics count it changes only when they are refreshed: a caller that checks after
+  // every batch keeps it in `known` and reads it once per refresh, not once per batch.
+  if (known.tableRows === undefined) {
+    const [row] = (await db.query(`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = 'content'::regclass`)) as { rows: number }[];
+    known.tableRows = Number(row?.rows ?? 0);
+  }
+  if (written < FRACTION * known.tableRows) return false;
   // SKIP_LOCKED: a table autovacuum (or another run) is analysing is left to it rather than waited for.
   await db.query(`ANALYZE (SKIP_LOCKED) ${CONTENT_TABLES.join(', ')}`);
+  known.tableRows = undefined;
   return true;
 }

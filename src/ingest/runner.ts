@@ -120,8 +120,8 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     fullListing,
   };
   const seen = new Set<string>();
-  // Items written since the run last refreshed the database's statistics (see refreshStatisticsAfter).
-  const statistics = { written: 0, failed: false };
+  // Items written since the run last refreshed the database's statistics, and the table's size they last counted (see refreshStatisticsAfter).
+  const statistics: RunStatistics = { written: 0, failed: false };
   const erred = new Set<string>();
   const gone: string[] = [];
   let complete = false;
@@ -199,7 +199,7 @@ async function writeItems(
   actor: Actor,
   inputs: readonly UpsertInput[],
   seen: Set<string>,
-  statistics: { written: number; failed: boolean },
+  statistics: RunStatistics,
   progress: (line: string) => void,
   renew: () => Promise<boolean>,
 ): Promise<void> {
@@ -211,7 +211,7 @@ async function writeItems(
     statistics.written += results.filter(({ outcome }) => outcome === 'created' || outcome === 'updated').length;
     if (!statistics.failed) {
       try {
-        if (await refreshStatisticsAfter(settings.db, statistics.written)) {
+        if (await refreshStatisticsAfter(settings.db, statistics.written, statistics)) {
           statistics.written = 0;
           progress('  refreshed the database statistics of the content tables');
         }
@@ -228,6 +228,13 @@ async function writeItems(
       progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''} so far`);
     }
   }
+}
+
+/** A run's bookkeeping for {@link refreshStatisticsAfter}. */
+interface RunStatistics {
+  written: number;
+  tableRows?: number;
+  failed: boolean;
 }
 
 /** Attempts at one batch that loses a race with another writer (see {@link writeBatch}). */

@@ -27,17 +27,12 @@ export async function indexContent(manager: EntityManager, ids: readonly string[
     const byItem = new Map<string, SearchableText[]>();
     for (const row of translations) {
       const list = byItem.get(String(row.content_id)) ?? [];
-      list.push(textOf(row));
+      list.push(searchableTextOf(row));
       byItem.set(String(row.content_id), list);
     }
-    entries.push(...items.map((row) => ({ type: 'CONTENT', id: String(row.id), document: searchDocument([textOf(row), ...(byItem.get(String(row.id)) ?? [])]) })));
+    entries.push(...items.map((row) => ({ type: 'CONTENT', id: String(row.id), document: searchDocument([searchableTextOf(row), ...(byItem.get(String(row.id)) ?? [])]) })));
   }
   await upsertEntries(manager, entries);
-}
-
-/** What a stored item is found by, as `indexContent` reads it from its row: title, summary, body, and a project's place or a post's text. */
-export function searchableTextOf(item: { readonly title: string; readonly summary: string; readonly body?: string | null; readonly place?: string | null; readonly text?: string | null }): SearchableText {
-  return textOf(item);
 }
 
 /** Removes items from the index (they were deleted). */
@@ -62,7 +57,8 @@ export async function unindexNation(manager: EntityManager, code: string): Promi
   await execute(manager, `DELETE FROM search_entry WHERE subject_type = 'NATION' AND subject_id = :code`, { code });
 }
 
-function textOf(row: Record<string, unknown>): SearchableText {
+/** What a stored item is found by, from its row or the entity just inserted: title, summary, body, and a project's place or a post's text. */
+export function searchableTextOf(row: Record<string, unknown>): SearchableText {
   return { title: String(row.title ?? ''), summary: String(row.summary ?? ''), body: (row.body as string | null) ?? null, extra: [row.place as string | null, row.text as string | null] };
 }
 

@@ -116,7 +116,7 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
   await indexContent(
     manager,
     updates.map(({ row }) => row.id),
-    new Map(creates.map(({ item }) => [item.id, searchableTextOf(item as Content & { place?: string | null; text?: string | null })])),
+    new Map(creates.map(({ item }) => [item.id, searchableTextOf(item as unknown as Record<string, unknown>)])),
   );
 
   const audits: AuditRecord[] = [];
@@ -284,7 +284,9 @@ async function insertItems(manager: EntityManager, items: readonly Content[]): P
     item.version = 1;
     item.createdAt = now;
     item.updatedAt = now;
-    byType.set(item.type, [...(byType.get(item.type) ?? []), item]);
+    const group = byType.get(item.type);
+    if (group) group.push(item);
+    else byType.set(item.type, [item]);
   }
   for (const [type, group] of byType) {
     for (let start = 0; start < group.length; start += 200) {
