@@ -56,8 +56,8 @@ const POSTGRES_UP = [
   `CREATE INDEX "IDX_search_entry_document" ON "search_entry" USING GIN ("document")`,
 ];
 
-/** Indexes what is there already: items with their (no) translations, and members. */
-async function backfill(queryRunner: QueryRunner, postgres: boolean): Promise<void> {
+/** Indexes what is there already: items with their (no) translations, and members (into the text columns of this migration's table). */
+export async function backfill(queryRunner: QueryRunner, postgres: boolean): Promise<void> {
   const param = (n: number) => (postgres ? `$${n}` : '?');
   const insert = async (rows: [string, string, string | null, string, string, string][]) => {
     for (let start = 0; start < rows.length; start += 200) {

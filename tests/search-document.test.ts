@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { searchDocument } from '../src/search/document';
+import { searchDocument, tsvectorOf } from '../src/search/document';
 
 describe('searchDocument', () => {
   it('indexes title, summary (with the short fields) and body apart, normalised', () => {
@@ -22,5 +22,14 @@ describe('searchDocument', () => {
       { title: 'Kobani', summary: 'Cinq ans après.' },
     ]);
     assert.deepEqual(translated, { title: 'kobani', summary: 'five year on cinq ans apres', body: '' });
+  });
+
+  it('is written for PostgreSQL as a tsvector literal: positions across the fields, weights A, B and C', () => {
+    // What PostgreSQL's setweight(to_tsvector('simple', …)) || … makes of the same text (search-vector.test.ts compares many).
+    assert.equal(tsvectorOf({ title: 'a b a', summary: 'c a', body: 'd' }), "'a':1A,3A,5B 'b':2A 'c':4B 'd':6C");
+    assert.equal(tsvectorOf({ title: '', summary: '', body: 'mosul' }), "'mosul':1C");
+    assert.equal(tsvectorOf({ title: '', summary: '', body: '' }), '');
+    // A word PostgreSQL would not index (over 2,047 bytes) takes no position.
+    assert.equal(tsvectorOf({ title: `x ${'é'.repeat(1_024)} y`, summary: '', body: '' }), "'x':1A 'y':2A");
   });
 });

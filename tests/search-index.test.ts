@@ -10,18 +10,9 @@ import { upsertContent } from '../src/store/upsert';
 import { normaliseForSearch } from '../src/search/normalise';
 import { CORPUS, CORPUS_CAMPAIGN, corpusInputs } from './fixtures/search-corpus';
 import { DRIVERS, openedDatabase } from './helpers/drivers';
+import { searchEntryTexts } from './helpers/search-entries';
 
-interface Entry {
-  subject_id: string;
-  title: string;
-  summary: string;
-  body: string;
-}
-
-async function entries(db: DataSource): Promise<Entry[]> {
-  const rows = (await db.query(`SELECT subject_id, title, summary, body FROM search_entry WHERE subject_type = 'CONTENT' ORDER BY subject_id`)) as Entry[];
-  return rows.map((row) => ({ subject_id: String(row.subject_id), title: row.title, summary: row.summary, body: row.body }));
-}
+const entries = (db: DataSource) => searchEntryTexts(db);
 
 for (const driver of DRIVERS) {
   describe(`the search index of new items [${driver}]`, () => {

@@ -1,3 +1,4 @@
+import { escapeLexeme, indexable } from './document';
 import { scanWords } from './normalise';
 import { finishToken, prefixForms } from './stem';
 
@@ -124,12 +125,13 @@ export function toFts5Match(query: SearchQuery): string | null {
 }
 
 /**
- * Text for PostgreSQL's `to_tsquery('simple', $1)`, matched against
- * `to_tsvector('simple', normalised)`. Every token is a quoted lexeme
- * (`'word'`, quotes doubled and backslashes escaped although normalised tokens
- * contain neither), phrases are joined with `<->`, a prefix is `'word':*`,
- * alternatives `|`, required clauses `&`, exclusions `& !(…)`. `to_tsquery`
- * and not `websearch_to_tsquery`, because the latter has no prefix syntax.
+ * A PostgreSQL `tsquery` literal (`CAST($1 AS tsquery)`), matched against the
+ * `tsvector` literal of `tsvectorOf`: the words are the normaliser's, taken as
+ * they are, with no parser or dictionary of PostgreSQL's in between. Every
+ * token is a quoted lexeme (`'word'`, quotes doubled and backslashes escaped
+ * although normalised tokens contain neither), phrases are joined with `<->`,
+ * a prefix is `'word':*`, alternatives `|`, required clauses `&`, exclusions
+ * `& !(…)`.
  *
  * @returns null when the query matches nothing (run no query at all).
  */
@@ -153,7 +155,7 @@ function fts5Phrase(phrase: SearchPhrase): string {
 }
 
 function tsPhrase(phrase: SearchPhrase): string {
-  const lexemes = phrase.words.map((word) => `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`);
+  const lexemes = phrase.words.map((word) => `'${escapeLexeme(word)}'`);
   if (phrase.prefix) lexemes[lexemes.length - 1] += ':*';
   return lexemes.length === 1 ? lexemes[0] : `(${lexemes.join(' <-> ')})`;
 }
@@ -162,7 +164,8 @@ function tsPhrase(phrase: SearchPhrase): string {
 function termPhrases(text: string, prefix: boolean): SearchPhrase[] {
   const folded: string[] = [];
   scanWords(text, (_start, _end, token) => {
-    folded.push(token);
+    // A word too long for PostgreSQL to index is in no document there: left out on both engines alike.
+    if (indexable(token)) folded.push(token);
   });
   if (folded.length === 0) return [];
   const words = folded.slice(0, QUERY_LIMITS.phraseWords);
