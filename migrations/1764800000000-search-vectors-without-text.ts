@@ -7,8 +7,8 @@ import { backfill } from './1764600000000-search-and-languages';
  * title, summary and body, becomes a plain column that the gateway fills from
  * the text it sends (the same expression), and the three text columns go.
  * They doubled the rows a search reads: a broad search (52,000 matches of
- * 200,000 items) answered in 1.6 s rather than 2.2 s without them, and its
- * count in 0.28 s rather than 0.80 s. The vectors already there stay as they
+ * 200,000 items) answered in 1.4–1.6 s rather than 2.2 s without them, and its
+ * count in about 0.3 s rather than 0.8 s. The vectors already there stay as they
  * are. SQLite's FTS5 table still reads the text columns, which it keeps.
  *
  * Dropping columns rewrites nothing: the text's space in existing rows is
