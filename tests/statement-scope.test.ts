@@ -47,6 +47,8 @@ describe('cancelling a statement scope [postgres]', { skip: !POSTGRES_ENABLED &&
       assert.equal(ended, '57014', 'the statement ends as cancelled (query_canceled), not by running out its sleeps');
       scope.detach(client);
       assert.throws(() => scope.attach(client), { name: 'ScopeCancelledError' });
+      // A pool drops such a connection (PreparedStatements does): a cancel request may still be on its way to it.
+      assert.equal(scope.wasCancelledAgain(client), true);
 
       // The connection is usable, and no late cancel request from the scope hits its next statement.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -54,6 +56,33 @@ describe('cancelling a statement scope [postgres]', { skip: !POSTGRES_ENABLED &&
     } finally {
       client.release();
       watch.release();
+    }
+  });
+
+  it('sends one cancel request for a statement that stops at the first, and the connection may be kept', async () => {
+    const client = (await pool.connect()) as unknown as PooledClient;
+    const scope = new StatementScope(pool as unknown as PgPool);
+    try {
+      scope.attach(client);
+      const sleep = client.query('SELECT pg_sleep(30)').then(() => 'finished', (error: { code?: string }) => error.code ?? 'failed');
+      const pid = (client as unknown as { processID: number }).processID;
+      const watch = (await pool.connect()) as unknown as PooledClient;
+      try {
+        await waitFor('the sleep to start', async () => {
+          const { rows } = await watch.query({ text: `SELECT state FROM pg_stat_activity WHERE pid = $1`, values: [pid] });
+          return rows[0]?.state === 'active';
+        });
+      } finally {
+        watch.release();
+      }
+      scope.cancel('test');
+      assert.equal(await sleep, '57014');
+      scope.detach(client);
+      // Past the first pause: no second request was due, as nothing ran on.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(scope.wasCancelledAgain(client), false);
+    } finally {
+      client.release();
     }
   });
 });

@@ -45,7 +45,7 @@ export class PreparedStatements {
   /**
    * Runs `text` as a prepared statement. With a `scope`, the statement counts
    * towards it and is cancelled if the scope is (a request past its time limit).
-   * A connection that failed is dropped from the pool rather than reused.
+   * A connection that failed, or whose statement needed a second cancel request, is dropped from the pool rather than reused.
    */
   async query(text: string, values: unknown[], scope?: StatementScope): Promise<Record<string, unknown>[]> {
     const pool = pgPoolOf(this.db) as PgPool;
@@ -75,7 +75,7 @@ export class PreparedStatements {
     } finally {
       scope?.detach(client);
       client.removeListener('error', IGNORE);
-      client.release(failed);
+      client.release(failed ?? (scope?.wasCancelledAgain(client) ? true : undefined));
     }
   }
 

@@ -23,6 +23,8 @@ export class StatementScope {
   observeBatch?: (loader: string, size: number) => void;
   private readonly controller = new AbortController();
   private readonly running = new Set<PgClient>();
+  /** Connections sent a cancel request again: one may still be on its way when the statement ends. */
+  private readonly resent = new WeakSet<PgClient>();
 
   constructor(private readonly pool: PgPool | null = null) {}
 
@@ -63,9 +65,21 @@ export class StatementScope {
     if (this.pool) this.cancelRunning(this.pool, 0);
   }
 
+  /**
+   * Whether `client` was sent a cancel request again: a pool should close it
+   * rather than reuse it, as a request still on its way could otherwise cancel
+   * the next statement run there, another request's.
+   */
+  wasCancelledAgain(client: PgClient): boolean {
+    return this.resent.has(client);
+  }
+
   private cancelRunning(pool: PgPool, attempt: number): void {
     if (this.running.size === 0) return;
-    for (const client of this.running) cancelStatement(pool, client);
+    for (const client of this.running) {
+      if (attempt > 0) this.resent.add(client);
+      cancelStatement(pool, client);
+    }
     if (attempt + 1 >= CANCEL_ATTEMPTS) return;
     setTimeout(() => this.cancelRunning(pool, attempt + 1), CANCEL_FIRST_PAUSE_MS * 2 ** attempt).unref();
   }

@@ -24,19 +24,17 @@ export interface Token {
 export const FTS5_TOKENIZER = 'ascii';
 
 /**
- * The PostgreSQL text search configuration that makes the index's vectors
- * from normalised text: `simple` lower-cases and keeps every word (no
- * stemming, no stop words), and its parser splits normalised text exactly
- * where the normaliser did (search-engines.test.ts), so the vectors hold the
- * normaliser's tokens. Queries are `tsquery` literals of the same tokens.
+ * The PostgreSQL text search configuration to index and query normalised text
+ * with: `simple` lower-cases and keeps every word (no stemming, no stop words),
+ * and `to_tsvector(regconfig, text)` is immutable, so it can back a GIN index.
  */
 export const TEXT_SEARCH_CONFIG = 'simple';
 
 /**
- * The text search indexes: lower-case tokens of letters and ASCII digits
- * joined by single spaces, which each engine splits with its simplest
- * tokenizer (`to_tsvector('simple', …)` on PostgreSQL, FTS5's `ascii` on
- * SQLite). Both engines then hold exactly what this function made,
+ * The text to store in a search column and index with each engine's simplest
+ * tokenizer (`to_tsvector('simple', …)` on PostgreSQL, FTS5's `ascii`
+ * tokenizer on SQLite): lower-case tokens of letters and ASCII digits joined
+ * by single spaces. Both engines then split exactly where this function did,
  * which is what makes their results agree; queries are normalised by the same
  * code (see `query.ts`).
  *

@@ -90,7 +90,7 @@ export async function searchPage(
   const inner = postgres
     ? `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
       `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
-      `FROM search_entry e CROSS JOIN (SELECT CAST(:searchQuery AS tsquery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
+      `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
       `WHERE e.document @@ q.query AND ${matches}`
     : `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
       `${SQLITE_SCORE} AS "score", COALESCE(c.published_at, '1970-01-01 00:00:00.000') AS "searchAt" ` +
@@ -138,7 +138,7 @@ function postgresPageSql(joins: string, matches: string, select: string, afterCu
   const hits =
     `SELECT e.subject_type AS "searchType", e.subject_id AS "searchId", e.content_id AS "searchContentId", ` +
     `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
-    `FROM search_entry e CROSS JOIN (SELECT CAST(:searchQuery AS tsquery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${joins} ` +
+    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${joins} ` +
     `WHERE e.document @@ q.query AND ${matches}`;
   const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
   return `SELECT ${select}, r.* FROM (${page}) r LEFT JOIN content c ON c.id = r."searchContentId" ORDER BY ${orderBy}`;

@@ -68,6 +68,11 @@ export class WriteSession {
   }
 }
 
+/** TypeORM's PostgreSQL query runner: releasing with an error closes the connection instead of pooling it. */
+interface PostgresRunner {
+  releasePostgresConnection(error?: Error): Promise<void>;
+}
+
 /**
  * Runs `work` in one transaction with a {@link WriteSession}, appends the
  * changes it recorded, and commits; a failure anywhere rolls everything back,
@@ -77,6 +82,7 @@ export class WriteSession {
 export async function write<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
   const runner: QueryRunner = db.createQueryRunner();
   let client: PgClient | undefined;
+  let rollbackFailed = false;
   try {
     await runner.connect();
     if (scope) {
@@ -93,13 +99,22 @@ export async function write<T>(db: DataSource, actor: Actor, work: (session: Wri
       appended = await session.flush();
       await runner.commitTransaction();
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => {});
+      // Out of the scope first: a cancel request sent again must not stop the ROLLBACK.
+      if (client) scope?.detach(client);
+      if (runner.isTransactionActive) {
+        await runner.rollbackTransaction().catch(() => {
+          rollbackFailed = true;
+        });
+      }
       throw error;
     }
     session.committed(db, appended);
     return result;
   } finally {
     if (client) scope?.detach(client);
-    await runner.release();
+    // Closed, not reused, a connection whose ROLLBACK failed or that was sent a second cancel request (it may still be on its way).
+    const unusable = rollbackFailed || (client !== undefined && scope?.wasCancelledAgain(client));
+    if (unusable && db.options.type === 'postgres') await (runner as unknown as PostgresRunner).releasePostgresConnection(new Error('not reusable'));
+    else await runner.release();
   }
 }
