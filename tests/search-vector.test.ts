@@ -3,19 +3,19 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { makeCampaigns, ItemGenerator } from '../src/demo/synthetic';
 import { searchDocument, tsvectorOf, type SearchDocument } from '../src/search/document';
+import { postgresVectorSql } from '../src/store/search-index';
 import { CORPUS } from './fixtures/search-corpus';
 import { NATION_HEADLINES } from './fixtures/nation-headlines';
 import { POSTGRES_ENABLED } from './helpers/drivers';
 
 /**
- * The search index's vectors are built in JavaScript (`tsvectorOf`) and read
- * by PostgreSQL as literals. They must be exactly what PostgreSQL's own
- * `setweight(to_tsvector('simple', …))` concatenation makes of the same
- * normalised text, which the index held before and which every vector
- * migrated from it still is: same lexemes, same positions, same weights. Any
- * difference would rank or match items differently from one write to the next.
+ * The synthetic loader writes the search index's vectors as literals built in
+ * JavaScript (`tsvectorOf`); the gateway's writers have PostgreSQL make them
+ * from the normalised text (`postgresVectorSql`). Both must be the same:
+ * same lexemes, same positions, same weights, or a dataset would rank and
+ * match differently from the items the gateway writes.
  */
-const GENERATED = `setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B') || setweight(to_tsvector('simple', $4), 'C')`;
+const GENERATED = postgresVectorSql('$2', '$3', '$4');
 
 /** Normalised texts at PostgreSQL's limits: positions, repeats, word lengths, empty fields. */
 function edgeCases(): { name: string; document: SearchDocument }[] {

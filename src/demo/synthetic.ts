@@ -5,7 +5,7 @@ import { SourceKind } from '../shared/content/source-kind';
 import type { ContentItemInput } from '../store/content-rows';
 import { contentHashOf } from '../store/upsert';
 import { searchDocument } from '../search/document';
-import { searchEntryColumns, searchEntryValues } from '../store/search-index';
+import { nationDocument, searchEntryColumns, searchEntryValues } from '../store/search-index';
 import { localisedNationName } from '../member-nations/localised-names';
 import { Locale } from '../shared/content/locale';
 import members from './members.json';
@@ -234,11 +234,7 @@ async function insertMissingMembers(db: DataSource, dialect: Dialect): Promise<n
         dialect,
         'search_entry',
         searchEntryColumns(dialect.postgres),
-        missing.map((m) => {
-          const names = [m.code, ...Object.values(Locale).map((locale) => localisedNationName(m.code, m.name, locale))];
-          const document = searchDocument([{ title: names.join('\n'), summary: m.region ?? '' }]);
-          return searchEntryValues(dialect.postgres, 'NATION', m.code, document);
-        }),
+        missing.map((m) => searchEntryValues(dialect.postgres, 'NATION', m.code, nationDocument(m))),
       );
     });
   }

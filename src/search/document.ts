@@ -109,8 +109,8 @@ export function tsvectorOf(document: SearchDocument): string {
   return literal;
 }
 
-/** Whether PostgreSQL indexes `word` (not too long for a lexeme). */
-export function indexable(word: string): boolean {
+/** Whether PostgreSQL indexes `word` (not too long for a lexeme; normalised tokens never are: `MAX_TOKEN_LENGTH`). */
+function indexable(word: string): boolean {
   return word.length * 3 <= MAX_LEXEME_BYTES || Buffer.byteLength(word) <= MAX_LEXEME_BYTES;
 }
 

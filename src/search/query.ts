@@ -1,4 +1,4 @@
-import { escapeLexeme, indexable } from './document';
+import { escapeLexeme } from './document';
 import { scanWords } from './normalise';
 import { finishToken, prefixForms } from './stem';
 
@@ -125,13 +125,12 @@ export function toFts5Match(query: SearchQuery): string | null {
 }
 
 /**
- * A PostgreSQL `tsquery` literal (`CAST($1 AS tsquery)`), matched against the
- * `tsvector` literal of `tsvectorOf`: the words are the normaliser's, taken as
- * they are, with no parser or dictionary of PostgreSQL's in between. Every
- * token is a quoted lexeme (`'word'`, quotes doubled and backslashes escaped
- * although normalised tokens contain neither), phrases are joined with `<->`,
- * a prefix is `'word':*`, alternatives `|`, required clauses `&`, exclusions
- * `& !(…)`.
+ * Text for PostgreSQL's `to_tsquery('simple', $1)`, matched against
+ * `to_tsvector('simple', normalised)`. Every token is a quoted lexeme
+ * (`'word'`, quotes doubled and backslashes escaped although normalised tokens
+ * contain neither), phrases are joined with `<->`, a prefix is `'word':*`,
+ * alternatives `|`, required clauses `&`, exclusions `& !(…)`. `to_tsquery`
+ * and not `websearch_to_tsquery`, because the latter has no prefix syntax.
  *
  * @returns null when the query matches nothing (run no query at all).
  */
@@ -164,8 +163,7 @@ function tsPhrase(phrase: SearchPhrase): string {
 function termPhrases(text: string, prefix: boolean): SearchPhrase[] {
   const folded: string[] = [];
   scanWords(text, (_start, _end, token) => {
-    // A word too long for PostgreSQL to index is in no document there: left out on both engines alike.
-    if (indexable(token)) folded.push(token);
+    folded.push(token);
   });
   if (folded.length === 0) return [];
   const words = folded.slice(0, QUERY_LIMITS.phraseWords);
