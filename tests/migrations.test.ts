@@ -53,11 +53,12 @@ describe('the search vectors migration [postgres]', { skip: !DRIVERS.includes('p
     const runner = db.createQueryRunner();
     const vectors = async () => (await db.query(`SELECT subject_id, document::text AS document FROM search_entry ORDER BY subject_id`)) as { subject_id: string; document: string }[];
     try {
-      assert.equal(MIGRATIONS.at(-1)?.name, 'SearchVectorsWithoutText1764800000000', 'undoLastMigration below undoes this migration');
+      assert.deepEqual(MIGRATIONS.slice(-2).map((m) => m.name), ['SearchVectorsWithoutText1764800000000', 'SearchEntryVisibility1764900000000'], 'the two undoLastMigration below undo this migration and the one after it');
       for (const m of members) {
         await db.query(`INSERT INTO member_nation (code, name, kind, region, joined_year) VALUES ($1, $2, $3, $4, $5)`, [m.code, m.name, m.kind, m.region, m.joinedYear]);
       }
       // Back to generated vectors: the members are indexed again from their text, by PostgreSQL's to_tsvector.
+      await db.undoLastMigration();
       await db.undoLastMigration();
       assert.equal(await runner.hasColumn('search_entry', 'body'), true);
       const generated = await vectors();
@@ -74,6 +75,54 @@ describe('the search vectors migration [postgres]', { skip: !DRIVERS.includes('p
       const literals = nations.map((nation) => String(searchEntryValues(true, 'NATION', nation.code, nationDocument(nation)).at(-1)));
       const { rows } = { rows: (await db.query(`SELECT code, CAST(v AS tsvector)::text AS document FROM unnest($1::text[], $2::text[]) AS u(code, v) ORDER BY code`, [nations.map((n) => n.code), literals])) as { code: string; document: string }[] };
       assert.deepEqual(rows.map((row) => ({ subject_id: row.code, document: row.document })), generated);
+    } finally {
+      await runner.release();
+      await db.destroy();
+      await dropDatabase(database);
+    }
+  });
+});
+
+describe('the search entry visibility migration [postgres]', { skip: !DRIVERS.includes('postgres') && 'set TEST_POSTGRES_URL' }, () => {
+  it("copies each item's status, type and publication time into its entry, and the database keeps the copies as items change", async () => {
+    const database = freshDatabase('postgres');
+    const db = await openDatabase(database, { entities: ENTITIES });
+    const runner = db.createQueryRunner();
+    const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+    const addItem = (id: string, status: string) =>
+      db.query(`INSERT INTO content (id, type, slug, title, summary, status, published_at, version) VALUES ($1::uuid, 'SOCIAL_POST', $1::text, 'Title', 'Summary', $2, '2019-03-23', 1)`, [id, status]);
+    const addEntry = (type: string, id: string, contentId: string | null) =>
+      db.query(`INSERT INTO search_entry (subject_type, subject_id, content_id, document) VALUES ($1, $2, $3, to_tsvector('simple', 'words'))`, [type, id, contentId]);
+    const copies = async () =>
+      (await db.query(`SELECT subject_id AS id, status, content_type AS type, to_char(published_at, 'YYYY-MM-DD') AS at FROM search_entry ORDER BY subject_id`)) as Record<string, string | null>[];
+    try {
+      assert.equal(MIGRATIONS.at(-1)?.name, 'SearchEntryVisibility1764900000000', 'undoLastMigration below undoes this migration');
+      await db.undoLastMigration();
+      assert.equal(await runner.hasColumn('search_entry', 'status'), false);
+      await addItem(ids[0], 'DRAFT');
+      await addEntry('CONTENT', ids[0], ids[0]);
+      await addEntry('NATION', 'NOR', null);
+
+      await db.runMigrations();
+      assert.deepEqual(await copies(), [
+        { id: ids[0], status: 'DRAFT', type: 'SOCIAL_POST', at: '2019-03-23' },
+        { id: 'NOR', status: null, type: null, at: null },
+      ], 'the backfill');
+
+      await db.query(`UPDATE content SET status = 'PUBLISHED', published_at = '2020-01-02' WHERE id = $1`, [ids[0]]);
+      await addItem(ids[1], 'PUBLISHED');
+      await addEntry('CONTENT', ids[1], ids[1]);
+      assert.deepEqual(await copies(), [
+        { id: ids[0], status: 'PUBLISHED', type: 'SOCIAL_POST', at: '2020-01-02' },
+        { id: ids[1], status: 'PUBLISHED', type: 'SOCIAL_POST', at: '2019-03-23' },
+        { id: 'NOR', status: null, type: null, at: null },
+      ], 'an item that changes, and an entry written later');
+
+      await db.undoLastMigration();
+      for (const column of ['status', 'content_type', 'published_at']) assert.equal(await runner.hasColumn('search_entry', column), false, column);
+      const left = (await db.query(`SELECT proname FROM pg_proc WHERE proname IN ('search_entry_from_content', 'content_to_search_entry')`)) as unknown[];
+      assert.deepEqual(left, [], 'no trigger function left behind');
+      await db.query(`UPDATE content SET status = 'DRAFT' WHERE id = $1`, [ids[0]]);
     } finally {
       await runner.release();
       await db.destroy();

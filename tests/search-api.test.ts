@@ -498,6 +498,47 @@ for (const driver of DRIVERS) {
       assert.deepEqual(editorial.edges.map(keyOf).sort(), ['embargoed-draft', 'shaddadi-published']);
     });
 
+    it('follows an item withdrawn and published again: found by the public only while published, placed by its new publication time', async () => {
+      await insert([
+        item('tabqa-older', '2019-08-01', 'Tabqa dam repairs', 'Engineers at the Tabqa dam.', null, { countries: ['SYR'] }),
+        item('tabqa-newer', '2019-08-02', 'Tabqa dam repairs', 'Engineers at the Tabqa dam.', null, { countries: ['SYR'] }),
+      ]);
+      const found = async (headers: Record<string, string> = {}, filter: Record<string, unknown> | null = null) => {
+        const { body } = await gw.post<{ search: Page }>(
+          `query ($filter: FeedFilter) { search(query: "tabqa dam", filter: $filter, first: 10) { totalCount edges { node { ... on Content { id slug version } } } } }`,
+          { filter },
+          headers,
+        );
+        assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+        return body.data!.search;
+      };
+      const slugs = async (headers: Record<string, string> = {}, filter: Record<string, unknown> | null = null) => {
+        const page = await found(headers, filter);
+        assert.equal(page.totalCount, page.edges.length, 'the count agrees with the page');
+        return page.edges.map(keyOf);
+      };
+      const mutate = async (mutation: string, variables: Record<string, unknown>) => {
+        const { body } = await gw.post(mutation, variables, editor);
+        assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      };
+      assert.deepEqual(await slugs(), ['tabqa-newer', 'tabqa-older'], 'same score: newest first');
+      const newer = (await found()).edges[0].node as Edge['node'] & { version: number };
+
+      await mutate(`mutation ($id: ID!, $v: Int!) { unpublishContent(id: $id, expectedVersion: $v) { id } }`, { id: newer.id, v: newer.version });
+      assert.deepEqual(await slugs(), ['tabqa-older'], 'withdrawn: no longer found by the public');
+      assert.deepEqual(await slugs(editor), ['tabqa-newer', 'tabqa-older'], 'editors still find it');
+
+      await mutate(`mutation ($id: ID!, $v: Int!, $at: DateTime) { publishContent(id: $id, expectedVersion: $v, publishedAt: $at) { id } }`, {
+        id: newer.id,
+        v: newer.version + 1,
+        at: '2019-07-01T00:00:00.000Z',
+      });
+      assert.deepEqual(await slugs(), ['tabqa-older', 'tabqa-newer'], 'published again, a month earlier: now the older of the two');
+      assert.deepEqual(await slugs({}, { types: ['DIGEST_ARTICLE'] }), ['tabqa-older', 'tabqa-newer'], 'a type filter finds both');
+      assert.deepEqual(await slugs({}, { types: ['SOCIAL_POST'] }), [], 'and the other types none');
+      assert.deepEqual(await slugs({}, { types: ['DIGEST_ARTICLE'], countries: ['SYR'] }), ['tabqa-older', 'tabqa-newer'], 'nor does another filter change the order');
+    });
+
     it('ranks a post whose text is its summary as if the words were written once', async () => {
       const page = await search({ query: 'qaim' });
       assert.deepEqual(page.edges.map(keyOf), ['post-without-text', 'post-text-is-summary'], 'same score, newest first');

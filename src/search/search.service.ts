@@ -6,7 +6,8 @@ import type { Locale } from '../shared/content/locale';
 import { localiseItems } from '../shared/content/localise';
 import { MemberNation } from '../member-nations/member-nation.entity';
 import type { Content } from '../shared/content/content.entity';
-import type { Visibility } from '../shared/content/content.query';
+import { sqlEnumList, type Visibility } from '../shared/content/content.query';
+import type { ContentType } from '../shared/content/content-status';
 import { contentReader } from '../shared/content/content.reader';
 import type { ContentReads } from '../shared/content/content.reads';
 import { BadUserInputError } from '../shared/errors';
@@ -80,7 +81,8 @@ export async function searchPage(
   if (compiled === null) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: page.from !== null, startCursor: null, endCursor: null }, totalCount: 0 };
 
   const content = feedQuery(reads, visible, filter, properties).clause();
-  const withNations = !filter || Object.values(filter).every((value) => value == null || (Array.isArray(value) && value.length === 0));
+  const given = Object.entries(filter ?? {}).filter(([, value]) => value != null && !(Array.isArray(value) && value.length === 0));
+  const withNations = given.length === 0;
   const reader = contentReader(reads.db);
   // Highlights need the title and summary whatever the selection.
   const projection = reader.projection(undefined, [...new Set([...properties, 'nations', 'title', 'summary'])].sort());
@@ -96,13 +98,20 @@ export async function searchPage(
       `${SQLITE_SCORE} AS "score", COALESCE(c.published_at, '1970-01-01 00:00:00.000') AS "searchAt" ` +
       `FROM search_fts JOIN search_entry e ON e.id = search_fts.rowid LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
       `WHERE search_fts MATCH :searchQuery AND ${matches}`;
+  // On PostgreSQL the index carries each item's status, type and publication time: without other filters, ranking needs no join.
+  const onIndex = postgres && given.every(([name]) => name === 'types');
   const sql = postgres
-    ? postgresPageSql(content.joins, matches, projection.select, afterCursor, keyset.orderBy, keyset.limit)
+    ? onIndex
+      ? postgresIndexPageSql(indexMatches(visible, filter?.types, withNations), projection.select, afterCursor, keyset.orderBy, keyset.limit)
+      : postgresPageSql(content.joins, matches, projection.select, afterCursor, keyset.orderBy, keyset.limit)
     : `SELECT * FROM (${inner}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
   const parameters = { ...content.parameters, searchQuery: compiled };
   const rows = await reads.query(sql, { ...parameters, ...keyset.parameters });
   let counted: Promise<number> | undefined;
-  const count = () => (counted ??= reads.query(`SELECT count(*) AS "n" FROM (${inner}) r`, parameters).then((found) => Number(found[0]?.n ?? 0)));
+  const countSql = onIndex
+    ? `SELECT count(*) AS "n" FROM search_entry e WHERE e.document @@ to_tsquery('simple', :searchQuery) AND ${indexMatches(visible, filter?.types, withNations)}`
+    : `SELECT count(*) AS "n" FROM (${inner}) r`;
+  const count = () => (counted ??= reads.query(countSql, onIndex ? { searchQuery: compiled } : parameters).then((found) => Number(found[0]?.n ?? 0)));
 
   const nations = (await nationCatalogue(reads.db).get()).byCode;
   const items = reader.hydrate(rows.filter((row) => row.searchType === 'CONTENT'), projection);
@@ -142,6 +151,27 @@ function postgresPageSql(joins: string, matches: string, select: string, afterCu
     `WHERE e.document @@ q.query AND ${matches}`;
   const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
   return `SELECT ${select}, r.* FROM (${page}) r LEFT JOIN content c ON c.id = r."searchContentId" ORDER BY ${orderBy}`;
+}
+
+/**
+ * The page statement on PostgreSQL when the search is filtered by type at most:
+ * as {@link postgresPageSql}, but the matches are ranked from `search_entry`
+ * alone, which carries the item's status, type and publication time (migration
+ * 1764900000000), and only the page's rows are joined to `content`.
+ */
+function postgresIndexPageSql(matches: string, select: string, afterCursor: readonly string[], orderBy: string, limit: number): string {
+  const hits =
+    `SELECT e.subject_type AS "searchType", e.subject_id AS "searchId", e.content_id AS "searchContentId", ` +
+    `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(e.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
+    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q WHERE e.document @@ q.query AND ${matches}`;
+  const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
+  return `SELECT ${select}, r.* FROM (${page}) r LEFT JOIN content c ON c.id = r."searchContentId" ORDER BY ${orderBy}`;
+}
+
+/** Which of `search_entry e`'s rows a viewer may find, by the item's copied status and type (members when `withNations`). */
+function indexMatches(visible: Visibility, types: readonly ContentType[] | null | undefined, withNations: boolean): string {
+  const items = `e.status IN (${sqlEnumList(visible)})${types?.length ? ` AND e.content_type IN (${sqlEnumList(types)})` : ''}`;
+  return withNations ? `(${items} OR e.subject_type = 'NATION')` : items;
 }
 
 /** The matching passages of a result's title and summary (a member's name), as plain text with ranges. */
