@@ -100,16 +100,15 @@ export async function searchPage(
       `WHERE search_fts MATCH :searchQuery AND ${matches}`;
   // On PostgreSQL the index carries each item's status, type and publication time: without other filters, ranking needs no join.
   const onIndex = postgres && given.every(([name]) => name === 'types');
+  const onIndexMatches = onIndex ? indexMatches(visible, filter?.types, withNations) : '';
   const sql = postgres
-    ? onIndex
-      ? postgresIndexPageSql(indexMatches(visible, filter?.types, withNations), projection.select, afterCursor, keyset.orderBy, keyset.limit)
-      : postgresPageSql(content.joins, matches, projection.select, afterCursor, keyset.orderBy, keyset.limit)
+    ? postgresPageSql(onIndex ? { joins: null, matches: onIndexMatches } : { joins: content.joins, matches }, projection.select, afterCursor, keyset.orderBy, keyset.limit)
     : `SELECT * FROM (${inner}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
   const parameters = { ...content.parameters, searchQuery: compiled };
   const rows = await reads.query(sql, { ...parameters, ...keyset.parameters });
   let counted: Promise<number> | undefined;
   const countSql = onIndex
-    ? `SELECT count(*) AS "n" FROM search_entry e WHERE e.document @@ to_tsquery('simple', :searchQuery) AND ${indexMatches(visible, filter?.types, withNations)}`
+    ? `SELECT count(*) AS "n" FROM search_entry e WHERE e.document @@ to_tsquery('simple', :searchQuery) AND ${onIndexMatches}`
     : `SELECT count(*) AS "n" FROM (${inner}) r`;
   const count = () => (counted ??= reads.query(countSql, onIndex ? { searchQuery: compiled } : parameters).then((found) => Number(found[0]?.n ?? 0)));
 
@@ -142,28 +141,24 @@ export async function searchPage(
  * Ranking the full rows instead carried the whole projection (and the entry's
  * document) through the sort of every match: a broad query sorted tens of MB
  * on disk. Same rows, same order, same scores as ranking the full rows.
+ * `ranked` says what the matches are read from: `search_entry` alone, which
+ * carries each item's status, type and publication time (migration
+ * 1764900000000), when the search is filtered by type at most; joined to
+ * `content` (and the filter's joins) otherwise.
  */
-function postgresPageSql(joins: string, matches: string, select: string, afterCursor: readonly string[], orderBy: string, limit: number): string {
+function postgresPageSql(
+  ranked: { readonly joins: string | null; readonly matches: string },
+  select: string,
+  afterCursor: readonly string[],
+  orderBy: string,
+  limit: number,
+): string {
+  const at = ranked.joins === null ? 'e.published_at' : 'c.published_at';
   const hits =
     `SELECT e.subject_type AS "searchType", e.subject_id AS "searchId", e.content_id AS "searchContentId", ` +
-    `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
-    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${joins} ` +
-    `WHERE e.document @@ q.query AND ${matches}`;
-  const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
-  return `SELECT ${select}, r.* FROM (${page}) r LEFT JOIN content c ON c.id = r."searchContentId" ORDER BY ${orderBy}`;
-}
-
-/**
- * The page statement on PostgreSQL when the search is filtered by type at most:
- * as {@link postgresPageSql}, but the matches are ranked from `search_entry`
- * alone, which carries the item's status, type and publication time (migration
- * 1764900000000), and only the page's rows are joined to `content`.
- */
-function postgresIndexPageSql(matches: string, select: string, afterCursor: readonly string[], orderBy: string, limit: number): string {
-  const hits =
-    `SELECT e.subject_type AS "searchType", e.subject_id AS "searchId", e.content_id AS "searchContentId", ` +
-    `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(e.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
-    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q WHERE e.document @@ q.query AND ${matches}`;
+    `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(${at}, TIMESTAMP '1970-01-01') AS "searchAt" ` +
+    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q ` +
+    `${ranked.joins === null ? '' : `LEFT JOIN content c ON c.id = e.content_id ${ranked.joins} `}WHERE e.document @@ q.query AND ${ranked.matches}`;
   const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
   return `SELECT ${select}, r.* FROM (${page}) r LEFT JOIN content c ON c.id = r."searchContentId" ORDER BY ${orderBy}`;
 }
