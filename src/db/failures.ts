@@ -3,10 +3,13 @@ import { QueryFailedError } from 'typeorm';
 /** Socket-level failures: the server is down, unreachable or went away. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
+/** What pg-pool says when no connection came in time: a new one did not connect, or every one was in use. */
+const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
+
 /** What node-postgres and pg-pool say when a connection cannot be made or has gone. */
 const NETWORK_MESSAGES = [
   'Connection terminated',
-  'timeout exceeded when trying to connect',
+  POOL_WAIT_TIMEOUT,
   'Client has encountered a connection error and is not queryable',
   'Query read timeout',
   'Connection is not established',
@@ -36,6 +39,12 @@ export function isConnectionFailure(error: unknown): boolean {
     if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
   }
   return typeof message === 'string' && NETWORK_MESSAGES.some((text) => message.includes(text));
+}
+
+/** True when `error` is pg-pool's timeout waiting for a connection (`DatabaseHealth.observe` tells its two causes apart). */
+export function isPoolWaitTimeout(error: unknown): boolean {
+  const message = (driverErrorOf(error) as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message.includes(POOL_WAIT_TIMEOUT);
 }
 
 /** True when PostgreSQL cancelled a statement (statement timeout, or a cancel request). */

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { isConnectionFailure } from './failures';
+import { isConnectionFailure, isPoolWaitTimeout } from './failures';
 import { pgPoolOf, type PgClient, type PgPool } from './pg';
 
 /** How often a stuck statement is looked for, and how often a database marked down is probed. */
@@ -72,10 +72,24 @@ export class DatabaseHealth {
     return this.down;
   }
 
-  /** Looks at a failed statement's error: a connection failure marks the database down. */
+  /**
+   * Looks at a failed statement's error: a connection failure marks the
+   * database down. Not a wait for a connection that timed out while every
+   * connection of the pool was in use: the database is busy (slow statements
+   * hold them all), not gone, and marking it down would refuse every request,
+   * cheap ones too, until a probe got through. That request alone is refused
+   * (503); were the connections held by statements that get no answer, the
+   * watch below marks the database down.
+   */
   observe(error: unknown): void {
-    if (!isConnectionFailure(error) || this.closed) return;
+    if (!isConnectionFailure(error) || this.closed || this.poolExhausted(error)) return;
     this.markDown((error as Error).message ?? String(error));
+  }
+
+  /** Whether `error` is node-postgres' pool giving up waiting for a connection while it held all it may open. */
+  private poolExhausted(error: unknown): boolean {
+    const max = Number(this.pool?.options.max);
+    return isPoolWaitTimeout(error) && this.pool !== null && max > 0 && this.pool.totalCount >= max;
   }
 
   /**
