@@ -58,3 +58,42 @@ describe('a pool whose connections are all in use [postgres]', { skip: !POSTGRES
     );
   });
 });
+
+/**
+ * A statement PostgreSQL ends at DB_STATEMENT_TIMEOUT_MS (a search too broad
+ * for its time) is the request asking too much, not a bug: the client is told
+ * so with REQUEST_TIMEOUT, and the log gets a warning, not an internal error.
+ */
+describe('a statement past DB_STATEMENT_TIMEOUT_MS [postgres]', { skip: !POSTGRES_ENABLED && 'set TEST_POSTGRES_URL' }, () => {
+  let database: DatabaseConfig;
+  let gateway: RunningGateway;
+  let lines: LogLine[];
+
+  before(async () => {
+    database = freshDatabase('postgres');
+    const captured = capturingLogger();
+    lines = captured.lines;
+    const config = loadConfig({ NODE_ENV: 'test', DB_STATEMENT_TIMEOUT_MS: '200' }, { port: 0, host: '127.0.0.1', database });
+    gateway = await startGateway(config, { logger: captured.logger, testHooks: { beforeRead: 'SELECT pg_sleep(2)' } });
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    if (database) await dropDatabase(database);
+  });
+
+  it('answers REQUEST_TIMEOUT on the field whose statement was cancelled, logs a warning, and keeps serving', async () => {
+    const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: FEED_QUERY }) });
+    const body = (await response.json()) as { data?: unknown; errors?: { message: string; path?: string[]; extensions?: { code?: string } }[] };
+    assert.deepEqual(
+      body.errors?.map((error) => [error.extensions?.code, error.path]),
+      [['REQUEST_TIMEOUT', ['feed']]],
+      JSON.stringify(body),
+    );
+    assert.match(body.errors![0].message, /ran past its time limit/);
+    assert.deepEqual(lines.filter((line) => line.level >= 50).map((line) => line.msg), [], 'no error logged');
+    assert.equal(lines.filter((line) => line.level === 40 && /DB_STATEMENT_TIMEOUT_MS/.test(line.msg)).length, 1);
+    // The connection that ran it is fine: member nations are held in the process, so ask the database directly.
+    assert.deepEqual(await gateway.db.query('SELECT 1 AS one'), [{ one: 1 }]);
+  });
+});
