@@ -118,11 +118,29 @@ describe('the search entry visibility migration [postgres]', { skip: !DRIVERS.in
         { id: 'NOR', status: null, type: null, at: null },
       ], 'an item that changes, and an entry written later');
 
+      // The triggers work from a session whose search_path does not name the gateway's schema.
+      const schema = database.kind === 'postgres' ? database.schema : undefined;
+      assert.ok(schema, 'the tests run each database in a schema of its own');
+      const outsider = db.createQueryRunner();
+      try {
+        await outsider.query(`SET search_path TO pg_catalog`);
+        await outsider.query(`UPDATE "${schema}".content SET status = 'DRAFT' WHERE id = $1`, [ids[1]]);
+        await outsider.query(`DELETE FROM "${schema}".content WHERE id = $1`, [ids[0]]);
+        await outsider.query(`RESET search_path`);
+      } finally {
+        await outsider.release();
+      }
+      assert.deepEqual(await copies(), [
+        { id: ids[1], status: 'DRAFT', type: 'SOCIAL_POST', at: '2019-03-23' },
+        { id: 'NOR', status: null, type: null, at: null },
+      ], 'a status changed and an item deleted outside the gateway');
+
       await db.undoLastMigration();
       for (const column of ['status', 'content_type', 'published_at']) assert.equal(await runner.hasColumn('search_entry', column), false, column);
-      const left = (await db.query(`SELECT proname FROM pg_proc WHERE proname IN ('search_entry_from_content', 'content_to_search_entry')`)) as unknown[];
+      const left = (await db.query(`SELECT proname FROM pg_proc WHERE proname IN ('search_entry_from_content', 'content_to_search_entry', 'content_gone_from_search')`)) as unknown[];
       assert.deepEqual(left, [], 'no trigger function left behind');
-      await db.query(`UPDATE content SET status = 'DRAFT' WHERE id = $1`, [ids[0]]);
+      await db.query(`UPDATE content SET status = 'PUBLISHED' WHERE id = $1`, [ids[1]]);
+      await db.query(`DELETE FROM content WHERE id = $1`, [ids[1]]);
     } finally {
       await runner.release();
       await db.destroy();

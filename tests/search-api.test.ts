@@ -573,6 +573,21 @@ for (const driver of DRIVERS) {
       assert.deepEqual(nested, [4, 4]);
     });
 
+    // SQLite ranks FTS5 rows joined to content whatever the filter.
+    if (driver === 'postgres') it('ranks from the index alone on PostgreSQL when filtered by type at most, and joins content for other filters', async () => {
+      const rankingJoinsContent = async (filter: Record<string, unknown> | null) => {
+        gw.sql.reset();
+        const { body } = await gw.post(`query ($filter: FeedFilter) { search(query: "hajin", filter: $filter, first: 5) { totalCount edges { cursor } } }`, { filter });
+        assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+        const statements = requestStatements(gw.sql).filter((text) => /\bsearch_entry\b/.test(text));
+        assert.equal(statements.length, 2, 'the page and the count');
+        return statements.map((text) => /FROM search_entry e (CROSS JOIN \(SELECT to_tsquery[^)]*\) AS query\) q )?LEFT JOIN content c ON c\.id = e\.content_id/.test(text));
+      };
+      assert.deepEqual(await rankingJoinsContent(null), [false, false]);
+      assert.deepEqual(await rankingJoinsContent({ types: ['SOCIAL_POST'] }), [false, false]);
+      assert.deepEqual(await rankingJoinsContent({ countries: ['SYR'] }), [true, true]);
+    });
+
     it('reports its cost like any connection, counts a total once, and is refused above the limit like the feed', async () => {
       const pairs = [
         ['search(query: "hajin", first: 10) { edges { node { id } } }', 'feed(first: 10) { edges { node { id } } }'],

@@ -44,9 +44,12 @@ describe('a pool whose connections are all in use [postgres]', { skip: !POSTGRES
 
   it('refuses the request that found no free connection, does not mark the database down, and serves the next one', async () => {
     assert.equal((await feed()).status, 200, 'served before');
-    // The pool's only connection, held for a second and a half.
-    const held = running.gateway.db.query('SELECT pg_sleep(1.5)');
+    // The pool's only connection, held for two and a half seconds.
+    const held = running.gateway.db.query('SELECT pg_sleep(2.5)');
     const refused = await feed();
+    // A readiness probe waits for a connection too (1.5 s) and finds none: busy, not down.
+    const ready = await fetch(new URL('/readyz', running.gateway.url));
+    assert.equal(ready.status, 200, await ready.text());
     assert.equal(refused.status, 503, JSON.stringify(refused.body));
     assert.deepEqual(refused.body.errors?.map((error) => error.extensions?.code), ['SERVICE_UNAVAILABLE']);
     await held;

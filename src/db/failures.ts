@@ -47,6 +47,12 @@ export function isPoolWaitTimeout(error: unknown): boolean {
   return typeof message === 'string' && message.includes(POOL_WAIT_TIMEOUT);
 }
 
+/** True when PostgreSQL ended a statement at its `statement_timeout` (not at a cancel request). */
+export function isStatementTimeout(error: unknown): boolean {
+  const cause = driverErrorOf(error) as { code?: unknown; message?: unknown } | null;
+  return cause?.code === '57014' && typeof cause.message === 'string' && cause.message.includes('statement timeout');
+}
+
 /** True when PostgreSQL cancelled a statement (statement timeout, or a cancel request). */
 export function isStatementCancelled(error: unknown): boolean {
   const cause = driverErrorOf(error);

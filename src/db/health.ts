@@ -88,8 +88,13 @@ export class DatabaseHealth {
 
   /** Whether `error` is node-postgres' pool giving up waiting for a connection while it held all it may open. */
   private poolExhausted(error: unknown): boolean {
+    return isPoolWaitTimeout(error) && this.poolFull();
+  }
+
+  /** Whether the pool holds every connection it may open (a wait for one that timed out then means they were all in use). */
+  private poolFull(): boolean {
     const max = Number(this.pool?.options.max);
-    return isPoolWaitTimeout(error) && this.pool !== null && max > 0 && this.pool.totalCount >= max;
+    return this.pool !== null && max > 0 && this.pool.totalCount >= max;
   }
 
   /**
@@ -108,13 +113,15 @@ export class DatabaseHealth {
       const answer = await Promise.race([this.db.query('SELECT 1').then(() => 'ok' as const), timeout]);
       if (this.epoch !== epoch) return this.available;
       if (answer === 'timeout') {
+        // Still waiting for a connection of a full pool: the database is busy, not gone (see observe).
+        if (this.poolFull()) return this.available;
         this.markDown(`no answer to SELECT 1 within ${timeoutMs} ms`);
         return false;
       }
       this.markUp();
       return true;
     } catch (error) {
-      if (this.epoch !== epoch) return this.available;
+      if (this.epoch !== epoch || this.poolExhausted(error)) return this.available;
       this.markDown((error as Error).message ?? String(error));
       return false;
     } finally {
