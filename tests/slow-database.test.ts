@@ -84,6 +84,12 @@ describe('a statement past DB_STATEMENT_TIMEOUT_MS [postgres]', { skip: !POSTGRE
     assert.match(body.errors![0].message, /ran past its time limit/);
     assert.deepEqual(running.lines.filter((line) => line.level >= 50).map((line) => line.msg), [], 'no error logged');
     assert.equal(running.lines.filter((line) => line.level === 40 && /DB_STATEMENT_TIMEOUT_MS/.test(line.msg)).length, 1);
+    // The feeds say the same, as a refusal in the gateway's shape.
+    const atom = await fetch(new URL('/feed.atom', running.gateway.url));
+    assert.equal(atom.status, 503);
+    assert.deepEqual(((await atom.json()) as { errors: { extensions: { code: string } }[] }).errors.map((error) => error.extensions.code), ['REQUEST_TIMEOUT']);
+    assert.equal(running.lines.filter((line) => line.level === 40 && /DB_STATEMENT_TIMEOUT_MS/.test(line.msg)).length, 2);
+    assert.deepEqual(running.lines.filter((line) => line.level >= 50).map((line) => line.msg), [], 'no error logged');
     // The connection that ran it is fine: member nations are held in the process, so ask the database directly.
     assert.deepEqual(await running.gateway.db.query('SELECT 1 AS one'), [{ one: 1 }]);
   });

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { campaignCatalogue } from '../../campaigns/campaign-catalogue';
 import type { Config } from '../../config';
-import { isConnectionFailure } from '../../db/failures';
+import { isConnectionFailure, isStatementTimeout } from '../../db/failures';
 import { pgPoolOf } from '../../db/pg';
 import { ScopeCancelledError, StatementScope } from '../../db/statement-scope';
 import { nationCatalogue } from '../../member-nations/nation-catalogue';
@@ -54,7 +54,8 @@ export function isSyndicationPath(pathname: string): boolean {
  * `BAD_USER_INPUT` for a bad parameter, 404 `NOT_FOUND` for an unknown member
  * or campaign, 405 for a method other than GET, HEAD and OPTIONS, 403 for an
  * origin CORS_ORIGINS does not allow, 503 `SERVICE_UNAVAILABLE` while the
- * database is down. Anything unexpected is left to the server (500).
+ * database is down, 503 `REQUEST_TIMEOUT` past the request's or a statement's
+ * time limit. Anything unexpected is left to the server (500).
  */
 export async function serveSyndication(services: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { config, db, health } = services;
@@ -93,6 +94,10 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
   } catch (error) {
     if (error instanceof TimeoutError || error instanceof ScopeCancelledError) {
       return refuse(res, 503, 'REQUEST_TIMEOUT', `The request took longer than ${config.requestTimeoutMs} ms and was abandoned`);
+    }
+    if (isStatementTimeout(error)) {
+      services.logger.warn({ path: url.pathname }, 'a statement ran past DB_STATEMENT_TIMEOUT_MS and was cancelled');
+      return refuse(res, 503, 'REQUEST_TIMEOUT', 'A database statement of this feed ran past its time limit; ask for less (a narrower filter, fewer items)');
     }
     if (isConnectionFailure(error)) {
       health.observe(error);
