@@ -1,34 +1,42 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { DatabaseConfig } from '../src/config';
 import { MIGRATIONS } from '../migrations';
 import members from '../src/demo/members.json';
 import { openDatabase } from '../src/db/data-source';
 import { ENTITIES } from '../src/server/modules';
 import { indexNations, nationDocument, searchEntryValues } from '../src/store/search-index';
-import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
 
 const TABLES = ['campaign', 'content', 'content_country', 'content_nation', 'content_tag', 'member_nation', 'api_key', 'audit_entry', 'change_log', 'gateway_state', 'content_source', 'ingest_run', 'source_revision', 'webhook', 'webhook_delivery', 'content_translation', 'search_entry'];
+
+/** Runs `work` on a freshly migrated database of `driver`, with a query runner on it; closes and drops both after. */
+async function onFreshDatabase(driver: Driver, work: (db: DataSource, runner: QueryRunner, database: DatabaseConfig) => Promise<void>): Promise<void> {
+  const database = freshDatabase(driver);
+  const db = await openDatabase(database, { entities: ENTITIES });
+  const runner = db.createQueryRunner();
+  try {
+    await work(db, runner, database);
+  } finally {
+    await runner.release();
+    await db.destroy();
+    await dropDatabase(database);
+  }
+}
 
 for (const driver of DRIVERS) {
   describe(`migrations [${driver}]`, () => {
     it('leave no difference between the entities and the migrated schema', async () => {
-      const database = freshDatabase(driver);
-      const db = await openDatabase(database, { entities: ENTITIES });
-      try {
+      await onFreshDatabase(driver, async (db) => {
         const pending = await db.driver.createSchemaBuilder().log();
         assert.deepEqual(pending.upQueries.map((q) => q.query), []);
-      } finally {
-        await db.destroy();
-        await dropDatabase(database);
-      }
+      });
     });
 
     it('migrate down to nothing and up again to the same schema', async () => {
-      const database = freshDatabase(driver);
-      const db = await openDatabase(database, { entities: ENTITIES });
-      const runner = db.createQueryRunner();
-      try {
+      await onFreshDatabase(driver, async (db, runner) => {
         for (const table of TABLES) assert.equal(await runner.hasTable(table), true, `${table} after up`);
         for (let i = 0; i < MIGRATIONS.length; i++) await db.undoLastMigration();
         for (const table of TABLES) assert.equal(await runner.hasTable(table), false, `${table} after down`);
@@ -37,22 +45,15 @@ for (const driver of DRIVERS) {
         await db.runMigrations();
         for (const table of TABLES) assert.equal(await runner.hasTable(table), true, `${table} after up again`);
         assert.deepEqual((await db.driver.createSchemaBuilder().log()).upQueries, []);
-      } finally {
-        await runner.release();
-        await db.destroy();
-        await dropDatabase(database);
-      }
+      });
     });
   });
 }
 
 describe('the search vectors migration [postgres]', { skip: !DRIVERS.includes('postgres') && 'set TEST_POSTGRES_URL' }, () => {
   it('keeps the vectors PostgreSQL generated, which are what the gateway writes now, and drops the text they came from', async () => {
-    const database = freshDatabase('postgres');
-    const db = await openDatabase(database, { entities: ENTITIES });
-    const runner = db.createQueryRunner();
-    const vectors = async () => (await db.query(`SELECT subject_id, document::text AS document FROM search_entry ORDER BY subject_id`)) as { subject_id: string; document: string }[];
-    try {
+    await onFreshDatabase('postgres', async (db, runner) => {
+      const vectors = async () => (await db.query(`SELECT subject_id, document::text AS document FROM search_entry ORDER BY subject_id`)) as { subject_id: string; document: string }[];
       assert.deepEqual(MIGRATIONS.slice(-2).map((m) => m.name), ['SearchVectorsWithoutText1764800000000', 'SearchEntryVisibility1764900000000'], 'the two undoLastMigration below undo this migration and the one after it');
       for (const m of members) {
         await db.query(`INSERT INTO member_nation (code, name, kind, region, joined_year) VALUES ($1, $2, $3, $4, $5)`, [m.code, m.name, m.kind, m.region, m.joinedYear]);
@@ -75,27 +76,20 @@ describe('the search vectors migration [postgres]', { skip: !DRIVERS.includes('p
       const literals = nations.map((nation) => String(searchEntryValues(true, 'NATION', nation.code, nationDocument(nation)).at(-1)));
       const { rows } = { rows: (await db.query(`SELECT code, CAST(v AS tsvector)::text AS document FROM unnest($1::text[], $2::text[]) AS u(code, v) ORDER BY code`, [nations.map((n) => n.code), literals])) as { code: string; document: string }[] };
       assert.deepEqual(rows.map((row) => ({ subject_id: row.code, document: row.document })), generated);
-    } finally {
-      await runner.release();
-      await db.destroy();
-      await dropDatabase(database);
-    }
+    });
   });
 });
 
 describe('the search entry visibility migration [postgres]', { skip: !DRIVERS.includes('postgres') && 'set TEST_POSTGRES_URL' }, () => {
   it("copies each item's status, type and publication time into its entry, and the database keeps the copies as items change", async () => {
-    const database = freshDatabase('postgres');
-    const db = await openDatabase(database, { entities: ENTITIES });
-    const runner = db.createQueryRunner();
-    const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
-    const addItem = (id: string, status: string) =>
-      db.query(`INSERT INTO content (id, type, slug, title, summary, status, published_at, version) VALUES ($1::uuid, 'SOCIAL_POST', $1::text, 'Title', 'Summary', $2, '2019-03-23', 1)`, [id, status]);
-    const addEntry = (type: string, id: string, contentId: string | null) =>
-      db.query(`INSERT INTO search_entry (subject_type, subject_id, content_id, document) VALUES ($1, $2, $3, to_tsvector('simple', 'words'))`, [type, id, contentId]);
-    const copies = async () =>
-      (await db.query(`SELECT subject_id AS id, status, content_type AS type, to_char(published_at, 'YYYY-MM-DD') AS at FROM search_entry ORDER BY subject_id`)) as Record<string, string | null>[];
-    try {
+    await onFreshDatabase('postgres', async (db, runner, database) => {
+      const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+      const addItem = (id: string, status: string) =>
+        db.query(`INSERT INTO content (id, type, slug, title, summary, status, published_at, version) VALUES ($1::uuid, 'SOCIAL_POST', $1::text, 'Title', 'Summary', $2, '2019-03-23', 1)`, [id, status]);
+      const addEntry = (type: string, id: string, contentId: string | null) =>
+        db.query(`INSERT INTO search_entry (subject_type, subject_id, content_id, document) VALUES ($1, $2, $3, to_tsvector('simple', 'words'))`, [type, id, contentId]);
+      const copies = async () =>
+        (await db.query(`SELECT subject_id AS id, status, content_type AS type, to_char(published_at, 'YYYY-MM-DD') AS at FROM search_entry ORDER BY subject_id`)) as Record<string, string | null>[];
       assert.equal(MIGRATIONS.at(-1)?.name, 'SearchEntryVisibility1764900000000', 'undoLastMigration below undoes this migration');
       await db.undoLastMigration();
       assert.equal(await runner.hasColumn('search_entry', 'status'), false);
@@ -141,10 +135,6 @@ describe('the search entry visibility migration [postgres]', { skip: !DRIVERS.in
       assert.deepEqual(left, [], 'no trigger function left behind');
       await db.query(`UPDATE content SET status = 'PUBLISHED' WHERE id = $1`, [ids[1]]);
       await db.query(`DELETE FROM content WHERE id = $1`, [ids[1]]);
-    } finally {
-      await runner.release();
-      await db.destroy();
-      await dropDatabase(database);
-    }
+    });
   });
 });

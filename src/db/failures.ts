@@ -53,12 +53,6 @@ export function isStatementTimeout(error: unknown): boolean {
   return cause?.code === '57014' && typeof cause.message === 'string' && cause.message.includes('statement timeout');
 }
 
-/** True when PostgreSQL cancelled a statement (statement timeout, or a cancel request). */
-export function isStatementCancelled(error: unknown): boolean {
-  const cause = driverErrorOf(error);
-  return (cause as { code?: unknown } | null)?.code === '57014';
-}
-
 /**
  * True when a write broke the unique index `name` on `table`(`columns`):
  * PostgreSQL's 23505 names the index; SQLite's message names the columns

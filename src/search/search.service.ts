@@ -14,6 +14,7 @@ import { BadUserInputError } from '../shared/errors';
 import { encodeCursor } from '../shared/pagination/cursor';
 import { keysetClause, pageRequest, type Keyset } from '../shared/pagination/keyset';
 import { highlight } from './highlight';
+import { TEXT_SEARCH_CONFIG } from './normalise';
 import { parseSearchQuery, toFts5Match, toTsQuery, type SearchQuery } from './query';
 import type { SearchHighlight, SearchResultConnection } from './search.types';
 
@@ -92,7 +93,7 @@ export async function searchPage(
   const inner = postgres
     ? `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
       `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
-      `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
+      `FROM search_entry e CROSS JOIN (SELECT to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
       `WHERE e.document @@ q.query AND ${matches}`
     : `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
       `${SQLITE_SCORE} AS "score", COALESCE(c.published_at, '1970-01-01 00:00:00.000') AS "searchAt" ` +
@@ -108,7 +109,7 @@ export async function searchPage(
   const rows = await reads.query(sql, { ...parameters, ...keyset.parameters });
   let counted: Promise<number> | undefined;
   const countSql = onIndex
-    ? `SELECT count(*) AS "n" FROM search_entry e WHERE e.document @@ to_tsquery('simple', :searchQuery) AND ${onIndexMatches}`
+    ? `SELECT count(*) AS "n" FROM search_entry e WHERE e.document @@ to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AND ${onIndexMatches}`
     : `SELECT count(*) AS "n" FROM (${inner}) r`;
   const count = () => (counted ??= reads.query(countSql, onIndex ? { searchQuery: compiled } : parameters).then((found) => Number(found[0]?.n ?? 0)));
 
@@ -157,7 +158,7 @@ function postgresPageSql(
   const hits =
     `SELECT e.subject_type AS "searchType", e.subject_id AS "searchId", e.content_id AS "searchContentId", ` +
     `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(${at}, TIMESTAMP '1970-01-01') AS "searchAt" ` +
-    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('simple', :searchQuery) AS query) q ` +
+    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AS query) q ` +
     `${ranked.joins === null ? '' : `LEFT JOIN content c ON c.id = e.content_id ${ranked.joins} `}WHERE e.document @@ q.query AND ${ranked.matches}`;
   const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
   return `SELECT ${select}, r.* FROM (${page}) r LEFT JOIN content c ON c.id = r."searchContentId" ORDER BY ${orderBy}`;
