@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import v8 from 'node:v8';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/data-source';
@@ -33,6 +34,7 @@ export interface RunningGateway extends Gateway {
  * and serves. The one start-up path, shared by `npm start`, the CLI and tests.
  */
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<RunningGateway> {
+  limitHeapGrowth(config.heapGrowthPercent);
   const logger = options.logger ?? createLogger(config);
   const db = await openDatabase(config.database, {
     entities: ENTITIES,
@@ -61,6 +63,15 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     await db.destroy();
     throw error;
   }
+}
+
+/**
+ * Sets how far the heap may grow between full collections (`HEAP_GROWTH_PERCENT`).
+ * V8 reads the flag at each collection, so setting it at start-up works for
+ * whatever command line started the process; 0 restores V8's own heuristic.
+ */
+export function limitHeapGrowth(percent: number): void {
+  v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /** Describes a start-up failure in one line for a person. */

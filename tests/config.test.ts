@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       host: '0.0.0.0',
       fastPath: true,
+      heapGrowthPercent: 100,
       port: 4000,
       database: { kind: 'sqlite', path: path.resolve('data/gateway.sqlite') },
       corsOrigins: '*',
@@ -129,6 +130,7 @@ describe('loadConfig', () => {
       WEBHOOK_CONCURRENCY: '4',
       REQUEST_TIMEOUT_MS: '4000',
       PLAYGROUND: 'off',
+      HEAP_GROWTH_PERCENT: '0',
     });
     assert.deepEqual(config, {
       nodeEnv: 'production',
@@ -155,6 +157,7 @@ describe('loadConfig', () => {
       outboundAllowedHosts: ['127.0.0.1', 'feeds.internal'],
       requestTimeoutMs: 4000,
       playground: false,
+      heapGrowthPercent: 0,
     });
   });
 
@@ -167,6 +170,9 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: '500' }), configErrorNaming('KEEP_ALIVE_TIMEOUT_MS'));
     assert.throws(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5s,soon' }), configErrorNaming('WEBHOOK_RETRY_SCHEDULE'));
     assert.deepEqual(loadConfig({ WEBHOOK_RETRY_SCHEDULE: 'none' }).webhooks.retryScheduleMs, []);
+    assert.equal(loadConfig({}).heapGrowthPercent, 100);
+    assert.throws(() => loadConfig({ HEAP_GROWTH_PERCENT: '-5' }), configErrorNaming('HEAP_GROWTH_PERCENT'));
+    assert.throws(() => loadConfig({ HEAP_GROWTH_PERCENT: 'lots' }), configErrorNaming('HEAP_GROWTH_PERCENT'));
   });
 
   it('accepts PORT=0 (an ephemeral port) and PORT=65535', () => {
