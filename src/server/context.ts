@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { StatementScope } from '../db/statement-scope';
-import { createCampaignLoaders } from '../campaigns/campaign.loaders';
+import { createCampaignLoaders, type CampaignLoaders } from '../campaigns/campaign.loaders';
 import { createRevisionLoaders } from '../editing/revisions.resolver';
 import { createFeedLoaders } from '../feed/feed.loaders';
-import { createMemberNationLoaders } from '../member-nations/member-nation.loaders';
-import { createContentLoaders, loadContentOfType } from '../shared/content/content.loaders';
+import { createMemberNationLoaders, type MemberNationLoaders } from '../member-nations/member-nation.loaders';
+import { createContentLoaders, loadContentOfType, type ContentLoaders } from '../shared/content/content.loaders';
 import { visibilityOf } from '../shared/content/content.query';
 import { Content } from '../shared/content/content.entity';
 import { inLocale } from '../shared/content/localise';
@@ -20,44 +20,89 @@ import type { NodeLoaders } from '../shared/node/node.resolver';
 import { createSocialPostLoaders } from '../social-posts/social-post.loaders';
 import { createStabilisationProjectLoaders } from '../stabilisation-projects/stabilisation-project.loaders';
 
-/**
- * Every domain's loaders for one request, plus the `node` lookups composed from
- * them. Made fresh per request: nothing is cached across requests or viewers.
- */
-export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementScope, locale: Locale = Locale.EN) {
-  const visible = visibilityOf(viewer);
-  const reads = new ContentReads(db, scope, locale);
-  const content = createContentLoaders(reads, visible);
-  const nations = createMemberNationLoaders(db, scope);
-  const campaigns = createCampaignLoaders(reads, visible);
+/** What a request's loaders are made from. */
+interface LoaderEnv {
+  readonly db: DataSource;
+  readonly scope: StatementScope | undefined;
+  readonly reads: ContentReads;
+  readonly visible: ReturnType<typeof visibilityOf>;
+}
+
+/** What the `node` lookups are composed from. */
+type NodeSources = ContentLoaders & Pick<CampaignLoaders, 'campaignById'> & Pick<MemberNationLoaders, 'memberNationByCode'>;
+
+/** The `node` lookups, composed from the domains' loaders. */
+function createNodeLoaders(loaders: NodeSources) {
   const nodeByLocalId: NodeLoaders['nodeByLocalId'] = {
-    DigestArticle: (id) => loadContentOfType(content, 'DigestArticle', id),
-    CampaignStory: (id) => loadContentOfType(content, 'CampaignStory', id),
-    SocialPost: (id) => loadContentOfType(content, 'SocialPost', id),
-    StabilisationProject: (id) => loadContentOfType(content, 'StabilisationProject', id),
-    Campaign: (id) => campaigns.campaignById.load(id),
-    MemberNation: (code) => nations.memberNationByCode.load(code),
+    DigestArticle: (id) => loadContentOfType(loaders, 'DigestArticle', id),
+    CampaignStory: (id) => loadContentOfType(loaders, 'CampaignStory', id),
+    SocialPost: (id) => loadContentOfType(loaders, 'SocialPost', id),
+    StabilisationProject: (id) => loadContentOfType(loaders, 'StabilisationProject', id),
+    Campaign: (id) => loaders.campaignById.load(id),
+    MemberNation: (code) => loaders.memberNationByCode.load(code),
   };
   const nodeInLocale: NodeLoaders['nodeInLocale'] = async (node, locale) => {
     if (!node) return null;
-    if (node instanceof Content) return content.contentInLocale.load({ item: node, locale });
+    if (node instanceof Content) return loaders.contentInLocale.load({ item: node, locale });
     if (node instanceof MemberNation) return localisedNation(node, locale);
     return inLocale(node, locale);
   };
-  return {
-    ...content,
-    ...nations,
-    ...campaigns,
-    ...createSocialPostLoaders(reads, visible),
-    ...createStabilisationProjectLoaders(reads, visible),
-    ...createFeedLoaders(reads, visible),
-    ...createRevisionLoaders(db, scope),
-    nodeByLocalId,
-    nodeInLocale,
-  };
+  return { nodeByLocalId, nodeInLocale };
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/** Each domain's loaders, made together when a request first uses one of them. */
+const LOADER_GROUPS = [
+  (env: LoaderEnv) => createContentLoaders(env.reads, env.visible),
+  (env: LoaderEnv) => createMemberNationLoaders(env.db, env.scope),
+  (env: LoaderEnv) => createCampaignLoaders(env.reads, env.visible),
+  (env: LoaderEnv) => createSocialPostLoaders(env.reads, env.visible),
+  (env: LoaderEnv) => createStabilisationProjectLoaders(env.reads, env.visible),
+  (env: LoaderEnv) => createFeedLoaders(env.reads, env.visible),
+  (env: LoaderEnv) => createRevisionLoaders(env.db, env.scope),
+  (_env: LoaderEnv, loaders: NodeSources) => createNodeLoaders(loaders),
+] as const;
+
+type Union<T> = T extends readonly (infer F)[] ? (F extends (...args: never[]) => infer R ? R : never) : never;
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** Every domain's loaders and the `node` lookups, as resolvers see them on `ctx.loaders`. */
+export type Loaders = Intersection<Union<typeof LOADER_GROUPS>>;
+
+const ENV = Symbol('loader environment');
+let prototype: object | undefined;
+
+/**
+ * Every domain's loaders for one request, plus the `node` lookups composed from
+ * them. Made fresh per request: nothing is cached across requests or viewers.
+ * A domain's loaders are made when the request first uses one of them (a
+ * request uses two or three of the eight domains): a getter on a shared
+ * prototype makes the domain's loaders and keeps them on the request's object.
+ */
+export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementScope, locale: Locale = Locale.EN): Loaders {
+  const env: LoaderEnv = { db, scope, reads: new ContentReads(db, scope, locale), visible: visibilityOf(viewer) };
+  const loaders = Object.create((prototype ??= loaderPrototype(env))) as Loaders & { [ENV]: LoaderEnv };
+  loaders[ENV] = env;
+  return loaders;
+}
+
+/** A getter for each loader's name; the names are those the groups return (made once, from the first request's environment). */
+function loaderPrototype(sample: LoaderEnv): object {
+  const proto: object = {};
+  for (const make of LOADER_GROUPS) {
+    const names = Object.keys(make(sample, {} as NodeSources));
+    for (const name of names) {
+      Object.defineProperty(proto, name, {
+        get(this: Loaders & { [ENV]: LoaderEnv }) {
+          const group = make(this[ENV], this) as Record<string, unknown>;
+          for (const key of names) Object.defineProperty(this, key, { value: group[key], enumerable: true });
+          return group[name];
+        },
+      });
+    }
+  }
+  return proto;
+}
+
+
 /** The context of a request at the gateway: the domains' context plus what the HTTP layer measured. */
 export interface GatewayContext extends Context<Loaders> {
   /** The caller's address (behind trusted proxies, from `X-Forwarded-For`); rate limits key anonymous callers by it. */
