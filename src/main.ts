@@ -70,7 +70,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
  * V8 reads the flag at each collection, so setting it at start-up works for
  * whatever command line started the process; 0 restores V8's own heuristic.
  */
-export function limitHeapGrowth(percent: number): void {
+function limitHeapGrowth(percent: number): void {
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
