@@ -11,6 +11,8 @@ import { byKey, groupByKey } from '../src/shared/batch';
 import { ContentStatus } from '../src/shared/content/content-status';
 import { createContentLoaders, getCountriesByContentIds } from '../src/shared/content/content.loaders';
 import { ContentReads } from '../src/shared/content/content.reads';
+import { createLoaders } from '../src/server/context';
+import { ANONYMOUS } from '../src/shared/viewer';
 import { createStabilisationProjectLoaders } from '../src/stabilisation-projects/stabilisation-project.loaders';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
@@ -98,6 +100,20 @@ for (const driver of DRIVERS) {
         [[['anah-market-rehabilitation'], true], [['schooling-in-raqqa-tabqa-and-tal-abyad'], false], [[], false]],
       );
       assert.deepEqual(batched.map((c) => c.edges.map((e) => e.cursor)), single.map((c) => c.edges.map((e) => e.cursor)));
+    });
+
+    it('a request makes a domain’s loaders when it first uses one of them, keeps them for the request, and shares none with another request', async () => {
+      const loaders = createLoaders(db, ANONYMOUS);
+      assert.deepEqual(Object.keys(loaders), [], 'no loader is made before one is used');
+      const nation = await loaders.memberNationByCode.load('IRQ');
+      assert.equal(nation?.code, 'IRQ');
+      assert.deepEqual(Object.keys(loaders).sort(), Object.keys(createMemberNationLoaders(db)).sort(), 'only the member nations’ loaders are made');
+      assert.equal(loaders.memberNationByCode, loaders.memberNationByCode, 'the same loader for the rest of the request');
+      const item = await loaders.nodeByLocalId.MemberNation('FRA');
+      assert.equal((item as { code?: string } | null)?.code, 'FRA');
+      assert.ok(Object.keys(loaders).includes('contentById') === false, 'the node lookups make no content loaders until content is asked for');
+      const other = createLoaders(db, ANONYMOUS);
+      assert.notEqual(other.memberNationByCode, loaders.memberNationByCode, 'another request gets its own loaders');
     });
   });
 }

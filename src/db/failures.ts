@@ -47,6 +47,9 @@ export function isPoolWaitTimeout(error: unknown): boolean {
   return typeof message === 'string' && message.includes(POOL_WAIT_TIMEOUT);
 }
 
+/** The warning both transports (GraphQL, feeds) log when {@link isStatementTimeout} holds. */
+export const STATEMENT_TIMEOUT_WARNING = 'a statement ran past DB_STATEMENT_TIMEOUT_MS and was cancelled';
+
 /** True when PostgreSQL ended a statement at its `statement_timeout` (not at a cancel request). */
 export function isStatementTimeout(error: unknown): boolean {
   const cause = driverErrorOf(error) as { code?: unknown; message?: unknown } | null;

@@ -6,7 +6,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { isConnectionFailure, isStatementTimeout } from '../db/failures';
+import { isConnectionFailure, isStatementTimeout, STATEMENT_TIMEOUT_WARNING } from '../db/failures';
 import { ScopeCancelledError } from '../db/statement-scope';
 import { checkOperation } from '../protection/checks';
 import { RateLimitedError } from '../protection/rate-limit';
@@ -121,7 +121,7 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, { logger,
   }
   // PostgreSQL's statement_timeout (DB_STATEMENT_TIMEOUT_MS): the request asked for more than one statement may cost, not a bug.
   if (isStatementTimeout(original)) {
-    logger.warn({ path: formatted.path, statement: (original as { query?: string }).query?.slice(0, 500) }, 'a statement ran past DB_STATEMENT_TIMEOUT_MS and was cancelled');
+    logger.warn({ path: formatted.path, statement: (original as { query?: string }).query?.slice(0, 500) }, STATEMENT_TIMEOUT_WARNING);
     return {
       message: 'A database statement of this request ran past its time limit; ask for less (a narrower filter or search, a smaller page)',
       locations: formatted.locations,

@@ -102,7 +102,6 @@ function loaderPrototype(sample: LoaderEnv): object {
   return proto;
 }
 
-
 /** The context of a request at the gateway: the domains' context plus what the HTTP layer measured. */
 export interface GatewayContext extends Context<Loaders> {
   /** The caller's address (behind trusted proxies, from `X-Forwarded-For`); rate limits key anonymous callers by it. */

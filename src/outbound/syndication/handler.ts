@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { campaignCatalogue } from '../../campaigns/campaign-catalogue';
 import type { Config } from '../../config';
-import { isConnectionFailure, isStatementTimeout } from '../../db/failures';
+import { isConnectionFailure, isStatementTimeout, STATEMENT_TIMEOUT_WARNING } from '../../db/failures';
 import { pgPoolOf } from '../../db/pg';
 import { ScopeCancelledError, StatementScope } from '../../db/statement-scope';
 import { nationCatalogue } from '../../member-nations/nation-catalogue';
@@ -96,7 +96,7 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
       return refuse(res, 503, 'REQUEST_TIMEOUT', `The request took longer than ${config.requestTimeoutMs} ms and was abandoned`);
     }
     if (isStatementTimeout(error)) {
-      services.logger.warn({ path: url.pathname }, 'a statement ran past DB_STATEMENT_TIMEOUT_MS and was cancelled');
+      services.logger.warn({ path: url.pathname }, STATEMENT_TIMEOUT_WARNING);
       return refuse(res, 503, 'REQUEST_TIMEOUT', 'A database statement of this feed ran past its time limit; ask for less (a narrower filter, fewer items)');
     }
     if (isConnectionFailure(error)) {
