@@ -228,7 +228,9 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
     },
     onChanges(rows) {
       for (const row of rows) {
-        if (row.subject !== 'KEY') continue;
+        // Only a revocation ends a key's sockets. Its creation's entry can arrive after a socket using
+        // the new key is open (the reader lags the writer), and must not close it.
+        if (row.subject !== 'KEY' || row.kind !== 'REVOKED') continue;
         for (const [socket, state] of sockets) {
           if (state.viewer.keyId === row.subjectId) socket.close(CloseCode.Forbidden, 'Forbidden: the API key was revoked');
         }
