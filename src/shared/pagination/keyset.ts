@@ -147,13 +147,16 @@ export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest,
  * `cursor`, and encoding one for each of hundreds of items was measurable.
  */
 class Edge<T> {
+  /** The cursor once encoded: `pageInfo.endCursor` asks the last edge again. */
+  private encoded: string | undefined = undefined;
+
   constructor(
     readonly node: T,
     private readonly keyset: Keyset<T>,
   ) {}
 
   get cursor(): string {
-    return encodeCursor(this.keyset.key(this.node));
+    return (this.encoded ??= encodeCursor(this.keyset.key(this.node)));
   }
 }
 
