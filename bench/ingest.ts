@@ -22,7 +22,8 @@
  * Options: --quick (10 feeds of 1,000, 2,000 activities, 10,000 rows, one
  * batch size), --db sqlite|postgres|both, --entries N (feed entries in all),
  * --sources N, --activities N, --csv-rows N, --batch-sizes 50,200,500,1000,
- * --batch N (the one for the main runs; the configured default otherwise),
+ * --batch N (the one for the main runs on both databases; otherwise each
+ * database's default: 50 on SQLite, 200 on PostgreSQL),
  * --study-sources N (feeds the other batch sizes run: all by default), --pg URL, --out DIR, --max-bytes N, --profile (a CPU
  * profile of each phase process in bench-output/ingest-profiles/).
  */
@@ -58,7 +59,8 @@ interface Options {
   readonly activities: number;
   readonly csvRows: number;
   readonly batchSizes: number[];
-  readonly batch: number;
+  /** The batch size of each database's main runs: `--batch`, else the gateway's default for that database (50 on SQLite, 200 on PostgreSQL). */
+  readonly batch: Record<DbKind, number>;
   /** Feeds the batch-size study runs (all by default; fewer to keep a long study short). */
   readonly studySources: number;
   readonly pg: string;
@@ -96,13 +98,12 @@ function parseOptions(argv: string[]): Options {
   };
   const db = values.db ?? 'both';
   if (!['sqlite', 'postgres', 'both'].includes(db)) throw new Error('--db takes sqlite, postgres or both');
-  const configured = loadConfig({}).ingest.batchSize;
-  const batch = count('batch', values.batch, configured);
+  const configured = (url: string) => loadConfig({ DATABASE_URL: url }).ingest.batchSize;
+  const batch = { sqlite: count('batch', values.batch, configured('sqlite::memory:')), postgres: count('batch', values.batch, configured('postgres://localhost/bench')) };
   const sources = count('sources', values.sources, quick ? 10 : 100);
   const entries = count('entries', values.entries, sources * 1_000);
   if (entries % sources !== 0) throw new Error('--entries must be a multiple of --sources');
-  const batchSizes = (values['batch-sizes'] ?? (quick ? String(batch) : '50,200,500,1000')).split(',').map((s) => count('batch-sizes', s.trim(), 0));
-  if (!batchSizes.includes(batch)) batchSizes.push(batch);
+  const batchSizes = (values['batch-sizes'] ?? (quick ? `${batch.sqlite},${batch.postgres}` : '50,200,500,1000')).split(',').map((s) => count('batch-sizes', s.trim(), 0));
   return {
     quick,
     dbs: db === 'both' ? ['sqlite', 'postgres'] : [db as DbKind],
@@ -347,7 +348,7 @@ function markdown(options: Options, rows: readonly Row[], documents: readonly Ge
     const { healthz, graphql } = row.result.probes;
     const l = row.result.loopDelay;
     out.push(
-      `| ${row.db} | ${row.batchSize}${row.batchSize === options.batch ? ' (used)' : ''} | ${fmt(row.items)} | ${fmt(row.result.seconds, 1)} | ${fmt(row.result.cpuSeconds, 1)} | ${fmt(itemsPerSecond(row))} | ${fmt(row.result.peakRssMb)} | ${fmt(healthz.p50, 1)} / ${fmt(healthz.p99, 0)} / ${fmt(healthz.max, 0)} | ${fmt(graphql.p50, 1)} / ${fmt(graphql.p99, 0)} / ${fmt(graphql.max, 0)} | ${fmt(l.p99, 0)} / ${fmt(l.max, 0)} |`,
+      `| ${row.db} | ${row.batchSize}${row.batchSize === options.batch[row.db] ? ' (used)' : ''} | ${fmt(row.items)} | ${fmt(row.result.seconds, 1)} | ${fmt(row.result.cpuSeconds, 1)} | ${fmt(itemsPerSecond(row))} | ${fmt(row.result.peakRssMb)} | ${fmt(healthz.p50, 1)} / ${fmt(healthz.p99, 0)} / ${fmt(healthz.max, 0)} | ${fmt(graphql.p50, 1)} / ${fmt(graphql.p99, 0)} / ${fmt(graphql.max, 0)} | ${fmt(l.p99, 0)} / ${fmt(l.max, 0)} |`,
     );
   }
   out.push('');
@@ -401,20 +402,21 @@ async function main(): Promise<void> {
     // cut short keeps what it measured.
     for (const db of options.dbs) {
       log(`\n== ${db}: feeds`);
-      const url = await freshDatabase(options, db, `feeds-${options.batch}`);
+      const batch = options.batch[db];
+      const url = await freshDatabase(options, db, `feeds-${batch}`);
       const names = await prepare(url, server, feeds);
       await server.mode('etag');
-      await phase(db, url, 'feeds, first run', names, options.batch, options.entries, fullSize ? 60 : null);
-      await phase(db, url, 'feeds, 304', names, options.batch, options.entries, fullSize ? 5 : null);
+      await phase(db, url, 'feeds, first run', names, batch, options.entries, fullSize ? 60 : null);
+      await phase(db, url, 'feeds, 304', names, batch, options.entries, fullSize ? 5 : null);
       await server.mode('always200');
-      await phase(db, url, 'feeds, 200 unchanged', names, options.batch, options.entries, null);
+      await phase(db, url, 'feeds, 200 unchanged', names, batch, options.entries, null);
       await server.mode('etag');
     }
     const studyFeeds = feeds.slice(0, options.studySources);
     const studyEntries = studyFeeds.reduce((sum, d) => sum + d.items, 0);
     for (const batchSize of options.batchSizes) {
-      if (batchSize === options.batch && studyFeeds.length === feeds.length) continue; // measured above
       for (const db of options.dbs) {
+        if (batchSize === options.batch[db] && studyFeeds.length === feeds.length) continue; // measured above
         log(`\n== ${db}: batch size ${batchSize}, ${studyFeeds.length} feeds`);
         const url = await freshDatabase(options, db, `feeds-${batchSize}`);
         const names = await prepare(url, server, studyFeeds);
@@ -426,7 +428,7 @@ async function main(): Promise<void> {
       const url = await freshDatabase(options, db, 'projects');
       const names = await prepare(url, server, projects);
       for (const [i, doc] of projects.entries()) {
-        await phase(db, url, doc.kind === 'IATI' ? `IATI ${fmt(doc.items)} activities` : `CSV ${fmt(doc.items)} rows`, [names[i]], options.batch, doc.items, null);
+        await phase(db, url, doc.kind === 'IATI' ? `IATI ${fmt(doc.items)} activities` : `CSV ${fmt(doc.items)} rows`, [names[i]], options.batch[db], doc.items, null);
       }
     }
   } finally {
