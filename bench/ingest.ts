@@ -19,8 +19,8 @@
  *    change log, audit entries), writes `bench-output/ingest.{md,json}` and
  *    prints the table.
  *
- * Options: --quick (10 feeds of 1,000, 2,000 activities, 10,000 rows, one
- * batch size), --db sqlite|postgres|both, --entries N (feed entries in all),
+ * Options: --quick (10 feeds of 1,000, 2,000 activities, 10,000 rows, each
+ * database at its default batch size, no batch-size study), --db sqlite|postgres|both, --entries N (feed entries in all),
  * --sources N, --activities N, --csv-rows N, --batch-sizes 50,200,500,1000,
  * --batch N (the one for the main runs on both databases; otherwise each
  * database's default: 50 on SQLite, 200 on PostgreSQL),
@@ -103,7 +103,11 @@ function parseOptions(argv: string[]): Options {
   const sources = count('sources', values.sources, quick ? 10 : 100);
   const entries = count('entries', values.entries, sources * 1_000);
   if (entries % sources !== 0) throw new Error('--entries must be a multiple of --sources');
-  const batchSizes = (values['batch-sizes'] ?? (quick ? `${batch.sqlite},${batch.postgres}` : '50,200,500,1000')).split(',').map((s) => count('batch-sizes', s.trim(), 0));
+  // Quick runs no study: its main runs measure each database's default batch size.
+  const batchSizes = (values['batch-sizes'] ?? (quick ? '' : '50,200,500,1000'))
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => count('batch-sizes', s.trim(), 0));
   return {
     quick,
     dbs: db === 'both' ? ['sqlite', 'postgres'] : [db as DbKind],
@@ -414,9 +418,12 @@ async function main(): Promise<void> {
     }
     const studyFeeds = feeds.slice(0, options.studySources);
     const studyEntries = studyFeeds.reduce((sum, d) => sum + d.items, 0);
-    for (const batchSize of options.batchSizes) {
+    // A study on fewer feeds than the main runs also runs each database's own batch size, as the baseline.
+    const partial = studyFeeds.length < feeds.length && options.batchSizes.length > 0;
+    const studied = (db: DbKind) => (partial ? [...new Set([...options.batchSizes, options.batch[db]])] : options.batchSizes.filter((size) => size !== options.batch[db]));
+    for (const batchSize of [...new Set(options.dbs.flatMap(studied))].sort((a, b) => a - b)) {
       for (const db of options.dbs) {
-        if (batchSize === options.batch[db] && studyFeeds.length === feeds.length) continue; // measured above
+        if (!studied(db).includes(batchSize)) continue; // measured above, or not asked for
         log(`\n== ${db}: batch size ${batchSize}, ${studyFeeds.length} feeds`);
         const url = await freshDatabase(options, db, `feeds-${batchSize}`);
         const names = await prepare(url, server, studyFeeds);
