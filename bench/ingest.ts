@@ -19,13 +19,7 @@
  *    change log, audit entries), writes `bench-output/ingest.{md,json}` and
  *    prints the table.
  *
- * Options: --quick (10 feeds of 1,000, 2,000 activities, 10,000 rows, each
- * database at its default batch size, no batch-size study), --db sqlite|postgres|both, --entries N (feed entries in all),
- * --sources N, --activities N, --csv-rows N, --batch-sizes 50,200,500,1000,
- * --batch N (the one for the main runs on both databases; otherwise each
- * database's default: 50 on SQLite, 200 on PostgreSQL),
- * --study-sources N (feeds the other batch sizes run: all by default), --pg URL, --out DIR, --max-bytes N, --profile (a CPU
- * profile of each phase process in bench-output/ingest-profiles/).
+ * Options: `--help` (the {@link USAGE} below).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,6 +39,7 @@ import { CLI_ACTOR } from '../src/store/session';
 import { generateIngestData, type GeneratedDocument } from './ingest-data';
 import type { PhaseRequest, PhaseResult } from './ingest-phase';
 import { postgresVersion } from './datasets';
+import { exitWithFailure, exitWithUsageIfAsked } from './usage';
 
 const ROOT = path.resolve(__dirname, '../..');
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -70,7 +65,32 @@ interface Options {
   readonly profile: boolean;
 }
 
+/** What `--help` prints. */
+const USAGE = `Usage: npm run bench:ingest -- [options]   (or node dist/bench/ingest.js [options])
+
+How fast the gateway ingests feeds, an IATI file and a CSV register, served locally.
+
+  --quick               10 feeds of 1,000, 2,000 activities, 10,000 rows; each
+                        database at its default batch size, no batch-size study
+  --db sqlite|postgres|both
+  --sources N           feeds (default 100)
+  --entries N           feed entries in all (default 1,000 a feed)
+  --activities N        IATI activities (default 20,000; 0 for none)
+  --csv-rows N          CSV rows (default 100,000; 0 for none)
+  --batch N             batch size of the main runs on both databases (default:
+                        each database's own, 50 on SQLite, 200 on PostgreSQL)
+  --batch-sizes 50,200,500,1000
+                        the batch-size study (first runs into empty databases)
+  --study-sources N     feeds the study runs (default all)
+  --pg URL              PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
+  --out DIR             where results go (default bench-output/)
+  --max-bytes N         the gateway's INGEST_MAX_BYTES for the runs (default 256 MiB)
+  --profile             a CPU profile of each phase in OUT/ingest-profiles/
+  --help                this text
+`;
+
 function parseOptions(argv: string[]): Options {
+  exitWithUsageIfAsked(argv, USAGE);
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -450,7 +470,4 @@ async function main(): Promise<void> {
   log(`Wrote ${path.relative(process.cwd(), path.join(options.out, 'ingest.md'))} and ingest.json.`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:ingest: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithFailure('bench:ingest', error));

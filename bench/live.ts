@@ -17,9 +17,7 @@
  * 4. writes `bench-output/live.{md,json}` and prints the table. Exits 1 when an
  *    event was missed or delivered twice, or a signature did not verify.
  *
- * Options: --quick, --subscribers N, --rate N (items a second), --duration S,
- * --webhooks N, --burst N (items), --items N (synthetic items in the
- * database), --pg URL, --out DIR.
+ * Options: `--help` (the {@link USAGE} below).
  */
 import 'reflect-metadata';
 import fs from 'node:fs';
@@ -42,6 +40,7 @@ import { procStatusMb } from './measure';
 import { markdownTable, textTable } from './report';
 import { startGatewayProcess, type ServerProcess } from './servers';
 import { positiveOption } from './datasets';
+import { exitWithFailure, exitWithUsageIfAsked } from './usage';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DATABASE = 'coalition_bench_live';
@@ -58,7 +57,25 @@ interface Options {
   readonly out: string;
 }
 
+/** What `--help` prints. */
+const USAGE = `Usage: npm run bench:live -- [options]   (or node dist/bench/live.js [options])
+
+Content going out live: subscribers over graphql-ws on two gateways, then webhooks.
+
+  --quick               a short run
+  --subscribers N       graphql-ws subscribers
+  --rate N              items published a second
+  --duration S          seconds of publishing
+  --webhooks N          webhooks registered
+  --burst N             items published at once for the webhooks
+  --items N             synthetic items in the database
+  --pg URL              PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
+  --out DIR             where results go (default bench-output/)
+  --help                this text
+`;
+
 function parseOptions(argv: string[]): Options {
+  exitWithUsageIfAsked(argv, USAGE);
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -698,7 +715,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:live: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithFailure('bench:live', error));

@@ -11,11 +11,7 @@
  *    autocannon, interleaved, 4. writes `bench-output/results.{json,md}` and
  *    prints the table.
  *
- * Options: --quick (10k, one 5 s run each), --sizes 10k,200k, --reps N,
- * --duration S, --warmup S, --connections N, --queries Q1,Q3, --pg URL
- * (server, default postgres://postgres@127.0.0.1:5432), --out DIR,
- * --log-level L (the gateway's LOG_LEVEL, default info), --fast-path off (the
- * gateway's FAST_PATH, default on), --systems gateway,floor.
+ * Options: `--help` (the {@link USAGE} below).
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
@@ -31,6 +27,7 @@ import { startPostGraphile } from './postgraphile';
 import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
 import { markdownReport, resultRows, textTable, type BenchResults, type QueryResult, type SizeResult } from './report';
 import { startFloorProcess, startGatewayProcess, startPostGraphileProcess, type ServerProcess } from './servers';
+import { exitWithFailure, exitWithUsageIfAsked } from './usage';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -50,7 +47,29 @@ interface Options {
   readonly timed: System[];
 }
 
+/** What `--help` prints. */
+const USAGE = `Usage: npm run bench -- [options]   (or node dist/bench/run.js [options])
+
+The gateway against PostGraphile 5 and the raw-SQL floor on synthetic datasets.
+
+  --quick               10k items, one 5 s run each
+  --sizes 10k,200k,1m   dataset sizes (a size already loaded is kept)
+  --reps N              timed runs per query and system
+  --duration S          seconds per timed run
+  --warmup S            seconds of warm-up before each
+  --connections N       autocannon connections
+  --queries Q1,Q3       which of Q1–Q6
+  --systems gateway,postgraphile,floor
+                        which servers are timed
+  --pg URL              PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
+  --out DIR             where results go (default bench-output/)
+  --log-level L         the gateway's LOG_LEVEL (default info)
+  --fast-path off       the gateway's FAST_PATH (default on)
+  --help                this text
+`;
+
 function parseOptions(argv: string[]): Options {
+  exitWithUsageIfAsked(argv, USAGE);
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -342,7 +361,4 @@ async function main(): Promise<void> {
   log(`Wrote ${path.relative(process.cwd(), path.join(options.out, 'results.md'))} and results.json (plans in explain/, server logs in logs/).`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithFailure('bench', error));

@@ -12,9 +12,7 @@
  * `bench-output/search.{md,json}` and `bench-output/explain-search/`, and
  * prints the table.
  *
- * Options: --sizes 200k,1m, --quick (200k, shorter runs), --duration S,
- * --warmup S, --reps N, --connections N, --pg URL, --out DIR, --check (plans
- * and one request per query, no timed runs: to try the runner itself).
+ * Options: `--help` (the {@link USAGE} below).
  */
 import 'reflect-metadata';
 import fs from 'node:fs';
@@ -27,6 +25,7 @@ import { startGateway } from '../src/main';
 import { createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset, type LoadRecord, positiveOption } from './datasets';
 import { drive, explain, median, StatementRecorder, typeormRecorder, type RunResult } from './measure';
 import { startGatewayProcess } from './servers';
+import { exitWithFailure, exitWithUsageIfAsked } from './usage';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -76,7 +75,25 @@ interface Options {
   readonly check: boolean;
 }
 
+/** What `--help` prints. */
+const USAGE = `Usage: npm run bench:search -- [options]   (or node dist/bench/search.js [options])
+
+Ranked full-text search on PostgreSQL at 200k and 1M synthetic items.
+
+  --sizes 200k,1m       dataset sizes
+  --quick               200k, shorter runs
+  --duration S          seconds per timed run
+  --warmup S            seconds of warm-up before each
+  --reps N              timed runs per query
+  --connections N       autocannon connections
+  --pg URL              PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
+  --out DIR             where results go (default bench-output/)
+  --check               plans and one request per query, no timed runs
+  --help                this text
+`;
+
 function parseOptions(argv: string[]): Options {
+  exitWithUsageIfAsked(argv, USAGE);
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -331,7 +348,4 @@ async function main(): Promise<void> {
   log(`Wrote ${path.relative(process.cwd(), path.join(options.out, 'search.md'))} and search.json (plans in explain-search/).`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:search: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithFailure('bench:search', error));
