@@ -8,6 +8,7 @@ import { openDatabase } from '../src/db/data-source';
 import { seedSynthetic, SYNTHETIC_GENERATOR_VERSION, SYNTHETIC_SOURCE } from '../src/demo/synthetic';
 import { ENTITIES } from '../src/server/modules';
 import { Role } from '../src/shared/viewer';
+import { OptionError } from './usage';
 
 /** One benchmark dataset: a PostgreSQL database holding `items` synthetic items. */
 export interface Dataset {
@@ -33,9 +34,9 @@ export interface LoadRecord {
 /** `10k` → 10,000; `1m` → 1,000,000; plain integers as they are. */
 export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
-  if (!match) throw new Error(`not a dataset size: "${text}" (e.g. 10k, 200k, 1m or 5000)`);
+  if (!match) throw new OptionError(`not a dataset size: "${text}" (e.g. 10k, 200k, 1m or 5000)`);
   const n = Number(match[1]) * ({ '': 1, k: 1_000, m: 1_000_000 }[match[2].toLowerCase() as '' | 'k' | 'm']);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`not a dataset size: "${text}"`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new OptionError(`not a dataset size: "${text}"`);
   return n;
 }
 
@@ -172,7 +173,7 @@ export async function publishedCount(db: DataSource): Promise<number> {
 export function positiveOption(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got "${text}"`);
+  if (!Number.isFinite(n) || n <= 0) throw new OptionError(`--${name} takes a positive number, got "${text}"`);
   return n;
 }
 

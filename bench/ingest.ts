@@ -39,7 +39,7 @@ import { CLI_ACTOR } from '../src/store/session';
 import { generateIngestData, type GeneratedDocument } from './ingest-data';
 import type { PhaseRequest, PhaseResult } from './ingest-phase';
 import { postgresVersion } from './datasets';
-import { exitWithFailure, exitWithUsageIfAsked } from './usage';
+import { exitWithFailure, exitWithUsageIfAsked, OptionError } from './usage';
 
 const ROOT = path.resolve(__dirname, '../..');
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -113,16 +113,16 @@ function parseOptions(argv: string[]): Options {
   const count = (name: string, text: string | undefined, fallback: number, min = 1) => {
     if (text === undefined) return fallback;
     const n = Number(text.replace(/_/g, '').replace(/k$/i, '000'));
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} takes a whole number of at least ${min}, got "${text}"`);
+    if (!Number.isSafeInteger(n) || n < min) throw new OptionError(`--${name} takes a whole number of at least ${min}, got "${text}"`);
     return n;
   };
   const db = values.db ?? 'both';
-  if (!['sqlite', 'postgres', 'both'].includes(db)) throw new Error('--db takes sqlite, postgres or both');
+  if (!['sqlite', 'postgres', 'both'].includes(db)) throw new OptionError('--db takes sqlite, postgres or both');
   const configured = (url: string) => loadConfig({ DATABASE_URL: url }).ingest.batchSize;
   const batch = { sqlite: count('batch', values.batch, configured('sqlite::memory:')), postgres: count('batch', values.batch, configured('postgres://localhost/bench')) };
   const sources = count('sources', values.sources, quick ? 10 : 100);
   const entries = count('entries', values.entries, sources * 1_000);
-  if (entries % sources !== 0) throw new Error('--entries must be a multiple of --sources');
+  if (entries % sources !== 0) throw new OptionError('--entries must be a multiple of --sources');
   // Quick runs no study: its main runs measure each database's default batch size.
   const batchSizes = (values['batch-sizes'] ?? (quick ? '' : '50,200,500,1000'))
     .split(',')
@@ -438,17 +438,15 @@ async function main(): Promise<void> {
     }
     const studyFeeds = feeds.slice(0, options.studySources);
     const studyEntries = studyFeeds.reduce((sum, d) => sum + d.items, 0);
-    // A study on fewer feeds than the main runs also runs each database's own batch size, as the baseline.
+    // Each database's own batch size was measured above on all the feeds; a study on fewer feeds runs it too, as its baseline.
     const partial = studyFeeds.length < feeds.length && options.batchSizes.length > 0;
-    const studied = (db: DbKind) => (partial ? [...new Set([...options.batchSizes, options.batch[db]])] : options.batchSizes.filter((size) => size !== options.batch[db]));
-    for (const batchSize of [...new Set(options.dbs.flatMap(studied))].sort((a, b) => a - b)) {
-      for (const db of options.dbs) {
-        if (!studied(db).includes(batchSize)) continue; // measured above, or not asked for
-        log(`\n== ${db}: batch size ${batchSize}, ${studyFeeds.length} feeds`);
-        const url = await freshDatabase(options, db, `feeds-${batchSize}`);
-        const names = await prepare(url, server, studyFeeds);
-        await phase(db, url, 'batch study, first run', names, batchSize, studyEntries, null);
-      }
+    const sizesFor = (db: DbKind) => (partial ? [...new Set([...options.batchSizes, options.batch[db]])] : options.batchSizes.filter((size) => size !== options.batch[db]));
+    const studies = options.dbs.flatMap((db) => sizesFor(db).map((batchSize) => ({ db, batchSize }))).sort((a, b) => a.batchSize - b.batchSize);
+    for (const { db, batchSize } of studies) {
+      log(`\n== ${db}: batch size ${batchSize}, ${studyFeeds.length} feeds`);
+      const url = await freshDatabase(options, db, `feeds-${batchSize}`);
+      const names = await prepare(url, server, studyFeeds);
+      await phase(db, url, 'batch study, first run', names, batchSize, studyEntries, null);
     }
     for (const db of projects.length ? options.dbs : []) {
       log(`\n== ${db}: IATI and CSV`);

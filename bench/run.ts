@@ -27,7 +27,7 @@ import { startPostGraphile } from './postgraphile';
 import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
 import { markdownReport, resultRows, textTable, type BenchResults, type QueryResult, type SizeResult } from './report';
 import { startFloorProcess, startGatewayProcess, startPostGraphileProcess, type ServerProcess } from './servers';
-import { exitWithFailure, exitWithUsageIfAsked } from './usage';
+import { exitWithFailure, exitWithUsageIfAsked, OptionError } from './usage';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -89,7 +89,7 @@ function parseOptions(argv: string[]): Options {
   });
   const quick = Boolean(values.quick);
   const queries = (values.queries ?? QUERY_NAMES.join(',')).split(',').map((q) => q.trim().toUpperCase());
-  for (const q of queries) if (!QUERY_NAMES.includes(q as QueryName)) throw new Error(`unknown query "${q}" (Q1–Q6)`);
+  for (const q of queries) if (!QUERY_NAMES.includes(q as QueryName)) throw new OptionError(`unknown query "${q}" (Q1–Q6)`);
   return {
     mode: quick ? 'quick' : 'full',
     sizes: (values.sizes ?? (quick ? '10k' : '10k,200k,1m')).split(',').map(parseSize),

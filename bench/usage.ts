@@ -1,8 +1,12 @@
 /**
  * What the benchmark runners share on their command line: `--help` (or `-h`)
- * prints a runner's usage and exits, and a mistyped option ends the runner
- * with one line that points to `--help` rather than a stack trace.
+ * prints a runner's usage and exits, and a mistyped or invalid option ends the
+ * runner with one line that points to `--help` and exit code 2, as the CLI's
+ * usage errors do, rather than a stack trace.
  */
+
+/** An option the runner can't take (a wrong value, a wrong combination). */
+export class OptionError extends Error {}
 
 /** Prints `usage` and exits 0 when `argv` asks for help. */
 export function exitWithUsageIfAsked(argv: readonly string[], usage: string): void {
@@ -12,13 +16,13 @@ export function exitWithUsageIfAsked(argv: readonly string[], usage: string): vo
   }
 }
 
-/** Reports a runner's failure on stderr and exits 1: one line for a wrong option, the stack otherwise. */
+/** Reports a runner's failure on stderr: a wrong option in one line (exit 2), anything else with its stack (exit 1). */
 export function exitWithFailure(runner: string, error: unknown): never {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+  if (error instanceof OptionError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`${runner}: ${(error as Error).message} (run it with --help for its options)\n`);
-  } else {
-    process.stderr.write(`${runner}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(2);
   }
+  process.stderr.write(`${runner}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 }
