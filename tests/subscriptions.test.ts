@@ -9,6 +9,7 @@ import { nationCatalogue } from '../src/member-nations/nation-catalogue';
 import { ENTITIES } from '../src/server/modules';
 import { Role } from '../src/shared/viewer';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
+import { KeyChangeKind } from '../src/changes/change-log';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { Editor, keyHeaders, poster, startChildGateway, type ChildGateway } from './helpers/changes';
 import { insertItems } from './helpers/content';
@@ -240,7 +241,7 @@ for (const driver of DRIVERS) {
       await Promise.all([first.waitForConnected(), second.waitForConnected(), anonymous.waitForConnected()]);
       // The change log's reader can deliver the key's creation after its sockets opened (CI saw it once):
       // the creation's entry, read late, leaves them open.
-      await write(gw.gateway.db, CLI_ACTOR, async (session) => session.change({ subject: 'KEY', kind: 'CREATED', subjectId: partner.id }));
+      await write(gw.gateway.db, CLI_ACTOR, async (session) => session.change({ subject: 'KEY', kind: KeyChangeKind.CREATED, subjectId: partner.id }));
       await assertSocketWorks(first, gw, 'live-after-key-creation');
       const pending = first.subscribe(PUBLISHED);
 

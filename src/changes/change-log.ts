@@ -9,6 +9,12 @@ export enum ContentChangeKind {
   DELETED = 'DELETED',
 }
 
+/** How a change to an API key is logged. Only a revocation ends the key's open WebSockets. */
+export enum KeyChangeKind {
+  CREATED = 'CREATED',
+  REVOKED = 'REVOKED',
+}
+
 /** What readers may filter a content change by: the union of the item's attributes before and after it. */
 export interface FilterAttributes {
   readonly nations: readonly string[];

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ApiKey } from '../auth/api-key.entity';
 import { hashApiKey, KEY_PREFIX } from '../auth/api-key.service';
+import { KeyChangeKind } from '../changes/change-log';
 import { BadUserInputError, NotFoundError } from '../shared/errors';
 import { Role } from '../shared/viewer';
 import { recordAudit } from './audit';
@@ -43,7 +44,7 @@ export async function createApiKey(db: DataSource, input: NewApiKey, actor: Acto
     });
     await session.manager.getRepository(ApiKey).insert(key);
     await recordAudit(session.manager, session.actor, { action: 'CREATE', subjectType: 'ApiKey', subjectId: key.id, before: null, after: { name, role: key.role, expiresAt: key.expiresAt } });
-    session.change({ subject: 'KEY', kind: 'CREATED', subjectId: key.id });
+    session.change({ subject: 'KEY', kind: KeyChangeKind.CREATED, subjectId: key.id });
     return { key, secret };
   });
 }
@@ -62,7 +63,7 @@ export async function revokeApiKey(db: DataSource, id: string, actor: Actor = CL
       key.revokedAt = new Date();
       await repo.update({ id }, { revokedAt: key.revokedAt });
       await recordAudit(session.manager, session.actor, { action: 'UPDATE', subjectType: 'ApiKey', subjectId: key.id, before: { revokedAt: null }, after: { revokedAt: key.revokedAt } });
-      session.change({ subject: 'KEY', kind: 'REVOKED', subjectId: key.id });
+      session.change({ subject: 'KEY', kind: KeyChangeKind.REVOKED, subjectId: key.id });
     }
     return key;
   });

@@ -18,6 +18,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { keyFromHeaders, type ApiKeyAuthenticator } from '../../auth/api-key.service';
 import type { ChangeRow } from '../../changes/change-row';
+import { KeyChangeKind } from '../../changes/change-log';
 import type { Limits } from '../../config';
 import { checkOperation } from '../../protection/checks';
 import { RateLimitedError, type RateLimiter } from '../../protection/rate-limit';
@@ -230,7 +231,7 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
       for (const row of rows) {
         // Only a revocation ends a key's sockets. Its creation's entry can arrive after a socket using
         // the new key is open (the reader lags the writer), and must not close it.
-        if (row.subject !== 'KEY' || row.kind !== 'REVOKED') continue;
+        if (row.subject !== 'KEY' || row.kind !== KeyChangeKind.REVOKED) continue;
         for (const [socket, state] of sockets) {
           if (state.viewer.keyId === row.subjectId) socket.close(CloseCode.Forbidden, 'Forbidden: the API key was revoked');
         }
