@@ -61,7 +61,7 @@ type Feature =
  * "Notebooks and pencils for Mosul pupils" (17 words; Mosul in its title and
  * summary, school in its summary) is about a quarter of the length of "Mosul
  * schools reopen for 40,000 pupils" (63 words with its body), and that outweighs the
- * title. PostgreSQL's ts_rank_cd, without length normalisation, ranks the
+ * title. PostgreSQL's ts_rank, without length normalisation, ranks the
  * article first. Both engines put the two at the top.
  */
 const BM25_LENGTH = 'FTS5 bm25 normalises by the length of the whole row, so a short post outranks a long article with the words in its title';

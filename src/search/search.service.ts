@@ -45,7 +45,7 @@ const SQLITE_SCORE = '-bm25(search_fts, 10.0, 4.0, 1.0)';
  * below it can score above it now (skipped) and the other way round (repeated).
  * So the page starts below the cursor's entry as it scores now, computed in the
  * same statement; only if that entry no longer matches does the recorded score
- * serve. PostgreSQL's ts_rank_cd depends on the entry and the query alone, so
+ * serve. PostgreSQL's ts_rank depends on the entry and the query alone, so
  * the recorded score stays exact there.
  */
 const SQLITE_AFTER_CURSOR =
@@ -92,7 +92,7 @@ export async function searchPage(
   const matches = `(${content.where ? `(c.id IS NOT NULL AND ${content.where})` : 'c.id IS NOT NULL'}${withNations ? ` OR e.subject_type = 'NATION'` : ''})`;
   const inner = postgres
     ? `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
-      `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
+      `CAST(ts_rank(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
       `FROM search_entry e CROSS JOIN (SELECT to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
       `WHERE e.document @@ q.query AND ${matches}`
     : `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
@@ -157,7 +157,7 @@ function postgresPageSql(
   const at = ranked.joins === null ? 'e.published_at' : 'c.published_at';
   const hits =
     `SELECT e.subject_type AS "searchType", e.subject_id AS "searchId", e.content_id AS "searchContentId", ` +
-    `CAST(ts_rank_cd(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(${at}, TIMESTAMP '1970-01-01') AS "searchAt" ` +
+    `CAST(ts_rank(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(${at}, TIMESTAMP '1970-01-01') AS "searchAt" ` +
     `FROM search_entry e CROSS JOIN (SELECT to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AS query) q ` +
     `${ranked.joins === null ? '' : `LEFT JOIN content c ON c.id = e.content_id ${ranked.joins} `}WHERE e.document @@ q.query AND ${ranked.matches}`;
   const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
