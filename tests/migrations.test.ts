@@ -26,6 +26,13 @@ async function onFreshDatabase(driver: Driver, work: (db: DataSource, runner: Qu
   }
 }
 
+/** Undoes the migrations from the last back to `name`, that one included. */
+async function undoThrough(db: DataSource, name: string): Promise<void> {
+  const index = MIGRATIONS.findIndex((migration) => migration.name === name);
+  assert.ok(index >= 0, `no migration ${name}`);
+  for (let i = MIGRATIONS.length; i > index; i--) await db.undoLastMigration();
+}
+
 for (const driver of DRIVERS) {
   describe(`migrations [${driver}]`, () => {
     it('leave no difference between the entities and the migrated schema', async () => {
@@ -54,13 +61,11 @@ describe('the search vectors migration [postgres]', { skip: !DRIVERS.includes('p
   it('keeps the vectors PostgreSQL generated, which are what the gateway writes now, and drops the text they came from', async () => {
     await onFreshDatabase('postgres', async (db, runner) => {
       const vectors = async () => (await db.query(`SELECT subject_id, document::text AS document FROM search_entry ORDER BY subject_id`)) as { subject_id: string; document: string }[];
-      assert.deepEqual(MIGRATIONS.slice(-2).map((m) => m.name), ['SearchVectorsWithoutText1764800000000', 'SearchEntryVisibility1764900000000'], 'the two undoLastMigration below undo this migration and the one after it');
       for (const m of members) {
         await db.query(`INSERT INTO member_nation (code, name, kind, region, joined_year) VALUES ($1, $2, $3, $4, $5)`, [m.code, m.name, m.kind, m.region, m.joinedYear]);
       }
       // Back to generated vectors: the members are indexed again from their text, by PostgreSQL's to_tsvector.
-      await db.undoLastMigration();
-      await db.undoLastMigration();
+      await undoThrough(db, 'SearchVectorsWithoutText1764800000000');
       assert.equal(await runner.hasColumn('search_entry', 'body'), true);
       const generated = await vectors();
       assert.equal(generated.length, 81);
@@ -90,8 +95,7 @@ describe('the search entry visibility migration [postgres]', { skip: !DRIVERS.in
         db.query(`INSERT INTO search_entry (subject_type, subject_id, content_id, document) VALUES ($1, $2, $3, to_tsvector('simple', 'words'))`, [type, id, contentId]);
       const copies = async () =>
         (await db.query(`SELECT subject_id AS id, status, content_type AS type, to_char(published_at, 'YYYY-MM-DD') AS at FROM search_entry ORDER BY subject_id`)) as Record<string, string | null>[];
-      assert.equal(MIGRATIONS.at(-1)?.name, 'SearchEntryVisibility1764900000000', 'undoLastMigration below undoes this migration');
-      await db.undoLastMigration();
+      await undoThrough(db, 'SearchEntryVisibility1764900000000');
       assert.equal(await runner.hasColumn('search_entry', 'status'), false);
       await addItem(ids[0], 'DRAFT');
       await addEntry('CONTENT', ids[0], ids[0]);
@@ -129,12 +133,35 @@ describe('the search entry visibility migration [postgres]', { skip: !DRIVERS.in
         { id: 'NOR', status: null, type: null, at: null },
       ], 'a status changed and an item deleted outside the gateway');
 
-      await db.undoLastMigration();
+      await undoThrough(db, 'SearchEntryVisibility1764900000000');
       for (const column of ['status', 'content_type', 'published_at']) assert.equal(await runner.hasColumn('search_entry', column), false, column);
-      const left = (await db.query(`SELECT proname FROM pg_proc WHERE proname IN ('search_entry_from_content', 'content_to_search_entry', 'content_gone_from_search')`)) as unknown[];
+      const left = (await db.query(`SELECT proname FROM pg_proc WHERE proname IN ('search_entry_from_content', 'content_to_search_entry', 'content_gone_from_search') AND pronamespace = current_schema()::regnamespace`)) as unknown[];
       assert.deepEqual(left, [], 'no trigger function left behind');
       await db.query(`UPDATE content SET status = 'PUBLISHED' WHERE id = $1`, [ids[1]]);
       await db.query(`DELETE FROM content WHERE id = $1`, [ids[1]]);
+    });
+  });
+});
+
+describe('the search lexemes migration [postgres]', { skip: !DRIVERS.includes('postgres') && 'set TEST_POSTGRES_URL' }, () => {
+  it('fills search_lexeme with the words of the entries already there, and its triggers add the words of every entry written after', async () => {
+    await onFreshDatabase('postgres', async (db, runner) => {
+      const words = async () => ((await db.query(`SELECT word FROM search_lexeme WHERE word LIKE 'nor%' ORDER BY word`)) as { word: string }[]).map((row) => row.word);
+      await undoThrough(db, 'SearchLexemes1765000000000');
+      assert.equal(await runner.hasTable('search_lexeme'), false);
+      await db.query(`INSERT INTO search_entry (subject_type, subject_id, content_id, document) VALUES ('NATION', 'NOR', NULL, to_tsvector('simple', 'norway norvege'))`);
+
+      await db.runMigrations();
+      assert.deepEqual(await words(), ['norvege', 'norway'], 'the backfill');
+      await db.query(`UPDATE search_entry SET document = to_tsvector('simple', 'noreg') WHERE subject_id = 'NOR'`);
+      await db.query(`INSERT INTO search_entry (subject_type, subject_id, content_id, document) VALUES ('NATION', 'NZL', NULL, to_tsvector('simple', 'nordic norway'))`);
+      assert.deepEqual(await words(), ['nordic', 'noreg', 'norvege', 'norway'], 'an entry updated and one inserted; a word no entry has any more stays');
+
+      await undoThrough(db, 'SearchLexemes1765000000000');
+      assert.equal(await runner.hasTable('search_lexeme'), false);
+      const left = (await db.query(`SELECT proname FROM pg_proc WHERE proname = 'search_lexemes_from_entries' AND pronamespace = current_schema()::regnamespace`)) as unknown[];
+      assert.deepEqual(left, [], 'no trigger function left behind');
+      await db.query(`UPDATE search_entry SET document = to_tsvector('simple', 'norge') WHERE subject_id = 'NOR'`);
     });
   });
 });

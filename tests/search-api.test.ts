@@ -560,7 +560,9 @@ for (const driver of DRIVERS) {
         }
       }
       // One statement for the page, which says which locales each item is translated into: none of these into Arabic, so nothing more to read.
-      assert.deepEqual(counts, { original: [1, 1], translated: [1, 1] });
+      // On PostgreSQL one more before it: "hajin" as typed is a prefix, looked up in the index's words (src/search/prefixes.ts).
+      const own = driver === 'postgres' ? 2 : 1;
+      assert.deepEqual(counts, { original: [own, own], translated: [own, own] });
       const withNested = `query ($first: Int) { search(query: "hajin", first: $first) { totalCount edges { node { ... on Content { nations { name } countries tags source { name } } } } } }`;
       const nested: number[] = [];
       for (const first of [5, 50]) {
@@ -569,8 +571,8 @@ for (const driver of DRIVERS) {
         assert.equal(body.errors, undefined, JSON.stringify(body.errors));
         nested.push(requestStatements(gw.sql).length);
       }
-      // The page (nations and source come with it), the count, and one batch each for countries and tags.
-      assert.deepEqual(nested, [4, 4]);
+      // The page (nations and source come with it), the count, and one batch each for countries and tags (and the prefix's words on PostgreSQL).
+      assert.deepEqual(nested, [own + 3, own + 3]);
     });
 
     // SQLite ranks FTS5 rows joined to content whatever the filter.
@@ -581,7 +583,7 @@ for (const driver of DRIVERS) {
         assert.equal(body.errors, undefined, JSON.stringify(body.errors));
         const statements = requestStatements(gw.sql).filter((text) => /\bsearch_entry\b/.test(text));
         assert.equal(statements.length, 2, 'the page and the count');
-        return statements.map((text) => /FROM search_entry e (CROSS JOIN \(SELECT to_tsquery[^)]*\) AS query\) q )?LEFT JOIN content c ON c\.id = e\.content_id/.test(text));
+        return statements.map((text) => /FROM search_entry e (CROSS JOIN \(SELECT to_tsquery\S* \S+ AS query, to_tsquery\S* \S+ AS matching\) q )?LEFT JOIN content c ON c\.id = e\.content_id/.test(text));
       };
       assert.deepEqual(await rankingJoinsContent(null), [false, false]);
       assert.deepEqual(await rankingJoinsContent({ types: ['SOCIAL_POST'] }), [false, false]);

@@ -15,6 +15,7 @@ import { encodeCursor } from '../shared/pagination/cursor';
 import { keysetClause, pageRequest, type Keyset } from '../shared/pagination/keyset';
 import { highlight } from './highlight';
 import { TEXT_SEARCH_CONFIG } from './normalise';
+import { expandPrefixes } from './prefixes';
 import { parseSearchQuery, toFts5Match, toTsQuery, type SearchQuery } from './query';
 import type { SearchHighlight, SearchResultConnection } from './search.types';
 
@@ -55,6 +56,9 @@ const SQLITE_AFTER_CURSOR =
 /** A member's publication time, for ordering among items: the epoch (after every item of the same score). */
 const NO_DATE = new Date(0);
 
+/** PostgreSQL's two forms of the query: as typed (`query`, what ranks) and with its prefixes expanded (`matching`, what finds). */
+const POSTGRES_QUERIES = `(SELECT to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AS query, to_tsquery('${TEXT_SEARCH_CONFIG}', :matchQuery) AS matching)`;
+
 /** Weights of title, summary and body on PostgreSQL (`{D, C, B, A}`: body is C, summary B, title A). */
 const POSTGRES_WEIGHTS = `'{0.05, 0.2, 0.5, 1.0}'`;
 
@@ -79,6 +83,8 @@ export async function searchPage(
   const page = pageRequest({ first: args.first, after: args.after }, SEARCH_KEYSET.kinds);
   const postgres = reads.db.options.type === 'postgres';
   const compiled = postgres ? toTsQuery(query) : toFts5Match(query);
+  // PostgreSQL ranks by the query as typed and finds the matches by the words its prefixes begin (prefixes.ts): the same rows, faster.
+  const matching = postgres && compiled !== null ? toTsQuery(query, await expandPrefixes(query, (sql, parameters) => reads.query(sql, parameters))) : compiled;
   if (compiled === null) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: page.from !== null, startCursor: null, endCursor: null }, totalCount: 0 };
 
   const content = feedQuery(reads, visible, filter, properties).clause();
@@ -93,8 +99,8 @@ export async function searchPage(
   const inner = postgres
     ? `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
       `CAST(ts_rank(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(c.published_at, TIMESTAMP '1970-01-01') AS "searchAt" ` +
-      `FROM search_entry e CROSS JOIN (SELECT to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AS query) q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
-      `WHERE e.document @@ q.query AND ${matches}`
+      `FROM search_entry e CROSS JOIN ${POSTGRES_QUERIES} q LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
+      `WHERE e.document @@ q.matching AND ${matches}`
     : `SELECT ${projection.select}, e.subject_type AS "searchType", e.subject_id AS "searchId", ` +
       `${SQLITE_SCORE} AS "score", COALESCE(c.published_at, '1970-01-01 00:00:00.000') AS "searchAt" ` +
       `FROM search_fts JOIN search_entry e ON e.id = search_fts.rowid LEFT JOIN content c ON c.id = e.content_id ${content.joins} ` +
@@ -105,13 +111,13 @@ export async function searchPage(
   const sql = postgres
     ? postgresPageSql(onIndex ? { joins: null, matches: onIndexMatches } : { joins: content.joins, matches }, projection.select, afterCursor, keyset.orderBy, keyset.limit)
     : `SELECT * FROM (${inner}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`;
-  const parameters = { ...content.parameters, searchQuery: compiled };
+  const parameters = { ...content.parameters, searchQuery: compiled, ...(postgres ? { matchQuery: matching } : {}) };
   const rows = await reads.query(sql, { ...parameters, ...keyset.parameters });
   let counted: Promise<number> | undefined;
   const countSql = onIndex
-    ? `SELECT count(*) AS "n" FROM search_entry e WHERE e.document @@ to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AND ${onIndexMatches}`
+    ? `SELECT count(*) AS "n" FROM search_entry e WHERE e.document @@ to_tsquery('${TEXT_SEARCH_CONFIG}', :matchQuery) AND ${onIndexMatches}`
     : `SELECT count(*) AS "n" FROM (${inner}) r`;
-  const count = () => (counted ??= reads.query(countSql, onIndex ? { searchQuery: compiled } : parameters).then((found) => Number(found[0]?.n ?? 0)));
+  const count = () => (counted ??= reads.query(countSql, onIndex ? { matchQuery: matching } : parameters).then((found) => Number(found[0]?.n ?? 0)));
 
   const nations = (await nationCatalogue(reads.db).get()).byCode;
   const items = reader.hydrate(rows.filter((row) => row.searchType === 'CONTENT'), projection);
@@ -158,8 +164,8 @@ function postgresPageSql(
   const hits =
     `SELECT e.subject_type AS "searchType", e.subject_id AS "searchId", e.content_id AS "searchContentId", ` +
     `CAST(ts_rank(${POSTGRES_WEIGHTS}, e.document, q.query) AS float8) AS "score", COALESCE(${at}, TIMESTAMP '1970-01-01') AS "searchAt" ` +
-    `FROM search_entry e CROSS JOIN (SELECT to_tsquery('${TEXT_SEARCH_CONFIG}', :searchQuery) AS query) q ` +
-    `${ranked.joins === null ? '' : `LEFT JOIN content c ON c.id = e.content_id ${ranked.joins} `}WHERE e.document @@ q.query AND ${ranked.matches}`;
+    `FROM search_entry e CROSS JOIN ${POSTGRES_QUERIES} q ` +
+    `${ranked.joins === null ? '' : `LEFT JOIN content c ON c.id = e.content_id ${ranked.joins} `}WHERE e.document @@ q.matching AND ${ranked.matches}`;
   const page = `SELECT * FROM (${hits}) r${afterCursor.length ? ` WHERE ${afterCursor.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${limit}`;
   return `SELECT ${select}, r.* FROM (${page}) r LEFT JOIN content c ON c.id = r."searchContentId" ORDER BY ${orderBy}`;
 }

@@ -1,0 +1,69 @@
+import { escapeLexeme } from './document';
+import type { SearchPhrase, SearchQuery } from './query';
+
+/**
+ * The most words a typed prefix is expanded to. A prefix that begins more
+ * words (one or two letters, say) is left to the index's own prefix match.
+ */
+export const PREFIX_EXPANSION_LIMIT = 64;
+
+/** The words of the index that begin with each prefix, or null where there are more than {@link PREFIX_EXPANSION_LIMIT}. */
+export type PrefixExpansions = ReadonlyMap<string, readonly string[] | null>;
+
+/** Runs one statement with named parameters and gives its rows. */
+export type RunQuery = (sql: string, parameters: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+
+/** The prefixes a query has (search-as-you-type: the last word of a phrase), each once. */
+export function prefixesOf(query: SearchQuery): string[] {
+  if (query.matchesNothing) return [];
+  const phrases: SearchPhrase[] = [...query.clauses.flatMap((clause) => clause.anyOf), ...query.excluded];
+  return [...new Set(phrases.filter((phrase) => phrase.prefix).map((phrase) => phrase.words[phrase.words.length - 1]))];
+}
+
+/**
+ * Looks up, in one statement, the words of PostgreSQL's index (the table
+ * `search_lexeme`, which a trigger on `search_entry` keeps) that begin with
+ * each prefix of the query.
+ *
+ * Why: GIN answers `'elec':*` by reading the posting list of every word that
+ * begins with "elec" into one bitmap before it can intersect it with the
+ * other words, so a prefix that begins common words costs as much as the
+ * whole list (60 ms at 1M items for `'hajin' & 'elec':*`, 96,000 items begin
+ * with "elec"). The same words named one by one (`'hajin' & ('electricite' |
+ * 'electricitie' | 'electrique')`) let GIN skip through the lists from the
+ * rarest word: 13 ms, and the same items. The words are only ever added to
+ * `search_lexeme`, never removed, so an expansion holds every word an entry
+ * has (and perhaps words no entry has any more, which match nothing).
+ */
+export async function expandPrefixes(query: SearchQuery, run: RunQuery): Promise<PrefixExpansions> {
+  const prefixes = prefixesOf(query);
+  if (prefixes.length === 0) return new Map();
+  const rows = await run(
+    `SELECT p."prefix", ARRAY(SELECT l.word FROM search_lexeme l WHERE l.word LIKE p."pattern" ORDER BY l.word LIMIT ${PREFIX_EXPANSION_LIMIT + 1}) AS "words" ` +
+      `FROM unnest(CAST(:prefixes AS text[]), CAST(:patterns AS text[])) AS p("prefix", "pattern")`,
+    { prefixes, patterns: prefixes.map(likePattern) },
+  );
+  return new Map(
+    rows.map((row) => {
+      const words = row.words as string[];
+      return [String(row.prefix), words.length > PREFIX_EXPANSION_LIMIT ? null : words];
+    }),
+  );
+}
+
+/**
+ * The tsquery text of a prefix: its expansion as alternatives when there is
+ * one (`('electricite' | 'electrique')`), else `'elec':*`. A prefix that
+ * begins no word of the index keeps `:*` (it matches nothing, at no cost).
+ */
+export function tsPrefix(word: string, expansions: PrefixExpansions | undefined): string {
+  const words = expansions?.get(word);
+  if (!words || words.length === 0) return `'${escapeLexeme(word)}':*`;
+  const lexemes = words.map((found) => `'${escapeLexeme(found)}'`);
+  return lexemes.length === 1 ? lexemes[0] : `(${lexemes.join(' | ')})`;
+}
+
+/** A LIKE pattern for the words that begin with `prefix` (`\` is LIKE's default escape character). */
+function likePattern(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
