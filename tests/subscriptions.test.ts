@@ -262,6 +262,22 @@ for (const driver of DRIVERS) {
       assert.equal((await again.waitForClose()).code, 4403, 'the revoked key cannot connect again');
     });
 
+    it('closes a socket with 4403 when its key expires, and only that socket', async () => {
+      const expiresAt = new Date(Date.now() + 1500);
+      const { key, secret } = await createApiKey(gw.gateway.db, { name: `expiring ${Math.random().toString(36).slice(2, 8)}`, role: Role.PARTNER, expiresAt });
+      const expiring = open(secret);
+      const anonymous = open();
+      await Promise.all([expiring.waitForConnected(), anonymous.waitForConnected()]);
+      await assertSocketWorks(expiring, gw, 'live-before-expiry');
+      const pending = expiring.subscribe(PUBLISHED);
+      const closed = await expiring.waitForClose('the expiring key’s socket to close');
+      assert.ok(Date.now() >= expiresAt.getTime(), 'not before the expiry');
+      assert.deepEqual([closed.code, closed.reason], [4403, 'Forbidden: the API key has expired']);
+      assert.notEqual(pending.error, undefined, 'its subscription ended with the socket');
+      await assertSocketWorks(anonymous, gw, 'live-after-expiry');
+      assert.equal((await open(secret).waitForClose()).code, 4403, `the expired key ${key.id} cannot connect again`);
+    });
+
     it('a few hundred subscribers of one selection cost the statements of one: statements per event do not grow with subscribers', async () => {
       const writer = await openDatabase(gw.database, { entities: ENTITIES });
       const selection = `subscription { contentChanges(filter: { countries: ["IRQ", "SYR", "GBR", "USA", "TUR", "FRA"] }) { kind id item { id title nations { code name } ... on DigestArticle { outlet } } } }`;

@@ -66,7 +66,7 @@ export class ApiKeyAuthenticator {
     if (key.revokedAt) throw new UnauthenticatedError('This API key has been revoked');
     if (key.expiresAt && key.expiresAt.getTime() <= now) throw new UnauthenticatedError('This API key has expired');
     this.recordUse(key, now);
-    return { role: key.role, keyId: key.id, name: key.name, allowedOperations: key.allowedOperations };
+    return { role: key.role, keyId: key.id, name: key.name, allowedOperations: key.allowedOperations, expiresAt: key.expiresAt };
   }
 
   /** Drops what this process knows of a key (revoked or changed elsewhere): its next use is checked in the database. */

@@ -30,6 +30,8 @@ export interface Viewer {
   readonly name: string;
   /** Hashes of the persisted operations this key may run; null when it may run any. */
   readonly allowedOperations: readonly string[] | null;
+  /** When the key stops working (a WebSocket opened with it is closed then); absent or null when never. */
+  readonly expiresAt?: Date | null;
 }
 
 export const ANONYMOUS: Viewer = Object.freeze({ role: Role.ANONYMOUS, keyId: null, name: 'anonymous', allowedOperations: null });

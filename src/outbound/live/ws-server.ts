@@ -55,13 +55,15 @@ interface SocketState {
   counted: boolean;
   /** From the upgrade request's `Accept-Language`: the locale of subscriptions that name none. */
   locale: Locale | null;
+  /** Closes the socket when its key expires (an expiry writes nothing to the change log, unlike a revocation). */
+  expiry?: NodeJS.Timeout;
 }
 
 /** A running WebSocket endpoint. */
 export interface LiveServer {
   /** Hands an HTTP upgrade on `/graphql` to graphql-ws (after checking its Origin). */
   upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** A change-log listener: a revoked key's sockets are closed. */
+  /** A change-log listener: a revoked key's sockets are closed. (An expired key's close at its expiry, by a timer per socket.) */
   onChanges(rows: readonly ChangeRow[]): void;
   /** Closes every socket with 1001 (going away), after what is in flight has been sent. */
   close(): Promise<void>;
@@ -73,7 +75,8 @@ export interface LiveServer {
  * `/graphql`. graphql-ws runs outside Apollo's plugins, so every protection
  * is applied here, by the same functions the HTTP path calls, when a
  * subscription starts: the key (in `connection_init` as `{ "authorization":
- * "Bearer <key>" }`; a wrong key closes the socket with 4403), parsing and
+ * "Bearer <key>" }`; a wrong key closes the socket with 4403, and so do
+ * the key's revocation and its expiry when they come), parsing and
  * validation (a syntax or validation error answers that subscription and
  * keeps the socket), depth, cost, aliases, root fields, the allow-list, rate
  * limits, caps on subscriptions per socket and sockets per caller. Only
@@ -117,11 +120,14 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         ctx.extra.state = state;
         sockets.set(ctx.extra.socket, state);
         deps.metrics?.connections(1);
+        const socket = ctx.extra.socket;
+        if (viewer.expiresAt) closeAt(state, viewer.expiresAt.getTime(), () => socket.close(CloseCode.Forbidden, 'Forbidden: the API key has expired'));
         return true;
       },
       onClose: (ctx) => {
         const state = ctx.extra.state;
         sockets.delete(ctx.extra.socket);
+        clearTimeout(state?.expiry);
         if (!state?.counted) return;
         state.counted = false;
         deps.metrics?.connections(-1);
@@ -253,6 +259,20 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
       return sockets.size;
     },
   };
+}
+
+/** The longest delay a timer keeps (about 24.8 days; Node fires a longer one at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Runs `action` at the time `at` (ms since the epoch), in steps when it is further away than a timer keeps; the timer is `state.expiry`. */
+function closeAt(state: SocketState, at: number, action: () => void): void {
+  const delay = at - Date.now();
+  if (delay <= 0) {
+    action();
+    return;
+  }
+  state.expiry = setTimeout(() => closeAt(state, at, action), Math.min(delay, MAX_TIMER_MS));
+  state.expiry.unref();
 }
 
 /** How long closing waits for events already read to be sent before the sockets close (1001). */
