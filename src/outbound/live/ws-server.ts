@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { keyFromHeaders, type ApiKeyAuthenticator } from '../../auth/api-key.service';
 import type { ChangeRow } from '../../changes/change-row';
 import { KeyChangeKind } from '../../changes/change-log';
@@ -109,6 +109,8 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
           if (error instanceof UnauthenticatedError) return false;
           throw error;
         }
+        // The client may have gone while the key was looked up: onClose has run, and nothing may be kept for the socket.
+        if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
         const caller = viewer.keyId ? `key:${viewer.keyId}` : `ip:${deps.clientAddress(ctx.extra.request)}`;
         const open = perCaller.get(caller) ?? 0;
         if (open >= deps.maxSocketsPerCaller) {
