@@ -159,7 +159,7 @@ describe('the search lexemes migration [postgres]', { skip: !DRIVERS.includes('p
 
       await undoThrough(db, 'SearchLexemes1765000000000');
       assert.equal(await runner.hasTable('search_lexeme'), false);
-      const left = (await db.query(`SELECT proname FROM pg_proc WHERE proname = 'search_lexemes_from_entries' AND pronamespace = current_schema()::regnamespace`)) as unknown[];
+      const left = (await db.query(`SELECT proname FROM pg_proc WHERE proname IN ('search_lexemes_of_inserted', 'search_lexemes_of_updated') AND pronamespace = current_schema()::regnamespace`)) as unknown[];
       assert.deepEqual(left, [], 'no trigger function left behind');
       await db.query(`UPDATE search_entry SET document = to_tsvector('simple', 'norge') WHERE subject_id = 'NOR'`);
     });

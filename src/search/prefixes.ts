@@ -22,7 +22,7 @@ export function prefixesOf(query: SearchQuery): string[] {
 
 /**
  * Looks up, in one statement, the words of PostgreSQL's index (the table
- * `search_lexeme`, which a trigger on `search_entry` keeps) that begin with
+ * `search_lexeme`, which triggers on `search_entry` keep) that begin with
  * each prefix of the query.
  *
  * Why: GIN answers `'elec':*` by reading the posting list of every word that
@@ -34,19 +34,28 @@ export function prefixesOf(query: SearchQuery): string[] {
  * rarest word: 13 ms, and the same items. The words are only ever added to
  * `search_lexeme`, never removed, so an expansion holds every word an entry
  * has (and perhaps words no entry has any more, which match nothing).
+ *
+ * The words that begin with a prefix follow each other in the table's byte
+ * order from the prefix on, so each prefix reads the index from there, at
+ * most one word past the limit (a `LIKE` with a pattern from a parameter
+ * could not use the index: it read the whole table). A word two writers
+ * added at once is there twice, and taken once. The lookup and the search
+ * are two statements: an entry with a word new to the index, committed
+ * between them, is found by the next search.
  */
 export async function expandPrefixes(query: SearchQuery, run: RunQuery): Promise<PrefixExpansions> {
   const prefixes = prefixesOf(query);
   if (prefixes.length === 0) return new Map();
   const rows = await run(
-    `SELECT p."prefix", ARRAY(SELECT l.word FROM search_lexeme l WHERE l.word LIKE p."pattern" ORDER BY l.word LIMIT ${PREFIX_EXPANSION_LIMIT + 1}) AS "words" ` +
-      `FROM unnest(CAST(:prefixes AS text[]), CAST(:patterns AS text[])) AS p("prefix", "pattern")`,
-    { prefixes, patterns: prefixes.map(likePattern) },
+    `SELECT p."prefix", ARRAY(SELECT s.word FROM (SELECT l.word FROM search_lexeme l WHERE l.word >= p."prefix" COLLATE "C" ORDER BY l.word LIMIT ${PREFIX_EXPANSION_LIMIT + 1}) s ` +
+      `WHERE starts_with(s.word, p."prefix" COLLATE "C") ORDER BY s.word) AS "words" FROM unnest(CAST(:prefixes AS text[])) AS p("prefix")`,
+    { prefixes },
   );
   return new Map(
     rows.map((row) => {
       const words = row.words as string[];
-      return [String(row.prefix), words.length > PREFIX_EXPANSION_LIMIT ? null : words];
+      // Past the limit only if every word read begins with the prefix (then there may be more).
+      return [String(row.prefix), words.length > PREFIX_EXPANSION_LIMIT ? null : [...new Set(words)]];
     }),
   );
 }
@@ -61,9 +70,4 @@ export function tsPrefix(word: string, expansions: PrefixExpansions | undefined)
   if (!words || words.length === 0) return `'${escapeLexeme(word)}':*`;
   const lexemes = words.map((found) => `'${escapeLexeme(found)}'`);
   return lexemes.length === 1 ? lexemes[0] : `(${lexemes.join(' | ')})`;
-}
-
-/** A LIKE pattern for the words that begin with `prefix` (`\` is LIKE's default escape character). */
-function likePattern(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
