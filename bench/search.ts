@@ -193,15 +193,17 @@ async function explainQueries(set: Dataset, key: string, dir: string): Promise<M
       const statements = await recorder.during(request);
       const isCount = (text: string) => /^SELECT count\(\*\)/i.test(text.trim());
       // The gateway's own background statements (webhook deliveries, the key's last use) are not the query's.
-      const own = statements.filter((s) => /\bFROM (search_entry|content)\b/.test(s.text) || /\bsearch_entry\b/.test(s.text));
-      const page = own.filter((s) => !isCount(s.text));
+      // The prefix's word lookup (PostgreSQL, src/search/prefixes.ts) is one of the query's statements too.
+      const own = statements.filter((s) => /\bFROM content\b/.test(s.text) || /\bsearch_(entry|lexeme)\b/.test(s.text));
+      const lookups = own.filter((s) => /\bsearch_lexeme\b/.test(s.text));
+      const page = own.filter((s) => !isCount(s.text) && !lookups.includes(s));
       const counts = own.filter((s) => isCount(s.text));
       const pagePlan = await explain(set.url, page.slice(0, 1));
       const countPlan = await explain(set.url, counts);
-      const restPlan = await explain(set.url, page.slice(1));
+      const restPlan = await explain(set.url, [...lookups, ...page.slice(1)]);
       fs.writeFileSync(
         path.join(dir, `${query.name}.txt`),
-        `-- ${query.name} (${query.text ?? 'feed'}) on ${set.label}: ${own.length} statements; the page's first, then the count, then the rest\n\n` +
+        `-- ${query.name} (${query.text ?? 'feed'}) on ${set.label}: ${own.length} statements; the page's first, then the count, then the rest (a prefix's word lookup first among them)\n\n` +
           `${pagePlan.text}\n${countPlan.text}\n${restPlan.text}`,
       );
       const counted = counts.length ? Number((await explainCount(set.url, counts[0].text, counts[0].values)) ?? NaN) : NaN;
