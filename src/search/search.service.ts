@@ -84,7 +84,8 @@ export async function searchPage(
   const postgres = reads.db.options.type === 'postgres';
   const compiled = postgres ? toTsQuery(query) : toFts5Match(query);
   // PostgreSQL ranks by the query as typed and finds the matches by the words its prefixes begin (prefixes.ts): the same rows, faster.
-  const matching = postgres && compiled !== null ? toTsQuery(query, await expandPrefixes(query, (sql, parameters) => reads.query(sql, parameters))) : compiled;
+  const expansions = postgres && compiled !== null ? await expandPrefixes(query, (sql, parameters) => reads.query(sql, parameters)) : null;
+  const matching = expansions?.size ? toTsQuery(query, expansions) : compiled;
   if (compiled === null) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: page.from !== null, startCursor: null, endCursor: null }, totalCount: 0 };
 
   const content = feedQuery(reads, visible, filter, properties).clause();
