@@ -7,7 +7,9 @@ import { loadDemoContent } from '../src/demo/demo.loader';
 import { ENTITIES } from '../src/server/modules';
 import { ContentStatus, ContentType } from '../src/shared/content/content-status';
 import { CLI_ACTOR, write } from '../src/store/session';
-import { upsertContent, type UpsertInput } from '../src/store/upsert';
+import { provenanceId, upsertContent, type UpsertInput } from '../src/store/upsert';
+import { SourceKind } from '../src/shared/content/source-kind';
+import { isUuid } from '../src/shared/node/global-id';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 
 function digest(slug: string, country: string, language: string): UpsertInput {
@@ -25,6 +27,29 @@ function digest(slug: string, country: string, language: string): UpsertInput {
   };
 }
 
+describe('ids derived from provenance', () => {
+  const feed = (name: string, externalId: string) => provenanceId({ name, kind: SourceKind.FEED, externalId });
+
+  it('are canonical version-8 UUIDs, the same for the same source and external id on every call', () => {
+    const id = feed('Reuters world', 'https://example.org/a');
+    assert.ok(isUuid(id), id);
+    assert.equal(id[14], '8', 'version nibble');
+    assert.match(id[19], /[89ab]/, 'variant');
+    assert.equal(feed('Reuters world', 'https://example.org/a'), id);
+    assert.notEqual(feed('Reuters world', 'https://example.org/b'), id);
+  });
+
+  // What makes a batch write neighbouring index pages: one source's ids share their first four bytes, another source's do not.
+  it('begin with the same four bytes for every item of one source, and with others for another source', () => {
+    const ids = Array.from({ length: 50 }, (_, i) => feed('Reuters world', `entry-${i}`));
+    assert.equal(new Set(ids).size, 50);
+    assert.deepEqual(new Set(ids.map((id) => id.slice(0, 8))).size, 1);
+    assert.notEqual(feed('Al Arabiya', 'entry-0').slice(0, 8), ids[0].slice(0, 8));
+    // The source name and the external id are hashed apart: moving a character from one to the other gives another id.
+    assert.notEqual(feed('ab', 'c'), feed('a', 'bc'));
+  });
+});
+
 for (const driver of DRIVERS) {
   describe(`upsert of a batch [${driver}]`, () => {
     const database = freshDatabase(driver);
@@ -36,6 +61,13 @@ for (const driver of DRIVERS) {
     after(async () => {
       await db.destroy();
       await dropDatabase(database);
+    });
+
+    it('keeps the demo content’s ids, which the examples quote (the node lookup’s default among them)', async () => {
+      const [row] = await db.query(`SELECT source_name, source_external_id FROM content WHERE id = '74f1a6e6-bbb5-5aef-8f84-da11211aa4ee'`);
+      assert.ok(row, 'the node lookup example’s digest article is in the demo content');
+      assert.equal(provenanceId({ name: row.source_name, externalId: row.source_external_id }), '74f1a6e6-bbb5-5aef-8f84-da11211aa4ee');
+      assert.equal(provenanceId({ name: row.source_name, kind: SourceKind.DEMO, externalId: row.source_external_id }), '74f1a6e6-bbb5-5aef-8f84-da11211aa4ee');
     });
 
     // Ids are random, so the order SQLite read the rows back in was too: 20 batches of two left a swap unseen once in a million runs.

@@ -4,6 +4,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { ContentNation } from '../member-nations/content-nation.entity';
 import { ContentCountry } from '../shared/content/content-country.entity';
 import { ContentStatus, type ContentType } from '../shared/content/content-status';
+import { SourceKind } from '../shared/content/source-kind';
 import { ContentTag } from '../shared/content/content-tag.entity';
 import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
 import { BadUserInputError } from '../shared/errors';
@@ -11,14 +12,40 @@ import { encodeGlobalId } from '../shared/node/global-id';
 import { recordAudits, snapshot, type AuditRecord } from './audit';
 import { insertRows } from './bulk-insert';
 import { SourceRevision } from './source-revision.entity';
-import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite } from './content-rows';
+import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite, type SourceInput } from './content-rows';
 import { recordChange, stateAfter } from './content';
 import { indexContent, searchableTextOf } from './search-index';
 import { readItemStates, type ItemState } from './item-state';
 import type { WriteSession } from './session';
 
-/** Fixed namespace for ids derived from provenance, so an item keeps its id on every install. */
-const PROVENANCE_NAMESPACE = '6f1c2d9e-3b57-5a0e-9c41-2f7d8e0b4a63';
+/** The namespace of the demo content's ids (UUIDv5), which the examples quote. */
+const DEMO_NAMESPACE = '6f1c2d9e-3b57-5a0e-9c41-2f7d8e0b4a63';
+
+/**
+ * The id of an item a source gives, derived from its provenance so that it is
+ * the same on every install. A UUID in RFC 9562's own-layout version 8: the
+ * first four bytes hash the source's name, the rest the source and the
+ * external id. One source's items therefore sit together in every index
+ * ordered by id (the item's key, its nation, country and tag rows, its search
+ * entry, its audit entries), and a batch, which holds one source's items,
+ * writes a few neighbouring pages of each index instead of one page per item
+ * as a whole-hash id does: SQLite's first ingest of 100,000 feed entries took
+ * 80.7 s with UUIDv5 ids and 61.1 s with these (bench/README).
+ *
+ * The demo content keeps the UUIDv5 ids it always had (the examples quote
+ * them). An item stored before keeps its id whatever its kind: an existing
+ * item is found by its provenance, never by recomputing its id.
+ */
+export function provenanceId(source: SourceInput): string {
+  if ((source.kind ?? SourceKind.DEMO) === SourceKind.DEMO) return uuidv5(`${source.name}\u0000${source.externalId}`, DEMO_NAMESPACE);
+  const sourcePart = createHash('sha256').update('coalition-graph source\u0000').update(source.name).digest();
+  const itemPart = createHash('sha256').update('coalition-graph item\u0000').update(source.name).update('\u0000').update(source.externalId).digest();
+  const bytes = Buffer.concat([sourcePart.subarray(0, 4), itemPart.subarray(0, 12)]);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // the RFC 9562 variant
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'held';
 
@@ -100,7 +127,7 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
     write.values.contentHash = hashes[index];
     if (row) updates.push({ index, write, row });
     else {
-      const id = input.source ? uuidv5(`${input.source.name}\u0000${input.source.externalId}`, PROVENANCE_NAMESPACE) : randomUUID();
+      const id = input.source ? provenanceId(input.source) : randomUUID();
       creates.push({ index, write, item: manager.getRepository(CONTENT_CLASSES[input.type]).create({ ...write.values, id } as Partial<Content>) });
     }
   });
