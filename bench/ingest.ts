@@ -54,7 +54,7 @@ interface Options {
   readonly activities: number;
   readonly csvRows: number;
   readonly batchSizes: number[];
-  /** The batch size of each database's main runs: `--batch`, else the gateway's default for that database (50 on SQLite, 200 on PostgreSQL). */
+  /** The batch size of each database's main runs: `--batch`, else the gateway's default for that database (100 on SQLite, 200 on PostgreSQL). */
   readonly batch: Record<DbKind, number>;
   /** Feeds the batch-size study runs (all by default; fewer to keep a long study short). */
   readonly studySources: number;
@@ -78,7 +78,7 @@ How fast the gateway ingests feeds, an IATI file and a CSV register, served loca
   --activities N        IATI activities (default 20,000; 0 for none)
   --csv-rows N          CSV rows (default 100,000; 0 for none)
   --batch N             batch size of the main runs on both databases (default:
-                        each database's own, 50 on SQLite, 200 on PostgreSQL)
+                        each database's own, 100 on SQLite, 200 on PostgreSQL)
   --batch-sizes 50,200,500,1000
                         the batch-size study (first runs into empty databases)
   --study-sources N     feeds the study runs (default all)

@@ -90,7 +90,7 @@ export interface IngestConfig {
   readonly scheduler: boolean;
   /** Largest document a source may return, after decompression. */
   readonly maxBytes: number;
-  /** Items written per transaction: each batch is one short write, so requests interleave with a long run (50 on SQLite, 200 on PostgreSQL by default). */
+  /** Items written per transaction: each batch is one short write, so requests interleave with a long run (100 on SQLite, 200 on PostgreSQL by default). */
   readonly batchSize: number;
   /** Longest wait for a source's response headers, and for each next chunk of its body; a slow source fails the run (after the retries). */
   readonly fetchTimeoutMs: number;
@@ -248,7 +248,7 @@ export function loadConfig(
       maxBytes: integer('INGEST_MAX_BYTES', INGEST_MAX_BYTES, 20 * 1_048_576, 1024, 2_000_000_000),
       // SQLite writes a batch without letting requests in: small batches keep the stalls short (bench:ingest measured
       // event-loop delay p99 174 ms at 50 against 525 ms at 200, for a tenth less throughput); PostgreSQL serves between statements.
-      batchSize: integer('INGEST_BATCH_SIZE', INGEST_BATCH_SIZE, database.kind === 'sqlite' ? 50 : 200, 1, 5_000),
+      batchSize: integer('INGEST_BATCH_SIZE', INGEST_BATCH_SIZE, database.kind === 'sqlite' ? 100 : 200, 1, 5_000),
       fetchTimeoutMs: integer('INGEST_FETCH_TIMEOUT_MS', INGEST_FETCH_TIMEOUT_MS, 30_000, 100, 600_000),
     },
     live: {

@@ -46,7 +46,7 @@ describe('loadConfig', () => {
       http: { keepAliveTimeoutMs: 75_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 },
       metricsAllow: ['loopback'],
       changeLog: { retentionDays: 30, pollIntervalMs: 250 },
-      ingest: { scheduler: true, maxBytes: 20 * 1_048_576, batchSize: 50, fetchTimeoutMs: 30_000 },
+      ingest: { scheduler: true, maxBytes: 20 * 1_048_576, batchSize: 100, fetchTimeoutMs: 30_000 },
       live: { maxSubscriptionsPerSocket: 20, maxSocketsPerCaller: 20, heartbeatMs: 30_000 },
       webhooks: { enabled: true, retryScheduleMs: [5_000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000, 43_200_000], timeoutMs: 10_000, concurrency: 16 },
       outboundAllowedHosts: [],
@@ -59,8 +59,8 @@ describe('loadConfig', () => {
     assert.ok(config.database.path.endsWith(path.join('data', 'gateway.sqlite')));
   });
 
-  it('writes ingested items 50 to a transaction on SQLite and 200 on PostgreSQL unless INGEST_BATCH_SIZE says otherwise', () => {
-    assert.equal(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).ingest.batchSize, 50);
+  it('writes ingested items 100 to a transaction on SQLite and 200 on PostgreSQL unless INGEST_BATCH_SIZE says otherwise', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).ingest.batchSize, 100);
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }).ingest.batchSize, 200);
     assert.equal(loadConfig({}, { database: parseDatabaseUrl('postgres://postgres@127.0.0.1:5432/test') }).ingest.batchSize, 200);
     assert.equal(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite', INGEST_BATCH_SIZE: '500' }).ingest.batchSize, 500);
