@@ -70,6 +70,21 @@ for (const driver of DRIVERS) {
       assert.equal(provenanceId({ name: row.source_name, kind: SourceKind.DEMO, externalId: row.source_external_id }), '74f1a6e6-bbb5-5aef-8f84-da11211aa4ee');
     });
 
+    // A source's ids share their first bytes: a suffix made from them gave two same-titled entries one slug, and the batch failed.
+    it('gives same-titled entries of one source slugs of their own, in one batch and the next', async () => {
+      const entry = (externalId: string): UpsertInput => ({
+        ...digest('same-title', 'IRQ', 'en'),
+        title: 'Same title',
+        source: { name: 'Same-title feed', kind: SourceKind.FEED, externalId },
+      });
+      const first = await write(db, CLI_ACTOR, (session) => upsertContent(session, ['a', 'b', 'c'].map(entry), { adjustSlugs: true }));
+      const second = await write(db, CLI_ACTOR, (session) => upsertContent(session, ['d', 'e'].map(entry), { adjustSlugs: true }));
+      const ids = [...first, ...second].map((result) => result.id);
+      assert.deepEqual([...first, ...second].map((result) => result.outcome), ['created', 'created', 'created', 'created', 'created']);
+      const rows: { slug: string }[] = await db.query(`SELECT slug FROM content WHERE id IN (${ids.map((id) => `'${id}'`).join(', ')})`);
+      assert.equal(new Set(rows.map((row) => row.slug)).size, 5, rows.map((row) => row.slug).join(' '));
+    });
+
     // Ids are random, so the order SQLite read the rows back in was too: 20 batches of two left a swap unseen once in a million runs.
     it('returns each new item’s own id, and gives it its own tags, countries and language, batch after batch', async () => {
       for (let batch = 0; batch < 20; batch++) {

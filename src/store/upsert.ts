@@ -265,7 +265,12 @@ async function readStatesOf(manager: EntityManager, ids: readonly string[]): Pro
   return states;
 }
 
-/** Suffixes the slugs of new items that are taken (by a stored item of the same type, or another new one) with a short hash of their id. */
+/**
+ * Suffixes the slugs of new items that are taken (by a stored item of the
+ * same type, or another new one) with the last eight hex digits of their id:
+ * the end, because the first digits of an ingested item's id are its
+ * source's, the same for every item of a batch.
+ */
 async function makeSlugsUnique(manager: EntityManager, items: Content[]): Promise<void> {
   if (items.length === 0) return;
   const taken = new Set<string>();
@@ -289,7 +294,7 @@ async function makeSlugsUnique(manager: EntityManager, items: Content[]): Promis
   }
   for (const item of items) {
     let slug = item.slug;
-    if (taken.has(`${item.type}\u0000${slug}`)) slug = `${slug.slice(0, 150)}-${item.id.replace(/-/g, '').slice(0, 8)}`;
+    if (taken.has(`${item.type}\u0000${slug}`)) slug = `${slug.slice(0, 150)}-${item.id.slice(-8)}`;
     taken.add(`${item.type}\u0000${slug}`);
     item.slug = slug;
   }
