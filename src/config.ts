@@ -246,8 +246,8 @@ export function loadConfig(
     ingest: {
       scheduler: toggle('INGEST_SCHEDULER', INGEST_SCHEDULER, true),
       maxBytes: integer('INGEST_MAX_BYTES', INGEST_MAX_BYTES, 20 * 1_048_576, 1024, 2_000_000_000),
-      // SQLite writes a batch without letting requests in: small batches keep the stalls short (bench:ingest measured
-      // event-loop delay p99 174 ms at 50 against 525 ms at 200, for a tenth less throughput); PostgreSQL serves between statements.
+      // SQLite writes a batch without letting requests in: small batches keep the stalls short (bench:ingest, 100,000 feed
+      // entries: longest event-loop delay 267 ms at 50, 290 at 100, 511 at 200, for 61.1, 57.7 and 55.2 s); PostgreSQL serves between statements.
       batchSize: integer('INGEST_BATCH_SIZE', INGEST_BATCH_SIZE, database.kind === 'sqlite' ? 100 : 200, 1, 5_000),
       fetchTimeoutMs: integer('INGEST_FETCH_TIMEOUT_MS', INGEST_FETCH_TIMEOUT_MS, 30_000, 100, 600_000),
     },

@@ -34,7 +34,9 @@ const DEMO_NAMESPACE = '6f1c2d9e-3b57-5a0e-9c41-2f7d8e0b4a63';
  *
  * The demo content keeps the UUIDv5 ids it always had (the examples quote
  * them). An item stored before keeps its id whatever its kind: an existing
- * item is found by its provenance, never by recomputing its id.
+ * item is found by its provenance, never by recomputing its id. So an item
+ * stored before this scheme has its UUIDv5 id on that install and this one on
+ * a fresh install (or once deleted and ingested again).
  */
 export function provenanceId(source: SourceInput): string {
   if ((source.kind ?? SourceKind.DEMO) === SourceKind.DEMO) return uuidv5(`${source.name}\u0000${source.externalId}`, DEMO_NAMESPACE);
