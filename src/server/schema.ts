@@ -2,7 +2,6 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type AuthChecker } from 'type-graphql';
 import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
 import { ChangeFeedResolver } from '../changes/change-feed.resolver';
@@ -37,6 +36,7 @@ import { ForbiddenError, UnauthenticatedError } from '../shared/errors';
 import { validateArgument } from '../shared/validation';
 import { hasRole, Role } from '../shared/viewer';
 import type { GatewayContext } from './context';
+import { DateTimeScalar } from '../shared/date-time';
 
 const RESOLVERS = [
   NodeResolver,
@@ -151,7 +151,7 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
   putArgumentsInOrder();
   const typeGraphQL = await buildSchema({
     resolvers: RESOLVERS,
-    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validateFn: validateArgument,
     // Subscriptions bring their own event streams (outbound/live); no topic-based PubSub is used.
     pubSub: {

