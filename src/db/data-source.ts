@@ -4,6 +4,7 @@ import { DataSource, type EntityTarget, type Logger as TypeOrmLogger, type Mixed
 import { MIGRATIONS } from '../../migrations';
 import type { DatabaseConfig } from '../config';
 import { SnakeNamingStrategy } from './naming-strategy';
+import { PG_TYPES } from './timestamps';
 import { INLINE_CHECKPOINT_PAGES, SqliteCheckpointer, WAL_SIZE_LIMIT_BYTES } from './sqlite-checkpoint';
 
 export interface DataSourceOptions {
@@ -81,6 +82,7 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
       // A server that vanished without closing the socket is noticed by the kernel too, not only by our own timeouts.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      types: PG_TYPES,
     },
   });
 }

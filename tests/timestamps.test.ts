@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { openDatabase } from '../src/db/data-source';
+import { parseTimestamp } from '../src/db/timestamps';
+import { dropDatabase, freshDatabase, POSTGRES_ENABLED } from './helpers/drivers';
+
+const postgresDate = pg.types.getTypeParser(1114, 'text') as (text: string) => Date | number | null;
+
+const pad = (value: number, width: number) => String(value).padStart(width, '0');
+
+/** Texts as PostgreSQL writes timestamps: random instants of years 1000–9999, with zero to six fraction digits, with and without `+00`. */
+function texts(count: number): string[] {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const date = new Date(-30_610_224_000_000 + random() * 283_982_524_800_000);
+    const base = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)} ${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}`;
+    const digits = Math.floor(random() * 7);
+    const fraction = digits ? `.${pad(Math.floor(random() * 1e6), 6).slice(0, digits)}` : '';
+    out.push(base + fraction, `${base}${fraction}+00`);
+  }
+  return out;
+}
+
+const timeOf = (value: Date | number | null) => (value instanceof Date ? value.getTime() : value);
+
+describe('reading timestamps', () => {
+  for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+    it(`gives the Date node-postgres' own parser gives, to the millisecond, in the process time zone ${zone}`, () => {
+      const saved = process.env.TZ;
+      process.env.TZ = zone;
+      try {
+        for (const text of texts(20_000)) assert.equal(timeOf(parseTimestamp(text)), timeOf(postgresDate(text)), text);
+        // A local time that does not exist (New York's spring-forward hour) moves as postgres-date moves it.
+        assert.equal(timeOf(parseTimestamp('2024-03-10 02:30:00')), timeOf(postgresDate('2024-03-10 02:30:00')));
+      } finally {
+        process.env.TZ = saved;
+      }
+    });
+  }
+
+  it('leaves what it does not read to node-postgres: infinity, BC, years before 1000, other zones, odd fractions', () => {
+    const odd = [
+      'infinity',
+      '-infinity',
+      '0099-01-01 00:00:00',
+      '0999-12-31 23:59:59.5',
+      '2024-05-01 09:03:07.045+05:30',
+      '2024-05-01 09:03:07-08',
+      '2024-05-01 09:03:07 BC',
+      '2024-05-01 09:03:07.',
+      '2024-05-01 09:03:07.0451234',
+      '12024-05-01 09:03:07',
+      '2024-05-01',
+    ];
+    for (const text of odd) assert.deepEqual(timeOf(parseTimestamp(text)), timeOf(postgresDate(text)), text);
+  });
+});
+
+describe('timestamps read through the gateway’s PostgreSQL connections', { skip: !POSTGRES_ENABLED && 'TEST_POSTGRES_URL is not set' }, () => {
+  const database = freshDatabase('postgres');
+  let db: DataSource;
+  before(async () => {
+    db = await openDatabase(database, { entities: [] });
+  });
+  after(async () => {
+    await db.destroy();
+    await dropDatabase(database);
+  });
+
+  it('are the Dates a plain node-postgres client reads, for timestamp and timestamptz columns', async () => {
+    const sql = `SELECT '2024-05-01 09:03:07.045678'::timestamp AS a, '2024-05-01 09:03:07'::timestamp AS b, '2024-05-01 09:03:07.5+02'::timestamptz AS c,
+      'infinity'::timestamp AS d, '0050-06-01 00:00:00'::timestamp AS e, now()::timestamptz AS f`;
+    const [ours] = await db.query(sql);
+    const client = new pg.Client({ connectionString: (database as { url: string }).url });
+    await client.connect();
+    try {
+      const [plain] = (await client.query(`SET TIME ZONE 'UTC'; ${sql}`).then((results) => (results as unknown as pg.QueryResult[])[1])).rows;
+      for (const column of ['a', 'b', 'd', 'e']) assert.deepEqual(timeOf(ours[column]), timeOf(plain[column]), column);
+      assert.ok(ours.a instanceof Date && ours.c instanceof Date && ours.f instanceof Date);
+      assert.equal(ours.c.toISOString(), '2024-05-01T07:03:07.500Z');
+    } finally {
+      await client.end();
+    }
+  });
+});
