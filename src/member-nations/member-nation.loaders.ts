@@ -36,7 +36,15 @@ export async function getNationsByContentIds(db: DataSource, ids: readonly strin
  */
 export function getNationsFromCodes(db: DataSource, codes: readonly string[]): MemberNation[] | Promise<MemberNation[]> {
   const catalogue = nationCatalogue(db);
-  const pick = ({ byCode }: { byCode: ReadonlyMap<string, MemberNation> }) => codes.flatMap((code) => byCode.get(code) ?? []).sort(byName);
+  // A loop rather than flatMap and a sort only for two or more: this runs for every item of every page.
+  const pick = ({ byCode }: { byCode: ReadonlyMap<string, MemberNation> }) => {
+    const nations: MemberNation[] = [];
+    for (const code of codes) {
+      const nation = byCode.get(code);
+      if (nation) nations.push(nation);
+    }
+    return nations.length > 1 ? nations.sort(byName) : nations;
+  };
   const index = catalogue.current();
   return index ? pick(index) : catalogue.get().then(pick);
 }
