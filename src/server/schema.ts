@@ -37,6 +37,7 @@ import { validateArgument } from '../shared/validation';
 import { hasRole, Role } from '../shared/viewer';
 import type { GatewayContext } from './context';
 import { DateTimeScalar } from '../shared/date-time';
+import type { Content } from '../shared/content/content.entity';
 
 const RESOLVERS = [
   NodeResolver,
@@ -95,8 +96,8 @@ const SUBSCRIPTION_DESCRIPTION =
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
 
 /**
- * Nested lists that skip TypeGraphQL's argument pipeline and call their
- * resolver methods directly. TypeGraphQL validates arguments in an async
+ * Nested lists (and each content item's nations) that skip TypeGraphQL's
+ * argument pipeline and call their resolver methods directly. TypeGraphQL validates arguments in an async
  * function, so each field with arguments costs a promise and a chain of
  * microtasks per parent object: Q4 of the benchmark resolves about 28
  * `stabilisationProjects` per request. These fields take only the Relay
@@ -107,12 +108,19 @@ const DIRECT_LISTS: Record<string, Record<string, GraphQLFieldResolver<never, Ga
   const projects = new NationProjectsResolver();
   const stories = new CampaignResolver();
   const posts = new CampaignPostsResolver();
+  // Every item of every page resolves its nations: called directly too (root and context only, no arguments, roles or middleware).
+  const nationsResolver = new ContentNationsResolver();
+  const nations = { nations: (item: Content, _args: unknown, ctx: GatewayContext) => nationsResolver.nations(item, ctx) };
   return {
     MemberNation: { stabilisationProjects: (nation: MemberNation, args, ctx, info) => projects.stabilisationProjects(nation, args, ctx, info) },
     Campaign: {
       stories: (campaign: Campaign, args, ctx, info) => stories.stories(campaign, args, ctx, info),
       posts: (campaign: Campaign, args, ctx, info) => posts.posts(campaign, args, ctx, info),
     },
+    DigestArticle: nations,
+    CampaignStory: nations,
+    SocialPost: nations,
+    StabilisationProject: nations,
   };
 })();
 
