@@ -41,7 +41,13 @@ export function createPageLoader<T, O = undefined>(
   fetchPages: (parents: string[], page: PageRequest, options: O) => Promise<Connection<T>[]>,
   scope?: StatementScope,
 ): DataLoader<PageKey<O>, Connection<T>, string> {
-  const argumentsOf = (key: PageKey<O>) => JSON.stringify([key.page, key.options ?? null]);
+  // Each key's arguments are written once: the cache key needs them, and so does the batch (2.5% of Q4's CPU when written twice).
+  const written = new WeakMap<PageKey<O>, string>();
+  const argumentsOf = (key: PageKey<O>) => {
+    let text = written.get(key);
+    if (text === undefined) written.set(key, (text = JSON.stringify([key.page, key.options ?? null])));
+    return text;
+  };
   return batchLoader<PageKey<O>, Connection<T>, string>(
     scope,
     name,
