@@ -58,5 +58,7 @@ describe('the DateTime scalar', () => {
     assert.equal(JSON.stringify({ at: DateTimeScalar.serialize(date) }), JSON.stringify({ at: GraphQLDateTime.serialize(date) }));
     assert.equal(DateTimeScalar.serialize('2024-05-01T11:03:07.045+02:00'), '2024-05-01T09:03:07.045Z');
     assert.throws(() => DateTimeScalar.serialize(new Date(NaN)), /invalid Date/);
+    // `infinity` in a timestamp column reaches the scalar as the number Infinity: written as null, as JSON wrote the Date it became.
+    assert.equal(JSON.stringify({ at: DateTimeScalar.serialize(Infinity) }), JSON.stringify({ at: GraphQLDateTime.serialize(Infinity) }));
   });
 });

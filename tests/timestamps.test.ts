@@ -38,12 +38,13 @@ describe('reading timestamps', () => {
         // A local time that does not exist (New York's spring-forward hour) moves as postgres-date moves it.
         assert.equal(timeOf(parseTimestamp('2024-03-10 02:30:00')), timeOf(postgresDate('2024-03-10 02:30:00')));
       } finally {
-        process.env.TZ = saved;
+        if (saved === undefined) delete process.env.TZ;
+        else process.env.TZ = saved;
       }
     });
   }
 
-  it('leaves what it does not read to node-postgres: infinity, BC, years before 1000, other zones, odd fractions', () => {
+  it('reads what node-postgres reads for the texts it leaves to it (infinity, BC, years before 1000, other zones) and for long fractions', () => {
     const odd = [
       'infinity',
       '-infinity',

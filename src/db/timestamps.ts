@@ -39,7 +39,7 @@ export function parseTimestamp(text: string): Date | number | null {
   const second = digits2(text, 17);
   let millis = 0;
   if (end > 19) {
-    // A fraction: `.` and one to six digits, read as postgres-date reads it (1000 × parseFloat), so the Date is the same to the millisecond.
+    // A fraction: `.` and one or more digits, read as postgres-date reads it (1000 × parseFloat), so the Date is the same to the millisecond.
     if (text.charCodeAt(19) !== 46 || end === 20) return parseWithPostgresDate(text);
     for (let i = 20; i < end; i++) {
       const digit = text.charCodeAt(i) - ZERO;

@@ -141,7 +141,7 @@ interface ParamMetadataStore {
 interface FieldMetadataStore {
   objectTypes: ClassMetadata[];
   interfaceTypes: ClassMetadata[];
-  fieldResolvers: { methodName: string; getObjectType?: () => unknown }[];
+  fieldResolvers: { methodName: string; schemaName?: string; getObjectType?: () => unknown }[];
 }
 
 interface ClassMetadata {
@@ -156,19 +156,29 @@ interface ClassMetadata {
  * field of a type without `simpleResolvers` a resolver of its own, which
  * makes an object, a closure and a middleware dispatch for each field of each
  * row (a page of 50 posts: 250 of them) only to read `root[name]`. A field
- * declared on a property or getter, without arguments, roles or middleware,
- * and without a field resolver (for the class that declares it, matched as
- * TypeGraphQL matches them) loses that resolver: graphql-js' default resolver
- * and graphql-jit read the property, as TypeGraphQL's `simpleResolvers` would;
- * a field whose schema name differs from its property (`id`, read from
- * `nodeId`) reads its property directly. Every other field keeps TypeGraphQL's
- * resolver, and with it authorisation and argument validation.
+ * without arguments, roles or middleware, and without a field resolver (one
+ * for the class that declares it or for the type, by method or by field
+ * name) loses that resolver: graphql-js' default resolver and graphql-jit
+ * read the property, as TypeGraphQL's `simpleResolvers` would; a field whose
+ * schema name differs from its property (`id`, read from `nodeId`) reads its
+ * property directly. Every other field keeps TypeGraphQL's resolver, and with
+ * it authorisation and argument validation.
+ *
+ * A property read this way must hold its value, not a promise or a function:
+ * graphql-jit serialises what it finds without awaiting it (see
+ * `resolvePromisedCounts` in fast-path.ts for the one such field, `totalCount`,
+ * which keeps a resolver), and graphql-js would call a function.
  */
 function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): number {
   const store = (globalThis as { TypeGraphQLMetadataStorage?: FieldMetadataStore }).TypeGraphQLMetadataStorage;
   if (!store) return 0;
   const classes = new Map<unknown, ClassMetadata>([...store.interfaceTypes, ...store.objectTypes].map((type) => [type.target, type]));
-  const withResolver = new Set(store.fieldResolvers.map((resolver) => [resolver.getObjectType?.(), resolver.methodName]).map(([target, name]) => classes.get(target)?.name + '.' + name));
+  const withResolver = new Set(
+    store.fieldResolvers.flatMap((resolver) => {
+      const owner = classes.get(resolver.getObjectType?.())?.name;
+      return [`${owner}.${resolver.methodName}`, `${owner}.${resolver.schemaName ?? resolver.methodName}`];
+    }),
+  );
   const fieldsOf = (type: ClassMetadata, seen = new Set<ClassMetadata>()): NonNullable<ClassMetadata['fields']> => {
     if (seen.has(type)) return [];
     seen.add(type);
@@ -181,7 +191,8 @@ function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): number
     if (!fields) continue;
     for (const field of fieldsOf(type)) {
       if (!(field.schemaName in fields) || field.params?.length || field.roles || field.middlewares?.length) continue;
-      if (withResolver.has(`${classes.get(field.target)?.name}.${field.name}`) || withResolver.has(`${type.name}.${field.name}`)) continue;
+      const declaredBy = classes.get(field.target)?.name;
+      if ([field.name, field.schemaName].some((name) => withResolver.has(`${declaredBy}.${name}`) || withResolver.has(`${type.name}.${name}`))) continue;
       const property = field.name;
       if (property === field.schemaName) delete fields[field.schemaName];
       else fields[field.schemaName] = (root: Record<string, unknown>) => root[property];

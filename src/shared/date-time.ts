@@ -51,6 +51,8 @@ export const DateTimeScalar = new GraphQLScalarType({
   ...GraphQLDateTime.toConfig(),
   serialize(value: unknown): unknown {
     const serialized = GraphQLDateTime.serialize(value);
-    return serialized instanceof Date ? isoString(serialized) : serialized;
+    // An invalid Date gets past graphql-scalars from a number (node-postgres reads `infinity` as Infinity): its toJSON wrote null, so does this.
+    if (serialized instanceof Date) return Number.isFinite(serialized.getTime()) ? isoString(serialized) : null;
+    return serialized;
   },
 });
