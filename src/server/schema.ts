@@ -169,9 +169,9 @@ interface ClassMetadata {
  * `resolvePromisedCounts` in fast-path.ts for the one such field, `totalCount`,
  * which keeps a resolver), and graphql-js would call a function.
  */
-function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): number {
+function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): void {
   const store = (globalThis as { TypeGraphQLMetadataStorage?: FieldMetadataStore }).TypeGraphQLMetadataStorage;
-  if (!store) return 0;
+  if (!store) return;
   const classes = new Map<unknown, ClassMetadata>([...store.interfaceTypes, ...store.objectTypes].map((type) => [type.target, type]));
   const withResolver = new Set(
     store.fieldResolvers.flatMap((resolver) => {
@@ -185,7 +185,6 @@ function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): number
     const inherited = (type.interfaceClasses ?? []).flatMap((target) => (classes.has(target) ? fieldsOf(classes.get(target)!, seen) : []));
     return [...inherited, ...(type.fields ?? [])];
   };
-  let direct = 0;
   for (const type of store.objectTypes) {
     const fields = resolvers[type.name] as Record<string, unknown> | undefined;
     if (!fields) continue;
@@ -196,10 +195,8 @@ function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): number
       const property = field.name;
       if (property === field.schemaName) delete fields[field.schemaName];
       else fields[field.schemaName] = (root: Record<string, unknown>) => root[property];
-      direct += 1;
     }
   }
-  return direct;
 }
 
 /**

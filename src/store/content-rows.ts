@@ -25,11 +25,16 @@ export const CONTENT_CLASSES: Record<ContentType, new () => Content> = {
 /** Provenance of an imported item: unique per (name, externalId). */
 export interface SourceInput {
   readonly name: string;
-  /** The kind of system it came from; DEMO when not given. */
+  /** The kind of system it came from; DEMO when not given ({@link kindOf}). */
   readonly kind?: SourceKind | null;
   readonly externalId: string;
   readonly url?: string | null;
   readonly fetchedAt?: Date | null;
+}
+
+/** The kind of system a source input came from: DEMO when it names none. */
+export function kindOf(source: SourceInput): SourceKind {
+  return source.kind ?? SourceKind.DEMO;
 }
 
 /** One content item as an editor, a connector or the demo loader hands it over. */
@@ -126,7 +131,7 @@ function columnValues(input: ContentItemInput, campaignId: string | null): Recor
     sourceExternalId: input.source?.externalId ?? null,
     sourceUrl: input.source?.url ?? null,
     sourceFetchedAt: input.source?.fetchedAt ?? null,
-    sourceKind: input.source ? (input.source.kind ?? SourceKind.DEMO) : null,
+    sourceKind: input.source ? kindOf(input.source) : null,
     campaignId,
     ...input.fields,
   };

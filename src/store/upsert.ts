@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
-import { v5 as uuidv5 } from 'uuid';
+import { stringify as uuidText, v5 as uuidv5 } from 'uuid';
 import { ContentNation } from '../member-nations/content-nation.entity';
 import { ContentCountry } from '../shared/content/content-country.entity';
 import { ContentStatus, type ContentType } from '../shared/content/content-status';
@@ -12,7 +12,7 @@ import { encodeGlobalId } from '../shared/node/global-id';
 import { recordAudits, snapshot, type AuditRecord } from './audit';
 import { insertRows } from './bulk-insert';
 import { SourceRevision } from './source-revision.entity';
-import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite, type SourceInput } from './content-rows';
+import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite, kindOf, type SourceInput } from './content-rows';
 import { recordChange, stateAfter } from './content';
 import { indexContent, searchableTextOf } from './search-index';
 import { readItemStates, type ItemState } from './item-state';
@@ -39,14 +39,13 @@ const DEMO_NAMESPACE = '6f1c2d9e-3b57-5a0e-9c41-2f7d8e0b4a63';
  * a fresh install (or once deleted and ingested again).
  */
 export function provenanceId(source: SourceInput): string {
-  if ((source.kind ?? SourceKind.DEMO) === SourceKind.DEMO) return uuidv5(`${source.name}\u0000${source.externalId}`, DEMO_NAMESPACE);
+  if (kindOf(source) === SourceKind.DEMO) return uuidv5(`${source.name}\u0000${source.externalId}`, DEMO_NAMESPACE);
   const sourcePart = createHash('sha256').update('coalition-graph source\u0000').update(source.name).digest();
   const itemPart = createHash('sha256').update('coalition-graph item\u0000').update(source.name).update('\u0000').update(source.externalId).digest();
   const bytes = Buffer.concat([sourcePart.subarray(0, 4), itemPart.subarray(0, 12)]);
   bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8
   bytes[8] = (bytes[8] & 0x3f) | 0x80; // the RFC 9562 variant
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidText(bytes);
 }
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'held';
