@@ -6,6 +6,7 @@ import type { Locale } from '../shared/content/locale';
 import { CONTENT_TYPE_NAMES, type Content } from '../shared/content/content.entity';
 import { sqlEnumList } from '../shared/content/content.query';
 import type { ContentReads } from '../shared/content/content.reads';
+import { base64url } from '../shared/base64url';
 import { BadUserInputError } from '../shared/errors';
 import { encodeGlobalId } from '../shared/node/global-id';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/pagination/keyset';
@@ -18,7 +19,7 @@ const CURSOR_PREFIX = 'ch1:';
 
 /** The cursor of a change-log position. */
 export function encodeChangeCursor(position: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${position}`, 'utf8').toString('base64url');
+  return base64url(`${CURSOR_PREFIX}${position}`);
 }
 
 /** The position a change cursor names; anything else is BAD_USER_INPUT naming the argument. */

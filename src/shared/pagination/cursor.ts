@@ -1,3 +1,4 @@
+import { base64url } from '../base64url';
 import { isoString } from '../date-time';
 import { BadUserInputError } from '../errors';
 
@@ -22,7 +23,7 @@ export function encodeCursor(values: readonly KeyValue[]): string {
     if (i > 0) text += ',';
     text += value instanceof Date ? `"${isoString(value)}"` : JSON.stringify(value);
   }
-  return Buffer.from(`${text}]`, 'utf8').toString('base64url');
+  return base64url(`${text}]`);
 }
 
 /**
