@@ -34,9 +34,21 @@ registerEnumType(TextDirection, {
 
 /** The locale a BCP 47 language tag belongs to (`fr-BE` → FR), or null for other languages. */
 export function localeOfLanguage(language: string | null | undefined): Locale | null {
-  const primary = (language ?? 'en').toLowerCase().split(/[-_]/)[0];
-  return primary === 'en' ? Locale.EN : primary === 'ar' ? Locale.AR : primary === 'fr' ? Locale.FR : null;
+  // Asked for every item read: the few tags items carry are remembered rather than split each time.
+  const tag = language ?? 'en';
+  let locale = LOCALE_OF_TAG.get(tag);
+  if (locale === undefined) {
+    const primary = tag.toLowerCase().split(/[-_]/)[0];
+    locale = primary === 'en' ? Locale.EN : primary === 'ar' ? Locale.AR : primary === 'fr' ? Locale.FR : null;
+    if (LOCALE_OF_TAG.size >= MAX_REMEMBERED_TAGS) LOCALE_OF_TAG.clear();
+    LOCALE_OF_TAG.set(tag, locale);
+  }
+  return locale;
 }
+
+const LOCALE_OF_TAG = new Map<string, Locale | null>();
+/** Tags come from sources and clients: however many they send, the memo stays this small. */
+const MAX_REMEMBERED_TAGS = 256;
 
 /** The BCP 47 tag of a locale. */
 export function languageOfLocale(locale: Locale): string {

@@ -69,6 +69,8 @@ export async function localiseItems(db: DataSource, wanted: readonly { item: Con
 /** True unless the item's `translatedInto` (when it was read) says it has none of `locales`. */
 function mayHaveTranslation(item: Content, locales: readonly Locale[]): boolean {
   if (item.translatedInto === undefined || item.translatedInto === null) return true;
+  // Most items have no translation: no list to split.
+  if (item.translatedInto === '') return false;
   const translated = item.translatedInto.split(',');
   return locales.some((locale) => translated.includes(locale));
 }
