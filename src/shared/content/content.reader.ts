@@ -16,6 +16,8 @@ interface Projection {
   /** `"c"."published_at" AS "publishedAt", …` */
   readonly select: string;
   readonly readers: readonly ColumnReader[];
+  /** Makes one entity from one row: {@link readers} written out as straight-line code (see {@link compileHydrator}). */
+  readonly hydrateRow: (row: Record<string, unknown>, prototype: object) => Record<string, unknown>;
 }
 
 const MAX_PROJECTIONS = 1_000;
@@ -63,7 +65,7 @@ export class ContentReader {
         select.push(`(SELECT COALESCE(${concat}(t.nation_code, ','), '') FROM content_nation t WHERE t.content_id = c.id) AS "nationCodes"`);
         readers.push({ property: 'nationCodes', convert: (value) => (value === '' ? [] : String(value).split(',')) });
       }
-      projection = { select: select.join(', '), readers };
+      projection = { select: select.join(', '), readers, hydrateRow: compileHydrator(readers) };
       // Selections come from clients; keep the cache bounded whatever they send.
       if (this.projections.size >= MAX_PROJECTIONS) this.projections.clear();
       this.projections.set(key, projection);
@@ -73,14 +75,8 @@ export class ContentReader {
 
   /** Turns raw rows (selected with {@link projection}) into instances of their own content class. */
   hydrate<T extends Content>(rows: readonly Record<string, unknown>[], projection: Projection): T[] {
-    return rows.map((row) => {
-      const item = Object.create(this.classes.get(row.type as string)!.prototype) as Record<string, unknown>;
-      for (const { property, convert } of projection.readers) {
-        const value = row[property];
-        item[property] = convert && value !== null && value !== undefined ? convert(value) : (value ?? null);
-      }
-      return item as unknown as T;
-    });
+    const { hydrateRow } = projection;
+    return rows.map((row) => hydrateRow(row, this.classes.get(row.type as string)!.prototype) as unknown as T);
   }
 
   /**
@@ -101,9 +97,38 @@ export class ContentReader {
   private reader(column: ColumnMetadata): ColumnReader {
     const type = typeof column.type === 'string' ? column.type : '';
     // Dates, JSON and transformed columns convert as TypeORM itself would for this driver.
-    const convert = PLAIN.has(type) && !column.transformer ? null : (value: unknown) => this.db.driver.prepareHydratedValue(value, column);
-    return { property: column.propertyName, convert };
+    if (PLAIN.has(type) && !column.transformer) return { property: column.propertyName, convert: null };
+    const hydrated = (value: unknown) => this.db.driver.prepareHydratedValue(value, column);
+    // node-postgres already made the Date (db/timestamps.ts), which TypeORM would hand back as it is.
+    const dated = !column.transformer && (column.type === Date || TIMESTAMPS.has(type));
+    return { property: column.propertyName, convert: dated ? (value) => (value instanceof Date ? value : hydrated(value)) : hydrated };
   }
+}
+
+/** Column types TypeORM hydrates by leaving a Date as it is (and parsing text). */
+const TIMESTAMPS = new Set(['timestamp', 'timestamptz', 'timestamp with time zone', 'timestamp without time zone', 'datetime']);
+
+/**
+ * One row's hydration as straight-line code, made once per projection: an
+ * assignment per column, in the projection's order, so that every entity of a
+ * projection gets its properties in one order (one hidden class) through
+ * monomorphic stores, where a loop over the readers stored through one
+ * megamorphic keyed store per column of every row. The property names come
+ * from the entities' metadata, never from a request, and are written as JSON
+ * string literals.
+ */
+function compileHydrator(readers: readonly ColumnReader[]): Projection['hydrateRow'] {
+  const converters = readers.map((reader) => reader.convert);
+  const lines = readers.map(({ property, convert }, i) => {
+    const name = JSON.stringify(property);
+    return convert
+      ? `value = row[${name}]; item[${name}] = value === null || value === undefined ? null : converters[${i}](value);`
+      : `value = row[${name}]; item[${name}] = value === undefined ? null : value;`;
+  });
+  // Generated from metadata, as graphql-jit generates its executors.
+  return new Function('converters', `return function hydrateRow(row, prototype) { const item = Object.create(prototype); let value; ${lines.join(' ')} return item; };`)(
+    converters,
+  ) as Projection['hydrateRow'];
 }
 
 const readers = new WeakMap<DataSource, ContentReader>();
