@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { isObjectType, type GraphQLSchema } from 'graphql';
+import { isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { createResolversMap } from 'type-graphql';
+import { callFieldResolversDirectly } from '../src/server/direct-resolvers';
 import { buildGatewaySchemas } from '../src/server/schema';
+import { SocialPost } from '../src/social-posts/social-post.entity';
 
 describe('resolvers of basic fields', () => {
   let subgraph: GraphQLSchema;
@@ -45,3 +48,43 @@ describe('resolvers of basic fields', () => {
     }
   });
 });
+
+describe('field resolvers called directly', () => {
+  let typeGraphQL: GraphQLSchema;
+  let subgraph: GraphQLSchema;
+  let direct: string[];
+  before(async () => {
+    ({ typeGraphQL, subgraph } = await buildGatewaySchemas());
+    // The same selection as the build makes, on a map of TypeGraphQL's own resolvers.
+    direct = callFieldResolversDirectly(createResolversMap(typeGraphQL) as never);
+  });
+
+  it('are the per-item fields that take only the parent, the context and the info: nations, campaign, countries, tags, locale', () => {
+    for (const field of ['SocialPost.nations', 'DigestArticle.nations', 'SocialPost.campaign', 'CampaignStory.campaign', 'StabilisationProject.countries', 'SocialPost.tags', 'SocialPost.direction', 'StabilisationProject.nation']) {
+      assert.ok(direct.includes(field), field);
+    }
+  });
+
+  it('never include a field with arguments, nor one whose resolver has roles or middleware', () => {
+    for (const field of ['SocialPost.body', 'SocialPost.translation', 'MemberNation.feed', 'MemberNation.stabilisationProjects', 'Campaign.stories']) assert.ok(!direct.includes(field), field);
+    for (const key of direct) {
+      const [type, name] = key.split('.');
+      const field = (typeGraphQL.getType(type) as unknown as { getFields(): Record<string, { args: unknown[] }> }).getFields()[name];
+      assert.equal(field.args.length, 0, `${key} takes arguments`);
+    }
+    const store = (globalThis as { TypeGraphQLMetadataStorage?: { fieldResolvers: { schemaName: string; roles?: unknown; middlewares?: unknown[] }[] } }).TypeGraphQLMetadataStorage!;
+    const guarded = new Set(store.fieldResolvers.filter((r) => r.roles !== undefined || r.middlewares?.length).map((r) => r.schemaName));
+    for (const key of direct) assert.ok(!guarded.has(key.split('.')[1]), `${key} has roles or middleware`);
+  });
+
+  it('answer as TypeGraphQL does, and hand a parent that is not yet an instance of the declared class to TypeGraphQL', () => {
+    const direction = (subgraph.getType('SocialPost') as unknown as { getFields(): Record<string, { resolve: (root: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => unknown }> }).getFields().direction.resolve;
+    const info = {} as GraphQLResolveInfo;
+    const arabic = Object.assign(Object.create(SocialPost.prototype) as SocialPost, { language: 'ar', servedLocale: undefined });
+    assert.equal(direction(arabic, {}, {}, info), 'RTL');
+    // A plain object: TypeGraphQL converts it to a SocialPost first, and answers the same.
+    assert.equal(direction({ language: 'ar' }, {}, {}, info), 'RTL');
+    assert.equal(direction({ language: 'fr' }, {}, {}, info), 'LTR');
+  });
+});
+

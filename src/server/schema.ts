@@ -36,8 +36,8 @@ import { ForbiddenError, UnauthenticatedError } from '../shared/errors';
 import { validateArgument } from '../shared/validation';
 import { hasRole, Role } from '../shared/viewer';
 import type { GatewayContext } from './context';
+import { callFieldResolversDirectly, readBasicFieldsDirectly } from './direct-resolvers';
 import { DateTimeScalar } from '../shared/date-time';
-import type { Content } from '../shared/content/content.entity';
 
 const RESOLVERS = [
   NodeResolver,
@@ -96,8 +96,9 @@ const SUBSCRIPTION_DESCRIPTION =
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
 
 /**
- * Nested lists (and each content item's nations) that skip TypeGraphQL's
- * argument pipeline and call their resolver methods directly. TypeGraphQL validates arguments in an async
+ * Nested lists that skip TypeGraphQL's argument pipeline and call their
+ * resolver methods directly (fields without arguments are found in
+ * TypeGraphQL's metadata instead: see `callFieldResolversDirectly`). TypeGraphQL validates arguments in an async
  * function, so each field with arguments costs a promise and a chain of
  * microtasks per parent object: Q4 of the benchmark resolves about 28
  * `stabilisationProjects` per request. These fields take only the Relay
@@ -108,19 +109,12 @@ const DIRECT_LISTS: Record<string, Record<string, GraphQLFieldResolver<never, Ga
   const projects = new NationProjectsResolver();
   const stories = new CampaignResolver();
   const posts = new CampaignPostsResolver();
-  // Every item of every page resolves its nations: called directly too (root and context only, no arguments, roles or middleware).
-  const nationsResolver = new ContentNationsResolver();
-  const nations = { nations: (item: Content, _args: unknown, ctx: GatewayContext) => nationsResolver.nations(item, ctx) };
   return {
     MemberNation: { stabilisationProjects: (nation: MemberNation, args, ctx, info) => projects.stabilisationProjects(nation, args, ctx, info) },
     Campaign: {
       stories: (campaign: Campaign, args, ctx, info) => stories.stories(campaign, args, ctx, info),
       posts: (campaign: Campaign, args, ctx, info) => posts.posts(campaign, args, ctx, info),
     },
-    DigestArticle: nations,
-    CampaignStory: nations,
-    SocialPost: nations,
-    StabilisationProject: nations,
   };
 })();
 
@@ -135,68 +129,6 @@ export interface GatewaySchemas {
 /** TypeGraphQL's store of decorator metadata (it does not export its accessor from the package root). */
 interface ParamMetadataStore {
   params: { index: number }[];
-}
-
-/** What {@link readBasicFieldsDirectly} reads of TypeGraphQL's metadata. */
-interface FieldMetadataStore {
-  objectTypes: ClassMetadata[];
-  interfaceTypes: ClassMetadata[];
-  fieldResolvers: { methodName: string; schemaName?: string; getObjectType?: () => unknown }[];
-}
-
-interface ClassMetadata {
-  name: string;
-  target: unknown;
-  interfaceClasses?: unknown[];
-  fields?: { target: unknown; name: string; schemaName: string; params?: unknown[]; roles?: unknown[]; middlewares?: unknown[] }[];
-}
-
-/**
- * Lets the executors read basic fields themselves. TypeGraphQL gives every
- * field of a type without `simpleResolvers` a resolver of its own, which
- * makes an object, a closure and a middleware dispatch for each field of each
- * row (a page of 50 posts: 250 of them) only to read `root[name]`. A field
- * without arguments, roles or middleware, and without a field resolver (one
- * for the class that declares it or for the type, by method or by field
- * name) loses that resolver: graphql-js' default resolver and graphql-jit
- * read the property, as TypeGraphQL's `simpleResolvers` would; a field whose
- * schema name differs from its property (`id`, read from `nodeId`) reads its
- * property directly. Every other field keeps TypeGraphQL's resolver, and with
- * it authorisation and argument validation.
- *
- * A property read this way must hold its value, not a promise or a function:
- * graphql-jit serialises what it finds without awaiting it (see
- * `resolvePromisedCounts` in fast-path.ts for the one such field, `totalCount`,
- * which keeps a resolver), and graphql-js would call a function.
- */
-function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): void {
-  const store = (globalThis as { TypeGraphQLMetadataStorage?: FieldMetadataStore }).TypeGraphQLMetadataStorage;
-  if (!store) return;
-  const classes = new Map<unknown, ClassMetadata>([...store.interfaceTypes, ...store.objectTypes].map((type) => [type.target, type]));
-  const withResolver = new Set(
-    store.fieldResolvers.flatMap((resolver) => {
-      const owner = classes.get(resolver.getObjectType?.())?.name;
-      return [`${owner}.${resolver.methodName}`, `${owner}.${resolver.schemaName ?? resolver.methodName}`];
-    }),
-  );
-  const fieldsOf = (type: ClassMetadata, seen = new Set<ClassMetadata>()): NonNullable<ClassMetadata['fields']> => {
-    if (seen.has(type)) return [];
-    seen.add(type);
-    const inherited = (type.interfaceClasses ?? []).flatMap((target) => (classes.has(target) ? fieldsOf(classes.get(target)!, seen) : []));
-    return [...inherited, ...(type.fields ?? [])];
-  };
-  for (const type of store.objectTypes) {
-    const fields = resolvers[type.name] as Record<string, unknown> | undefined;
-    if (!fields) continue;
-    for (const field of fieldsOf(type)) {
-      if (!(field.schemaName in fields) || field.params?.length || field.roles || field.middlewares?.length) continue;
-      const declaredBy = classes.get(field.target)?.name;
-      if ([field.name, field.schemaName].some((name) => withResolver.has(`${declaredBy}.${name}`) || withResolver.has(`${type.name}.${name}`))) continue;
-      const property = field.name;
-      if (property === field.schemaName) delete fields[field.schemaName];
-      else fields[field.schemaName] = (root: Record<string, unknown>) => root[property];
-    }
-  }
 }
 
 /**
@@ -235,6 +167,7 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
   });
   const resolvers = createResolversMap(typeGraphQL) as GraphQLResolverMap<unknown>;
   readBasicFieldsDirectly(resolvers);
+  callFieldResolversDirectly(resolvers);
   for (const [type, fields] of Object.entries(DIRECT_LISTS)) Object.assign(resolvers[type], fields);
   for (const [type, resolveReference] of Object.entries(REFERENCE_RESOLVERS)) {
     resolvers[type] = { ...(resolvers[type] as object), __resolveReference: resolveReference } as never;

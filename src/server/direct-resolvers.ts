@@ -1,0 +1,209 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLFieldResolver } from 'graphql';
+
+/**
+ * Resolvers the executors call without TypeGraphQL's per-call machinery,
+ * where that machinery would do nothing: no arguments to convert or validate,
+ * no roles, no middleware. Read from TypeGraphQL's own metadata, so that a
+ * field that gains an argument, a role or a middleware goes back to
+ * TypeGraphQL's resolver without anyone remembering to take it off a list.
+ */
+
+/** What is read here of TypeGraphQL's store of decorator metadata (it does not export its accessor from the package root). */
+interface MetadataStore {
+  objectTypes: ClassMetadata[];
+  interfaceTypes: ClassMetadata[];
+  fieldResolvers: FieldResolverMetadata[];
+  params: ParamMetadata[];
+}
+
+interface ClassMetadata {
+  name: string;
+  target: Function;
+  interfaceClasses?: Function[];
+  fields?: { target: Function; name: string; schemaName: string; params?: unknown[]; roles?: unknown[]; middlewares?: unknown[] }[];
+}
+
+interface FieldResolverMetadata {
+  /** The resolver class (`external`), or the object type class whose own method it is (`internal`). */
+  target: Function;
+  kind: 'external' | 'internal';
+  methodName: string;
+  schemaName?: string;
+  getObjectType?: () => unknown;
+  roles?: unknown[];
+  middlewares?: unknown[];
+}
+
+interface ParamMetadata {
+  target: Function;
+  methodName: string;
+  index: number;
+  kind: string;
+  propertyName?: string;
+  getType?: () => unknown;
+}
+
+function metadataStore(): MetadataStore | undefined {
+  return (globalThis as { TypeGraphQLMetadataStorage?: MetadataStore }).TypeGraphQLMetadataStorage;
+}
+
+function classesOf(store: MetadataStore): Map<unknown, ClassMetadata> {
+  return new Map<unknown, ClassMetadata>([...store.interfaceTypes, ...store.objectTypes].map((type) => [type.target, type]));
+}
+
+/** A type's fields, its interfaces' first. */
+function fieldsOf(type: ClassMetadata, classes: Map<unknown, ClassMetadata>, seen = new Set<ClassMetadata>()): NonNullable<ClassMetadata['fields']> {
+  if (seen.has(type)) return [];
+  seen.add(type);
+  const inherited = (type.interfaceClasses ?? []).flatMap((target) => (classes.has(target) ? fieldsOf(classes.get(target)!, classes, seen) : []));
+  return [...inherited, ...(type.fields ?? [])];
+}
+
+/** Whether objects of `type` are objects of `owner`: the same class, a subclass, or a class implementing it as an interface. */
+function isOf(type: ClassMetadata, owner: unknown, classes: Map<unknown, ClassMetadata>, seen = new Set<ClassMetadata>()): boolean {
+  if (type.target === owner || (typeof owner === 'function' && type.target.prototype instanceof owner)) return true;
+  if (seen.has(type)) return false;
+  seen.add(type);
+  return (type.interfaceClasses ?? []).some((target) => target === owner || (classes.has(target) && isOf(classes.get(target)!, owner, classes, seen)));
+}
+
+/**
+ * Lets the executors read basic fields themselves. TypeGraphQL gives every
+ * field of a type without `simpleResolvers` a resolver of its own, which
+ * makes an object, a closure and a middleware dispatch for each field of each
+ * row (a page of 50 posts: 250 of them) only to read `root[name]`. A field
+ * without arguments, roles or middleware, and without a field resolver (one
+ * for the class that declares it or for the type, by method or by field
+ * name) loses that resolver: graphql-js' default resolver and graphql-jit
+ * read the property, as TypeGraphQL's `simpleResolvers` would; a field whose
+ * schema name differs from its property (`id`, read from `nodeId`) reads its
+ * property directly. Every other field keeps TypeGraphQL's resolver, and with
+ * it authorisation and argument validation.
+ *
+ * A property read this way must hold its value, not a promise or a function:
+ * graphql-jit serialises what it finds without awaiting it (see
+ * `resolvePromisedCounts` in fast-path.ts for the one such field, `totalCount`,
+ * which keeps a resolver), and graphql-js would call a function.
+ */
+export function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): void {
+  const store = metadataStore();
+  if (!store) return;
+  const classes = classesOf(store);
+  const withResolver = new Set(
+    store.fieldResolvers.flatMap((resolver) => {
+      const owner = classes.get(resolver.getObjectType?.())?.name;
+      return [`${owner}.${resolver.methodName}`, `${owner}.${resolver.schemaName ?? resolver.methodName}`];
+    }),
+  );
+  for (const type of store.objectTypes) {
+    const fields = resolvers[type.name] as Record<string, unknown> | undefined;
+    if (!fields) continue;
+    for (const field of fieldsOf(type, classes)) {
+      if (!(field.schemaName in fields) || field.params?.length || field.roles || field.middlewares?.length) continue;
+      const declaredBy = classes.get(field.target)?.name;
+      if ([field.name, field.schemaName].some((name) => withResolver.has(`${declaredBy}.${name}`) || withResolver.has(`${type.name}.${name}`))) continue;
+      const property = field.name;
+      if (property === field.schemaName) delete fields[field.schemaName];
+      else fields[field.schemaName] = (root: Record<string, unknown>) => root[property];
+    }
+  }
+}
+
+/** The parameters a direct call can pass itself: the parent object, the context and the resolve info, whole. */
+const DIRECT_PARAMS = new Set(['root', 'context', 'info']);
+
+type Pick = (root: unknown, context: unknown, info: unknown) => unknown;
+const PICK: Record<string, Pick> = { root: (root) => root, context: (_root, context) => context, info: (_root, _context, info) => info };
+type Invoke = (method: Function, self: unknown, root: unknown, context: unknown, info: unknown) => unknown;
+
+/** Calls a method with its parameters in their declared order, without building an array per call; null past three parameters. */
+function invoker(kinds: readonly string[]): Invoke | null {
+  const [a, b, c] = kinds.map((kind) => PICK[kind]);
+  switch (kinds.length) {
+    case 0:
+      return (method, self) => method.call(self);
+    case 1:
+      return (method, self, root, context, info) => method.call(self, a(root, context, info));
+    case 2:
+      return (method, self, root, context, info) => method.call(self, a(root, context, info), b(root, context, info));
+    case 3:
+      return (method, self, root, context, info) => method.call(self, a(root, context, info), b(root, context, info), c(root, context, info));
+    default:
+      return null;
+  }
+}
+
+/**
+ * Calls field resolvers that take only the parent object, the context and the
+ * resolve info (`@Root`, `@Ctx`, `@Info`) directly, as the method TypeGraphQL
+ * would call, in place of TypeGraphQL's resolver. That resolver fetches the
+ * resolver instance from its container, builds the parameter list by sorting
+ * and mapping the parameters' metadata, converts the parent to the declared
+ * class, and dispatches through the middleware chain: per parent object, for
+ * every item of a page (an item's nations, a story's campaign). A resolver
+ * with roles, middleware, arguments or a parameter of any other kind keeps
+ * TypeGraphQL's resolver, as does a field two resolvers claim. A parent that is
+ * not already an instance of the declared class (which TypeGraphQL would
+ * convert) is handed to TypeGraphQL's resolver on that call.
+ *
+ * The resolver class is made once, here, as TypeGraphQL's default container
+ * makes it once; only classes whose constructor takes no argument qualify.
+ *
+ * @returns the fields now called directly, as `Type.field`.
+ */
+export function callFieldResolversDirectly(resolvers: GraphQLResolverMap<unknown>): string[] {
+  const store = metadataStore();
+  if (!store) return [];
+  const classes = classesOf(store);
+  // Every resolver claiming each type's field: one claim is called directly, two are left to TypeGraphQL.
+  const claims = new Map<string, FieldResolverMetadata[]>();
+  for (const resolver of store.fieldResolvers) {
+    const owner = resolver.getObjectType?.();
+    for (const type of store.objectTypes) {
+      if (!isOf(type, owner, classes)) continue;
+      const key = `${type.name}.${resolver.schemaName ?? resolver.methodName}`;
+      claims.set(key, [...(claims.get(key) ?? []), resolver]);
+    }
+  }
+  const direct: string[] = [];
+  const instances = new Map<Function, object>();
+  for (const [key, [resolver, ...others]] of claims) {
+    if (others.length > 0 || resolver.roles !== undefined || resolver.middlewares?.length) continue;
+    const params = store.params.filter((param) => param.target === resolver.target && param.methodName === resolver.methodName).sort((a, b) => a.index - b.index);
+    if (!params.every((param) => DIRECT_PARAMS.has(param.kind) && !param.propertyName)) continue;
+    const [typeName, fieldName] = key.split('.');
+    const fields = resolvers[typeName] as Record<string, GraphQLFieldResolver<unknown, unknown>> | undefined;
+    const original = fields?.[fieldName];
+    if (typeof original !== 'function') continue;
+    // The classes the parent must already be: the declared root type and, for a type's own method, the type itself.
+    const rootClasses = params.flatMap((param) => {
+      const type = param.kind === 'root' ? param.getType?.() : undefined;
+      return typeof type === 'function' ? [type] : [];
+    });
+    let self: object | null = null;
+    if (resolver.kind === 'external') {
+      if (resolver.target.length > 0) continue;
+      self = instances.get(resolver.target) ?? new (resolver.target as new () => object)();
+      instances.set(resolver.target, self);
+    } else {
+      const owner = resolver.getObjectType?.();
+      if (typeof owner !== 'function') continue;
+      rootClasses.push(owner);
+    }
+    const method = self ? ((self as Record<string, unknown>)[resolver.methodName] as Function) : null;
+    if (self && typeof method !== 'function') continue;
+    const invoke = invoker(params.map((param) => param.kind));
+    if (!invoke) continue;
+    const methodName = resolver.methodName;
+    fields![fieldName] = (root, args, context, info) => {
+      for (const type of rootClasses) if (!(root instanceof type)) return original(root, args, context, info);
+      if (method) return invoke(method, self, root, context, info);
+      // A type's own method (or a getter's value), called on the parent itself, as TypeGraphQL does.
+      const handler = (root as Record<string, unknown>)[methodName];
+      return typeof handler === 'function' ? invoke(handler, root, root, context, info) : handler;
+    };
+    direct.push(key);
+  }
+  return direct.sort();
+}
