@@ -6,7 +6,6 @@ import type { Locale } from '../shared/content/locale';
 import { CONTENT_TYPE_NAMES, type Content } from '../shared/content/content.entity';
 import { sqlEnumList } from '../shared/content/content.query';
 import type { ContentReads } from '../shared/content/content.reads';
-import { base64url } from '../shared/base64url';
 import { BadUserInputError } from '../shared/errors';
 import { encodeGlobalId } from '../shared/node/global-id';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/pagination/keyset';
@@ -19,7 +18,7 @@ const CURSOR_PREFIX = 'ch1:';
 
 /** The cursor of a change-log position. */
 export function encodeChangeCursor(position: number): string {
-  return base64url(`${CURSOR_PREFIX}${position}`);
+  return Buffer.from(`${CURSOR_PREFIX}${position}`, 'utf8').toString('base64url');
 }
 
 /** The position a change cursor names; anything else is BAD_USER_INPUT naming the argument. */

@@ -1,4 +1,3 @@
-import { base64url } from '../base64url';
 import { BadUserInputError } from '../errors';
 
 /** The GraphQL type names that can appear in a global id. */
@@ -33,7 +32,7 @@ export function isUuid(value: string): boolean {
  * clients never build or parse ids, which leaves us free to change keys later.
  */
 export function encodeGlobalId(type: NodeTypeName, localId: string): string {
-  return base64url(`${type}:${localId}`);
+  return Buffer.from(`${type}:${localId}`, 'utf8').toString('base64url');
 }
 
 /**

@@ -1,4 +1,3 @@
-import { base64url } from '../base64url';
 import { isoString } from '../date-time';
 import { BadUserInputError } from '../errors';
 
@@ -23,7 +22,7 @@ export function encodeCursor(values: readonly KeyValue[]): string {
     if (i > 0) text += ',';
     text += value instanceof Date ? `"${isoString(value)}"` : JSON.stringify(value);
   }
-  return base64url(`${text}]`);
+  return Buffer.from(`${text}]`, 'utf8').toString('base64url');
 }
 
 /**
