@@ -41,7 +41,14 @@ function baseEnv(): NodeJS.ProcessEnv {
  * (rate limits on), the playground off, a line per request (LOG_LEVEL=info,
  * as deployed; `--log-level` changes it), and a partner limit the run cannot exhaust.
  */
-export async function startGatewayProcess(databaseUrl: string, logFile: string, extraEnv: Record<string, string> = {}, logLevel = 'info'): Promise<ServerProcess> {
+export async function startGatewayProcess(
+  databaseUrl: string,
+  logFile: string,
+  extraEnv: Record<string, string> = {},
+  logLevel = 'info',
+  /** Another build's `dist/src/main.js` (bench/ab.ts compares two). */
+  main = GATEWAY_MAIN,
+): Promise<ServerProcess> {
   const port = await freePort();
   const env = {
     ...baseEnv(),
@@ -54,7 +61,7 @@ export async function startGatewayProcess(databaseUrl: string, logFile: string, 
     ...extraEnv,
   };
   const origin = `http://127.0.0.1:${port}`;
-  return startProcess('gateway', GATEWAY_MAIN, env, logFile, `${origin}/graphql`, async () => (await fetch(`${origin}/readyz`)).ok);
+  return startProcess('gateway', main, env, logFile, `${origin}/graphql`, async () => (await fetch(`${origin}/readyz`)).ok);
 }
 
 /** PostGraphile 5 over the same database (see bench/postgraphile.ts for its settings). */

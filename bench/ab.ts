@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:ab`: two builds of the gateway, compared on one query by the
+ * CPU each spends per request.
+ *
+ * On a shared 2-core machine one 10-second run of one query moves by ±10%
+ * between runs of the same build (other tenants, the CPU's clock), which
+ * hides the few per cent a change to the read path is worth. Here both
+ * gateways run at once on the same dataset, and the load alternates between
+ * them in short slices (A B, B A, A B …), so both see the same machine; each
+ * slice's CPU per request (from /proc) gives a ratio B / A, and the report
+ * gives the median ratio and the totals. Run it once with the same build on
+ * both sides to see the harness's own spread (about ±4% here).
+ *
+ * Options: `--help` (the {@link USAGE} below).
+ */
+import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, positiveOption } from './datasets';
+import { drive } from './measure';
+import { makeQueries, QUERY_NAMES, type BenchQuery, type QueryName } from './queries';
+import { startGatewayProcess } from './servers';
+import { exitWithFailure, exitWithUsageIfAsked, OptionError } from './usage';
+
+const USAGE = `Usage: npm run bench:ab -- --a DIR --b DIR [options]   (or node dist/bench/ab.js …)
+
+Two builds of the gateway (each a checkout with dist/ built), both running at once,
+compared on one query by CPU per request, the load alternating between them.
+
+  --a DIR             the first build (e.g. a git worktree of the commit before)
+  --b DIR             the second build (default: this checkout)
+  --query Q4          which of Q1–Q6 (default Q1; Q5 is not offered: it needs paging first)
+  --slices N          alternations (default 10)
+  --duration S        seconds per slice (default 3)
+  --size 200k         dataset (loaded if absent, as npm run bench does)
+  --pg URL            PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
+  --help              this text
+`;
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  exitWithUsageIfAsked(argv, USAGE);
+  const { values } = parseArgs({
+    args: argv,
+    options: { a: { type: 'string' }, b: { type: 'string' }, query: { type: 'string' }, slices: { type: 'string' }, duration: { type: 'string' }, size: { type: 'string' }, pg: { type: 'string' } },
+  });
+  const builds = { A: values.a, B: values.b ?? path.resolve(__dirname, '../..') };
+  if (!builds.A) throw new OptionError('--a DIR is required (a checkout whose dist/ is built)');
+  const mains = { A: path.resolve(builds.A, 'dist/src/main.js'), B: path.resolve(builds.B, 'dist/src/main.js') };
+  for (const main of Object.values(mains)) if (!fs.existsSync(main)) throw new OptionError(`${main} does not exist: build that checkout first (npx tsc -p .)`);
+  const name = (values.query ?? 'Q1').toUpperCase();
+  if (!QUERY_NAMES.includes(name as QueryName) || name === 'Q5') throw new OptionError(`unknown query "${name}" (Q1–Q4 or Q6)`);
+  const slices = positiveOption('slices', values.slices, 10);
+  const seconds = positiveOption('duration', values.duration, 3);
+  const set = dataset(values.pg ?? 'postgres://postgres@127.0.0.1:5432', parseSize(values.size ?? '200k'));
+  const out = path.resolve('bench-output');
+  await ensureDataset(values.pg ?? 'postgres://postgres@127.0.0.1:5432', set, path.join(out, 'loads.json'), log);
+
+  const db = await openBench(set);
+  let key: string;
+  let query: BenchQuery;
+  try {
+    key = await createBenchKey(db);
+    const fixtures = { nationCodes: await busiestNations(db), campaignSlugs: await campaignsWithStories(db), feedDepth: 0, feedCursor: { gateway: '', postgraphile: '', floor: '' } };
+    query = makeQueries(fixtures).find((q) => q.name === name)!;
+  } finally {
+    await db.destroy();
+  }
+  const headers = { authorization: `Bearer ${key}` };
+  const body = (n: number) => JSON.stringify({ query: query.text.gateway, variables: query.variables('gateway', n) });
+  const gateways = {
+    A: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-a.log'), {}, 'info', mains.A),
+    B: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-b.log'), {}, 'info', mains.B),
+  };
+  try {
+    const load = (side: 'A' | 'B', s: number) =>
+      drive({ url: gateways[side].url, headers, body, varies: query.variants > 1, connections: 8, seconds: s, pid: gateways[side].pid });
+    log(`${name} on ${set.label}: A ${builds.A}, B ${builds.B}; warming both up`);
+    await load('A', 3);
+    await load('B', 3);
+    const totals = { A: { cpu: 0, requests: 0 }, B: { cpu: 0, requests: 0 } };
+    const ratios: number[] = [];
+    for (let i = 0; i < slices; i++) {
+      const perRequest = { A: 0, B: 0 };
+      for (const side of i % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
+        const result = await load(side, seconds);
+        if (result.failures > 0) throw new Error(`${side} answered ${result.failures} requests with an error or a failure; see ${path.join(out, 'logs')}`);
+        totals[side].cpu += result.cpuMsPerRequest * result.requests;
+        totals[side].requests += result.requests;
+        perRequest[side] = result.cpuMsPerRequest;
+      }
+      ratios.push(perRequest.B / perRequest.A);
+      log(`  slice ${i + 1}/${slices}: A ${(perRequest.A * 1000).toFixed(0)} µs, B ${(perRequest.B * 1000).toFixed(0)} µs per request`);
+    }
+    ratios.sort((a, b) => a - b);
+    const us = (side: 'A' | 'B') => (totals[side].cpu / totals[side].requests) * 1000;
+    log(
+      `${name}: A ${us('A').toFixed(0)} µs per request, B ${us('B').toFixed(0)} µs; B / A ${(us('B') / us('A')).toFixed(3)} over all, ` +
+        `${ratios[Math.floor(ratios.length / 2)].toFixed(3)} the median slice (from ${ratios[0].toFixed(2)} to ${ratios.at(-1)!.toFixed(2)})`,
+    );
+  } finally {
+    await gateways.A.stop();
+    await gateways.B.stop();
+  }
+}
+
+main().catch((error: unknown) => exitWithFailure('bench:ab', error));
