@@ -21,7 +21,24 @@ interface ClassMetadata {
   name: string;
   target: Function;
   interfaceClasses?: Function[];
-  fields?: { target: Function; name: string; schemaName: string; params?: unknown[]; roles?: unknown[]; middlewares?: unknown[] }[];
+  fields?: FieldMetadata[];
+}
+
+interface FieldMetadata {
+  target: Function;
+  name: string;
+  schemaName: string;
+  params?: unknown[];
+  roles?: unknown[];
+  middlewares?: unknown[];
+}
+
+/** What the schema was built with, as far as it decides which resolvers TypeGraphQL would run. */
+export interface DirectBuildOptions {
+  /** The resolver classes given to `buildSchema` (TypeGraphQL ignores the field resolvers of any other). */
+  readonly resolvers: readonly Function[];
+  readonly globalMiddlewares?: readonly unknown[];
+  readonly container?: unknown;
 }
 
 interface FieldResolverMetadata {
@@ -58,14 +75,6 @@ function fieldsOf(type: ClassMetadata, classes: Map<unknown, ClassMetadata>, see
   seen.add(type);
   const inherited = (type.interfaceClasses ?? []).flatMap((target) => (classes.has(target) ? fieldsOf(classes.get(target)!, classes, seen) : []));
   return [...inherited, ...(type.fields ?? [])];
-}
-
-/** Whether objects of `type` are objects of `owner`: the same class, a subclass, or a class implementing it as an interface. */
-function isOf(type: ClassMetadata, owner: unknown, classes: Map<unknown, ClassMetadata>, seen = new Set<ClassMetadata>()): boolean {
-  if (type.target === owner || (typeof owner === 'function' && type.target.prototype instanceof owner)) return true;
-  if (seen.has(type)) return false;
-  seen.add(type);
-  return (type.interfaceClasses ?? []).some((target) => target === owner || (classes.has(target) && isOf(classes.get(target)!, owner, classes, seen)));
 }
 
 /**
@@ -143,33 +152,44 @@ function invoker(kinds: readonly string[]): Invoke | null {
  * class, and dispatches through the middleware chain: per parent object, for
  * every item of a page (an item's nations, a story's campaign). A resolver
  * with roles, middleware, arguments or a parameter of any other kind keeps
- * TypeGraphQL's resolver, as does a field two resolvers claim. A parent that is
- * not already an instance of the declared class (which TypeGraphQL would
- * convert) is handed to TypeGraphQL's resolver on that call.
+ * TypeGraphQL's resolver, as does a field with roles or middleware of its own.
+ * Which resolver a type's field runs is decided as TypeGraphQL decides it (the
+ * resolver classes given to `buildSchema`, the class that declared the field,
+ * a type's own field over its interface's), so that a type overriding an
+ * interface's field keeps its own. A parent that is not already an instance of
+ * the declared class (which TypeGraphQL would convert) is handed to
+ * TypeGraphQL's resolver on that call. With global middleware or a container
+ * of its own, nothing is changed.
  *
  * The resolver class is made once, here, as TypeGraphQL's default container
  * makes it once; only classes whose constructor takes no argument qualify.
  *
  * @returns the fields now called directly, as `Type.field`.
  */
-export function callFieldResolversDirectly(resolvers: GraphQLResolverMap<unknown>): string[] {
+export function callFieldResolversDirectly(resolvers: GraphQLResolverMap<unknown>, build: DirectBuildOptions): string[] {
   const store = metadataStore();
-  if (!store) return [];
-  const classes = classesOf(store);
-  // Every resolver claiming each type's field: one claim is called directly, two are left to TypeGraphQL.
-  const claims = new Map<string, FieldResolverMetadata[]>();
-  for (const resolver of store.fieldResolvers) {
-    const owner = resolver.getObjectType?.();
-    for (const type of store.objectTypes) {
-      if (!isOf(type, owner, classes)) continue;
-      const key = `${type.name}.${resolver.schemaName ?? resolver.methodName}`;
-      claims.set(key, [...(claims.get(key) ?? []), resolver]);
+  // Global middleware or another container would change what TypeGraphQL's resolvers do: leave them all alone then.
+  if (!store || build.globalMiddlewares?.length || build.container) return [];
+  const claims = new Map<string, { field: FieldMetadata; resolver: FieldResolverMetadata }>();
+  for (const type of store.objectTypes) {
+    // TypeGraphQL's own choice (schema-generator.js, `fields`): the direct interfaces' fields, then the type's,
+    // the last of a name winning; for each, the field resolver of a class given to buildSchema (or the type's
+    // own method) declared for the class that declared the field, under the field's property name.
+    const fields = new Map<string, FieldMetadata>();
+    for (const field of [...store.interfaceTypes.filter((it) => type.interfaceClasses?.includes(it.target)).flatMap((it) => it.fields ?? []), ...(type.fields ?? [])]) {
+      fields.set(field.schemaName, field);
+    }
+    for (const field of fields.values()) {
+      const resolver = store.fieldResolvers.find(
+        (it) => (it.kind === 'internal' || build.resolvers.includes(it.target)) && it.getObjectType?.() === field.target && it.methodName === field.name,
+      );
+      if (resolver) claims.set(`${type.name}.${field.schemaName}`, { field, resolver });
     }
   }
   const direct: string[] = [];
   const instances = new Map<Function, object>();
-  for (const [key, [resolver, ...others]] of claims) {
-    if (others.length > 0 || resolver.roles !== undefined || resolver.middlewares?.length) continue;
+  for (const [key, { field, resolver }] of claims) {
+    if (resolver.roles !== undefined || resolver.middlewares?.length || field.roles !== undefined || field.middlewares?.length) continue;
     const params = store.params.filter((param) => param.target === resolver.target && param.methodName === resolver.methodName).sort((a, b) => a.index - b.index);
     if (!params.every((param) => DIRECT_PARAMS.has(param.kind) && !param.propertyName)) continue;
     const [typeName, fieldName] = key.split('.');

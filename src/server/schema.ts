@@ -39,7 +39,7 @@ import type { GatewayContext } from './context';
 import { callFieldResolversDirectly, readBasicFieldsDirectly } from './direct-resolvers';
 import { DateTimeScalar } from '../shared/date-time';
 
-const RESOLVERS = [
+export const RESOLVERS = [
   NodeResolver,
   ContentResolver,
   ContentNationsResolver,
@@ -167,7 +167,8 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
   });
   const resolvers = createResolversMap(typeGraphQL) as GraphQLResolverMap<unknown>;
   readBasicFieldsDirectly(resolvers);
-  callFieldResolversDirectly(resolvers);
+  // buildSchema above is given no global middleware and no container of its own.
+  callFieldResolversDirectly(resolvers, { resolvers: RESOLVERS });
   for (const [type, fields] of Object.entries(DIRECT_LISTS)) Object.assign(resolvers[type], fields);
   for (const [type, resolveReference] of Object.entries(REFERENCE_RESOLVERS)) {
     resolvers[type] = { ...(resolvers[type] as object), __resolveReference: resolveReference } as never;
