@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import { FeedFilter } from '../src/feed/feed.inputs';
 import { Locale, localeOfLanguage } from '../src/shared/content/locale';
 import { listOptions } from '../src/shared/pagination/page.loader';
@@ -60,4 +61,29 @@ describe('argument validation with remembered passes', () => {
     assert.equal((await refusal({ tags: ['x'.repeat(65)] }))?.extensions.code, 'BAD_USER_INPUT');
     assert.equal(await refusal({ tags: ['tag-1'] }), null);
   });
+
+  it('validates every time a class with a rule that is not a function of the value alone', async () => {
+    // A constraint whose verdict changes between calls (as one reading the clock or the database could).
+    let calls = 0;
+    @ValidatorConstraint({ name: 'everyOtherCall' })
+    class EveryOtherCall implements ValidatorConstraintInterface {
+      validate(): boolean {
+        return calls++ % 2 === 0;
+      }
+    }
+    class Changing {
+      @Validate(EveryOtherCall)
+      note?: string;
+    }
+    const input = () => Object.assign(new Changing(), { note: 'same' });
+    await validateArgument(input());
+    await assert.rejects(validateArgument(input()), (error: { extensions: { code: string; fields: { field: string }[] } }) => {
+      assert.equal(error.extensions.code, 'BAD_USER_INPUT');
+      assert.deepEqual(error.extensions.fields.map((f) => f.field), ['note']);
+      return true;
+    });
+    await validateArgument(input());
+    assert.equal(calls, 3);
+  });
 });
+

@@ -17,12 +17,13 @@ export async function validateArgument(value: unknown): Promise<void> {
   const fields: FieldError[] = [];
   for (const [i, item] of values.entries()) {
     if (item === null || typeof item !== 'object' || item instanceof Date || !hasRules(item.constructor)) continue;
-    const passed = passedOf(item.constructor);
-    const key = JSON.stringify(item);
-    if (passed.has(key)) continue;
+    const passed = rulesOf(item.constructor).valueOnly ? passedOf(item.constructor) : null;
+    const json = passed ? JSON.stringify(item) : '';
+    const key = json.length <= MAX_REMEMBERED_LENGTH ? json : '';
+    if (key && passed!.has(key)) continue;
     // GraphQL already guarantees non-null fields; a missing nullable field is simply not given.
     const errors = await validate(item, { forbidUnknownValues: false, skipMissingProperties: true, validationError: { target: false, value: false } });
-    if (errors.length === 0) remember(passed, key);
+    if (errors.length === 0 && key) remember(passed!, key);
     fields.push(...flatten(errors, Array.isArray(value) ? `[${i}]` : ''));
   }
   if (fields.length) {
@@ -31,20 +32,44 @@ export async function validateArgument(value: unknown): Promise<void> {
   }
 }
 
-const RULES = new WeakMap<Function, boolean>();
+const RULES = new WeakMap<Function, { any: boolean; valueOnly: boolean }>();
 
 /**
- * Inputs that passed, by class and JSON. The rules are functions of the
- * values alone (lengths, patterns, sizes of strings, numbers, lists and dates,
- * which GraphQL has already coerced), so an input with the same JSON passes
- * again: the filter a page sends on every request is checked once, not on
- * each (class-validator collects a class's rules afresh on every call, about
- * 2% of a nation page's CPU). Failures are not remembered: they are rare and
+ * Inputs that passed, by class and JSON, for classes whose every rule is a
+ * function of the values alone ({@link VALUE_ONLY_RULES}: lengths, patterns,
+ * sizes and bounds of strings, numbers and lists, which GraphQL has already
+ * coerced): an input with the same JSON passes again, so the filter a page
+ * sends on every request is checked once, not on each (class-validator
+ * collects a class's rules afresh on every call, about 2% of a nation page's
+ * CPU). A class with any other rule (a date's, a conditional one, a custom
+ * constraint that might look elsewhere) is validated every time, as is an
+ * input longer than {@link MAX_REMEMBERED_LENGTH} (an edit's body: never sent
+ * twice, and too large to keep). Failures are not remembered: they are rare and
  * their message is built each time.
  */
 const PASSED = new WeakMap<Function, Set<string>>();
 /** Inputs kept per class; the set starts again past it, so that clients sending endless variations cannot grow it. */
 const MAX_PASSED = 1_000;
+/** The longest input JSON remembered: at most about 2 MB a class (1,000 × 2,048 characters). */
+const MAX_REMEMBERED_LENGTH = 2_048;
+
+/**
+ * class-validator rules (`type:name`) whose verdict depends on the value
+ * alone, for which equal JSON means an equal verdict. A rule added to an
+ * input that is not here turns remembering off for that class.
+ */
+const VALUE_ONLY_RULES = new Set([
+  'customValidation:arrayMaxSize',
+  'customValidation:arrayMinSize',
+  'customValidation:matches',
+  'customValidation:maxLength',
+  'customValidation:minLength',
+  'customValidation:isUrl',
+  'customValidation:isInt',
+  'customValidation:min',
+  'customValidation:max',
+  'conditionalValidation:isOptional',
+]);
 
 function passedOf(target: Function): Set<string> {
   let passed = PASSED.get(target);
@@ -62,9 +87,15 @@ function remember(passed: Set<string>, key: string): void {
  * come with every list field of every row, so they skip the (async) validator.
  */
 function hasRules(target: Function): boolean {
+  return rulesOf(target).any;
+}
+
+/** What a class's rules allow: whether it has any, and whether a pass may be remembered (see {@link PASSED}). */
+function rulesOf(target: Function): { any: boolean; valueOnly: boolean } {
   let known = RULES.get(target);
   if (known === undefined) {
-    known = getMetadataStorage().getTargetValidationMetadatas(target, '', true, false).length > 0;
+    const rules = getMetadataStorage().getTargetValidationMetadatas(target, '', true, false);
+    known = { any: rules.length > 0, valueOnly: rules.every((rule) => VALUE_ONLY_RULES.has(`${rule.type}:${rule.name}`)) };
     RULES.set(target, known);
   }
   return known;

@@ -18,6 +18,7 @@ export interface ListOptions {
  */
 export function listOptions(properties: readonly string[], locale: Locale | undefined): ListOptions {
   // One object per selection and locale (selections are cached per parsed field), so that its JSON is written once, not per parent.
+  // The JSON is kept with the object: `properties` must not change after (requestedProperties' arrays never do).
   let byLocale = LIST_OPTIONS.get(properties);
   if (!byLocale) LIST_OPTIONS.set(properties, (byLocale = new Map()));
   let options = byLocale.get(locale);
