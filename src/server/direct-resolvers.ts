@@ -65,16 +65,26 @@ function metadataStore(): MetadataStore | undefined {
   return (globalThis as { TypeGraphQLMetadataStorage?: MetadataStore }).TypeGraphQLMetadataStorage;
 }
 
-function classesOf(store: MetadataStore): Map<unknown, ClassMetadata> {
-  return new Map<unknown, ClassMetadata>([...store.interfaceTypes, ...store.objectTypes].map((type) => [type.target, type]));
+/**
+ * A type's fields as TypeGraphQL builds them (schema-generator.js, `fields`):
+ * its direct interfaces' fields, then its own, the last of a schema name winning.
+ */
+function typeFields(store: MetadataStore, type: ClassMetadata): FieldMetadata[] {
+  const fields = new Map<string, FieldMetadata>();
+  for (const field of [...store.interfaceTypes.filter((it) => type.interfaceClasses?.includes(it.target)).flatMap((it) => it.fields ?? []), ...(type.fields ?? [])]) {
+    fields.set(field.schemaName, field);
+  }
+  return [...fields.values()];
 }
 
-/** A type's fields, its interfaces' first. */
-function fieldsOf(type: ClassMetadata, classes: Map<unknown, ClassMetadata>, seen = new Set<ClassMetadata>()): NonNullable<ClassMetadata['fields']> {
-  if (seen.has(type)) return [];
-  seen.add(type);
-  const inherited = (type.interfaceClasses ?? []).flatMap((target) => (classes.has(target) ? fieldsOf(classes.get(target)!, classes, seen) : []));
-  return [...inherited, ...(type.fields ?? [])];
+/**
+ * The field resolver TypeGraphQL runs for a field, by its own rule: one of a
+ * class given to buildSchema (or the type's own method), declared for the
+ * class that declared the field, under the field's property name. None: it
+ * gives the field its basic resolver, which reads `root[field.name]`.
+ */
+function resolverOf(store: MetadataStore, field: FieldMetadata, build: DirectBuildOptions): FieldResolverMetadata | undefined {
+  return store.fieldResolvers.find((it) => (it.kind === 'internal' || build.resolvers.includes(it.target)) && it.getObjectType?.() === field.target && it.methodName === field.name);
 }
 
 /**
@@ -82,9 +92,8 @@ function fieldsOf(type: ClassMetadata, classes: Map<unknown, ClassMetadata>, see
  * field of a type without `simpleResolvers` a resolver of its own, which
  * makes an object, a closure and a middleware dispatch for each field of each
  * row (a page of 50 posts: 250 of them) only to read `root[name]`. A field
- * without arguments, roles or middleware, and without a field resolver (one
- * for the class that declares it or for the type, by method or by field
- * name) loses that resolver: graphql-js' default resolver and graphql-jit
+ * without arguments, roles or middleware, and without a field resolver (by
+ * TypeGraphQL's own rule, {@link resolverOf}) loses that resolver: graphql-js' default resolver and graphql-jit
  * read the property, as TypeGraphQL's `simpleResolvers` would; a field whose
  * schema name differs from its property (`id`, read from `nodeId`) reads its
  * property directly. Every other field keeps TypeGraphQL's resolver, and with
@@ -95,23 +104,14 @@ function fieldsOf(type: ClassMetadata, classes: Map<unknown, ClassMetadata>, see
  * `resolvePromisedCounts` in fast-path.ts for the one such field, `totalCount`,
  * which keeps a resolver), and graphql-js would call a function.
  */
-export function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>): void {
+export function readBasicFieldsDirectly(resolvers: GraphQLResolverMap<unknown>, build: DirectBuildOptions): void {
   const store = metadataStore();
-  if (!store) return;
-  const classes = classesOf(store);
-  const withResolver = new Set(
-    store.fieldResolvers.flatMap((resolver) => {
-      const owner = classes.get(resolver.getObjectType?.())?.name;
-      return [`${owner}.${resolver.methodName}`, `${owner}.${resolver.schemaName ?? resolver.methodName}`];
-    }),
-  );
+  if (!store || build.globalMiddlewares?.length) return;
   for (const type of store.objectTypes) {
     const fields = resolvers[type.name] as Record<string, unknown> | undefined;
     if (!fields) continue;
-    for (const field of fieldsOf(type, classes)) {
-      if (!(field.schemaName in fields) || field.params?.length || field.roles || field.middlewares?.length) continue;
-      const declaredBy = classes.get(field.target)?.name;
-      if ([field.name, field.schemaName].some((name) => withResolver.has(`${declaredBy}.${name}`) || withResolver.has(`${type.name}.${name}`))) continue;
+    for (const field of typeFields(store, type)) {
+      if (!(field.schemaName in fields) || field.params?.length || field.roles || field.middlewares?.length || resolverOf(store, field, build)) continue;
       const property = field.name;
       if (property === field.schemaName) delete fields[field.schemaName];
       else fields[field.schemaName] = (root: Record<string, unknown>) => root[property];
@@ -172,17 +172,8 @@ export function callFieldResolversDirectly(resolvers: GraphQLResolverMap<unknown
   if (!store || build.globalMiddlewares?.length || build.container) return [];
   const claims = new Map<string, { field: FieldMetadata; resolver: FieldResolverMetadata }>();
   for (const type of store.objectTypes) {
-    // TypeGraphQL's own choice (schema-generator.js, `fields`): the direct interfaces' fields, then the type's,
-    // the last of a name winning; for each, the field resolver of a class given to buildSchema (or the type's
-    // own method) declared for the class that declared the field, under the field's property name.
-    const fields = new Map<string, FieldMetadata>();
-    for (const field of [...store.interfaceTypes.filter((it) => type.interfaceClasses?.includes(it.target)).flatMap((it) => it.fields ?? []), ...(type.fields ?? [])]) {
-      fields.set(field.schemaName, field);
-    }
-    for (const field of fields.values()) {
-      const resolver = store.fieldResolvers.find(
-        (it) => (it.kind === 'internal' || build.resolvers.includes(it.target)) && it.getObjectType?.() === field.target && it.methodName === field.name,
-      );
+    for (const field of typeFields(store, type)) {
+      const resolver = resolverOf(store, field, build);
       if (resolver) claims.set(`${type.name}.${field.schemaName}`, { field, resolver });
     }
   }

@@ -98,9 +98,10 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
 /**
  * Nested lists that skip TypeGraphQL's argument pipeline and call their
  * resolver methods directly (fields without arguments are found in
- * TypeGraphQL's metadata instead: see `callFieldResolversDirectly`). TypeGraphQL validates arguments in an async
- * function, so each field with arguments costs a promise and a chain of
- * microtasks per parent object: Q4 of the benchmark resolves about 28
+ * TypeGraphQL's metadata instead: see `callFieldResolversDirectly`).
+ * TypeGraphQL validates arguments in an async function, so each field with
+ * arguments costs a promise and a chain of microtasks per parent object: Q4
+ * of the benchmark resolves about 28
  * `stabilisationProjects` per request. These fields take only the Relay
  * paging arguments, which have no validation rules (`pageRequest` checks them),
  * and have no roles or middleware, so nothing TypeGraphQL would do is lost.
@@ -166,8 +167,8 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
     authMode: 'error',
   });
   const resolvers = createResolversMap(typeGraphQL) as GraphQLResolverMap<unknown>;
-  readBasicFieldsDirectly(resolvers);
   // buildSchema above is given no global middleware and no container of its own.
+  readBasicFieldsDirectly(resolvers, { resolvers: RESOLVERS });
   callFieldResolversDirectly(resolvers, { resolvers: RESOLVERS });
   for (const [type, fields] of Object.entries(DIRECT_LISTS)) Object.assign(resolvers[type], fields);
   for (const [type, resolveReference] of Object.entries(REFERENCE_RESOLVERS)) {

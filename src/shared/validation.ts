@@ -16,8 +16,11 @@ export async function validateArgument(value: unknown): Promise<void> {
   const values = Array.isArray(value) ? value : [value];
   const fields: FieldError[] = [];
   for (const [i, item] of values.entries()) {
-    if (item === null || typeof item !== 'object' || item instanceof Date || !hasRules(item.constructor)) continue;
-    const passed = rulesOf(item.constructor).valueOnly ? passedOf(item.constructor) : null;
+    if (item === null || typeof item !== 'object' || item instanceof Date) continue;
+    // Paging arguments have no rules and come with every list field of every row: they skip the (async) validator.
+    const rules = rulesOf(item.constructor);
+    if (!rules.any) continue;
+    const passed = rules.valueOnly ? passedOf(item.constructor) : null;
     const json = passed ? JSON.stringify(item) : '';
     const key = json.length <= MAX_REMEMBERED_LENGTH ? json : '';
     if (key && passed!.has(key)) continue;
@@ -80,14 +83,6 @@ function passedOf(target: Function): Set<string> {
 function remember(passed: Set<string>, key: string): void {
   if (passed.size >= MAX_PASSED) passed.clear();
   passed.add(key);
-}
-
-/**
- * Whether a class has any class-validator rules. Paging arguments have none and
- * come with every list field of every row, so they skip the (async) validator.
- */
-function hasRules(target: Function): boolean {
-  return rulesOf(target).any;
 }
 
 /** What a class's rules allow: whether it has any, and whether a pass may be remembered (see {@link PASSED}). */

@@ -22,20 +22,20 @@ export function listOptions(properties: readonly string[], locale: Locale | unde
   let byLocale = LIST_OPTIONS.get(properties);
   if (!byLocale) LIST_OPTIONS.set(properties, (byLocale = new Map()));
   let options = byLocale.get(locale);
-  if (!options) byLocale.set(locale, (options = Object.freeze({ properties, locale })));
+  if (!options) {
+    byLocale.set(locale, (options = Object.freeze({ properties, locale })));
+    OPTIONS_JSON.set(options, JSON.stringify(options));
+  }
   return options;
 }
 
 const LIST_OPTIONS = new WeakMap<readonly string[], Map<Locale | undefined, ListOptions>>();
 
-/** The JSON of options objects that are shared (see {@link listOptions}); options made per call are written per call. */
+/** The JSON of the shared options {@link listOptions} made, written with them; options made per call are written per call. */
 const OPTIONS_JSON = new WeakMap<object, string>();
 
 function optionsJson(options: unknown): string {
-  if (options === null || typeof options !== 'object' || !Object.isFrozen(options)) return JSON.stringify(options ?? null);
-  let text = OPTIONS_JSON.get(options);
-  if (text === undefined) OPTIONS_JSON.set(options, (text = JSON.stringify(options)));
-  return text;
+  return (typeof options === 'object' && options !== null && OPTIONS_JSON.get(options)) || JSON.stringify(options ?? null);
 }
 
 /** A request for one page of one parent's list, e.g. a campaign's stories. */
