@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { graphql, type GraphQLSchema } from 'graphql';
-import { Authorized, buildSchema, Ctx, createResolversMap, Field, FieldResolver, InterfaceType, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { callFieldResolversDirectly } from '../src/server/direct-resolvers';
+import { Arg, Args, ArgsType, Authorized, buildSchema, Ctx, createResolversMap, Field, FieldResolver, InputType, Int, InterfaceType, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { callResolversDirectly, type DirectBuildOptions } from '../src/server/direct-resolvers';
 
 /**
  * A schema of its own (this file runs in its own process, so its classes do not
@@ -55,10 +55,51 @@ class Queries {
   }
 }
 
+@InputType()
+class Range {
+  @Field(() => Int)
+  to!: number;
+}
+
+@ArgsType()
+class Paging {
+  @Field(() => Int, { nullable: true })
+  first?: number;
+}
+
+/** Root fields with arguments: an input object, paging arguments, and one whose parameter brings validation settings of its own. */
+@Resolver()
+class Ranges {
+  @Query(() => String)
+  range(@Arg('range', () => Range) range: Range, @Args() paging: Paging, @Ctx() ctx: { calls: string[] }): string {
+    ctx.calls.push(range instanceof Range && paging instanceof Paging ? 'instances' : 'plain');
+    return `${range.to}/${paging.first ?? '-'}`;
+  }
+
+  @Query(() => String)
+  unchecked(@Arg('range', () => Range, { validate: false }) range: Range): string {
+    return String(range.to);
+  }
+}
+
+/**
+ * The build's validation: refuses a range past 10, and records each call; it is
+ * known to pass (without being called) only for ranges up to 5.
+ */
+const validations: unknown[] = [];
+const validation: Pick<DirectBuildOptions, 'validateFn' | 'knownValid'> = {
+  validateFn: async (value: unknown) => {
+    validations.push(value);
+    if (value instanceof Range && value.to > 10) throw new Error(`range ${value.to} is past 10`);
+  },
+  knownValid: (value) => !(value instanceof Range) || value.to <= 5,
+};
+
 async function build(): Promise<{ schema: GraphQLSchema; direct: string[] }> {
-  const schema = await buildSchema({ resolvers: [ItemResolver, Queries], authChecker: () => false, authMode: 'error', validate: false });
+  const resolvers = [ItemResolver, Queries, Ranges] as const;
+  const schema = await buildSchema({ resolvers, authChecker: () => false, authMode: 'error', validateFn: validation.validateFn as never });
   const map = createResolversMap(schema) as Record<string, Record<string, unknown>>;
-  const direct = callFieldResolversDirectly(map as never, { resolvers: [ItemResolver, Queries] });
+  const direct = callResolversDirectly(map as never, { resolvers, ...validation });
   // Serve what the map now holds, as buildSubgraphSchema would.
   for (const [typeName, fields] of Object.entries(map)) {
     const type = schema.getType(typeName) as unknown as { getFields?: () => Record<string, { resolve?: unknown }> };
@@ -88,10 +129,43 @@ describe('field resolvers called directly, on a schema of their own', () => {
     assert.deepEqual(calls, ['instance', 'instance']);
   });
 
+  it('call root fields with arguments directly, converted to their classes, when the build’s validation is known to pass them', async () => {
+    const { schema, direct } = await build();
+    assert.ok(direct.includes('Query.range'));
+    // A parameter with validation settings of its own is left to TypeGraphQL.
+    assert.ok(!direct.includes('Query.unchecked'));
+    validations.length = 0;
+    const calls: string[] = [];
+    const known = await graphql({ schema, source: '{ range(range: { to: 3 }, first: 2) }', contextValue: { calls } });
+    assert.deepEqual(JSON.parse(JSON.stringify(known)), { data: { range: '3/2' } });
+    assert.deepEqual(calls, ['instances']);
+    assert.deepEqual(validations, [], 'a value known to pass is not validated again');
+  });
+
+  it('hand a call whose arguments are not known to pass to TypeGraphQL, which validates it and refuses it if it must', async () => {
+    const { schema } = await build();
+    validations.length = 0;
+    const calls: string[] = [];
+    const checked = await graphql({ schema, source: '{ range(range: { to: 8 }) }', contextValue: { calls } });
+    assert.deepEqual(JSON.parse(JSON.stringify(checked)), { data: { range: '8/-' } });
+    assert.equal(validations.length, 2, 'TypeGraphQL validated both parameters');
+    const refused = await graphql({ schema, source: '{ range(range: { to: 12 }) }', contextValue: { calls } });
+    assert.equal(refused.data, null);
+    assert.match(String(refused.errors?.[0]?.message), /range 12 is past 10/);
+    assert.deepEqual(calls, ['instances']);
+  });
+
+  it('leave fields with arguments to TypeGraphQL when it runs class-validator itself, or when nothing says which values pass', async () => {
+    const schema = await buildSchema({ resolvers: [Ranges], authChecker: () => false, validate: false });
+    const map = createResolversMap(schema);
+    assert.ok(!callResolversDirectly(map as never, { resolvers: [Ranges], validate: true }).includes('Query.range'));
+    assert.ok(!callResolversDirectly(map as never, { resolvers: [Ranges], validateFn: validation.validateFn }).includes('Query.range'));
+  });
+
   it('change nothing when the schema has global middleware or a container of its own', async () => {
     const schema = await buildSchema({ resolvers: [ItemResolver, Queries], authChecker: () => false, validate: false });
     const map = createResolversMap(schema);
-    assert.deepEqual(callFieldResolversDirectly(map as never, { resolvers: [ItemResolver, Queries], globalMiddlewares: [() => undefined] }), []);
-    assert.deepEqual(callFieldResolversDirectly(map as never, { resolvers: [ItemResolver, Queries], container: {} }), []);
+    assert.deepEqual(callResolversDirectly(map as never, { resolvers: [ItemResolver, Queries], globalMiddlewares: [() => undefined] }), []);
+    assert.deepEqual(callResolversDirectly(map as never, { resolvers: [ItemResolver, Queries], container: {} }), []);
   });
 });

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { isObjectType, type GraphQLError, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { createResolversMap } from 'type-graphql';
-import { callFieldResolversDirectly } from '../src/server/direct-resolvers';
-import { buildGatewaySchemas, RESOLVERS } from '../src/server/schema';
+import { callResolversDirectly } from '../src/server/direct-resolvers';
+import { buildGatewaySchemas, DIRECT_BUILD } from '../src/server/schema';
 import { SocialPost } from '../src/social-posts/social-post.entity';
 
 describe('resolvers of basic fields', () => {
@@ -56,7 +56,7 @@ describe('field resolvers called directly', () => {
   before(async () => {
     ({ typeGraphQL, subgraph } = await buildGatewaySchemas());
     // The same selection as the build makes, on a map of TypeGraphQL's own resolvers.
-    direct = callFieldResolversDirectly(createResolversMap(typeGraphQL) as never, { resolvers: RESOLVERS });
+    direct = callResolversDirectly(createResolversMap(typeGraphQL) as never, DIRECT_BUILD);
   });
 
   it('are the per-item fields that take only the parent, the context and the info: nations, campaign, countries, tags, locale', () => {
@@ -65,16 +65,24 @@ describe('field resolvers called directly', () => {
     }
   });
 
-  it('never include a field with arguments, nor one whose resolver has roles or middleware', () => {
-    for (const field of ['SocialPost.body', 'SocialPost.translation', 'MemberNation.feed', 'MemberNation.stabilisationProjects', 'Campaign.stories']) assert.ok(!direct.includes(field), field);
-    for (const key of direct) {
-      const [type, name] = key.split('.');
-      const field = (typeGraphQL.getType(type) as unknown as { getFields(): Record<string, { args: unknown[] }> }).getFields()[name];
-      assert.equal(field.args.length, 0, `${key} takes arguments`);
+  it('include root fields and nested lists with arguments, but never a field whose resolver has roles or middleware', () => {
+    for (const field of ['Query.feed', 'Query.memberNation', 'Query.campaign', 'MemberNation.feed', 'MemberNation.stabilisationProjects', 'Campaign.stories', 'Campaign.posts']) {
+      assert.ok(direct.includes(field), field);
     }
-    const store = (globalThis as { TypeGraphQLMetadataStorage?: { fieldResolvers: { schemaName: string; roles?: unknown; middlewares?: unknown[] }[] } }).TypeGraphQLMetadataStorage!;
-    const guarded = new Set(store.fieldResolvers.filter((r) => r.roles !== undefined || r.middlewares?.length).map((r) => r.schemaName));
+    const store = (globalThis as { TypeGraphQLMetadataStorage?: { fieldResolvers: { schemaName: string; roles?: unknown; middlewares?: unknown[] }[]; queries: { schemaName: string; roles?: unknown; middlewares?: unknown[] }[] } }).TypeGraphQLMetadataStorage!;
+    const guarded = new Set([...store.fieldResolvers, ...store.queries].filter((r) => r.roles !== undefined || r.middlewares?.length).map((r) => r.schemaName));
+    assert.ok(guarded.size > 0);
     for (const key of direct) assert.ok(!guarded.has(key.split('.')[1]), `${key} has roles or middleware`);
+  });
+
+  it('refuse an invalid argument of a field called directly as TypeGraphQL does, and never remember a refusal', async () => {
+    const feed = (subgraph.getType('Query') as unknown as { getFields(): Record<string, { resolve: (root: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => unknown }> }).getFields().feed.resolve;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await assert.rejects(async () => feed(undefined, { first: 5, filter: { nations: ['not a code'] } }, {}, {} as GraphQLResolveInfo), (error: GraphQLError) => {
+        assert.equal(error.extensions?.code, 'BAD_USER_INPUT');
+        return true;
+      });
+    }
   });
 
   it('answer as TypeGraphQL does for a parent that needs no conversion', () => {

@@ -1,7 +1,7 @@
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { lexicographicSortSchema, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type AuthChecker } from 'type-graphql';
 import { CampaignStoryResolver } from '../campaigns/campaign-story.resolver';
 import { ChangeFeedResolver } from '../changes/change-feed.resolver';
@@ -12,16 +12,14 @@ import { WebhookResolver } from '../outbound/webhooks/webhooks.resolver';
 import { SearchResolver } from '../search/search.resolver';
 import { ContentLocaleResolver } from '../shared/content/content-locale.resolver';
 import { TranslationResolver } from '../editing/translations.resolver';
-import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { DigestArticleResolver } from '../digest-articles/digest-article.resolver';
 import { FeedResolver, NationFeedResolver } from '../feed/feed.resolver';
-import { normaliseNationCode, type MemberNation } from '../member-nations/member-nation.entity';
+import { normaliseNationCode } from '../member-nations/member-nation.entity';
 import { ContentNationsResolver, MemberNationResolver } from '../member-nations/member-nation.resolver';
 import { ContentResolver } from '../shared/content/content.resolver';
 import { decodeGlobalIdOf, type NodeTypeName } from '../shared/node/global-id';
 import { NodeResolver } from '../shared/node/node.resolver';
-import type { ConnectionArgs } from '../shared/pagination/connection.args';
 import { CampaignPostsResolver, SocialPostResolver } from '../social-posts/social-post.resolver';
 import { NationProjectsResolver, StabilisationProjectResolver } from '../stabilisation-projects/stabilisation-project.resolver';
 import { AuditLogResolver, CampaignMutations, MemberNationMutations } from '../editing/catalogue.mutations';
@@ -33,10 +31,10 @@ import {
   StabilisationProjectMutations,
 } from '../editing/content.mutations';
 import { ForbiddenError, UnauthenticatedError } from '../shared/errors';
-import { validateArgument } from '../shared/validation';
+import { knownValid, validateArgument } from '../shared/validation';
 import { hasRole, Role } from '../shared/viewer';
 import type { GatewayContext } from './context';
-import { callFieldResolversDirectly, readBasicFieldsDirectly } from './direct-resolvers';
+import { callResolversDirectly, readBasicFieldsDirectly, type DirectBuildOptions } from './direct-resolvers';
 import { DateTimeScalar } from '../shared/date-time';
 
 export const RESOLVERS = [
@@ -95,29 +93,8 @@ const SUBSCRIPTION_DESCRIPTION =
 /** The federation spec version and directives the subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
 
-/**
- * Nested lists that skip TypeGraphQL's argument pipeline and call their
- * resolver methods directly (fields without arguments are found in
- * TypeGraphQL's metadata instead: see `callFieldResolversDirectly`).
- * TypeGraphQL validates arguments in an async function, so each field with
- * arguments costs a promise and a chain of microtasks per parent object: Q4
- * of the benchmark resolves about 28
- * `stabilisationProjects` per request. These fields take only the Relay
- * paging arguments, which have no validation rules (`pageRequest` checks them),
- * and have no roles or middleware, so nothing TypeGraphQL would do is lost.
- */
-const DIRECT_LISTS: Record<string, Record<string, GraphQLFieldResolver<never, GatewayContext, ConnectionArgs>>> = (() => {
-  const projects = new NationProjectsResolver();
-  const stories = new CampaignResolver();
-  const posts = new CampaignPostsResolver();
-  return {
-    MemberNation: { stabilisationProjects: (nation: MemberNation, args, ctx, info) => projects.stabilisationProjects(nation, args, ctx, info) },
-    Campaign: {
-      stories: (campaign: Campaign, args, ctx, info) => stories.stories(campaign, args, ctx, info),
-      posts: (campaign: Campaign, args, ctx, info) => posts.posts(campaign, args, ctx, info),
-    },
-  };
-})();
+/** What `buildSchema` below is given that decides which resolvers can be called directly (no global middleware, no container of its own). */
+export const DIRECT_BUILD: DirectBuildOptions = { resolvers: RESOLVERS, validateFn: validateArgument, knownValid };
 
 /** Both forms of the schema: TypeGraphQL's (with field extensions, for cost analysis) and the served subgraph. */
 export interface GatewaySchemas {
@@ -168,9 +145,8 @@ export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
   });
   const resolvers = createResolversMap(typeGraphQL) as GraphQLResolverMap<unknown>;
   // buildSchema above is given no global middleware and no container of its own.
-  readBasicFieldsDirectly(resolvers, { resolvers: RESOLVERS });
-  callFieldResolversDirectly(resolvers, { resolvers: RESOLVERS });
-  for (const [type, fields] of Object.entries(DIRECT_LISTS)) Object.assign(resolvers[type], fields);
+  readBasicFieldsDirectly(resolvers, DIRECT_BUILD);
+  callResolversDirectly(resolvers, DIRECT_BUILD);
   for (const [type, resolveReference] of Object.entries(REFERENCE_RESOLVERS)) {
     resolvers[type] = { ...(resolvers[type] as object), __resolveReference: resolveReference } as never;
   }

@@ -16,23 +16,46 @@ export async function validateArgument(value: unknown): Promise<void> {
   const values = Array.isArray(value) ? value : [value];
   const fields: FieldError[] = [];
   for (const [i, item] of values.entries()) {
-    if (item === null || typeof item !== 'object' || item instanceof Date) continue;
-    // Paging arguments have no rules and come with every list field of every row: they skip the (async) validator.
-    const rules = rulesOf(item.constructor);
-    if (!rules.any) continue;
-    const passed = rules.valueOnly ? passedOf(item.constructor) : null;
-    const json = passed ? JSON.stringify(item) : '';
-    const key = json.length <= MAX_REMEMBERED_LENGTH ? json : '';
-    if (key && passed!.has(key)) continue;
+    const check = checkOf(item);
+    if (check === PASSES) continue;
     // GraphQL already guarantees non-null fields; a missing nullable field is simply not given.
-    const errors = await validate(item, { forbidUnknownValues: false, skipMissingProperties: true, validationError: { target: false, value: false } });
-    if (errors.length === 0 && key) remember(passed!, key);
+    const errors = await validate(item as object, { forbidUnknownValues: false, skipMissingProperties: true, validationError: { target: false, value: false } });
+    if (errors.length === 0 && check.key) remember(check.passed!, check.key);
     fields.push(...flatten(errors, Array.isArray(value) ? `[${i}]` : ''));
   }
   if (fields.length) {
     const summary = fields.map((f) => `${f.field}: ${f.reasons.join('; ')}`).join(' | ');
     throw new BadUserInputError(`Invalid input: ${summary}`, { fields });
   }
+}
+
+/**
+ * Whether {@link validateArgument} accepts `value` without validating
+ * anything: it has no rules (paging arguments, scalars), or the same input
+ * passed before (see {@link PASSED}). Resolvers called directly (see
+ * `server/direct-resolvers.ts`) then skip TypeGraphQL's awaited validation;
+ * anything else goes through it.
+ */
+export function knownValid(value: unknown): boolean {
+  if (!Array.isArray(value)) return checkOf(value) === PASSES;
+  for (const item of value) if (checkOf(item) !== PASSES) return false;
+  return true;
+}
+
+/** An item needs no validation. */
+const PASSES = Symbol('passes');
+
+/** What validating one item takes: nothing ({@link PASSES}), or a run of its rules, remembered under `key` when it passes (if there is one). */
+function checkOf(item: unknown): typeof PASSES | { key: string; passed: Set<string> | null } {
+  if (item === null || typeof item !== 'object' || item instanceof Date) return PASSES;
+  // Paging arguments have no rules and come with every list field of every row: they skip the (async) validator.
+  const rules = rulesOf(item.constructor);
+  if (!rules.any) return PASSES;
+  const passed = rules.valueOnly ? passedOf(item.constructor) : null;
+  const json = passed ? JSON.stringify(item) : '';
+  const key = json.length <= MAX_REMEMBERED_LENGTH ? json : '';
+  if (key && passed!.has(key)) return PASSES;
+  return { key, passed };
 }
 
 const RULES = new WeakMap<Function, { any: boolean; valueOnly: boolean }>();
