@@ -8,7 +8,7 @@ import { sqlEnumList } from '../shared/content/content.query';
 import type { ContentReads } from '../shared/content/content.reads';
 import { BadUserInputError } from '../shared/errors';
 import { encodeGlobalId } from '../shared/node/global-id';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/pagination/keyset';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page } from '../shared/pagination/keyset';
 import { ContentChangeKind } from './change-log';
 import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from './change-row';
 import type { ContentChange, ContentChangeConnection } from './change-feed.types';
@@ -78,14 +78,10 @@ export async function readChangePage(
   // and that rescans the same entries at each poll.
   const readThrough = rows.length > size ? 0 : Number(raw[0]?.head ?? 0);
   const endCursor = edges.length ? edges[edges.length - 1].cursor : encodeChangeCursor(Math.max(from, prunedThrough, readThrough));
-  let counted: Promise<number> | undefined;
-  return {
-    edges,
-    pageInfo: { hasNextPage: rows.length > size, hasPreviousPage: from > prunedThrough, startCursor: edges[0]?.cursor ?? null, endCursor },
-    get totalCount() {
-      return (counted ??= reads.query(`SELECT count(*) AS "n" FROM change_log WHERE ${where}`, { ...parameters, from }).then((found) => Number(found[0]?.n ?? 0)));
-    },
-  };
+  // A class's getter, not a literal's (see `Page`).
+  return new Page(edges, { hasNextPage: rows.length > size, hasPreviousPage: from > prunedThrough, startCursor: edges[0]?.cursor ?? null, endCursor }, () =>
+    reads.query(`SELECT count(*) AS "n" FROM change_log WHERE ${where}`, { ...parameters, from }).then((found) => Number(found[0]?.n ?? 0)),
+  );
 }
 
 /** The cursor of "now": the newest change committed. A mirror reads the feed after taking it, then follows the changes from it. */

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 /** The parts of a node-postgres client this project uses beyond TypeORM. */
 export interface PgClient {
   query(config: { name?: string; text: string; values?: unknown[] } | string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  query(config: { name?: string; text: string; values?: unknown[] }, callback: (error: Error | null, result: { rows: Record<string, unknown>[] }) => void): void;
   escapeIdentifier(name: string): string;
   on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: 'error', listener: (error: Error) => void): unknown;

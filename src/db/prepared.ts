@@ -13,6 +13,26 @@ const MAX_NAMES = 10_000;
 /** Statement names are unique in the process, so that two sets never give one name to two texts on a connection. */
 let nextName = 0;
 
+/**
+ * `client.query` given a callback, and promised here. Without a callback,
+ * node-postgres makes the promise itself and sets `query.callback = (err, res) => …`:
+ * V8 allocates a function literal assigned straight to a property in old space
+ * (a parser heuristic for methods) while that code runs unoptimised (start-up,
+ * after a deoptimisation), and each such dead closure keeps its statement's
+ * promise, result and rows alive through every scavenge until the next full GC;
+ * the surviving rows then make V8 allocate node-postgres' `Result.rows` arrays in
+ * old space for good, with the same effect. The stack of an error is taken again
+ * here, as node-postgres does, so that it leads back to the caller.
+ */
+function queryWithCallback(client: PgClient, config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }> {
+  return new Promise<{ rows: Record<string, unknown>[] }>((resolve, reject) => {
+    client.query(config, (error, result) => (error ? reject(error) : resolve(result)));
+  }).catch((error: Error) => {
+    Error.captureStackTrace(error);
+    throw error;
+  });
+}
+
 /** A checked-out client may fail at any moment (the server goes away); without a listener that would crash the process. */
 const IGNORE = (): void => {};
 
@@ -66,7 +86,7 @@ export class PreparedStatements {
       if (slow) await client.query(slow);
       const name = this.nameOf(text);
       this.keep(client, name);
-      const result = await client.query({ name, text, values });
+      const result = await queryWithCallback(client, { name, text, values });
       return result.rows;
     } catch (error) {
       if (isConnectionFailure(error)) failed = error as Error;

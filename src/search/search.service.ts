@@ -12,7 +12,7 @@ import { contentReader } from '../shared/content/content.reader';
 import type { ContentReads } from '../shared/content/content.reads';
 import { BadUserInputError } from '../shared/errors';
 import { encodeCursor } from '../shared/pagination/cursor';
-import { keysetClause, pageRequest, type Keyset } from '../shared/pagination/keyset';
+import { keysetClause, Page, pageRequest, type Keyset } from '../shared/pagination/keyset';
 import { highlight } from './highlight';
 import { TEXT_SEARCH_CONFIG } from './normalise';
 import { expandPrefixes } from './prefixes';
@@ -133,13 +133,8 @@ export async function searchPage(
   });
   const slice = hits.slice(0, page.size);
   const edges = slice.map((hit) => ({ cursor: encodeCursor(SEARCH_KEYSET.key(hit)), node: hit.node, score: hit.score, highlights: highlightsOf(hit.node, query) }));
-  return {
-    edges,
-    pageInfo: { hasNextPage: hits.length > page.size, hasPreviousPage: page.from !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-    get totalCount() {
-      return count();
-    },
-  };
+  // A class's getter, not a literal's (see `Page`).
+  return new Page(edges, { hasNextPage: hits.length > page.size, hasPreviousPage: page.from !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, count);
 }
 
 /**
