@@ -233,7 +233,11 @@ export function callResolversDirectly(resolvers: GraphQLResolverMap<unknown>, bu
     }
   }
   // TypeGraphQL's root fields: the queries of the classes given to buildSchema, the last of a name winning.
-  for (const query of store.queries) if (build.resolvers.includes(query.target)) claims.set(`Query.${query.schemaName}`, { field: null, resolver: query });
+  // A query inherited by a resolver class given too is TypeGraphQL's to run (it moves it onto the subclass in its own copy of the metadata).
+  const inherited = (target: Function) => build.resolvers.some((other) => other !== target && other.prototype instanceof target);
+  for (const query of store.queries) {
+    if (build.resolvers.includes(query.target) && !inherited(query.target)) claims.set(`Query.${query.schemaName}`, { field: null, resolver: query });
+  }
 
   // How each argument's validation can be skipped: not at all (null) when TypeGraphQL would run class-validator itself.
   const validated = build.validateFn !== undefined;

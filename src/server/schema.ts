@@ -93,8 +93,11 @@ const SUBSCRIPTION_DESCRIPTION =
 /** The federation spec version and directives the subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
 
-/** What `buildSchema` below is given that decides which resolvers can be called directly (no global middleware, no container of its own). */
-export const DIRECT_BUILD: DirectBuildOptions = { resolvers: RESOLVERS, validateFn: validateArgument, knownValid };
+/** What `buildSchema` below is given that decides how TypeGraphQL runs resolvers (no global middleware, no container of its own). */
+const RESOLVER_BUILD = { resolvers: RESOLVERS, validateFn: validateArgument } as const;
+
+/** The same, for the resolvers called directly: with what tells them which arguments need no validation. */
+export const DIRECT_BUILD: DirectBuildOptions = { ...RESOLVER_BUILD, knownValid };
 
 /** Both forms of the schema: TypeGraphQL's (with field extensions, for cost analysis) and the served subgraph. */
 export interface GatewaySchemas {
@@ -130,9 +133,8 @@ function putArgumentsInOrder(): void {
 export async function buildGatewaySchemas(): Promise<GatewaySchemas> {
   putArgumentsInOrder();
   const typeGraphQL = await buildSchema({
-    resolvers: RESOLVERS,
+    ...RESOLVER_BUILD,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    validateFn: validateArgument,
     // Subscriptions bring their own event streams (outbound/live); no topic-based PubSub is used.
     pubSub: {
       publish: () => {},

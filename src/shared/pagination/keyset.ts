@@ -135,7 +135,9 @@ export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest,
  * accessor pair of each literal's getter in old space, where it outlives the
  * request until the next full GC and keeps the getter's closure, and through it
  * the page's edges, items and their strings, alive through every scavenge: they
- * were promoted, at about 1.2 MB a scavenge on a 50-item feed.
+ * were promoted, at about 1.2 MB a scavenge on a 50-item feed. `totalCount`
+ * lives on the prototype: a page copied by spreading loses it, so pass pages on
+ * as they are.
  */
 export class Page<T, E extends { cursor: string; node: T } = { cursor: string; node: T }> implements Connection<T> {
   readonly #count: () => Promise<number>;
