@@ -239,10 +239,11 @@ export function callResolversDirectly(resolvers: GraphQLResolverMap<unknown>, bu
     if (build.resolvers.includes(query.target) && !inherited(query.target)) claims.set(`Query.${query.schemaName}`, { field: null, resolver: query });
   }
 
-  // How each argument's validation can be skipped: not at all (null) when TypeGraphQL would run class-validator itself.
+  // Arguments are passed directly when TypeGraphQL's conversion is at hand and their validation can be settled here:
+  // with a validateFn (which TypeGraphQL prefers over `validate`), by `knownValid`; without one, only if nothing validates.
   const validated = build.validateFn !== undefined;
-  const knownValid = validated ? build.knownValid : () => true;
-  const convert = argumentConversion();
+  const knownValid = validated ? build.knownValid : build.validate ? undefined : () => true;
+  const convert = knownValid ? argumentConversion() : null;
 
   const direct: string[] = [];
   const instances = new Map<Function, object>();
@@ -255,7 +256,7 @@ export function callResolversDirectly(resolvers: GraphQLResolverMap<unknown>, bu
       if (param.kind in WHOLE && !param.propertyName) {
         reads.push(WHOLE[param.kind]);
         checked.push(false);
-      } else if ((param.kind === 'args' || param.kind === 'arg') && convert && knownValid && (build.validate === undefined || build.validate === false)) {
+      } else if ((param.kind === 'args' || param.kind === 'arg') && convert) {
         if (param.validateSettings !== undefined || param.validateFn !== undefined) break;
         reads.push(param.kind === 'args' ? (_root, args) => convert.convertArgsToInstance(param, args) : (_root, args) => convert.convertArgToInstance(param, args));
         checked.push(validated);
