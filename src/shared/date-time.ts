@@ -6,19 +6,30 @@ const FIRST = -62_167_219_200_000;
 const LAST = 253_402_300_799_999;
 const DAY = 86_400_000;
 
-const TWO = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
-const THREE = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+/** The 24 bytes of one ISO text, written by {@link isoString}: its writing and reading are one synchronous call. */
+const ISO = Buffer.allocUnsafeSlow(24);
 
 /**
- * `date.toISOString()`, byte for byte, about ten times faster: V8's takes
+ * `date.toISOString()`, byte for byte, about three times faster: V8's takes
  * about 0.4 µs, and a page of 50 items wrote 100 of them (each item's
  * `publishedAt` and its cursor), a tenth of the gateway's CPU for the page.
- * Dates outside years 0–9999 (written with six digits and a sign) and invalid
- * dates (a RangeError) are left to `toISOString`.
+ * The text is flat (one native call makes it from the bytes), where a template
+ * of fourteen parts made a string of pieces that `JSON.stringify` then copied
+ * into one. Dates outside years 0–9999 (written with six digits and a sign)
+ * and invalid dates (a RangeError) are left to `toISOString`.
  */
 export function isoString(date: Date): string {
+  return writeIsoDate(ISO, 0, date) < 0 ? date.toISOString() : ISO.toString('latin1', 0, 24);
+}
+
+/**
+ * Writes what `date.toISOString()` writes, as 24 ASCII bytes, into `target`
+ * from `at`, and returns where it ended; -1 (nothing written) for a date
+ * outside years 0–9999 or an invalid date. `target` must have the room.
+ */
+export function writeIsoDate(target: Uint8Array, at: number, date: Date): number {
   const time = date.getTime();
-  if (!(time >= FIRST && time <= LAST)) return date.toISOString();
+  if (!(time >= FIRST && time <= LAST)) return -1;
   const days = Math.floor(time / DAY);
   let rest = time - days * DAY;
   // Days since 1970-01-01 to a civil date (H. Hinnant, "chrono-compatible low-level date algorithms").
@@ -37,7 +48,32 @@ export function isoString(date: Date): string {
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1_000);
   const millis = rest - seconds * 1_000;
-  return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[day]}T${TWO[hours]}:${TWO[minutes]}:${TWO[seconds]}.${THREE[millis]}Z`;
+  // YYYY-MM-DDTHH:mm:ss.sssZ
+  twoDigits(target, at, Math.floor(year / 100));
+  twoDigits(target, at + 2, year % 100);
+  target[at + 4] = DASH;
+  twoDigits(target, at + 5, month);
+  target[at + 7] = DASH;
+  twoDigits(target, at + 8, day);
+  target[at + 10] = T;
+  twoDigits(target, at + 11, hours);
+  target[at + 13] = COLON;
+  twoDigits(target, at + 14, minutes);
+  target[at + 16] = COLON;
+  twoDigits(target, at + 17, seconds);
+  target[at + 19] = DOT;
+  target[at + 20] = ZERO + Math.floor(millis / 100);
+  twoDigits(target, at + 21, millis % 100);
+  target[at + 23] = Z;
+  return at + 24;
+}
+
+const [ZERO, DASH, T, COLON, DOT, Z] = [48, 45, 84, 58, 46, 90];
+
+function twoDigits(target: Uint8Array, at: number, value: number): void {
+  const tens = Math.floor(value / 10);
+  target[at] = ZERO + tens;
+  target[at + 1] = ZERO + value - tens * 10;
 }
 
 /**
