@@ -115,5 +115,15 @@ for (const driver of DRIVERS) {
       const other = createLoaders(db, ANONYMOUS);
       assert.notEqual(other.memberNationByCode, loaders.memberNationByCode, 'another request gets its own loaders');
     });
+
+    it('a list reaches the request’s reads without making the content loaders', async () => {
+      const loaders = createLoaders(db, ANONYMOUS);
+      assert.ok(loaders.contentReads instanceof ContentReads);
+      assert.deepEqual(Object.keys(loaders), ['contentReads'], 'the reads alone');
+      const item = await loaders.contentById.load((await db.query(`SELECT id FROM content WHERE status = 'PUBLISHED' LIMIT 1`))[0].id);
+      assert.ok(item, 'the content loaders, made when first used');
+      assert.equal(loaders.contentReads, loaders.contentReads, 'one reads object for the request');
+      assert.ok(Object.keys(loaders).includes('contentById'));
+    });
   });
 }

@@ -52,6 +52,8 @@ function createNodeLoaders(loaders: NodeSources) {
 
 /** Each domain's loaders, made together when a request first uses one of them. */
 const LOADER_GROUPS = [
+  // The request's reads on their own: every list sends its page through them, most requests need no content loader besides.
+  (env: LoaderEnv) => ({ contentReads: env.reads }),
   (env: LoaderEnv) => createContentLoaders(env.reads, env.visible),
   (env: LoaderEnv) => createMemberNationLoaders(env.db, env.scope),
   (env: LoaderEnv) => createCampaignLoaders(env.reads, env.visible),
@@ -74,7 +76,7 @@ let prototype: object | undefined;
  * Every domain's loaders for one request, plus the `node` lookups composed from
  * them. Made fresh per request: nothing is cached across requests or viewers.
  * A domain's loaders are made when the request first uses one of them (a
- * request uses two or three of the eight domains): a getter on a shared
+ * request uses two or three of the nine groups): a getter on a shared
  * prototype makes the domain's loaders and keeps them on the request's object.
  */
 export function createLoaders(db: DataSource, viewer: Viewer, scope?: StatementScope, locale: Locale = Locale.EN): Loaders {
