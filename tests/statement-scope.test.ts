@@ -46,7 +46,7 @@ describe('cancelling a statement scope [postgres]', { skip: !POSTGRES_ENABLED &&
       clearTimeout(timer);
       assert.equal(ended, '57014', 'the statement ends as cancelled (query_canceled), not by running out its sleeps');
       scope.detach(client);
-      assert.throws(() => scope.attach(client), { name: 'ScopeCancelledError' });
+      assert.throws(() => scope.attach(client), { name: 'ScopeCancelledError', message: 'The request was cancelled (test) before this statement ran' });
       // A pool drops such a connection (PreparedStatements does): a cancel request may still be on its way to it.
       assert.equal(scope.wasCancelledAgain(client), true);
 

@@ -21,30 +21,27 @@ export class StatementScope {
   statements = 0;
   /** Told of each DataLoader batch of the unit of work: the loader's name and how many keys it held. */
   observeBatch?: (loader: string, size: number) => void;
-  private readonly controller = new AbortController();
+  /** Why the scope was cancelled; null until it is. Not an AbortController: every request makes a scope, and nothing listened to its signal. */
+  private cancelledFor: string | null = null;
   private readonly running = new Set<PgClient>();
-  /** Connections sent a cancel request again: one may still be on its way when the statement ends. */
-  private readonly resent = new WeakSet<PgClient>();
+  /** Connections sent a cancel request again: one may still be on its way when the statement ends (made on the first). */
+  private resent: WeakSet<PgClient> | null = null;
 
   constructor(private readonly pool: PgPool | null = null) {}
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   get cancelled(): boolean {
-    return this.controller.signal.aborted;
+    return this.cancelledFor !== null;
   }
 
   /** Counts a statement about to be sent, and refuses it once the scope is cancelled. */
   begin(): void {
-    if (this.cancelled) throw new ScopeCancelledError('The request was cancelled before this statement ran');
+    if (this.cancelled) throw this.refusal();
     this.statements++;
   }
 
   /** The scope's statements run on `client` (PostgreSQL) until {@link detach}: a cancellation cancels what runs there. */
   attach(client: PgClient): void {
-    if (this.cancelled) throw new ScopeCancelledError('The request was cancelled before this statement ran');
+    if (this.cancelled) throw this.refusal();
     this.running.add(client);
   }
 
@@ -61,8 +58,12 @@ export class StatementScope {
    */
   cancel(reason = 'cancelled'): void {
     if (this.cancelled) return;
-    this.controller.abort(new ScopeCancelledError(reason));
+    this.cancelledFor = reason;
     if (this.pool) this.cancelRunning(this.pool, 0);
+  }
+
+  private refusal(): ScopeCancelledError {
+    return new ScopeCancelledError(`The request was cancelled (${this.cancelledFor}) before this statement ran`);
   }
 
   /**
@@ -71,13 +72,13 @@ export class StatementScope {
    * the next statement run there, another request's.
    */
   wasCancelledAgain(client: PgClient): boolean {
-    return this.resent.has(client);
+    return this.resent?.has(client) ?? false;
   }
 
   private cancelRunning(pool: PgPool, attempt: number): void {
     if (this.running.size === 0) return;
     for (const client of this.running) {
-      if (attempt > 0) this.resent.add(client);
+      if (attempt > 0) (this.resent ??= new WeakSet()).add(client);
       cancelStatement(pool, client);
     }
     if (attempt + 1 >= CANCEL_ATTEMPTS) return;
