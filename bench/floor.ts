@@ -31,33 +31,43 @@ interface Campaign {
 const NEWEST = 'ORDER BY c.published_at DESC, c.id DESC';
 const NATION_CODES = `(SELECT string_agg(t.nation_code, ',') FROM content_nation t WHERE t.content_id = c.id) AS nations`;
 
-/** One prepared statement per query (the name makes `pg` prepare it once per connection). */
-const SQL = {
+/**
+ * One prepared statement per query (the name makes `pg` prepare it once per
+ * connection), written to plan once: the page size is part of the text, and a
+ * key that picks the rows is a parameter behind `(SELECT $1::type)`. With
+ * `LIMIT $1`, or a key compared straight to `$1`, PostgreSQL plans each
+ * execution afresh (a custom plan), which here cost the database more per
+ * request than the gateway's own statements (measured with the backend's CPU
+ * time over 3,000 executions at 1M items: Q1 303 → 187 µs, Q3 263 → 160 µs,
+ * Q2 377 → 130 µs). The gateway writes its keys the same way (`content.query.ts`).
+ */
+export const SQL = {
   Q1: `SELECT c.id, c.title, c.summary, c.published_at, c.author_handle, ${NATION_CODES}
-       FROM content c WHERE c.type = 'SOCIAL_POST' AND c.status = 'PUBLISHED' ${NEWEST} LIMIT $1`,
+       FROM content c WHERE c.type = 'SOCIAL_POST' AND c.status = 'PUBLISHED' ${NEWEST} LIMIT 51`,
   Q2: `(SELECT 'p' AS branch, c.id, c.title, c.phase, c.place, c.published_at, NULL::text AS summary, NULL::text AS outlet
-        FROM content c WHERE c.country_code = $1 AND c.type = 'STABILISATION_PROJECT' AND c.status = 'PUBLISHED' ${NEWEST} LIMIT $2)
+        FROM content c WHERE c.country_code = (SELECT $1::text) AND c.type = 'STABILISATION_PROJECT' AND c.status = 'PUBLISHED' ${NEWEST} LIMIT 21)
        UNION ALL
        (SELECT 'd', c.id, c.title, NULL, NULL, cn.published_at, c.summary, c.outlet
         FROM content_nation cn JOIN content c ON c.id = cn.content_id
-        WHERE cn.nation_code = $1 AND cn.content_type = 'DIGEST_ARTICLE' AND cn.status = 'PUBLISHED'
-        ORDER BY cn.published_at DESC, cn.content_id DESC LIMIT $2)`,
+        WHERE cn.nation_code = (SELECT $1::text) AND cn.content_type = 'DIGEST_ARTICLE' AND cn.status = 'PUBLISHED'
+        ORDER BY cn.published_at DESC, cn.content_id DESC LIMIT 21)`,
   FEED: `SELECT c.id, c.type, c.title, c.summary, c.published_at, c.campaign_id, ${NATION_CODES}
-         FROM content c WHERE c.status = 'PUBLISHED' ${NEWEST} LIMIT $1`,
+         FROM content c WHERE c.status = 'PUBLISHED' ${NEWEST} LIMIT 51`,
   FEED_AFTER: `SELECT c.id, c.type, c.title, c.summary, c.published_at, c.campaign_id, ${NATION_CODES}
-         FROM content c WHERE c.status = 'PUBLISHED' AND (c.published_at, c.id) < ($2::timestamp, $3::uuid) ${NEWEST} LIMIT $1`,
+         FROM content c WHERE c.status = 'PUBLISHED' AND (c.published_at, c.id) < ((SELECT $1::timestamp), (SELECT $2::uuid)) ${NEWEST} LIMIT 51`,
   Q4: `WITH s AS (
          SELECT c.id, c.title, c.summary, c.published_at, ${NATION_CODES}
-         FROM content c WHERE c.campaign_id = $1 AND c.type = 'CAMPAIGN_STORY' AND c.status = 'PUBLISHED' ${NEWEST} LIMIT $2)
+         FROM content c WHERE c.campaign_id = (SELECT $1::uuid) AND c.type = 'CAMPAIGN_STORY' AND c.status = 'PUBLISHED' ${NEWEST} LIMIT 21)
        SELECT 's' AS branch, s.id, s.title, s.summary, s.published_at, s.nations, NULL::text AS phase FROM s
        UNION ALL
        SELECT 'p', p.id, p.title, NULL, NULL, n.code, p.phase
        FROM (SELECT DISTINCT t.nation_code AS code FROM content_nation t WHERE t.content_id IN (SELECT id FROM s)) n
        CROSS JOIN LATERAL (SELECT c.id, c.title, c.phase FROM content c
          WHERE c.country_code = n.code AND c.type = 'STABILISATION_PROJECT' AND c.status = 'PUBLISHED' ${NEWEST} LIMIT 5) p`,
-  Q6: `SELECT c.id, c.type, c.title, c.summary, c.published_at, c.url, c.campaign_id, ${NATION_CODES},
+  /** The home page's `first` (10 unless a request says otherwise) is written into the text: a statement per page size. */
+  Q6: (limit: number) => `SELECT c.id, c.type, c.title, c.summary, c.published_at, c.url, c.campaign_id, ${NATION_CODES},
          c.outlet, c.original_url, c.places, c.platform, c.author_handle, c.hashtags, c.phase, c.sector, c.place, c.implementing_partner
-       FROM content c WHERE c.status = 'PUBLISHED' ${NEWEST} LIMIT $1`,
+       FROM content c WHERE c.status = 'PUBLISHED' ${NEWEST} LIMIT ${limit}`,
 } as const;
 
 const TYPE_NAMES: Record<string, string> = {
@@ -119,7 +129,7 @@ export class Floor {
   async answer(query: string, variables: Record<string, any>): Promise<unknown> {
     switch (query) {
       case 'Q1': {
-        const rows = await this.run<any>('Q1', SQL.Q1, [51]);
+        const rows = await this.run<any>('Q1', SQL.Q1, []);
         const page = rows.slice(0, 50);
         const edges = page.map((row) => ({
           cursor: cursor(row.published_at, row.id),
@@ -137,7 +147,7 @@ export class Floor {
       case 'Q2': {
         const nation = this.nations.get(String(variables.code).toUpperCase());
         if (!nation) return { memberNation: null };
-        const rows = await this.run<any>('Q2', SQL.Q2, [nation.code, 21]);
+        const rows = await this.run<any>('Q2', SQL.Q2, [nation.code]);
         const projects = rows.filter((row) => row.branch === 'p');
         const digests = rows.filter((row) => row.branch === 'd');
         const projectEdges = projects.slice(0, 20).map((row) => ({
@@ -162,8 +172,8 @@ export class Floor {
       case 'Q5': {
         const rows =
           query === 'Q3'
-            ? await this.run<any>('FEED', SQL.FEED, [51])
-            : await this.run<any>('FEED_AFTER', SQL.FEED_AFTER, [51, ...decodeCursor(String(variables.after))]);
+            ? await this.run<any>('FEED', SQL.FEED, [])
+            : await this.run<any>('FEED_AFTER', SQL.FEED_AFTER, decodeCursor(String(variables.after)));
         const edges = rows.slice(0, 50).map((row) => {
           const type = TYPE_NAMES[row.type];
           const node: Record<string, unknown> = {
@@ -185,7 +195,7 @@ export class Floor {
       case 'Q4': {
         const campaign = this.campaignsBySlug.get(String(variables.slug));
         if (!campaign) return { campaign: null };
-        const rows = await this.run<any>('Q4', SQL.Q4, [campaign.id, 21]);
+        const rows = await this.run<any>('Q4', SQL.Q4, [campaign.id]);
         const stories = rows.filter((row) => row.branch === 's');
         const projects = new Map<string, { node: { id: string; title: string; phase: string } }[]>();
         for (const row of rows) {
@@ -215,7 +225,8 @@ export class Floor {
       }
       case 'Q6': {
         const first = Number(variables.first ?? 10);
-        const rows = await this.run<any>('Q6', SQL.Q6, [first + 1]);
+        if (!Number.isInteger(first) || first < 0 || first > 100) throw new Error('first must be 0 to 100');
+        const rows = await this.run<any>(`Q6_${first + 1}`, SQL.Q6(first + 1), []);
         const page = rows.slice(0, first);
         const edges = page.map((row) => {
           const type = TYPE_NAMES[row.type];
