@@ -49,5 +49,20 @@ for (const driver of DRIVERS) {
         assert.equal(requestStatements(gw.sql).length, expected, gw.sql.statements.join('\n'));
       });
     }
+
+    if (driver === 'postgres') {
+      it('plans each statement once: every value a request sends (a parent, a cursor’s position) is hidden from the planner', async () => {
+        // A value compared straight to a column (`c.id < $2`) makes PostgreSQL plan the prepared statement again on every request.
+        for (const query of queries) {
+          gw.sql.reset();
+          const { body } = await gw.post(query.text.gateway, query.variables('gateway', 0));
+          assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+          for (const statement of requestStatements(gw.sql)) {
+            const bare = statement.replace(/\(SELECT CAST\(\$\d+ AS [a-z\[\]]+\)\)/g, '');
+            assert.doesNotMatch(bare, /\$\d/, `${query.name}: ${statement}`);
+          }
+        }
+      });
+    }
   });
 }

@@ -60,6 +60,7 @@ const NATION_FEED_KEYSET: Keyset<Content> = {
   kinds: ['date', 'string'],
   order: 'DESC',
   key: (item) => [item.publishedAt, item.id],
+  sqlTypes: ['timestamp', 'uuid'],
 };
 
 /** A nation's items, by the nation tags. */

@@ -16,6 +16,7 @@ export const CONTENT_KEYSET: Keyset<Content> = {
   kinds: ['date', 'string'],
   order: 'DESC',
   key: (item) => [item.publishedAt, item.id],
+  sqlTypes: ['timestamp', 'uuid'],
 };
 
 /** The statuses a viewer may see: drafts only for editors and admins. */
@@ -66,13 +67,14 @@ export class ContentQuery {
    * subquery, evaluated once before the scan (an InitPlan), which index
    * conditions use as they would the value. A parent's id or code is the only
    * value left in most list statements (statuses and types are literals, see
-   * {@link sqlEnumList}); hidden, every parent gets the same plan, so the
+   * {@link sqlEnumList}), with a cursor's position on later pages (see
+   * {@link keysetOf}); hidden, every parent gets the same plan, so the
    * prepared statement's generic plan serves all requests and nothing is
    * planned per request (the indexes match each parent's order, so that one
    * plan is the right one for every parent). SQLite plans in-process, cheaply,
    * and gets the plain parameter.
    */
-  opaque(name: string, type: Partition['type'] | 'text[]'): string {
+  opaque(name: string, type: Partition['type'] | 'text[]' | 'timestamp'): string {
     return this.reads.db.options.type === 'postgres' ? `(SELECT CAST(:${name} AS ${type}))` : `:${name}`;
   }
 
@@ -210,9 +212,21 @@ export async function findContentPage<T extends Content>(
   page: PageRequest,
   keyset: Keyset<Content> = CONTENT_KEYSET,
 ): Promise<Connection<T>> {
-  const clause = keysetClause(keyset, page);
+  const clause = keysetOf(query, keyset, page);
   const rows = await query.fetch<T>({ extra: clause.where, parameters: clause.parameters, orderBy: clause.orderBy, limit: clause.limit });
   return toConnection(rows, keyset as Keyset<T>, page, () => query.count());
+}
+
+/**
+ * A content page's keyset clause, its cursor's values hidden from the planner
+ * when the keyset gives their types: `(c.published_at, c.id) < ($1, $2)` made
+ * PostgreSQL plan every page after a cursor afresh (a custom plan), which cost
+ * the database 280 µs of CPU per 50-item page where the planned-once statement
+ * costs 165 (1M items).
+ */
+function keysetOf(query: ContentQuery, keyset: Keyset<Content>, page: PageRequest): ReturnType<typeof keysetClause> {
+  const types = keyset.sqlTypes;
+  return keysetClause(keyset, page, types ? (name, column) => query.opaque(name, types[column]) : undefined);
 }
 
 /**
@@ -232,7 +246,7 @@ export async function findContentPagesByParent<T extends Content>(
   if (parents.length === 1) {
     return [await findContentPage<T>(query.where(`${partition.column} = ${query.opaque('parent', partition.type)}`, { parent: parents[0] }), page, keyset)];
   }
-  const clause = keysetClause(keyset, page);
+  const clause = keysetOf(query, keyset, page);
   const lists = await query.fetchPerParent<T>({
     partition,
     parents,

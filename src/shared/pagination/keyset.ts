@@ -18,6 +18,12 @@ export interface Keyset<T> {
   /** The list's natural order; every column sorts the same way so row values compare. */
   readonly order: 'ASC' | 'DESC';
   readonly key: (row: T) => KeyValue[];
+  /**
+   * Each column's PostgreSQL type, for lists whose statements hide a cursor's
+   * values from the planner (see `ContentQuery.opaque`), so that a page after
+   * a cursor is planned once, not on every request.
+   */
+  readonly sqlTypes?: readonly ('timestamp' | 'uuid' | 'text')[];
 }
 
 /** A validated request for one page: which way, how many, and from where. */
@@ -69,14 +75,15 @@ export interface KeysetClause {
 /**
  * The condition, order and limit for one page. The row-value comparison
  * `(a, b) < (:a, :b)` is what lets both databases walk the matching index from
- * the cursor instead of skipping rows.
+ * the cursor instead of skipping rows. `placeholder` writes each value's
+ * parameter (`:keyset_0` unless given).
  */
-export function keysetClause<T>(keyset: Keyset<T>, page: PageRequest): KeysetClause {
+export function keysetClause<T>(keyset: Keyset<T>, page: PageRequest, placeholder: (name: string, column: number) => string = (name) => `:${name}`): KeysetClause {
   // Paging backward reads the list in reverse from the cursor, then flips the rows.
   const order = page.backward ? flip(keyset.order) : keyset.order;
   const names = keyset.columns.map((_, i) => `keyset_${i}`);
   return {
-    where: page.from ? [`(${keyset.columns.join(', ')}) ${order === 'DESC' ? '<' : '>'} (${names.map((n) => `:${n}`).join(', ')})`] : [],
+    where: page.from ? [`(${keyset.columns.join(', ')}) ${order === 'DESC' ? '<' : '>'} (${names.map(placeholder).join(', ')})`] : [],
     parameters: page.from ? Object.fromEntries(names.map((n, i) => [n, page.from![i]])) : {},
     orderBy: keyset.columns.map((column) => `${column} ${order}`).join(', '),
     limit: page.size + 1,
