@@ -4,7 +4,7 @@ import type { ContentType } from './content-status';
 import type { Content } from './content.entity';
 import { contentReader } from './content.reader';
 import { Locale } from './locale';
-import { localiseItems } from './localise';
+import { askedIn, translateItems } from './localise';
 
 /**
  * One read of content rows: one or more lists, selected with the columns for
@@ -78,8 +78,13 @@ export class ContentReads {
     this.pending = [];
     try {
       const results = await readTogether(this.db, batch.map((pending) => pending.read), this.scope);
-      const wanted = batch.flatMap((pending, i) => results[i].flat().map((item) => ({ item, locale: pending.read.locale ?? this.locale })));
-      await localiseItems(this.db, wanted, (sql, parameters) => this.query(sql, parameters));
+      // Only the items a translation may replace text of are listed for the lookup (most are none: no object per item for them).
+      const needing: { item: Content; locale: Locale }[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        const locale = batch[i].read.locale ?? this.locale;
+        for (const list of results[i]) for (const item of list) if (askedIn(item, locale)) needing.push({ item, locale });
+      }
+      await translateItems(this.db, needing, (sql, parameters) => this.query(sql, parameters));
       batch.forEach((pending, i) => pending.resolve(results[i]));
     } catch (error) {
       for (const pending of batch) pending.reject(error);

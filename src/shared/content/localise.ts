@@ -35,12 +35,24 @@ export function originalLocaleOf(item: Pick<Content, 'language'>): Locale {
  * without a lookup).
  */
 export async function localiseItems(db: DataSource, wanted: readonly { item: Content & LocalisedItem; locale: Locale }[], query: QueryFn): Promise<void> {
-  const needing = wanted.filter(({ item, locale }) => {
-    item.requestedLocale = locale;
-    const own = localeOfLanguage(item.language);
-    item.servedLocale = own ?? Locale.EN;
-    return own !== locale && mayHaveTranslation(item, own === null ? [locale, Locale.EN] : [locale]);
-  });
+  await translateItems(db, wanted.filter(({ item, locale }) => askedIn(item, locale)), query);
+}
+
+/**
+ * The first half of {@link localiseItems}, for one item: notes the locale it
+ * was asked for and the one its own text is in, and says whether a
+ * translation may have to replace that text (false for most items: written
+ * in the locale asked for, or translated into none).
+ */
+export function askedIn(item: Content & LocalisedItem, locale: Locale): boolean {
+  item.requestedLocale = locale;
+  const own = localeOfLanguage(item.language);
+  item.servedLocale = own ?? Locale.EN;
+  return own !== locale && mayHaveTranslation(item, own === null ? [locale, Locale.EN] : [locale]);
+}
+
+/** The second half of {@link localiseItems}: serves the items {@link askedIn} said may need it in their translation, in one statement. */
+export async function translateItems(db: DataSource, needing: readonly { item: Content & LocalisedItem; locale: Locale }[], query: QueryFn): Promise<void> {
   if (needing.length === 0) return;
   const ids = [...new Set(needing.map(({ item }) => item.id))];
   const rows = await query(
