@@ -41,7 +41,7 @@ const NATION_CODES = `(SELECT string_agg(t.nation_code, ',') FROM content_nation
  * time over 3,000 executions at 1M items: Q1 303 → 187 µs, Q3 263 → 160 µs,
  * Q2 377 → 130 µs). The gateway writes its keys the same way (`content.query.ts`).
  */
-export const SQL = {
+const SQL = {
   Q1: `SELECT c.id, c.title, c.summary, c.published_at, c.author_handle, ${NATION_CODES}
        FROM content c WHERE c.type = 'SOCIAL_POST' AND c.status = 'PUBLISHED' ${NEWEST} LIMIT 51`,
   Q2: `(SELECT 'p' AS branch, c.id, c.title, c.phase, c.place, c.published_at, NULL::text AS summary, NULL::text AS outlet

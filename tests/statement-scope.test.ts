@@ -14,6 +14,27 @@ import { waitFor } from './helpers/http';
  * The statement below catches the first cancellation and sleeps again, so
  * only a second request ends it.
  */
+describe('a statement scope', () => {
+  it('counts statements until cancelled, then refuses them, saying why; a second cancel changes nothing', () => {
+    const scope = new StatementScope();
+    scope.begin();
+    scope.begin();
+    assert.equal(scope.statements, 2);
+    assert.equal(scope.cancelled, false);
+    scope.cancel('the request ran past its time limit');
+    scope.cancel('another reason');
+    assert.equal(scope.cancelled, true);
+    const refusal = { name: 'ScopeCancelledError', message: 'The request was cancelled (the request ran past its time limit) before this statement ran' };
+    assert.throws(() => scope.begin(), refusal);
+    assert.throws(() => scope.attach({} as never), refusal);
+    assert.equal(scope.statements, 2, 'a refused statement is not counted');
+    assert.equal(scope.wasCancelledAgain({} as never), false, 'no connection was sent a second cancel request');
+    const unexplained = new StatementScope();
+    unexplained.cancel();
+    assert.throws(() => unexplained.begin(), { message: 'The request was cancelled before this statement ran' });
+  });
+});
+
 describe('cancelling a statement scope [postgres]', { skip: !POSTGRES_ENABLED && 'set TEST_POSTGRES_URL' }, () => {
   let pool: Pool;
   before(() => {

@@ -56,14 +56,15 @@ export class StatementScope {
    * so the request is sent again, with growing pauses, for as long as a
    * statement of the scope is still running on that connection.
    */
-  cancel(reason = 'cancelled'): void {
+  cancel(reason = ''): void {
     if (this.cancelled) return;
     this.cancelledFor = reason;
     if (this.pool) this.cancelRunning(this.pool, 0);
   }
 
   private refusal(): ScopeCancelledError {
-    return new ScopeCancelledError(`The request was cancelled (${this.cancelledFor}) before this statement ran`);
+    const why = this.cancelledFor ? ` (${this.cancelledFor})` : '';
+    return new ScopeCancelledError(`The request was cancelled${why} before this statement ran`);
   }
 
   /**

@@ -3,6 +3,8 @@ import { writeIsoDate } from './date-time';
 /** Bytes a built text may have: cursors and ids are well under 200. */
 const CAPACITY = 512;
 const [QUOTE, BACKSLASH, SPACE, TILDE] = [34, 92, 32, 126];
+/** Characters callers append with {@link Base64urlBuilder.byte}. */
+export const [COMMA, COLON, CLOSE_BRACKET] = [44, 58, 93];
 
 /**
  * Base64url of a short text built from parts (a keyset cursor, a global id),
@@ -33,12 +35,32 @@ export class Base64urlBuilder {
     return true;
   }
 
+  /** Appends `text`; false when it is not printable ASCII or does not fit. */
+  text(text: string): boolean {
+    return this.ascii(text, false);
+  }
+
   /**
-   * Appends `text`, in double quotes when `quoted` (as `JSON.stringify` writes
-   * a string with nothing to escape). False when it is not printable ASCII, has
-   * a quote or backslash when quoted, or does not fit.
+   * Appends `text` in double quotes, as `JSON.stringify` writes a string with
+   * nothing to escape; false when it is not printable ASCII, has a quote or a
+   * backslash, or does not fit.
    */
-  text(text: string, quoted: boolean): boolean {
+  quoted(text: string): boolean {
+    return this.ascii(text, true);
+  }
+
+  /** Appends the date's ISO text in double quotes (its JSON); false outside years 0–9999 or for an invalid date. */
+  date(date: Date): boolean {
+    if (this.at + 26 > CAPACITY) return false;
+    this.bytes[this.at] = QUOTE;
+    const end = writeIsoDate(this.bytes, this.at + 1, date);
+    if (end < 0) return false;
+    this.bytes[end] = QUOTE;
+    this.at = end + 1;
+    return true;
+  }
+
+  private ascii(text: string, quoted: boolean): boolean {
     const length = text.length;
     let at = this.at;
     if (at + length + 2 > CAPACITY) return false;
@@ -51,17 +73,6 @@ export class Base64urlBuilder {
     }
     if (quoted) bytes[at++] = QUOTE;
     this.at = at;
-    return true;
-  }
-
-  /** Appends the date's ISO text in double quotes (its JSON); false outside years 0–9999 or for an invalid date. */
-  date(date: Date): boolean {
-    if (this.at + 26 > CAPACITY) return false;
-    this.bytes[this.at] = QUOTE;
-    const end = writeIsoDate(this.bytes, this.at + 1, date);
-    if (end < 0) return false;
-    this.bytes[end] = QUOTE;
-    this.at = end + 1;
     return true;
   }
 

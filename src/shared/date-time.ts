@@ -5,18 +5,20 @@ import { GraphQLDateTime } from 'graphql-scalars';
 const FIRST = -62_167_219_200_000;
 const LAST = 253_402_300_799_999;
 const DAY = 86_400_000;
+/** The characters of an ISO text besides digits. */
+const [ZERO, DASH, T, COLON, DOT, Z] = [48, 45, 84, 58, 46, 90];
 
 /** The 24 bytes of one ISO text, written by {@link isoString}: its writing and reading are one synchronous call. */
 const ISO = Buffer.allocUnsafeSlow(24);
 
 /**
- * `date.toISOString()`, byte for byte, about three times faster: V8's takes
- * about 0.4 µs, and a page of 50 items wrote 100 of them (each item's
- * `publishedAt` and its cursor), a tenth of the gateway's CPU for the page.
- * The text is flat (one native call makes it from the bytes), where a template
- * of fourteen parts made a string of pieces that `JSON.stringify` then copied
- * into one. Dates outside years 0–9999 (written with six digits and a sign)
- * and invalid dates (a RangeError) are left to `toISOString`.
+ * `date.toISOString()`, byte for byte, three times faster (130 ns against
+ * V8's 400): a page of 50 items writes 100 of them (each item's `publishedAt`
+ * and its cursor). The text is flat (one native call makes it from the
+ * bytes), where a template of fourteen parts made a string of pieces that
+ * `JSON.stringify` then copied into one. Dates outside years 0–9999 (written
+ * with six digits and a sign) and invalid dates (a RangeError) are left to
+ * `toISOString`.
  */
 export function isoString(date: Date): string {
   return writeIsoDate(ISO, 0, date) < 0 ? date.toISOString() : ISO.toString('latin1', 0, 24);
@@ -67,8 +69,6 @@ export function writeIsoDate(target: Uint8Array, at: number, date: Date): number
   target[at + 23] = Z;
   return at + 24;
 }
-
-const [ZERO, DASH, T, COLON, DOT, Z] = [48, 45, 84, 58, 46, 90];
 
 function twoDigits(target: Uint8Array, at: number, value: number): void {
   const tens = Math.floor(value / 10);

@@ -1,7 +1,5 @@
-import { base64url } from '../base64url';
+import { base64url, COLON } from '../base64url';
 import { BadUserInputError } from '../errors';
-
-const COLON = 58;
 
 /** The GraphQL type names that can appear in a global id. */
 export type NodeTypeName =
@@ -37,7 +35,7 @@ export function isUuid(value: string): boolean {
 export function encodeGlobalId(type: NodeTypeName, localId: string): string {
   // Built in place when the local id is plain ASCII (uuids and nation codes always are): the same bytes.
   const built = base64url.start();
-  if (built.text(type, false) && built.byte(COLON) && built.text(localId, false)) return built.finish();
+  if (built.text(type) && built.byte(COLON) && built.text(localId)) return built.finish();
   return Buffer.from(`${type}:${localId}`, 'utf8').toString('base64url');
 }
 

@@ -1,4 +1,4 @@
-import { base64url } from '../base64url';
+import { base64url, CLOSE_BRACKET, COMMA } from '../base64url';
 import { isoString } from '../date-time';
 import { BadUserInputError } from '../errors';
 
@@ -10,7 +10,6 @@ export type KeyKind = 'date' | 'string' | 'number';
 
 const PREFIX = 'k1:';
 const OPEN = `${PREFIX}[`;
-const [COMMA, CLOSE] = [44, 93];
 
 /**
  * Encodes a keyset position (the sort key of the last row a client saw) as an
@@ -20,12 +19,14 @@ const [COMMA, CLOSE] = [44, 93];
 export function encodeCursor(values: readonly KeyValue[]): string {
   // Built in place when every value is a date, a number or plain ASCII text (ids, slugs, nation codes): the same bytes as below.
   const built = base64url.start();
-  let fits = built.text(OPEN, false);
+  let fits = built.text(OPEN);
   for (let i = 0; fits && i < values.length; i += 1) {
     const value = values[i];
-    fits = (i === 0 || built.byte(COMMA)) && (value instanceof Date ? built.date(value) : typeof value === 'string' ? built.text(value, true) : built.text(JSON.stringify(value), false));
+    fits =
+      (i === 0 || built.byte(COMMA)) &&
+      (value instanceof Date ? built.date(value) : typeof value === 'string' ? built.quoted(value) : typeof value === 'number' && built.text(JSON.stringify(value)));
   }
-  if (fits && built.byte(CLOSE)) return built.finish();
+  if (fits && built.byte(CLOSE_BRACKET)) return built.finish();
   // The JSON of the array of values, dates as ISO text.
   let text = OPEN;
   for (let i = 0; i < values.length; i += 1) {

@@ -11,6 +11,9 @@ export const MAX_PAGE_SIZE = 100;
  * A list's sort key: the columns it is ordered by (most significant first, the
  * last one unique so that the order is total) and how to read them off a row.
  */
+/** A PostgreSQL type a statement casts a hidden parameter to (see `ContentQuery.opaque`). */
+export type SqlType = 'text' | 'uuid' | 'timestamp' | 'text[]';
+
 export interface Keyset<T> {
   /** SQL column expressions, e.g. `c.published_at`. */
   readonly columns: readonly string[];
@@ -23,7 +26,7 @@ export interface Keyset<T> {
    * values from the planner (see `ContentQuery.opaque`), so that a page after
    * a cursor is planned once, not on every request.
    */
-  readonly sqlTypes?: readonly ('timestamp' | 'uuid' | 'text')[];
+  readonly sqlTypes?: readonly SqlType[];
 }
 
 /** A validated request for one page: which way, how many, and from where. */
