@@ -193,7 +193,7 @@ export function sqlEnumList(values: readonly string[]): string {
 /** The column that names each row's parent in per-parent lists, and the SQL type of its values. */
 export interface Partition {
   readonly column: string;
-  readonly type: 'text' | 'uuid';
+  readonly type: Extract<SqlType, 'text' | 'uuid'>;
 }
 
 /** Stories and posts by campaign. */
