@@ -263,8 +263,9 @@ export class Floor {
 }
 
 /** Serves the floor at `/graphql`. */
-export async function startFloor(connectionString: string, port: number, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
-  const pool = new Pool({ connectionString, max: 10 });
+/** Starts the floor; `pool` (the benchmark's recording pool) replaces its own, and is then the caller's to end. */
+export async function startFloor(connectionString: string, port: number, host = '127.0.0.1', given?: Pool): Promise<{ url: string; close(): Promise<void> }> {
+  const pool = given ?? new Pool({ connectionString, max: 10 });
   const floor = new Floor(pool);
   await floor.start();
   const server = http.createServer((req, res) => {
@@ -292,7 +293,7 @@ export async function startFloor(connectionString: string, port: number, host = 
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await pool.end();
+      if (!given) await pool.end();
     },
   };
 }

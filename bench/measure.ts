@@ -206,6 +206,57 @@ export async function explain(connectionString: string, statements: readonly Rec
   return { text: parts.join('\n'), executionMs };
 }
 
+/** What one request's statements cost PostgreSQL itself, measured apart from any server's load. */
+export interface DatabaseCost {
+  /** The backend's CPU time for one run of all the statements, µs; NaN when its /proc is not readable (PostgreSQL on another machine). */
+  readonly cpuUs: number;
+  /** Timed executions that PostgreSQL planned afresh (a custom plan) instead of reusing its plan, out of `executions`. */
+  readonly replanned: number;
+  readonly executions: number;
+}
+
+/** Runs of the statements before timing: PostgreSQL settles on reusing a plan (or not) after its fifth execution. */
+const COST_WARMUP_RUNS = 10;
+
+/**
+ * The database's own cost of a request's statements: each is prepared once by
+ * name on one connection, as the gateway and the floor run theirs, then all
+ * of them are run `runs` times in turn; the backend's CPU time comes from
+ * /proc/<pid>/schedstat (nanoseconds) and its plan reuse from
+ * `pg_prepared_statements`. The same method for every system, so that the
+ * floor's SQL can be seen to cost the database no more than the gateway's.
+ */
+export async function databaseCost(connectionString: string, statements: readonly RecordedStatement[], runs = 1000): Promise<DatabaseCost> {
+  const client = new Client({ connectionString });
+  await client.connect();
+  try {
+    const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    const named = statements.map((statement, i) => ({ name: `bench_cost_${i}`, text: statement.text, values: [...statement.values] }));
+    const runAll = async () => {
+      for (const statement of named) await client.query(statement);
+    };
+    const customPlans = async () =>
+      Number((await client.query<{ custom: string }>("SELECT coalesce(sum(custom_plans), 0) AS custom FROM pg_prepared_statements WHERE name LIKE 'bench_cost_%'")).rows[0].custom);
+    for (let i = 0; i < COST_WARMUP_RUNS; i++) await runAll();
+    const customBefore = await customPlans();
+    const before = backendCpuNs(pid);
+    for (let i = 0; i < runs; i++) await runAll();
+    const after = backendCpuNs(pid);
+    return { cpuUs: (after - before) / 1000 / runs, replanned: (await customPlans()) - customBefore, executions: runs * named.length };
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU time a PostgreSQL backend has used, ns (the first field of /proc/<pid>/schedstat); NaN if it cannot be read. */
+function backendCpuNs(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
+}
+
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -14,6 +14,10 @@ export interface QueryResult {
   readonly statements: number;
   /** Sum of the statements' execution times in EXPLAIN ANALYZE, one warm request, ms. */
   readonly sqlMs: number;
+  /** PostgreSQL's CPU time for those statements run on their own, µs per request (optional: runs before 4 December 2026 lack it). */
+  readonly dbCpuUs?: number;
+  /** The share of those statements' executions that PostgreSQL planned afresh instead of reusing a plan (0–1). */
+  readonly replanned?: number;
   /** Highest RSS of the server process during this query's runs, MB. */
   readonly peakRssMb: number;
   /** The server's CPU time per request, ms (median over the runs). */
@@ -50,7 +54,7 @@ const thousands = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleStr
 
 /** The results table: one row per dataset × query × system. */
 export function resultRows(results: BenchResults): string[][] {
-  const header = ['size', 'query', 'system', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'SQL ms/req', 'CPU ms/req', 'peak RSS MB', 'req/s vs PG', 'p99 vs PG', 'req/s vs floor', 'failed'];
+  const header = ['size', 'query', 'system', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'SQL ms/req', 'DB CPU µs/req', 'replanned', 'CPU ms/req', 'peak RSS MB', 'req/s vs PG', 'p99 vs PG', 'req/s vs floor', 'failed'];
   const rows = [header];
   for (const size of results.sizes) {
     for (const name of QUERY_NAMES) {
@@ -70,6 +74,8 @@ export function resultRows(results: BenchResults): string[][] {
           fixed(r.p99),
           String(r.statements),
           fixed(r.sqlMs, 2),
+          fixed(r.dbCpuUs ?? NaN, 0),
+          r.replanned === undefined ? '–' : `${Math.round(r.replanned * 100)}%`,
           fixed(r.cpuMsPerRequest ?? NaN, 2),
           fixed(r.peakRssMb, 0),
           reference ? `${fixed(r.rps / reference.rps, 2)}×` : '–',
@@ -145,6 +151,9 @@ Peak RSS at the end of each size (VmHWM): ${results.sizes.map((size) => `${size.
 - **CPU ms/req**: the server process's CPU time (user + system, from /proc) during the timed runs divided by the requests answered (median over the runs):
   what a request costs the server itself, much less disturbed than req/s by other work on a shared machine.
 - **SQL ms/req**: the sum of those statements' execution times under EXPLAIN ANALYZE (one warm run); the plans are in \`explain/\`.
+- **DB CPU µs/req**: what the request's statements cost PostgreSQL on their own: each prepared once by name on one connection (as the gateway and the floor run theirs), warmed, then all run 1,000 times in turn,
+  the backend's CPU time read from /proc/<pid>/schedstat (– when PostgreSQL is on another machine). **replanned**: the share of those executions PostgreSQL planned afresh (a custom plan) instead of reusing one,
+  from \`pg_prepared_statements\`; a statement planned on every execution pays the planner each time. The same method for all three systems: the floor's SQL must cost no more than the gateway's.
 - **peak RSS**: the server process's VmRSS, sampled every 100 ms from /proc during the query's runs.
 - **failed**: non-2xx responses, connection errors, timeouts, and responses carrying GraphQL \`errors\` (should be 0).
 - Before timing, every query ran on both systems with every variable set it cycles through (Q2: ${results.sizes[0]?.fixtures.nationCodes.length ?? 0} nations; Q4: the campaigns with 20+ stories),

@@ -22,7 +22,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseDatabaseUrl } from '../src/config';
 import { startGateway } from '../src/main';
 import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset, positiveOption, postgresVersion } from './datasets';
-import { drive, explain, median, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
+import { databaseCost, drive, explain, median, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
+import { startFloor } from './floor';
 import { startPostGraphile } from './postgraphile';
 import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
 import { markdownReport, resultRows, textTable, type BenchResults, type QueryResult, type SizeResult } from './report';
@@ -173,12 +174,18 @@ async function verify(queries: BenchQuery[], servers: Servers, headers: Headers)
 interface SqlProfile {
   statements: number;
   sqlMs: number;
+  /** PostgreSQL's CPU time for the request's statements, µs ({@link databaseCost}). */
+  dbCpuUs: number;
+  /** Of the timed executions, how many PostgreSQL planned afresh. */
+  replanned: number;
+  executions: number;
 }
 
 /**
  * Counts the statements one request of each query runs on each system, in
- * process (the gateway with a TypeORM logger, PostGraphile with a recording
- * pool), and writes their EXPLAIN ANALYZE plans.
+ * process (the gateway with a TypeORM logger, PostGraphile and the floor with
+ * a recording pool), writes their EXPLAIN ANALYZE plans, and measures what
+ * they cost the database on their own ({@link databaseCost}).
  */
 async function profileSql(set: Dataset, queries: BenchQuery[], key: string, explainDir: string): Promise<Record<QueryName, Record<System, SqlProfile>>> {
   const profile = {} as Record<QueryName, Record<System, SqlProfile>>;
@@ -189,8 +196,16 @@ async function profileSql(set: Dataset, queries: BenchQuery[], key: string, expl
       await body();
       const statements = await recorder.during(body);
       const plans = await explain(set.url, statements);
-      fs.writeFileSync(path.join(explainDir, `${query.name}-${system}.txt`), `-- ${query.name} on ${system}: ${statements.length} statements\n\n${plans.text}`);
-      (profile[query.name] ??= {} as Record<System, SqlProfile>)[system] = { statements: statements.length, sqlMs: plans.executionMs };
+      const cost = await databaseCost(set.url, statements);
+      const costLine = `-- database CPU ${cost.cpuUs.toFixed(0)} µs per request (each statement prepared once, all run ${cost.executions / Math.max(1, statements.length)} times on one connection); planned afresh ${cost.replanned} of ${cost.executions} executions`;
+      fs.writeFileSync(path.join(explainDir, `${query.name}-${system}.txt`), `-- ${query.name} on ${system}: ${statements.length} statements\n${costLine}\n\n${plans.text}`);
+      (profile[query.name] ??= {} as Record<System, SqlProfile>)[system] = {
+        statements: statements.length,
+        sqlMs: plans.executionMs,
+        dbCpuUs: cost.cpuUs,
+        replanned: cost.replanned,
+        executions: cost.executions,
+      };
     }
   };
 
@@ -215,8 +230,15 @@ async function profileSql(set: Dataset, queries: BenchQuery[], key: string, expl
     await postgraphile.close();
     await pool.end();
   }
-  // The floor runs one prepared statement per query by construction.
-  for (const query of queries) profile[query.name].floor = { statements: 1, sqlMs: NaN };
+  const floorRecorder = new StatementRecorder();
+  const floorPool = recordingPool(set.url, floorRecorder);
+  const floor = await startFloor(set.url, 0, '127.0.0.1', floorPool);
+  try {
+    await measure('floor', floor.url, {}, floorRecorder);
+  } finally {
+    await floor.close();
+    await floorPool.end();
+  }
   return profile;
 }
 
@@ -301,6 +323,8 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
             failures: runs[system].reduce((sum, r) => sum + r.failures, 0),
             statements: sql[query.name][system].statements,
             sqlMs: sql[query.name][system].sqlMs,
+            dbCpuUs: sql[query.name][system].dbCpuUs,
+            replanned: sql[query.name][system].replanned / Math.max(1, sql[query.name][system].executions),
             peakRssMb: Math.max(...runs[system].map((r) => r.peakRssMb)),
             cpuMsPerRequest: median(runs[system].map((r) => r.cpuMsPerRequest)),
           },
