@@ -18,9 +18,9 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, positiveOption } from './datasets';
-import { drive } from './measure';
-import { makeQueries, QUERY_NAMES, type BenchQuery, type QueryName } from './queries';
+import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, positiveOption, publishedCount } from './datasets';
+import { drive, post } from './measure';
+import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, type BenchQuery, type Fixtures, type QueryName } from './queries';
 import { startGatewayProcess } from './servers';
 import { exitWithFailure, exitWithUsageIfAsked, OptionError } from './usage';
 
@@ -31,7 +31,7 @@ compared on one query by CPU per request, the load alternating between them.
 
   --a DIR             the first build (e.g. a git worktree of the commit before)
   --b DIR             the second build (default: this checkout)
-  --query Q4          which of Q1–Q6 (default Q1; Q5 is not offered: it needs paging first)
+  --query Q4          which of Q1–Q6 (default Q1; for Q5, build A is paged 10,000 items deep first)
   --slices N          alternations (default 10)
   --duration S        seconds per slice (default 3)
   --size 200k         dataset (loaded if absent, as npm run bench does)
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const mains = { A: path.resolve(builds.A, 'dist/src/main.js'), B: path.resolve(builds.B, 'dist/src/main.js') };
   for (const main of Object.values(mains)) if (!fs.existsSync(main)) throw new OptionError(`${main} does not exist: build that checkout first (npx tsc -p .)`);
   const name = (values.query ?? 'Q1').toUpperCase();
-  if (!QUERY_NAMES.includes(name as QueryName) || name === 'Q5') throw new OptionError(`unknown query "${name}" (Q1–Q4 or Q6)`);
+  if (!QUERY_NAMES.includes(name as QueryName)) throw new OptionError(`unknown query "${name}" (Q1–Q6)`);
   const slices = positiveOption('slices', values.slices, 10);
   const seconds = positiveOption('duration', values.duration, 3);
   const set = dataset(values.pg ?? 'postgres://postgres@127.0.0.1:5432', parseSize(values.size ?? '200k'));
@@ -62,21 +62,34 @@ async function main(): Promise<void> {
 
   const db = await openBench(set);
   let key: string;
-  let query: BenchQuery;
+  let fixtures: Fixtures;
   try {
     key = await createBenchKey(db);
-    const fixtures = { nationCodes: await busiestNations(db), campaignSlugs: await campaignsWithStories(db), feedDepth: 0, feedCursor: { gateway: '', postgraphile: '', floor: '' } };
-    query = makeQueries(fixtures).find((q) => q.name === name)!;
+    // As npm run bench pages Q5: 10,000 items in, or as deep as a small dataset allows.
+    const feedDepth = Math.min(10_000, Math.floor(((await publishedCount(db)) - 50) / 100) * 100);
+    fixtures = { nationCodes: await busiestNations(db), campaignSlugs: await campaignsWithStories(db), feedDepth, feedCursor: { gateway: '', postgraphile: '', floor: '' } };
   } finally {
     await db.destroy();
   }
   const headers = { authorization: `Bearer ${key}` };
-  const body = (n: number) => JSON.stringify({ query: query.text.gateway, variables: query.variables('gateway', n) });
   const gateways = {
     A: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-a.log'), {}, 'info', mains.A),
     B: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-b.log'), {}, 'info', mains.B),
   };
   try {
+    if (name === 'Q5') {
+      let after: string | null = null;
+      for (let seen = 0; seen < fixtures.feedDepth; seen += 100) after = cursorPage('gateway', (await post(gateways.A.url, headers, CURSOR_PAGE.gateway, { after })).data).endCursor;
+      fixtures = { ...fixtures, feedCursor: { gateway: after!, postgraphile: '', floor: after! } };
+      log(`Q5: build A paged ${fixtures.feedDepth.toLocaleString('en-GB')} items deep`);
+    }
+    const query: BenchQuery = makeQueries(fixtures).find((q) => q.name === name)!;
+    // Both builds must answer the query alike, or the comparison is of two different pieces of work.
+    for (let n = 0; n < query.variants; n++) {
+      const [a, b] = await Promise.all([gateways.A, gateways.B].map(async ({ url }) => JSON.stringify((await post(url, headers, query.text.gateway, query.variables('gateway', n))).data)));
+      if (a !== b) throw new Error(`${name} (variant ${n}): the two builds answer differently, A ${a.slice(0, 200)}…, B ${b.slice(0, 200)}…`);
+    }
+    const body = (n: number) => JSON.stringify({ query: query.text.gateway, variables: query.variables('gateway', n) });
     const load = (side: 'A' | 'B', s: number) =>
       drive({ url: gateways[side].url, headers, body, varies: query.variants > 1, connections: 8, seconds: s, pid: gateways[side].pid });
     log(`${name} on ${set.label}: A ${builds.A}, B ${builds.B}; warming both up`);

@@ -257,6 +257,26 @@ function backendCpuNs(pid: number): number {
   }
 }
 
+/** A GraphQL response's body. */
+export interface GraphQLBody {
+  data?: any;
+  errors?: { message: string }[];
+}
+
+/** Sends one GraphQL request; anything but an error-free 200 with data throws, naming the server and what it said. */
+export async function post(url: string, headers: Record<string, string>, query: string, variables?: Record<string, unknown>): Promise<GraphQLBody> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as GraphQLBody;
+  if (response.status !== 200 || body.errors?.length || !body.data) {
+    throw new Error(`${url} answered ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  }
+  return body;
+}
+
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

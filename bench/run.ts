@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseDatabaseUrl } from '../src/config';
 import { startGateway } from '../src/main';
 import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset, positiveOption, postgresVersion } from './datasets';
-import { databaseCost, drive, explain, median, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
+import { databaseCost, drive, explain, median, post, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
 import { startFloor } from './floor';
 import { startPostGraphile } from './postgraphile';
 import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
@@ -108,24 +108,6 @@ function parseOptions(argv: string[]): Options {
 }
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-interface GraphQLBody {
-  data?: any;
-  errors?: { message: string }[];
-}
-
-async function post(url: string, headers: Record<string, string>, query: string, variables?: Record<string, unknown>): Promise<GraphQLBody> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as GraphQLBody;
-  if (response.status !== 200 || body.errors?.length || !body.data) {
-    throw new Error(`${url} answered ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
-  }
-  return body;
-}
 
 type Servers = Record<System, ServerProcess>;
 type Headers = Record<System, Record<string, string>>;
