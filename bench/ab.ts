@@ -18,7 +18,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, positiveOption, publishedCount } from './datasets';
+import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, feedDepthFor, openBench, parseSize, positiveOption, publishedCount } from './datasets';
 import { drive, post } from './measure';
 import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, type BenchQuery, type Fixtures, type QueryName } from './queries';
 import { startGatewayProcess } from './servers';
@@ -65,8 +65,7 @@ async function main(): Promise<void> {
   let fixtures: Fixtures;
   try {
     key = await createBenchKey(db);
-    // As npm run bench pages Q5: 10,000 items in, or as deep as a small dataset allows.
-    const feedDepth = Math.min(10_000, Math.floor(((await publishedCount(db)) - 50) / 100) * 100);
+    const feedDepth = feedDepthFor(await publishedCount(db));
     fixtures = { nationCodes: await busiestNations(db), campaignSlugs: await campaignsWithStories(db), feedDepth, feedCursor: { gateway: '', postgraphile: '', floor: '' } };
   } finally {
     await db.destroy();
@@ -78,8 +77,14 @@ async function main(): Promise<void> {
   };
   try {
     if (name === 'Q5') {
+      // As npm run bench pages it (a dataset too small for a page after its cursor has none to compare on).
+      if (fixtures.feedDepth === 0) throw new OptionError(`the ${set.label} dataset is too small for Q5`);
       let after: string | null = null;
-      for (let seen = 0; seen < fixtures.feedDepth; seen += 100) after = cursorPage('gateway', (await post(gateways.A.url, headers, CURSOR_PAGE.gateway, { after })).data).endCursor;
+      for (let seen = 0; seen < fixtures.feedDepth; seen += 100) {
+        const page = cursorPage('gateway', (await post(gateways.A.url, headers, CURSOR_PAGE.gateway, { after })).data);
+        if (page.ids.length !== 100) throw new Error(`the feed ended before ${fixtures.feedDepth} items`);
+        after = page.endCursor;
+      }
       fixtures = { ...fixtures, feedCursor: { gateway: after!, postgraphile: '', floor: after! } };
       log(`Q5: build A paged ${fixtures.feedDepth.toLocaleString('en-GB')} items deep`);
     }

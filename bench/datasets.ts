@@ -155,6 +155,11 @@ export async function busiestNations(db: DataSource, limit = 20): Promise<string
   return rows.map((row) => row.code);
 }
 
+/** How deep Q5 pages: 10,000 items in, or as deep as a dataset of `published` items allows while leaving a full page after it (0 for a tiny one). */
+export function feedDepthFor(published: number): number {
+  return Math.max(0, Math.min(10_000, Math.floor((published - 50) / 100) * 100));
+}
+
 /** Q4's campaigns: those with at least 20 published stories. */
 export async function campaignsWithStories(db: DataSource, atLeast = 20): Promise<string[]> {
   const rows: { slug: string }[] = await db.query(

@@ -262,8 +262,7 @@ export class Floor {
   }
 }
 
-/** Serves the floor at `/graphql`. */
-/** Starts the floor; `pool` (the benchmark's recording pool) replaces its own, and is then the caller's to end. */
+/** Serves the floor at `/graphql`; `given`, a pool (the benchmark's recording pool), replaces its own and is then the caller's to end. */
 export async function startFloor(connectionString: string, port: number, host = '127.0.0.1', given?: Pool): Promise<{ url: string; close(): Promise<void> }> {
   const pool = given ?? new Pool({ connectionString, max: 10 });
   const floor = new Floor(pool);

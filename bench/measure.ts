@@ -208,11 +208,19 @@ export async function explain(connectionString: string, statements: readonly Rec
 
 /** What one request's statements cost PostgreSQL itself, measured apart from any server's load. */
 export interface DatabaseCost {
-  /** The backend's CPU time for one run of all the statements, µs; NaN when its /proc is not readable (PostgreSQL on another machine). */
+  /**
+   * The backend's CPU time for one run of all the statements, µs; NaN when it
+   * cannot be read here (PostgreSQL on another machine or in a container).
+   * Parallel workers are processes of their own and not counted: a plan with
+   * `Gather` shows "Workers Launched" in its EXPLAIN.
+   */
   readonly cpuUs: number;
-  /** Timed executions that PostgreSQL planned afresh (a custom plan) instead of reusing its plan, out of `executions`. */
-  readonly replanned: number;
+  /** How many times all the statements were run in turn, timed. */
+  readonly runs: number;
+  /** Timed executions PostgreSQL made of them, from `pg_prepared_statements` (runs × statements when all went through). */
   readonly executions: number;
+  /** Of those, the executions PostgreSQL planned afresh (a custom plan) instead of reusing its plan. */
+  readonly replanned: number;
 }
 
 /** Runs of the statements before timing: PostgreSQL settles on reusing a plan (or not) after its fifth execution. */
@@ -223,32 +231,56 @@ const COST_WARMUP_RUNS = 10;
  * name on one connection, as the gateway and the floor run theirs, then all
  * of them are run `runs` times in turn; the backend's CPU time comes from
  * /proc/<pid>/schedstat (nanoseconds) and its plan reuse from
- * `pg_prepared_statements`. The same method for every system, so that the
- * floor's SQL can be seen to cost the database no more than the gateway's.
+ * `pg_prepared_statements` (its plan counters need PostgreSQL 14 or later).
+ * The same method for every system, so that one can see whether the floor's
+ * SQL costs the database more than the gateway's.
  */
 export async function databaseCost(connectionString: string, statements: readonly RecordedStatement[], runs = 1000): Promise<DatabaseCost> {
   const client = new Client({ connectionString });
   await client.connect();
   try {
     const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    const localPort = (client as unknown as { connection?: { stream?: { localPort?: number } } }).connection?.stream?.localPort;
+    const own = isOwnBackend(pid, localPort);
     const named = statements.map((statement, i) => ({ name: `bench_cost_${i}`, text: statement.text, values: [...statement.values] }));
     const runAll = async () => {
       for (const statement of named) await client.query(statement);
     };
-    const customPlans = async () =>
-      Number((await client.query<{ custom: string }>("SELECT coalesce(sum(custom_plans), 0) AS custom FROM pg_prepared_statements WHERE name LIKE 'bench_cost_%'")).rows[0].custom);
+    const plans = async () => {
+      const { rows } = await client.query<{ generic: string; custom: string }>(
+        "SELECT coalesce(sum(generic_plans), 0) AS generic, coalesce(sum(custom_plans), 0) AS custom FROM pg_prepared_statements WHERE name LIKE 'bench_cost_%'",
+      );
+      return { generic: Number(rows[0].generic), custom: Number(rows[0].custom) };
+    };
     for (let i = 0; i < COST_WARMUP_RUNS; i++) await runAll();
-    const customBefore = await customPlans();
-    const before = backendCpuNs(pid);
+    const plansBefore = await plans();
+    const before = own ? backendCpuNs(pid) : NaN;
     for (let i = 0; i < runs; i++) await runAll();
-    const after = backendCpuNs(pid);
-    return { cpuUs: (after - before) / 1000 / runs, replanned: (await customPlans()) - customBefore, executions: runs * named.length };
+    const after = own ? backendCpuNs(pid) : NaN;
+    const plansAfter = await plans();
+    const replanned = plansAfter.custom - plansBefore.custom;
+    return { cpuUs: (after - before) / 1000 / runs, runs, executions: replanned + plansAfter.generic - plansBefore.generic, replanned };
   } finally {
     await client.end();
   }
 }
 
-/** CPU time a PostgreSQL backend has used, ns (the first field of /proc/<pid>/schedstat); NaN if it cannot be read. */
+/**
+ * Whether `pid` here is this connection's backend: PostgreSQL gives the pid as
+ * its own machine sees it, so on another machine (or in a container) it may
+ * name some unrelated process here. A backend's process title holds its
+ * client's address and port, e.g. `postgres: postgres test 127.0.0.1(51234) idle`.
+ */
+function isOwnBackend(pid: number, localPort: number | undefined): boolean {
+  if (!localPort) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`(${localPort})`);
+  } catch {
+    return false;
+  }
+}
+
+/** CPU time a process has used, ns (the first field of /proc/<pid>/schedstat); NaN if it cannot be read. */
 function backendCpuNs(pid: number): number {
   try {
     return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);

@@ -17,7 +17,7 @@ export interface QueryResult {
   /** PostgreSQL's CPU time for those statements run on their own, µs per request (optional: runs before 4 December 2026 lack it). */
   readonly dbCpuUs?: number;
   /** The share of those statements' executions that PostgreSQL planned afresh instead of reusing a plan (0–1). */
-  readonly replanned?: number;
+  readonly replannedShare?: number;
   /** Highest RSS of the server process during this query's runs, MB. */
   readonly peakRssMb: number;
   /** The server's CPU time per request, ms (median over the runs). */
@@ -75,7 +75,7 @@ export function resultRows(results: BenchResults): string[][] {
           String(r.statements),
           fixed(r.sqlMs, 2),
           fixed(r.dbCpuUs ?? NaN, 0),
-          r.replanned === undefined ? '–' : `${Math.round(r.replanned * 100)}%`,
+          r.replannedShare === undefined ? '–' : `${Math.round(r.replannedShare * 100)}%`,
           fixed(r.cpuMsPerRequest ?? NaN, 2),
           fixed(r.peakRssMb, 0),
           reference ? `${fixed(r.rps / reference.rps, 2)}×` : '–',
@@ -147,13 +147,13 @@ Peak RSS at the end of each size (VmHWM): ${results.sizes.map((size) => `${size.
 
 - **req/s, p50, p99**: autocannon's per-second average and latency percentiles; "vs PG" divides by PostGraphile's figure on the same query and size, "vs floor" by the floor's.
 - **SQL/req**: statements one request runs, counted in-process before the timed runs, after one warm-up request (the gateway's API-key lookup is cached, as under load):
-  the gateway through a TypeORM logger, PostGraphile through a \`pg\` pool whose clients record every query.
+  the gateway through a TypeORM logger, PostGraphile and the floor through a \`pg\` pool whose clients record every query.
 - **CPU ms/req**: the server process's CPU time (user + system, from /proc) during the timed runs divided by the requests answered (median over the runs):
   what a request costs the server itself, much less disturbed than req/s by other work on a shared machine.
 - **SQL ms/req**: the sum of those statements' execution times under EXPLAIN ANALYZE (one warm run); the plans are in \`explain/\`.
 - **DB CPU µs/req**: what the request's statements cost PostgreSQL on their own: each prepared once by name on one connection (as the gateway and the floor run theirs), warmed, then all run 1,000 times in turn,
-  the backend's CPU time read from /proc/<pid>/schedstat (– when PostgreSQL is on another machine). **replanned**: the share of those executions PostgreSQL planned afresh (a custom plan) instead of reusing one,
-  from \`pg_prepared_statements\`; a statement planned on every execution pays the planner each time. The same method for all three systems: the floor's SQL must cost no more than the gateway's.
+  the backend's CPU time read from /proc/<pid>/schedstat (– when PostgreSQL is on another machine or in a container; parallel workers not counted). **replanned**: the share of all those executions that PostgreSQL planned afresh
+  (a custom plan) instead of reusing one, from \`pg_prepared_statements\`; a statement planned on every execution pays the planner each time. The same method for all three systems, to show whether the floor's SQL costs the database more than the gateway's.
 - **peak RSS**: the server process's VmRSS, sampled every 100 ms from /proc during the query's runs.
 - **failed**: non-2xx responses, connection errors, timeouts, and responses carrying GraphQL \`errors\` (should be 0).
 - Before timing, every query ran on both systems with every variable set it cycles through (Q2: ${results.sizes[0]?.fixtures.nationCodes.length ?? 0} nations; Q4: the campaigns with 20+ stories),

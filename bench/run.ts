@@ -21,9 +21,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, parseDatabaseUrl } from '../src/config';
 import { startGateway } from '../src/main';
-import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, openBench, parseSize, publishedCount, type Dataset, positiveOption, postgresVersion } from './datasets';
-import { databaseCost, drive, explain, median, post, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
+import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, feedDepthFor, openBench, parseSize, publishedCount, type Dataset, positiveOption, postgresVersion } from './datasets';
 import { startFloor } from './floor';
+import { databaseCost, drive, explain, median, post, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
 import { startPostGraphile } from './postgraphile';
 import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
 import { markdownReport, resultRows, textTable, type BenchResults, type QueryResult, type SizeResult } from './report';
@@ -179,7 +179,9 @@ async function profileSql(set: Dataset, queries: BenchQuery[], key: string, expl
       const statements = await recorder.during(body);
       const plans = await explain(set.url, statements);
       const cost = await databaseCost(set.url, statements);
-      const costLine = `-- database CPU ${cost.cpuUs.toFixed(0)} µs per request (each statement prepared once, all run ${cost.executions / Math.max(1, statements.length)} times on one connection); planned afresh ${cost.replanned} of ${cost.executions} executions`;
+      const cpu = Number.isFinite(cost.cpuUs) ? `${cost.cpuUs.toFixed(0)} µs per request` : '– (the backend is not readable here)';
+      const parallel = plans.text.includes('Workers Launched') ? '; its parallel workers are not counted' : '';
+      const costLine = `-- database CPU ${cpu} (each statement prepared once, all run ${cost.runs} times in turn on one connection${parallel}); planned afresh ${cost.replanned} of ${cost.executions} executions`;
       fs.writeFileSync(path.join(explainDir, `${query.name}-${system}.txt`), `-- ${query.name} on ${system}: ${statements.length} statements\n${costLine}\n\n${plans.text}`);
       (profile[query.name] ??= {} as Record<System, SqlProfile>)[system] = {
         statements: statements.length,
@@ -214,11 +216,14 @@ async function profileSql(set: Dataset, queries: BenchQuery[], key: string, expl
   }
   const floorRecorder = new StatementRecorder();
   const floorPool = recordingPool(set.url, floorRecorder);
-  const floor = await startFloor(set.url, 0, '127.0.0.1', floorPool);
   try {
-    await measure('floor', floor.url, {}, floorRecorder);
+    const floor = await startFloor(set.url, 0, '127.0.0.1', floorPool);
+    try {
+      await measure('floor', floor.url, {}, floorRecorder);
+    } finally {
+      await floor.close();
+    }
   } finally {
-    await floor.close();
     await floorPool.end();
   }
   return profile;
@@ -239,7 +244,7 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
       nationCodes: await busiestNations(db),
       campaignSlugs: await campaignsWithStories(db),
       // 10,000 items in, or as deep as a small dataset allows while leaving a full page after it.
-      feedDepth: Math.min(10_000, Math.floor((published - 50) / 100) * 100),
+      feedDepth: feedDepthFor(published),
     };
   } finally {
     await db.destroy();
@@ -306,7 +311,7 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
             statements: sql[query.name][system].statements,
             sqlMs: sql[query.name][system].sqlMs,
             dbCpuUs: sql[query.name][system].dbCpuUs,
-            replanned: sql[query.name][system].replanned / Math.max(1, sql[query.name][system].executions),
+            replannedShare: sql[query.name][system].replanned / Math.max(1, sql[query.name][system].executions),
             peakRssMb: Math.max(...runs[system].map((r) => r.peakRssMb)),
             cpuMsPerRequest: median(runs[system].map((r) => r.cpuMsPerRequest)),
           },

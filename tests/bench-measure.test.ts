@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { databaseCost } from '../bench/measure';
+import { POSTGRES_ENABLED, POSTGRES_URL } from './helpers/drivers';
 
 /**
  * The benchmark's measure of what statements cost PostgreSQL on their own
@@ -8,9 +9,7 @@ import { databaseCost } from '../bench/measure';
  * and tells a statement whose plan is reused from one planned on every
  * execution.
  */
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
-
-describe('bench: database cost of statements', { skip: POSTGRES_URL ? false : 'needs TEST_POSTGRES_URL' }, () => {
+describe('bench: database cost of statements [postgres]', { skip: !POSTGRES_ENABLED && 'TEST_POSTGRES_URL is not set' }, () => {
   const statements = [
     { text: 'SELECT count(*) FROM generate_series(1, $1::int) AS g(n) WHERE g.n % 7 = 0', values: [2000] },
     { text: 'SELECT $1::text AS echo', values: ['x'] },
@@ -18,7 +17,8 @@ describe('bench: database cost of statements', { skip: POSTGRES_URL ? false : 'n
 
   it('measures the backend’s CPU per run of all the statements, with their plans reused', async () => {
     const cost = await databaseCost(POSTGRES_URL!, statements, 200);
-    assert.equal(cost.executions, 400);
+    assert.equal(cost.runs, 200);
+    assert.equal(cost.executions, 400, 'PostgreSQL executed each statement once per run');
     assert.ok(Number.isFinite(cost.cpuUs) && cost.cpuUs > 0, `CPU ${cost.cpuUs} µs`);
     assert.equal(cost.replanned, 0, 'PostgreSQL reuses a plan for statements like these after warming');
   });
@@ -27,7 +27,8 @@ describe('bench: database cost of statements', { skip: POSTGRES_URL ? false : 'n
     const url = new URL(POSTGRES_URL!);
     url.searchParams.set('options', '-c plan_cache_mode=force_custom_plan');
     const cost = await databaseCost(url.toString(), statements, 50);
-    assert.equal(cost.replanned, 100);
+    assert.equal(cost.executions, 100);
+    assert.equal(cost.replanned, 100, 'every timed execution, and none of the warm-up runs');
   });
 
   it('costs more for more work, so that the figure measures the statements', async () => {

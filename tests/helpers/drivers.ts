@@ -14,7 +14,8 @@ import { ENTITIES } from '../../src/server/modules';
  */
 export type Driver = 'sqlite' | 'postgres';
 
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
+/** The PostgreSQL server the suites use, when `TEST_POSTGRES_URL` names one. */
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
 
 export const DRIVERS: Driver[] = POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 
