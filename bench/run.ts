@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Pool } from 'pg';
 import { loadConfig, parseDatabaseUrl } from '../src/config';
 import { startGateway } from '../src/main';
 import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, feedDepthFor, openBench, parseSize, publishedCount, type Dataset, positiveOption, postgresVersion } from './datasets';
@@ -158,9 +159,8 @@ interface SqlProfile {
   sqlMs: number;
   /** PostgreSQL's CPU time for the request's statements, µs ({@link databaseCost}). */
   dbCpuUs: number;
-  /** Of the timed executions, how many PostgreSQL planned afresh. */
-  replanned: number;
-  executions: number;
+  /** The share of the timed executions that PostgreSQL planned afresh (0–1). */
+  replannedShare: number;
 }
 
 /**
@@ -187,8 +187,7 @@ async function profileSql(set: Dataset, queries: BenchQuery[], key: string, expl
         statements: statements.length,
         sqlMs: plans.executionMs,
         dbCpuUs: cost.cpuUs,
-        replanned: cost.replanned,
-        executions: cost.executions,
+        replannedShare: cost.replanned / Math.max(1, cost.executions),
       };
     }
   };
@@ -205,27 +204,23 @@ async function profileSql(set: Dataset, queries: BenchQuery[], key: string, expl
     await gateway.stop();
   }
 
-  const pgRecorder = new StatementRecorder();
-  const pool = recordingPool(set.url, pgRecorder);
-  const postgraphile = await startPostGraphile(set.url, 0, '127.0.0.1', pool);
-  try {
-    await measure('postgraphile', postgraphile.url, {}, pgRecorder);
-  } finally {
-    await postgraphile.close();
-    await pool.end();
-  }
-  const floorRecorder = new StatementRecorder();
-  const floorPool = recordingPool(set.url, floorRecorder);
-  try {
-    const floor = await startFloor(set.url, 0, '127.0.0.1', floorPool);
+  // PostGraphile and the floor run their statements through a pool that records them.
+  const throughRecordingPool = async (system: System, start: (pool: Pool) => Promise<{ url: string; close(): Promise<void> }>) => {
+    const recorder = new StatementRecorder();
+    const pool = recordingPool(set.url, recorder);
     try {
-      await measure('floor', floor.url, {}, floorRecorder);
+      const server = await start(pool);
+      try {
+        await measure(system, server.url, {}, recorder);
+      } finally {
+        await server.close();
+      }
     } finally {
-      await floor.close();
+      await pool.end();
     }
-  } finally {
-    await floorPool.end();
-  }
+  };
+  await throughRecordingPool('postgraphile', (pool) => startPostGraphile(set.url, 0, '127.0.0.1', pool));
+  await throughRecordingPool('floor', (pool) => startFloor(set.url, 0, '127.0.0.1', pool));
   return profile;
 }
 
@@ -243,7 +238,6 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
     partial = {
       nationCodes: await busiestNations(db),
       campaignSlugs: await campaignsWithStories(db),
-      // 10,000 items in, or as deep as a small dataset allows while leaving a full page after it.
       feedDepth: feedDepthFor(published),
     };
   } finally {
@@ -311,7 +305,7 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
             statements: sql[query.name][system].statements,
             sqlMs: sql[query.name][system].sqlMs,
             dbCpuUs: sql[query.name][system].dbCpuUs,
-            replannedShare: sql[query.name][system].replanned / Math.max(1, sql[query.name][system].executions),
+            replannedShare: sql[query.name][system].replannedShare,
             peakRssMb: Math.max(...runs[system].map((r) => r.peakRssMb)),
             cpuMsPerRequest: median(runs[system].map((r) => r.cpuMsPerRequest)),
           },

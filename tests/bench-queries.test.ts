@@ -55,11 +55,11 @@ for (const driver of DRIVERS) {
         // A value compared straight to a column (`c.id < $2`) makes PostgreSQL plan the prepared statement again on every request.
         const { body: page } = await gw.post(`{ feed(first: 10) { pageInfo { endCursor } } }`);
         const cursor = page.data.feed.pageInfo.endCursor;
-        const backward = [
+        const pagesAtCursors = [
           { name: 'a page before a cursor', text: `query ($c: String) { feed(last: 3, before: $c) { edges { cursor } } }`, variables: { c: cursor } },
           { name: 'a nation’s feed after a cursor', text: `query ($c: String) { memberNation(code: "IRQ") { feed(first: 3, after: $c) { edges { cursor } } } }`, variables: { c: cursor } },
         ];
-        const sent = [...queries.map((query) => ({ name: query.name, text: query.text.gateway, variables: query.variables('gateway', 0) })), ...backward];
+        const sent = [...queries.map((query) => ({ name: query.name, text: query.text.gateway, variables: query.variables('gateway', 0) })), ...pagesAtCursors];
         for (const { name, text, variables } of sent) {
           gw.sql.reset();
           const { body } = await gw.post(text, variables);

@@ -7,13 +7,13 @@ import { decodeCursor, encodeCursor, type KeyKind, type KeyValue } from './curso
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
+/** A PostgreSQL type a statement casts a hidden parameter to (see `ContentQuery.opaque`). */
+export type SqlType = 'text' | 'uuid' | 'timestamp' | 'text[]';
+
 /**
  * A list's sort key: the columns it is ordered by (most significant first, the
  * last one unique so that the order is total) and how to read them off a row.
  */
-/** A PostgreSQL type a statement casts a hidden parameter to (see `ContentQuery.opaque`). */
-export type SqlType = 'text' | 'uuid' | 'timestamp' | 'text[]';
-
 export interface Keyset<T> {
   /** SQL column expressions, e.g. `c.published_at`. */
   readonly columns: readonly string[];
