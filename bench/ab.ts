@@ -31,6 +31,8 @@ compared on one query by CPU per request, the load alternating between them.
 
   --a DIR             the first build (e.g. a git worktree of the commit before)
   --b DIR             the second build (default: this checkout)
+  --a-node-flags=…    Node's flags for A's process (default none), e.g. --a-node-flags=--max-semi-space-size=32
+  --b-node-flags=…    the same for B (to compare runtime settings, give both sides the same build: --a .)
   --query Q4          which of Q1–Q6 (default Q1; for Q5, build A is paged 10,000 items deep first)
   --slices N          alternations (default 10)
   --duration S        seconds per slice (default 3)
@@ -46,11 +48,12 @@ async function main(): Promise<void> {
   exitWithUsageIfAsked(argv, USAGE);
   const { values } = parseArgs({
     args: argv,
-    options: { a: { type: 'string' }, b: { type: 'string' }, query: { type: 'string' }, slices: { type: 'string' }, duration: { type: 'string' }, size: { type: 'string' }, pg: { type: 'string' } },
+    options: { a: { type: 'string' }, b: { type: 'string' }, query: { type: 'string' }, slices: { type: 'string' }, duration: { type: 'string' }, size: { type: 'string' }, pg: { type: 'string' }, 'a-node-flags': { type: 'string' }, 'b-node-flags': { type: 'string' } },
   });
   const builds = { A: values.a, B: values.b ?? path.resolve(__dirname, '../..') };
   if (!builds.A) throw new OptionError('--a DIR is required (a checkout whose dist/ is built)');
   const mains = { A: path.resolve(builds.A, 'dist/src/main.js'), B: path.resolve(builds.B, 'dist/src/main.js') };
+  const flags = { A: nodeFlags('a-node-flags', values['a-node-flags']), B: nodeFlags('b-node-flags', values['b-node-flags']) };
   for (const main of Object.values(mains)) if (!fs.existsSync(main)) throw new OptionError(`${main} does not exist: build that checkout first (npx tsc -p .)`);
   const name = (values.query ?? 'Q1').toUpperCase();
   if (!QUERY_NAMES.includes(name as QueryName)) throw new OptionError(`unknown query "${name}" (Q1–Q6)`);
@@ -72,8 +75,8 @@ async function main(): Promise<void> {
   }
   const headers = { authorization: `Bearer ${key}` };
   const gateways = {
-    A: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-a.log'), {}, 'info', mains.A),
-    B: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-b.log'), {}, 'info', mains.B),
+    A: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-a.log'), {}, 'info', mains.A, flags.A),
+    B: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-b.log'), {}, 'info', mains.B, flags.B),
   };
   try {
     if (name === 'Q5') {
@@ -97,7 +100,8 @@ async function main(): Promise<void> {
     const body = (n: number) => JSON.stringify({ query: query.text.gateway, variables: query.variables('gateway', n) });
     const load = (side: 'A' | 'B', s: number) =>
       drive({ url: gateways[side].url, headers, body, varies: query.variants > 1, connections: 8, seconds: s, pid: gateways[side].pid });
-    log(`${name} on ${set.label}: A ${builds.A}, B ${builds.B}; warming both up`);
+    const described = (side: 'A' | 'B') => [builds[side], ...flags[side]].join(' ');
+    log(`${name} on ${set.label}: A ${described('A')}, B ${described('B')}; warming both up`);
     await load('A', 3);
     await load('B', 3);
     const totals = { A: { cpu: 0, requests: 0 }, B: { cpu: 0, requests: 0 } };
@@ -124,6 +128,14 @@ async function main(): Promise<void> {
     await gateways.A.stop();
     await gateways.B.stop();
   }
+}
+
+/** Node flags given as one option ("--a --b=1"): each must be a flag, so that a stray word cannot be taken for the script. */
+function nodeFlags(option: string, text: string | undefined): string[] {
+  const flags = (text ?? '').split(/\s+/).filter(Boolean);
+  const stray = flags.find((flag) => !flag.startsWith('--'));
+  if (stray !== undefined) throw new OptionError(`--${option}: "${stray}" is not a Node flag (each starts with --, e.g. "--max-semi-space-size=32")`);
+  return flags;
 }
 
 main().catch((error: unknown) => exitWithFailure('bench:ab', error));

@@ -48,6 +48,8 @@ export async function startGatewayProcess(
   logLevel = 'info',
   /** Another build's `dist/src/main.js` (bench/ab.ts compares two). */
   main = GATEWAY_MAIN,
+  /** Node's own flags before the script (bench/ab.ts compares runtime settings, e.g. `--max-semi-space-size=32`). */
+  nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
   const port = await freePort();
   const env = {
@@ -61,7 +63,7 @@ export async function startGatewayProcess(
     ...extraEnv,
   };
   const origin = `http://127.0.0.1:${port}`;
-  return startProcess('gateway', main, env, logFile, `${origin}/graphql`, async () => (await fetch(`${origin}/readyz`)).ok);
+  return startProcess('gateway', main, env, logFile, `${origin}/graphql`, async () => (await fetch(`${origin}/readyz`)).ok, nodeFlags);
 }
 
 /** PostGraphile 5 over the same database (see bench/postgraphile.ts for its settings). */
@@ -93,10 +95,11 @@ async function startProcess(
   logFile: string,
   url: string,
   ready: () => Promise<boolean>,
+  nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [script], { env, stdio: ['ignore', log, log] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, script], { env, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   let exited: number | null | undefined;
   const exit = new Promise<void>((resolve) => child.once('exit', (code) => ((exited = code), resolve())));
