@@ -4,8 +4,15 @@ import { describe, it } from 'node:test';
 import { Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import { FeedFilter } from '../src/feed/feed.inputs';
 import { Locale, localeOfLanguage } from '../src/shared/content/locale';
+import { contentReader } from '../src/shared/content/content.reader';
+import { ContentType } from '../src/shared/content/content-status';
+import { encodeGlobalId } from '../src/shared/node/global-id';
 import { listOptions } from '../src/shared/pagination/page.loader';
+import { encodeCursor } from '../src/shared/pagination/cursor';
+import { pageRequest } from '../src/shared/pagination/keyset';
 import { validateArgument } from '../src/shared/validation';
+import { SocialPost } from '../src/social-posts/social-post.entity';
+import { openedDatabase } from './helpers/drivers';
 
 describe('remembered per-row answers', () => {
   it('a language tag gives the same locale however many other tags came before it', () => {
@@ -27,6 +34,51 @@ describe('remembered per-row answers', () => {
     assert.notEqual(listOptions(properties, undefined), english);
     assert.notEqual(listOptions(['id', 'title'], Locale.EN), english, 'another selection (even with the same names) has its own object');
     assert.deepEqual(listOptions(['id', 'title'], Locale.EN), english);
+  });
+});
+
+describe('remembered per-request answers', () => {
+  it('a first page is one frozen request per direction and size, so that a nested list writes its key once for all parents', () => {
+    const kinds = ['date', 'string'] as const;
+    const first5 = pageRequest({ first: 5 }, kinds);
+    assert.equal(pageRequest({ first: 5 }, kinds), first5);
+    assert.ok(Object.isFrozen(first5));
+    assert.deepEqual(first5, { backward: false, size: 5, from: null });
+    assert.deepEqual(pageRequest({ last: 5 }, kinds), { backward: true, size: 5, from: null });
+    assert.notEqual(pageRequest({ last: 5 }, kinds), first5);
+    assert.deepEqual(pageRequest({}, kinds), { backward: false, size: 20, from: null });
+    // A page after a cursor is its own request, with the position decoded.
+    const after = pageRequest({ first: 5, after: encodeCursor([new Date('2026-01-01T00:00:00.000Z'), 'x']) }, kinds);
+    assert.notEqual(after, first5);
+    assert.equal(after.size, 5);
+    assert.equal(after.from?.length, 2);
+  });
+
+  describe('a content item read for a response keeps its global id', () => {
+    const opened = openedDatabase('sqlite');
+    const id = '3f8f2c1e-6a3b-4c8e-9d2a-1b2c3d4e5f60';
+
+    it('once written, and the same as written afresh', () => {
+      const reader = contentReader(opened.db);
+      const projection = reader.projection([ContentType.SOCIAL_POST], ['id', 'type', 'title']);
+      const [item] = reader.hydrate<SocialPost>([{ id, type: ContentType.SOCIAL_POST, title: 'A post' }], projection);
+      const written = item.nodeId;
+      assert.equal(written, encodeGlobalId('SocialPost', id));
+      assert.equal(item.nodeId, written);
+      // Kept: a nested page that repeats the item does not write it again.
+      item.id = 'changed';
+      assert.equal(item.nodeId, written);
+      assert.deepEqual(Object.keys(item), ['id', 'type', 'title'], 'the kept id is not an enumerable property (it never reaches JSON or a copy by keys)');
+    });
+
+    it('an item made any other way writes its id on every read, so that one given its id later is not stale', () => {
+      const post = new SocialPost();
+      post.type = ContentType.SOCIAL_POST;
+      post.id = id;
+      assert.equal(post.nodeId, encodeGlobalId('SocialPost', id));
+      post.id = '00000000-0000-4000-8000-000000000000';
+      assert.equal(post.nodeId, encodeGlobalId('SocialPost', '00000000-0000-4000-8000-000000000000'));
+    });
   });
 });
 

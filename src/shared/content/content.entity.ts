@@ -15,6 +15,15 @@ export const CONTENT_TYPE_NAMES: Record<ContentType, NodeTypeName> = {
 };
 
 /**
+ * Where an item read for a response keeps its global id once written
+ * (`ContentReader` makes the slot, an empty string until `nodeId` is first read: always a string, so V8 keeps one field type): a nested
+ * page repeats its items (Q4: each nation's projects under every story naming
+ * the nation), and those read-only items never change id or type. Items made
+ * any other way, which may yet get their id, write it on every read.
+ */
+export const NODE_ID: unique symbol = Symbol('nodeId');
+
+/**
  * Every content item, of all four types, in one table (single-table inheritance,
  * `type` is the discriminator). One table makes the cross-type feed a single
  * index scan in `(published_at, id)` order, with no UNION whose branches could
@@ -139,7 +148,12 @@ export abstract class Content implements Node {
   nationCodes?: readonly string[];
 
   get nodeId(): string {
-    return encodeGlobalId(CONTENT_TYPE_NAMES[this.type], this.id);
+    const self = this as { [NODE_ID]?: string };
+    const memo = self[NODE_ID];
+    if (memo) return memo;
+    const id = encodeGlobalId(CONTENT_TYPE_NAMES[this.type], this.id);
+    if (memo === '') self[NODE_ID] = id;
+    return id;
   }
 
   @Field(() => Source, { nullable: true, description: 'Where the item was imported from; null for items written here.' })

@@ -3,7 +3,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { PreparedStatements } from '../../db/prepared';
 import type { StatementScope } from '../../db/statement-scope';
 import type { ContentType } from './content-status';
-import { Content } from './content.entity';
+import { Content, NODE_ID } from './content.entity';
 
 /** How one column of a raw row becomes an entity property. */
 interface ColumnReader {
@@ -125,9 +125,10 @@ function compileHydrator(readers: readonly ColumnReader[]): Projection['hydrateR
       ? `value = row[${name}]; item[${name}] = value === null || value === undefined ? null : converters[${i}](value);`
       : `value = row[${name}]; item[${name}] = value === undefined ? null : value;`;
   });
-  // Generated from metadata, as graphql-jit generates its executors.
-  return new Function('converters', `return function hydrateRow(row, prototype) { const item = Object.create(prototype); let value; ${lines.join(' ')} return item; };`)(
+  // Generated from metadata, as graphql-jit generates its executors. The last slot is where the item keeps its global id (`NODE_ID`).
+  return new Function('converters', 'nodeId', `return function hydrateRow(row, prototype) { const item = Object.create(prototype); let value; ${lines.join(' ')} item[nodeId] = ''; return item; };`)(
     converters,
+    NODE_ID,
   ) as Projection['hydrateRow'];
 }
 

@@ -59,11 +59,23 @@ export function pageRequest(args: ConnectionArgs, kinds: readonly KeyKind[]): Pa
     });
   }
   const cursor = backward ? before : after;
-  return {
-    backward,
-    size: size ?? DEFAULT_PAGE_SIZE,
-    from: cursor != null ? decodeCursor(cursor, kinds, backward ? 'before' : 'after') : null,
-  };
+  if (cursor == null) return firstPage(backward, size ?? DEFAULT_PAGE_SIZE);
+  return { backward, size: size ?? DEFAULT_PAGE_SIZE, from: decodeCursor(cursor, kinds, backward ? 'before' : 'after') };
+}
+
+/** The requests without a cursor, one per direction and size (frozen: every list asking for its first 5 shares one). */
+const FIRST_PAGES = new Map<number, PageRequest>();
+
+/**
+ * A page from the start (or the end, backward), shared: a nested list asks for
+ * the same page under every parent (Q4: each of fifty nations' first five
+ * projects), and its loader writes a page's JSON once per object, not per parent.
+ */
+function firstPage(backward: boolean, size: number): PageRequest {
+  const key = backward ? -1 - size : size;
+  let page = FIRST_PAGES.get(key);
+  if (!page) FIRST_PAGES.set(key, (page = Object.freeze({ backward, size, from: null })));
+  return page;
 }
 
 /** The SQL of one page: the keyset condition (if a cursor was given), the order and the limit. */

@@ -38,6 +38,15 @@ function optionsJson(options: unknown): string {
   return (typeof options === 'object' && options !== null && OPTIONS_JSON.get(options)) || JSON.stringify(options ?? null);
 }
 
+/** The JSON of each page request written so far: pages without a cursor are shared objects (`pageRequest`), written once. */
+const PAGE_JSON = new WeakMap<PageRequest, string>();
+
+function pageJson(page: PageRequest): string {
+  let text = PAGE_JSON.get(page);
+  if (text === undefined) PAGE_JSON.set(page, (text = JSON.stringify(page)));
+  return text;
+}
+
 /** A request for one page of one parent's list, e.g. a campaign's stories. */
 export interface PageKey<O = undefined> {
   readonly parent: string;
@@ -64,7 +73,7 @@ export function createPageLoader<T, O = undefined>(
   const written = new WeakMap<PageKey<O>, string>();
   const argumentsOf = (key: PageKey<O>) => {
     let text = written.get(key);
-    if (text === undefined) written.set(key, (text = `${JSON.stringify(key.page)}\u0000${optionsJson(key.options)}`));
+    if (text === undefined) written.set(key, (text = `${pageJson(key.page)}\u0000${optionsJson(key.options)}`));
     return text;
   };
   return batchLoader<PageKey<O>, Connection<T>, string>(
