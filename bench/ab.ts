@@ -32,7 +32,8 @@ compared on one query by CPU per request, the load alternating between them.
   --a DIR             the first build (e.g. a git worktree of the commit before)
   --b DIR             the second build (default: this checkout)
   --a-node-flags=…    Node's flags for A's process (default none), e.g. --a-node-flags=--max-semi-space-size=32
-  --b-node-flags=…    the same for B (to compare runtime settings, give both sides the same build: --a .)
+  --b-node-flags=…    the same for B (to compare runtime settings, give both sides the same build: --a .);
+                      several flags are separated by spaces, so a flag's value cannot hold one
   --query Q4          which of Q1–Q6 (default Q1; for Q5, build A is paged 10,000 items deep first)
   --slices N          alternations (default 10)
   --duration S        seconds per slice (default 3)

@@ -15,11 +15,14 @@ export const CONTENT_TYPE_NAMES: Record<ContentType, NodeTypeName> = {
 };
 
 /**
- * Where an item read for a response keeps its global id once written
- * (`ContentReader` makes the slot, an empty string until `nodeId` is first read: always a string, so V8 keeps one field type): a nested
- * page repeats its items (Q4: each nation's projects under every story naming
- * the nation), and those read-only items never change id or type. Items made
- * any other way, which may yet get their id, write it on every read.
+ * Where an item read for a response keeps its global id once encoded:
+ * `ContentReader` gives each item it makes this slot, an empty string until
+ * `nodeId` is first read (always a string, so V8 keeps one field type). A
+ * nested page repeats its items (Q4: each nation's projects under every story
+ * naming the nation), and those read-only items never change id or type; a
+ * copy (`serveAllIn`'s) carries the slot along with the same id and type.
+ * Items made any other way, which may yet be given their id, encode it on
+ * every read.
  */
 export const NODE_ID: unique symbol = Symbol('nodeId');
 

@@ -72,6 +72,7 @@ const FIRST_PAGES = new Map<number, PageRequest>();
  * projects), and its loader writes a page's JSON once per object, not per parent.
  */
 function firstPage(backward: boolean, size: number): PageRequest {
+  // Sizes are 0–100: forward pages keyed by their size, backward ones by -1 - size (-1 to -101).
   const key = backward ? -1 - size : size;
   let page = FIRST_PAGES.get(key);
   if (!page) FIRST_PAGES.set(key, (page = Object.freeze({ backward, size, from: null })));

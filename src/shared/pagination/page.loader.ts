@@ -38,10 +38,11 @@ function optionsJson(options: unknown): string {
   return (typeof options === 'object' && options !== null && OPTIONS_JSON.get(options)) || JSON.stringify(options ?? null);
 }
 
-/** The JSON of each page request written so far: pages without a cursor are shared objects (`pageRequest`), written once. */
+/** The JSON of the shared first pages (`pageRequest` freezes them): written once each; a page after a cursor is its own object, written per key. */
 const PAGE_JSON = new WeakMap<PageRequest, string>();
 
 function pageJson(page: PageRequest): string {
+  if (!Object.isFrozen(page)) return JSON.stringify(page);
   let text = PAGE_JSON.get(page);
   if (text === undefined) PAGE_JSON.set(page, (text = JSON.stringify(page)));
   return text;
