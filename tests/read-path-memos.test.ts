@@ -10,7 +10,7 @@ import { ContentType } from '../src/shared/content/content-status';
 import { encodeGlobalId } from '../src/shared/node/global-id';
 import { listOptions } from '../src/shared/pagination/page.loader';
 import { encodeCursor } from '../src/shared/pagination/cursor';
-import { pageRequest } from '../src/shared/pagination/keyset';
+import { pageRequest, pageRequestJson } from '../src/shared/pagination/keyset';
 import { validateArgument } from '../src/shared/validation';
 import { SocialPost } from '../src/social-posts/social-post.entity';
 import { openedDatabase } from './helpers/drivers';
@@ -53,6 +53,9 @@ describe('remembered per-request answers', () => {
     assert.notEqual(after, first5);
     assert.equal(after.size, 5);
     assert.equal(after.from?.length, 2);
+    // The batch key's JSON: the same whether written with the shared page or now.
+    assert.equal(pageRequestJson(first5), JSON.stringify(first5));
+    assert.equal(pageRequestJson(after), JSON.stringify(after));
   });
 
   describe('a content item read for a response keeps its global id once encoded', () => {

@@ -66,17 +66,29 @@ export function pageRequest(args: ConnectionArgs, kinds: readonly KeyKind[]): Pa
 /** The requests without a cursor, one per direction and size (frozen: every list asking for its first 5 shares one). */
 const FIRST_PAGES = new Map<number, PageRequest>();
 
+/** The JSON of each shared first page, written with it. */
+const FIRST_PAGE_JSON = new WeakMap<PageRequest, string>();
+
 /**
  * A page from the start (or the end, backward), shared: a nested list asks for
  * the same page under every parent (Q4: each of fifty nations' first five
- * projects), and its loader writes a page's JSON once per object, not per parent.
+ * projects), and its loader keys each parent's batch by the page's JSON
+ * ({@link pageRequestJson}), written once here, not per parent.
  */
 function firstPage(backward: boolean, size: number): PageRequest {
   // Sizes are 0–100: forward pages keyed by their size, backward ones by -1 - size (-1 to -101).
   const key = backward ? -1 - size : size;
   let page = FIRST_PAGES.get(key);
-  if (!page) FIRST_PAGES.set(key, (page = Object.freeze({ backward, size, from: null })));
+  if (!page) {
+    FIRST_PAGES.set(key, (page = Object.freeze({ backward, size, from: null })));
+    FIRST_PAGE_JSON.set(page, JSON.stringify(page));
+  }
   return page;
+}
+
+/** A page request's JSON: a shared first page's as written with it, any other written now. */
+export function pageRequestJson(page: PageRequest): string {
+  return FIRST_PAGE_JSON.get(page) ?? JSON.stringify(page);
 }
 
 /** The SQL of one page: the keyset condition (if a cursor was given), the order and the limit. */

@@ -3,7 +3,7 @@ import type { StatementScope } from '../../db/statement-scope';
 import type { Locale } from '../content/locale';
 import { batchLoader } from '../loader';
 import type { Connection } from './connection.type';
-import type { PageRequest } from './keyset';
+import { pageRequestJson, type PageRequest } from './keyset';
 
 /** What the lists of several parents must share to go in one statement: the properties to read, the locale to serve. */
 export interface ListOptions {
@@ -38,16 +38,6 @@ function optionsJson(options: unknown): string {
   return (typeof options === 'object' && options !== null && OPTIONS_JSON.get(options)) || JSON.stringify(options ?? null);
 }
 
-/** The JSON of the shared first pages (`pageRequest` freezes them): written once each; a page after a cursor is its own object, written per key. */
-const PAGE_JSON = new WeakMap<PageRequest, string>();
-
-function pageJson(page: PageRequest): string {
-  if (!Object.isFrozen(page)) return JSON.stringify(page);
-  let text = PAGE_JSON.get(page);
-  if (text === undefined) PAGE_JSON.set(page, (text = JSON.stringify(page)));
-  return text;
-}
-
 /** A request for one page of one parent's list, e.g. a campaign's stories. */
 export interface PageKey<O = undefined> {
   readonly parent: string;
@@ -74,7 +64,7 @@ export function createPageLoader<T, O = undefined>(
   const written = new WeakMap<PageKey<O>, string>();
   const argumentsOf = (key: PageKey<O>) => {
     let text = written.get(key);
-    if (text === undefined) written.set(key, (text = `${pageJson(key.page)}\u0000${optionsJson(key.options)}`));
+    if (text === undefined) written.set(key, (text = `${pageRequestJson(key.page)}\u0000${optionsJson(key.options)}`));
     return text;
   };
   return batchLoader<PageKey<O>, Connection<T>, string>(
