@@ -76,8 +76,8 @@ async function main(): Promise<void> {
   }
   const headers = { authorization: `Bearer ${key}` };
   const gateways = {
-    A: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-a.log'), {}, 'info', mains.A, flags.A),
-    B: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-b.log'), {}, 'info', mains.B, flags.B),
+    A: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-a.log'), { main: mains.A, nodeFlags: flags.A }),
+    B: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-b.log'), { main: mains.B, nodeFlags: flags.B }),
   };
   try {
     if (name === 'Q5') {

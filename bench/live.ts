@@ -684,7 +684,7 @@ async function main(): Promise<void> {
   // The receiver is on 127.0.0.1, which outbound requests may reach only when named.
   const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
   try {
-    for (let g = 0; g < 2; g++) gateways.push(await startGatewayProcess(fixture.url, path.join(options.out, 'logs', `live-gateway-${g + 1}.log`), env));
+    for (let g = 0; g < 2; g++) gateways.push(await startGatewayProcess(fixture.url, path.join(options.out, 'logs', `live-gateway-${g + 1}.log`), { env }));
     log(`gateways: ${gateways.map((g, i) => `${i + 1}: pid ${g.pid} at ${g.url}`).join('; ')}`);
     const publisher = new Publisher(
       gateways.map((g) => g.url),

@@ -248,7 +248,7 @@ async function benchSize(options: Options, set: Dataset, titles: Partial<Record<
 
   const servers = {} as Servers;
   try {
-    servers.gateway = await startGatewayProcess(set.url, path.join(logs, `gateway-${set.label}.log`), { FAST_PATH: options.fastPath }, options.logLevel);
+    servers.gateway = await startGatewayProcess(set.url, path.join(logs, `gateway-${set.label}.log`), { env: { FAST_PATH: options.fastPath }, logLevel: options.logLevel });
     servers.postgraphile = await startPostGraphileProcess(set.url, path.join(logs, `postgraphile-${set.label}.log`));
     servers.floor = await startFloorProcess(set.url, path.join(logs, `floor-${set.label}.log`));
     log(

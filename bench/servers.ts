@@ -36,34 +36,37 @@ function baseEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, TZ: 'UTC', NODE_ENV: 'production' };
 }
 
+/** How a benchmark starts the gateway, beyond its database and log file. */
+export interface GatewayProcessOptions {
+  /** Environment variables over the deployed defaults (e.g. `FAST_PATH`). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** `LOG_LEVEL` (default `info`, as deployed). */
+  readonly logLevel?: string;
+  /** Another build's `dist/src/main.js` (bench/ab.ts compares two). */
+  readonly main?: string;
+  /** Node's own flags before the script (bench/ab.ts compares runtime settings, e.g. `--max-semi-space-size=32`). */
+  readonly nodeFlags?: readonly string[];
+}
+
 /**
  * The gateway as a deployment runs it: `node dist/src/main.js`, production mode
  * (rate limits on), the playground off, a line per request (LOG_LEVEL=info,
  * as deployed; `--log-level` changes it), and a partner limit the run cannot exhaust.
  */
-export async function startGatewayProcess(
-  databaseUrl: string,
-  logFile: string,
-  extraEnv: Record<string, string> = {},
-  logLevel = 'info',
-  /** Another build's `dist/src/main.js` (bench/ab.ts compares two). */
-  main = GATEWAY_MAIN,
-  /** Node's own flags before the script (bench/ab.ts compares runtime settings, e.g. `--max-semi-space-size=32`). */
-  nodeFlags: readonly string[] = [],
-): Promise<ServerProcess> {
+export async function startGatewayProcess(databaseUrl: string, logFile: string, options: GatewayProcessOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
   const env = {
     ...baseEnv(),
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     PORT: String(port),
-    LOG_LEVEL: logLevel,
+    LOG_LEVEL: options.logLevel ?? 'info',
     PLAYGROUND: 'off',
     RATE_LIMITS: 'partner=1000000000',
-    ...extraEnv,
+    ...options.env,
   };
   const origin = `http://127.0.0.1:${port}`;
-  return startProcess('gateway', main, env, logFile, `${origin}/graphql`, async () => (await fetch(`${origin}/readyz`)).ok, nodeFlags);
+  return startProcess('gateway', options.main ?? GATEWAY_MAIN, env, logFile, `${origin}/graphql`, async () => (await fetch(`${origin}/readyz`)).ok, options.nodeFlags);
 }
 
 /** PostGraphile 5 over the same database (see bench/postgraphile.ts for its settings). */

@@ -14,7 +14,11 @@ describe('bench: the gateway process and its Node flags', () => {
   it('starts the gateway with the Node flags it is given, before the script', async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-servers-'));
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const gateway = await startGatewayProcess(`sqlite:${path.join(dir, 'gateway.sqlite')}`, path.join(dir, 'gateway.log'), { NODE_ENV: 'test' }, 'silent', undefined, ['--max-semi-space-size=32']);
+    const gateway = await startGatewayProcess(`sqlite:${path.join(dir, 'gateway.sqlite')}`, path.join(dir, 'gateway.log'), {
+      env: { NODE_ENV: 'test' },
+      logLevel: 'silent',
+      nodeFlags: ['--max-semi-space-size=32'],
+    });
     try {
       const args = fs.readFileSync(`/proc/${gateway.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       assert.equal(args[1], '--max-semi-space-size=32');
