@@ -89,9 +89,79 @@ export function resultRows(results: BenchResults): string[][] {
   return rows;
 }
 
-export function markdownTable(rows: string[][]): string {
+/**
+ * Issue 15's targets for the read benchmark: every query at least twice
+ * PostGraphile's req/s, Q1 and Q3 at least 0.8× the floor's, p99 no worse
+ * than PostGraphile's, and the gateway's peak RSS under 250 MB.
+ */
+export const TARGETS = {
+  vsPostGraphile: 2,
+  vsFloor: { Q1: 0.8, Q3: 0.8 } as Partial<Record<QueryName, number>>,
+  p99VsPostGraphile: 1,
+  peakRssMb: 250,
+} as const;
+
+/**
+ * Each target on each dataset and query: the median figure, the range of the
+ * same ratio run by run (the gateway's n-th run against the other system's
+ * n-th, which ran next to it), and whether it held or by how much it was missed.
+ * Only what the timed systems allow is listed.
+ */
+export function targetRows(results: BenchResults): string[][] {
+  const rows = [['size', 'query', 'target', 'median', 'run by run', 'verdict']];
+  const ratio = (value: number) => `${fixed(value, 2)}×`;
+  const runRange = (gateway: QueryResult, other: QueryResult, figure: (run: RunResult) => number) => {
+    const count = Math.min(gateway.runs.length, other.runs.length);
+    if (count < 2) return '–';
+    const ratios = Array.from({ length: count }, (_, i) => figure(gateway.runs[i]) / figure(other.runs[i]));
+    return `${fixed(Math.min(...ratios), 2)}–${fixed(Math.max(...ratios), 2)}×`;
+  };
+  /** At least `target` is good (`higher`), or at most. */
+  const verdict = (value: number, target: number, higher: boolean) => {
+    if (!Number.isFinite(value)) return '–';
+    if (higher ? value >= target : value <= target) return 'held';
+    return higher ? `missed: needs ${fixed((target / value - 1) * 100, 0)}% more` : `missed: ${fixed((value / target - 1) * 100, 0)}% over`;
+  };
+  for (const size of results.sizes) {
+    for (const name of QUERY_NAMES) {
+      const query = size.queries[name];
+      const gateway = query?.gateway;
+      if (!gateway) continue;
+      const pg = query.postgraphile;
+      if (pg) {
+        const vsPg = gateway.rps / pg.rps;
+        rows.push([size.label, name, `req/s ≥ ${TARGETS.vsPostGraphile}× PostGraphile`, ratio(vsPg), runRange(gateway, pg, (run) => run.rps), verdict(vsPg, TARGETS.vsPostGraphile, true)]);
+        const p99 = gateway.p99 / pg.p99;
+        rows.push([size.label, name, 'p99 ≤ PostGraphile', ratio(p99), runRange(gateway, pg, (run) => run.p99), verdict(p99, TARGETS.p99VsPostGraphile, false)]);
+      }
+      const floorTarget = TARGETS.vsFloor[name];
+      if (query.floor && floorTarget !== undefined) {
+        const vsFloor = gateway.rps / query.floor.rps;
+        rows.push([size.label, name, `req/s ≥ ${floorTarget}× the floor`, ratio(vsFloor), runRange(gateway, query.floor, (run) => run.rps), verdict(vsFloor, floorTarget, true)]);
+      }
+    }
+    const peaks = QUERY_NAMES.map((name) => size.queries[name]?.gateway?.peakRssMb).filter((mb): mb is number => mb !== undefined);
+    if (peaks.length > 0) {
+      const peak = Math.max(...peaks);
+      rows.push([size.label, 'all', `gateway peak RSS < ${TARGETS.peakRssMb} MB`, `${fixed(peak, 0)} MB`, '–', peak < TARGETS.peakRssMb ? 'held' : `missed: ${Math.max(1, Math.ceil(peak - TARGETS.peakRssMb))} MB over`]);
+    }
+  }
+  return rows;
+}
+
+/** One line for the terminal: how many targets held, and the ones missed. */
+export function targetSummary(results: BenchResults): string {
+  const [, ...rows] = targetRows(results);
+  const missed = rows.filter((row) => row[5].startsWith('missed'));
+  const held = rows.filter((row) => row[5] === 'held').length;
+  if (missed.length === 0) return `Targets: all ${held} held.`;
+  return `Targets: ${held} of ${held + missed.length} held; missed: ${missed.map((row) => `${row[0]} ${row[1]} ${row[2]} (${row[3]})`).join('; ')}.`;
+}
+
+/** A Markdown table of rows (the first is the header), the columns `isNumeric` picks aligned right (by default all after the third). */
+export function markdownTable(rows: string[][], isNumeric: (column: number) => boolean = (column) => column >= 3): string {
   const [header, ...body] = rows;
-  const numeric = header.map((_, i) => i >= 3);
+  const numeric = header.map((_, i) => isNumeric(i));
   return [
     `| ${header.join(' | ')} |`,
     `|${numeric.map((right) => (right ? '---:' : '---')).join('|')}|`,
@@ -142,6 +212,15 @@ ${loads.join('\n')}
 ${markdownTable(resultRows(results))}
 
 Peak RSS at the end of each size (VmHWM): ${results.sizes.map((size) => `${size.label}: ${SYSTEMS.filter((system) => size.highWaterMb[system] !== undefined).map((system) => `${LABEL[system]} ${fixed(size.highWaterMb[system]!, 0)} MB`).join(', ')}`).join('; ')}.
+
+## Targets
+
+Issue 15's: every query at least ${TARGETS.vsPostGraphile}× PostGraphile's req/s, Q1 and Q3 at least 0.8× the floor's, p99 no worse than PostGraphile's,
+the gateway's peak RSS under ${TARGETS.peakRssMb} MB, at 200k and 1M items, with LOG_LEVEL=info and the fast path on (this run: LOG_LEVEL=${s.gatewayLogLevel ?? 'warn'}, FAST_PATH=${s.gatewayFastPath ?? 'off'}).
+"Run by run" is the same ratio for each repetition against the other system's repetition next to it: how far the machine moved the figure during this run.
+${targetSummary(results)}
+
+${markdownTable(targetRows(results), (column) => column === 3 || column === 4)}
 
 ## How it was measured
 
