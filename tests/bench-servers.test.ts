@@ -11,7 +11,7 @@ import { startGatewayProcess } from '../bench/servers';
  * on one build by giving each side's process its own flags.
  */
 describe('bench: the gateway process and its Node flags', () => {
-  it('starts the gateway with the Node flags it is given, before the script', async (t) => {
+  it('starts the gateway with the Node flags it is given, before the script, and its env and log level', async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-servers-'));
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const gateway = await startGatewayProcess(`sqlite:${path.join(dir, 'gateway.sqlite')}`, path.join(dir, 'gateway.log'), {
@@ -23,6 +23,9 @@ describe('bench: the gateway process and its Node flags', () => {
       const args = fs.readFileSync(`/proc/${gateway.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       assert.equal(args[1], '--max-semi-space-size=32');
       assert.match(args[2], /dist\/src\/main\.js$/);
+      const env = fs.readFileSync(`/proc/${gateway.pid}/environ`, 'utf8').split('\0');
+      assert.ok(env.includes('LOG_LEVEL=silent'), 'the log level it was given');
+      assert.ok(env.includes('NODE_ENV=test'), 'its env over the deployed defaults (NODE_ENV=production)');
       const answer = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
       assert.deepEqual(((await answer.json()) as { data: unknown }).data, { __typename: 'Query' });
     } finally {
