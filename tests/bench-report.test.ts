@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunResult } from '../bench/measure';
-import { markdownReport, targetRows, targetSummary, type BenchResults, type QueryResult } from '../bench/report';
+import { median, type RunResult } from '../bench/measure';
+import { checkTargets, markdownReport, targetRows as tableOf, targetSummary as summaryOf, type BenchResults, type QueryResult } from '../bench/report';
+
+const targetRows = (r: BenchResults) => tableOf(checkTargets(r));
+const targetSummary = (r: BenchResults) => summaryOf(checkTargets(r));
 
 /** A system's result on one query from its runs' req/s and p99 (the medians as the runner takes them). */
 function result(runs: [rps: number, p99: number][], peakRssMb = 180): QueryResult {
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const full: RunResult[] = runs.map(([rps, p99]) => ({ rps, p99, p50: p99 / 2, requests: rps * 10, seconds: 10, failures: 0, peakRssMb, cpuMsPerRequest: 1 }));
   return {
     runs: full,
