@@ -15,6 +15,14 @@ interface ColumnReader {
 interface Projection {
   /** `"c"."published_at" AS "publishedAt", …` */
   readonly select: string;
+  /** The select list's expressions, one per reader. */
+  readonly expressions: readonly string[];
+  /**
+   * Each column as a NULL of its own type (`CASE WHEN false THEN "c"."phase" END AS "phase"`,
+   * which PostgreSQL folds to a typed NULL when it plans, reading nothing), for a branch of a
+   * UNION that does not want it: an untyped NULL would be text, and not match a date in another branch.
+   */
+  readonly nulls: readonly string[];
   readonly readers: readonly ColumnReader[];
   /** Makes one entity from one row: {@link readers} written out as straight-line code (see {@link compileHydrator}). */
   readonly hydrateRow: (row: Record<string, unknown>, prototype: object) => Record<string, unknown>;
@@ -35,6 +43,8 @@ const PLAIN = new Set(['uuid', 'varchar', 'text', 'integer', 'int']);
  */
 export class ContentReader {
   private readonly projections = new Map<string, Projection>();
+  /** {@link branchSelect}'s lists, by the branch's projection and the statement's (the same reads come together on every request). */
+  private readonly branchSelects = new WeakMap<Projection, WeakMap<Projection, string>>();
   private readonly classes: ReadonlyMap<string, Function>;
   private readonly prepared: PreparedStatements | null;
 
@@ -58,19 +68,38 @@ export class ContentReader {
       const wanted = properties ? new Set(properties) : null;
       const columns = metadata.columns.filter((column) => !wanted || wanted.has(column.propertyName));
       const select = columns.map((column) => `"c"."${column.databaseName}" AS "${column.propertyName}"`);
+      const nulls = columns.map((column) => `CASE WHEN false THEN "c"."${column.databaseName}" END AS "${column.propertyName}"`);
       const readers = columns.map((column) => this.reader(column));
       if (wanted?.has('nations')) {
         // The nation tags come along in the same statement: one index probe per row instead of a round trip.
         const concat = this.db.options.type === 'postgres' ? 'string_agg' : 'group_concat';
         select.push(`(SELECT COALESCE(${concat}(t.nation_code, ','), '') FROM content_nation t WHERE t.content_id = c.id) AS "nationCodes"`);
+        nulls.push(`CAST(NULL AS text) AS "nationCodes"`);
         readers.push({ property: 'nationCodes', convert: (value) => (value === '' ? [] : String(value).split(',')) });
       }
-      projection = { select: select.join(', '), readers, hydrateRow: compileHydrator(readers) };
+      projection = { select: select.join(', '), expressions: select, nulls, readers, hydrateRow: compileHydrator(readers) };
       // Selections come from clients; keep the cache bounded whatever they send.
       if (this.projections.size >= MAX_PROJECTIONS) this.projections.clear();
       this.projections.set(key, projection);
     }
     return projection;
+  }
+
+  /**
+   * The select list of one branch of a statement whose rows are read with
+   * `all`: its columns, in its order, those of `own` read, the others NULL
+   * (a project's branch beside stories asks for no summary or nation tags).
+   */
+  branchSelect(all: Projection, own: Projection): string {
+    let byAll = this.branchSelects.get(own);
+    if (!byAll) this.branchSelects.set(own, (byAll = new WeakMap()));
+    let select = byAll.get(all);
+    if (select === undefined) {
+      const has = new Set(own.readers.map((reader) => reader.property));
+      select = all.readers.map(({ property }, i) => (has.has(property) ? all.expressions[i] : all.nulls[i])).join(', ');
+      byAll.set(all, select);
+    }
+    return select;
   }
 
   /** Turns raw rows (selected with {@link projection}) into instances of their own content class. */

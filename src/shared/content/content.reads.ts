@@ -96,6 +96,7 @@ export class ContentReads {
 async function readTogether(db: DataSource, reads: readonly ContentRead[], scope: StatementScope | undefined): Promise<Content[][][]> {
   const reader = contentReader(db);
   const single = reads.length === 1 ? reads[0] : null;
+  // The rows of every branch, hydrated alike: the columns any read asks for.
   const projection = reader.projection(single ? single.types : commonTypes(reads), single ? single.properties : allProperties(reads));
   const parameters: Record<string, unknown> = {};
   const selects: string[] = [];
@@ -104,7 +105,9 @@ async function readTogether(db: DataSource, reads: readonly ContentRead[], scope
     // Each read names its parameters freely (`visible`, `parent_0`); prefix them when reads share a statement.
     const rename = single ? (sql: string) => sql : prefixParameters(read.parameters, `r${r}_`);
     for (const [name, value] of Object.entries(read.parameters)) parameters[single ? name : `r${r}_${name}`] = value;
-    for (const select of read.selects(projection.select, lists)) selects.push(rename(select));
+    // Every branch has the statement's columns; each reads only its own (a story's nation tags are no project's), NULL for the others'.
+    const select = single ? projection.select : reader.branchSelect(projection, reader.projection(read.types, read.properties));
+    for (const branch of read.selects(select, lists)) selects.push(rename(branch));
     lists += read.lists;
   });
   const sql = selects.length === 1 ? selects[0] : selects.map((select, i) => `SELECT * FROM (${select}) b${i}`).join(' UNION ALL ');
@@ -124,10 +127,24 @@ function commonTypes(reads: readonly ContentRead[]): readonly ContentType[] | un
 }
 
 /** Every property some read asks for; every column if one asks for all. */
-function allProperties(reads: readonly ContentRead[]): string[] | undefined {
+function allProperties(reads: readonly ContentRead[]): readonly string[] | undefined {
   if (reads.some((read) => !read.properties)) return undefined;
-  return [...new Set(reads.flatMap((read) => read.properties!))].sort();
+  // The reads' lists are the selections' own (cached with them): their union is kept with them, not written per request.
+  let level: UnionCache = UNIONS;
+  for (const read of reads) {
+    let next = level.next.get(read.properties!);
+    if (!next) level.next.set(read.properties!, (next = { next: new WeakMap() }));
+    level = next;
+  }
+  return (level.union ??= [...new Set(reads.flatMap((read) => read.properties!))].sort());
 }
+
+interface UnionCache {
+  readonly next: WeakMap<readonly string[], UnionCache>;
+  union?: readonly string[];
+}
+
+const UNIONS: UnionCache = { next: new WeakMap() };
 
 /** Rewrites `:name` and `:...name` for the given parameters to `:<prefix>name`; `::casts` are left alone. */
 function prefixParameters(parameters: Readonly<Record<string, unknown>>, prefix: string): (sql: string) => string {
