@@ -11,14 +11,16 @@ import { startTestGateway, type TestGateway } from './helpers/server';
  * fails CI (counts, never times). PostGraphile 5, measured by `npm run bench`,
  * runs Q1 2, Q2 1, Q3 2, Q4 2, Q5 2.
  */
-const STATEMENTS: Record<QueryName, number> = {
+const STATEMENTS = (driver: string): Record<QueryName, number> => ({
   Q1: 1, // the posts, each with its nation tags
   Q2: 1, // the nation's projects and its digest articles, read together (the nation itself comes from the catalogue)
   Q3: 1, // the feed page with nation tags (campaigns come from the catalogue)
-  Q4: 2, // the campaign's stories with nation tags; the projects of all their nations, ranked per nation
+  // The campaign's stories with nation tags, and the first projects of all their nations: on PostgreSQL in the same
+  // statement (the stories' ids as a subquery, see nested-lists.ts); on SQLite, which has no LATERAL join, once the stories are read.
+  Q4: driver === 'postgres' ? 1 : 2,
   Q5: 1, // a page after a deep cursor
   Q6: 1, // the home page: the feed page with nation tags (campaigns from the catalogue)
-};
+});
 
 for (const driver of DRIVERS) {
   describe(`benchmark queries [${driver}]`, () => {
@@ -38,7 +40,7 @@ for (const driver of DRIVERS) {
     });
     after(() => gw.stop());
 
-    for (const [name, expected] of Object.entries(STATEMENTS) as [QueryName, number][]) {
+    for (const [name, expected] of Object.entries(STATEMENTS(driver)) as [QueryName, number][]) {
       it(`runs ${name} in ${expected} statement${expected > 1 ? 's' : ''}`, async () => {
         const query = queries.find((q) => q.name === name)!;
         gw.sql.reset();

@@ -2,7 +2,7 @@ import { batchLoader } from '../shared/loader';
 import type { ListOptions } from '../shared/pagination/page.loader';
 import type { DataSource } from 'typeorm';
 import { ContentType } from '../shared/content/content-status';
-import { BY_CAMPAIGN, findContentPagesByParent, visibleContent, type Visibility } from '../shared/content/content.query';
+import { BY_CAMPAIGN, findContentPagesByParent, visibleContent, type ContentQuery, type Visibility } from '../shared/content/content.query';
 import type { ContentReads } from '../shared/content/content.reads';
 import { createPageLoader } from '../shared/pagination/page.loader';
 import type { CampaignStory } from './campaign-story.entity';
@@ -27,6 +27,11 @@ export function campaignById(db: DataSource, loaders: CampaignLoaders, id: strin
   return index ? (index.byId.get(id) ?? null) : loaders.campaignById.load(id);
 }
 
+/** The campaign stories a viewer may see, reading `properties` (every column when absent). */
+export function campaignStories(reads: ContentReads, visible: Visibility, properties?: readonly string[]): ContentQuery {
+  return visibleContent(reads, visible, [ContentType.CAMPAIGN_STORY], properties);
+}
+
 /** Loaders of the campaigns domain, made per request. */
 export function createCampaignLoaders(reads: ContentReads, visible: Visibility) {
   const { db } = reads;
@@ -35,7 +40,7 @@ export function createCampaignLoaders(reads: ContentReads, visible: Visibility) 
     campaignBySlug: batchLoader<string, Campaign | null>(reads.scope, 'campaignBySlug', (slugs) => getCampaignsBySlugs(db, slugs)),
     /** A campaign's stories; `options` are the properties to read. */
     storiesByCampaignId: createPageLoader<CampaignStory, ListOptions | undefined>('storiesByCampaignId', (campaignIds, page, options) =>
-      findContentPagesByParent(visibleContent(reads, visible, [ContentType.CAMPAIGN_STORY], options?.properties).inLocale(options?.locale), BY_CAMPAIGN, campaignIds, page),
+      findContentPagesByParent(campaignStories(reads, visible, options?.properties).inLocale(options?.locale), BY_CAMPAIGN, campaignIds, page),
       reads.scope,
     ),
   };

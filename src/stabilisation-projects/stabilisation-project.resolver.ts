@@ -5,7 +5,8 @@ import { localisedNation } from '../member-nations/localised-nation';
 import { MemberNation, NationKind } from '../member-nations/member-nation.entity';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
-import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import { BY_COUNTRY, CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import { registerNestedList } from '../shared/content/nested-lists';
 import { listOptions } from '../shared/pagination/page.loader';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
 import { requestedLocaleOf, serveIn } from '../shared/content/localise';
@@ -67,3 +68,15 @@ export class NationProjectsResolver {
     return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page, options: listOptions(requestedProperties(info), requestedLocaleOf(nation)) });
   }
 }
+
+// A story's (any item's) nations' projects, read with the items when a single campaign's stories ask for them (Q4): see nested-lists.ts.
+registerNestedList({
+  path: ['nations', 'stabilisationProjects'],
+  parentType: 'MemberNation',
+  parentsOf: (ids) => `SELECT DISTINCT t.nation_code AS parent FROM content_nation t WHERE t.content_id IN (${ids})`,
+  parentsOfItem: (item) => item.nationCodes,
+  partition: BY_COUNTRY,
+  property: 'countryCode',
+  types: [ContentType.STABILISATION_PROJECT],
+  loader: (ctx: Context<StabilisationProjectLoaders>) => ctx.loaders.projectsByCountryCode,
+});

@@ -78,6 +78,11 @@ export class ContentQuery {
     return this.reads.db.options.type === 'postgres' ? `(SELECT CAST(:${name} AS ${type}))` : `:${name}`;
   }
 
+  /** Only the items of one parent (a campaign's, a country's), its value hidden from the planner (see {@link opaque}). */
+  ofParent(partition: Partition, parent: string): this {
+    return this.where(`${partition.column} = ${this.opaque('parent', partition.type)}`, { parent });
+  }
+
   /** How many items match (one statement, the request's). */
   count(): Promise<number> {
     const { joins, where, parameters } = this.clause();
@@ -151,10 +156,8 @@ export class ContentQuery {
     limit: number;
   }): Promise<T[][]> {
     const { partition, parents } = options;
-    const where = [...this.conditions, ...options.extra].join(' AND ');
     const parameters: Record<string, unknown> = { ...this.parameters, ...options.parameters };
-    const page = (parent: string) =>
-      `FROM content c ${this.joins.join(' ')} WHERE ${where} AND ${partition.column} = ${parent} ORDER BY ${options.orderBy} LIMIT ${Math.trunc(options.limit)}`;
+    const page = (parent: string) => this.pageOfParent(options, parent);
     const read = { locale: this.locale, types: this.types, properties: this.properties, parameters, lists: parents.length };
     if (this.reads.db.options.type === 'postgres') {
       parameters.parents = parents;
@@ -172,6 +175,60 @@ export class ContentQuery {
       ...read,
       selects: (select, first) => parents.map((_, i) => `SELECT ${select}, ${first + i} AS "branch" ${page(`:parent_${i}`)}`),
     });
+  }
+
+  /**
+   * PostgreSQL only: like {@link fetchPerParent}, for parents that a subquery
+   * lists (`SELECT … AS parent`), in the same statement as whatever that
+   * subquery reads: the first `limit` rows of each, as one list in no
+   * particular order of parents (group them by the entity property that
+   * holds the partition's column, which must be among the properties read).
+   */
+  fetchPerParentOf<T extends Content>(options: {
+    partition: Partition;
+    parents: { readonly sql: string; readonly parameters: Record<string, unknown> };
+    extra: string[];
+    parameters: Record<string, unknown>;
+    orderBy: string;
+    limit: number;
+  }): Promise<T[]> {
+    const parameters: Record<string, unknown> = { ...this.parameters, ...options.parameters };
+    for (const [name, value] of Object.entries(options.parents.parameters)) {
+      // Both name their parameters freely (`parent`, `keyset_0`): one name for two values would read the wrong one.
+      if (Object.hasOwn(parameters, name)) throw new Error(`The parents' subquery and the list both name a parameter :${name}`);
+      parameters[name] = value;
+    }
+    const parent = options.partition.type === 'uuid' ? 'CAST(p.parent AS uuid)' : 'p.parent';
+    return this.reads
+      .read<T>({
+        locale: this.locale,
+        types: this.types,
+        properties: this.properties,
+        parameters,
+        lists: 1,
+        selects: (select, list) => [`SELECT ${select}, ${list} AS "branch" FROM (${options.parents.sql}) p CROSS JOIN LATERAL (SELECT c.* ${this.pageOfParent(options, parent)}) c`],
+      })
+      .then(([items]) => items);
+  }
+
+  /**
+   * The ids of one page of this query, as a subquery with its parameters, for
+   * a read that depends on the page and goes in the same statement (see
+   * `nested-lists.ts`). Its parameters keep the query's names: a read that
+   * embeds it must not use the same ones.
+   */
+  pageIds(page: PageRequest, keyset: Keyset<Content> = CONTENT_KEYSET): { sql: string; parameters: Record<string, unknown> } {
+    const clause = keysetOf(this, keyset, page);
+    return {
+      sql: `SELECT c.id FROM content c ${this.joins.join(' ')} WHERE ${[...this.conditions, ...clause.where].join(' AND ')} ORDER BY ${clause.orderBy} LIMIT ${Math.trunc(clause.limit)}`,
+      parameters: { ...this.parameters, ...clause.parameters },
+    };
+  }
+
+  /** The FROM … LIMIT of one parent's page, the parent given as SQL (a parameter, or a column of the parents' list). */
+  private pageOfParent(options: { partition: Partition; extra: string[]; orderBy: string; limit: number }, parent: string): string {
+    const where = [...this.conditions, ...options.extra].join(' AND ');
+    return `FROM content c ${this.joins.join(' ')} WHERE ${where} AND ${options.partition.column} = ${parent} ORDER BY ${options.orderBy} LIMIT ${Math.trunc(options.limit)}`;
   }
 }
 
@@ -243,9 +300,7 @@ export async function findContentPagesByParent<T extends Content>(
   page: PageRequest,
   keyset: Keyset<Content> = CONTENT_KEYSET,
 ): Promise<Connection<T>[]> {
-  if (parents.length === 1) {
-    return [await findContentPage<T>(query.where(`${partition.column} = ${query.opaque('parent', partition.type)}`, { parent: parents[0] }), page, keyset)];
-  }
+  if (parents.length === 1) return [await findContentPage<T>(query.ofParent(partition, parents[0]), page, keyset)];
   const clause = keysetOf(query, keyset, page);
   const lists = await query.fetchPerParent<T>({
     partition,
@@ -258,6 +313,39 @@ export async function findContentPagesByParent<T extends Content>(
   // Every parent's count comes from one grouped statement, read when the first `totalCount` is.
   let counts: Promise<Map<string, number>> | undefined;
   return lists.map((items, i) => toConnection(items, keyset as Keyset<T>, page, () => (counts ??= query.countPerParent(partition, parents)).then((byParent) => byParent.get(parents[i]) ?? 0)));
+}
+
+/**
+ * PostgreSQL only: one page of content for each parent that a subquery lists,
+ * read in one statement with whatever the subquery depends on (see
+ * `nested-lists.ts`). Resolves to the pages of the parents asked for: a
+ * parent the subquery did not list, or that has no items, gets an empty page.
+ *
+ * @param property the entity property that holds the partition's column (`countryCode`), which `query` must read.
+ */
+export async function findContentPagesOfParentsIn<T extends Content>(
+  query: ContentQuery,
+  partition: Partition,
+  property: string,
+  parents: { readonly sql: string; readonly parameters: Record<string, unknown> },
+  page: PageRequest,
+  keyset: Keyset<Content> = CONTENT_KEYSET,
+): Promise<(parents: readonly string[]) => Connection<T>[]> {
+  const clause = keysetOf(query, keyset, page);
+  const items = await query.fetchPerParentOf<T>({ partition, parents, extra: clause.where, parameters: clause.parameters, orderBy: clause.orderBy, limit: clause.limit });
+  const byParent = new Map<string, T[]>();
+  for (const item of items) {
+    const parent = String((item as unknown as Record<string, unknown>)[property]);
+    const list = byParent.get(parent);
+    if (list) list.push(item);
+    else byParent.set(parent, [item]);
+  }
+  return (wanted) => {
+    let counts: Promise<Map<string, number>> | undefined;
+    return wanted.map((parent) =>
+      toConnection(byParent.get(parent) ?? [], keyset as Keyset<T>, page, () => (counts ??= query.countPerParent(partition, wanted)).then((n) => n.get(parent) ?? 0)),
+    );
+  };
 }
 
 /**

@@ -1,0 +1,169 @@
+import type DataLoader from 'dataloader';
+import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLField, type GraphQLResolveInfo, type SelectionSetNode, type ValueNode } from 'graphql';
+import type { Context } from '../context';
+import { eachField, type Fragments } from '../selection';
+import type { Connection } from '../pagination/connection.type';
+import { pageRequest, type PageRequest } from '../pagination/keyset';
+import { listOptions, type ListOptions, type PageKey } from '../pagination/page.loader';
+import type { ContentType } from './content-status';
+import type { Content } from './content.entity';
+import { CONTENT_KEYSET, findContentPagesOfParentsIn, visibilityOf, visibleContent, type ContentQuery, type Partition } from './content.query';
+import type { ContentReads } from './content.reads';
+import { requestedProperties } from './content.selection';
+import { Locale } from './locale';
+
+/**
+ * Lists nested under the items of a list, read in the same statement as the
+ * list itself. A campaign's stories with each story's nations and each
+ * nation's first projects (Q4) took two statements: the stories, then (once
+ * their nations were known) every nation's projects. Seen from the stories'
+ * selection, the second read needs nothing but the stories' ids, which a
+ * subquery gives: both go to the database together, and the projects' pages
+ * are put in their loader's cache under exactly the keys the nations'
+ * resolver asks with, so that it finds them there. A page the prefetch did
+ * not read (another locale, a cursor, a nation it did not list) is read by
+ * the loader as before: the prefetch can only save a statement, never change
+ * an answer.
+ *
+ * A domain declares its nested list here ({@link registerNestedList}), so
+ * that the list above it need not know it (campaigns do not import projects).
+ */
+export interface NestedList {
+  /** The field of the outer list's items, then the nested list's field on what that returns: `['nations', 'stabilisationProjects']`. */
+  readonly path: readonly [string, string];
+  /** The GraphQL type that declares the nested list's field (`MemberNation`). */
+  readonly parentType: string;
+  /** SQL listing the nested list's parents (as `parent`) of the items whose ids the subquery `ids` selects. */
+  readonly parentsOf: (ids: string) => string;
+  /** The nested list's parents that an outer item refers to (a story's nation codes); undefined when the item did not read them. */
+  readonly parentsOfItem: (item: Content) => readonly string[] | undefined;
+  /** The column naming each nested item's parent, and the entity property that holds it. */
+  readonly partition: Partition;
+  readonly property: string;
+  /** The nested list's content types. */
+  readonly types: readonly ContentType[];
+  /** The nested list's loader in a request: the prefetched pages are put in its cache. */
+  readonly loader: (ctx: Context<any>) => DataLoader<PageKey<ListOptions | undefined>, Connection<Content>, string>;
+}
+
+const NESTED_LISTS: NestedList[] = [];
+
+/** Declares a list nested two fields under the items of content lists (see {@link prefetchNestedLists}). */
+export function registerNestedList(list: NestedList): void {
+  NESTED_LISTS.push(list);
+}
+
+/**
+ * Reads, in the same statement as one page of `items`, the lists nested under
+ * that page's items that the selection asks for, and puts their pages in their
+ * loaders' caches before the page resolves. Only on PostgreSQL (SQLite has no
+ * LATERAL join, and no round trip to save), only for English (the nested
+ * resolvers key their pages by a locale the items decide otherwise), and only
+ * for nested lists asked for once, from the start (no cursor).
+ *
+ * @param info the outer list's field (a connection: its items at `edges.node`).
+ * @param items the outer list's query; `page` its page.
+ * @param listed the outer page, as its loader reads it (in the same turn of the event loop).
+ */
+export function prefetchNestedLists<T extends Content>(
+  ctx: Context<{ contentReads: ContentReads }>,
+  info: GraphQLResolveInfo,
+  items: ContentQuery,
+  page: PageRequest,
+  listed: Promise<Connection<T>>,
+): Promise<Connection<T>> {
+  if (ctx.db.options.type !== 'postgres' || (ctx.locale ?? Locale.EN) !== Locale.EN || info.fieldNodes.length !== 1) return listed;
+  const plans = plansOf(info);
+  if (plans.length === 0) return listed;
+  const prefetches: Promise<(connection: Connection<T>) => void>[] = [];
+  for (const plan of plans) {
+    const request = plan.page !== undefined ? plan.page : nestedPage(plan, info.variableValues);
+    if (!request) continue;
+    const { nested, options } = plan;
+    const query = visibleContent(ctx.loaders.contentReads, visibilityOf(ctx.viewer), nested.types, plan.properties);
+    const ids = items.pageIds(page);
+    const pages = findContentPagesOfParentsIn<Content>(query, nested.partition, nested.property, { sql: nested.parentsOf(ids.sql), parameters: ids.parameters }, request);
+    prefetches.push(
+      pages.then((pagesOf) => (connection: Connection<T>) => {
+        const parents = new Set<string>();
+        for (const edge of connection.edges) for (const parent of nested.parentsOfItem(edge.node) ?? []) parents.add(parent);
+        const wanted = [...parents];
+        const loader = nested.loader(ctx);
+        pagesOf(wanted).forEach((found, i) => loader.prime({ parent: wanted[i], page: request, options }, found));
+      }),
+    );
+  }
+  if (prefetches.length === 0) return listed;
+  return Promise.all([listed, Promise.all(prefetches)]).then(([connection, primers]) => {
+    for (const prime of primers) prime(connection);
+    return connection;
+  });
+}
+
+/** A nested list a list's selection asks for, worked out once per parsed field (documents are cached, so their nodes are the same objects on every request). */
+interface Plan {
+  readonly nested: NestedList;
+  readonly field: FieldNode;
+  readonly definition: GraphQLField<unknown, unknown>;
+  /** What its items are read with: the properties its selection asks for, and its partition's. */
+  readonly properties: readonly string[];
+  /** Its loader's options, as its resolver makes them (English). */
+  readonly options: ListOptions;
+  /** Its page when its arguments are constant (null: not prefetched); undefined when they depend on variables. */
+  readonly page: PageRequest | null | undefined;
+}
+
+const PLANS = new WeakMap<FieldNode, readonly Plan[]>();
+
+function plansOf(info: GraphQLResolveInfo): readonly Plan[] {
+  const node = info.fieldNodes[0];
+  let plans = PLANS.get(node);
+  if (plans) return plans;
+  const found: Plan[] = [];
+  for (const nested of NESTED_LISTS) {
+    const field = singleField(node.selectionSet, ['edges', 'node', ...nested.path], info.fragments);
+    const type = info.schema.getType(nested.parentType);
+    const definition = field && isObjectType(type) ? type.getFields()[nested.path[1]] : undefined;
+    if (!field || !definition) continue;
+    // The properties the nested resolver asks its loader for (requestedProperties caches them by the same node).
+    const properties = requestedProperties({ fieldNodes: [field], fragments: info.fragments } as unknown as GraphQLResolveInfo);
+    const plan = { nested, field, definition, properties: [...new Set([...properties, nested.property])].sort(), options: listOptions(properties, undefined) };
+    const constant = !(field.arguments ?? []).some((argument) => usesVariables(argument.value));
+    found.push({ ...plan, page: constant ? nestedPage(plan, {}) : undefined });
+  }
+  plans = found.filter((plan) => plan.page !== null);
+  PLANS.set(node, plans);
+  return plans;
+}
+
+/** The nested list's page, when it is asked for from the start: its arguments read as its resolver reads them. */
+function nestedPage(plan: Pick<Plan, 'definition' | 'field'>, variables: Record<string, unknown>): PageRequest | null {
+  try {
+    const page = pageRequest(getArgumentValues(plan.definition, plan.field, variables), CONTENT_KEYSET.kinds);
+    return page.from === null ? page : null;
+  } catch {
+    // Arguments the resolver refuses: it says so itself, with no prefetch.
+    return null;
+  }
+}
+
+function usesVariables(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(usesVariables);
+  if (value.kind === Kind.OBJECT) return value.fields.some((field) => usesVariables(field.value));
+  return false;
+}
+
+/** The one field at `path` under a selection (through fragments), or null when there is none or more than one at any step. */
+function singleField(set: SelectionSetNode | undefined, path: readonly string[], fragments: Fragments): FieldNode | null {
+  let field: FieldNode | null = null;
+  for (const name of path) {
+    if (!set) return null;
+    const found: FieldNode[] = [];
+    eachField(set, fragments, new Set(), (candidate) => candidate.name.value === name && found.push(candidate));
+    if (found.length !== 1) return null;
+    field = found[0];
+    set = field.selectionSet;
+  }
+  return field;
+}
