@@ -16,8 +16,8 @@ import { startTestGateway, type TestGateway } from './helpers/server';
  * prefetch (a campaign asked in a locale keys its nested pages by it), so each
  * query is asked both ways and the answers compared whole.
  */
-const STORIES = (campaignArguments: string, projects: string) => `query($slug: String!) {
-  campaign(slug: $slug${campaignArguments}) { slug stories(first: 12) { pageInfo { hasNextPage endCursor }
+const STORIES = (campaignArguments: string, projects: string, stories = 'first: 12') => `query($slug: String!${projects.includes('$n') ? ', $n: Int' : ''}) {
+  campaign(slug: $slug${campaignArguments}) { slug stories(${stories}) { pageInfo { hasNextPage endCursor }
     edges { cursor node { id title nations { code name stabilisationProjects${projects} {
       totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title phase status nation { code } } } } } } } } } }`;
 
@@ -37,18 +37,22 @@ for (const driver of DRIVERS) {
     });
     after(() => gw.stop());
 
-    /** The answer with the prefetch and without it, and the statements each cost. */
-    async function bothWays(projects: string, headers: Record<string, string> = {}) {
+    /** The answer with the prefetch and without it, the statements each cost, and whether the first prefetched. */
+    async function bothWays(projects: string, options: { headers?: Record<string, string>; stories?: string; variables?: Record<string, unknown> } = {}) {
+      const variables = { slug, ...options.variables };
       gw.sql.reset();
-      const prefetched = await gw.post(STORIES('', projects), { slug }, headers);
-      const withPrefetch = requestStatements(gw.sql).length;
+      const prefetched = await gw.post(STORIES('', projects, options.stories), variables, options.headers);
+      const statements = requestStatements(gw.sql);
       gw.sql.reset();
-      const loaded = await gw.post(STORIES(', locale: EN', projects), { slug }, headers);
+      const loaded = await gw.post(STORIES(', locale: EN', projects, options.stories), variables, options.headers);
       const withoutPrefetch = requestStatements(gw.sql).length;
       assert.equal(prefetched.body.errors, undefined, JSON.stringify(prefetched.body.errors));
       assert.equal(loaded.body.errors, undefined, JSON.stringify(loaded.body.errors));
-      return { prefetched: prefetched.body.data, loaded: loaded.body.data, withPrefetch, withoutPrefetch };
+      return { prefetched: prefetched.body.data, loaded: loaded.body.data, withPrefetch: statements.length, withoutPrefetch, ran: statements.some(isPrefetch) };
     }
+
+    /** The prefetch's statement: the projects of the nations a subquery over the stories lists. */
+    const isPrefetch = (statement: string) => statement.includes('SELECT DISTINCT t.nation_code AS parent');
 
     const nationsOf = (data: any) => data.campaign.stories.edges.flatMap((edge: any) => edge.node.nations);
 
@@ -66,13 +70,41 @@ for (const driver of DRIVERS) {
     });
 
     it('shows an editor the drafts in the nested lists, and the public none, as the loader does', async () => {
-      const asEditor = await bothWays('(first: 3)', editor);
+      const asEditor = await bothWays('(first: 3)', { headers: editor });
       assert.deepEqual(asEditor.prefetched, asEditor.loaded);
+      assert.equal(asEditor.ran, driver === 'postgres');
       const statuses = nationsOf(asEditor.prefetched).flatMap((nation: any) => nation.stabilisationProjects.edges.map((edge: any) => edge.node.status));
       assert.ok(statuses.includes('DRAFT'), 'an editor sees draft projects');
       const asPublic = await bothWays('(first: 3)');
       assert.deepEqual(asPublic.prefetched, asPublic.loaded);
+      assert.equal(asPublic.ran, driver === 'postgres');
       assert.ok(!JSON.stringify(asPublic.prefetched).includes('DRAFT'), 'the public sees no draft');
+    });
+
+    it('prefetches pages sized by a variable, from the end, and under stories after a cursor, as the loader reads them', async () => {
+      const cases = [
+        { projects: '(first: $n)', variables: { n: 4 } },
+        { projects: '(last: 2)' },
+        { projects: '(first: 2)', stories: 'first: 5, after: $cursor' },
+      ];
+      const { body } = await gw.post(STORIES('', '(first: 1)', 'first: 3'), { slug });
+      const cursor = body.data.campaign.stories.pageInfo.endCursor;
+      for (const { projects, variables, stories } of cases) {
+        const both = await bothWays(projects, { variables, stories: stories?.replace('$cursor', JSON.stringify(cursor)) });
+        assert.deepEqual(both.prefetched, both.loaded, projects);
+        assert.equal(both.ran, driver === 'postgres', projects);
+        assert.ok(nationsOf(both.prefetched).some((nation: any) => nation.stabilisationProjects.edges.length > 0), projects);
+      }
+    });
+
+    it('prefetches once for a campaign asked for twice, and answers both alike', async () => {
+      gw.sql.reset();
+      const projects = `stories(first: 6) { edges { node { id nations { code stabilisationProjects(first: 2) { edges { node { id title phase } } } } } } }`;
+      const { body } = await gw.post(`query($slug: String!) { a: campaign(slug: $slug) { ${projects} } b: campaign(slug: $slug) { ${projects} } }`, { slug });
+      assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      assert.deepEqual(body.data.a, body.data.b);
+      assert.equal(requestStatements(gw.sql).filter(isPrefetch).length, driver === 'postgres' ? 1 : 0);
+      assert.equal(requestStatements(gw.sql).length, driver === 'postgres' ? 1 : 2);
     });
 
     it('leaves pages after a cursor, and a list asked for twice, to the loader', async () => {
@@ -81,6 +113,7 @@ for (const driver of DRIVERS) {
       const afterCursor = await bothWays(`(first: 2, after: ${JSON.stringify(cursor)})`);
       assert.deepEqual(afterCursor.prefetched, afterCursor.loaded);
       assert.equal(afterCursor.withPrefetch, afterCursor.withoutPrefetch);
+      assert.equal(afterCursor.ran, false);
 
       gw.sql.reset();
       const twice = await gw.post(
@@ -90,6 +123,7 @@ for (const driver of DRIVERS) {
       );
       assert.equal(twice.body.errors, undefined);
       assert.equal(requestStatements(gw.sql).length, 2);
+      assert.ok(!requestStatements(gw.sql).some(isPrefetch));
       for (const nation of nationsOf(twice.body.data)) assert.deepEqual(nation.a.edges, nation.b.edges.slice(0, 1));
     });
 
@@ -98,6 +132,7 @@ for (const driver of DRIVERS) {
       const french = await gw.post(STORIES('', '(first: 2)'), { slug }, { 'accept-language': 'fr' });
       assert.equal(french.body.errors, undefined, JSON.stringify(french.body.errors));
       assert.equal(requestStatements(gw.sql).filter((statement) => !/content_translation/.test(statement)).length, 3);
+      assert.ok(!requestStatements(gw.sql).some(isPrefetch));
       const inFrench = await gw.post(STORIES(', locale: FR', '(first: 2)'), { slug });
       assert.deepEqual(french.body.data, inFrench.body.data);
     });

@@ -15,7 +15,7 @@ import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
 import { emptyConnection, pageRequest } from '../shared/pagination/keyset';
-import type { StabilisationProjectLoaders } from './stabilisation-project.loaders';
+import { visibleProjects, type StabilisationProjectLoaders } from './stabilisation-project.loaders';
 import { StabilisationProject } from './stabilisation-project.entity';
 
 @ObjectType({ description: 'A page of stabilisation projects, newest first.' })
@@ -77,6 +77,6 @@ registerNestedList({
   parentsOfItem: (item) => item.nationCodes,
   partition: BY_COUNTRY,
   property: 'countryCode',
-  types: [ContentType.STABILISATION_PROJECT],
+  query: visibleProjects,
   loader: (ctx: Context<StabilisationProjectLoaders>) => ctx.loaders.projectsByCountryCode,
 });

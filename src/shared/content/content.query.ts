@@ -212,15 +212,16 @@ export class ContentQuery {
   }
 
   /**
-   * The ids of one page of this query, as a subquery with its parameters, for
-   * a read that depends on the page and goes in the same statement (see
+   * The ids of one page of this query (without the row past it that tells
+   * whether another page follows), as a subquery with its parameters, for a
+   * read that depends on the page and goes in the same statement (see
    * `nested-lists.ts`). Its parameters keep the query's names: a read that
    * embeds it must not use the same ones.
    */
   pageIds(page: PageRequest, keyset: Keyset<Content> = CONTENT_KEYSET): { sql: string; parameters: Record<string, unknown> } {
     const clause = keysetOf(this, keyset, page);
     return {
-      sql: `SELECT c.id FROM content c ${this.joins.join(' ')} WHERE ${[...this.conditions, ...clause.where].join(' AND ')} ORDER BY ${clause.orderBy} LIMIT ${Math.trunc(clause.limit)}`,
+      sql: `SELECT c.id FROM content c ${this.joins.join(' ')} WHERE ${[...this.conditions, ...clause.where].join(' AND ')} ORDER BY ${clause.orderBy} LIMIT ${Math.trunc(page.size)}`,
       parameters: { ...this.parameters, ...clause.parameters },
     };
   }

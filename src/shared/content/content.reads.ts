@@ -38,7 +38,8 @@ interface Pending {
  * nation's projects and its feed, which DataLoader dispatches together) becomes one
  * SELECT … UNION ALL SELECT … statement, each branch numbered so its rows go
  * back to the read that asked. Branches select the same columns of the same
- * table, so they line up without casts; each keeps its own ORDER BY and LIMIT
+ * table (each reading only its own, the others as NULLs of their type: see
+ * `ContentReader.branchSelect`), so they line up; each keeps its own ORDER BY and LIMIT
  * and walks its own index. One statement instead of several saves the round
  * trips, the pool checkouts and the planning of each.
  *
@@ -136,7 +137,7 @@ function allProperties(reads: readonly ContentRead[]): readonly string[] | undef
     if (!next) level.next.set(read.properties!, (next = { next: new WeakMap() }));
     level = next;
   }
-  return (level.union ??= [...new Set(reads.flatMap((read) => read.properties!))].sort());
+  return (level.union ??= Object.freeze([...new Set(reads.flatMap((read) => read.properties!))].sort()));
 }
 
 interface UnionCache {

@@ -24,12 +24,13 @@ const CURSOR = ['publishedAt'];
  *
  * @param path the fields between the list field and its items: `edges.node` for a connection.
  */
-export function requestedProperties(info: GraphQLResolveInfo, path: readonly string[] = ['edges', 'node']): string[] {
+export function requestedProperties(info: GraphQLResolveInfo, path: readonly string[] = ['edges', 'node']): readonly string[] {
   // Parsed documents are cached, so a field's node is the same object on every request that sends it.
   const node = info.fieldNodes[0];
   const cached = info.fieldNodes.length === 1 ? CACHE.get(node)?.get(path.join('.')) : undefined;
   if (cached) return cached;
-  const properties = collect(info, path);
+  // Frozen: loaders' options, the reads' unions and the projections are cached by this array.
+  const properties = Object.freeze(collect(info, path));
   if (info.fieldNodes.length === 1) {
     let byPath = CACHE.get(node);
     if (!byPath) CACHE.set(node, (byPath = new Map()));
@@ -38,7 +39,7 @@ export function requestedProperties(info: GraphQLResolveInfo, path: readonly str
   return properties;
 }
 
-const CACHE = new WeakMap<FieldNode, Map<string, string[]>>();
+const CACHE = new WeakMap<FieldNode, Map<string, readonly string[]>>();
 
 function collect(info: GraphQLResolveInfo, path: readonly string[]): string[] {
   let sets: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));

@@ -5,9 +5,8 @@ import { eachField, type Fragments } from '../selection';
 import type { Connection } from '../pagination/connection.type';
 import { pageRequest, type PageRequest } from '../pagination/keyset';
 import { listOptions, type ListOptions, type PageKey } from '../pagination/page.loader';
-import type { ContentType } from './content-status';
 import type { Content } from './content.entity';
-import { CONTENT_KEYSET, findContentPagesOfParentsIn, visibilityOf, visibleContent, type ContentQuery, type Partition } from './content.query';
+import { CONTENT_KEYSET, findContentPagesOfParentsIn, visibilityOf, type ContentQuery, type Partition, type Visibility } from './content.query';
 import type { ContentReads } from './content.reads';
 import { requestedProperties } from './content.selection';
 import { Locale } from './locale';
@@ -20,10 +19,14 @@ import { Locale } from './locale';
  * selection, the second read needs nothing but the stories' ids, which a
  * subquery gives: both go to the database together, and the projects' pages
  * are put in their loader's cache under exactly the keys the nations'
- * resolver asks with, so that it finds them there. A page the prefetch did
- * not read (another locale, a cursor, a nation it did not list) is read by
- * the loader as before: the prefetch can only save a statement, never change
- * an answer.
+ * resolver asks with, so that it finds them there. It runs only where it
+ * saves the statement, and there it reads what the loader would: the outer
+ * page must be read in the same statement (so that both see the same rows:
+ * a nation its subquery did not list has no projects in that snapshot), and
+ * the nested list's query is the loader's own ({@link NestedList.query}).
+ * Anything else (another locale, a cursor on the nested list, a list asked
+ * for twice, an outer page already read, SQLite) is read by the loader as
+ * before: the prefetch can only save a statement, never change an answer.
  *
  * A domain declares its nested list here ({@link registerNestedList}), so
  * that the list above it need not know it (campaigns do not import projects).
@@ -40,8 +43,8 @@ export interface NestedList {
   /** The column naming each nested item's parent, and the entity property that holds it. */
   readonly partition: Partition;
   readonly property: string;
-  /** The nested list's content types. */
-  readonly types: readonly ContentType[];
+  /** The nested list's query, as its loader makes it (the same function, so that the two cannot drift apart). */
+  readonly query: (reads: ContentReads, visible: Visibility, properties: readonly string[]) => ContentQuery;
   /** The nested list's loader in a request: the prefetched pages are put in its cache. */
   readonly loader: (ctx: Context<any>) => DataLoader<PageKey<ListOptions | undefined>, Connection<Content>, string>;
 }
@@ -61,41 +64,76 @@ export function registerNestedList(list: NestedList): void {
  * resolvers key their pages by a locale the items decide otherwise), and only
  * for nested lists asked for once, from the start (no cursor).
  *
+ * Every load of the outer list's loader must come through here, prefetching
+ * or not: a loader hands out one promise per key, and one seen before is a
+ * page read (or being read) already, in a statement a prefetch now would not
+ * join. It is served as it was the first time (a field asking for the same
+ * page twice waits for the same primed pages).
+ *
  * @param info the outer list's field (a connection: its items at `edges.node`).
- * @param items the outer list's query; `page` its page.
- * @param listed the outer page, as its loader reads it (in the same turn of the event loop).
+ * @param items the outer page's query, as its loader makes it for one parent; null where it may not prefetch (a campaign in a list, or asked in a locale).
+ * @param page the outer page.
+ * @param listed the outer page, as its loader reads it (asked for in this turn of the event loop).
  */
 export function prefetchNestedLists<T extends Content>(
   ctx: Context<{ contentReads: ContentReads }>,
   info: GraphQLResolveInfo,
-  items: ContentQuery,
+  items: (() => ContentQuery) | null,
   page: PageRequest,
   listed: Promise<Connection<T>>,
 ): Promise<Connection<T>> {
-  if (ctx.db.options.type !== 'postgres' || (ctx.locale ?? Locale.EN) !== Locale.EN || info.fieldNodes.length !== 1) return listed;
+  const seen = SEEN.get(listed);
+  if (seen) return seen as Promise<Connection<T>>;
+  const served = prefetch(ctx, info, items, page, listed);
+  SEEN.set(listed, served);
+  return served;
+}
+
+/** The outer pages seen, by their loader's promise: the page as served the first time (after its nested pages were primed, if they were). */
+const SEEN = new WeakMap<Promise<unknown>, Promise<unknown>>();
+
+function prefetch<T extends Content>(
+  ctx: Context<{ contentReads: ContentReads }>,
+  info: GraphQLResolveInfo,
+  items: (() => ContentQuery) | null,
+  page: PageRequest,
+  listed: Promise<Connection<T>>,
+): Promise<Connection<T>> {
+  if (!items || ctx.db.options.type !== 'postgres' || (ctx.locale ?? Locale.EN) !== Locale.EN || info.fieldNodes.length !== 1) return listed;
   const plans = plansOf(info);
   if (plans.length === 0) return listed;
-  const prefetches: Promise<(connection: Connection<T>) => void>[] = [];
-  for (const plan of plans) {
-    const request = plan.page !== undefined ? plan.page : nestedPage(plan, info.variableValues);
-    if (!request) continue;
-    const { nested, options } = plan;
-    const query = visibleContent(ctx.loaders.contentReads, visibilityOf(ctx.viewer), nested.types, plan.properties);
-    const ids = items.pageIds(page);
-    const pages = findContentPagesOfParentsIn<Content>(query, nested.partition, nested.property, { sql: nested.parentsOf(ids.sql), parameters: ids.parameters }, request);
-    prefetches.push(
-      pages.then((pagesOf) => (connection: Connection<T>) => {
+  const prefetches: Promise<((connection: Connection<T>) => void) | null>[] = [];
+  try {
+    let ids: ReturnType<ContentQuery['pageIds']> | undefined;
+    for (const plan of plans) {
+      const request = plan.page !== undefined ? plan.page : nestedPage(plan, info.variableValues);
+      if (!request) continue;
+      const { nested, options } = plan;
+      ids ??= items().pageIds(page);
+      const pages = findContentPagesOfParentsIn<Content>(
+        nested.query(ctx.loaders.contentReads, visibilityOf(ctx.viewer), plan.properties),
+        nested.partition,
+        nested.property,
+        { sql: nested.parentsOf(ids.sql), parameters: ids.parameters },
+        request,
+      );
+      const primer = (pagesOf: (parents: readonly string[]) => Connection<Content>[]) => (connection: Connection<T>) => {
         const parents = new Set<string>();
         for (const edge of connection.edges) for (const parent of nested.parentsOfItem(edge.node) ?? []) parents.add(parent);
         const wanted = [...parents];
         const loader = nested.loader(ctx);
         pagesOf(wanted).forEach((found, i) => loader.prime({ parent: wanted[i], page: request, options }, found));
-      }),
-    );
+      };
+      // A prefetch that fails on its own primes nothing: the loader reads those pages (an error of the statement is the outer page's too).
+      prefetches.push(pages.then(primer, () => null));
+    }
+  } catch {
+    // Nothing primed: the loader reads every page, as it would without the prefetch (its reads already asked for still run, and are ignored).
+    return listed;
   }
   if (prefetches.length === 0) return listed;
   return Promise.all([listed, Promise.all(prefetches)]).then(([connection, primers]) => {
-    for (const prime of primers) prime(connection);
+    for (const prime of primers) prime?.(connection);
     return connection;
   });
 }
@@ -127,7 +165,7 @@ function plansOf(info: GraphQLResolveInfo): readonly Plan[] {
     if (!field || !definition) continue;
     // The properties the nested resolver asks its loader for (requestedProperties caches them by the same node).
     const properties = requestedProperties({ fieldNodes: [field], fragments: info.fragments } as unknown as GraphQLResolveInfo);
-    const plan = { nested, field, definition, properties: [...new Set([...properties, nested.property])].sort(), options: listOptions(properties, undefined) };
+    const plan = { nested, field, definition, properties: Object.freeze([...new Set([...properties, nested.property])].sort()), options: listOptions(properties, undefined) };
     const constant = !(field.arguments ?? []).some((argument) => usesVariables(argument.value));
     found.push({ ...plan, page: constant ? nestedPage(plan, {}) : undefined });
   }
