@@ -84,7 +84,15 @@ export function prefetchNestedLists<T extends Content>(
 ): Promise<Connection<T>> {
   const seen = SEEN.get(listed);
   if (seen) return seen as Promise<Connection<T>>;
-  const served = prefetch(ctx, info, items, page, listed);
+  const prefetching = items !== null && ctx.db.options.type === 'postgres' && (ctx.locale ?? Locale.EN) === Locale.EN && info.fieldNodes.length === 1;
+  const primers = prefetching ? startPrefetches<T>(ctx, info, items, page) : [];
+  const served =
+    primers.length === 0
+      ? listed
+      : Promise.all([listed, Promise.all(primers)]).then(([connection, prime]) => {
+          for (const primer of prime) primer?.(connection);
+          return connection;
+        });
   SEEN.set(listed, served);
   return served;
 }
@@ -92,20 +100,20 @@ export function prefetchNestedLists<T extends Content>(
 /** The outer pages seen, by their loader's promise: the page as served the first time (after its nested pages were primed, if they were). */
 const SEEN = new WeakMap<Promise<unknown>, Promise<unknown>>();
 
-function prefetch<T extends Content>(
+/** Puts a nested list's pages in its loader's cache, given the outer page they were read for. */
+type Primer<T> = (connection: Connection<T>) => void;
+
+/** Asks for the nested lists' reads (in this turn of the event loop, so that they join the outer page's statement); each resolves to its primer, or null when it failed. */
+function startPrefetches<T extends Content>(
   ctx: Context<{ contentReads: ContentReads }>,
   info: GraphQLResolveInfo,
-  items: (() => ContentQuery) | null,
+  items: () => ContentQuery,
   page: PageRequest,
-  listed: Promise<Connection<T>>,
-): Promise<Connection<T>> {
-  if (!items || ctx.db.options.type !== 'postgres' || (ctx.locale ?? Locale.EN) !== Locale.EN || info.fieldNodes.length !== 1) return listed;
-  const plans = plansOf(info);
-  if (plans.length === 0) return listed;
-  const prefetches: Promise<((connection: Connection<T>) => void) | null>[] = [];
+): Promise<Primer<T> | null>[] {
+  const prefetches: Promise<Primer<T> | null>[] = [];
   try {
     let ids: ReturnType<ContentQuery['pageIds']> | undefined;
-    for (const plan of plans) {
+    for (const plan of plansOf(info)) {
       const request = plan.page !== undefined ? plan.page : nestedPage(plan, info.variableValues);
       if (!request) continue;
       const { nested, options } = plan;
@@ -117,7 +125,7 @@ function prefetch<T extends Content>(
         { sql: nested.parentsOf(ids.sql), parameters: ids.parameters },
         request,
       );
-      const primer = (pagesOf: (parents: readonly string[]) => Connection<Content>[]) => (connection: Connection<T>) => {
+      const primer = (pagesOf: (parents: readonly string[]) => Connection<Content>[]): Primer<T> => (connection) => {
         const parents = new Set<string>();
         for (const edge of connection.edges) for (const parent of nested.parentsOfItem(edge.node) ?? []) parents.add(parent);
         const wanted = [...parents];
@@ -128,14 +136,10 @@ function prefetch<T extends Content>(
       prefetches.push(pages.then(primer, () => null));
     }
   } catch {
-    // Nothing primed: the loader reads every page, as it would without the prefetch (its reads already asked for still run, and are ignored).
-    return listed;
+    // Nothing primed: the loader reads every page, as it would without the prefetch (reads already asked for still run, and are ignored).
+    return [];
   }
-  if (prefetches.length === 0) return listed;
-  return Promise.all([listed, Promise.all(prefetches)]).then(([connection, primers]) => {
-    for (const prime of primers) prime?.(connection);
-    return connection;
-  });
+  return prefetches;
 }
 
 /** A nested list a list's selection asks for, worked out once per parsed field (documents are cached, so their nodes are the same objects on every request). */
