@@ -311,7 +311,11 @@ export async function findContentPagesByParent<T extends Content>(
     orderBy: clause.orderBy,
     limit: clause.limit,
   });
-  // Every parent's count comes from one grouped statement, read when the first `totalCount` is.
+  return parentPages(query, partition, parents, lists, page, keyset);
+}
+
+/** Each parent's page as a connection; every parent's count comes from one grouped statement, read when the first `totalCount` is. */
+function parentPages<T extends Content>(query: ContentQuery, partition: Partition, parents: readonly string[], lists: T[][], page: PageRequest, keyset: Keyset<Content>): Connection<T>[] {
   let counts: Promise<Map<string, number>> | undefined;
   return lists.map((items, i) => toConnection(items, keyset as Keyset<T>, page, () => (counts ??= query.countPerParent(partition, parents)).then((byParent) => byParent.get(parents[i]) ?? 0)));
 }
@@ -341,12 +345,7 @@ export async function findContentPagesOfParentsIn<T extends Content>(
     if (list) list.push(item);
     else byParent.set(parent, [item]);
   }
-  return (wanted) => {
-    let counts: Promise<Map<string, number>> | undefined;
-    return wanted.map((parent) =>
-      toConnection(byParent.get(parent) ?? [], keyset as Keyset<T>, page, () => (counts ??= query.countPerParent(partition, wanted)).then((n) => n.get(parent) ?? 0)),
-    );
-  };
+  return (wanted) => parentPages(query, partition, wanted, wanted.map((parent) => byParent.get(parent) ?? []), page, keyset);
 }
 
 /**
