@@ -54,11 +54,11 @@ export class CampaignResolver {
   ): Promise<Connection<CampaignStory>> {
     const page = pageRequest(args, CONTENT_KEYSET.kinds);
     const locale = requestedLocaleOf(campaign);
-    const stories = ctx.loaders.storiesByCampaignId.load({ parent: campaign.id, page, options: listOptions(requestedProperties(info), locale) });
     // One campaign's stories (`campaign(slug:)` or `node(id:)`, Q4): the lists under them (each nation's projects) come in the same
     // statement. Its query is the loader's for one campaign (findContentPagesByParent: `ofParent`); a campaign asked in a locale keys its lists by it.
     const single = locale === undefined && info.path.prev?.prev === undefined;
     const query = () => campaignStories(ctx.loaders.contentReads, visibilityOf(ctx.viewer)).ofParent(BY_CAMPAIGN, campaign.id);
-    return prefetchNestedLists(ctx, info, single ? query : null, page, stories);
+    const key = { parent: campaign.id, page, options: listOptions(requestedProperties(info), locale) };
+    return prefetchNestedLists(ctx, info, single ? query : null, ctx.loaders.storiesByCampaignId, key);
   }
 }

@@ -4,7 +4,7 @@ import type { Context } from '../context';
 import { eachField, type Fragments } from '../selection';
 import type { Connection } from '../pagination/connection.type';
 import { pageRequest, type PageRequest } from '../pagination/keyset';
-import { listOptions, type ListOptions, type PageKey } from '../pagination/page.loader';
+import { listOptions, pageKeyText, type ListOptions, type PageKey } from '../pagination/page.loader';
 import type { Content } from './content.entity';
 import { CONTENT_KEYSET, findContentPagesOfParentsIn, visibilityOf, type ContentQuery, type Partition, type Visibility } from './content.query';
 import type { ContentReads } from './content.reads';
@@ -65,27 +65,31 @@ export function registerNestedList(list: NestedList): void {
  * for nested lists asked for once, from the start (no cursor).
  *
  * Every load of the outer list's loader must come through here, prefetching
- * or not: a loader hands out one promise per key, and one seen before is a
- * page read (or being read) already, in a statement a prefetch now would not
- * join. It is served as it was the first time (a field asking for the same
- * page twice waits for the same primed pages).
+ * or not, so it loads the page itself: a page asked for before in the request
+ * (by another alias, or by the normal path after the fast path handed a
+ * request over) is a page read, or being read, already, in a statement a
+ * prefetch now would not join. It is served as it was the first time (after
+ * its nested pages were primed, if they were), and never prefetched again.
  *
  * @param info the outer list's field (a connection: its items at `edges.node`).
  * @param items the outer page's query, as its loader makes it for one parent; null where it may not prefetch (a campaign in a list, or asked in a locale).
- * @param page the outer page.
- * @param listed the outer page, as its loader reads it (asked for in this turn of the event loop).
+ * @param loader the outer list's loader, and `key` the page asked of it.
  */
 export function prefetchNestedLists<T extends Content>(
   ctx: Context<{ contentReads: ContentReads }>,
   info: GraphQLResolveInfo,
   items: (() => ContentQuery) | null,
-  page: PageRequest,
-  listed: Promise<Connection<T>>,
+  loader: DataLoader<PageKey<ListOptions | undefined>, Connection<T>, string>,
+  key: PageKey<ListOptions | undefined>,
 ): Promise<Connection<T>> {
-  const seen = SEEN.get(listed);
-  if (seen) return seen as Promise<Connection<T>>;
+  let seen = SEEN.get(loader);
+  if (!seen) SEEN.set(loader, (seen = new Map()));
+  const id = pageKeyText(key);
+  const found = seen.get(id);
+  if (found) return found as Promise<Connection<T>>;
+  const listed = loader.load(key);
   const prefetching = items !== null && ctx.db.options.type === 'postgres' && (ctx.locale ?? Locale.EN) === Locale.EN && info.fieldNodes.length === 1;
-  const primers = prefetching ? startPrefetches<T>(ctx, info, items, page) : [];
+  const primers = prefetching ? startPrefetches<T>(ctx, info, items, key.page) : [];
   const served =
     primers.length === 0
       ? listed
@@ -93,12 +97,17 @@ export function prefetchNestedLists<T extends Content>(
           for (const primer of prime) primer?.(connection);
           return connection;
         });
-  SEEN.set(listed, served);
+  seen.set(id, served);
   return served;
 }
 
-/** The outer pages seen, by their loader's promise: the page as served the first time (after its nested pages were primed, if they were). */
-const SEEN = new WeakMap<Promise<unknown>, Promise<unknown>>();
+/**
+ * The outer pages asked for, by loader (one per request) and by the loader's
+ * cache key: each page as served the first time. Keyed by the key's text, not
+ * by the loader's promise: DataLoader hands out a new promise for every load,
+ * a page it holds already included.
+ */
+const SEEN = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /** Puts a nested list's pages in its loader's cache, given the outer page they were read for. */
 type Primer<T> = (connection: Connection<T>) => void;
@@ -196,14 +205,26 @@ function usesVariables(value: ValueNode): boolean {
   return false;
 }
 
-/** The one field at `path` under a selection (through fragments), or null when there is none or more than one at any step. */
+/**
+ * The one field at `path` under a selection (through fragments), or null when
+ * there is none or more than one at any step, or when `@skip` or `@include`
+ * (on a field of the path, or on a fragment around one) decides whether it is
+ * there: the plan is made once per parsed field, for every request, whatever
+ * their variables, and a skipped list must not be read (the cost limit does
+ * not count one).
+ */
 function singleField(set: SelectionSetNode | undefined, path: readonly string[], fragments: Fragments): FieldNode | null {
   let field: FieldNode | null = null;
   for (const name of path) {
     if (!set) return null;
     const found: FieldNode[] = [];
-    eachField(set, fragments, new Set(), (candidate) => candidate.name.value === name && found.push(candidate));
-    if (found.length !== 1) return null;
+    let conditional = false;
+    eachField(set, fragments, new Set(), (candidate, decided) => {
+      if (candidate.name.value !== name) return;
+      found.push(candidate);
+      conditional ||= decided || Boolean(candidate.directives?.length);
+    });
+    if (found.length !== 1 || conditional) return null;
     field = found[0];
     set = field.selectionSet;
   }
