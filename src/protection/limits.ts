@@ -133,13 +133,17 @@ export function checkShape(operation: OperationDefinitionNode, fragments: Fragme
  * executor then refuses it with its own error before anything runs).
  * Throws `QUERY_TOO_COMPLEX` when its fragments expand to more than
  * {@link MAX_EXPANDED_FIELDS} fields. Cached per parsed document, operation
- * name and variables.
+ * name and variables, within bounds clients cannot push (see {@link COSTS}).
  */
 export function costOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): number | null {
-  const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}`;
-  let costs = COSTS.get(document);
-  if (!costs) COSTS.set(document, (costs = new Map()));
-  if (costs.has(key)) return costs.get(key)!;
+  const variablesJson = JSON.stringify(variables ?? {});
+  let documentId = DOCUMENT_IDS.get(document);
+  if (documentId === undefined) DOCUMENT_IDS.set(document, (documentId = nextDocumentId++));
+  const key = variablesJson.length <= MAX_CACHED_VARIABLES_LENGTH ? `${documentId}\u0000${operationName ?? ''}\u0000${variablesJson}` : null;
+  if (key !== null) {
+    const cached = COSTS.get(key);
+    if (cached !== undefined) return cached;
+  }
   let cost: number | null;
   try {
     const context: CostContext = { fragments: fragmentsOf(document), variables: coercedVariables(schema, document, operationName, variables) };
@@ -150,10 +154,32 @@ export function costOf(schema: GraphQLSchema, document: DocumentNode, operationN
     if (error.message === TOO_MANY_NODES) throw tooManyFields();
     cost = null;
   }
-  if (costs.size >= 100) costs.clear();
-  costs.set(key, cost);
+  if (key !== null) {
+    // The oldest entry goes first (a Map iterates in insertion order).
+    if (COSTS.size >= MAX_CACHED_COSTS) COSTS.delete(COSTS.keys().next().value!);
+    COSTS.set(key, cost);
+  }
   return cost;
 }
+
+/**
+ * Costs already computed, by parsed document (parsed documents are cached, so
+ * a document's requests share one), operation name and variables. One map for
+ * all documents, bounded in entries, and variables past a length are costed
+ * without caching: a client varying its variables (or sending ones the
+ * operation does not declare) cannot make it grow past about 10 MB.
+ */
+const COSTS = new Map<string, number | null>();
+const MAX_CACHED_COSTS = 10_000;
+const MAX_CACHED_VARIABLES_LENGTH = 1_024;
+/** How many costs are cached now (the tests check the bound). */
+export function cachedCosts(): number {
+  return COSTS.size;
+}
+
+/** Parsed documents' numbers in {@link COSTS}' keys. */
+const DOCUMENT_IDS = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
 
 /**
  * Fields (selections, with fragments expanded at each spread) the cost
@@ -171,9 +197,6 @@ function tooManyFields(): GraphQLError {
     extensions: { code: 'QUERY_TOO_COMPLEX', measure: 'fields', limit: MAX_EXPANDED_FIELDS, http: { status: 400 } },
   });
 }
-
-/** Costs already computed, by parsed document (parsed documents are cached) and by operation name and variables. */
-const COSTS = new WeakMap<DocumentNode, Map<string, number | null>>();
 
 /** Throws `QUERY_TOO_COMPLEX` when `value` is above `limit`. */
 export function refuseAbove(what: string, value: number, limit: number): void {
