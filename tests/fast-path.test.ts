@@ -244,6 +244,27 @@ for (const driver of DRIVERS) {
       assert.ok(editor.body.includes(DRAFT_TITLE), `an editor sees drafts: ${editor.body.slice(0, 300)}`);
       assert.ok(pair.stats().answered >= before.answered + 3, 'on the fast path');
     });
+
+    it('keeps the documents it prepares within a budget of text, however many long ones clients send', async () => {
+      // Long texts with little to parse: a comment pads each to near the longest a query may be (16,384 characters).
+      const padding = `#${'x'.repeat(16_000)}`;
+      const queries = Array.from({ length: 80 }, (_, i) => `${padding}\n{ n${i}: __typename }`);
+      for (const query of queries) {
+        assert.equal((await send(pair.fast.url, { query })).status, 200);
+        const before = pair.stats().answered;
+        const answer = await send(pair.fast.url, { query });
+        assert.equal(answer.status, 200);
+        assert.equal(pair.stats().answered, before + 1, 'prepared on its second request, and answered on the fast path');
+      }
+      const sizes = pair.fast.fastPath!.cacheSizes();
+      assert.ok(sizes.documentChars <= 1_048_576, `${sizes.documentChars} characters of prepared documents`);
+      assert.ok(sizes.seenChars <= 1_048_576, `${sizes.seenChars} characters of texts seen once`);
+      assert.ok(sizes.documents < 80, `${sizes.documents} documents kept, the oldest long ones dropped`);
+      // The most recent is still prepared: a third request takes the fast path at once.
+      const before = pair.stats().answered;
+      assert.equal((await send(pair.fast.url, { query: queries[79] })).status, 200);
+      assert.equal(pair.stats().answered, before + 1);
+    });
   });
 
   describe(`fast path: metrics and the time limit [${driver}]`, () => {

@@ -44,10 +44,18 @@ import type { GatewayContext } from './context';
 
 /** Apollo's key prefix for automatic persisted queries in the shared cache. */
 const APQ_PREFIX = 'apq:';
-/** Documents kept prepared, the least recently used dropped past it (clients cannot grow it without bound). */
+/**
+ * Documents kept prepared, the least recently used dropped past either bound
+ * (clients cannot grow it without bound): a count, and their texts' length in
+ * all. A parsed document (without locations) takes about 17 times its text,
+ * so 1 M characters of text hold about 17 MB: some thousand documents of the
+ * usual size, or 64 at the longest a query may be.
+ */
 const MAX_DOCUMENTS = 500;
-/** Texts seen once, waiting for a second request to be prepared; the oldest dropped past it. */
+const MAX_DOCUMENT_CHARS = 1_048_576;
+/** Texts seen once, waiting for a second request to be prepared; the oldest dropped past either bound. */
 const MAX_SEEN = 2_000;
+const MAX_SEEN_CHARS = 1_048_576;
 /** Accept headers whose content type is known; the oldest dropped past it. */
 const MAX_ACCEPTS = 100;
 
@@ -113,7 +121,9 @@ export interface FastRequest {
 
 export class FastPath {
   private readonly documents = new Map<string, Prepared | null>();
+  private documentChars = 0;
   private readonly seen = new Set<string>();
+  private seenChars = 0;
   /** The content type the normal path chose for each Accept header it answered. */
   private readonly contentTypes = new Map<string, string>();
   /** How many requests took the fast path, and how many it handed back to the normal path after starting. */
@@ -121,6 +131,11 @@ export class FastPath {
 
   constructor(private readonly options: FastPathOptions) {
     resolvePromisedCounts(options.schema);
+  }
+
+  /** What the caches hold now, in entries and characters of text (the tests check the bounds). */
+  cacheSizes(): { documents: number; documentChars: number; seen: number; seenChars: number } {
+    return { documents: this.documents.size, documentChars: this.documentChars, seen: this.seen.size, seenChars: this.seenChars };
   }
 
   /** Prepares documents ahead of their first request (the example operations). */
@@ -238,20 +253,34 @@ export class FastPath {
       this.documents.set(text, found);
       return found;
     }
+    // Longer than the whole budget: never kept (the normal path answers it, with Apollo's own cache).
+    if (text.length > MAX_DOCUMENT_CHARS) return null;
     if (!this.seen.has(text)) {
-      if (this.seen.size >= MAX_SEEN) this.seen.delete(this.seen.values().next().value!);
+      while (this.seen.size > 0 && (this.seen.size >= MAX_SEEN || this.seenChars + text.length > MAX_SEEN_CHARS)) {
+        const oldest = this.seen.values().next().value!;
+        this.seen.delete(oldest);
+        this.seenChars -= oldest.length;
+      }
       this.seen.add(text);
+      this.seenChars += text.length;
       return null;
     }
     this.seen.delete(text);
+    this.seenChars -= text.length;
     return this.prepare(text);
   }
 
   private prepare(text: string): Prepared | null {
-    if (this.documents.size >= MAX_DOCUMENTS) this.documents.delete(this.documents.keys().next().value!);
+    if (this.documents.delete(text)) this.documentChars -= text.length;
+    while (this.documents.size > 0 && (this.documents.size >= MAX_DOCUMENTS || this.documentChars + text.length > MAX_DOCUMENT_CHARS)) {
+      const oldest = this.documents.keys().next().value!;
+      this.documents.delete(oldest);
+      this.documentChars -= oldest.length;
+    }
     let prepared: Prepared | null = null;
     try {
-      const document = parse(text, { maxTokens: this.options.limits.maxTokens });
+      // Without locations (a third of the memory): only an error needs them, and any error is the normal path's to answer, from its own parse.
+      const document = parse(text, { maxTokens: this.options.limits.maxTokens, noLocation: true });
       if (validate(this.options.schema, document, specifiedRules).length === 0) {
         let shapeRefused = false;
         const fragments = fragmentsOf(document);
@@ -269,6 +298,7 @@ export class FastPath {
       prepared = null;
     }
     this.documents.set(text, prepared);
+    this.documentChars += text.length;
     return prepared;
   }
 
