@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig, type DatabaseConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
 import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
+import { RawConnection } from './helpers/raw-http';
 import { startTestGateway, type TestGateway } from './helpers/server';
 
 /** The built server entry point: this file runs from dist/tests/. */
@@ -184,6 +185,21 @@ describe('HTTP surface', () => {
   });
 
   describe('requests the gateway refuses', () => {
+    it('answers a request target that is no URL (`//`) with 400, as a request and as a WebSocket upgrade, then still serves', async () => {
+      const port = gw.gateway.port;
+      const plain = await RawConnection.open(port);
+      plain.write('GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      const answer = await plain.nextResponse();
+      assert.equal(answer.status, 400);
+      assert.equal(JSON.parse(answer.body).errors[0].extensions.code, 'BAD_REQUEST');
+      // An upgrade's handler runs outside any request: a throw there would end the process.
+      const upgrade = await RawConnection.open(port);
+      upgrade.write('GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      await upgrade.closed;
+      assert.match(upgrade.received, /^HTTP\/1\.1 400 Bad Request/);
+      await assertStillServes(gw);
+    });
+
     it('answers a malformed JSON body with 400 BAD_REQUEST, then still serves', async () => {
       const response = await fetch(gw.url, {
         method: 'POST',

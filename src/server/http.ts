@@ -144,13 +144,20 @@ export async function startServer(services: Services): Promise<Gateway> {
   // Idle keep-alive sockets outlive a load balancer's own idle timeout, so it never reuses one the gateway just closed.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   // graphql-ws subscriptions share the port: an upgrade on /graphql goes to the WebSocket endpoint, anything else is refused.
+  // A throw here would end the process (nothing catches an event handler's error): a target that is no URL is answered 400.
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://gateway').pathname === '/graphql') return live.upgrade(req, socket, head);
-    socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nWebSocket subscriptions are at /graphql\n');
+    const url = requestUrl(req);
+    if (url?.pathname === '/graphql') return live.upgrade(req, socket, head);
+    socket.end(
+      url
+        ? 'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nWebSocket subscriptions are at /graphql\n'
+        : 'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThe request target is not a valid path\n',
+    );
   });
 
   async function route(req: IncomingMessage, res: ServerResponse, request: RequestLog): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    const url = requestUrl(req);
+    if (!url) throw new HttpError(400, `The request target ${JSON.stringify(req.url)} is not a valid path`, 'BAD_REQUEST');
     if (await playground(req, res, url)) return void (request.route = 'playground');
     if (isSyndicationPath(url.pathname)) {
       request.route = 'feeds';
@@ -200,6 +207,15 @@ export async function startServer(services: Services): Promise<Gateway> {
         await shutdown(server, apollo, inFlight, config.shutdownTimeoutMs);
       })()),
   };
+}
+
+/** The request's target as a URL, or null when it is none (`//`, for one: a URL with an empty host). */
+function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://gateway');
+  } catch {
+    return null;
+  }
 }
 
 /** What the request log and the metrics record of a request, filled in as it is handled. */
