@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config';
 import { encodeChangeCursor } from '../src/changes/change-feed';
+import { ChangeTailer } from '../src/changes/tailer';
 import { pruneChangeLog, prunedThrough } from '../src/changes/retention';
 import { startGateway, type RunningGateway } from '../src/main';
 import { decodeGlobalId } from '../src/shared/node/global-id';
@@ -333,5 +334,24 @@ describe('commit order of the change log [postgres]', { skip: !POSTGRES_ENABLED 
     assert.deepEqual(entries.map((entry) => entry.subjectId), [first.id, second.id].map((id) => decodeGlobalId(id).localId));
     assert.equal(entries[0].seq, firstSeq);
     assert.ok(entries[0].seq < entries[1].seq);
+  });
+});
+
+describe('pruning while the database fails [sqlite]', () => {
+  it('waits before trying again, rather than retrying as fast as it fails', async () => {
+    const gw = await startTestGateway('sqlite');
+    const errors: string[] = [];
+    // Every entry is due at once (1 ms of retention), and every prune fails: the table it records its progress in is gone.
+    const tailer = new ChangeTailer(gw.gateway.db, { retentionMs: 1, pollIntervalMs: 0, onError: (_error, what) => errors.push(what) });
+    try {
+      await gw.gateway.db.query('DROP TABLE gateway_state');
+      await tailer.start();
+      await waitFor('the first prune to fail', () => errors.length > 0 || undefined);
+      await delay(500);
+      assert.deepEqual(errors, ['pruning the change log'], 'one failure, the next try 30 s away');
+    } finally {
+      await tailer.stop();
+      await gw.stop();
+    }
   });
 });

@@ -9,6 +9,9 @@ const READ_BATCH = 1_000;
 
 /** Longest a timer may wait in Node (about 24.8 days); a later prune is scheduled in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** After a prune fails (the database away), the next try waits this long, doubling with each failure up to the most. */
+const PRUNE_RETRY_MS = 30_000;
+const PRUNE_RETRY_MAX_MS = 600_000;
 
 export type ChangeListener = (rows: readonly ChangeRow[]) => void | Promise<void>;
 
@@ -39,6 +42,7 @@ export class ChangeTailer {
   private stopped = false;
   private oldest: Date | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private pruneFailures = 0;
   private unsubscribeCommits: (() => void) | null = null;
 
   constructor(
@@ -127,7 +131,9 @@ export class ChangeTailer {
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
     this.pruneTimer = null;
     if (this.stopped || this.options.retentionMs <= 0 || this.oldest === null) return;
-    const due = this.oldest.getTime() + this.options.retentionMs - Date.now();
+    let due = this.oldest.getTime() + this.options.retentionMs - Date.now();
+    // After a failure the oldest entry is still due: without a wait, the next try would come at once, and the next, as fast as they fail.
+    if (this.pruneFailures > 0) due = Math.max(due, Math.min(PRUNE_RETRY_MS * 2 ** (this.pruneFailures - 1), PRUNE_RETRY_MAX_MS));
     this.pruneTimer = setTimeout(() => void this.prune(due > MAX_TIMER_MS), Math.max(0, Math.min(due, MAX_TIMER_MS)));
     this.pruneTimer.unref();
   }
@@ -136,7 +142,9 @@ export class ChangeTailer {
     try {
       if (!early) await pruneChangeLog(this.db, new Date(Date.now() - this.options.retentionMs));
       this.oldest = (await this.reader.bounds()).oldest;
+      this.pruneFailures = 0;
     } catch (error) {
+      this.pruneFailures++;
       this.options.onError?.(error, 'pruning the change log');
     }
     this.schedulePrune();
