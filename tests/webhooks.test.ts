@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
+import { fanOut } from '../src/outbound/webhooks/fan-out';
 import { Role } from '../src/shared/viewer';
-import { Editor, keyHeaders, poster } from './helpers/changes';
+import { createApiKey, revokeApiKey } from '../src/store/keys';
+import { Editor, keyHeaders, poster, type EditedItem } from './helpers/changes';
 import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
 import { startConfiguredGateway, waitFor, type ConfiguredGateway } from './helpers/http';
@@ -214,6 +217,52 @@ for (const driver of DRIVERS) {
       assert.throws(() => verified(first, rotated.secret), 'the new secret did not sign what was sent before it');
     });
 
+    it('filters by publication date: the dates of a filter stored as JSON are read as dates', async () => {
+      const hook = await partner.create({ url: receiver.url('/dated'), filter: { publishedAfter: '2021-01-01T00:00:00.000Z' }, events: ['PUBLISHED'] });
+      const older = await editor.create('DigestArticle', 'dated-older');
+      await editor.publish(older, '2019-06-01T00:00:00.000Z');
+      const newer = await editor.create('DigestArticle', 'dated-newer');
+      await editor.publish(newer, '2022-06-01T00:00:00.000Z');
+      // In order per webhook, and queued in the log's order: once the newer one is delivered, the older was passed over.
+      const [request] = await receiver.waitFor('/dated', 1);
+      await partner.settled(hook.id, 1);
+      assert.equal(verified(request, hook.secret).data.id, newer.id);
+      assert.equal((await partner.deliveries(hook.id)).length, 1);
+    });
+
+    it('stops the webhooks of a key that is revoked: its owner receives nothing more', async () => {
+      const { key, secret } = await createApiKey(gw.gateway.db, { name: `leaving ${randomUUID()}`, role: Role.PARTNER });
+      const leaving = new Partner(gw.post.bind(gw), { authorization: `Bearer ${secret}` });
+      const theirs = await leaving.create({ url: receiver.url('/revoked-owner') });
+      const ours = await partner.create({ url: receiver.url('/staying-owner') });
+      await revokeApiKey(gw.gateway.db, key.id);
+      const parameter = driver === 'postgres' ? '$1' : '?';
+      const item = await editor.create('DigestArticle', 'after-revocation');
+      await editor.publish(item);
+      await receiver.waitFor('/staying-owner', 1);
+      await partner.settled(ours.id, 1);
+      const stopped = await waitFor('the revoked key’s webhook to stop', async () => {
+        const [row] = (await gw.gateway.db.query(`SELECT disabled_at AS "disabledAt", disabled_reason AS "reason" FROM webhook WHERE id = ${parameter}`, [theirs.id])) as { disabledAt: unknown; reason: string }[];
+        return row?.disabledAt ? row : null;
+      });
+      assert.match(stopped.reason, /revoked/);
+      assert.equal(receiver.at('/revoked-owner').length, 0);
+      const [{ count }] = (await gw.gateway.db.query(`SELECT count(*) AS "count" FROM webhook_delivery WHERE webhook_id = ${parameter}`, [theirs.id])) as { count: unknown }[];
+      assert.equal(Number(count), 0, 'nothing queued for it');
+    });
+
+    it('lets one key make 25 webhooks, and refuses the next with CONFLICT until one is deleted', async () => {
+      const busy = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER, `busy ${randomUUID()}`));
+      const made = [];
+      for (let i = 0; i < 25; i++) made.push(await busy.create({ url: receiver.url(`/many-${i}`), events: ['DELETED'] }));
+      const refused = await gw.post(CREATE, { input: { url: receiver.url('/many-26') } }, busy.headers);
+      assert.equal(refused.body.errors?.[0]?.extensions?.code, 'CONFLICT');
+      assert.match(refused.body.errors![0].message, /at most 25 webhooks/);
+      await busy.mutate('deleteWebhook', made[0].id);
+      const another = await busy.create({ url: receiver.url('/many-26'), events: ['DELETED'] });
+      for (const hook of [...made.slice(1), another]) await busy.mutate('deleteWebhook', hook.id);
+    });
+
     it('keeps each partner’s webhooks to that partner', async () => {
       const hook = await partner.create({ url: receiver.url('/private-to-partner') });
       const other = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER, 'another partner'));
@@ -222,6 +271,35 @@ for (const driver of DRIVERS) {
       assert.equal(response.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
       const anonymous = await gw.post(CREATE, { input: { url: receiver.url('/anonymous') } });
       assert.equal(anonymous.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    });
+  });
+}
+
+for (const driver of DRIVERS) {
+  describe(`webhook fan-out [${driver}]`, () => {
+    it('never moves a webhook past a change committed while a round was reading', async () => {
+      // No gateway fan-out of its own (WEBHOOKS=off): the test runs the rounds, and one commits a change in between.
+      const gw = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOKS: 'off' }, driver);
+      try {
+        const editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
+        const partner = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER));
+        const hook = await partner.create({ url: 'http://127.0.0.1:9/never-called' });
+        let published: EditedItem | undefined;
+        // The round finds nothing after the webhook's position; a publication commits before it moves the position.
+        const first = await fanOut(gw.gateway.db, {
+          afterRead: async () => {
+            published = await editor.create('DigestArticle', 'committed-mid-round');
+            await editor.publish(published);
+          },
+        });
+        assert.equal(first.queued, 0);
+        const second = await fanOut(gw.gateway.db);
+        assert.equal(second.queued, 1, 'the next round queues it');
+        const rows = (await gw.gateway.db.query(`SELECT type, payload FROM webhook_delivery WHERE webhook_id = ${driver === 'postgres' ? '$1' : '?'}`, [hook.id])) as { type: string; payload: string }[];
+        assert.deepEqual(rows.map((row) => [row.type, JSON.parse(row.payload).data.id]), [['content.published', published!.id]]);
+      } finally {
+        await gw.stop();
+      }
     });
   });
 }

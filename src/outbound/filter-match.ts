@@ -29,9 +29,18 @@ export function matchesFilter(subject: FilterSubject, filter: FeedFilter | null 
   if (!any(filter.countries, subject.countries, (code) => code.toUpperCase())) return false;
   if (!any(filter.campaigns, subject.campaigns, (slug) => slug)) return false;
   if (!any(filter.tags, subject.tags, (tag) => tag.toLowerCase())) return false;
-  if (filter.publishedAfter && (!subject.publishedUntil || subject.publishedUntil < filter.publishedAfter)) return false;
-  if (filter.publishedBefore && (!subject.publishedFrom || subject.publishedFrom >= filter.publishedBefore)) return false;
+  if (filter.publishedAfter && (!subject.publishedUntil || subject.publishedUntil.getTime() < timeOf(filter.publishedAfter))) return false;
+  if (filter.publishedBefore && (!subject.publishedFrom || subject.publishedFrom.getTime() >= timeOf(filter.publishedBefore))) return false;
   return true;
+}
+
+/**
+ * A filter's date as a time: a Date from GraphQL, or its ISO text from a
+ * filter stored as JSON (a webhook's). Compared as they were, a Date with a
+ * text was compared as a number with NaN, and no date ever filtered a webhook.
+ */
+function timeOf(value: Date | string): number {
+  return typeof value === 'string' ? Date.parse(value) : value.getTime();
 }
 
 /** A change-log row as a filter subject (its attributes before and after the change, joined). */

@@ -1,4 +1,5 @@
-import { IsNull, type DataSource } from 'typeorm';
+import { In, IsNull, type DataSource } from 'typeorm';
+import { ApiKey } from '../../auth/api-key.entity';
 import { v7 as uuidv7 } from 'uuid';
 import { ContentChangeKind } from '../../changes/change-log';
 import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from '../../changes/change-row';
@@ -23,6 +24,12 @@ export const EVENT_TYPES: Readonly<Record<ContentChangeKind, string>> = {
   [ContentChangeKind.DELETED]: 'content.deleted',
 };
 
+/** Where a test steps in. */
+export interface FanOutHooks {
+  /** After a round has read its changes, before it queues them and moves the positions. */
+  readonly afterRead?: () => Promise<void>;
+}
+
 /** What a fan-out did. */
 export interface FanOutResult {
   /** Deliveries queued. */
@@ -40,14 +47,22 @@ export interface FanOutResult {
  * rather than from where the process started means changes written while no
  * gateway ran (the CLI ingesting, say) are delivered too.
  */
-export async function fanOut(db: DataSource): Promise<FanOutResult> {
+export async function fanOut(db: DataSource, hooks: FanOutHooks = {}): Promise<FanOutResult> {
   let queued = 0;
   for (;;) {
-    const webhooks = await db.getRepository(Webhook).findBy({ disabledAt: IsNull() });
+    const webhooks = await enabledWebhooks(db);
     if (webhooks.length === 0) return { queued, enabled: 0 };
     const from = Math.min(...webhooks.map((hook) => hook.position));
-    const [sql, values] = db.driver.escapeQueryWithParameters(`SELECT ${CHANGE_COLUMNS} FROM change_log WHERE subject = 'CONTENT' AND seq > :from ORDER BY seq LIMIT ${ROUND}`, { from });
+    // The log's head first, and the changes up to it: positions never move past a change this round has not read. (Read after
+    // the changes, a change committed between the two statements was passed over, never queued.) Every change up to a head
+    // that is visible is committed: the log's numbers follow commit order (changes/change.entity.ts).
+    const upTo = await head(db);
+    const [sql, values] = db.driver.escapeQueryWithParameters(
+      `SELECT ${CHANGE_COLUMNS} FROM change_log WHERE subject = 'CONTENT' AND seq > :from AND seq <= :upTo ORDER BY seq LIMIT ${ROUND}`,
+      { from, upTo },
+    );
     const rows = ((await db.query(sql, values)) as Record<string, unknown>[]).map((row) => toChangeRow(row, readTimestamp));
+    await hooks.afterRead?.();
     const deliveries: Partial<WebhookDelivery>[] = [];
     const reads = new ContentReads(db);
     for (const row of rows) {
@@ -73,13 +88,45 @@ export async function fanOut(db: DataSource): Promise<FanOutResult> {
       await db.createQueryBuilder().insert().into(WebhookDelivery).values(deliveries.slice(start, start + 200) as never[]).orIgnore().execute();
     }
     queued += deliveries.length;
-    const reached = rows.length ? rows[rows.length - 1].seq : await head(db);
+    // A full round may have left changes up to the head: the next round reads on from its last.
+    const reached = rows.length === ROUND ? rows[rows.length - 1].seq : upTo;
     for (const hook of webhooks) {
       if (hook.position >= reached) continue;
       await db.createQueryBuilder().update(Webhook).set({ position: reached }).where('id = :id AND position < :reached', { id: hook.id, reached }).execute();
     }
     if (rows.length < ROUND) return { queued, enabled: webhooks.length };
   }
+}
+
+/**
+ * The enabled webhooks whose owner may still read. One made with a key that
+ * has since been revoked or has expired is stopped, as that key's
+ * subscriptions are closed: its owner no longer receives content. Its
+ * pending deliveries stop with it (the deliverer claims for enabled webhooks
+ * only); an admin's `enableWebhook` restarts it.
+ */
+async function enabledWebhooks(db: DataSource): Promise<Webhook[]> {
+  const hooks = await db.getRepository(Webhook).findBy({ disabledAt: IsNull() });
+  const owners = [...new Set(hooks.flatMap((hook) => (hook.ownerKeyId ? [hook.ownerKeyId] : [])))];
+  if (owners.length === 0) return hooks;
+  const now = Date.now();
+  const keys = new Map((await db.getRepository(ApiKey).findBy({ id: In(owners) })).map((key) => [key.id, key]));
+  const live: Webhook[] = [];
+  for (const hook of hooks) {
+    const key = hook.ownerKeyId ? keys.get(hook.ownerKeyId) : undefined;
+    const why = !hook.ownerKeyId ? null : !key ? 'deleted' : key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt.getTime() <= now ? 'expired' : null;
+    if (why === null) {
+      live.push(hook);
+      continue;
+    }
+    await db
+      .createQueryBuilder()
+      .update(Webhook)
+      .set({ disabledAt: new Date(), disabledReason: `The key that made it was ${why}: deliveries stopped until an admin's enableWebhook` })
+      .where('id = :id AND disabled_at IS NULL', { id: hook.id })
+      .execute();
+  }
+  return live;
 }
 
 async function head(db: DataSource): Promise<number> {

@@ -25,9 +25,13 @@ export class WebhookService {
 
   private readonly onError: (error: unknown) => void;
 
-  /** A change-log listener: new content changes to queue, or a webhook enabled again or a delivery replayed (in any process). */
+  /**
+   * A change-log listener: new content changes to queue, a webhook enabled
+   * again or a delivery replayed, or a key revoked, whose webhooks the fan-out
+   * stops (in any process).
+   */
   readonly onChanges = (rows: readonly ChangeRow[]): void => {
-    if (rows.some((row) => row.subject === 'CONTENT' || row.subject === 'WEBHOOK')) this.dispatch();
+    if (rows.some((row) => row.subject === 'CONTENT' || row.subject === 'WEBHOOK' || row.subject === 'KEY')) this.dispatch();
   };
 
   start(): void {

@@ -66,7 +66,7 @@ export class WebhookResolver {
 
   @Authorized(Role.PARTNER)
   @Mutation(() => WebhookCreated, {
-    description: 'Makes a webhook for your key: every change to published content committed from now on that matches its filter and events is POSTed to its URL, signed per Standard Webhooks. Returns its secret, shown only now.',
+    description: 'Makes a webhook for your key: every change to published content committed from now on that matches its filter and events is POSTed to its URL, signed per Standard Webhooks. Returns its secret, shown only now. A key may have 25 webhooks (CONFLICT past that); a key revoked or expired stops its webhooks.',
   })
   createWebhook(@Arg('input', () => WebhookInput, { description: 'The webhook.' }) input: WebhookInput, @Ctx() ctx: Context): Promise<WebhookCreated> {
     return createWebhook(ctx.db, ctx.viewer, input);

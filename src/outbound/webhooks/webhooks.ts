@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ContentChangeKind } from '../../changes/change-log';
 import type { FeedFilter } from '../../feed/feed.inputs';
-import { BadUserInputError, NotFoundError } from '../../shared/errors';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/errors';
 import { validateArgument } from '../../shared/validation';
 import { hasRole, Role, type Viewer } from '../../shared/viewer';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
@@ -10,6 +10,13 @@ import { write } from '../../store/session';
 
 /** How long a secret replaced by `rotateWebhookSecret` still signs beside the new one. */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
+
+/**
+ * Webhooks one key may have: each is matched against every change and queues
+ * its own deliveries, so a key making thousands would make every fan-out
+ * that much heavier for all. Those made with the command line are not counted.
+ */
+export const MAX_WEBHOOKS_PER_KEY = 25;
 
 /** A new signing secret: `whsec_` and 32 random bytes in base64, as Standard Webhooks libraries take it. */
 export function newSecret(): string {
@@ -31,9 +38,12 @@ export interface WebhookSettings {
 export async function createWebhook(db: DataSource, viewer: Viewer, settings: WebhookSettings): Promise<{ webhook: Webhook; secret: string }> {
   const url = checkUrl(settings.url);
   if (settings.filter) await validateArgument(settings.filter);
+  const repo = db.getRepository(Webhook);
+  if (viewer.keyId && (await repo.countBy({ ownerKeyId: viewer.keyId })) >= MAX_WEBHOOKS_PER_KEY) {
+    throw new ConflictError(`A key may have at most ${MAX_WEBHOOKS_PER_KEY} webhooks; delete one (deleteWebhook) to make another`, { limit: MAX_WEBHOOKS_PER_KEY });
+  }
   const secret = newSecret();
   const [row] = (await db.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log')) as { head: unknown }[];
-  const repo = db.getRepository(Webhook);
   const webhook = repo.create({
     id: randomUUID(),
     ownerKeyId: viewer.keyId,
