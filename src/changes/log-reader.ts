@@ -70,12 +70,18 @@ class PostgresLogReader implements LogReader {
     client.on('notification', (message) => {
       if (message.channel === CHANGES_CHANNEL && message.payload === this.schema) this.wake();
     });
-    await client.connect();
-    // A listener must not keep the process alive on its own: the gateway stops it on shutdown, and tools that forget to still exit.
-    streamOf(client)?.unref?.();
-    const [{ schema }] = (await client.query('SELECT current_schema() AS schema')).rows as { schema: string }[];
-    this.schema = schema;
-    await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    try {
+      await client.connect();
+      // A listener must not keep the process alive on its own: the gateway stops it on shutdown, and tools that forget to still exit.
+      streamOf(client)?.unref?.();
+      const [{ schema }] = (await client.query('SELECT current_schema() AS schema')).rows as { schema: string }[];
+      this.schema = schema;
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    } catch (error) {
+      // Connected but not listening: this connection is ended here, or each failed reconnection would leave one open.
+      await endClient(client);
+      throw error;
+    }
     if (this.closed) {
       // Closed while connecting: this connection must not outlive the reader.
       await endClient(client);
