@@ -530,6 +530,42 @@ for (const driver of DRIVERS) {
   });
 }
 
+describe('syndication feeds with an item scheduled for later [sqlite]', () => {
+  it('keeps the same validators from one request to the next, and answers 304 to them', async () => {
+    const gw = await startTestGateway('sqlite');
+    try {
+      await write(gw.gateway.db, CLI_ACTOR, (session) =>
+        upsertContent(session, [
+          {
+            type: ContentType.SOCIAL_POST,
+            slug: 'scheduled-post',
+            title: 'A post for later',
+            summary: 'Published, dated in the future.',
+            publishedAt: new Date('2099-01-01T00:00:00Z'),
+            status: ContentStatus.PUBLISHED,
+            countries: [],
+            fields: { platform: 'TWITTER', authorHandle: 'Coalition', text: 'Later', hashtags: [], mentions: [], links: [] },
+          },
+        ]),
+      );
+      const url = `${gw.origin}/feed.atom?types=SOCIAL_POST`;
+      const first = await fetch(url);
+      assert.equal(first.status, 200);
+      assert.match(await first.text(), /A post for later/);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const second = await fetch(url);
+      await second.text();
+      assert.equal(second.headers.get('etag'), first.headers.get('etag'));
+      assert.equal(second.headers.get('last-modified'), first.headers.get('last-modified'));
+      assert.ok(Date.parse(first.headers.get('last-modified')!) < Date.parse('2099-01-01T00:00:00Z'), 'not the scheduled date');
+      const revalidated = await fetch(url, { headers: { 'if-none-match': first.headers.get('etag')! } });
+      assert.equal(revalidated.status, 304);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe('syndication feeds with CORS_ORIGINS set', () => {
   it('names an allowed origin, varies on Origin, and refuses another origin with 403 as /graphql does', async () => {
     const gw = await startConfiguredGateway({ CORS_ORIGINS: 'https://partner.example' });

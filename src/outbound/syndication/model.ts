@@ -69,7 +69,7 @@ export interface SyndicatedFeed {
   readonly homePage: string;
   /** The canonical URL of this very document (its `rel="self"` link, `feed_url`). */
   readonly selfUrl: string;
-  /** The newest item's update time; null for an empty feed. */
+  /** The newest item's update time that has passed; null for an empty feed (or one of items scheduled for later only). */
   readonly updated: Date | null;
   readonly items: readonly SyndicatedItem[];
 }
@@ -77,9 +77,14 @@ export interface SyndicatedFeed {
 /** Makes the feed a request asked for out of the rows read for it. */
 export function buildFeed(rows: FeedRows, scope: FeedScope, parameters: FeedParameters, names: Names, selfUrl: string, now: Date): SyndicatedFeed {
   const items = rows.items.map((item, i) => buildItem(item, rows.countries[i] ?? [], rows.tags[i] ?? [], names));
-  const newest = items.reduce<number | null>((max, item) => Math.max(max ?? 0, item.updated.getTime()), null);
-  // A date ahead of the clock (an item scheduled for later) is not a modification time yet.
-  const updated = newest === null ? null : new Date(Math.min(newest, now.getTime()));
+  // A date ahead of the clock (an item scheduled for later) is not a modification time yet: the newest that has passed is.
+  // (The clock itself in its place changed the feed's time, and with it the ETag, on every request: no 304, ever.)
+  let newest: number | null = null;
+  for (const item of items) {
+    const time = item.updated.getTime();
+    if (time <= now.getTime() && (newest === null || time > newest)) newest = time;
+  }
+  const updated = newest === null ? null : new Date(newest);
   return {
     id: feedIdOf(scope, parameters),
     title: titleOf(scope, parameters, names),
