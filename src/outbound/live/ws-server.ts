@@ -96,6 +96,8 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
   const log = deps.log ?? (() => {});
   /** Executions of events not yet handed to graphql-ws to send. */
   const executing = new Set<Promise<ExecutionResult>>();
+  /** Keys revoked since the process started (a revocation is final; there are few): a socket whose key is revoked while it authenticates is refused. */
+  const revoked = new Set<string>();
 
   const server = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
@@ -111,6 +113,8 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         }
         // The client may have gone while the key was looked up: onClose has run, and nothing may be kept for the socket.
         if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
+        // Revoked while it was looked up: the revocation closed the key's sockets before this one was among them.
+        if (viewer.keyId && revoked.has(viewer.keyId)) return false;
         const caller = viewer.keyId ? `key:${viewer.keyId}` : `ip:${deps.clientAddress(ctx.extra.request)}`;
         const open = perCaller.get(caller) ?? 0;
         if (open >= deps.maxSocketsPerCaller) {
@@ -240,6 +244,7 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         // Only a revocation ends a key's sockets. Its creation's entry can arrive after a socket using
         // the new key is open (the reader lags the writer), and must not close it.
         if (row.subject !== 'KEY' || row.kind !== KeyChangeKind.REVOKED) continue;
+        revoked.add(row.subjectId);
         for (const [socket, state] of sockets) {
           if (state.viewer.keyId === row.subjectId) socket.close(CloseCode.Forbidden, 'Forbidden: the API key was revoked');
         }
