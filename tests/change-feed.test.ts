@@ -9,7 +9,10 @@ import { pruneChangeLog, prunedThrough } from '../src/changes/retention';
 import { startGateway, type RunningGateway } from '../src/main';
 import { decodeGlobalId } from '../src/shared/node/global-id';
 import { Role } from '../src/shared/viewer';
+import { ContentStatus, ContentType } from '../src/shared/content/content-status';
+import { SourceKind } from '../src/shared/content/source-kind';
 import { setPublished } from '../src/store/content';
+import { upsertContent } from '../src/store/upsert';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { Editor, dataOf, keyHeaders, logHead, poster, readChangePage, readChanges, storedChanges, type ReadChange } from './helpers/changes';
 import { DRIVERS, POSTGRES_ENABLED } from './helpers/drivers';
@@ -89,6 +92,48 @@ for (const driver of DRIVERS) {
         const { body } = await gw.post(CHANGES, { after: head }, headers);
         assert.deepEqual(body, anonymous.body);
       }
+    });
+
+    it('filters by an ingested tag with a comma or a % sign as one tag: the tag `iraq, syria` is not the tag `iraq`', async () => {
+      const head = await logHead(gw.gateway.db);
+      const cursor = encodeChangeCursor(head);
+      // A feed's categories are free text (the editing API takes hyphenated words only).
+      const ingest = (externalId: string, tags: string[]) =>
+        write(gw.gateway.db, CLI_ACTOR, (session) =>
+          upsertContent(session, [
+            {
+              type: ContentType.DIGEST_ARTICLE,
+              slug: `tagged-${externalId}`,
+              title: `Tagged ${externalId}`,
+              summary: 'A summary.',
+              publishedAt: new Date('2019-10-12T09:00:00Z'),
+              status: ContentStatus.PUBLISHED,
+              countries: [],
+              tags,
+              fields: { outlet: 'Wire', originalUrl: null },
+              source: { name: 'tag-wire', kind: SourceKind.FEED, externalId, url: 'https://wire.example/feed', fetchedAt: new Date('2019-10-12T10:00:00Z') },
+            },
+          ]),
+        );
+      await ingest('listed', ['Iraq, Syria', '100%', 'a_b']);
+      await ingest('plain', ['iraq']);
+      const changes = (await readChanges(gw.post.bind(gw), cursor)).changes;
+      assert.equal(changes.length, 2);
+      const [listed, plain] = changes.map((change) => change.id);
+
+      // Stored percent-encoded, so that `,iraq,` occurs in the text only where `iraq` is a whole tag.
+      assert.deepEqual((await storedChanges(gw.gateway.db, head)).map((change) => change.tags), [',100%25,a_b,iraq%2C syria,', ',iraq,']);
+      const idsFor = async (tags: string[]) => (await readChanges(gw.post.bind(gw), cursor, { filter: { tags } })).changes.map((change) => change.id);
+      assert.deepEqual(await idsFor(['iraq']), [plain]);
+      assert.deepEqual(await idsFor(['syria']), []);
+      assert.deepEqual(await idsFor([' syria']), []);
+      assert.deepEqual(await idsFor(['IRAQ, SYRIA']), [listed]);
+      assert.deepEqual(await idsFor(['100%']), [listed]);
+      assert.deepEqual(await idsFor(['100%25']), []);
+      assert.deepEqual(await idsFor(['100']), []);
+      assert.deepEqual(await idsFor(['a_b']), [listed]);
+      assert.deepEqual(await idsFor(['aXb']), []);
+      assert.deepEqual(await idsFor(['iraq%2C syria']), []);
     });
 
     it('pages by opaque cursors: first: 2 pages walk the whole log, as one read does', async () => {

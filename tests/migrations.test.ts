@@ -42,6 +42,25 @@ for (const driver of DRIVERS) {
       });
     });
 
+    it('percent-encodes the % signs of the change log’s tags and campaigns written before, and decodes them going down', async () => {
+      await onFreshDatabase(driver, async (db) => {
+        await undoThrough(db, 'ChangeLogListValues1765100000000');
+        const postgres = driver === 'postgres';
+        const rows: [string | null, string | null][] = [[',100%,iraq,', ',slug,'], [',water,', null], [null, null]];
+        for (const [tags, campaigns] of rows) {
+          await db.query(
+            `INSERT INTO change_log (at, subject, kind, subject_id, content_type, tags, campaigns) VALUES (${postgres ? 'now()' : "'2026-12-01 00:00:00.000'"}, 'CONTENT', 'PUBLISHED', 'x', 'DIGEST_ARTICLE', ${postgres ? '$1, $2' : '?, ?'})`,
+            [tags, campaigns],
+          );
+        }
+        const stored = async () => ((await db.query('SELECT tags AS "tags", campaigns AS "campaigns" FROM change_log ORDER BY seq')) as { tags: string | null; campaigns: string | null }[]).map((row) => [row.tags, row.campaigns]);
+        await db.runMigrations();
+        assert.deepEqual(await stored(), [[',100%25,iraq,', ',slug,'], [',water,', null], [null, null]]);
+        await db.undoLastMigration();
+        assert.deepEqual(await stored(), rows);
+      });
+    });
+
     it('migrate down to nothing and up again to the same schema', async () => {
       await onFreshDatabase(driver, async (db, runner) => {
         for (const table of TABLES) assert.equal(await runner.hasTable(table), true, `${table} after up`);

@@ -10,7 +10,7 @@ import { BadUserInputError } from '../shared/errors';
 import { encodeGlobalId } from '../shared/node/global-id';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page } from '../shared/pagination/keyset';
 import { ContentChangeKind } from './change-log';
-import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from './change-row';
+import { CHANGE_COLUMNS, listValue, readTimestamp, toChangeRow, type ChangeRow } from './change-row';
 import type { ContentChange, ContentChangeConnection } from './change-feed.types';
 import { PRUNED_THROUGH } from './retention';
 
@@ -131,7 +131,7 @@ function filterConditions(filter: FeedFilter | null | undefined): { conditions: 
   const anyOf = (column: string, name: string, values: readonly string[]) => {
     if (!values.length) return;
     conditions.push(`(${values.map((_, i) => `${column} LIKE :${name}${i} ESCAPE '\\'`).join(' OR ')})`);
-    values.forEach((value, i) => (parameters[`${name}${i}`] = `%,${value.replace(/[\\%_]/g, (c) => `\\${c}`)},%`));
+    values.forEach((value, i) => (parameters[`${name}${i}`] = `%,${listValue(value).replace(/[\\%_]/g, (c) => `\\${c}`)},%`));
   };
   if (filter.types?.length) conditions.push(`content_type IN (${sqlEnumList(filter.types)})`);
   anyOf('nations', 'nation', (filter.nations ?? []).map(normaliseNationCode));

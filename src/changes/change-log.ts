@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ChangeSubject } from './change.entity';
+import { listColumn } from './change-row';
 
 /** How a content change looks to readers. */
 export enum ContentChangeKind {
@@ -58,7 +59,7 @@ export async function appendChanges(manager: EntityManager, changes: readonly Ch
     const values: unknown[] = [];
     const rows = batch.map((change) => {
       const a = change.attributes;
-      const row = [at, change.subject, change.kind, change.subjectId, change.contentType ?? null, list(a?.nations), list(a?.countries), list(a?.campaigns), list(a?.tags), a?.publishedFrom ?? null, a?.publishedUntil ?? null];
+      const row = [at, change.subject, change.kind, change.subjectId, change.contentType ?? null, listColumn(a?.nations), listColumn(a?.countries), listColumn(a?.campaigns), listColumn(a?.tags), a?.publishedFrom ?? null, a?.publishedUntil ?? null];
       const placeholders = row.map((value) => {
         values.push(postgres || !(value instanceof Date) ? value : manager.connection.driver.preparePersistentValue(value, { type: Date } as never));
         return postgres ? `$${values.length}` : '?';
@@ -71,10 +72,6 @@ export async function appendChanges(manager: EntityManager, changes: readonly Ch
   return positions;
 }
 
-/** `,A,B,` for a list (so that `LIKE '%,A,%'` matches one value), null for none. */
-function list(values: readonly string[] | undefined): string | null {
-  return values?.length ? `,${values.join(',')},` : null;
-}
 
 /** The newest entry's position, or 0 for an empty log. */
 export async function headOfLog(db: DataSource | EntityManager): Promise<string> {

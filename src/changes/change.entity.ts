@@ -13,7 +13,8 @@ export type ChangeSubject = 'CONTENT' | 'CAMPAIGN' | 'MEMBER' | 'KEY' | 'SOURCE'
  * and after the change (their union), so that a reader filtering by them also
  * gets the change that takes an item out of its filter, or the tombstone of
  * an item that matched. Lists are stored as `,A,B,` so that one `LIKE
- * '%,A,%'` per value matches on both databases.
+ * '%,A,%'` per value matches on both databases, a value's own commas and `%`
+ * signs percent-encoded (see `listColumn`).
  *
  * `seq` orders the log. Writers append under a transaction-level lock taken
  * by a trigger on PostgreSQL (SQLite has one writer at a time anyway), so
