@@ -16,6 +16,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
 import type { Limits } from '../config';
 import { checkAllowList } from '../protection/checks';
 import { checkShape, costOf, fragmentsOf } from '../protection/limits';
@@ -119,11 +120,17 @@ export interface FastRequest {
   readonly accept: string | undefined;
 }
 
+/** A text's size in the caches' character budgets (lru-cache counts sizes from 1). */
+const textSize = (_: unknown, text: string) => Math.max(1, text.length);
+
+/** A document that does not parse or validate, remembered so as not to parse it again (lru-cache keeps no null). */
+const UNPREPARED = Symbol('unprepared');
+
 export class FastPath {
-  private readonly documents = new Map<string, Prepared | null>();
-  private documentChars = 0;
-  private readonly seen = new Set<string>();
-  private seenChars = 0;
+  /** Prepared documents by text, the least recently used dropped first. */
+  private readonly documents = new LRUCache<string, Prepared | typeof UNPREPARED>({ max: MAX_DOCUMENTS, maxSize: MAX_DOCUMENT_CHARS, sizeCalculation: textSize });
+  /** Texts seen once, the oldest dropped first. */
+  private readonly seen = new LRUCache<string, true>({ max: MAX_SEEN, maxSize: MAX_SEEN_CHARS, sizeCalculation: textSize });
   /** The content type the normal path chose for each Accept header it answered. */
   private readonly contentTypes = new Map<string, string>();
   /** How many requests took the fast path, and how many it handed back to the normal path after starting. */
@@ -135,7 +142,7 @@ export class FastPath {
 
   /** What the caches hold now, in entries and characters of text (the tests check the bounds). */
   cacheSizes(): { documents: number; documentChars: number; seen: number; seenChars: number } {
-    return { documents: this.documents.size, documentChars: this.documentChars, seen: this.seen.size, seenChars: this.seenChars };
+    return { documents: this.documents.size, documentChars: this.documents.calculatedSize, seen: this.seen.size, seenChars: this.seen.calculatedSize };
   }
 
   /** Prepares documents ahead of their first request (the example operations). */
@@ -246,37 +253,20 @@ export class FastPath {
 
   /** A document's preparation: made on its second request (or at start-up for the examples), null when it does not parse or validate. */
   private lookup(text: string): Prepared | null {
+    // A hit becomes the most recently used.
     const found = this.documents.get(text);
-    if (found !== undefined) {
-      // The most recently used last: eviction takes the first.
-      this.documents.delete(text);
-      this.documents.set(text, found);
-      return found;
-    }
+    if (found !== undefined) return found === UNPREPARED ? null : found;
     // Longer than the whole budget: never kept (the normal path answers it, with Apollo's own cache).
     if (text.length > MAX_DOCUMENT_CHARS) return null;
     if (!this.seen.has(text)) {
-      while (this.seen.size > 0 && (this.seen.size >= MAX_SEEN || this.seenChars + text.length > MAX_SEEN_CHARS)) {
-        const oldest = this.seen.values().next().value!;
-        this.seen.delete(oldest);
-        this.seenChars -= oldest.length;
-      }
-      this.seen.add(text);
-      this.seenChars += text.length;
+      this.seen.set(text, true);
       return null;
     }
     this.seen.delete(text);
-    this.seenChars -= text.length;
     return this.prepare(text);
   }
 
   private prepare(text: string): Prepared | null {
-    if (this.documents.delete(text)) this.documentChars -= text.length;
-    while (this.documents.size > 0 && (this.documents.size >= MAX_DOCUMENTS || this.documentChars + text.length > MAX_DOCUMENT_CHARS)) {
-      const oldest = this.documents.keys().next().value!;
-      this.documents.delete(oldest);
-      this.documentChars -= oldest.length;
-    }
     let prepared: Prepared | null = null;
     try {
       // Without locations (a third of the memory): only an error needs them, and any error is the normal path's to answer, from its own parse.
@@ -297,8 +287,7 @@ export class FastPath {
     } catch {
       prepared = null;
     }
-    this.documents.set(text, prepared);
-    this.documentChars += text.length;
+    this.documents.set(text, prepared ?? UNPREPARED);
     return prepared;
   }
 
