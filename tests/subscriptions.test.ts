@@ -262,6 +262,41 @@ for (const driver of DRIVERS) {
       assert.equal((await again.waitForClose()).code, 4403, 'the revoked key cannot connect again');
     });
 
+    it('refuses a socket whose key is revoked while it is being looked up, with 4403', async () => {
+      const partner = await newKey(gw.gateway.db, Role.PARTNER);
+      const authenticator = gw.gateway.services.authenticator;
+      const original = authenticator.authenticate;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let foundValid!: () => void;
+      const lookedUp = new Promise<void>((resolve) => (foundValid = resolve));
+      let held = false;
+      // The first lookup finds the key valid, then is held until the revocation has reached this process.
+      authenticator.authenticate = async function (this: typeof authenticator, secret) {
+        const viewer = await original.call(this, secret);
+        if (held) return viewer;
+        held = true;
+        foundValid();
+        await gate;
+        return viewer;
+      };
+      try {
+        const socket = open(partner.secret);
+        await lookedUp;
+        await revokeApiKey(gw.gateway.db, partner.id);
+        // Read by this process: the same listener that told the WebSocket server dropped the key's cached copy, so HTTP refuses it.
+        const post = poster(gw.url);
+        await waitFor('the revocation to be read from the change log', async () => (await post('{ __typename }', {}, { authorization: `Bearer ${partner.secret}` })).status === 401);
+        release();
+        const closed = await socket.waitForClose('the socket to be refused');
+        assert.equal(closed.code, 4403);
+        assert.equal(socket.connected, false, 'never acknowledged');
+      } finally {
+        authenticator.authenticate = original;
+        release();
+      }
+    });
+
     it('closes a socket with 4403 when its key expires, and only that socket', async () => {
       const expiresAt = new Date(Date.now() + 1500);
       const { key, secret } = await createApiKey(gw.gateway.db, { name: `expiring ${Math.random().toString(36).slice(2, 8)}`, role: Role.PARTNER, expiresAt });
