@@ -9,11 +9,9 @@ import { pruneChangeLog, prunedThrough } from '../src/changes/retention';
 import { startGateway, type RunningGateway } from '../src/main';
 import { decodeGlobalId } from '../src/shared/node/global-id';
 import { Role } from '../src/shared/viewer';
-import { ContentStatus, ContentType } from '../src/shared/content/content-status';
-import { SourceKind } from '../src/shared/content/source-kind';
 import { setPublished } from '../src/store/content';
-import { upsertContent } from '../src/store/upsert';
 import { CLI_ACTOR, write } from '../src/store/session';
+import { ingestTagged } from './helpers/content';
 import { Editor, dataOf, keyHeaders, logHead, poster, readChangePage, readChanges, storedChanges, type ReadChange } from './helpers/changes';
 import { DRIVERS, POSTGRES_ENABLED } from './helpers/drivers';
 import { waitFor } from './helpers/http';
@@ -97,26 +95,8 @@ for (const driver of DRIVERS) {
     it('filters by an ingested tag with a comma or a % sign as one tag: the tag `iraq, syria` is not the tag `iraq`', async () => {
       const head = await logHead(gw.gateway.db);
       const cursor = encodeChangeCursor(head);
-      // A feed's categories are free text (the editing API takes hyphenated words only).
-      const ingest = (externalId: string, tags: string[]) =>
-        write(gw.gateway.db, CLI_ACTOR, (session) =>
-          upsertContent(session, [
-            {
-              type: ContentType.DIGEST_ARTICLE,
-              slug: `tagged-${externalId}`,
-              title: `Tagged ${externalId}`,
-              summary: 'A summary.',
-              publishedAt: new Date('2019-10-12T09:00:00Z'),
-              status: ContentStatus.PUBLISHED,
-              countries: [],
-              tags,
-              fields: { outlet: 'Wire', originalUrl: null },
-              source: { name: 'tag-wire', kind: SourceKind.FEED, externalId, url: 'https://wire.example/feed', fetchedAt: new Date('2019-10-12T10:00:00Z') },
-            },
-          ]),
-        );
-      await ingest('listed', ['Iraq, Syria', '100%', 'a_b']);
-      await ingest('plain', ['iraq']);
+      await ingestTagged(gw.gateway.db, 'tagged-listed', ['Iraq, Syria', '100%', 'a_b']);
+      await ingestTagged(gw.gateway.db, 'tagged-plain', ['iraq']);
       const changes = (await readChanges(gw.post.bind(gw), cursor)).changes;
       assert.equal(changes.length, 2);
       const [listed, plain] = changes.map((change) => change.id);

@@ -6,11 +6,8 @@ import { loadConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
 import { fanOut } from '../src/outbound/webhooks/fan-out';
 import { Role } from '../src/shared/viewer';
-import { ContentStatus, ContentType } from '../src/shared/content/content-status';
-import { SourceKind } from '../src/shared/content/source-kind';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
-import { CLI_ACTOR, write } from '../src/store/session';
-import { upsertContent } from '../src/store/upsert';
+import { ingestTagged } from './helpers/content';
 import { Editor, keyHeaders, poster, type EditedItem } from './helpers/changes';
 import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
@@ -236,31 +233,13 @@ for (const driver of DRIVERS) {
 
     it('filters by a tag with a comma as one tag: a hook for `iraq` is sent nothing about the tag `iraq, syria`', async () => {
       const hook = await partner.create({ url: receiver.url('/tagged'), filter: { tags: ['iraq'] }, events: ['PUBLISHED'] });
-      // A feed's categories are free text (the editing API takes hyphenated words only).
-      const ingest = (externalId: string, tags: string[]) =>
-        write(gw.gateway.db, CLI_ACTOR, (session) =>
-          upsertContent(session, [
-            {
-              type: ContentType.DIGEST_ARTICLE,
-              slug: `hook-tagged-${externalId}`,
-              title: `Tagged ${externalId}`,
-              summary: 'A summary.',
-              publishedAt: new Date('2019-10-12T09:00:00Z'),
-              status: ContentStatus.PUBLISHED,
-              countries: [],
-              tags,
-              fields: { outlet: 'Wire', originalUrl: null },
-              source: { name: 'hook-tag-wire', kind: SourceKind.FEED, externalId, url: 'https://wire.example/feed', fetchedAt: new Date('2019-10-12T10:00:00Z') },
-            },
-          ]),
-        );
-      await ingest('listed', ['Iraq, Syria']);
-      await ingest('plain', ['Iraq', 'Water, Sanitation']);
+      await ingestTagged(gw.gateway.db, 'hook-tagged-listed', ['Iraq, Syria']);
+      await ingestTagged(gw.gateway.db, 'hook-tagged-plain', ['Iraq', 'Water, Sanitation']);
       // Queued in the log's order: once the plain one is delivered, the listed one was passed over (it was a tombstone before).
       const [request] = await receiver.waitFor('/tagged', 1);
       await partner.settled(hook.id, 1);
       const payload = verified(request, hook.secret);
-      assert.equal(payload.data.item?.title, 'Tagged plain');
+      assert.equal(payload.data.item?.title, 'Tagged hook-tagged-plain');
       assert.deepEqual(payload.data.item.tags, ['iraq', 'water, sanitation']);
       assert.equal((await partner.deliveries(hook.id)).length, 1);
     });

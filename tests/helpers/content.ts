@@ -53,3 +53,25 @@ export async function insertItems(
   const results = await write(db, CLI_ACTOR, (session) => upsertContent(session, items));
   return results.map(({ id }) => id);
 }
+
+/**
+ * Publishes one digest article through the connectors' upsert, with free-text
+ * tags (a feed's categories: the editing API takes hyphenated words only).
+ */
+export async function ingestTagged(db: DataSource, slug: string, tags: string[]): Promise<void> {
+  await write(db, CLI_ACTOR, (session) =>
+    upsertContent(session, [
+      {
+        type: ContentType.DIGEST_ARTICLE,
+        slug,
+        title: `Tagged ${slug}`,
+        summary: 'A summary.',
+        publishedAt: new Date('2019-10-12T09:00:00Z'),
+        status: ContentStatus.PUBLISHED,
+        countries: [],
+        tags,
+        fields: { outlet: 'Wire', originalUrl: null },
+      },
+    ]),
+  );
+}
