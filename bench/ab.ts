@@ -12,6 +12,11 @@
  * gives the median ratio and the totals. Run it once with the same build on
  * both sides to see the harness's own spread (about ±4% here).
  *
+ * Side A may also be PostGraphile or the floor (`--a postgraphile`): the
+ * gateway's CPU per request against theirs, measured the same way. The read
+ * benchmark's targets are in requests a second, which a shared machine moves
+ * by a quarter between runs; this ratio moves far less.
+ *
  * Options: `--help` (the {@link USAGE} below).
  */
 import 'reflect-metadata';
@@ -20,8 +25,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, feedDepthFor, openBench, parseSize, positiveOption, publishedCount } from './datasets';
 import { drive, post } from './measure';
-import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, type BenchQuery, type Fixtures, type QueryName } from './queries';
-import { startGatewayProcess } from './servers';
+import assert from 'node:assert/strict';
+import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
+import { startFloorProcess, startGatewayProcess, startPostGraphileProcess, type ServerProcess } from './servers';
 import { exitWithFailure, exitWithUsageIfAsked, OptionError } from './usage';
 
 const USAGE = `Usage: npm run bench:ab -- --a DIR --b DIR [options]   (or node dist/bench/ab.js …)
@@ -29,9 +35,12 @@ const USAGE = `Usage: npm run bench:ab -- --a DIR --b DIR [options]   (or node d
 Two builds of the gateway (each a checkout with dist/ built), both running at once,
 compared on one query by CPU per request, the load alternating between them.
 
-  --a DIR             the first build (e.g. a git worktree of the commit before)
+  --a DIR             the first build (e.g. a git worktree of the commit before), or
+                      postgraphile or floor: that system against the gateway build B (the same items
+                      checked first; B / A is then the gateway's CPU per request over theirs)
   --b DIR             the second build (default: this checkout)
   --a-node-flags=…    Node's flags for A's process (default none), e.g. --a-node-flags=--max-semi-space-size=32
+                      (a gateway build's only)
   --b-node-flags=…    the same for B (to compare runtime settings, give both sides the same build: --a .);
                       several flags are separated by spaces, so a flag's value cannot hold one
   --query Q4          which of Q1–Q6 (default Q1; for Q5, build A is paged 10,000 items deep first)
@@ -52,10 +61,13 @@ async function main(): Promise<void> {
     options: { a: { type: 'string' }, b: { type: 'string' }, query: { type: 'string' }, slices: { type: 'string' }, duration: { type: 'string' }, size: { type: 'string' }, pg: { type: 'string' }, 'a-node-flags': { type: 'string' }, 'b-node-flags': { type: 'string' } },
   });
   const builds = { A: values.a, B: values.b ?? path.resolve(__dirname, '../..') };
-  if (!builds.A) throw new OptionError('--a DIR is required (a checkout whose dist/ is built)');
-  const mains = { A: path.resolve(builds.A, 'dist/src/main.js'), B: path.resolve(builds.B, 'dist/src/main.js') };
+  if (!builds.A) throw new OptionError('--a DIR is required (a checkout whose dist/ is built, or postgraphile or floor)');
+  // Side A: a gateway build, or another system; side B is always a gateway build.
+  const systemA: System = builds.A === 'postgraphile' || builds.A === 'floor' ? builds.A : 'gateway';
+  const mains = { A: systemA === 'gateway' ? path.resolve(builds.A, 'dist/src/main.js') : null, B: path.resolve(builds.B, 'dist/src/main.js') };
   const flags = { A: nodeFlags('a-node-flags', values['a-node-flags']), B: nodeFlags('b-node-flags', values['b-node-flags']) };
-  for (const main of Object.values(mains)) if (!fs.existsSync(main)) throw new OptionError(`${main} does not exist: build that checkout first (npx tsc -p .)`);
+  if (systemA !== 'gateway' && flags.A.length) throw new OptionError(`--a-node-flags applies to a gateway build, not to ${systemA}`);
+  for (const main of Object.values(mains)) if (main && !fs.existsSync(main)) throw new OptionError(`${main} does not exist: build that checkout first (npx tsc -p .)`);
   const name = (values.query ?? 'Q1').toUpperCase();
   if (!QUERY_NAMES.includes(name as QueryName)) throw new OptionError(`unknown query "${name}" (Q1–Q6)`);
   const slices = positiveOption('slices', values.slices, 10);
@@ -74,34 +86,45 @@ async function main(): Promise<void> {
   } finally {
     await db.destroy();
   }
-  const headers = { authorization: `Bearer ${key}` };
-  const gateways = {
-    A: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-a.log'), { main: mains.A, nodeFlags: flags.A }),
-    B: await startGatewayProcess(set.url, path.join(out, 'logs', 'ab-gateway-b.log'), { main: mains.B, nodeFlags: flags.B }),
+  const systems = { A: systemA, B: 'gateway' as const };
+  const headersOf = (side: 'A' | 'B'): Record<string, string> => (systems[side] === 'gateway' ? { authorization: `Bearer ${key}` } : {});
+  const logFile = (side: 'A' | 'B') => path.join(out, 'logs', `ab-${systems[side]}-${side.toLowerCase()}.log`);
+  const servers: Record<'A' | 'B', ServerProcess> = {
+    A:
+      systemA === 'postgraphile'
+        ? await startPostGraphileProcess(set.url, logFile('A'))
+        : systemA === 'floor'
+          ? await startFloorProcess(set.url, logFile('A'))
+          : await startGatewayProcess(set.url, logFile('A'), { main: mains.A!, nodeFlags: flags.A }),
+    B: await startGatewayProcess(set.url, logFile('B'), { main: mains.B, nodeFlags: flags.B }),
   };
   try {
     if (name === 'Q5') {
       // As npm run bench pages it (a dataset too small for a page after its cursor has none to compare on).
       if (fixtures.feedDepth === 0) throw new OptionError(`the ${set.label} dataset is too small for Q5`);
-      let after: string | null = null;
-      for (let seen = 0; seen < fixtures.feedDepth; seen += 100) {
-        const page = cursorPage('gateway', (await post(gateways.A.url, headers, CURSOR_PAGE.gateway, { after })).data);
-        if (page.ids.length !== 100) throw new Error(`the feed ended before ${fixtures.feedDepth} items`);
-        after = page.endCursor;
-      }
-      fixtures = { ...fixtures, feedCursor: { gateway: after!, postgraphile: '', floor: after! } };
-      log(`Q5: build A paged ${fixtures.feedDepth.toLocaleString('en-GB')} items deep`);
+      const gateway = await feedCursorAt('gateway', servers.B.url, headersOf('B'), fixtures.feedDepth);
+      const postgraphile = systemA === 'postgraphile' ? await feedCursorAt('postgraphile', servers.A.url, {}, fixtures.feedDepth) : '';
+      fixtures = { ...fixtures, feedCursor: { gateway, postgraphile, floor: gateway } };
+      log(`Q5: paged ${fixtures.feedDepth.toLocaleString('en-GB')} items deep`);
     }
     const query: BenchQuery = makeQueries(fixtures).find((q) => q.name === name)!;
-    // Both builds must answer the query alike, or the comparison is of two different pieces of work.
+    const variables = (side: 'A' | 'B', n: number) => query.variables(systems[side], n);
+    // Both sides must answer the query alike, or the comparison is of two different pieces of work:
+    // two builds with the same JSON, another system with the same items (as npm run bench checks them).
     for (let n = 0; n < query.variants; n++) {
-      const [a, b] = await Promise.all([gateways.A, gateways.B].map(async ({ url }) => JSON.stringify((await post(url, headers, query.text.gateway, query.variables('gateway', n))).data)));
-      if (a !== b) throw new Error(`${name} (variant ${n}): the two builds answer differently, A ${a.slice(0, 200)}…, B ${b.slice(0, 200)}…`);
+      const [a, b] = await Promise.all((['A', 'B'] as const).map(async (side) => (await post(servers[side].url, headersOf(side), query.text[systems[side]], variables(side, n))).data));
+      if (systemA === 'gateway') {
+        if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${name} (variant ${n}): the two builds answer differently, A ${JSON.stringify(a).slice(0, 200)}…, B ${JSON.stringify(b).slice(0, 200)}…`);
+      } else {
+        const [normalA, normalB] = [query.normalise(systemA, a), query.normalise('gateway', b)];
+        assert.ok(query.hasShape(normalB), `${name} (variant ${n}) lacks the expected items on the gateway`);
+        assert.deepEqual(normalA, normalB, `${name} (variant ${n}): ${systemA} and the gateway answer with different items`);
+      }
     }
-    const body = (n: number) => JSON.stringify({ query: query.text.gateway, variables: query.variables('gateway', n) });
+    const body = (side: 'A' | 'B') => (n: number) => JSON.stringify({ query: query.text[systems[side]], variables: variables(side, n) });
     const load = (side: 'A' | 'B', s: number) =>
-      drive({ url: gateways[side].url, headers, body, varies: query.variants > 1, connections: 8, seconds: s, pid: gateways[side].pid });
-    const described = (side: 'A' | 'B') => [builds[side], ...flags[side]].join(' ');
+      drive({ url: servers[side].url, headers: headersOf(side), body: body(side), varies: query.variants > 1, connections: 8, seconds: s, pid: servers[side].pid });
+    const described = (side: 'A' | 'B') => (systems[side] === 'gateway' ? [builds[side], ...flags[side]].join(' ') : systems[side]);
     log(`${name} on ${set.label}: A ${described('A')}, B ${described('B')}; warming both up`);
     await load('A', 3);
     await load('B', 3);
@@ -111,7 +134,7 @@ async function main(): Promise<void> {
       const perRequest = { A: 0, B: 0 };
       for (const side of i % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
         const result = await load(side, seconds);
-        if (result.failures > 0) throw new Error(`${side} answered ${result.failures} requests with an error or a failure; see ${path.join(out, 'logs')}`);
+        if (result.failures > 0) throw new Error(`${side} answered ${result.failures} requests with an error or a failure; see ${logFile(side)}`);
         totals[side].cpu += result.cpuMsPerRequest * result.requests;
         totals[side].requests += result.requests;
         perRequest[side] = result.cpuMsPerRequest;
@@ -125,10 +148,22 @@ async function main(): Promise<void> {
       `${name}: A ${us('A').toFixed(0)} µs per request, B ${us('B').toFixed(0)} µs; B / A ${(us('B') / us('A')).toFixed(3)} over all, ` +
         `${ratios[Math.floor(ratios.length / 2)].toFixed(3)} the median slice (from ${ratios[0].toFixed(2)} to ${ratios.at(-1)!.toFixed(2)})`,
     );
+    if (systemA !== 'gateway') log(`  ${systemA} spends ${(us('A') / us('B')).toFixed(2)} times the gateway's CPU per request (the processes' own; the database's is not counted)`);
   } finally {
-    await gateways.A.stop();
-    await gateways.B.stop();
+    await servers.A.stop();
+    await servers.B.stop();
   }
+}
+
+/** A system's feed cursor `depth` items deep, paged 100 at a time (as npm run bench finds it). */
+async function feedCursorAt(system: 'gateway' | 'postgraphile', url: string, headers: Record<string, string>, depth: number): Promise<string> {
+  let after: string | null = null;
+  for (let seen = 0; seen < depth; seen += 100) {
+    const page = cursorPage(system, (await post(url, headers, CURSOR_PAGE[system], { after })).data);
+    if (page.ids.length !== 100) throw new Error(`the feed ended before ${depth} items on ${system}`);
+    after = page.endCursor;
+  }
+  return after!;
 }
 
 /** Node flags given as one option ("--a --b=1"): each must be a flag, so that a stray word cannot be taken for the script. */

@@ -39,4 +39,13 @@ describe('bench: the gateway process and its Node flags', () => {
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.match(run.stderr, /--b-node-flags: "max-semi-space-size=32" is not a Node flag/);
   });
+
+  it('bench:ab takes PostGraphile or the floor as side A, and refuses Node flags for them, in one line', () => {
+    const run = spawnSync(process.execPath, [path.resolve(__dirname, '../bench/ab.js'), '--a', 'postgraphile', '--a-node-flags=--max-semi-space-size=32'], { encoding: 'utf8' });
+    assert.equal(run.status, 2, run.stderr);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /--a-node-flags applies to a gateway build, not to postgraphile/);
+    const help = spawnSync(process.execPath, [path.resolve(__dirname, '../bench/ab.js'), '--help'], { encoding: 'utf8' });
+    assert.match(help.stdout, /postgraphile or floor: that system against the gateway build B/);
+  });
 });
