@@ -43,7 +43,8 @@ compared on one query by CPU per request, the load alternating between them.
                       (a gateway build's only)
   --b-node-flags=…    the same for B (to compare runtime settings, give both sides the same build: --a .);
                       several flags are separated by spaces, so a flag's value cannot hold one
-  --query Q4          which of Q1–Q6 (default Q1; for Q5, build A is paged 10,000 items deep first)
+  --query Q4          which of Q1–Q6 (default Q1; for Q5, the gateway and PostGraphile are each paged
+                      10,000 items deep first, as npm run bench pages them)
   --slices N          alternations (default 10)
   --duration S        seconds per slice (default 3)
   --size 200k         dataset (loaded if absent, as npm run bench does)

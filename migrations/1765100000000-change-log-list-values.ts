@@ -10,6 +10,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * inside an old value cannot be told from the separators, and stays (the log
  * keeps 30 days by default, so those entries age out). Only tags and campaign
  * slugs can hold either character: member and country codes are letters.
+ * During a rolling deployment a process of the previous version still writes
+ * such values unencoded until it stops: only entries about items with a `%`
+ * or a comma in a tag are affected, and only until then.
  */
 export class ChangeLogListValues1765100000000 implements MigrationInterface {
   name = 'ChangeLogListValues1765100000000';

@@ -97,21 +97,24 @@ for (const driver of DRIVERS) {
       const cursor = encodeChangeCursor(head);
       await ingestTagged(gw.gateway.db, 'tagged-listed', ['Iraq, Syria', '100%', 'a_b']);
       await ingestTagged(gw.gateway.db, 'tagged-plain', ['iraq']);
+      // An update's entry joins the item's tags before (read back from its tag rows) and after.
+      await ingestTagged(gw.gateway.db, 'tagged-listed', ['Iraq, Syria', '100%', 'a_b'], 'Tagged again');
       const changes = (await readChanges(gw.post.bind(gw), cursor)).changes;
-      assert.equal(changes.length, 2);
+      assert.deepEqual(changes.map((change) => change.kind), ['PUBLISHED', 'PUBLISHED', 'UPDATED']);
       const [listed, plain] = changes.map((change) => change.id);
+      assert.equal(changes[2].id, listed);
 
       // Stored percent-encoded, so that `,iraq,` occurs in the text only where `iraq` is a whole tag.
-      assert.deepEqual((await storedChanges(gw.gateway.db, head)).map((change) => change.tags), [',100%25,a_b,iraq%2C syria,', ',iraq,']);
+      assert.deepEqual((await storedChanges(gw.gateway.db, head)).map((change) => change.tags), [',100%25,a_b,iraq%2C syria,', ',iraq,', ',100%25,a_b,iraq%2C syria,']);
       const idsFor = async (tags: string[]) => (await readChanges(gw.post.bind(gw), cursor, { filter: { tags } })).changes.map((change) => change.id);
       assert.deepEqual(await idsFor(['iraq']), [plain]);
       assert.deepEqual(await idsFor(['syria']), []);
       assert.deepEqual(await idsFor([' syria']), []);
-      assert.deepEqual(await idsFor(['IRAQ, SYRIA']), [listed]);
-      assert.deepEqual(await idsFor(['100%']), [listed]);
+      assert.deepEqual(await idsFor(['IRAQ, SYRIA']), [listed, listed]);
+      assert.deepEqual(await idsFor(['100%']), [listed, listed]);
       assert.deepEqual(await idsFor(['100%25']), []);
       assert.deepEqual(await idsFor(['100']), []);
-      assert.deepEqual(await idsFor(['a_b']), [listed]);
+      assert.deepEqual(await idsFor(['a_b']), [listed, listed]);
       assert.deepEqual(await idsFor(['aXb']), []);
       assert.deepEqual(await idsFor(['iraq%2C syria']), []);
     });

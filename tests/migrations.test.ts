@@ -56,8 +56,13 @@ for (const driver of DRIVERS) {
         const stored = async () => ((await db.query('SELECT tags AS "tags", campaigns AS "campaigns" FROM change_log ORDER BY seq')) as { tags: string | null; campaigns: string | null }[]).map((row) => [row.tags, row.campaigns]);
         await db.runMigrations();
         assert.deepEqual(await stored(), [[',100%25,iraq,', ',slug,'], [',water,', null], [null, null]]);
+        // Written after it, in the new form: the tags `a,b` and `x%2C`.
+        await db.query(
+          `INSERT INTO change_log (at, subject, kind, subject_id, content_type, tags) VALUES (${postgres ? 'now()' : "'2026-12-01 00:00:00.000'"}, 'CONTENT', 'PUBLISHED', 'y', 'DIGEST_ARTICLE', ${postgres ? '$1' : '?'})`,
+          [',a%2Cb,x%252C,'],
+        );
         await db.undoLastMigration();
-        assert.deepEqual(await stored(), rows);
+        assert.deepEqual(await stored(), [...rows, [',a,b,x%2C,', null]]);
       });
     });
 

@@ -233,6 +233,7 @@ for (const driver of DRIVERS) {
 
     it('filters by a tag with a comma as one tag: a hook for `iraq` is sent nothing about the tag `iraq, syria`', async () => {
       const hook = await partner.create({ url: receiver.url('/tagged'), filter: { tags: ['iraq'] }, events: ['PUBLISHED'] });
+      const whole = await partner.create({ url: receiver.url('/tagged-whole'), filter: { tags: ['IRAQ, SYRIA'] }, events: ['PUBLISHED'] });
       await ingestTagged(gw.gateway.db, 'hook-tagged-listed', ['Iraq, Syria']);
       await ingestTagged(gw.gateway.db, 'hook-tagged-plain', ['Iraq', 'Water, Sanitation']);
       // Queued in the log's order: once the plain one is delivered, the listed one was passed over (it was a tombstone before).
@@ -242,6 +243,10 @@ for (const driver of DRIVERS) {
       assert.equal(payload.data.item?.title, 'Tagged hook-tagged-plain');
       assert.deepEqual(payload.data.item.tags, ['iraq', 'water, sanitation']);
       assert.equal((await partner.deliveries(hook.id)).length, 1);
+      // A filter naming the whole tag matches it, as the log's entry is read back (its comma decoded).
+      const [wholeRequest] = await receiver.waitFor('/tagged-whole', 1);
+      assert.equal(verified(wholeRequest, whole.secret).data.item?.title, 'Tagged hook-tagged-listed');
+      assert.deepEqual(verified(wholeRequest, whole.secret).data.item.tags, ['iraq, syria']);
     });
 
     it('stops the webhooks of a key that is revoked: its owner receives nothing more', async () => {

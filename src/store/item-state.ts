@@ -23,17 +23,19 @@ export interface ItemState {
  */
 export async function readItemStates(manager: EntityManager, where: string, parameters: Record<string, unknown>): Promise<ItemState[]> {
   const postgres = manager.connection.options.type === 'postgres';
+  // As JSON arrays: a tag may hold a comma (a feed's category `Iraq, Syria` is one tag).
   const agg = (column: string, table: string) =>
     postgres
-      ? `(SELECT string_agg(t.${column}, ',') FROM ${table} t WHERE t.content_id = c.id)`
-      : `(SELECT group_concat(t.${column}, ',') FROM ${table} t WHERE t.content_id = c.id)`;
+      ? `(SELECT json_agg(t.${column}) FROM ${table} t WHERE t.content_id = c.id)`
+      : `(SELECT json_group_array(t.${column}) FROM ${table} t WHERE t.content_id = c.id)`;
   const sql =
     `SELECT c.id AS "id", c.type AS "type", c.status AS "status", c.published_at AS "publishedAt", k.slug AS "campaign", ` +
     `${agg('nation_code', 'content_nation')} AS "nations", ${agg('country_code', 'content_country')} AS "countries", ${agg('tag', 'content_tag')} AS "tags" ` +
     `FROM content c LEFT JOIN campaign k ON k.id = c.campaign_id WHERE ${where}`;
   const [statement, values] = manager.connection.driver.escapeQueryWithParameters(sql, parameters);
   const rows = (await manager.query(statement, values)) as Record<string, unknown>[];
-  const split = (value: unknown) => (value ? String(value).split(',').sort() : []);
+  // node-postgres parses json; SQLite gives its text (`[]` for none).
+  const split = (value: unknown) => (value == null ? [] : ((typeof value === 'string' ? JSON.parse(value) : value) as string[]).sort());
   return rows.map((row) => ({
     id: String(row.id),
     type: row.type as ContentType,

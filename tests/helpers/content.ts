@@ -56,15 +56,16 @@ export async function insertItems(
 
 /**
  * Publishes one digest article through the connectors' upsert, with free-text
- * tags (a feed's categories: the editing API takes hyphenated words only).
+ * tags (a feed's categories: the editing API takes hyphenated words only); the
+ * same slug again, with another title, updates it.
  */
-export async function ingestTagged(db: DataSource, slug: string, tags: string[]): Promise<void> {
+export async function ingestTagged(db: DataSource, slug: string, tags: string[], title = `Tagged ${slug}`): Promise<void> {
   await write(db, CLI_ACTOR, (session) =>
     upsertContent(session, [
       {
         type: ContentType.DIGEST_ARTICLE,
         slug,
-        title: `Tagged ${slug}`,
+        title,
         summary: 'A summary.',
         publishedAt: new Date('2019-10-12T09:00:00Z'),
         status: ContentStatus.PUBLISHED,
