@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDataset, feedDepthFor, openBench, parseSize, positiveOption, publishedCount } from './datasets';
 import { drive, post } from './measure';
 import assert from 'node:assert/strict';
-import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
+import { makeQueries, pageFeed, QUERY_NAMES, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
 import { startFloorProcess, startGatewayProcess, startPostGraphileProcess, type ServerProcess } from './servers';
 import { exitWithFailure, exitWithUsageIfAsked, OptionError } from './usage';
 
@@ -103,8 +103,8 @@ async function main(): Promise<void> {
     if (name === 'Q5') {
       // As npm run bench pages it (a dataset too small for a page after its cursor has none to compare on).
       if (fixtures.feedDepth === 0) throw new OptionError(`the ${set.label} dataset is too small for Q5`);
-      const gateway = await feedCursorAt('gateway', servers.B.url, headersOf('B'), fixtures.feedDepth);
-      const postgraphile = systemA === 'postgraphile' ? await feedCursorAt('postgraphile', servers.A.url, {}, fixtures.feedDepth) : '';
+      const gateway = (await pageFeed('gateway', servers.B.url, headersOf('B'), fixtures.feedDepth)).endCursor;
+      const postgraphile = systemA === 'postgraphile' ? (await pageFeed('postgraphile', servers.A.url, {}, fixtures.feedDepth)).endCursor : '';
       fixtures = { ...fixtures, feedCursor: { gateway, postgraphile, floor: gateway } };
       log(`Q5: paged ${fixtures.feedDepth.toLocaleString('en-GB')} items deep`);
     }
@@ -154,17 +154,6 @@ async function main(): Promise<void> {
     await servers.A.stop();
     await servers.B.stop();
   }
-}
-
-/** A system's feed cursor `depth` items deep, paged 100 at a time (as npm run bench finds it). */
-async function feedCursorAt(system: 'gateway' | 'postgraphile', url: string, headers: Record<string, string>, depth: number): Promise<string> {
-  let after: string | null = null;
-  for (let seen = 0; seen < depth; seen += 100) {
-    const page = cursorPage(system, (await post(url, headers, CURSOR_PAGE[system], { after })).data);
-    if (page.ids.length !== 100) throw new Error(`the feed ended before ${depth} items on ${system}`);
-    after = page.endCursor;
-  }
-  return after!;
 }
 
 /** Node flags given as one option ("--a --b=1"): each must be a flag, so that a stray word cannot be taken for the script. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { post } from './measure';
 
 /**
  * Q1–Q6, written once for each system and equivalent in the data they return,
@@ -300,4 +301,17 @@ export const CURSOR_PAGE: Readonly<Record<'gateway' | 'postgraphile', string>> =
 export function cursorPage(system: 'gateway' | 'postgraphile', data: any): { ids: string[]; endCursor: string } {
   const connection = system === 'gateway' ? data.feed : data.allContents;
   return { ids: connection.edges.map((e: any) => rowIdOf(e.node.id)), endCursor: connection.pageInfo.endCursor };
+}
+
+/** Pages a system's feed 100 items at a time to `depth` items: the row ids on the way, and its cursor there (Q5's). */
+export async function pageFeed(system: 'gateway' | 'postgraphile', url: string, headers: Record<string, string>, depth: number): Promise<{ ids: string[]; endCursor: string }> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (let seen = 0; seen < depth; seen += 100) {
+    const page = cursorPage(system, (await post(url, headers, CURSOR_PAGE[system], { after })).data);
+    if (page.ids.length !== 100) throw new Error(`the feed ended before ${depth} items on ${system}`);
+    ids.push(...page.ids);
+    after = page.endCursor;
+  }
+  return { ids, endCursor: after ?? '' };
 }

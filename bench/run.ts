@@ -26,7 +26,7 @@ import { busiestNations, campaignsWithStories, createBenchKey, dataset, ensureDa
 import { startFloor } from './floor';
 import { databaseCost, drive, explain, median, post, procStatusMb, recordingPool, StatementRecorder, typeormRecorder, type RunResult } from './measure';
 import { startPostGraphile } from './postgraphile';
-import { CURSOR_PAGE, cursorPage, makeQueries, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
+import { makeQueries, pageFeed, QUERY_NAMES, SYSTEMS, type BenchQuery, type Fixtures, type QueryName, type System } from './queries';
 import { checkTargets, markdownReport, resultRows, targetSummary, textTable, type BenchResults, type QueryResult, type SizeResult } from './report';
 import { startFloorProcess, startGatewayProcess, startPostGraphileProcess, type ServerProcess } from './servers';
 import { exitWithFailure, exitWithUsageIfAsked, OptionError } from './usage';
@@ -115,18 +115,12 @@ type Headers = Record<System, Record<string, string>>;
 
 /** Pages both systems through the feed to `depth` items, checking they agree on every id; returns each one's cursor there. */
 async function feedCursors(servers: Servers, headers: Headers, depth: number): Promise<Record<System, string>> {
-  const after: Record<'gateway' | 'postgraphile', string | null> = { gateway: null, postgraphile: null };
-  for (let seen = 0; seen < depth; seen += 100) {
-    const pages = {} as Record<'gateway' | 'postgraphile', { ids: string[]; endCursor: string }>;
-    for (const system of ['gateway', 'postgraphile'] as const) {
-      pages[system] = cursorPage(system, (await post(servers[system].url, headers[system], CURSOR_PAGE[system], { after: after[system] })).data);
-      after[system] = pages[system].endCursor;
-    }
-    assert.deepEqual(pages.postgraphile.ids, pages.gateway.ids, `the feed differs between the systems after ${seen} items`);
-    assert.equal(pages.gateway.ids.length, 100, `the feed ended before ${depth} items`);
-  }
+  const gateway = await pageFeed('gateway', servers.gateway.url, headers.gateway, depth);
+  const postgraphile = await pageFeed('postgraphile', servers.postgraphile.url, headers.postgraphile, depth);
+  const differs = gateway.ids.findIndex((id, i) => postgraphile.ids[i] !== id);
+  assert.equal(differs, -1, `the feed differs between the systems at item ${differs}`);
   // The floor answers with the gateway's cursors.
-  return { gateway: after.gateway!, postgraphile: after.postgraphile!, floor: after.gateway! };
+  return { gateway: gateway.endCursor, postgraphile: postgraphile.endCursor, floor: gateway.endCursor };
 }
 
 /**

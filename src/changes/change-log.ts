@@ -72,7 +72,6 @@ export async function appendChanges(manager: EntityManager, changes: readonly Ch
   return positions;
 }
 
-
 /** The newest entry's position, or 0 for an empty log. */
 export async function headOfLog(db: DataSource | EntityManager): Promise<string> {
   const [row] = (await db.query('SELECT max(seq) AS "head" FROM "change_log"')) as { head: string | number | null }[];

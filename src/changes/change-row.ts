@@ -48,7 +48,6 @@ function readList(text: unknown): string[] {
 
 /** Turns a raw row (selected with {@link CHANGE_COLUMNS}) into a {@link ChangeRow}; `date` reads a timestamp as the driver returns it. */
 export function toChangeRow(row: Record<string, unknown>, date: (value: unknown) => Date): ChangeRow {
-  const list = readList;
   return {
     seq: Number(row.seq),
     at: date(row.at),
@@ -56,10 +55,10 @@ export function toChangeRow(row: Record<string, unknown>, date: (value: unknown)
     kind: String(row.kind),
     subjectId: String(row.subjectId),
     contentType: (row.contentType as string | null) ?? null,
-    nations: list(row.nations),
-    countries: list(row.countries),
-    campaigns: list(row.campaigns),
-    tags: list(row.tags),
+    nations: readList(row.nations),
+    countries: readList(row.countries),
+    campaigns: readList(row.campaigns),
+    tags: readList(row.tags),
     publishedFrom: row.publishedFrom == null ? null : date(row.publishedFrom),
     publishedUntil: row.publishedUntil == null ? null : date(row.publishedUntil),
   };
