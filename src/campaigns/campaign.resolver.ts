@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { BY_CAMPAIGN, CONTENT_KEYSET, visibilityOf } from '../shared/content/content.query';
+import { BY_CAMPAIGN, contentPageRequest, visibilityOf } from '../shared/content/content.query';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import { prefetchNestedLists } from '../shared/content/nested-lists';
 import { requestedProperties } from '../shared/content/content.selection';
@@ -52,7 +52,7 @@ export class CampaignResolver {
     @Ctx() ctx: Context<CampaignLoaders & ContentLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<CampaignStory>> {
-    const page = pageRequest(args, CONTENT_KEYSET.kinds);
+    const page = contentPageRequest(args, info);
     const locale = requestedLocaleOf(campaign);
     // One campaign's stories (`campaign(slug:)` or `node(id:)`, Q4): the lists under them (each nation's projects) come in the same
     // statement. Its query is the loader's for one campaign (findContentPagesByParent: `ofParent`); a campaign asked in a locale keys its lists by it.

@@ -5,13 +5,12 @@ import { requestedLocaleOf } from '../shared/content/localise';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
 import { ContentConnection } from '../shared/content/content.connection';
 import type { Content } from '../shared/content/content.entity';
-import { CONTENT_KEYSET, visibilityOf } from '../shared/content/content.query';
+import { contentPageRequest, visibilityOf } from '../shared/content/content.query';
 import { requestedProperties } from '../shared/content/content.selection';
 import type { ContentLoaders } from '../shared/content/content.loaders';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import type { Connection } from '../shared/pagination/connection.type';
-import { pageRequest } from '../shared/pagination/keyset';
 import type { FeedLoaders } from './feed.loaders';
 import { FeedFilter } from './feed.inputs';
 import { findFeedPage } from './feed.service';
@@ -29,7 +28,7 @@ export class FeedResolver {
     @Ctx() ctx: Context<ContentLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Content>> {
-    return findFeedPage(ctx.loaders.contentReads, visibilityOf(ctx.viewer), filter, pageRequest(args, CONTENT_KEYSET.kinds), requestedProperties(info), locale);
+    return findFeedPage(ctx.loaders.contentReads, visibilityOf(ctx.viewer), filter, contentPageRequest(args, info), requestedProperties(info), locale);
   }
 }
 
@@ -44,7 +43,7 @@ export class NationFeedResolver {
     @Ctx() ctx: Context<FeedLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Content>> {
-    const page = pageRequest(args, CONTENT_KEYSET.kinds);
+    const page = contentPageRequest(args, info);
     return ctx.loaders.feedByNationCode.load({ parent: nation.code, page, options: { filter, properties: requestedProperties(info), locale: requestedLocaleOf(nation) } });
   }
 }

@@ -5,14 +5,13 @@ import { Campaign } from '../campaigns/campaign.entity';
 import { listOptions } from '../shared/pagination/page.loader';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
-import { CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import { contentPageRequest, listContent } from '../shared/content/content.query';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
 import { inLocale, requestedLocaleOf, serveIn } from '../shared/content/localise';
 import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
-import { pageRequest } from '../shared/pagination/keyset';
 import type { SocialPostLoaders } from './social-post.loaders';
 import { SocialPost } from './social-post.entity';
 
@@ -62,7 +61,7 @@ export class CampaignPostsResolver {
     @Ctx() ctx: Context<SocialPostLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<SocialPost>> {
-    const page = pageRequest(args, CONTENT_KEYSET.kinds);
+    const page = contentPageRequest(args, info);
     return ctx.loaders.postsByCampaignId.load({ parent: campaign.id, page, options: listOptions(requestedProperties(info), requestedLocaleOf(campaign)) });
   }
 }

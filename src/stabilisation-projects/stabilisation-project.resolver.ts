@@ -5,7 +5,7 @@ import { localisedNation } from '../member-nations/localised-nation';
 import { MemberNation, NationKind } from '../member-nations/member-nation.entity';
 import { ContentType } from '../shared/content/content-status';
 import type { ContentLoaders } from '../shared/content/content.loaders';
-import { BY_COUNTRY, CONTENT_KEYSET, listContent } from '../shared/content/content.query';
+import { BY_COUNTRY, contentPageRequest, listContent } from '../shared/content/content.query';
 import { registerNestedList } from '../shared/content/nested-lists';
 import { listOptions } from '../shared/pagination/page.loader';
 import { Locale, LOCALE_ARGUMENT } from '../shared/content/locale';
@@ -14,7 +14,7 @@ import { requestedProperties } from '../shared/content/content.selection';
 import type { Context } from '../shared/context';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
-import { emptyConnection, pageRequest } from '../shared/pagination/keyset';
+import { emptyConnection } from '../shared/pagination/keyset';
 import { visibleProjects, type StabilisationProjectLoaders } from './stabilisation-project.loaders';
 import { StabilisationProject } from './stabilisation-project.entity';
 
@@ -63,7 +63,7 @@ export class NationProjectsResolver {
     @Ctx() ctx: Context<StabilisationProjectLoaders>,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<StabilisationProject>> | Connection<StabilisationProject> {
-    const page = pageRequest(args, CONTENT_KEYSET.kinds);
+    const page = contentPageRequest(args, info);
     if (nation.kind === NationKind.ORGANISATION) return emptyConnection();
     return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page, options: listOptions(requestedProperties(info), requestedLocaleOf(nation)) });
   }

@@ -2,13 +2,13 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context';
 import type { ConnectionArgs } from '../pagination/connection.args';
 import type { Connection } from '../pagination/connection.type';
-import { keysetClause, pageRequest, toConnection, type Keyset, type KeysetClause, type PageRequest, type SqlType } from '../pagination/keyset';
+import { keysetClause, pageRequest, toConnection, withoutLookahead, type Keyset, type KeysetClause, type PageRequest, type SqlType } from '../pagination/keyset';
 import { hasRole, Role, type Viewer } from '../viewer';
 import { ContentStatus, type ContentType } from './content-status';
 import type { Content } from './content.entity';
 import type { Locale } from './locale';
 import type { ContentReads } from './content.reads';
-import { requestedProperties } from './content.selection';
+import { asksWhetherMore, requestedProperties } from './content.selection';
 
 /** Newest first, ties broken by id: the order of the feed and of every content list. */
 export const CONTENT_KEYSET: Keyset<Content> = {
@@ -349,6 +349,18 @@ export async function findContentPagesOfParentsIn<T extends Content>(
 }
 
 /**
+ * The page a content list's arguments ask for (validated, its cursor decoded),
+ * read without the row past it when the list's selection does not ask whether
+ * another page follows (see {@link withoutLookahead}).
+ *
+ * @param info the list's field, or a field node and its document's fragments.
+ */
+export function contentPageRequest(args: ConnectionArgs, info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): PageRequest {
+  const page = pageRequest(args, CONTENT_KEYSET.kinds);
+  return asksWhetherMore(info) ? page : withoutLookahead(page);
+}
+
+/**
  * One page of published items of one type, for the `digestArticles`-style root
  * lists: validates the paging arguments, then runs one statement.
  */
@@ -359,6 +371,6 @@ export function listContent<T extends Content>(
   info: GraphQLResolveInfo,
   locale?: Locale | null,
 ): Promise<Connection<T>> {
-  const page = pageRequest(args, CONTENT_KEYSET.kinds);
+  const page = contentPageRequest(args, info);
   return findContentPage<T>(visibleContent(ctx.loaders.contentReads, visibilityOf(ctx.viewer), [type], requestedProperties(info)).inLocale(locale), page);
 }

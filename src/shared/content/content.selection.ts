@@ -50,6 +50,27 @@ function collect(info: GraphQLResolveInfo, path: readonly string[]): string[] {
   return [...names].sort();
 }
 
+/**
+ * Whether a connection's selection asks whether another page follows or
+ * precedes (`pageInfo { hasNextPage }` or `hasPreviousPage`): when it does
+ * not, its page is read without the row past it (`withoutLookahead`).
+ */
+export function asksWhetherMore(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): boolean {
+  const node = info.fieldNodes[0];
+  const cached = info.fieldNodes.length === 1 ? ASKS_WHETHER_MORE.get(node) : undefined;
+  if (cached !== undefined) return cached;
+  const sets = descend(
+    info.fieldNodes.flatMap((field) => (field.selectionSet ? [field.selectionSet] : [])),
+    'pageInfo',
+    info.fragments,
+  );
+  const asks = sets.some((set) => fieldNames(set, info.fragments).some((name) => name === 'hasNextPage' || name === 'hasPreviousPage'));
+  if (info.fieldNodes.length === 1) ASKS_WHETHER_MORE.set(node, asks);
+  return asks;
+}
+
+const ASKS_WHETHER_MORE = new WeakMap<FieldNode, boolean>();
+
 /** Whether a connection's selection includes `pageInfo` or `edges { cursor }`. */
 function asksForCursors(info: GraphQLResolveInfo): boolean {
   const sets = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));

@@ -35,6 +35,14 @@ export interface PageRequest {
   readonly size: number;
   /** The decoded position to start after (or before, when backward). */
   readonly from: KeyValue[] | null;
+  /**
+   * Read the page's rows only, not the one past them that tells whether
+   * another page follows: for a selection that asks neither `hasNextPage`
+   * nor `hasPreviousPage` (see {@link withoutLookahead}), whose page info then
+   * says false to both. Part of the page's JSON, so that a loader never
+   * serves such a page to a field that asks.
+   */
+  readonly exact?: true;
 }
 
 /**
@@ -75,15 +83,29 @@ const FIRST_PAGE_JSON = new WeakMap<PageRequest, string>();
  * projects), and its loader keys each parent's batch by the page's JSON
  * ({@link pageRequestJson}), written once here, not per parent.
  */
-function firstPage(backward: boolean, size: number): PageRequest {
+function firstPage(backward: boolean, size: number, exact = false): PageRequest {
   // Sizes are 0–100: forward pages keyed by their size, backward ones by -1 - size (-1 to -101).
   const key = backward ? -1 - size : size;
-  let page = FIRST_PAGES.get(key);
+  const pages = exact ? EXACT_FIRST_PAGES : FIRST_PAGES;
+  let page = pages.get(key);
   if (!page) {
-    FIRST_PAGES.set(key, (page = Object.freeze({ backward, size, from: null })));
+    pages.set(key, (page = Object.freeze(exact ? { backward, size, from: null, exact } : { backward, size, from: null })));
     FIRST_PAGE_JSON.set(page, JSON.stringify(page));
   }
   return page;
+}
+
+/** The first pages read without the row past them ({@link withoutLookahead}), keyed as {@link FIRST_PAGES}. */
+const EXACT_FIRST_PAGES = new Map<number, PageRequest>();
+
+/**
+ * `page`, read without the row past it: for a list whose selection does not
+ * ask whether another page follows (Q4's nations' projects: each nation's
+ * first five, not six; PostGraphile reads the extra row only when asked too).
+ */
+export function withoutLookahead(page: PageRequest): PageRequest {
+  if (page.exact) return page;
+  return page.from === null ? firstPage(page.backward, page.size, true) : Object.freeze({ ...page, exact: true as const });
 }
 
 /** A page request's JSON: a shared first page's as written with it, any other written now. */
@@ -96,7 +118,7 @@ export interface KeysetClause {
   readonly where: string[];
   readonly parameters: Record<string, unknown>;
   readonly orderBy: string;
-  /** One row more than the page, so that {@link toConnection} can tell whether another page follows, without a count. */
+  /** One row more than the page, so that {@link toConnection} can tell whether another page follows, without a count (the page's size for an {@link PageRequest.exact} page). */
   readonly limit: number;
 }
 
@@ -114,7 +136,7 @@ export function keysetClause<T>(keyset: Keyset<T>, page: PageRequest, placeholde
     where: page.from ? [`(${keyset.columns.join(', ')}) ${order === 'DESC' ? '<' : '>'} (${names.map(placeholder).join(', ')})`] : [],
     parameters: page.from ? Object.fromEntries(names.map((n, i) => [n, page.from![i]])) : {},
     orderBy: keyset.columns.map((column) => `${column} ${order}`).join(', '),
-    limit: page.size + 1,
+    limit: page.exact ? page.size : page.size + 1,
   };
 }
 
@@ -153,7 +175,7 @@ export function applyKeyset<E extends ObjectLiteral, T>(
  * @param count counts the whole list; called once, when `totalCount` is read.
  */
 export function toConnection<T>(rows: T[], keyset: Keyset<T>, page: PageRequest, count: () => Promise<number>): Connection<T> {
-  const hasMore = rows.length > page.size;
+  const hasMore = !page.exact && rows.length > page.size;
   const slice = rows.slice(0, page.size);
   if (page.backward) slice.reverse();
   const edges = slice.map((node) => new Edge(node, keyset));
