@@ -282,6 +282,20 @@ for (const driver of DRIVERS) {
       for (const hook of [...made.slice(1), another]) await busy.mutate('deleteWebhook', hook.id);
     });
 
+    it('makes no more than 25 webhooks for a key whose requests come all at once', async () => {
+      const eager = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER, `eager ${randomUUID()}`));
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => gw.post(CREATE, { input: { url: receiver.url(`/at-once-${i}`), events: ['DELETED'] } }, eager.headers)),
+      );
+      const made = answers.filter((answer) => !answer.body.errors).map((answer) => answer.body.data.createWebhook.webhook.id as string);
+      const refused = answers.filter((answer) => answer.body.errors);
+      assert.equal(made.length, 25);
+      assert.deepEqual(new Set(refused.map((answer) => answer.body.errors![0].extensions?.code)), new Set(['CONFLICT']));
+      const listed = await eager.list();
+      assert.equal(listed.length, 25);
+      for (const id of made) await eager.mutate('deleteWebhook', id);
+    });
+
     it('keeps each partner’s webhooks to that partner', async () => {
       const hook = await partner.create({ url: receiver.url('/private-to-partner') });
       const other = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER, 'another partner'));

@@ -56,7 +56,12 @@ export class Partner {
   }
 
   async webhook(id: string): Promise<any> {
-    return dataOf(await this.post(WEBHOOKS, {}, this.headers)).webhooks.find((hook: { id: string }) => hook.id === id);
+    return (await this.list()).find((hook: { id: string }) => hook.id === id);
+  }
+
+  /** The partner's webhooks, as `webhooks` lists them. */
+  async list(): Promise<any[]> {
+    return dataOf(await this.post(WEBHOOKS, {}, this.headers)).webhooks;
   }
 
   async mutate(name: 'rotateWebhookSecret' | 'enableWebhook' | 'deleteWebhook' | 'replayWebhookDelivery', id: string, selection = ''): Promise<any> {

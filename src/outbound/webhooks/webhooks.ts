@@ -38,28 +38,35 @@ export interface WebhookSettings {
 export async function createWebhook(db: DataSource, viewer: Viewer, settings: WebhookSettings): Promise<{ webhook: Webhook; secret: string }> {
   const url = checkUrl(settings.url);
   if (settings.filter) await validateArgument(settings.filter);
-  const repo = db.getRepository(Webhook);
-  if (viewer.keyId && (await repo.countBy({ ownerKeyId: viewer.keyId })) >= MAX_WEBHOOKS_PER_KEY) {
-    throw new ConflictError(`A key may have at most ${MAX_WEBHOOKS_PER_KEY} webhooks; delete one (deleteWebhook) to make another`, { limit: MAX_WEBHOOKS_PER_KEY });
-  }
   const secret = newSecret();
-  const [row] = (await db.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log')) as { head: unknown }[];
-  const webhook = repo.create({
-    id: randomUUID(),
-    ownerKeyId: viewer.keyId,
-    ownerName: viewer.keyId ? viewer.name : 'cli',
-    url,
-    filter: settings.filter ? (JSON.parse(JSON.stringify(settings.filter)) as Record<string, unknown>) : null,
-    events: settings.events?.length ? [...new Set(settings.events)] : null,
-    secret,
-    previousSecret: null,
-    previousSecretUntil: null,
-    disabledAt: null,
-    disabledReason: null,
-    position: Number(row?.head ?? 0),
+  const id = randomUUID();
+  await db.transaction(async (manager) => {
+    const repo = manager.getRepository(Webhook);
+    if (viewer.keyId) {
+      // Requests of one key make their webhooks one at a time: each counts the others' once they committed (on SQLite, writes are one at a time already).
+      if (db.options.type === 'postgres') await manager.query('SELECT id FROM api_key WHERE id = $1 FOR UPDATE', [viewer.keyId]);
+      if ((await repo.countBy({ ownerKeyId: viewer.keyId })) >= MAX_WEBHOOKS_PER_KEY) {
+        throw new ConflictError(`A key may have at most ${MAX_WEBHOOKS_PER_KEY} webhooks; delete one (deleteWebhook) to make another`, { limit: MAX_WEBHOOKS_PER_KEY });
+      }
+    }
+    const [row] = (await manager.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log')) as { head: unknown }[];
+    const webhook = repo.create({
+      id,
+      ownerKeyId: viewer.keyId,
+      ownerName: viewer.keyId ? viewer.name : 'cli',
+      url,
+      filter: settings.filter ? (JSON.parse(JSON.stringify(settings.filter)) as Record<string, unknown>) : null,
+      events: settings.events?.length ? [...new Set(settings.events)] : null,
+      secret,
+      previousSecret: null,
+      previousSecretUntil: null,
+      disabledAt: null,
+      disabledReason: null,
+      position: Number(row?.head ?? 0),
+    });
+    await repo.insert(webhook as never);
   });
-  await repo.insert(webhook as never);
-  return { webhook: await repo.findOneByOrFail({ id: webhook.id }), secret };
+  return { webhook: await db.getRepository(Webhook).findOneByOrFail({ id }), secret };
 }
 
 /** The webhooks the caller may see: a partner's own, every one for an admin. */
