@@ -225,7 +225,8 @@ export class FastPath {
     let executed = vars;
     for (const [variable, value] of runnable.defaults) {
       if (executed[variable] !== undefined) continue;
-      if (executed === vars) executed = { ...vars };
+      // Copied with Object.assign: a property set on a spread copy takes V8's slow path on Node 20 (see content.query.ts `merged`).
+      if (executed === vars) executed = Object.assign({}, vars);
       executed[variable] = value;
     }
     const result = await runnable.compiled.query(undefined, ctx, executed);
