@@ -225,8 +225,8 @@ export class FastPath {
     let executed = vars;
     for (const [variable, value] of runnable.defaults) {
       if (executed[variable] !== undefined) continue;
-      // Copied with Object.assign: a property set on a spread copy takes V8's slow path on Node 20 (see content.query.ts `merged`).
-      if (executed === vars) executed = Object.assign({}, vars);
+      // A spread copy, not Object.assign: the variables are the client's JSON, whose own `__proto__` key Object.assign would make the copy's prototype.
+      if (executed === vars) executed = { ...vars };
       executed[variable] = value;
     }
     const result = await runnable.compiled.query(undefined, ctx, executed);

@@ -43,7 +43,8 @@ export async function createWebhook(db: DataSource, viewer: Viewer, settings: We
   await db.transaction(async (manager) => {
     const repo = manager.getRepository(Webhook);
     if (viewer.keyId) {
-      // Requests of one key make their webhooks one at a time: each counts the others' once they committed (on SQLite, writes are one at a time already).
+      // Requests of one key make their webhooks one at a time: each counts the others' once they committed. On SQLite no other request runs
+      // between the count and the insert: better-sqlite3 answers each statement at once, so the transaction never leaves this turn of the event loop.
       if (db.options.type === 'postgres') await manager.query('SELECT id FROM api_key WHERE id = $1 FOR UPDATE', [viewer.keyId]);
       if ((await repo.countBy({ ownerKeyId: viewer.keyId })) >= MAX_WEBHOOKS_PER_KEY) {
         throw new ConflictError(`A key may have at most ${MAX_WEBHOOKS_PER_KEY} webhooks; delete one (deleteWebhook) to make another`, { limit: MAX_WEBHOOKS_PER_KEY });

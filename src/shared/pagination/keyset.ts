@@ -105,7 +105,7 @@ const EXACT_FIRST_PAGES = new Map<number, PageRequest>();
  */
 export function withoutLookahead(page: PageRequest): PageRequest {
   if (page.exact) return page;
-  return page.from === null ? firstPage(page.backward, page.size, true) : Object.freeze({ ...page, exact: true as const });
+  return page.from === null ? firstPage(page.backward, page.size, true) : Object.freeze({ backward: page.backward, size: page.size, from: page.from, exact: true as const });
 }
 
 /** A page request's JSON: a shared first page's as written with it, any other written now. */
