@@ -96,8 +96,12 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
   const log = deps.log ?? (() => {});
   /** Executions of events not yet handed to graphql-ws to send. */
   const executing = new Set<Promise<ExecutionResult>>();
-  /** Keys revoked since the process started (a revocation is final; there are few): a socket whose key is revoked while it authenticates is refused. */
+  /**
+   * Keys revoked while some socket's key was being looked up: such a socket is refused. Kept only while a
+   * lookup is in flight (`authenticating`), so that revocations over the process's life do not pile up here.
+   */
   const revoked = new Set<string>();
+  let authenticating = 0;
 
   const server = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
@@ -105,16 +109,21 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         let viewer: Viewer;
+        let revokedMeanwhile = false;
+        authenticating++;
         try {
           viewer = await deps.authenticator.authenticate(keyFromHeaders(typeof authorization === 'string' ? authorization : undefined, undefined));
+          revokedMeanwhile = viewer.keyId !== null && revoked.has(viewer.keyId);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return false;
           throw error;
+        } finally {
+          if (--authenticating === 0) revoked.clear();
         }
         // The client may have gone while the key was looked up: onClose has run, and nothing may be kept for the socket.
         if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
         // Revoked while it was looked up: the revocation closed the key's sockets before this one was among them.
-        if (viewer.keyId && revoked.has(viewer.keyId)) return false;
+        if (revokedMeanwhile) return false;
         const caller = viewer.keyId ? `key:${viewer.keyId}` : `ip:${deps.clientAddress(ctx.extra.request)}`;
         const open = perCaller.get(caller) ?? 0;
         if (open >= deps.maxSocketsPerCaller) {
@@ -244,7 +253,7 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         // Only a revocation ends a key's sockets. Its creation's entry can arrive after a socket using
         // the new key is open (the reader lags the writer), and must not close it.
         if (row.subject !== 'KEY' || row.kind !== KeyChangeKind.REVOKED) continue;
-        revoked.add(row.subjectId);
+        if (authenticating > 0) revoked.add(row.subjectId);
         for (const [socket, state] of sockets) {
           if (state.viewer.keyId === row.subjectId) socket.close(CloseCode.Forbidden, 'Forbidden: the API key was revoked');
         }
