@@ -3,12 +3,12 @@ import { getArgumentValues, isObjectType, Kind, type FieldNode, type GraphQLFiel
 import type { Context } from '../context';
 import { eachField, type Fragments } from '../selection';
 import type { Connection } from '../pagination/connection.type';
-import { pageRequest, withoutLookahead, type PageRequest } from '../pagination/keyset';
+import type { PageRequest } from '../pagination/keyset';
 import { listOptions, pageKeyText, type ListOptions, type PageKey } from '../pagination/page.loader';
 import type { Content } from './content.entity';
-import { CONTENT_KEYSET, findContentPagesOfParentsIn, visibilityOf, type ContentQuery, type Partition, type Visibility } from './content.query';
+import { contentPageRequest, findContentPagesOfParentsIn, visibilityOf, type ContentQuery, type Partition, type Visibility } from './content.query';
 import type { ContentReads } from './content.reads';
-import { asksWhetherMore, requestedProperties } from './content.selection';
+import { requestedProperties } from './content.selection';
 import { Locale } from './locale';
 
 /**
@@ -160,8 +160,8 @@ interface Plan {
   readonly properties: readonly string[];
   /** Its loader's options, as its resolver makes them (English). */
   readonly options: ListOptions;
-  /** Whether its page is read without the row past it, as its resolver reads it (`contentPageRequest`). */
-  readonly exact: boolean;
+  /** Its document's fragments: its page is worked out from its field as its resolver works it out (`contentPageRequest`). */
+  readonly fragments: Fragments;
   /** Its page when its arguments are constant (null: not prefetched); undefined when they depend on variables. */
   readonly page: PageRequest | null | undefined;
 }
@@ -186,7 +186,7 @@ function plansOf(info: GraphQLResolveInfo): readonly Plan[] {
       definition,
       properties: Object.freeze([...new Set([...properties, nested.property])].sort()),
       options: listOptions(properties, undefined),
-      exact: !asksWhetherMore({ fieldNodes: [field], fragments: info.fragments }),
+      fragments: info.fragments,
     };
     const constant = !(field.arguments ?? []).some((argument) => usesVariables(argument.value));
     found.push({ ...plan, page: constant ? nestedPage(plan, {}) : undefined });
@@ -197,11 +197,10 @@ function plansOf(info: GraphQLResolveInfo): readonly Plan[] {
 }
 
 /** The nested list's page, when it is asked for from the start: its arguments read as its resolver reads them. */
-function nestedPage(plan: Pick<Plan, 'definition' | 'field' | 'exact'>, variables: Record<string, unknown>): PageRequest | null {
+function nestedPage(plan: Pick<Plan, 'definition' | 'field' | 'fragments'>, variables: Record<string, unknown>): PageRequest | null {
   try {
-    const page = pageRequest(getArgumentValues(plan.definition, plan.field, variables), CONTENT_KEYSET.kinds);
-    if (page.from !== null) return null;
-    return plan.exact ? withoutLookahead(page) : page;
+    const page = contentPageRequest(getArgumentValues(plan.definition, plan.field, variables), { fieldNodes: [plan.field], fragments: plan.fragments });
+    return page.from === null ? page : null;
   } catch {
     // Arguments the resolver refuses: it says so itself, with no prefetch.
     return null;
