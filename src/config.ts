@@ -61,6 +61,11 @@ export interface ChangeLogConfig {
   readonly retentionDays: number;
   /** SQLite only: how often a process looks for other processes' commits (PostgreSQL notifies). 0: never. */
   readonly pollIntervalMs: number;
+  /**
+   * PostgreSQL only: how often a process reads the log without a notification,
+   * which makes up a lost one and proves its listening connection answers. 0: never.
+   */
+  readonly heartbeatMs: number;
 }
 
 /** Bounds of the WebSocket endpoint (subscriptions). */
@@ -193,7 +198,7 @@ export function loadConfig(
   const { REDIS_URL, API_KEY_CACHE_SECONDS, RATE_LIMIT, RATE_LIMITS, TRUSTED_PROXIES, DB_STATEMENT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } = env;
   const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES, MAX_INTROSPECTION_DEPTH } = env;
   const { KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, DB_POOL_SIZE, METRICS_ALLOW } = env;
-  const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS, INGEST_SCHEDULER, INGEST_MAX_BYTES, INGEST_BATCH_SIZE, INGEST_FETCH_TIMEOUT_MS, OUTBOUND_ALLOWED_HOSTS } = env;
+  const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS, CHANGE_LOG_HEARTBEAT_MS, INGEST_SCHEDULER, INGEST_MAX_BYTES, INGEST_BATCH_SIZE, INGEST_FETCH_TIMEOUT_MS, OUTBOUND_ALLOWED_HOSTS } = env;
   const { MAX_SUBSCRIPTIONS_PER_SOCKET, MAX_SOCKETS_PER_CALLER, WS_HEARTBEAT_MS } = env;
   const { WEBHOOKS, WEBHOOK_RETRY_SCHEDULE, WEBHOOK_TIMEOUT_MS, WEBHOOK_CONCURRENCY } = env;
 
@@ -242,6 +247,7 @@ export function loadConfig(
     changeLog: {
       retentionDays: integer('CHANGE_LOG_RETENTION_DAYS', CHANGE_LOG_RETENTION_DAYS, 30, 0, 36_500),
       pollIntervalMs: integer('CHANGE_LOG_POLL_MS', CHANGE_LOG_POLL_MS, 250, 0, 60_000),
+      heartbeatMs: integer('CHANGE_LOG_HEARTBEAT_MS', CHANGE_LOG_HEARTBEAT_MS, 10_000, 0, 3_600_000),
     },
     ingest: {
       scheduler: toggle('INGEST_SCHEDULER', INGEST_SCHEDULER, true),

@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import { readTimestamp, type ChangeRow } from '../src/changes/change-row';
+import { SilentConnectionError } from '../src/changes/log-reader';
 import { ChangeTailer } from '../src/changes/tailer';
-import type { DatabaseConfig } from '../src/config';
+import { parseDatabaseUrl, type DatabaseConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { ENTITIES } from '../src/server/modules';
 import { decodeGlobalId } from '../src/shared/node/global-id';
@@ -12,6 +13,7 @@ import { Editor, databaseUrl, readChangePage, startChildGateway, type ChildGatew
 import { runCli } from './helpers/cli';
 import { DRIVERS, POSTGRES_ENABLED, dropDatabase, freshDatabase } from './helpers/drivers';
 import { postRaw, waitFor } from './helpers/http';
+import { TcpProxy } from './helpers/tcp-proxy';
 
 /** The contract's bound: every process sees a change within a second of its commit. */
 const WITHIN_MS = 1_000;
@@ -189,6 +191,56 @@ describe('a tailer that loses its connection [postgres]', { skip: !POSTGRES_ENAB
       assert.ok(received[1].seq < received[2].seq);
     } finally {
       await tailer.stop();
+    }
+  });
+  it('replaces a connection that goes silent (packets dropped, nothing closed), and hands over what was written meanwhile', async () => {
+    // The tailer's database goes through a proxy that can drop every byte while keeping the sockets open; the writer's does not.
+    if (database.kind !== 'postgres') throw new Error('expected PostgreSQL');
+    const target = new URL(database.url);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(database.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    viaProxy.searchParams.set('schema', database.schema!);
+    const proxied = await openDatabase(parseDatabaseUrl(viaProxy.toString()), { entities: ENTITIES, connectTimeoutMs: 500 });
+    const connections: { connected: boolean; error?: unknown }[] = [];
+    const failures: unknown[] = [];
+    const tailer = new ChangeTailer(proxied, {
+      retentionMs: 0,
+      pollIntervalMs: 250,
+      heartbeatMs: 200,
+      queryTimeoutMs: 500,
+      onConnection: (connected, error) => connections.push({ connected, error }),
+      onError: (error) => failures.push(error),
+    });
+    await tailer.start();
+    const received: ChangeRow[] = [];
+    tailer.subscribe((rows) => void received.push(...rows));
+    const backendOf = () => (tailer as unknown as { reader: { client: { processID: number } | null } }).reader.client?.processID;
+    const before = backendOf();
+    try {
+      await proxy.set('blackhole');
+      // Written while the tailer's notification and its heartbeat's read are dropped on the way.
+      const run = await runCli(['keys', 'create', '--name', 'silent', '--role', 'editor'], { env: { DATABASE_URL: databaseUrl(database) } });
+      assert.equal(run.code, 0, run.stderr);
+      await waitFor('the silent connection to be dropped', () => connections.some((it) => !it.connected), { tries: 300, intervalMs: 10 });
+      const lost = connections.find((it) => !it.connected)!;
+      assert.ok(lost.error instanceof SilentConnectionError, String(lost.error));
+      assert.match((lost.error as Error).message, /did not answer within 500 ms/);
+      assert.equal(received.length, 0);
+
+      await proxy.set('forward');
+      await waitFor('a new connection to hand over the key', () => received.length === 1, { tries: 500, intervalMs: 20 });
+      assert.deepEqual([received[0].subject, received[0].kind], ['KEY', 'CREATED']);
+      assert.equal(connections.at(-1)!.connected, true);
+      assert.notEqual(backendOf(), before, 'a new backend');
+      // The dropped read was told as a lost connection, not as a failure of the tailer's own.
+      assert.deepEqual(failures, []);
+    } finally {
+      // Forwarding again first: ending the pool's connections waits for the server's goodbye.
+      await proxy.set('forward');
+      await tailer.stop();
+      await proxied.destroy();
+      await proxy.close();
     }
   });
 });

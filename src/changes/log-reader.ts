@@ -29,6 +29,19 @@ export interface LogReader {
 export interface LogReaderOptions {
   /** SQLite: how often to look for other processes' commits; 0 to look only when this process commits. */
   readonly pollIntervalMs: number;
+  /**
+   * PostgreSQL: how often the log is read even when no notification came
+   * (0: never). A notification lost on the way is made up within this, and
+   * the read proves the listening connection still answers.
+   */
+  readonly heartbeatMs?: number;
+  /**
+   * PostgreSQL: how long a statement on the listening connection may go
+   * unanswered before the connection is dropped and replaced (0: no limit).
+   * A network that drops packets silently would otherwise leave a read
+   * waiting for ever, and the process deaf to every other process's changes.
+   */
+  readonly queryTimeoutMs?: number;
   /** Told of a lost connection and of each reconnection. */
   readonly onConnection?: (connected: boolean, error?: unknown) => void;
 }
@@ -43,13 +56,22 @@ export function createLogReader(db: DataSource, options: LogReaderOptions): LogR
 const READ_SQL = `SELECT ${CHANGE_COLUMNS} FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2`;
 const BOUNDS_SQL = 'SELECT max(seq) AS "head", min(at) AS "oldest" FROM change_log';
 
-/** A dedicated connection that LISTENs, reconnecting with backoff; a reconnection wakes the tailer, so a notification missed while away loses nothing. */
+/**
+ * A dedicated connection that LISTENs, reconnecting with backoff; a
+ * reconnection wakes the tailer, so a notification missed while away loses
+ * nothing. A connection can also go silent without closing (a network or a
+ * middlebox dropping its packets): every statement on it has a deadline, past
+ * which the socket is destroyed and a new connection made, and the heartbeat
+ * reads the log at intervals, so that silence is found even while nothing is
+ * written and a lost notification delays a change by one interval at most.
+ */
 class PostgresLogReader implements LogReader {
   private client: Client | null = null;
   private schema = 'public';
   private wake: () => void = () => {};
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private attempts = 0;
 
   constructor(
@@ -60,6 +82,14 @@ class PostgresLogReader implements LogReader {
   async start(wake: () => void): Promise<void> {
     this.wake = wake;
     await this.connect();
+    const every = this.options.heartbeatMs ?? 0;
+    if (every > 0) {
+      // The tailer's read is the heartbeat: it answers, or its deadline replaces the connection (and the reconnection wakes the tailer again).
+      this.heartbeat = setInterval(() => {
+        if (this.client) this.wake();
+      }, every);
+      this.heartbeat.unref();
+    }
   }
 
   private async connect(): Promise<void> {
@@ -74,9 +104,9 @@ class PostgresLogReader implements LogReader {
       await client.connect();
       // A listener must not keep the process alive on its own: the gateway stops it on shutdown, and tools that forget to still exit.
       streamOf(client)?.unref?.();
-      const [{ schema }] = (await client.query('SELECT current_schema() AS schema')).rows as { schema: string }[];
+      const [{ schema }] = (await this.query<{ schema: string }>(client, 'SELECT current_schema() AS schema')).rows;
       this.schema = schema;
-      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      await this.query(client, `LISTEN ${CHANGES_CHANNEL}`);
     } catch (error) {
       // Connected but not listening: this connection is ended here, or each failed reconnection would leave one open.
       await endClient(client);
@@ -89,6 +119,38 @@ class PostgresLogReader implements LogReader {
     }
     this.client = client;
     this.attempts = 0;
+  }
+
+  /**
+   * A statement on `client`, within the deadline. Past it the socket is
+   * destroyed (ending it politely would wait for an answer that is not
+   * coming), which fails the statement with {@link SilentConnectionError} and
+   * makes the reader connect again.
+   */
+  private query<R extends object = Record<string, unknown>>(client: Client, text: string, values?: unknown[]): Promise<{ rows: R[] }> {
+    const answer = client.query(text, values) as unknown as Promise<{ rows: R[] }>;
+    const deadline = this.options.queryTimeoutMs ?? 0;
+    if (deadline <= 0) return answer;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = new SilentConnectionError(deadline);
+        reject(error);
+        // The statement's own failure, once the socket is gone, has nobody left to hear it.
+        answer.catch(() => {});
+        this.lost(client, error);
+        streamOf(client)?.destroy?.();
+      }, deadline);
+      answer.then(
+        (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   private lost(client: Client, error?: unknown): void {
@@ -120,28 +182,43 @@ class PostgresLogReader implements LogReader {
 
   async read(position: number, limit: number): Promise<ChangeRow[]> {
     if (!this.client) return [];
-    const { rows } = await this.client.query(READ_SQL, [position, limit]);
+    const { rows } = await this.query(this.client, READ_SQL, [position, limit]);
     return rows.map((row) => toChangeRow(row, readTimestamp));
   }
 
   async bounds(): Promise<{ head: number; oldest: Date | null }> {
     if (!this.client) throw new Error('the change log connection is not open');
-    const [row] = (await this.client.query(BOUNDS_SQL)).rows as { head: unknown; oldest: unknown }[];
+    const [row] = (await this.query<{ head: unknown; oldest: unknown }>(this.client, BOUNDS_SQL)).rows;
     return { head: Number(row?.head ?? 0), oldest: row?.oldest == null ? null : readTimestamp(row.oldest) };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     const client = this.client;
     this.client = null;
     if (client) await endClient(client);
   }
 }
 
+/**
+ * A statement on the change log's connection that got no answer in time: the
+ * network lost the connection without closing it. Its code is the socket
+ * timeout's, so that it counts as a connection failure (`db/failures.ts`).
+ */
+export class SilentConnectionError extends Error {
+  readonly code = 'ETIMEDOUT';
+
+  constructor(deadlineMs: number) {
+    super(`The change log connection did not answer within ${deadlineMs} ms (DB_QUERY_TIMEOUT_MS); it was dropped and is being replaced`);
+    this.name = 'SilentConnectionError';
+  }
+}
+
 /** The socket under a pg client (not part of pg's typed API). */
-function streamOf(client: Client): { ref?: () => void; unref?: () => void } | undefined {
-  return (client as unknown as { connection?: { stream?: { ref?: () => void; unref?: () => void } } }).connection?.stream;
+function streamOf(client: Client): { ref?: () => void; unref?: () => void; destroy?: () => void } | undefined {
+  return (client as unknown as { connection?: { stream?: { ref?: () => void; unref?: () => void; destroy?: () => void } } }).connection?.stream;
 }
 
 /**

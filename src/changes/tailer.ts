@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ChangeRow } from './change-row';
 import { onCommit } from './local-commits';
-import { createLogReader, type LogReader, type LogReaderOptions } from './log-reader';
+import { createLogReader, SilentConnectionError, type LogReader, type LogReaderOptions } from './log-reader';
 import { pruneChangeLog } from './retention';
 
 /** Entries read per round trip while catching up. */
@@ -27,8 +27,9 @@ export interface TailerOptions extends LogReaderOptions {
  * entry, in order, to every listener: the processes' copies (catalogues,
  * verified keys), and later subscriptions and webhooks. Woken by this
  * process's own commits at once, by other processes' through a PostgreSQL
- * notification or the SQLite poll; it always reads from its last position,
- * so a missed wake-up delays nothing beyond the next one and loses nothing.
+ * notification (and its reader's heartbeat) or the SQLite poll; it always
+ * reads from its last position, so a missed wake-up delays nothing beyond the
+ * next one and loses nothing.
  *
  * It also prunes: it knows when the oldest entry passes the retention period
  * and deletes then, so that it issues no statement while there is nothing to do.
@@ -123,7 +124,8 @@ export class ChangeTailer {
         if (rows.length < READ_BATCH) return;
       }
     } catch (error) {
-      this.options.onError?.(error, 'reading the change log');
+      // A silent connection was reported as lost when it was dropped; its replacement reads again.
+      if (!(error instanceof SilentConnectionError)) this.options.onError?.(error, 'reading the change log');
     }
   }
 

@@ -81,6 +81,8 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   const changes = new ChangeTailer(db, {
     retentionMs: config.changeLog.retentionDays * 86_400_000,
     pollIntervalMs: config.changeLog.pollIntervalMs,
+    heartbeatMs: config.changeLog.heartbeatMs,
+    queryTimeoutMs: config.db.queryTimeoutMs,
     onError: backgroundFailure,
     onConnection: (connected, error) =>
       connected ? logger.info('following the change log again') : logger.warn({ err: error }, 'lost the change log connection; reconnecting'),
