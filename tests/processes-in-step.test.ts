@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { readTimestamp, type ChangeRow } from '../src/changes/change-row';
-import { SilentConnectionError } from '../src/changes/log-reader';
+import { CHANGES_CHANNEL, SilentConnectionError } from '../src/changes/log-reader';
 import { ChangeTailer } from '../src/changes/tailer';
 import { parseDatabaseUrl, type DatabaseConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
@@ -242,5 +243,39 @@ describe('a tailer that loses its connection [postgres]', { skip: !POSTGRES_ENAB
       await proxied.destroy();
       await proxy.close();
     }
+  });
+  it('starts at the log’s head even when notifications arrive while it reads the head: nothing written before is handed over', async () => {
+    if (database.kind !== 'postgres') throw new Error('expected PostgreSQL');
+    // The log already holds entries (the keys of the tests above, the demo's content).
+    const [{ entries }] = (await db!.query('SELECT count(*)::int AS entries FROM change_log')) as { entries: number }[];
+    assert.ok(entries > 0);
+    // Notifications without a change, as fast as one connection sends them, while tailers start.
+    const notifier = new Client({ connectionString: database.url.split('?')[0] });
+    await notifier.connect();
+    let notifying = true;
+    const notifications = (async () => {
+      let sent = 0;
+      while (notifying) {
+        await notifier.query(`SELECT pg_notify('${CHANGES_CHANNEL}', $1)`, [database.schema]);
+        sent++;
+      }
+      return sent;
+    })();
+    const replayed: ChangeRow[] = [];
+    try {
+      for (let n = 0; n < 10; n++) {
+        const tailer = new ChangeTailer(db!, { retentionMs: 0, pollIntervalMs: 250 });
+        tailer.subscribe((rows) => void replayed.push(...rows));
+        await tailer.start();
+        await delay(20);
+        await tailer.settle();
+        await tailer.stop();
+      }
+    } finally {
+      notifying = false;
+      assert.ok((await notifications) > 10, 'notifications were sent while the tailers started');
+      await notifier.end();
+    }
+    assert.deepEqual(replayed.map((row) => row.seq), []);
   });
 });

@@ -140,6 +140,8 @@ class PostgresLogReader implements LogReader {
         this.lost(client, error);
         streamOf(client)?.destroy?.();
       }, deadline);
+      // Like the socket, the deadline does not keep a process alive on its own.
+      timer.unref();
       answer.then(
         (result) => {
           clearTimeout(timer);

@@ -40,6 +40,9 @@ export class ChangeTailer {
   private readonly reader: LogReader;
   private reading: Promise<void> | null = null;
   private again = false;
+  /** Until `start` knows the log's head, a wake-up is only noted: a read from position 0 would hand the whole log over again. */
+  private started = false;
+  private wokenEarly = false;
   private stopped = false;
   private oldest: Date | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
@@ -64,6 +67,9 @@ export class ChangeTailer {
     const { head, oldest } = await this.reader.bounds();
     this.position = head;
     this.oldest = oldest;
+    this.started = true;
+    // Woken while the head was being read: what committed after it is read now (what came before it is not replayed).
+    if (this.wokenEarly) this.wake();
     this.schedulePrune();
     this.unsubscribeCommits = onCommit(this.db, () => this.wake());
   }
@@ -77,6 +83,10 @@ export class ChangeTailer {
   /** Reads whatever is new; calls made while a read runs lead to one more read after it. */
   wake(): void {
     if (this.stopped) return;
+    if (!this.started) {
+      this.wokenEarly = true;
+      return;
+    }
     if (this.reading) {
       this.again = true;
       return;
@@ -147,7 +157,7 @@ export class ChangeTailer {
       this.pruneFailures = 0;
     } catch (error) {
       this.pruneFailures++;
-      this.options.onError?.(error, 'pruning the change log');
+      if (!(error instanceof SilentConnectionError)) this.options.onError?.(error, 'pruning the change log');
     }
     this.schedulePrune();
   }
