@@ -5,6 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
 import { fanOut } from '../src/outbound/webhooks/fan-out';
+import { WebhookService } from '../src/outbound/webhooks/webhook-service';
+import { WebhookDelivery } from '../src/outbound/webhooks/webhook.entity';
 import { Role } from '../src/shared/viewer';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
 import { ingestTagged } from './helpers/content';
@@ -186,6 +188,53 @@ for (const driver of DRIVERS) {
       );
     });
 
+    it('takes the status as the answer: a 2xx with a long or undecodable body is delivered once, a 503 with a long page is retried', async () => {
+      const page = 'x'.repeat(200 * 1024);
+      const long = await partner.create({ url: receiver.url('/long-answer', () => ({ status: 200, body: page })) });
+      const encoded = await partner.create({ url: receiver.url('/encoded-answer', () => ({ status: 200, headers: { 'content-encoding': 'zstd-unknown' }, body: 'not zstd' })) });
+      const busy = await partner.create({ url: receiver.url('/busy-answer', (_request, before) => (before === 0 ? { status: 503, body: page } : 204)) });
+      const item = await editor.create('DigestArticle', 'long-answer');
+      await editor.publish(item);
+
+      for (const hook of [long, encoded]) {
+        const [delivery] = await partner.settled(hook.id, 1);
+        assert.deepEqual([delivery.status, delivery.lastStatus, delivery.attempts, delivery.lastError], ['SUCCEEDED', 200, 1, null]);
+      }
+      const [retried] = await partner.settled(busy.id, 1, 'the 503 to be retried and delivered');
+      assert.deepEqual([retried.status, retried.lastStatus, retried.attempts], ['SUCCEEDED', 204, 2]);
+      // A sentinel after it: the 2xx deliveries were sent exactly once.
+      const sentinel = await editor.create('DigestArticle', 'long-answer-sentinel');
+      await editor.publish(sentinel);
+      await partner.settled(long.id, 2);
+      assert.deepEqual(receiver.at('/long-answer').map((request) => verified(request, long.secret).data.id), [item.id, sentinel.id]);
+      assert.equal(receiver.at('/busy-answer').length, 3);
+    });
+
+    it('records an attempt only while its claim is still this process’s: a delivery taken over meanwhile is left to the new holder', async () => {
+      const hook = await partner.create({ url: receiver.url('/taken-over', () => 'hang') });
+      const item = await editor.create('DigestArticle', 'taken-over');
+      await editor.publish(item);
+      await receiver.waitFor('/taken-over', 1, 'the attempt to be in flight');
+      // As if this process had stalled past its claim and another had claimed the delivery since.
+      const deliveries = gw.gateway.db.getRepository(WebhookDelivery);
+      const until = new Date(Date.now() + 3_600_000);
+      const { affected } = await deliveries.update({ webhookId: hook.id }, { claimedBy: 'another-process', claimedUntil: until });
+      assert.equal(affected, 1);
+      receiver.releaseHanging();
+      await gw.gateway.services.webhooks!.settle();
+      const [row] = await deliveries.findBy({ webhookId: hook.id });
+      assert.deepEqual(
+        [row.status, row.attempts, row.lastError, row.claimedBy, row.claimedUntil?.getTime()],
+        ['PENDING', 0, null, 'another-process', until.getTime()],
+      );
+      // Handed back (its claim lapsed), the delivery goes as usual.
+      receiver.on('/taken-over', () => 204);
+      await deliveries.update({ webhookId: hook.id }, { claimedBy: null, claimedUntil: null });
+      gw.gateway.services.webhooks!.deliverer.wake();
+      const [delivered] = await partner.settled(hook.id, 1);
+      assert.deepEqual([delivered.status, delivered.attempts], ['SUCCEEDED', 1]);
+    });
+
     it('follows no redirect: a 3xx fails the delivery and the target is never asked', async () => {
       const target = receiver.url('/redirect-target');
       const hook = await partner.create({ url: receiver.url('/redirect', () => ({ status: 307, headers: { location: target } })) });
@@ -266,6 +315,14 @@ for (const driver of DRIVERS) {
       });
       assert.match(stopped.reason, /revoked/);
       assert.equal(receiver.at('/revoked-owner').length, 0);
+      // Not even an admin restarts it: the next fan-out would stop it again; the refusal says why.
+      const admin = await keyHeaders(gw.gateway.db, Role.ADMIN);
+      const refused = await gw.post(`mutation ($id: ID!) { enableWebhook(id: $id) { id enabled } }`, { id: theirs.id }, admin);
+      assert.equal(refused.body.errors?.[0]?.extensions?.code, 'CONFLICT', JSON.stringify(refused.body));
+      assert.equal(refused.body.errors[0].extensions.reason, 'OWNER_KEY_REVOKED');
+      assert.match(refused.body.errors[0].message, /was revoked, so it cannot deliver again; make a new webhook with a current key/);
+      const [after] = (await gw.gateway.db.query(`SELECT disabled_at AS "disabledAt" FROM webhook WHERE id = ${parameter}`, [theirs.id])) as { disabledAt: unknown }[];
+      assert.notEqual(after.disabledAt, null);
       const [{ count }] = (await gw.gateway.db.query(`SELECT count(*) AS "count" FROM webhook_delivery WHERE webhook_id = ${parameter}`, [theirs.id])) as { count: unknown }[];
       assert.equal(Number(count), 0, 'nothing queued for it');
     });
@@ -332,6 +389,41 @@ for (const driver of DRIVERS) {
         assert.deepEqual(rows.map((row) => [row.type, JSON.parse(row.payload).data.id]), [['content.published', published!.id]]);
       } finally {
         await gw.stop();
+      }
+    });
+
+    it('tries a failed round again after a wait, not only when the next change comes', async () => {
+      // The gateway fans nothing out itself (WEBHOOKS=off): a service of the test's runs rounds whose first two fail.
+      const receiver = await Receiver.start();
+      const gw = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOKS: 'off' }, driver);
+      const errors: string[] = [];
+      let rounds = 0;
+      const service = new WebhookService(
+        gw.gateway.db,
+        { allowedHosts: ['127.0.0.1'], userAgent: 'CoalitionGraph/test', retrySchedule: [], timeoutMs: 2_000, concurrency: 2, onError: (error) => errors.push((error as Error).message) },
+        {
+          fanOutRetryMs: 50,
+          fanOut: async (db) => {
+            if (++rounds <= 2) throw new Error(`round ${rounds} failed`);
+            return fanOut(db);
+          },
+        },
+      );
+      try {
+        const editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
+        const partner = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER));
+        const hook = await partner.create({ url: receiver.url('/after-failures') });
+        const item = await editor.create('DigestArticle', 'after-failures');
+        await editor.publish(item);
+        service.dispatch();
+        const [request] = await receiver.waitFor('/after-failures', 1, 'the delivery, two failed rounds later');
+        assert.equal(verified(request, hook.secret).data.id, item.id);
+        assert.deepEqual(errors, ['round 1 failed', 'round 2 failed']);
+        assert.equal(rounds, 3);
+      } finally {
+        await service.stop();
+        await gw.stop();
+        await receiver.close();
       }
     });
   });

@@ -47,6 +47,14 @@ export interface SafeRequest {
   /** Send `Accept-Encoding: gzip, br, deflate` and decode the body (default); false asks for `identity` and keeps the body as sent. */
   readonly acceptEncoding?: boolean;
   /**
+   * The status and headers are the whole answer (a webhook's receiver): the
+   * body is never read, and the connection is closed once the headers are in,
+   * so that nothing the server sends after them (a long page, an unknown
+   * `Content-Encoding`, a slow trickle) can turn its answer into a failure.
+   * `body` is then empty; `maxBytes` and `idleTimeoutMs` do not apply.
+   */
+  readonly ignoreBody?: boolean;
+  /**
    * True by default: a final status other than 2xx or 304 throws `HTTP_STATUS`.
    * False returns it as a response (after any retries), for a webhook sender
    * that records what the partner answered.
@@ -98,6 +106,7 @@ interface Plan {
   readonly totalTimeoutMs: number;
   readonly retry: RetryPolicy;
   readonly decode: boolean;
+  readonly ignoreBody: boolean;
   readonly throwOnStatus: boolean;
 }
 
@@ -181,6 +190,10 @@ async function followRedirects(plan: Plan, signal: AbortSignal, lastAttempt: boo
         response.destroy();
         const retryAfterMs = retryable ? parseRetryAfter(headers['retry-after']) : undefined;
         throw new FetchError('HTTP_STATUS', `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim(), { url, status, retryable, retryAfterMs });
+      }
+      if (plan.ignoreBody) {
+        request.destroy();
+        return { url, status, headers, body: Buffer.alloc(0), notModified: false, redirects };
       }
       const body = await readBody(response, { url, maxBytes: plan.maxBytes, idleTimeoutMs: plan.idleTimeoutMs, decode: plan.decode, signal });
       return { url, status, headers, body, notModified: false, redirects };
@@ -286,6 +299,7 @@ function planRequest(request: SafeRequest): Plan {
     totalTimeoutMs: count('totalTimeoutMs', request.totalTimeoutMs, 120_000, 1),
     retry,
     decode,
+    ignoreBody: request.ignoreBody ?? false,
     throwOnStatus: request.throwOnStatus ?? true,
   };
 }

@@ -15,8 +15,8 @@ export interface Received {
   readonly json: any;
 }
 
-/** How the receiver answers: a status (with optional headers), or `'hang'` to never answer. */
-export type Answer = number | { status: number; headers?: Record<string, string> } | 'hang';
+/** How the receiver answers: a status (with optional headers and body), or `'hang'` to never answer. */
+export type Answer = number | { status: number; headers?: Record<string, string>; body?: string | Buffer } | 'hang';
 
 /** Decides the answer to a request, given how many requests on its path came before it. */
 export type Behaviour = (request: Received, before: number) => Answer;
@@ -101,9 +101,11 @@ export class Receiver {
         res.on('close', () => this.hanging.delete(res));
         return;
       }
-      const { status, headers: answerHeaders } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+      const { status, headers: answerHeaders, body: answerBody } = typeof answer === 'number' ? { status: answer, headers: {}, body: undefined } : answer;
+      // The sender may close the connection once it has the status: the rest of a long answer then goes nowhere.
+      res.on('error', () => {});
       res.writeHead(status, { 'content-type': 'text/plain', ...answerHeaders });
-      res.end(`answered ${status}\n`);
+      res.end(answerBody ?? `answered ${status}\n`);
     });
   }
 }

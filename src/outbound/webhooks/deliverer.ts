@@ -28,9 +28,6 @@ export interface DelivererSettings {
  */
 const CLAIM_MARGIN_MS = 15_000;
 
-/** The answer a receiver may send back that is read (and thrown away). */
-const RESPONSE_CAP = 64 * 1024;
-
 /** While deliveries are pending, how often a process looks for those whose claim lapsed or whose time came elsewhere. */
 const SWEEP_MS = 5_000;
 
@@ -38,8 +35,9 @@ const SWEEP_MS = 5_000;
  * Attempts queued deliveries: in order per webhook (a webhook's next delivery
  * waits until the one before it succeeded or died), each claimed in the
  * database first so that one process at a time attempts it, signed per
- * Standard Webhooks, POSTed without redirects, within a time limit and a
- * response size cap, to addresses the outbound rules allow. 2xx ends a
+ * Standard Webhooks, POSTed without redirects, within a time limit, to
+ * addresses the outbound rules allow; the status is the answer (the body
+ * after it is not read). 2xx ends a
  * delivery; a timeout, a network error, 429 and 5xx are retried on the
  * schedule (with ±20% jitter); 410 disables the webhook; any other answer
  * kills the delivery, which an owner can replay. A process killed mid-attempt
@@ -86,6 +84,8 @@ export class WebhookDeliverer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // A round part-way through claiming starts its attempts before it ends: they are waited for too, and record their results.
+    await this.running;
     await Promise.all(this.inFlight.values());
   }
 
@@ -210,7 +210,9 @@ export class WebhookDeliverer {
           allowedHosts: this.settings.allowedHosts,
           userAgent: this.settings.userAgent,
           maxRedirects: 0,
-          maxBytes: RESPONSE_CAP,
+          // Standard Webhooks: the status is the answer. A 2xx with a long page after it is delivered, not failed (and sent again).
+          ignoreBody: true,
+          acceptEncoding: false,
           connectTimeoutMs: Math.min(5_000, this.settings.timeoutMs),
           headersTimeoutMs: this.settings.timeoutMs,
           idleTimeoutMs: this.settings.timeoutMs,
@@ -228,20 +230,23 @@ export class WebhookDeliverer {
       }
       const repo = this.db.getRepository(WebhookDelivery);
       const common = { attempts, lastAttemptAt: sentAt, lastStatus: status, claimedBy: null, claimedUntil: null };
+      // Recorded only while the claim is still this process's: one that lapsed mid-attempt (a stalled process) may have
+      // been taken over, and the process that holds it now records its own attempt, which this one must not overwrite.
+      const ours = { id, claimedBy: this.owner };
+      const record = async (changes: Omit<Parameters<typeof repo.update>[1], 'claimedBy'>) => ((await repo.update(ours, { ...common, ...changes })).affected ?? 1) > 0;
       if (status !== null && status >= 200 && status < 300) {
-        await repo.update({ id }, { ...common, status: WebhookDeliveryStatus.SUCCEEDED, lastError: null, nextAttemptAt: null, deliveredAt: new Date() });
-        this.settings.onAttempt?.('delivered', hook.id);
+        if (await record({ status: WebhookDeliveryStatus.SUCCEEDED, lastError: null, nextAttemptAt: null, deliveredAt: new Date() })) this.settings.onAttempt?.('delivered', hook.id);
       } else if (status === 410) {
-        await repo.update({ id }, { ...common, status: WebhookDeliveryStatus.FAILED, lastError: error, nextAttemptAt: null });
-        await this.db.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: 'The endpoint answered 410 Gone: deliveries stopped until enableWebhook' });
-        this.settings.onAttempt?.('disabled', hook.id);
+        if (await record({ status: WebhookDeliveryStatus.FAILED, lastError: error, nextAttemptAt: null })) {
+          await this.db.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: 'The endpoint answered 410 Gone: deliveries stopped until enableWebhook' });
+          this.settings.onAttempt?.('disabled', hook.id);
+        }
       } else if (retryable && attempts <= this.settings.retrySchedule.length) {
         const delay = this.settings.retrySchedule[attempts - 1] * (0.8 + Math.random() * 0.4);
-        await repo.update({ id }, { ...common, status: WebhookDeliveryStatus.PENDING, lastError: error, nextAttemptAt: new Date(Date.now() + delay) });
-        this.settings.onAttempt?.('retry', hook.id);
+        if (await record({ status: WebhookDeliveryStatus.PENDING, lastError: error, nextAttemptAt: new Date(Date.now() + delay) })) this.settings.onAttempt?.('retry', hook.id);
       } else {
-        await repo.update({ id }, { ...common, status: WebhookDeliveryStatus.FAILED, lastError: retryable ? `${error}; given up after ${attempts} attempts` : error, nextAttemptAt: null });
-        this.settings.onAttempt?.('failed', hook.id);
+        const recorded = await record({ status: WebhookDeliveryStatus.FAILED, lastError: retryable ? `${error}; given up after ${attempts} attempts` : error, nextAttemptAt: null });
+        if (recorded) this.settings.onAttempt?.('failed', hook.id);
       }
     } catch (error) {
       this.settings.onError?.(error);

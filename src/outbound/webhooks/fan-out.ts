@@ -99,11 +99,22 @@ export async function fanOut(db: DataSource, hooks: FanOutHooks = {}): Promise<F
 }
 
 /**
+ * Why a webhook's owner may no longer read (`key`: its owner key, undefined
+ * when it is gone), or null while it may (or the webhook has no owner key).
+ */
+export function ownerGone(hook: Webhook, key: ApiKey | null | undefined, now = Date.now()): 'deleted' | 'revoked' | 'expired' | null {
+  if (!hook.ownerKeyId) return null;
+  if (!key) return 'deleted';
+  if (key.revokedAt) return 'revoked';
+  return key.expiresAt && key.expiresAt.getTime() <= now ? 'expired' : null;
+}
+
+/**
  * The enabled webhooks whose owner may still read. One made with a key that
  * has since been revoked or has expired is stopped, as that key's
  * subscriptions are closed: its owner no longer receives content. Its
  * pending deliveries stop with it (the deliverer claims for enabled webhooks
- * only); an admin's `enableWebhook` restarts it.
+ * only), for good: `enableWebhook` refuses it.
  */
 async function enabledWebhooks(db: DataSource): Promise<Webhook[]> {
   const hooks = await db.getRepository(Webhook).findBy({ disabledAt: IsNull() });
@@ -113,8 +124,7 @@ async function enabledWebhooks(db: DataSource): Promise<Webhook[]> {
   const keys = new Map((await db.getRepository(ApiKey).findBy({ id: In(owners) })).map((key) => [key.id, key]));
   const live: Webhook[] = [];
   for (const hook of hooks) {
-    const key = hook.ownerKeyId ? keys.get(hook.ownerKeyId) : undefined;
-    const why = !hook.ownerKeyId ? null : !key ? 'deleted' : key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt.getTime() <= now ? 'expired' : null;
+    const why = ownerGone(hook, hook.ownerKeyId ? keys.get(hook.ownerKeyId) : undefined, now);
     if (why === null) {
       live.push(hook);
       continue;
@@ -122,7 +132,7 @@ async function enabledWebhooks(db: DataSource): Promise<Webhook[]> {
     await db
       .createQueryBuilder()
       .update(Webhook)
-      .set({ disabledAt: new Date(), disabledReason: `The key that made it was ${why}: deliveries stopped until an admin's enableWebhook` })
+      .set({ disabledAt: new Date(), disabledReason: `The key that made it was ${why}: deliveries stopped for good (make the webhook again with a current key)` })
       .where('id = :id AND disabled_at IS NULL', { id: hook.id })
       .execute();
   }

@@ -1,7 +1,18 @@
 import type { DataSource } from 'typeorm';
 import type { ChangeRow } from '../../changes/change-row';
 import { WebhookDeliverer, type DelivererSettings } from './deliverer';
-import { fanOut } from './fan-out';
+import { fanOut, type FanOutResult } from './fan-out';
+
+/** After a fan-out fails (the database away, a statement timed out), the next try waits this long, doubling up to the most. */
+const FAN_OUT_RETRY_MS = 1_000;
+const FAN_OUT_RETRY_MAX_MS = 60_000;
+
+export interface WebhookServiceOptions {
+  /** The first wait before a failed fan-out is tried again (doubling with each failure up to a minute). */
+  readonly fanOutRetryMs?: number;
+  /** How a round of fan-out runs: `fanOut` itself, or (in tests) a round that fails first. */
+  readonly fanOut?: (db: DataSource) => Promise<FanOutResult>;
+}
 
 /**
  * Webhooks for one process: queues deliveries when the change log grows (and
@@ -14,10 +25,13 @@ export class WebhookService {
   private fanning: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
+  private failures = 0;
 
   constructor(
     private readonly db: DataSource,
     settings: DelivererSettings,
+    private readonly options: WebhookServiceOptions = {},
   ) {
     this.deliverer = new WebhookDeliverer(db, settings);
     this.onError = settings.onError ?? (() => {});
@@ -38,20 +52,33 @@ export class WebhookService {
     this.dispatch();
   }
 
-  /** Queues deliveries for what is new, then lets the deliverer at them. */
+  /**
+   * Queues deliveries for what is new, then lets the deliverer at them. A
+   * round that fails is tried again after a wait (1 s, doubling up to a
+   * minute), so that a change is not left unqueued until the next one comes:
+   * positions move only with what was queued, so nothing is skipped either way.
+   */
   dispatch(): void {
     if (this.stopped) return;
     if (this.fanning) {
       this.again = true;
       return;
     }
-    this.fanning = fanOut(this.db)
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    this.fanning = (this.options.fanOut ?? fanOut)(this.db)
       // With no webhook enabled the deliverer has nothing it could claim (its retries keep their own timer): an ingest
       // run that commits a batch every few milliseconds no longer costs a claim and a next-due look per commit.
       .then(({ enabled }) => {
+        this.failures = 0;
         if (enabled > 0) this.deliverer.wake();
       })
-      .catch((error: unknown) => this.onError(error))
+      .catch((error: unknown) => {
+        this.onError(error);
+        const first = this.options.fanOutRetryMs ?? FAN_OUT_RETRY_MS;
+        this.retry = setTimeout(() => this.dispatch(), Math.min(first * 2 ** this.failures++, FAN_OUT_RETRY_MAX_MS));
+        this.retry.unref();
+      })
       .finally(() => {
         this.fanning = null;
         if (this.again) {
@@ -70,6 +97,7 @@ export class WebhookService {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.fanning;
+    if (this.retry) clearTimeout(this.retry);
     await this.deliverer.stop();
   }
 }

@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { ApiKey } from '../../auth/api-key.entity';
 import { ContentChangeKind } from '../../changes/change-log';
 import type { FeedFilter } from '../../feed/feed.inputs';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/errors';
 import { validateArgument } from '../../shared/validation';
 import { hasRole, Role, type Viewer } from '../../shared/viewer';
+import { ownerGone } from './fan-out';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
 import { write } from '../../store/session';
 
@@ -98,7 +100,12 @@ export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: st
 
 /** Restarts deliveries after a 410; what was queued meanwhile is delivered in order. */
 export async function enableWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
-  await ownWebhook(db, viewer, id);
+  const webhook = await ownWebhook(db, viewer, id);
+  // Its owner may no longer read: the next fan-out would stop it again at once, so it is refused here, saying why.
+  const why = webhook.ownerKeyId ? ownerGone(webhook, await db.getRepository(ApiKey).findOneBy({ id: webhook.ownerKeyId })) : null;
+  if (why !== null) {
+    throw new ConflictError(`The key that made this webhook was ${why}, so it cannot deliver again; make a new webhook with a current key`, { id, reason: `OWNER_KEY_${why.toUpperCase()}` });
+  }
   await write(db, viewer, async (session) => {
     await session.manager.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
     // Every process hears of it through the change log, and those that deliver start on what was queued meanwhile.
