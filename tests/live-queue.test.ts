@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { GraphQLError } from 'graphql';
 import { LiveQueue, MAX_QUEUED } from '../src/outbound/live/live-queue';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -49,7 +50,7 @@ describe('LiveQueue', () => {
     assert.deepEqual(unhandled, []);
     release(1);
     assert.deepEqual(await next, { value: 1, done: false });
-    await assert.rejects(iterator.next(), /could not be read/);
+    await assert.rejects(iterator.next(), (error: GraphQLError) => /could not be read/.test(error.message) && error.extensions.code === 'SERVICE_UNAVAILABLE');
     assert.equal(ended, 1, 'the listener is removed (graphql-ws does not call return() after an error)');
     await assert.rejects(iterator.next(), /could not be read/);
     assert.equal(ended, 1);
@@ -69,6 +70,10 @@ describe('LiveQueue', () => {
     const iterator = queue.iterable(() => ended++)[Symbol.asyncIterator]();
     for (let n = 0; n <= MAX_QUEUED; n++) queue.push(Promise.resolve(n));
     assert.equal(ended, 1);
-    await assert.rejects(iterator.next(), /fell more than/);
+    await assert.rejects(iterator.next(), (error: GraphQLError) => {
+      assert.match(error.message, /fell more than 1000 events behind/);
+      assert.deepEqual(error.extensions, { code: 'RATE_LIMITED', reason: 'SUBSCRIBER_BEHIND', limit: MAX_QUEUED });
+      return true;
+    });
   });
 });

@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { loadConfig, parseDatabaseUrl, type DatabaseConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
+import { Role } from '../src/shared/viewer';
+import { createApiKey } from '../src/store/keys';
 import { dropDatabase, freshDatabase, POSTGRES_ENABLED } from './helpers/drivers';
 import { waitFor } from './helpers/http';
+import { connectLive } from './helpers/live';
 import { capturingLogger, type LogLine } from './helpers/log-capture';
 import { TcpProxy, type ProxyMode } from './helpers/tcp-proxy';
 
@@ -187,4 +190,26 @@ describe('PostgreSQL outages seen from outside [postgres]', { skip: !POSTGRES_EN
       }
     });
   }
+
+  it('closes a WebSocket whose key cannot be checked while the database is away with 1013, which clients retry; once it is back the key connects', async () => {
+    const { secret } = await createApiKey(queried.gateway.db, { name: 'live-during-outage', role: Role.PARTNER });
+    await proxy.set('cut');
+    try {
+      const refused = connectLive(queried.gateway.url, secret);
+      const closed = await refused.waitForClose('the socket to close while the key cannot be checked');
+      // Not 4500 (internal error), which graphql-ws clients never retry after, nor 4403, which would say the key is bad.
+      assert.deepEqual(closed, { code: 1013, reason: 'The database is not answering; try again shortly' });
+      await refused.dispose();
+    } finally {
+      await proxy.set('forward');
+    }
+    await waitFor('the gateway to serve again', async () => (await queried.feed()).status === 200, { tries: 200, intervalMs: 50 });
+    const live = connectLive(queried.gateway.url, secret);
+    try {
+      await live.waitForConnected();
+      assert.equal(live.closed, null);
+    } finally {
+      await live.dispose();
+    }
+  });
 });

@@ -14,7 +14,7 @@ import { CLI_ACTOR, write } from '../src/store/session';
 import { Editor, keyHeaders, poster, startChildGateway, type ChildGateway } from './helpers/changes';
 import { insertItems } from './helpers/content';
 import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
-import { sha256, waitFor } from './helpers/http';
+import { postRaw, sha256, waitFor } from './helpers/http';
 import { connectLive, connectMany, upgradeStatus, type LiveClient, type LiveSubscription } from './helpers/live';
 import { requestStatements } from './helpers/request-statements';
 import { SqlRecorder } from './helpers/sql-count';
@@ -481,6 +481,25 @@ describe('subscriptions over graphql-ws: protections apply to every subscription
     const [error] = assertPlainErrors(refusal, 'RATE_LIMITED');
     assert.ok(Number(error.extensions.retryAfter) >= 1, JSON.stringify(error));
     assert.equal(live.closed, null);
+  });
+
+  it('charges an anonymous caller’s subscriptions to the same budget as its HTTP requests: one limit per address', async () => {
+    const tight = await startLiveGateway('sqlite', { RATE_LIMIT: 'on', RATE_LIMITS: 'anonymous=3' });
+    const live = connectLive(tight.url);
+    try {
+      await live.waitForConnected();
+      // The address's whole budget, spent over HTTP (each operation costs at least one point).
+      const statuses: number[] = [];
+      for (let n = 0; n < 4; n++) statuses.push((await postRaw(tight.url, JSON.stringify({ query: '{ __typename }' }))).status);
+      assert.equal(statuses.filter((status) => status === 200).length, 3, `statuses ${statuses}`);
+      const subscription = live.subscribe('subscription { contentPublished { id } }');
+      const [error] = assertPlainErrors(await subscription.waitForError('the subscription to be refused'), 'RATE_LIMITED');
+      assert.equal(error.extensions.limit, 3);
+      assert.equal(live.closed, null);
+    } finally {
+      await live.dispose();
+      await tight.stop();
+    }
   });
 
   it('caps subscriptions per socket (MAX_SUBSCRIPTIONS_PER_SOCKET) and sockets per key or address (MAX_SOCKETS_PER_CALLER)', async () => {

@@ -202,8 +202,9 @@ export async function startServer(services: Services): Promise<Gateway> {
       (closing ??= (async () => {
         // What the change log holds is sent to subscribers before their sockets close with 1001 (going away).
         await services.changes.settle().catch(() => {});
-        stopRevocations();
+        // Revocations still close sockets while the last events drain.
         await live.close();
+        stopRevocations();
         await shutdown(server, apollo, inFlight, config.shutdownTimeoutMs);
       })()),
   };

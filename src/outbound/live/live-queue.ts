@@ -1,3 +1,5 @@
+import { GraphQLError } from 'graphql';
+
 /** Payloads a slow subscriber may have waiting before its subscription is ended. */
 export const MAX_QUEUED = 1_000;
 
@@ -27,7 +29,11 @@ export class LiveQueue<T> {
     const settled = value.catch((): typeof READ_FAILED => READ_FAILED);
     if (this.done || this.error) return;
     if (this.queue.length >= MAX_QUEUED) {
-      this.fail(new Error(`This subscription fell more than ${MAX_QUEUED} events behind and was ended; subscribe again (and read feedChanges for what you missed)`));
+      this.fail(
+        new GraphQLError(`This subscription fell more than ${MAX_QUEUED} events behind and was ended; subscribe again (and read feedChanges for what you missed)`, {
+          extensions: { code: 'RATE_LIMITED', reason: 'SUBSCRIBER_BEHIND', limit: MAX_QUEUED },
+        }),
+      );
       return;
     }
     this.queue.push(settled);
@@ -97,7 +103,11 @@ export class LiveQueue<T> {
         this.queue.shift();
         if (value === null) continue;
         if (value === READ_FAILED) {
-          this.fail(new Error('An event of this subscription could not be read (the database did not answer) and the subscription was ended; subscribe again (and read feedChanges for what you missed)'));
+          this.fail(
+            new GraphQLError('An event of this subscription could not be read (the database did not answer) and the subscription was ended; subscribe again (and read feedChanges for what you missed)', {
+              extensions: { code: 'SERVICE_UNAVAILABLE' },
+            }),
+          );
           return;
         }
         const resolve = this.waiting;

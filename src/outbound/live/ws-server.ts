@@ -20,6 +20,7 @@ import { keyFromHeaders, type ApiKeyAuthenticator } from '../../auth/api-key.ser
 import type { ChangeRow } from '../../changes/change-row';
 import { KeyChangeKind } from '../../changes/change-log';
 import type { Limits } from '../../config';
+import { isConnectionFailure } from '../../db/failures';
 import { checkOperation } from '../../protection/checks';
 import { RateLimitedError, type RateLimiter } from '../../protection/rate-limit';
 import { localeFromAcceptLanguage, type Locale } from '../../shared/content/locale';
@@ -51,7 +52,10 @@ export interface LiveServerDependencies {
 /** What the server keeps per socket. */
 interface SocketState {
   viewer: Viewer;
+  /** What sockets per caller are counted by: `key:<id>`, or `ip:<address>` for anonymous callers. */
   caller: string;
+  /** The caller's address, which the rate limit charges anonymous callers by (as over HTTP). */
+  address: string;
   counted: boolean;
   /** From the upgrade request's `Accept-Language`: the locale of subscriptions that name none. */
   locale: Locale | null;
@@ -116,6 +120,12 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
           revokedMeanwhile = viewer.keyId !== null && revoked.has(viewer.keyId);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return false;
+          // The key could not be checked for now: 1013 (try again later), which clients retry, where an error thrown
+          // here would close with 4500, which graphql-ws clients take as fatal and never reconnect after.
+          if (isConnectionFailure(error)) {
+            ctx.extra.socket.close(TRY_AGAIN_LATER, 'The database is not answering; try again shortly');
+            return;
+          }
           throw error;
         } finally {
           if (--authenticating === 0) revoked.clear();
@@ -124,14 +134,15 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
         // Revoked while it was looked up: the revocation closed the key's sockets before this one was among them.
         if (revokedMeanwhile) return false;
-        const caller = viewer.keyId ? `key:${viewer.keyId}` : `ip:${deps.clientAddress(ctx.extra.request)}`;
+        const address = deps.clientAddress(ctx.extra.request);
+        const caller = viewer.keyId ? `key:${viewer.keyId}` : `ip:${address}`;
         const open = perCaller.get(caller) ?? 0;
         if (open >= deps.maxSocketsPerCaller) {
           ctx.extra.socket.close(CloseCode.Forbidden, `At most ${deps.maxSocketsPerCaller} open sockets per caller`);
           return;
         }
         perCaller.set(caller, open + 1);
-        const state: SocketState = { viewer, caller, counted: true, locale: localeFromAcceptLanguage(ctx.extra.request.headers['accept-language']) };
+        const state: SocketState = { viewer, caller, address, counted: true, locale: localeFromAcceptLanguage(ctx.extra.request.headers['accept-language']) };
         ctx.extra.state = state;
         sockets.set(ctx.extra.socket, state);
         deps.metrics?.connections(1);
@@ -178,7 +189,7 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
           const variables = payload.variables ?? {};
           const queryHash = createHash('sha256').update(query).digest('hex');
           const cost = checkOperation(deps.schema, { document, operation, operationName: payload.operationName, variables, queryHash }, state.viewer, deps.limits);
-          if (cost !== null) await deps.rateLimiter.consume({ viewer: state.viewer, clientAddress: state.caller }, Math.max(1, cost));
+          if (cost !== null) await deps.rateLimiter.consume({ viewer: state.viewer, clientAddress: state.address }, Math.max(1, cost));
           return {
             schema: deps.schema,
             document,
@@ -276,6 +287,9 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
     },
   };
 }
+
+/** RFC 6455's registry: the server cannot serve now, and the client should try again later. */
+const TRY_AGAIN_LATER = 1013;
 
 /** The longest delay a timer keeps (about 24.8 days; Node fires a longer one at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
