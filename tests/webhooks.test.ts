@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { pruneChangeLog } from '../src/changes/retention';
 import { loadConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
 import { fanOut } from '../src/outbound/webhooks/fan-out';
 import { WebhookService } from '../src/outbound/webhooks/webhook-service';
-import { WebhookDelivery } from '../src/outbound/webhooks/webhook.entity';
+import { pruneDeliveries } from '../src/outbound/webhooks/retention';
+import { WebhookDelivery, WebhookDeliveryStatus } from '../src/outbound/webhooks/webhook.entity';
 import { Role } from '../src/shared/viewer';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
 import { ingestTagged } from './helpers/content';
@@ -387,6 +389,28 @@ for (const driver of DRIVERS) {
         assert.equal(second.queued, 1, 'the next round queues it');
         const rows = (await gw.gateway.db.query(`SELECT type, payload FROM webhook_delivery WHERE webhook_id = ${driver === 'postgres' ? '$1' : '?'}`, [hook.id])) as { type: string; payload: string }[];
         assert.deepEqual(rows.map((row) => [row.type, JSON.parse(row.payload).data.id]), [['content.published', published!.id]]);
+      } finally {
+        await gw.stop();
+      }
+    });
+
+    it('deletes settled deliveries once their change has left the change log, and never a pending one', async () => {
+      const gw = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOKS: 'off' }, driver);
+      try {
+        const db = gw.gateway.db;
+        const editor = new Editor(gw.post.bind(gw), await keyHeaders(db, Role.EDITOR));
+        const partner = new Partner(gw.post.bind(gw), await keyHeaders(db, Role.PARTNER));
+        const hook = await partner.create({ url: 'http://127.0.0.1:9/never-called' });
+        for (const slug of ['retained-a', 'retained-b', 'retained-c']) await editor.publish(await editor.create('DigestArticle', slug));
+        assert.equal((await fanOut(db)).queued, 3);
+        const deliveries = db.getRepository(WebhookDelivery);
+        const queued = await deliveries.find({ where: { webhookId: hook.id }, order: { changeSeq: 'ASC' } });
+        await deliveries.update({ id: queued[0].id }, { status: WebhookDeliveryStatus.SUCCEEDED, nextAttemptAt: null });
+        await deliveries.update({ id: queued[1].id }, { status: WebhookDeliveryStatus.FAILED, nextAttemptAt: null });
+        assert.equal(await pruneDeliveries(db), 0, 'their changes are still in the log');
+        await pruneChangeLog(db, new Date(Date.now() + 60_000));
+        assert.equal(await pruneDeliveries(db), 2);
+        assert.deepEqual((await deliveries.findBy({ webhookId: hook.id })).map((row) => [row.id, row.status]), [[queued[2].id, 'PENDING']]);
       } finally {
         await gw.stop();
       }

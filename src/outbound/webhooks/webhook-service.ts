@@ -2,6 +2,10 @@ import type { DataSource } from 'typeorm';
 import type { ChangeRow } from '../../changes/change-row';
 import { WebhookDeliverer, type DelivererSettings } from './deliverer';
 import { fanOut, type FanOutResult } from './fan-out';
+import { pruneDeliveries } from './retention';
+
+/** How often settled deliveries of changes gone from the change log are deleted. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** After a fan-out fails (the database away, a statement timed out), the next try waits this long, doubling up to the most. */
 const FAN_OUT_RETRY_MS = 1_000;
@@ -27,6 +31,8 @@ export class WebhookService {
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   private failures = 0;
+  private pruning: NodeJS.Timeout | null = null;
+  private pruned: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: DataSource,
@@ -50,6 +56,16 @@ export class WebhookService {
 
   start(): void {
     this.dispatch();
+    // Once at start and then hourly: the table keeps a delivery as long as the change log keeps its change.
+    const prune = () => {
+      this.pruned = pruneDeliveries(this.db).then(
+        () => {},
+        (error: unknown) => this.onError(error),
+      );
+    };
+    prune();
+    this.pruning = setInterval(prune, PRUNE_EVERY_MS);
+    this.pruning.unref();
   }
 
   /**
@@ -96,6 +112,8 @@ export class WebhookService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.pruning) clearInterval(this.pruning);
+    await this.pruned;
     await this.fanning;
     if (this.retry) clearTimeout(this.retry);
     await this.deliverer.stop();

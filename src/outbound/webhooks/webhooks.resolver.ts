@@ -50,7 +50,10 @@ export class WebhookResolver {
   }
 
   @Authorized(Role.PARTNER)
-  @Query(() => WebhookDeliveryConnection, { description: 'A webhook’s deliveries, newest first, optionally of one status. Needs the webhook’s key (or ADMIN).' })
+  @Query(() => WebhookDeliveryConnection, {
+    description:
+      'A webhook’s deliveries, newest first, optionally of one status. Needs the webhook’s key (or ADMIN). Settled ones are kept as long as the change log keeps their change (CHANGE_LOG_RETENTION_DAYS); pending ones until they settle.',
+  })
   async webhookDeliveries(
     @Arg('webhook', () => ID, { description: 'The webhook’s id.' }) webhook: string,
     @Arg('status', () => WebhookDeliveryStatus, { nullable: true, description: 'Only deliveries with this status.' }) status: WebhookDeliveryStatus | null,
