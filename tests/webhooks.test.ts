@@ -208,33 +208,42 @@ for (const driver of DRIVERS) {
       const sentinel = await editor.create('DigestArticle', 'long-answer-sentinel');
       await editor.publish(sentinel);
       await partner.settled(long.id, 2);
+      await partner.settled(busy.id, 2);
       assert.deepEqual(receiver.at('/long-answer').map((request) => verified(request, long.secret).data.id), [item.id, sentinel.id]);
       assert.equal(receiver.at('/busy-answer').length, 3);
     });
 
     it('records an attempt only while its claim is still this process’s: a delivery taken over meanwhile is left to the new holder', async () => {
-      const hook = await partner.create({ url: receiver.url('/taken-over', () => 'hang') });
-      const item = await editor.create('DigestArticle', 'taken-over');
-      await editor.publish(item);
-      await receiver.waitFor('/taken-over', 1, 'the attempt to be in flight');
-      // As if this process had stalled past its claim and another had claimed the delivery since.
-      const deliveries = gw.gateway.db.getRepository(WebhookDelivery);
-      const until = new Date(Date.now() + 3_600_000);
-      const { affected } = await deliveries.update({ webhookId: hook.id }, { claimedBy: 'another-process', claimedUntil: until });
-      assert.equal(affected, 1);
-      receiver.releaseHanging();
-      await gw.gateway.services.webhooks!.settle();
-      const [row] = await deliveries.findBy({ webhookId: hook.id });
-      assert.deepEqual(
-        [row.status, row.attempts, row.lastError, row.claimedBy, row.claimedUntil?.getTime()],
-        ['PENDING', 0, null, 'another-process', until.getTime()],
-      );
-      // Handed back (its claim lapsed), the delivery goes as usual.
-      receiver.on('/taken-over', () => 204);
-      await deliveries.update({ webhookId: hook.id }, { claimedBy: null, claimedUntil: null });
-      gw.gateway.services.webhooks!.deliverer.wake();
-      const [delivered] = await partner.settled(hook.id, 1);
-      assert.deepEqual([delivered.status, delivered.attempts], ['SUCCEEDED', 1]);
+      // An attempt that cannot time out while the test steps in, however loaded the machine.
+      const slow = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOK_TIMEOUT_MS: '120000' }, driver);
+      try {
+        const editor = new Editor(slow.post.bind(slow), await keyHeaders(slow.gateway.db, Role.EDITOR));
+        const partner = new Partner(slow.post.bind(slow), await keyHeaders(slow.gateway.db, Role.PARTNER));
+        const hook = await partner.create({ url: receiver.url('/taken-over', () => 'hang') });
+        const item = await editor.create('DigestArticle', 'taken-over');
+        await editor.publish(item);
+        await receiver.waitFor('/taken-over', 1, 'the attempt to be in flight');
+        // As if this process had stalled past its claim and another had claimed the delivery since.
+        const deliveries = slow.gateway.db.getRepository(WebhookDelivery);
+        const until = new Date(Date.now() + 3_600_000);
+        const { affected } = await deliveries.update({ webhookId: hook.id, attempts: 0 }, { claimedBy: 'another-process', claimedUntil: until });
+        assert.equal(affected, 1, 'the attempt is still in flight');
+        receiver.releaseHanging();
+        await slow.gateway.services.webhooks!.settle();
+        const [row] = await deliveries.findBy({ webhookId: hook.id });
+        assert.deepEqual(
+          [row.status, row.attempts, row.lastError, row.claimedBy, row.claimedUntil?.getTime()],
+          ['PENDING', 0, null, 'another-process', until.getTime()],
+        );
+        // Handed back (its claim lapsed), the delivery goes as usual.
+        receiver.on('/taken-over', () => 204);
+        await deliveries.update({ webhookId: hook.id }, { claimedBy: null, claimedUntil: null });
+        slow.gateway.services.webhooks!.deliverer.wake();
+        const [delivered] = await partner.settled(hook.id, 1);
+        assert.deepEqual([delivered.status, delivered.attempts], ['SUCCEEDED', 1]);
+      } finally {
+        await slow.stop();
+      }
     });
 
     it('follows no redirect: a 3xx fails the delivery and the target is never asked', async () => {

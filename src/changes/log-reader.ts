@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { pgPoolOf } from '../db/pg';
+import { backoffMs } from '../shared/backoff';
 import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from './change-row';
 
 /** The NOTIFY channel the change log's trigger sends on; the payload is the schema's name. */
@@ -83,7 +84,7 @@ class PostgresLogReader implements LogReader {
     this.wake = wake;
     await this.connect();
     const every = this.options.heartbeatMs ?? 0;
-    if (every > 0) {
+    if (every > 0 && !this.closed) {
       // The tailer's read is the heartbeat: it answers, or its deadline replaces the connection (and the reconnection wakes the tailer again).
       this.heartbeat = setInterval(() => {
         if (this.client) this.wake();
@@ -165,7 +166,7 @@ class PostgresLogReader implements LogReader {
 
   private reconnect(): void {
     if (this.closed || this.retry) return;
-    const delay = Math.min(5_000, 250 * 2 ** this.attempts++);
+    const delay = backoffMs(250, ++this.attempts, 5_000);
     this.retry = setTimeout(() => {
       this.retry = null;
       this.connect().then(
@@ -230,8 +231,15 @@ function streamOf(client: Client): { ref?: () => void; unref?: () => void; destr
  */
 async function endClient(client: Client): Promise<void> {
   streamOf(client)?.ref?.();
+  // On a connection that went silent the server's reply never comes: past a bound the socket is destroyed instead.
+  const destroy = setTimeout(() => streamOf(client)?.destroy?.(), END_WAIT_MS);
+  destroy.unref();
   await client.end().catch(() => {});
+  clearTimeout(destroy);
 }
+
+/** How long ending a listening connection waits for the server's reply before destroying the socket. */
+const END_WAIT_MS = 2_000;
 
 /** A read-only connection of its own to the SQLite file, polling `PRAGMA data_version`. */
 class SqliteLogReader implements LogReader {

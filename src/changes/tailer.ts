@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ChangeRow } from './change-row';
 import { onCommit } from './local-commits';
 import { createLogReader, SilentConnectionError, type LogReader, type LogReaderOptions } from './log-reader';
+import { backoffMs } from '../shared/backoff';
 import { pruneChangeLog } from './retention';
 
 /** Entries read per round trip while catching up. */
@@ -145,7 +146,7 @@ export class ChangeTailer {
     if (this.stopped || this.options.retentionMs <= 0 || this.oldest === null) return;
     let due = this.oldest.getTime() + this.options.retentionMs - Date.now();
     // After a failure the oldest entry is still due: without a wait, the next try would come at once, and the next, as fast as they fail.
-    if (this.pruneFailures > 0) due = Math.max(due, Math.min(PRUNE_RETRY_MS * 2 ** (this.pruneFailures - 1), PRUNE_RETRY_MAX_MS));
+    if (this.pruneFailures > 0) due = Math.max(due, backoffMs(PRUNE_RETRY_MS, this.pruneFailures, PRUNE_RETRY_MAX_MS));
     this.pruneTimer = setTimeout(() => void this.prune(due > MAX_TIMER_MS), Math.max(0, Math.min(due, MAX_TIMER_MS)));
     this.pruneTimer.unref();
   }

@@ -20,7 +20,7 @@ import { keyFromHeaders, type ApiKeyAuthenticator } from '../../auth/api-key.ser
 import type { ChangeRow } from '../../changes/change-row';
 import { KeyChangeKind } from '../../changes/change-log';
 import type { Limits } from '../../config';
-import { isConnectionFailure } from '../../db/failures';
+import { isConnectionFailure, isSqliteBusy, isStatementTimeout } from '../../db/failures';
 import { checkOperation } from '../../protection/checks';
 import { RateLimitedError, type RateLimiter } from '../../protection/rate-limit';
 import { localeFromAcceptLanguage, type Locale } from '../../shared/content/locale';
@@ -120,9 +120,9 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
           revokedMeanwhile = viewer.keyId !== null && revoked.has(viewer.keyId);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return false;
-          // The key could not be checked for now: 1013 (try again later), which clients retry, where an error thrown
-          // here would close with 4500, which graphql-ws clients take as fatal and never reconnect after.
-          if (isConnectionFailure(error)) {
+          // The key could not be checked for now (the database away, overloaded or busy): 1013 (try again later), which clients
+          // retry, where an error thrown here would close with 4500, which graphql-ws clients take as fatal and never retry after.
+          if (isConnectionFailure(error) || isStatementTimeout(error) || isSqliteBusy(error)) {
             ctx.extra.socket.close(TRY_AGAIN_LATER, 'The database is not answering; try again shortly');
             return;
           }

@@ -233,14 +233,18 @@ export class WebhookDeliverer {
       // Recorded only while the claim is still this process's: one that lapsed mid-attempt (a stalled process) may have
       // been taken over, and the process that holds it now records its own attempt, which this one must not overwrite.
       const ours = { id, claimedBy: this.owner };
-      const record = async (changes: Omit<Parameters<typeof repo.update>[1], 'claimedBy'>) => ((await repo.update(ours, { ...common, ...changes })).affected ?? 1) > 0;
+      type Changes = Omit<Parameters<typeof repo.update>[1], 'claimedBy'>;
+      const record = async (changes: Changes, manager = this.db.manager) => ((await manager.getRepository(WebhookDelivery).update(ours, { ...common, ...changes })).affected ?? 1) > 0;
       if (status !== null && status >= 200 && status < 300) {
         if (await record({ status: WebhookDeliveryStatus.SUCCEEDED, lastError: null, nextAttemptAt: null, deliveredAt: new Date() })) this.settings.onAttempt?.('delivered', hook.id);
       } else if (status === 410) {
-        if (await record({ status: WebhookDeliveryStatus.FAILED, lastError: error, nextAttemptAt: null })) {
-          await this.db.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: 'The endpoint answered 410 Gone: deliveries stopped until enableWebhook' });
-          this.settings.onAttempt?.('disabled', hook.id);
-        }
+        // The delivery's end and the webhook's stop in one transaction: a crash between them would leave it delivering to a gone endpoint.
+        const stopped = await this.db.transaction(async (manager) => {
+          if (!(await record({ status: WebhookDeliveryStatus.FAILED, lastError: error, nextAttemptAt: null }, manager))) return false;
+          await manager.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: 'The endpoint answered 410 Gone: deliveries stopped until enableWebhook' });
+          return true;
+        });
+        if (stopped) this.settings.onAttempt?.('disabled', hook.id);
       } else if (retryable && attempts <= this.settings.retrySchedule.length) {
         const delay = this.settings.retrySchedule[attempts - 1] * (0.8 + Math.random() * 0.4);
         if (await record({ status: WebhookDeliveryStatus.PENDING, lastError: error, nextAttemptAt: new Date(Date.now() + delay) })) this.settings.onAttempt?.('retry', hook.id);

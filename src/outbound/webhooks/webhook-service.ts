@@ -1,11 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { ChangeRow } from '../../changes/change-row';
 import { WebhookDeliverer, type DelivererSettings } from './deliverer';
+import { backoffMs } from '../../shared/backoff';
 import { fanOut, type FanOutResult } from './fan-out';
 import { pruneDeliveries } from './retention';
 
-/** How often settled deliveries of changes gone from the change log are deleted. */
+/** How often settled deliveries of changes gone from the change log are deleted, the first time a minute after start (not in its burst). */
 const PRUNE_EVERY_MS = 3_600_000;
+const FIRST_PRUNE_MS = 60_000;
 
 /** After a fan-out fails (the database away, a statement timed out), the next try waits this long, doubling up to the most. */
 const FAN_OUT_RETRY_MS = 1_000;
@@ -56,15 +58,25 @@ export class WebhookService {
 
   start(): void {
     this.dispatch();
-    // Once at start and then hourly: the table keeps a delivery as long as the change log keeps its change.
+    // A minute after start and then hourly: the table keeps a delivery as long as the change log keeps its change.
+    let pruning = false;
     const prune = () => {
-      this.pruned = pruneDeliveries(this.db).then(
-        () => {},
-        (error: unknown) => this.onError(error),
+      // An hour's tick while a long first prune still runs adds nothing.
+      if (pruning) return;
+      pruning = true;
+      this.pruned = pruneDeliveries(this.db, () => this.stopped).then(
+        () => void (pruning = false),
+        (error: unknown) => {
+          pruning = false;
+          this.onError(error);
+        },
       );
     };
-    prune();
-    this.pruning = setInterval(prune, PRUNE_EVERY_MS);
+    this.pruning = setTimeout(() => {
+      prune();
+      this.pruning = setInterval(prune, PRUNE_EVERY_MS);
+      this.pruning.unref();
+    }, FIRST_PRUNE_MS);
     this.pruning.unref();
   }
 
@@ -92,7 +104,7 @@ export class WebhookService {
       .catch((error: unknown) => {
         this.onError(error);
         const first = this.options.fanOutRetryMs ?? FAN_OUT_RETRY_MS;
-        this.retry = setTimeout(() => this.dispatch(), Math.min(first * 2 ** this.failures++, FAN_OUT_RETRY_MAX_MS));
+        this.retry = setTimeout(() => this.dispatch(), backoffMs(first, ++this.failures, FAN_OUT_RETRY_MAX_MS));
         this.retry.unref();
       })
       .finally(() => {
@@ -112,6 +124,7 @@ export class WebhookService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // A timeout or an interval: clearInterval clears either.
     if (this.pruning) clearInterval(this.pruning);
     await this.pruned;
     await this.fanning;

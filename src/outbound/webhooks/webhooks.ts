@@ -101,12 +101,16 @@ export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: st
 /** Restarts deliveries after a 410; what was queued meanwhile is delivered in order. */
 export async function enableWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
   const webhook = await ownWebhook(db, viewer, id);
-  // Its owner may no longer read: the next fan-out would stop it again at once, so it is refused here, saying why.
-  const why = webhook.ownerKeyId ? ownerGone(webhook, await db.getRepository(ApiKey).findOneBy({ id: webhook.ownerKeyId })) : null;
-  if (why !== null) {
-    throw new ConflictError(`The key that made this webhook was ${why}, so it cannot deliver again; make a new webhook with a current key`, { id, reason: `OWNER_KEY_${why.toUpperCase()}` });
-  }
   await write(db, viewer, async (session) => {
+    // Its owner may no longer read: the next fan-out would stop it again at once, so it is refused, saying why. Checked in
+    // the transaction that enables it, the key's row held (on PostgreSQL) so that a revocation cannot commit in between.
+    if (webhook.ownerKeyId) {
+      if (db.options.type === 'postgres') await session.manager.query('SELECT id FROM api_key WHERE id = $1 FOR SHARE', [webhook.ownerKeyId]);
+      const why = ownerGone(webhook, await session.manager.getRepository(ApiKey).findOneBy({ id: webhook.ownerKeyId }));
+      if (why !== null) {
+        throw new ConflictError(`The key that made this webhook was ${why}, so it cannot deliver again; make a new webhook with a current key`, { id, reason: `OWNER_KEY_${why.toUpperCase()}` });
+      }
+    }
     await session.manager.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
     // Every process hears of it through the change log, and those that deliver start on what was queued meanwhile.
     session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: id });
@@ -121,12 +125,16 @@ export async function replayDelivery(db: DataSource, viewer: Viewer, id: string)
   await ownWebhook(db, viewer, delivery.webhookId);
   if (delivery.status === WebhookDeliveryStatus.PENDING) return delivery;
   await write(db, viewer, async (session) => {
-    await session.manager
+    const { affected } = await session.manager
       .getRepository(WebhookDelivery)
       .update({ id }, { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null });
+    // Deleted since it was read (its change left the change log: see retention.ts).
+    if (affected === 0) throw new NotFoundError('No such delivery', { id });
     session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: delivery.webhookId });
   });
-  return db.getRepository(WebhookDelivery).findOneByOrFail({ id });
+  const replayed = await db.getRepository(WebhookDelivery).findOneBy({ id });
+  if (!replayed) throw new NotFoundError('No such delivery', { id });
+  return replayed;
 }
 
 function checkUrl(text: string): string {
