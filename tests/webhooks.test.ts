@@ -17,7 +17,7 @@ import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/dri
 import { SqlRecorder } from './helpers/sql-count';
 import { startConfiguredGateway, waitFor, type ConfiguredGateway } from './helpers/http';
 import { Receiver } from './helpers/webhook-receiver';
-import { CREATE, DELIVERIES, Partner, WEBHOOK_ENV, messageId, verified } from './helpers/webhooks';
+import { CREATE, DELIVERIES, Partner, WEBHOOK_ENV, editorAndPartner, messageId, verified } from './helpers/webhooks';
 
 for (const driver of DRIVERS) {
   describe(`webhooks [${driver}]`, () => {
@@ -217,8 +217,7 @@ for (const driver of DRIVERS) {
       // An attempt that cannot time out while the test steps in, however loaded the machine.
       const slow = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOK_TIMEOUT_MS: '120000' }, driver);
       try {
-        const editor = new Editor(slow.post.bind(slow), await keyHeaders(slow.gateway.db, Role.EDITOR));
-        const partner = new Partner(slow.post.bind(slow), await keyHeaders(slow.gateway.db, Role.PARTNER));
+        const { editor, partner } = await editorAndPartner(slow);
         const hook = await partner.create({ url: receiver.url('/taken-over', () => 'hang') });
         const item = await editor.create('DigestArticle', 'taken-over');
         await editor.publish(item);
@@ -382,8 +381,7 @@ for (const driver of DRIVERS) {
       // No gateway fan-out of its own (WEBHOOKS=off): the test runs the rounds, and one commits a change in between.
       const gw = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOKS: 'off' }, driver);
       try {
-        const editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
-        const partner = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER));
+        const { editor, partner } = await editorAndPartner(gw);
         const hook = await partner.create({ url: 'http://127.0.0.1:9/never-called' });
         let published: EditedItem | undefined;
         // The round finds nothing after the webhook's position; a publication commits before it moves the position.
@@ -407,8 +405,7 @@ for (const driver of DRIVERS) {
       const gw = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOKS: 'off' }, driver);
       try {
         const db = gw.gateway.db;
-        const editor = new Editor(gw.post.bind(gw), await keyHeaders(db, Role.EDITOR));
-        const partner = new Partner(gw.post.bind(gw), await keyHeaders(db, Role.PARTNER));
+        const { editor, partner } = await editorAndPartner(gw);
         const hook = await partner.create({ url: 'http://127.0.0.1:9/never-called' });
         for (const slug of ['retained-a', 'retained-b', 'retained-c']) await editor.publish(await editor.create('DigestArticle', slug));
         assert.equal((await fanOut(db)).queued, 3);
@@ -443,8 +440,7 @@ for (const driver of DRIVERS) {
         },
       );
       try {
-        const editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
-        const partner = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER));
+        const { editor, partner } = await editorAndPartner(gw);
         const hook = await partner.create({ url: receiver.url('/after-failures') });
         const item = await editor.create('DigestArticle', 'after-failures');
         await editor.publish(item);
@@ -467,8 +463,7 @@ describe('webhooks to private addresses [sqlite]', () => {
     const receiver = await Receiver.start();
     const gw = await startConfiguredGateway({ WEBHOOK_RETRY_SCHEDULE: '100ms', WEBHOOK_TIMEOUT_MS: '500' });
     try {
-      const editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
-      const partner = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER));
+      const { editor, partner } = await editorAndPartner(gw);
       const hook = await partner.create({ url: receiver.url('/private') });
       const item = await editor.create('DigestArticle', 'private');
       await editor.publish(item);

@@ -1,6 +1,7 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { dataOf, type Post } from './changes';
-import { waitFor } from './http';
+import { Role } from '../../src/shared/viewer';
+import { Editor, dataOf, keyHeaders, type Post } from './changes';
+import { waitFor, type ConfiguredGateway } from './http';
 import type { Received } from './webhook-receiver';
 
 /**
@@ -83,3 +84,8 @@ export function messageId(delivery: { id: string }): string {
   return `msg_${delivery.id.replace(/-/g, '')}`;
 }
 
+/** An editor and a partner of `gw`, each with a key of its own. */
+export async function editorAndPartner(gw: ConfiguredGateway): Promise<{ editor: Editor; partner: Partner }> {
+  const post = gw.post.bind(gw);
+  return { editor: new Editor(post, await keyHeaders(gw.gateway.db, Role.EDITOR)), partner: new Partner(post, await keyHeaders(gw.gateway.db, Role.PARTNER)) };
+}

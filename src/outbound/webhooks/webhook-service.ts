@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ChangeRow } from '../../changes/change-row';
-import { WebhookDeliverer, type DelivererSettings } from './deliverer';
 import { backoffMs } from '../../shared/backoff';
+import { WebhookDeliverer, type DelivererSettings } from './deliverer';
 import { fanOut, type FanOutResult } from './fan-out';
 import { pruneDeliveries } from './retention';
 
