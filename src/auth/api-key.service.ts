@@ -30,6 +30,12 @@ export function keyFromHeaders(authorization: string | undefined, apiKey: string
 /** Records `last_used_at` at most this often per key, so that reads do not turn into writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** Why `key` can no longer be used at `now` (revoked, or past its expiry), or null while it can. */
+export function whyUnusable(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now = Date.now()): 'revoked' | 'expired' | null {
+  if (key.revokedAt) return 'revoked';
+  return key.expiresAt && key.expiresAt.getTime() <= now ? 'expired' : null;
+}
+
 /**
  * Turns the key on a request into a {@link Viewer}, once per request. Verified
  * keys are kept for `cacheMs` so that most requests need no lookup; a revoked or
@@ -63,8 +69,8 @@ export class ApiKeyAuthenticator {
       // A revocation that arrived while this lookup ran may not have been in what it read.
       if (this.cacheMs > 0 && generation === this.generation) this.remember(hash, key, now);
     }
-    if (key.revokedAt) throw new UnauthenticatedError('This API key has been revoked');
-    if (key.expiresAt && key.expiresAt.getTime() <= now) throw new UnauthenticatedError('This API key has expired');
+    const unusable = whyUnusable(key, now);
+    if (unusable) throw new UnauthenticatedError(`This API key ${unusable === 'revoked' ? 'has been revoked' : 'has expired'}`);
     this.recordUse(key, now);
     return { role: key.role, keyId: key.id, name: key.name, allowedOperations: key.allowedOperations, expiresAt: key.expiresAt };
   }

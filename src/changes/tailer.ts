@@ -41,9 +41,8 @@ export class ChangeTailer {
   private readonly reader: LogReader;
   private reading: Promise<void> | null = null;
   private again = false;
-  /** Until `start` knows the log's head, a wake-up is only noted: a read from position 0 would hand the whole log over again. */
+  /** Until `start` knows the log's head, a wake-up is only noted (in `again`): a read from position 0 would hand the whole log over again. */
   private started = false;
-  private wokenEarly = false;
   private stopped = false;
   private oldest: Date | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
@@ -70,7 +69,10 @@ export class ChangeTailer {
     this.oldest = oldest;
     this.started = true;
     // Woken while the head was being read: what committed after it is read now (what came before it is not replayed).
-    if (this.wokenEarly) this.wake();
+    if (this.again) {
+      this.again = false;
+      this.wake();
+    }
     this.schedulePrune();
     this.unsubscribeCommits = onCommit(this.db, () => this.wake());
   }
@@ -81,14 +83,10 @@ export class ChangeTailer {
     return () => this.listeners.delete(listener);
   }
 
-  /** Reads whatever is new; calls made while a read runs lead to one more read after it. */
+  /** Reads whatever is new; calls made while a read runs (or before the start knows the head) lead to one more read after it. */
   wake(): void {
     if (this.stopped) return;
-    if (!this.started) {
-      this.wokenEarly = true;
-      return;
-    }
-    if (this.reading) {
+    if (!this.started || this.reading) {
       this.again = true;
       return;
     }
@@ -135,8 +133,7 @@ export class ChangeTailer {
         if (rows.length < READ_BATCH) return;
       }
     } catch (error) {
-      // A silent connection was reported as lost when it was dropped; its replacement reads again.
-      if (!(error instanceof SilentConnectionError)) this.options.onError?.(error, 'reading the change log');
+      this.failed(error, 'reading the change log');
     }
   }
 
@@ -158,8 +155,13 @@ export class ChangeTailer {
       this.pruneFailures = 0;
     } catch (error) {
       this.pruneFailures++;
-      if (!(error instanceof SilentConnectionError)) this.options.onError?.(error, 'pruning the change log');
+      this.failed(error, 'pruning the change log');
     }
     this.schedulePrune();
+  }
+
+  /** Tells of a failure in the background; not of a silent connection, which the reader reported as lost when it dropped it (its replacement reads again). */
+  private failed(error: unknown, what: string): void {
+    if (!(error instanceof SilentConnectionError)) this.options.onError?.(error, what);
   }
 }

@@ -47,6 +47,11 @@ export interface RateLimiter {
   consume(caller: Caller, points: number): Promise<RateLimitHeaders | null>;
 }
 
+/** Whom a caller's budget belongs to: its key (`key:<id>`), or its address when it has none (`ip:<address>`). */
+export function callerKey(caller: Caller): string {
+  return caller.viewer.keyId ? `key:${caller.viewer.keyId}` : `ip:${caller.clientAddress}`;
+}
+
 /**
  * Cost-based rate limits per role: a caller spends an operation's cost, not 1,
  * so one huge query counts like many small ones. Counters live in Redis when
@@ -90,7 +95,7 @@ export function createRateLimiter(config: RateLimitConfig, redis: SharedCounters
       const role = caller.viewer.role.toLowerCase() as RateLimitedRole;
       const limiter = limiters.get(role);
       if (!limiter) return null;
-      const key = caller.viewer.keyId ? `key:${caller.viewer.keyId}` : `ip:${caller.clientAddress}`;
+      const key = callerKey(caller);
       if (limiter.shared && redis?.available) {
         try {
           return await charge(limiter.shared, key, points, role);

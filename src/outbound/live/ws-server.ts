@@ -22,7 +22,7 @@ import { KeyChangeKind } from '../../changes/change-log';
 import type { Limits } from '../../config';
 import { isConnectionFailure, isSqliteBusy, isStatementTimeout } from '../../db/failures';
 import { checkOperation } from '../../protection/checks';
-import { RateLimitedError, type RateLimiter } from '../../protection/rate-limit';
+import { callerKey, RateLimitedError, type RateLimiter } from '../../protection/rate-limit';
 import { localeFromAcceptLanguage, type Locale } from '../../shared/content/locale';
 import { UnauthenticatedError } from '../../shared/errors';
 import { ANONYMOUS, type Viewer } from '../../shared/viewer';
@@ -52,10 +52,8 @@ export interface LiveServerDependencies {
 /** What the server keeps per socket. */
 interface SocketState {
   viewer: Viewer;
-  /** What sockets per caller are counted by: `key:<id>`, or `ip:<address>` for anonymous callers. */
-  caller: string;
-  /** The caller's address, which the rate limit charges anonymous callers by (as over HTTP). */
-  address: string;
+  /** The caller's address: the rate limit charges anonymous callers by it, as over HTTP. */
+  clientAddress: string;
   counted: boolean;
   /** From the upgrade request's `Accept-Language`: the locale of subscriptions that name none. */
   locale: Locale | null;
@@ -134,15 +132,16 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
         // Revoked while it was looked up: the revocation closed the key's sockets before this one was among them.
         if (revokedMeanwhile) return false;
-        const address = deps.clientAddress(ctx.extra.request);
-        const caller = viewer.keyId ? `key:${viewer.keyId}` : `ip:${address}`;
+        const clientAddress = deps.clientAddress(ctx.extra.request);
+        // Sockets per caller are counted as the rate limit counts its budgets: by key, or by address without one.
+        const caller = callerKey({ viewer, clientAddress });
         const open = perCaller.get(caller) ?? 0;
         if (open >= deps.maxSocketsPerCaller) {
           ctx.extra.socket.close(CloseCode.Forbidden, `At most ${deps.maxSocketsPerCaller} open sockets per caller`);
           return;
         }
         perCaller.set(caller, open + 1);
-        const state: SocketState = { viewer, caller, address, counted: true, locale: localeFromAcceptLanguage(ctx.extra.request.headers['accept-language']) };
+        const state: SocketState = { viewer, clientAddress, counted: true, locale: localeFromAcceptLanguage(ctx.extra.request.headers['accept-language']) };
         ctx.extra.state = state;
         sockets.set(ctx.extra.socket, state);
         deps.metrics?.connections(1);
@@ -157,9 +156,10 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         if (!state?.counted) return;
         state.counted = false;
         deps.metrics?.connections(-1);
-        const open = (perCaller.get(state.caller) ?? 1) - 1;
-        if (open > 0) perCaller.set(state.caller, open);
-        else perCaller.delete(state.caller);
+        const caller = callerKey(state);
+        const open = (perCaller.get(caller) ?? 1) - 1;
+        if (open > 0) perCaller.set(caller, open);
+        else perCaller.delete(caller);
       },
       onSubscribe: async (ctx, _id, payload) => {
         const state = ctx.extra.state;
@@ -189,7 +189,7 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
           const variables = payload.variables ?? {};
           const queryHash = createHash('sha256').update(query).digest('hex');
           const cost = checkOperation(deps.schema, { document, operation, operationName: payload.operationName, variables, queryHash }, state.viewer, deps.limits);
-          if (cost !== null) await deps.rateLimiter.consume({ viewer: state.viewer, clientAddress: state.address }, Math.max(1, cost));
+          if (cost !== null) await deps.rateLimiter.consume(state, Math.max(1, cost));
           return {
             schema: deps.schema,
             document,

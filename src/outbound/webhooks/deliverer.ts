@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { readTimestamp } from '../../changes/change-row';
 import { describeFetchError, FetchError, safeFetch } from '../../net/safe-fetch';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
@@ -228,13 +229,11 @@ export class WebhookDeliverer {
         retryable = failure instanceof FetchError ? ['NETWORK', 'TIMEOUT', 'DNS'].includes(failure.code) : false;
         if (failure instanceof FetchError && failure.status) status = failure.status;
       }
-      const repo = this.db.getRepository(WebhookDelivery);
       const common = { attempts, lastAttemptAt: sentAt, lastStatus: status, claimedBy: null, claimedUntil: null };
       // Recorded only while the claim is still this process's: one that lapsed mid-attempt (a stalled process) may have
       // been taken over, and the process that holds it now records its own attempt, which this one must not overwrite.
       const ours = { id, claimedBy: this.owner };
-      type Changes = Omit<Parameters<typeof repo.update>[1], 'claimedBy'>;
-      const record = async (changes: Changes, manager = this.db.manager) => ((await manager.getRepository(WebhookDelivery).update(ours, { ...common, ...changes })).affected ?? 1) > 0;
+      const record = async (changes: Omit<QueryDeepPartialEntity<WebhookDelivery>, 'claimedBy'>, manager = this.db.manager) => ((await manager.getRepository(WebhookDelivery).update(ours, { ...common, ...changes })).affected ?? 1) > 0;
       if (status !== null && status >= 200 && status < 300) {
         if (await record({ status: WebhookDeliveryStatus.SUCCEEDED, lastError: null, nextAttemptAt: null, deliveredAt: new Date() })) this.settings.onAttempt?.('delivered', hook.id);
       } else if (status === 410) {
@@ -249,8 +248,8 @@ export class WebhookDeliverer {
         const delay = this.settings.retrySchedule[attempts - 1] * (0.8 + Math.random() * 0.4);
         if (await record({ status: WebhookDeliveryStatus.PENDING, lastError: error, nextAttemptAt: new Date(Date.now() + delay) })) this.settings.onAttempt?.('retry', hook.id);
       } else {
-        const recorded = await record({ status: WebhookDeliveryStatus.FAILED, lastError: retryable ? `${error}; given up after ${attempts} attempts` : error, nextAttemptAt: null });
-        if (recorded) this.settings.onAttempt?.('failed', hook.id);
+        const lastError = retryable ? `${error}; given up after ${attempts} attempts` : error;
+        if (await record({ status: WebhookDeliveryStatus.FAILED, lastError, nextAttemptAt: null })) this.settings.onAttempt?.('failed', hook.id);
       }
     } catch (error) {
       this.settings.onError?.(error);

@@ -1,5 +1,6 @@
 import { In, IsNull, type DataSource } from 'typeorm';
 import { ApiKey } from '../../auth/api-key.entity';
+import { whyUnusable } from '../../auth/api-key.service';
 import { v7 as uuidv7 } from 'uuid';
 import { ContentChangeKind } from '../../changes/change-log';
 import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from '../../changes/change-row';
@@ -104,9 +105,7 @@ export async function fanOut(db: DataSource, hooks: FanOutHooks = {}): Promise<F
  */
 export function ownerGone(hook: Webhook, key: ApiKey | null | undefined, now = Date.now()): 'deleted' | 'revoked' | 'expired' | null {
   if (!hook.ownerKeyId) return null;
-  if (!key) return 'deleted';
-  if (key.revokedAt) return 'revoked';
-  return key.expiresAt && key.expiresAt.getTime() <= now ? 'expired' : null;
+  return key ? whyUnusable(key, now) : 'deleted';
 }
 
 /**
