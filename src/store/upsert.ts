@@ -251,9 +251,11 @@ async function findExisting(manager: EntityManager, inputs: readonly UpsertInput
       for (const row of rows) found.set(`s\u0000${name}\u0000${row.sourceExternalId}`, row);
     }
   }
-  if (bare.length) {
-    const clauses = bare.map((_, i) => `(c.type = :type${i} AND c.slug = :slug${i})`).join(' OR ');
-    const parameters = Object.fromEntries(bare.flatMap((input, i) => [[`type${i}`, input.type], [`slug${i}`, input.slug]]));
+  // In chunks: SQLite refuses an expression deeper than 1,000 (an OR of 2,500 pairs, say).
+  for (let start = 0; start < bare.length; start += 200) {
+    const chunk = bare.slice(start, start + 200);
+    const clauses = chunk.map((_, i) => `(c.type = :type${i} AND c.slug = :slug${i})`).join(' OR ');
+    const parameters = Object.fromEntries(chunk.flatMap((input, i) => [[`type${i}`, input.type], [`slug${i}`, input.slug]]));
     const rows = await manager.getRepository(Content).createQueryBuilder('c').where(`(${clauses})`, parameters).getMany();
     for (const row of rows) found.set(`t\u0000${row.type}\u0000${row.slug}`, row);
   }
