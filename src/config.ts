@@ -75,6 +75,8 @@ export interface LiveConfig {
   readonly maxSocketsPerCaller: number;
   /** How often each socket is pinged; one that does not answer within the same time is closed. */
   readonly heartbeatMs: number;
+  /** Events a subscription may have waiting before it is ended (`SUBSCRIBER_BEHIND`). */
+  readonly maxBehind: number;
 }
 
 /** How webhook deliveries are attempted. */
@@ -199,7 +201,7 @@ export function loadConfig(
   const { MAX_DEPTH, MAX_COST, MAX_ALIASES, MAX_ROOT_FIELDS, MAX_BATCH, MAX_QUERY_LENGTH, MAX_TOKENS, MAX_BODY_BYTES, MAX_INTROSPECTION_DEPTH } = env;
   const { KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS, DB_POOL_SIZE, METRICS_ALLOW } = env;
   const { CHANGE_LOG_RETENTION_DAYS, CHANGE_LOG_POLL_MS, CHANGE_LOG_HEARTBEAT_MS, INGEST_SCHEDULER, INGEST_MAX_BYTES, INGEST_BATCH_SIZE, INGEST_FETCH_TIMEOUT_MS, OUTBOUND_ALLOWED_HOSTS } = env;
-  const { MAX_SUBSCRIPTIONS_PER_SOCKET, MAX_SOCKETS_PER_CALLER, WS_HEARTBEAT_MS } = env;
+  const { MAX_SUBSCRIPTIONS_PER_SOCKET, MAX_SOCKETS_PER_CALLER, WS_HEARTBEAT_MS, LIVE_MAX_BEHIND } = env;
   const { WEBHOOKS, WEBHOOK_RETRY_SCHEDULE, WEBHOOK_TIMEOUT_MS, WEBHOOK_CONCURRENCY } = env;
 
   const statementTimeoutMs = integer('DB_STATEMENT_TIMEOUT_MS', DB_STATEMENT_TIMEOUT_MS, 5_000, 0, 600_000);
@@ -261,6 +263,7 @@ export function loadConfig(
       maxSubscriptionsPerSocket: integer('MAX_SUBSCRIPTIONS_PER_SOCKET', MAX_SUBSCRIPTIONS_PER_SOCKET, 20, 1, 10_000),
       maxSocketsPerCaller: integer('MAX_SOCKETS_PER_CALLER', MAX_SOCKETS_PER_CALLER, 20, 1, 100_000),
       heartbeatMs: integer('WS_HEARTBEAT_MS', WS_HEARTBEAT_MS, 30_000, 1_000, 600_000),
+      maxBehind: integer('LIVE_MAX_BEHIND', LIVE_MAX_BEHIND, 10_000, 100, 1_000_000),
     },
     webhooks: {
       enabled: toggle('WEBHOOKS', WEBHOOKS, true),

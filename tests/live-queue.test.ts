@@ -1,9 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GraphQLError } from 'graphql';
-import { LiveQueue, MAX_QUEUED } from '../src/outbound/live/live-queue';
+import { LiveQueue, MAX_QUEUED, READ_AHEAD } from '../src/outbound/live/live-queue';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A queue whose events are their own reads (a promise of what the subscriber gets). */
+const promiseQueue = <T>(maxQueued?: number) => new LiveQueue<Promise<T | null>, T>((event) => event, maxQueued);
 
 /** Counts unhandled rejections while `work` runs (one would end a gateway). */
 async function unhandledDuring(work: () => Promise<void>): Promise<unknown[]> {
@@ -22,7 +25,7 @@ async function unhandledDuring(work: () => Promise<void>): Promise<unknown[]> {
 
 describe('LiveQueue', () => {
   it('delivers in arrival order and skips events that are not for the subscriber', async () => {
-    const queue = new LiveQueue<number>();
+    const queue = promiseQueue<number>();
     const iterator = queue.iterable(() => {})[Symbol.asyncIterator]();
     let release!: (n: number) => void;
     queue.push(new Promise((resolve) => (release = resolve)));
@@ -36,7 +39,7 @@ describe('LiveQueue', () => {
 
   it('ends the subscription with an error, and stops listening, when an event cannot be read: no unhandled rejection', async () => {
     let ended = 0;
-    const queue = new LiveQueue<number>();
+    const queue = promiseQueue<number>();
     const iterator = queue.iterable(() => ended++)[Symbol.asyncIterator]();
     let release!: (n: number) => void;
     let next!: Promise<IteratorResult<number>>;
@@ -56,24 +59,66 @@ describe('LiveQueue', () => {
     assert.equal(ended, 1);
   });
 
-  it('handles a failed read pushed after the subscription ended', async () => {
-    const queue = new LiveQueue<number>();
+  it('reads nothing pushed after the subscription ended', async () => {
+    let reads = 0;
+    const queue = new LiveQueue<number, number>(async (n) => (reads++, n));
     const iterator = queue.iterable(() => {})[Symbol.asyncIterator]();
     await iterator.return!();
-    const unhandled = await unhandledDuring(async () => queue.push(Promise.reject(new Error('gone'))));
-    assert.deepEqual(unhandled, []);
+    queue.push(1);
+    assert.equal(reads, 0);
+    assert.equal(queue.idle, true);
   });
 
   it('ends a subscriber that falls too far behind, and stops listening', async () => {
     let ended = 0;
-    const queue = new LiveQueue<number>();
+    const queue = promiseQueue<number>(50);
     const iterator = queue.iterable(() => ended++)[Symbol.asyncIterator]();
-    for (let n = 0; n <= MAX_QUEUED; n++) queue.push(Promise.resolve(n));
+    for (let n = 0; n <= 50; n++) queue.push(Promise.resolve(n));
     assert.equal(ended, 1);
     await assert.rejects(iterator.next(), (error: GraphQLError) => {
-      assert.match(error.message, /fell more than 1000 events behind/);
-      assert.deepEqual(error.extensions, { code: 'RATE_LIMITED', reason: 'SUBSCRIBER_BEHIND', limit: MAX_QUEUED });
+      assert.match(error.message, /fell more than 50 events behind/);
+      assert.deepEqual(error.extensions, { code: 'RATE_LIMITED', reason: 'SUBSCRIBER_BEHIND', limit: 50 });
       return true;
     });
+    assert.equal(queue.queued, 0, 'what waited is let go');
+  });
+
+  it('reads events only a little ahead of the subscriber, half a read-ahead at a time, and delivers a burst of MAX_QUEUED in order', async () => {
+    const started: number[] = [];
+    const queue = new LiveQueue<number, number>(async (n) => {
+      started.push(n);
+      return n % 3 === 0 ? null : n;
+    });
+    const iterator = queue.iterable(() => {})[Symbol.asyncIterator]();
+    for (let n = 0; n < MAX_QUEUED; n++) queue.push(n);
+    assert.equal(queue.queued, MAX_QUEUED);
+    assert.equal(started.length, READ_AHEAD, 'only the read-ahead is read before the subscriber takes any');
+    const got: number[] = [];
+    const batches: number[] = [];
+    for (;;) {
+      const before = started.length;
+      const { value, done } = await Promise.race([iterator.next(), tick().then(() => ({ value: undefined, done: true }))]);
+      if (done) break;
+      got.push(value as number);
+      if (started.length > before) batches.push(started.length - before);
+      const handed = MAX_QUEUED - queue.queued;
+      assert.ok(started.length - handed <= READ_AHEAD, `at most the read-ahead in flight: ${started.length} read, ${handed} handed on or dropped`);
+    }
+    assert.deepEqual(started, Array.from({ length: MAX_QUEUED }, (_, n) => n), 'every event read once, in order');
+    assert.deepEqual(got, started.filter((n) => n % 3 !== 0), 'delivered in order, without the ones not for the subscriber');
+    assert.ok(batches.every((size) => size >= READ_AHEAD / 2 || size === MAX_QUEUED % (READ_AHEAD / 2)), `refilled in halves: ${[...new Set(batches)]}`);
+    assert.equal(queue.idle, true);
+  });
+
+  it('ends the subscription when reading an event throws at once, as when its read rejects', async () => {
+    const queue = new LiveQueue<number, number>((n) => {
+      if (n === 1) throw new Error('no connection');
+      return Promise.resolve(n);
+    });
+    const iterator = queue.iterable(() => {})[Symbol.asyncIterator]();
+    queue.push(0);
+    queue.push(1);
+    assert.deepEqual(await iterator.next(), { value: 0, done: false });
+    await assert.rejects(iterator.next(), (error: GraphQLError) => error.extensions.code === 'SERVICE_UNAVAILABLE');
   });
 });

@@ -358,6 +358,45 @@ for (const driver of DRIVERS) {
         await writer.destroy();
       }
     });
+
+    it('a burst of 2,500 changes in one write reaches every subscriber whole and in order, read a chunk of items per statement', async () => {
+      const writer = await openDatabase(gw.database, { entities: ENTITIES });
+      try {
+        const base = gw.gateway.services.live.listenerCount;
+        const [first, second] = await connectMany(gw.url, 2);
+        clients.push(first, second);
+        // One of every kind of reader: all changes, all publications, and a filter checked against the item as it is now.
+        const all = first.subscribe(`subscription { contentChanges { kind item { title } } }`);
+        const published = first.subscribe(`subscription { contentPublished { title } }`);
+        const filtered = second.subscribe(`subscription { contentChanges(filter: { countries: ["IRQ"] }) { item { title } } }`);
+        await listening(gw, base + 3);
+        gw.sql.reset();
+        const burst = 2_500;
+        await insertItems(writer, burst, { prefix: 'burst' });
+        const titles = Array.from({ length: burst }, (_, n) => `burst item ${n}`);
+        // insertItems gives item n the countries n and n+1 of its six: IRQ is the first.
+        const irq = titles.filter((_, n) => n % 6 === 0 || n % 6 === 5);
+        const arrived = () => [all.results.length, published.results.length, filtered.results.length];
+        await waitFor(`every event (${burst}, ${burst}, ${irq.length}) to arrive`, () => arrived()[0] >= burst && arrived()[1] >= burst && arrived()[2] >= irq.length, {
+          tries: 3_000,
+          intervalMs: 20,
+        });
+        for (const subscription of [all, published, filtered]) assert.equal(subscription.error, undefined, JSON.stringify(subscription.error));
+        assert.deepEqual(all.results.map((result) => result.data.contentChanges.item.title).sort(), [...titles].sort());
+        assert.deepEqual(
+          all.results.map((result) => result.data.contentChanges.item.title),
+          published.results.map((result) => result.data.contentPublished.title),
+          'both subscriptions see the log’s order',
+        );
+        assert.deepEqual(filtered.results.map((result) => result.data.contentChanges.item.title).sort(), [...irq].sort());
+        const reads = requestStatements(gw.sql).filter((statement) => /\bcontent_(country|tag)\b|\bFROM content c\b/.test(statement));
+        // One statement per item and two per filtered item (7,500 and more) before; a chunk of up to 200 per statement now.
+        assert.ok(reads.length > 0 && reads.length <= 150, `${reads.length} statements read the burst's items:\n${reads.slice(0, 5).join('\n')}`);
+        for (const subscription of [all, published, filtered]) subscription.unsubscribe();
+      } finally {
+        await writer.destroy();
+      }
+    });
   });
 }
 

@@ -11,7 +11,7 @@ import { pruneDeliveries } from '../src/outbound/webhooks/retention';
 import { WebhookDelivery, WebhookDeliveryStatus } from '../src/outbound/webhooks/webhook.entity';
 import { Role } from '../src/shared/viewer';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
-import { ingestTagged } from './helpers/content';
+import { ingestTagged, insertItems } from './helpers/content';
 import { Editor, keyHeaders, poster, type EditedItem } from './helpers/changes';
 import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
@@ -537,6 +537,36 @@ for (const driver of DRIVERS) {
         for (let hook = 0; hook < HOOKS; hook++) {
           const received = receiver.at(`/burst/${hook}`).map((request) => (request.json as { data: { id: string } }).data.id);
           assert.deepEqual(received, items.map((item) => item.id), `webhook ${hook}: each item once, in order`);
+        }
+      });
+    });
+  });
+
+  describe(`the webhook fan-out [${driver}]`, () => {
+    it('queues a burst of 600 changes for two webhooks reading their items a chunk per statement, each payload with its item’s countries and tags', async () => {
+      await withDesk(driver, { WEBHOOKS: 'off' }, async ({ gateway, sql, partner }) => {
+        const all = await partner.create({ url: 'http://127.0.0.1:9/all' });
+        const iraq = await partner.create({ url: 'http://127.0.0.1:9/iraq', filter: { countries: ['IRQ'] } });
+        const burst = 600;
+        await insertItems(gateway.db, burst, { prefix: 'fanned' });
+        sql.reset();
+        const { queued } = await fanOut(gateway.db);
+        // insertItems gives item n the countries n and n+1 of six: IRQ is the first.
+        const forIraq = Array.from({ length: burst }, (_, n) => n).filter((n) => n % 6 === 0 || n % 6 === 5).length;
+        assert.equal(queued, burst + forIraq);
+        const reads = sql.statements.filter((statement) => /\bcontent_(country|tag)\b|\bFROM content c\b/.test(statement));
+        // Three per change (the item, its countries, its tags) before: 1,800. Now three per chunk of 200.
+        assert.ok(reads.length > 0 && reads.length <= 12, `${reads.length} statements read the items:\n${reads.slice(0, 6).join('\n')}`);
+        const deliveries = gateway.db.getRepository(WebhookDelivery);
+        assert.equal(await deliveries.countBy({ webhookId: all.id }), burst);
+        const sent = await deliveries.find({ where: { webhookId: iraq.id }, order: { changeSeq: 'ASC' } });
+        assert.equal(sent.length, forIraq);
+        for (const delivery of sent) {
+          const { item } = (JSON.parse(delivery.payload) as { data: { item: { title: string; countries: string[]; tags: string[] } } }).data;
+          const n = Number(/fanned item (\d+)/.exec(item.title)![1]);
+          const countries = ['IRQ', 'SYR', 'GBR', 'USA', 'TUR', 'FRA'];
+          assert.deepEqual(item.countries, [countries[n % 6], countries[(n + 1) % 6]].sort(), item.title);
+          assert.deepEqual(item.tags, [`tag-${n % 3}`], item.title);
         }
       });
     });

@@ -95,7 +95,7 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   registerIngestService(db, ingest);
   const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, (error) => backgroundFailure(error, 'scheduling ingestion')) : null;
   if (scheduler) changes.subscribe(scheduler.onChanges);
-  const live = new LiveEvents(db);
+  const live = new LiveEvents(db, config.live.maxBehind);
   live.start(changes);
   const webhooks = config.webhooks.enabled
     ? new WebhookService(db, {

@@ -9,6 +9,52 @@ import { visibleContent } from '../../shared/content/content.query';
 import { ContentReads } from '../../shared/content/content.reads';
 import { Locale } from '../../shared/content/locale';
 import type { FilterSubject } from '../filter-match';
+import { MAX_QUEUED } from './live-queue';
+import { SerialBatcher } from './serial-batcher';
+
+/** Items read per statement for live events. */
+const READ_CHUNK = 200;
+
+/**
+ * The reads of events that arrived together (one page of the change log, or
+ * one round of webhook fan-out): the items by id in each locale, and their
+ * countries and tags, a chunk of ids per statement and one statement at a
+ * time (see {@link SerialBatcher}). A burst of a thousand changes is then a
+ * few statements rather than three per change started at once, which would
+ * take every connection of the pool from the requests of the moment.
+ */
+export class LiveReads {
+  private readonly items = new Map<Locale, SerialBatcher<string, Content | null>>();
+  private readonly extras: SerialBatcher<string, { countries: string[]; tags: string[] }>;
+
+  constructor(readonly reads: ContentReads) {
+    this.extras = new SerialBatcher((ids) => extrasOf(reads, ids), READ_CHUNK, { countries: [], tags: [] });
+  }
+
+  /** The item now if it is published, in `locale` (with the usual fallback); null when it is not visible. */
+  item(id: string, locale: Locale): Promise<Content | null> {
+    let batcher = this.items.get(locale);
+    if (!batcher) {
+      batcher = new SerialBatcher(
+        (ids) =>
+          visibleContent(this.reads, [ContentStatus.PUBLISHED], undefined, ITEM_PROPERTIES(this.reads.db))
+            .where('c.id IN (:...changedIds)', { changedIds: ids })
+            .inLocale(locale)
+            .fetch()
+            .then((items) => byId(ids, items, (item) => item.id)),
+        READ_CHUNK,
+        null,
+      );
+      this.items.set(locale, batcher);
+    }
+    return batcher.get(id);
+  }
+
+  /** An item's countries and tags, sorted. */
+  countriesAndTags(id: string): Promise<{ countries: string[]; tags: string[] }> {
+    return this.extras.get(id);
+  }
+}
 
 /**
  * One content change as live readers receive it, with what every reader of it
@@ -22,7 +68,7 @@ export class LiveEvent {
 
   constructor(
     readonly row: ChangeRow,
-    readonly reads: ContentReads,
+    readonly reads: LiveReads,
   ) {}
 
   /** Whether the change made the item visible (a first publication, or one after a withdrawal). */
@@ -37,14 +83,7 @@ export class LiveEvent {
   item(locale: Locale = Locale.EN): Promise<Content | null> {
     if (this.row.kind !== ContentChangeKind.PUBLISHED && this.row.kind !== ContentChangeKind.UPDATED) return Promise.resolve(null);
     let read = this.itemReads.get(locale);
-    if (!read) {
-      read = visibleContent(this.reads, [ContentStatus.PUBLISHED], undefined, ITEM_PROPERTIES(this.reads.db))
-        .where('c.id = :changedId', { changedId: this.row.subjectId })
-        .inLocale(locale)
-        .fetch()
-        .then(([item]) => item ?? null);
-      this.itemReads.set(locale, read);
-    }
+    if (!read) this.itemReads.set(locale, (read = this.reads.item(this.row.subjectId, locale)));
     return read;
   }
 
@@ -52,8 +91,8 @@ export class LiveEvent {
   currentSubject(): Promise<FilterSubject | null> {
     this.subjectRead ??= this.item().then(async (item) => {
       if (!item) return null;
-      const [countries, tags] = await Promise.all([countriesOf(this.reads, item.id), tagsOf(this.reads, item.id)]);
-      const campaign = item.campaignId ? (await campaignCatalogue(this.reads.db).get()).byId.get(item.campaignId)?.slug : undefined;
+      const [{ countries, tags }, campaigns] = await Promise.all([this.reads.countriesAndTags(item.id), campaignCatalogue(this.reads.reads.db).get()]);
+      const campaign = item.campaignId ? campaigns.byId.get(item.campaignId)?.slug : undefined;
       return {
         type: item.type,
         nations: item.nationCodes ?? [],
@@ -74,14 +113,31 @@ const ITEM_PROPERTIES = (() => {
   return (db: DataSource) => (properties ??= [...new Set([...db.getMetadata(Content).childEntityMetadatas.flatMap((m) => m.columns.map((c) => c.propertyName)), 'nations'])].sort());
 })();
 
-async function countriesOf(reads: ContentReads, id: string): Promise<string[]> {
-  const rows = await reads.query('SELECT country_code FROM content_country WHERE content_id = :id ORDER BY country_code', { id });
-  return rows.map((row) => String(row.country_code));
+/** The countries and tags of items, two statements for all of them. */
+async function extrasOf(reads: ContentReads, ids: string[]): Promise<Map<string, { countries: string[]; tags: string[] }>> {
+  const found = new Map<string, { countries: string[]; tags: string[] }>();
+  const of = (id: unknown) => {
+    const key = String(id).toLowerCase();
+    let extras = found.get(key);
+    if (!extras) found.set(key, (extras = { countries: [], tags: [] }));
+    return extras;
+  };
+  const countries = await reads.query('SELECT content_id, country_code FROM content_country WHERE content_id IN (:...ids) ORDER BY content_id, country_code', { ids });
+  for (const row of countries) of(row.content_id).countries.push(String(row.country_code));
+  const tags = await reads.query('SELECT content_id, tag FROM content_tag WHERE content_id IN (:...ids) ORDER BY content_id, tag', { ids });
+  for (const row of tags) of(row.content_id).tags.push(String(row.tag));
+  return new Map(ids.map((id) => [id, of(id)]));
 }
 
-async function tagsOf(reads: ContentReads, id: string): Promise<string[]> {
-  const rows = await reads.query('SELECT tag FROM content_tag WHERE content_id = :id ORDER BY tag', { id });
-  return rows.map((row) => String(row.tag));
+/** Values found by id, as the keys asked for them (a driver may give a uuid back in another case than the change log holds it). */
+function byId<T>(ids: readonly string[], values: readonly T[], idOf: (value: T) => string): Map<string, T> {
+  const found = new Map(values.map((value) => [idOf(value).toLowerCase(), value]));
+  const answer = new Map<string, T>();
+  for (const id of ids) {
+    const value = found.get(id.toLowerCase());
+    if (value !== undefined) answer.set(id, value);
+  }
+  return answer;
 }
 
 export type LiveListener = (event: LiveEvent) => void;
@@ -96,13 +152,20 @@ export class LiveEvents {
   private readonly listeners = new Map<LiveListener, () => boolean>();
   private unsubscribe: (() => void) | null = null;
 
-  constructor(private readonly db: DataSource) {}
+  /**
+   * @param maxQueued events a subscription may have waiting before it is ended (LIVE_MAX_BEHIND)
+   */
+  constructor(
+    private readonly db: DataSource,
+    readonly maxQueued = MAX_QUEUED,
+  ) {}
 
   start(tailer: ChangeTailer): void {
     this.unsubscribe = tailer.subscribe((rows) => {
+      const reads = new LiveReads(new ContentReads(this.db));
       for (const row of rows) {
         if (row.subject !== 'CONTENT') continue;
-        const event = new LiveEvent(row, new ContentReads(this.db));
+        const event = new LiveEvent(row, reads);
         for (const listener of this.listeners.keys()) listener(event);
       }
     });

@@ -1,48 +1,105 @@
 import { GraphQLError } from 'graphql';
 
-/** Payloads a slow subscriber may have waiting before its subscription is ended. */
-export const MAX_QUEUED = 1_000;
+/**
+ * Events a subscriber may have waiting before its subscription is ended, by
+ * default (`LIVE_MAX_BEHIND`): more than the largest burst a healthy
+ * subscriber should see (an ingest run publishing a partner's whole
+ * register), and still small in memory, as a waiting event is one reference
+ * to an event every subscriber shares.
+ */
+export const MAX_QUEUED = 10_000;
+
+/**
+ * Events being read ahead of the subscriber (their items, their filters'
+ * checks), at most. Refilled half at a time, so that the reads of many
+ * subscribers at the same place in a burst go together, a chunk of items
+ * per statement.
+ */
+export const READ_AHEAD = 100;
 
 /** What a queued event becomes when reading it failed. */
 const READ_FAILED = Symbol('read failed');
 
 /**
- * A subscription's events in order: each arrives as a promise (its item being
- * read), is delivered when it resolves, in arrival order, and is dropped when
- * it resolves to null (not for this subscriber). A subscriber that falls
- * more than {@link MAX_QUEUED} events behind is ended with an error rather
- * than holding memory without bound. So is one whose event could not be read
- * (the database did not answer), when that event's turn comes: skipping it
- * would be a silent gap, and the subscriber can resume from `feedChanges`.
+ * A subscription's events in order. Each event waits as it came (a shared
+ * reference) until it is among the next {@link READ_AHEAD}; then `read`
+ * turns it into what the subscriber gets (its item read, its filter checked),
+ * and it is delivered when that resolves, in arrival order, or dropped when it
+ * resolves to null (not for this subscriber). So a burst of changes costs each
+ * subscriber a reference per change, and the database reads in step with what
+ * subscribers take, not all at once.
+ *
+ * A subscriber that falls more than {@link MAX_QUEUED} events behind is ended
+ * with an error rather than holding memory without bound. So is one whose
+ * event could not be read (the database did not answer), when that event's
+ * turn comes: skipping it would be a silent gap, and the subscriber can resume
+ * from `feedChanges`.
  */
-export class LiveQueue<T> {
-  private readonly queue: Promise<T | null | typeof READ_FAILED>[] = [];
+export class LiveQueue<E, T> {
+  /** Events not yet being read, from `head` on (the part before it is taken). */
+  private waitingEvents: E[] = [];
+  private head = 0;
+  /** Events being read (or read), in order. */
+  private readonly reading: Promise<T | null | typeof READ_FAILED>[] = [];
   private waiting: ((value: IteratorResult<T>) => void) | null = null;
   private failing: ((error: Error) => void) | null = null;
   private done = false;
   private error: Error | null = null;
 
-  push(value: Promise<T | null>): void {
-    // Handled at once, whether or not it is kept: a read that fails while
-    // earlier events are still on their way (or after the end) would otherwise
-    // be an unhandled rejection, which ends the whole process.
-    const settled = value.catch((): typeof READ_FAILED => READ_FAILED);
+  constructor(
+    private readonly read: (event: E) => Promise<T | null>,
+    private readonly maxQueued = MAX_QUEUED,
+  ) {}
+
+  push(event: E): void {
     if (this.done || this.error) return;
-    if (this.queue.length >= MAX_QUEUED) {
+    if (this.queued >= this.maxQueued) {
       this.fail(
-        new GraphQLError(`This subscription fell more than ${MAX_QUEUED} events behind and was ended; subscribe again (and read feedChanges for what you missed)`, {
-          extensions: { code: 'RATE_LIMITED', reason: 'SUBSCRIBER_BEHIND', limit: MAX_QUEUED },
+        new GraphQLError(`This subscription fell more than ${this.maxQueued} events behind and was ended; subscribe again (and read feedChanges for what you missed)`, {
+          extensions: { code: 'RATE_LIMITED', reason: 'SUBSCRIBER_BEHIND', limit: this.maxQueued },
         }),
       );
       return;
     }
-    this.queue.push(settled);
+    this.waitingEvents.push(event);
+    // Events pushed together (a page of the change log) are read together: the reads they start in this tick go in one batch.
+    this.readAhead(true);
     if (this.waiting) void this.pull();
+  }
+
+  /** Events waiting or being read. */
+  get queued(): number {
+    return this.waitingEvents.length - this.head + this.reading.length;
+  }
+
+  /** Starts reading events, up to {@link READ_AHEAD} ahead: as they come, or, as the subscriber takes them, once no more than half of that is left. */
+  private readAhead(asTheyCome = false): void {
+    if (!asTheyCome && this.reading.length > READ_AHEAD / 2) return;
+    while (this.reading.length < READ_AHEAD && this.head < this.waitingEvents.length) {
+      const event = this.waitingEvents[this.head++];
+      let reading: Promise<T | null>;
+      try {
+        reading = this.read(event);
+      } catch (error) {
+        reading = Promise.reject(error);
+      }
+      // Handled at once, whether or not it is kept: a read that fails while
+      // earlier events are still on their way (or after the end) would otherwise
+      // be an unhandled rejection, which ends the whole process.
+      this.reading.push(reading.catch((): typeof READ_FAILED => READ_FAILED));
+    }
+    if (this.head === this.waitingEvents.length) {
+      this.waitingEvents = [];
+      this.head = 0;
+    } else if (this.head > 1_024 && this.head * 2 > this.waitingEvents.length) {
+      this.waitingEvents = this.waitingEvents.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Whether no event is waiting in the queue (each one taken has been handed to the consumer, or dropped). */
   get idle(): boolean {
-    return this.queue.length === 0;
+    return this.queued === 0;
   }
 
   iterable(onEnd: () => void): AsyncIterable<T> {
@@ -80,7 +137,9 @@ export class LiveQueue<T> {
    */
   private fail(error: Error): void {
     this.error = error;
-    this.queue.length = 0;
+    this.waitingEvents = [];
+    this.head = 0;
+    this.reading.length = 0;
     this.stopListening();
     const failing = this.failing;
     this.waiting = null;
@@ -98,9 +157,12 @@ export class LiveQueue<T> {
     if (this.pulling) return;
     this.pulling = true;
     try {
-      while (this.waiting && this.queue.length > 0) {
-        const value = await this.queue[0];
-        this.queue.shift();
+      while (this.waiting && this.reading.length > 0) {
+        const value = await this.reading[0];
+        // Ended while it was read: fail() or return() emptied the queue.
+        if (this.error || this.done) return;
+        this.reading.shift();
+        this.readAhead();
         if (value === null) continue;
         if (value === READ_FAILED) {
           this.fail(

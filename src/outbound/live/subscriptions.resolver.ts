@@ -67,22 +67,19 @@ async function subscribe(context: SubscriptionContext, rawFilter: unknown, asked
   const locale = asked ?? context.locale ?? Locale.EN;
   const filter = rawFilter ? Object.assign(new FeedFilter(), rawFilter) : null;
   if (filter) await validateArgument(filter);
-  const queue = new LiveQueue<LivePayload>();
+  const queue = new LiveQueue<LiveEvent, LivePayload>(async (event) => {
+    let item = await event.item(locale);
+    if (publishedOnly && !item) return null;
+    if (item && filter) {
+      const now = await event.currentSubject();
+      if (!now || !matchesFilter(now, filter)) item = null;
+      if (publishedOnly && !item) return null;
+    }
+    return { event, item };
+  }, context.live.maxQueued);
   const stop = context.live.listen((event) => {
     if (publishedOnly && event.row.kind !== ContentChangeKind.PUBLISHED) return;
-    if (!matchesFilter(changeSubject(event.row), filter)) return;
-    queue.push(
-      (async () => {
-        let item = await event.item(locale);
-        if (publishedOnly && !item) return null;
-        if (item && filter) {
-          const now = await event.currentSubject();
-          if (!now || !matchesFilter(now, filter)) item = null;
-          if (publishedOnly && !item) return null;
-        }
-        return { event, item };
-      })(),
-    );
+    if (matchesFilter(changeSubject(event.row), filter)) queue.push(event);
   }, () => queue.idle);
   return queue.iterable(stop);
 }
