@@ -33,6 +33,7 @@ import { parseDatabaseUrl } from '../src/config';
 import { seedSynthetic, SYNTHETIC_SOURCE } from '../src/demo/synthetic';
 import { ENTITIES } from '../src/server/modules';
 import { createApiKey } from '../src/store/keys';
+import { MAX_WEBHOOKS_PER_KEY } from '../src/outbound/webhooks/webhooks';
 import { Role } from '../src/shared/viewer';
 import { WebhookReceiver } from './live-receiver';
 import { latency, mb, ms, RssSampler, type Latency } from './live-stats';
@@ -114,7 +115,8 @@ const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, m
 interface Fixture {
   readonly url: string;
   readonly editorKey: string;
-  readonly adminKey: string;
+  /** Admin keys for the webhooks, each making at most MAX_WEBHOOKS_PER_KEY. */
+  readonly adminKeys: string[];
   /** Ten member countries: each item concerns one, each nation-filtered subscriber follows one. */
   readonly nations: string[];
 }
@@ -150,10 +152,14 @@ async function prepare(options: Options): Promise<Fixture> {
     await db.query('VACUUM ANALYZE');
     const stamp = new Date().toISOString();
     const editorKey = (await createApiKey(db, { name: `live benchmark editor ${stamp}`, role: Role.EDITOR })).secret;
-    const adminKey = (await createApiKey(db, { name: `live benchmark admin ${stamp}`, role: Role.ADMIN })).secret;
+    // A key may make MAX_WEBHOOKS_PER_KEY webhooks: one admin key for each that many.
+    const adminKeys: string[] = [];
+    for (let n = 0; n * MAX_WEBHOOKS_PER_KEY < options.webhooks; n++) {
+      adminKeys.push((await createApiKey(db, { name: `live benchmark admin ${n + 1} ${stamp}`, role: Role.ADMIN })).secret);
+    }
     const nations = ((await db.query(`SELECT code FROM member_nation WHERE kind = 'COUNTRY' ORDER BY code LIMIT 10`)) as { code: string }[]).map((r) => r.code);
     if (nations.length < 10) throw new Error(`${DATABASE} has ${nations.length} member countries; expected at least 10`);
-    return { url: url.toString(), editorKey, adminKey, nations };
+    return { url: url.toString(), editorKey, adminKeys, nations };
   } finally {
     await db.destroy();
   }
@@ -534,7 +540,7 @@ async function runWebhooks(options: Options, fixture: Fixture, gateways: ServerP
   const ids: string[] = [];
   try {
     for (let hook = 0; hook < options.webhooks; hook++) {
-      const created = (await post(gateways[hook % gateways.length].url, fixture.adminKey, CREATE_WEBHOOK, { input: { url: `${origin}/hook/${hook}` } })).createWebhook as {
+      const created = (await post(gateways[hook % gateways.length].url, fixture.adminKeys[Math.floor(hook / MAX_WEBHOOKS_PER_KEY)], CREATE_WEBHOOK, { input: { url: `${origin}/hook/${hook}` } })).createWebhook as {
         webhook: { id: string };
         secret: string;
       };
