@@ -8,20 +8,22 @@ import { Content } from '../../shared/content/content.entity';
 import { visibleContent } from '../../shared/content/content.query';
 import { ContentReads } from '../../shared/content/content.reads';
 import { Locale } from '../../shared/content/locale';
-import type { FilterSubject } from '../filter-match';
+import { changeSubject, type FilterSubject } from '../filter-match';
 import { MAX_QUEUED } from './live-queue';
 import { SerialBatcher } from './serial-batcher';
+import { turnTaken } from './turns';
 
 /** Items read per statement for live events. */
 const READ_CHUNK = 200;
 
 /**
- * The reads of events that arrived together (one page of the change log, or
- * one round of webhook fan-out): the items by id in each locale, and their
- * countries and tags, a chunk of ids per statement and one statement at a
- * time (see {@link SerialBatcher}). A burst of a thousand changes is then a
- * few statements rather than three per change started at once, which would
- * take every connection of the pool from the requests of the moment.
+ * The reads of live events (a process's, or a round of webhook fan-out's):
+ * the items by id in each locale, and their countries and tags, a chunk of
+ * ids per statement and one statement at a time (see {@link SerialBatcher}).
+ * A burst of a thousand changes is then a few statements rather than three
+ * per change started at once, which would take every connection of the pool
+ * from the requests of the moment. Nothing is cached here (each event keeps
+ * what it read).
  */
 export class LiveReads {
   private readonly items = new Map<Locale, SerialBatcher<string, Content | null>>();
@@ -70,6 +72,13 @@ export class LiveEvent {
     readonly row: ChangeRow,
     readonly reads: LiveReads,
   ) {}
+
+  /** The change's attributes before and after, to match filters against (made once for every listener). */
+  get subject(): FilterSubject {
+    return (this.changeSubjectMemo ??= changeSubject(this.row));
+  }
+
+  private changeSubjectMemo: FilterSubject | undefined;
 
   /** Whether the change made the item visible (a first publication, or one after a withdrawal). */
   get published(): boolean {
@@ -153,19 +162,30 @@ export class LiveEvents {
   private unsubscribe: (() => void) | null = null;
 
   /**
+   * The reads of every live event of the process, one statement at a time per
+   * locale (and one for countries and tags): however many pages of the change
+   * log arrive at once, live events hold a connection or two of the pool.
+   */
+  private readonly reads: LiveReads;
+
+  /**
    * @param maxQueued events a subscription may have waiting before it is ended (LIVE_MAX_BEHIND)
    */
   constructor(
-    private readonly db: DataSource,
+    db: DataSource,
     readonly maxQueued = MAX_QUEUED,
-  ) {}
+  ) {
+    this.reads = new LiveReads(new ContentReads(db));
+  }
 
   start(tailer: ChangeTailer): void {
-    this.unsubscribe = tailer.subscribe((rows) => {
-      const reads = new LiveReads(new ContentReads(this.db));
+    // The tailer waits for this before it reads on: a burst is handed to listeners in turns (see turns.ts), requests between them.
+    this.unsubscribe = tailer.subscribe(async (rows) => {
       for (const row of rows) {
         if (row.subject !== 'CONTENT') continue;
-        const event = new LiveEvent(row, reads);
+        const turn = turnTaken();
+        if (turn) await turn;
+        const event = new LiveEvent(row, this.reads);
         for (const listener of this.listeners.keys()) listener(event);
       }
     });

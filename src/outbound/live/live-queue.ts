@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { turnTaken } from './turns';
 
 /**
  * Events a subscriber may have waiting before its subscription is ended, by
@@ -161,6 +162,14 @@ export class LiveQueue<E, T> {
         const value = await this.reading[0];
         // Ended while it was read: fail() or return() emptied the queue.
         if (this.error || this.done) return;
+        if (value !== null) {
+          // Requests get their turn when delivery has had the event loop long enough (see turns.ts); the event stays at the head meanwhile.
+          const turn = turnTaken();
+          if (turn) {
+            await turn;
+            if (this.error || this.done) return;
+          }
+        }
         this.reading.shift();
         this.readAhead();
         if (value === null) continue;

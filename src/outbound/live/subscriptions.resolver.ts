@@ -6,7 +6,7 @@ import { FeedFilter } from '../../feed/feed.inputs';
 import { Content } from '../../shared/content/content.entity';
 import { Locale, LOCALE_ARGUMENT } from '../../shared/content/locale';
 import { validateArgument } from '../../shared/validation';
-import { changeSubject, matchesFilter } from '../filter-match';
+import { matchesFilter } from '../filter-match';
 import type { LiveEvent, LiveEvents } from './live-events';
 import { LiveQueue } from './live-queue';
 
@@ -79,7 +79,7 @@ async function subscribe(context: SubscriptionContext, rawFilter: unknown, asked
   }, context.live.maxQueued);
   const stop = context.live.listen((event) => {
     if (publishedOnly && event.row.kind !== ContentChangeKind.PUBLISHED) return;
-    if (matchesFilter(changeSubject(event.row), filter)) queue.push(event);
+    if (matchesFilter(event.subject, filter)) queue.push(event);
   }, () => queue.idle);
   return queue.iterable(stop);
 }
