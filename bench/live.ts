@@ -10,7 +10,10 @@
  *    half `contentChanges`, each filtered by one tag or one nation so that it
  *    matches about a tenth of the events), publishes items at a steady rate
  *    through the GraphQL API, alternating processes, and checks that every
- *    subscriber got every event it should, once, and how late;
+ *    subscriber got every event it should, once, and how late; then writes a
+ *    burst (`--live-burst`, 5,000 items in one transaction, as an import
+ *    does) and checks that every subscriber gets all its events while a feed
+ *    query every 100 ms shows how requests fare meanwhile;
  * 3. registers webhooks (one receiver on 127.0.0.1, a path each) through the
  *    GraphQL API, publishes a burst, and measures deliveries per second and
  *    their latency, verifying a sample of signatures;
@@ -34,6 +37,11 @@ import { seedSynthetic, SYNTHETIC_SOURCE } from '../src/demo/synthetic';
 import { ENTITIES } from '../src/server/modules';
 import { createApiKey } from '../src/store/keys';
 import { MAX_WEBHOOKS_PER_KEY } from '../src/outbound/webhooks/webhooks';
+import { ContentType } from '../src/shared/content/content-status';
+import { encodeGlobalId } from '../src/shared/node/global-id';
+import type { ContentItemInput } from '../src/store/content-rows';
+import { CLI_ACTOR, write } from '../src/store/session';
+import { upsertContent } from '../src/store/upsert';
 import { Role } from '../src/shared/viewer';
 import { WebhookReceiver } from './live-receiver';
 import { latency, mb, ms, RssSampler, type Latency } from './live-stats';
@@ -53,6 +61,7 @@ interface Options {
   readonly seconds: number;
   readonly webhooks: number;
   readonly burst: number;
+  readonly liveBurst: number;
   readonly items: number;
   readonly server: string;
   readonly out: string;
@@ -69,6 +78,7 @@ Content going out live: subscribers over graphql-ws on two gateways, then webhoo
   --duration S          seconds of publishing
   --webhooks N          webhooks registered
   --burst N             items published at once for the webhooks
+  --live-burst N        items written in one transaction while subscribers listen (as an import does)
   --items N             synthetic items in the database
   --pg URL              PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
   --out DIR             where results go (default bench-output/)
@@ -86,6 +96,7 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string' },
       webhooks: { type: 'string' },
       burst: { type: 'string' },
+      'live-burst': { type: 'string' },
       items: { type: 'string' },
       pg: { type: 'string' },
       out: { type: 'string' },
@@ -99,6 +110,7 @@ function parseOptions(argv: string[]): Options {
     seconds: positiveOption('duration', values.duration, quick ? 5 : 20),
     webhooks: Math.round(positiveOption('webhooks', values.webhooks, 50)),
     burst: Math.round(positiveOption('burst', values.burst, quick ? 20 : 100)),
+    liveBurst: Math.round(positiveOption('live-burst', values['live-burst'], quick ? 1_000 : 5_000)),
     items: Math.round(positiveOption('items', values.items, 5_000)),
     server: values.pg ?? 'postgres://postgres@127.0.0.1:5432',
     out: path.resolve(values.out ?? path.join(ROOT, 'bench-output')),
@@ -384,6 +396,26 @@ interface LiveResult {
   clientLoopDelayP99Ms: number;
   rssBeforeMb: number[];
   peakRssMb: number[];
+  burst: BurstResult;
+}
+
+/** A burst written in one transaction while every subscriber listens: whether each got its events, and how requests fared meanwhile. */
+interface BurstResult {
+  items: number;
+  writeSeconds: number;
+  expected: number;
+  delivered: number;
+  misses: number;
+  duplicates: number;
+  /** From the commit to the last event's arrival at a subscriber. */
+  drainSeconds: number;
+  /** A small query sent every 100 ms to each gateway, from the commit until the last event arrived. */
+  probe: Latency;
+  probeErrors: string[];
+  /** This process's own event-loop delay meanwhile (its 200 to 1,000 clients receive every event): the probe waits on it too. */
+  clientLoopDelayP99Ms: number;
+  clientLoopDelayMaxMs: number;
+  peakRssMb: number[];
 }
 
 interface WebhookResult {
@@ -504,6 +536,7 @@ async function runLive(options: Options, fixture: Fixture, gateways: ServerProce
     for (const id of warm) duplicates += Math.max(0, (s.got.get(id)?.count ?? 0) - 1);
   }
   for (const line of missExamples) log(`  MISS: ${line}`);
+  const burst = await runBurst(options, fixture, gateways, subscribers);
   const subscriberErrors = subscribers.flatMap((s) => [...s.errors, ...(s.closedEarly ? [s.closedEarly] : [])].map((e) => `subscriber ${s.index}: ${e}`));
   stopping = true;
   await Promise.all(subscribers.map((s) => s.client.dispose()));
@@ -528,7 +561,109 @@ async function runLive(options: Options, fixture: Fixture, gateways: ServerProce
     clientLoopDelayP99Ms: loop.percentile(99) / 1e6,
     rssBeforeMb,
     peakRssMb,
+    burst,
   };
+}
+
+const PROBE = `query BenchProbe { feed(first: 10) { edges { node { id title } } } }`;
+
+/**
+ * Writes `--live-burst` digest articles in one transaction from outside the
+ * gateways (as an import or an ingest run would), each with one of the ten
+ * tags and one of the ten nations the subscribers follow, and waits until
+ * every subscriber has each one it matches, while a probe asks each gateway
+ * for the feed every 100 ms: a burst must reach everyone whole and leave
+ * requests served.
+ */
+async function runBurst(options: Options, fixture: Fixture, gateways: ServerProcess[], subscribers: Subscriber[]): Promise<BurstResult> {
+  log(`\n== live burst: ${options.liveBurst} items in one transaction, ${subscribers.length} subscribers listening`);
+  const rss = new RssSampler(gateways.map((g) => g.pid));
+  const run = Date.now().toString(36);
+  const newest = Date.now();
+  const inputs: ContentItemInput[] = Array.from({ length: options.liveBurst }, (_, n) => ({
+    type: ContentType.DIGEST_ARTICLE,
+    slug: `burst-${run}-${n}`,
+    title: `Live benchmark burst item ${n}`,
+    summary: `An item the live benchmark wrote in a burst (run ${run}).`,
+    language: 'en',
+    publishedAt: new Date(newest - n * 1_000),
+    countries: [fixture.nations[(n + Math.floor(n / 10)) % 10]],
+    tags: [`live-${n % 10}`],
+    fields: { outlet: 'Coalition Graph live benchmark', originalUrl: null },
+  }));
+  const probeLatencies: number[] = [];
+  const probeErrors: string[] = [];
+  let committed: number | undefined;
+  let probing = true;
+  const probes = gateways.map(async (gateway) => {
+    while (probing) {
+      const sent = now();
+      try {
+        await post(gateway.url, fixture.editorKey, PROBE, {});
+        // Counted from the commit: while the transaction is prepared, this process (the probe's client too) is busy writing it.
+        if (committed !== undefined && sent >= committed) probeLatencies.push(now() - sent);
+      } catch (error) {
+        probeErrors.push(describe(error));
+      }
+      await sleep(Math.max(0, 100 - (now() - sent)));
+    }
+  });
+  const db = await openDatabase(parseDatabaseUrl(fixture.url), { entities: ENTITIES });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const started = now();
+  let ids: string[];
+  try {
+    ids = (await write(db, CLI_ACTOR, (session) => upsertContent(session, inputs))).map(({ id }) => encodeGlobalId('DigestArticle', id));
+    committed = now();
+    loop.enable();
+  } finally {
+    await db.destroy();
+  }
+  const commitAt = committed!;
+  log(`wrote ${ids.length} items in ${((commitAt - started) / 1000).toFixed(1)} s; waiting for every subscriber's events`);
+  const items = ids.map((id, n) => ({ id, tags: inputs[n].tags!.slice(), nations: inputs[n].countries.slice() }));
+  const expected = subscribers.reduce((sum, s) => sum + items.filter((item) => matches(s, item)).length, 0);
+  const deliveredCount = () => subscribers.reduce((sum, s) => sum + items.filter((item) => s.got.has(item.id)).length, 0);
+  for (let deadline = Date.now() + 180_000, last = -1, quietSince = Date.now(); Date.now() < deadline; ) {
+    const delivered = deliveredCount();
+    if (delivered >= expected) break;
+    if (delivered !== last) (last = delivered), (quietSince = Date.now());
+    else if (Date.now() - quietSince > 15_000) break;
+    await sleep(200);
+  }
+  probing = false;
+  await Promise.all(probes);
+  loop.disable();
+  const peakRssMb = gateways.map((g) => rss.peakMb(g.pid));
+  rss.stop();
+  let delivered = 0;
+  let duplicates = 0;
+  let lastAt = commitAt;
+  for (const s of subscribers) {
+    for (const item of items) {
+      const got = s.got.get(item.id);
+      if (!got || !matches(s, item)) continue;
+      delivered++;
+      duplicates += got.count - 1;
+      lastAt = Math.max(lastAt, got.at);
+    }
+  }
+  const result: BurstResult = {
+    items: ids.length,
+    writeSeconds: (commitAt - started) / 1000,
+    expected,
+    delivered,
+    misses: expected - delivered,
+    duplicates,
+    drainSeconds: (lastAt - commitAt) / 1000,
+    probe: latency(probeLatencies),
+    probeErrors,
+    clientLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    clientLoopDelayMaxMs: loop.max / 1e6,
+    peakRssMb,
+  };
+  log(`delivered ${delivered} of ${expected} in ${result.drainSeconds.toFixed(1)} s after the commit; probe p99 ${ms(result.probe.p99)}`);
+  return result;
 }
 
 const CREATE_WEBHOOK = `mutation BenchWebhook($input: WebhookInput!) { createWebhook(input: $input) { webhook { id } secret } }`;
@@ -649,6 +784,13 @@ function rows(live: LiveResult, hooks: WebhookResult | null, gateways: number): 
   table.push(['  same process / other process p99', `${ms(live.sameProcess.p99)} / ${ms(live.otherProcess.p99)}`, '']);
   table.push(['publishContent answer p50 / p99', `${ms(live.publishLatency.p50)} / ${ms(live.publishLatency.p99)}`, '']);
   for (let g = 0; g < gateways; g++) table.push([`Gateway ${g + 1} RSS: subscribed / peak live`, `${mb(live.rssBeforeMb[g])} / ${mb(live.peakRssMb[g])}`, '']);
+  const { burst } = live;
+  table.push(['Burst: items in one transaction (write)', `${burst.items} (${burst.writeSeconds.toFixed(1)} s)`, '']);
+  table.push(['Burst: delivered / expected', `${burst.delivered} / ${burst.expected} (missed ${burst.misses}, duplicates ${burst.duplicates})`, '0 missed, 0 duplicates']);
+  table.push(['Burst: last event after the commit', `${burst.drainSeconds.toFixed(1)} s`, '']);
+  table.push(['Burst: feed query until drained p50 / p99 / max', `${ms(burst.probe.p50)} / ${ms(burst.probe.p99)} / ${ms(burst.probe.max)} (${burst.probeErrors.length} errors)`, '0 errors']);
+  table.push(['  the benchmark’s own event-loop delay p99 / max', `${ms(burst.clientLoopDelayP99Ms)} / ${ms(burst.clientLoopDelayMaxMs)}`, '']);
+  for (let g = 0; g < gateways; g++) table.push([`Gateway ${g + 1} peak RSS, burst`, mb(burst.peakRssMb[g]), '']);
   if (hooks) {
     table.push(['Webhooks × burst items', `${hooks.webhooks} × ${hooks.burst} = ${hooks.expected}`, '']);
     table.push(['Webhook deliveries received', `${hooks.delivered} (missed ${hooks.misses}, duplicates ${hooks.duplicates}, retries ${hooks.retried})`, '0 missed, 0 duplicates']);
@@ -703,6 +845,9 @@ async function main(): Promise<void> {
     if (live.misses) problems.push(`${live.misses} live events missed`);
     if (live.duplicates) problems.push(`${live.duplicates} live events delivered twice`);
     if (live.unexpected) problems.push(`${live.unexpected} live events a subscriber should not have had`);
+    if (live.burst.misses) problems.push(`${live.burst.misses} events of the burst missed`);
+    if (live.burst.duplicates) problems.push(`${live.burst.duplicates} events of the burst delivered twice`);
+    problems.push(...live.burst.probeErrors.slice(0, 5).map((error) => `probe during the burst: ${error}`));
     problems.push(...live.subscriberErrors.slice(0, 10));
     problems.push(...publisher.failures.slice(0, 10));
     if (hooks.misses) problems.push(`${hooks.misses} webhook deliveries missing`);
@@ -714,7 +859,12 @@ async function main(): Promise<void> {
     log(`\n${textTable(rows(live, hooks, gateways.length))}\n`);
     for (const problem of problems) log(`PROBLEM: ${problem}`);
     log(`Wrote ${path.relative(process.cwd(), path.join(options.out, 'live.md'))} and live.json (gateway logs in logs/).`);
-    const failed = live.misses > 0 || live.duplicates > 0 || live.unexpected > 0 || live.subscriberErrors.length > 0 || hooks.misses > 0 || hooks.duplicates > 0 || hooks.badSignatures.length > 0;
+    const failed =
+      live.burst.misses > 0 ||
+      live.burst.duplicates > 0 ||
+      live.burst.probeErrors.length > 0 ||
+      live.misses > 0 ||
+      live.duplicates > 0 || live.unexpected > 0 || live.subscriberErrors.length > 0 || hooks.misses > 0 || hooks.duplicates > 0 || hooks.badSignatures.length > 0;
     process.exitCode = failed ? 1 : 0;
   } finally {
     await Promise.all(gateways.map((g) => g.stop()));
