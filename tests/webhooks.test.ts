@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
 import { fanOut } from '../src/outbound/webhooks/fan-out';
 import { WebhookService } from '../src/outbound/webhooks/webhook-service';
+import { registerReceiverRules } from '../src/outbound/webhooks/webhooks';
 import { pruneDeliveries } from '../src/outbound/webhooks/retention';
 import { WebhookDelivery, WebhookDeliveryStatus } from '../src/outbound/webhooks/webhook.entity';
 import { Role } from '../src/shared/viewer';
@@ -459,12 +460,25 @@ for (const driver of DRIVERS) {
 }
 
 describe('webhooks to private addresses [sqlite]', () => {
-  it('refuses a receiver on a loopback address unless OUTBOUND_ALLOWED_HOSTS names it', async () => {
+  it('refuses, when it is made, a receiver no delivery could reach; one that resolves inside the network later is refused at delivery', async () => {
     const receiver = await Receiver.start();
     const gw = await startConfiguredGateway({ WEBHOOK_RETRY_SCHEDULE: '100ms', WEBHOOK_TIMEOUT_MS: '500' });
     try {
       const { editor, partner } = await editorAndPartner(gw);
+      for (const url of [receiver.url('/private'), 'http://localhost:9/hook', 'http://[::1]:9/hook', 'https://10.1.2.3/hook', 'http://169.254.169.254/latest/meta-data']) {
+        const { body } = await gw.post(CREATE, { input: { url } }, partner.headers);
+        const [error] = body.errors ?? [];
+        assert.equal(error?.extensions?.code, 'BAD_USER_INPUT', `${url}: ${JSON.stringify(body)}`);
+        assert.equal(error.extensions.reason, 'ADDRESS_REFUSED', url);
+        assert.match(error.message, /^url: deliveries could never reach it: refused: .* in .*; name the host in OUTBOUND_ALLOWED_HOSTS/, url);
+      }
+      assert.deepEqual(await partner.list(), [], 'nothing was made');
+
+      // A name that resolved to a public address when the webhook was made may resolve inside the network later (DNS
+      // rebinding): made here under rules that allowed it, it is refused at delivery, where every attempt checks again.
+      registerReceiverRules(gw.gateway.db, { allowedHosts: ['127.0.0.1'] });
       const hook = await partner.create({ url: receiver.url('/private') });
+      registerReceiverRules(gw.gateway.db, { allowedHosts: [] });
       const item = await editor.create('DigestArticle', 'private');
       await editor.publish(item);
       const [delivery] = await partner.settled(hook.id, 1);
@@ -476,6 +490,17 @@ describe('webhooks to private addresses [sqlite]', () => {
     } finally {
       await gw.stop();
       await receiver.close();
+    }
+  });
+
+  it('accepts a receiver whose name does not resolve yet: its deliveries resolve it again', async () => {
+    const gw = await startConfiguredGateway({});
+    try {
+      const { partner } = await editorAndPartner(gw);
+      const hook = await partner.create({ url: 'https://hooks.partner.invalid/coalition' });
+      assert.equal(hook.webhook.url, 'https://hooks.partner.invalid/coalition');
+    } finally {
+      await gw.stop();
     }
   });
 });

@@ -14,6 +14,7 @@ import { Metrics } from '../metrics/metrics';
 import { parseAllowedHosts } from '../net/address-rules';
 import { LiveEvents } from '../outbound/live/live-events';
 import { WebhookService } from '../outbound/webhooks/webhook-service';
+import { registerReceiverRules } from '../outbound/webhooks/webhooks';
 import { createRateLimiter, type RateLimiter } from '../protection/rate-limit';
 import type { Logger } from './logger';
 import { PersistedQueryCache, SharedRedis } from './redis';
@@ -97,6 +98,7 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   if (scheduler) changes.subscribe(scheduler.onChanges);
   const live = new LiveEvents(db, config.live.maxBehind);
   live.start(changes);
+  registerReceiverRules(db, { allowedHosts: outboundAllowedHosts });
   const webhooks = config.webhooks.enabled
     ? new WebhookService(db, {
         allowedHosts: outboundAllowedHosts,

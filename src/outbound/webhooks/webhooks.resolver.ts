@@ -11,7 +11,7 @@ import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, ownWebhook, 
 
 @InputType({ description: 'A webhook: where to send changes, and which.' })
 export class WebhookInput {
-  @Field({ description: 'The http(s) URL that receives a POST per change. Private and loopback addresses are refused unless the gateway allows them (OUTBOUND_ALLOWED_HOSTS).' })
+  @Field({ description: 'The http(s) URL that receives a POST per change. Private and loopback addresses, and names resolving to one, are refused unless the gateway allows them (OUTBOUND_ALLOWED_HOSTS): when the webhook is made (BAD_USER_INPUT, `extensions.reason: "ADDRESS_REFUSED"`) and again at every delivery.' })
   url!: string;
 
   @Field(() => FeedFilter, { nullable: true, description: 'Only changes to items matching this filter (as `Query.feed`), before or after the change.' })

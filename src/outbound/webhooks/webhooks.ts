@@ -9,6 +9,8 @@ import { hasRole, Role, type Viewer } from '../../shared/viewer';
 import { ownerGone } from './fan-out';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
 import { write } from '../../store/session';
+import { FetchError } from '../../net/fetch-error';
+import { resolveAllowed, systemResolver, type HostResolver } from '../../net/resolve';
 
 /** How long a secret replaced by `rotateWebhookSecret` still signs beside the new one. */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
@@ -39,6 +41,7 @@ export interface WebhookSettings {
  */
 export async function createWebhook(db: DataSource, viewer: Viewer, settings: WebhookSettings): Promise<{ webhook: Webhook; secret: string }> {
   const url = checkUrl(settings.url);
+  await checkAddress(url, receiverRules.get(db));
   if (settings.filter) await validateArgument(settings.filter);
   const secret = newSecret();
   const id = randomUUID();
@@ -135,6 +138,45 @@ export async function replayDelivery(db: DataSource, viewer: Viewer, id: string)
   const replayed = await db.getRepository(WebhookDelivery).findOneBy({ id });
   if (!replayed) throw new NotFoundError('No such delivery', { id });
   return replayed;
+}
+
+/** Where a process's webhooks may be delivered: the address rules of `net/` (OUTBOUND_ALLOWED_HOSTS), and how host names resolve. */
+export interface ReceiverRules {
+  readonly allowedHosts: readonly string[];
+  readonly resolver?: HostResolver;
+}
+
+const receiverRules = new WeakMap<DataSource, ReceiverRules>();
+
+/** Registers the address rules webhooks made through `db` are checked against when they are made (the deliverer checks every attempt again). */
+export function registerReceiverRules(db: DataSource, rules: ReceiverRules): void {
+  receiverRules.set(db, rules);
+}
+
+/** How long the check at creation waits for a host name to resolve before it leaves the question to the deliveries. */
+const RESOLVE_WAIT_MS = 2_000;
+
+/**
+ * Refuses a receiver the deliveries would never be allowed to reach (a
+ * private, loopback or link-local address, or a name resolving to one, not on
+ * OUTBOUND_ALLOWED_HOSTS), so that the partner hears it now and not as a
+ * dead delivery later. A name that does not resolve (yet), or not within
+ * {@link RESOLVE_WAIT_MS}, is accepted: every delivery resolves and checks
+ * it again, as it must anyway (an answer may change).
+ */
+async function checkAddress(url: string, rules: ReceiverRules | undefined): Promise<void> {
+  if (!rules) return;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), RESOLVE_WAIT_MS)));
+  try {
+    await Promise.race([resolveAllowed(new URL(url), rules.allowedHosts, rules.resolver ?? systemResolver), waited]);
+  } catch (error) {
+    if (error instanceof FetchError && error.code === 'ADDRESS_REFUSED') {
+      throw new BadUserInputError(`url: deliveries could never reach it: ${error.message}`, { field: 'url', reason: 'ADDRESS_REFUSED' });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function checkUrl(text: string): string {
