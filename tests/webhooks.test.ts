@@ -161,7 +161,7 @@ for (const driver of DRIVERS) {
       );
     });
 
-    it('stops a webhook whose endpoint answers 410 Gone until enableWebhook, then delivers what changed meanwhile', async () => {
+    it('stops a webhook whose endpoint answers 410 Gone until enableWebhook, then delivers the change it refused and what changed meanwhile', async () => {
       let gone = true;
       const hook = await partner.create({ url: receiver.url('/gone', () => (gone ? 410 : 204)) });
       const control = await partner.create({ url: receiver.url('/control') });
@@ -184,11 +184,15 @@ for (const driver of DRIVERS) {
       gone = false;
       const enabled = await partner.mutate('enableWebhook', hook.id, '{ id enabled disabledAt }');
       assert.deepEqual(enabled, { id: hook.id, enabled: true, disabledAt: null });
-      const requests = await receiver.waitFor('/gone', 2, 'the change made while stopped to be delivered after enableWebhook');
+      const requests = await receiver.waitFor('/gone', 3, 'the refused change and the one made while stopped to be delivered after enableWebhook');
       assert.deepEqual(
         requests.map((request) => verified(request, hook.secret).data.id),
-        [first.id, meanwhile.id],
+        [first.id, first.id, meanwhile.id],
+        'the 410, then the same change again, then the one queued meanwhile',
       );
+      assert.equal(requests[0].headers['webhook-id'], requests[1].headers['webhook-id'], 'the same delivery, sent again');
+      const settled = await partner.settled(hook.id, 2);
+      assert.deepEqual(settled.map((delivery) => delivery.status), ['SUCCEEDED', 'SUCCEEDED']);
     });
 
     it('takes the status as the answer: a 2xx with a long or undecodable body is delivered once, a 503 with a long page is retried', async () => {

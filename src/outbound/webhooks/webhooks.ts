@@ -101,7 +101,7 @@ export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: st
   return { webhook: await db.getRepository(Webhook).findOneByOrFail({ id }), secret };
 }
 
-/** Restarts deliveries after a 410; what was queued meanwhile is delivered in order. */
+/** Restarts deliveries after a 410: the delivery answered 410, then what was queued meanwhile, in order. */
 export async function enableWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
   const webhook = await ownWebhook(db, viewer, id);
   await write(db, viewer, async (session) => {
@@ -115,6 +115,13 @@ export async function enableWebhook(db: DataSource, viewer: Viewer, id: string):
       }
     }
     await session.manager.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
+    // The delivery the endpoint answered 410 goes again, first: the endpoint was gone, not the change, and every matching change is delivered at least once.
+    await session.manager
+      .getRepository(WebhookDelivery)
+      .update(
+        { webhookId: id, status: WebhookDeliveryStatus.FAILED, lastStatus: 410 },
+        { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null },
+      );
     // Every process hears of it through the change log, and those that deliver start on what was queued meanwhile.
     session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: id });
   });
