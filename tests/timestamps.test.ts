@@ -28,23 +28,32 @@ function texts(count: number): string[] {
 
 const timeOf = (value: Date | number | null) => (value instanceof Date ? value.getTime() : value);
 
+/** Runs `work` with the process in time zone `zone`. */
+function inZone<T>(zone: string, work: () => T): T {
+  const saved = process.env.TZ;
+  process.env.TZ = zone;
+  try {
+    return work();
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+}
+
 describe('reading timestamps', () => {
+  const all = texts(20_000);
+  const inUtc = inZone('UTC', () => all.map((text) => timeOf(postgresDate(text))));
   for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
-    it(`gives the Date node-postgres' own parser gives, to the millisecond, in the process time zone ${zone}`, () => {
-      const saved = process.env.TZ;
-      process.env.TZ = zone;
-      try {
-        for (const text of texts(20_000)) assert.equal(timeOf(parseTimestamp(text)), timeOf(postgresDate(text)), text);
-        // A local time that does not exist (New York's spring-forward hour) moves as postgres-date moves it.
-        assert.equal(timeOf(parseTimestamp('2024-03-10 02:30:00')), timeOf(postgresDate('2024-03-10 02:30:00')));
-      } finally {
-        if (saved === undefined) delete process.env.TZ;
-        else process.env.TZ = saved;
-      }
+    it(`gives the Date node-postgres' own parser gives in a UTC process, to the millisecond, in the process time zone ${zone}: the database holds UTC`, () => {
+      inZone(zone, () => {
+        all.forEach((text, n) => assert.equal(timeOf(parseTimestamp(text)), inUtc[n], text));
+        // New York's spring-forward hour exists in UTC.
+        assert.equal((parseTimestamp('2024-03-10 02:30:00') as Date).toISOString(), '2024-03-10T02:30:00.000Z');
+      });
     });
   }
 
-  it('reads what node-postgres reads for the texts it leaves to it (infinity, BC, years before 1000, other zones) and for long fractions', () => {
+  it('reads what node-postgres reads in a UTC process for the texts it leaves to it (infinity, BC, years before 1000, other zones) and for long fractions, in any zone', () => {
     const odd = [
       'infinity',
       '-infinity',
@@ -58,7 +67,10 @@ describe('reading timestamps', () => {
       '12024-05-01 09:03:07',
       '2024-05-01',
     ];
-    for (const text of odd) assert.deepEqual(timeOf(parseTimestamp(text)), timeOf(postgresDate(text)), text);
+    const expected = inZone('UTC', () => odd.map((text) => timeOf(postgresDate(text))));
+    for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+      inZone(zone, () => odd.forEach((text, n) => assert.deepEqual(timeOf(parseTimestamp(text)), expected[n], `${text} in ${zone}`)));
+    }
   });
 });
 
@@ -86,6 +98,28 @@ describe('timestamps read through the gateway’s PostgreSQL connections', { ski
       assert.equal(ours.c.toISOString(), '2024-05-01T07:03:07.500Z');
     } finally {
       await client.end();
+    }
+  });
+
+  it('are written and read as UTC whatever the process’s time zone: a Date goes in as UTC wall time and comes back the same instant', async () => {
+    await db.query('CREATE TABLE zoned (at timestamp, at_tz timestamptz)');
+    const instant = new Date('2024-05-01T09:03:07.045Z');
+    for (const zone of ['America/New_York', 'Asia/Kolkata', 'UTC']) {
+      const saved = process.env.TZ;
+      process.env.TZ = zone;
+      try {
+        await db.query('DELETE FROM zoned');
+        await db.query('INSERT INTO zoned (at, at_tz) VALUES ($1, $2)', [instant, instant]);
+        const [row] = await db.query(`SELECT at, at::text AS text, at_tz, (SELECT $1::timestamp) AS cursor_at FROM zoned`, ['2024-05-01T09:03:07.045Z']);
+        assert.equal(row.text, '2024-05-01 09:03:07.045', `stored as UTC wall time in ${zone}`);
+        assert.equal(row.at.toISOString(), instant.toISOString(), `read back in ${zone}`);
+        assert.equal(row.at_tz.toISOString(), instant.toISOString(), `timestamptz in ${zone}`);
+        // ISO text with Z in SQL (as the floor and hand-written statements pass times) is that wall time: it must meet the column's.
+        assert.equal(row.cursor_at.getTime(), row.at.getTime(), `a cursor's time in ${zone}`);
+      } finally {
+        if (saved === undefined) delete process.env.TZ;
+        else process.env.TZ = saved;
+      }
     }
   });
 });

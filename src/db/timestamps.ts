@@ -4,7 +4,34 @@ const TIMESTAMP = 1114;
 const TIMESTAMPTZ = 1184;
 
 /** node-postgres' own parser (postgres-date), for every text the fast reading below does not take. */
-const parseWithPostgresDate = pg.types.getTypeParser(TIMESTAMP, 'text') as (text: string) => Date | number | null;
+const postgresDate = pg.types.getTypeParser(TIMESTAMP, 'text') as (text: string) => Date | number | null;
+
+/**
+ * The database keeps instants as UTC wall time in `timestamp` (without time
+ * zone) columns, whatever the zone of the process that writes or reads them:
+ * Dates are sent in UTC (below) and a timestamp without a zone is read as UTC
+ * (`parseTimestamp`). node-postgres' defaults use the process's local zone for
+ * both, so each process kept its own wall time: a CLI run on a laptop in New
+ * York against a server's database wrote every time five hours off from
+ * the server's, and an ISO text compared with a column in SQL (`'…Z'::timestamp`
+ * is that wall time) missed it by the process's offset.
+ */
+pg.defaults.parseInputDatesAsUTC = true;
+
+/** A zone after a timestamp's time: `Z`, or `+05`, `-08:00`, `+0530`, `+05:30:15`. */
+const ZONED = /\d\d:\d\d(?::\d\d(?:\.\d*)?)?(?:[zZ]|[+-]\d\d(?::?\d\d){0,2})$/;
+
+/** A timestamp's text without a zone, `BC` or not: read with `+00` added, as postgres-date reads a UTC one. */
+const ZONELESS = /^(\d+-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d*)?)( BC)?$/;
+
+/** postgres-date's reading, as UTC for a text without a zone (it reads those in the local zone). */
+function parseWithPostgresDate(text: string): Date | number | null {
+  if (ZONELESS.test(text)) return postgresDate(text.replace(ZONELESS, '$1+00$2'));
+  const value = postgresDate(text);
+  if (!(value instanceof Date) || ZONED.test(text.replace(/ BC$/, ''))) return value;
+  // A date alone (never a timestamp column's text): midnight UTC.
+  return new Date(value.getTime() - value.getTimezoneOffset() * 60_000);
+}
 
 const ZERO = 48;
 
@@ -18,7 +45,8 @@ function digits2(text: string, at: number): number {
 /**
  * Reads a timestamp as PostgreSQL writes it (`2024-05-01 09:03:07.045`, or
  * with `+00` for a `timestamptz` in a UTC session) into the Date
- * node-postgres' own parser (postgres-date) makes of it, in a tenth of its
+ * node-postgres' own parser (postgres-date) makes of it in a UTC process
+ * (without a zone, the text is UTC: see above), in a tenth of its
  * time: a page of 50 items reads 50 to 100 of them, and postgres-date's regular
  * expressions took 3% of the gateway's CPU for such a page. Anything else (a
  * year before 1000, BC, another zone, `infinity`) goes to postgres-date.
@@ -48,7 +76,7 @@ export function parseTimestamp(text: string): Date | number | null {
     millis = 1000 * parseFloat(text.slice(19, end));
   }
   if (!(century >= 10) || Number.isNaN(year + month + day + hour + minute + second)) return parseWithPostgresDate(text);
-  return utc ? new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis)) : new Date(year, month - 1, day, hour, minute, second, millis);
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
 }
 
 /** What node-postgres is given as `types`: the fast reading for timestamps, its own parsers for everything else. */
