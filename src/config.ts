@@ -263,7 +263,7 @@ export function loadConfig(
       maxSubscriptionsPerSocket: integer('MAX_SUBSCRIPTIONS_PER_SOCKET', MAX_SUBSCRIPTIONS_PER_SOCKET, 20, 1, 10_000),
       maxSocketsPerCaller: integer('MAX_SOCKETS_PER_CALLER', MAX_SOCKETS_PER_CALLER, 20, 1, 100_000),
       heartbeatMs: integer('WS_HEARTBEAT_MS', WS_HEARTBEAT_MS, 30_000, 1_000, 600_000),
-      maxBehind: integer('LIVE_MAX_BEHIND', LIVE_MAX_BEHIND, 10_000, 100, 1_000_000),
+      maxBehind: integer('LIVE_MAX_BEHIND', LIVE_MAX_BEHIND, 10_000, 100, 100_000),
     },
     webhooks: {
       enabled: toggle('WEBHOOKS', WEBHOOKS, true),

@@ -110,7 +110,7 @@ describe('LiveQueue', () => {
     // The last event is not for the subscriber: the next pull drops it, and nothing is left.
     void iterator.next();
     await tick();
-    assert.ok(batches.every((size) => size >= READ_AHEAD / 2 || size === MAX_QUEUED % (READ_AHEAD / 2)), `refilled in halves: ${[...new Set(batches)]}`);
+    assert.ok(batches.length > 0 && batches.slice(0, -1).every((size) => size >= READ_AHEAD / 2), `refilled in halves (the last may be the rest): ${[...new Set(batches)]}`);
     assert.equal(queue.idle, true);
   });
 

@@ -7,6 +7,7 @@ import { openDatabase } from '../src/db/data-source';
 import { startGateway, type RunningGateway } from '../src/main';
 import { nationCatalogue } from '../src/member-nations/nation-catalogue';
 import { ENTITIES } from '../src/server/modules';
+import { decodeGlobalId } from '../src/shared/node/global-id';
 import { Role } from '../src/shared/viewer';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
 import { KeyChangeKind } from '../src/changes/change-log';
@@ -359,20 +360,20 @@ for (const driver of DRIVERS) {
       }
     });
 
-    it('a burst of 2,500 changes in one write reaches every subscriber whole and in order, read a chunk of items per statement', async () => {
+    it('a burst of 2,500 changes in one write reaches every subscriber whole and in order, read a chunk of items per statement', async (t) => {
       const writer = await openDatabase(gw.database, { entities: ENTITIES });
       try {
         const base = gw.gateway.services.live.listenerCount;
         const [first, second] = await connectMany(gw.url, 2);
         clients.push(first, second);
         // One of every kind of reader: all changes, all publications, and a filter checked against the item as it is now.
-        const all = first.subscribe(`subscription { contentChanges { kind item { title } } }`);
-        const published = first.subscribe(`subscription { contentPublished { title } }`);
-        const filtered = second.subscribe(`subscription { contentChanges(filter: { countries: ["IRQ"] }) { item { title } } }`);
+        const all = first.subscribe(`subscription { contentChanges { kind id item { title } } }`);
+        const published = first.subscribe(`subscription { contentPublished { id title } }`);
+        const filtered = second.subscribe(`subscription { contentChanges(filter: { countries: ["IRQ"] }) { id item { title } } }`);
         await listening(gw, base + 3);
         gw.sql.reset();
         const burst = 2_500;
-        await insertItems(writer, burst, { prefix: 'burst' });
+        const ids = await insertItems(writer, burst, { prefix: 'burst' });
         const titles = Array.from({ length: burst }, (_, n) => `burst item ${n}`);
         // insertItems gives item n the countries n and n+1 of its six: IRQ is the first.
         const irq = titles.filter((_, n) => n % 6 === 0 || n % 6 === 5);
@@ -382,16 +383,23 @@ for (const driver of DRIVERS) {
           intervalMs: 20,
         });
         for (const subscription of [all, published, filtered]) assert.equal(subscription.error, undefined, JSON.stringify(subscription.error));
+        // The change log's order of the burst, as global ids.
+        const burstIds = new Set(ids.map((id) => id.toLowerCase()));
+        const logged = ((await writer.query(`SELECT subject_id FROM change_log WHERE subject = 'CONTENT' ORDER BY seq`)) as { subject_id: string }[])
+          .map((row) => String(row.subject_id).toLowerCase())
+          .filter((id) => burstIds.has(id));
+        assert.equal(logged.length, burst);
+        const idsOf = (results: { data?: any }[], field: string) => results.map((result) => decodeGlobalId(result.data[field].id).localId.toLowerCase());
+        assert.deepEqual(idsOf(all.results, 'contentChanges'), logged, 'every change, in the log’s order');
+        assert.deepEqual(idsOf(published.results, 'contentPublished'), logged, 'every publication, in the log’s order');
+        const irqIds = new Set(irq.map((title) => ids[titles.indexOf(title)].toLowerCase()));
+        assert.deepEqual(idsOf(filtered.results, 'contentChanges'), logged.filter((id) => irqIds.has(id)), 'the filtered ones, in the log’s order');
         assert.deepEqual(all.results.map((result) => result.data.contentChanges.item.title).sort(), [...titles].sort());
-        assert.deepEqual(
-          all.results.map((result) => result.data.contentChanges.item.title),
-          published.results.map((result) => result.data.contentPublished.title),
-          'both subscriptions see the log’s order',
-        );
-        assert.deepEqual(filtered.results.map((result) => result.data.contentChanges.item.title).sort(), [...irq].sort());
         const reads = requestStatements(gw.sql).filter((statement) => /\bcontent_(country|tag)\b|\bFROM content c\b/.test(statement));
-        // One statement per item and two per filtered item (7,500 and more) before; a chunk of up to 200 per statement now.
-        assert.ok(reads.length > 0 && reads.length <= 150, `${reads.length} statements read the burst's items:\n${reads.slice(0, 5).join('\n')}`);
+        // One statement per item and two per filtered item (7,500 and more) before; chunks of up to 200 ids now, whose size
+        // depends on how many events the subscriptions have asked for by the time a statement goes (fewer on a loaded machine).
+        assert.ok(reads.length > 0 && reads.length <= 750, `${reads.length} statements read the burst's items:\n${reads.slice(0, 5).join('\n')}`);
+        t.diagnostic(`${reads.length} statements read the burst's items`);
         for (const subscription of [all, published, filtered]) subscription.unsubscribe();
       } finally {
         await writer.destroy();

@@ -6,12 +6,12 @@ import type { ChangeTailer } from '../../changes/tailer';
 import { ContentStatus } from '../../shared/content/content-status';
 import { Content } from '../../shared/content/content.entity';
 import { visibleContent } from '../../shared/content/content.query';
+import { getCountriesByContentIds, getTagsByContentIds } from '../../shared/content/content.loaders';
 import { ContentReads } from '../../shared/content/content.reads';
 import { Locale } from '../../shared/content/locale';
 import { changeSubject, type FilterSubject } from '../filter-match';
 import { MAX_QUEUED } from './live-queue';
 import { SerialBatcher } from './serial-batcher';
-import { turnTaken } from './turns';
 
 /** Items read per statement for live events. */
 const READ_CHUNK = 200;
@@ -40,7 +40,8 @@ export class LiveReads {
       batcher = new SerialBatcher(
         (ids) =>
           visibleContent(this.reads, [ContentStatus.PUBLISHED], undefined, ITEM_PROPERTIES(this.reads.db))
-            .where('c.id IN (:...changedIds)', { changedIds: ids })
+            // One statement text for any number of ids on PostgreSQL, whose prepared statements each connection keeps a hundred of.
+            .where(this.reads.db.options.type === 'postgres' ? 'c.id = ANY(CAST(:changedIds AS uuid[]))' : 'c.id IN (:...changedIds)', { changedIds: ids })
             .inLocale(locale)
             .fetch()
             .then((items) => byId(ids, items, (item) => item.id)),
@@ -100,8 +101,8 @@ export class LiveEvent {
   currentSubject(): Promise<FilterSubject | null> {
     this.subjectRead ??= this.item().then(async (item) => {
       if (!item) return null;
-      const [{ countries, tags }, campaigns] = await Promise.all([this.reads.countriesAndTags(item.id), campaignCatalogue(this.reads.reads.db).get()]);
-      const campaign = item.campaignId ? campaigns.byId.get(item.campaignId)?.slug : undefined;
+      const { countries, tags } = await this.reads.countriesAndTags(item.id);
+      const campaign = item.campaignId ? (await campaignCatalogue(this.reads.reads.db).get()).byId.get(item.campaignId)?.slug : undefined;
       return {
         type: item.type,
         nations: item.nationCodes ?? [],
@@ -122,20 +123,11 @@ const ITEM_PROPERTIES = (() => {
   return (db: DataSource) => (properties ??= [...new Set([...db.getMetadata(Content).childEntityMetadatas.flatMap((m) => m.columns.map((c) => c.propertyName)), 'nations'])].sort());
 })();
 
-/** The countries and tags of items, two statements for all of them. */
+/** The countries and tags of items, two statements for all of them (the loaders' own). */
 async function extrasOf(reads: ContentReads, ids: string[]): Promise<Map<string, { countries: string[]; tags: string[] }>> {
-  const found = new Map<string, { countries: string[]; tags: string[] }>();
-  const of = (id: unknown) => {
-    const key = String(id).toLowerCase();
-    let extras = found.get(key);
-    if (!extras) found.set(key, (extras = { countries: [], tags: [] }));
-    return extras;
-  };
-  const countries = await reads.query('SELECT content_id, country_code FROM content_country WHERE content_id IN (:...ids) ORDER BY content_id, country_code', { ids });
-  for (const row of countries) of(row.content_id).countries.push(String(row.country_code));
-  const tags = await reads.query('SELECT content_id, tag FROM content_tag WHERE content_id IN (:...ids) ORDER BY content_id, tag', { ids });
-  for (const row of tags) of(row.content_id).tags.push(String(row.tag));
-  return new Map(ids.map((id) => [id, of(id)]));
+  const countries = await getCountriesByContentIds(reads, ids);
+  const tags = await getTagsByContentIds(reads, ids);
+  return new Map(ids.map((id, n) => [id, { countries: countries[n], tags: tags[n] }]));
 }
 
 /** Values found by id, as the keys asked for them (a driver may give a uuid back in another case than the change log holds it). */
@@ -150,6 +142,9 @@ function byId<T>(ids: readonly string[], values: readonly T[], idOf: (value: T) 
 }
 
 export type LiveListener = (event: LiveEvent) => void;
+
+/** How long the hand-over of a page of changes to the listeners keeps the event loop before it lets others in. */
+const HAND_OVER_MS = 5;
 
 /**
  * Turns the change log, as this process's tailer reads it, into live events
@@ -179,12 +174,18 @@ export class LiveEvents {
   }
 
   start(tailer: ChangeTailer): void {
-    // The tailer waits for this before it reads on: a burst is handed to listeners in turns (see turns.ts), requests between them.
+    // The tailer waits for this before it reads on. A page of a burst is handed on a slice at a time, each at most
+    // HAND_OVER_MS, with a turn of the event loop between: requests, and the subscriptions' own deliveries (which take
+    // theirs through turns.ts), run between slices. (Waiting through turns.ts here would let this loop, first in line
+    // for every turn, take them all until the page was handed on.)
     this.unsubscribe = tailer.subscribe(async (rows) => {
+      let sliceStarted = performance.now();
       for (const row of rows) {
         if (row.subject !== 'CONTENT') continue;
-        const turn = turnTaken();
-        if (turn) await turn;
+        if (performance.now() - sliceStarted > HAND_OVER_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStarted = performance.now();
+        }
         const event = new LiveEvent(row, this.reads);
         for (const listener of this.listeners.keys()) listener(event);
       }

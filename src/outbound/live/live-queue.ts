@@ -5,8 +5,9 @@ import { turnTaken } from './turns';
  * Events a subscriber may have waiting before its subscription is ended, by
  * default (`LIVE_MAX_BEHIND`): more than the largest burst a healthy
  * subscriber should see (an ingest run publishing a partner's whole
- * register), and still small in memory, as a waiting event is one reference
- * to an event every subscriber shares.
+ * register). A waiting event is a reference to an event every subscriber
+ * shares, but it keeps that event (and what was read and executed for it)
+ * alive: the bound is on memory as much as on patience.
  */
 export const MAX_QUEUED = 10_000;
 

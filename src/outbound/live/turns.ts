@@ -6,7 +6,10 @@
  * meanwhile waited for the whole burst (a feed query answered in 1.5–2.5 s
  * while 5,000 events went to 200 subscribers). Delivery asks `turnTaken()`
  * before each step, and once it has had the loop for {@link TURN_MS} it waits
- * for the next turn, after Node has handled the I/O that came.
+ * for the next turn, after Node has handled the I/O that came. (A turn that
+ * began in an I/O callback resumes in that same loop iteration's check phase,
+ * so the loop may poll for I/O only every other turn: at worst about twice
+ * TURN_MS between polls.)
  */
 
 /** How long live delivery may keep the event loop in one turn. */
