@@ -101,6 +101,21 @@ describe('timestamps read through the gateway’s PostgreSQL connections', { ski
     }
   });
 
+  it('are filled in by the database as UTC too, on a server whose zone is not UTC: each session’s zone is UTC', async () => {
+    const name = (database as { url: string }).url.split('/').pop()!.split('?')[0];
+    await db.query(`ALTER DATABASE "${name}" SET timezone TO 'America/New_York'`);
+    const other = await openDatabase(database, { entities: [] });
+    try {
+      const [row] = await other.query(`SELECT current_setting('TimeZone') AS zone, now()::timestamp AS filled`);
+      assert.equal(row.zone, 'UTC');
+      // The database's own clock, read back: within a minute of this process's, not five hours off.
+      assert.ok(Math.abs(row.filled.getTime() - Date.now()) < 60_000, `now() filled in as ${row.filled.toISOString()} at ${new Date().toISOString()}`);
+    } finally {
+      await other.destroy();
+      await db.query(`ALTER DATABASE "${name}" RESET timezone`);
+    }
+  });
+
   it('are written and read as UTC whatever the process’s time zone: a Date goes in as UTC wall time and comes back the same instant', async () => {
     await db.query('CREATE TABLE zoned (at timestamp, at_tz timestamptz)');
     const instant = new Date('2024-05-01T09:03:07.045Z');

@@ -77,7 +77,9 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
     // The schema goes on the search path rather than into TypeORM's `schema` option,
     // so migrations and hand-written SQL stay unqualified and work in any schema.
     extra: {
-      ...(database.schema ? { options: `-c search_path=${database.schema}` } : {}),
+      // The session's zone is UTC too, for what the database fills in itself (a column's `DEFAULT now()`, TypeORM's
+      // `updated_at = CURRENT_TIMESTAMP`), and its dates ISO, which the timestamp readers expect (see timestamps.ts).
+      options: [`-c TimeZone=UTC -c DateStyle=ISO,YMD`, ...(database.schema ? [`-c search_path=${database.schema}`] : [])].join(' '),
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
       // A server that vanished without closing the socket is noticed by the kernel too, not only by our own timeouts.
       keepAlive: true,

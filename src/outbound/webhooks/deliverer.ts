@@ -6,6 +6,10 @@ import { readTimestamp } from '../../changes/change-row';
 import { describeFetchError, FetchError, safeFetch } from '../../net/safe-fetch';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
 
+
+/** Why a webhook stopped when its endpoint answered 410 (`enableWebhook` sends that delivery again). */
+export const GONE_REASON = 'The endpoint answered 410 Gone: deliveries stopped until enableWebhook';
+
 /** How deliveries are attempted. */
 export interface DelivererSettings {
   readonly allowedHosts: readonly string[];
@@ -240,7 +244,7 @@ export class WebhookDeliverer {
         // The delivery's end and the webhook's stop in one transaction: a crash between them would leave it delivering to a gone endpoint.
         const stopped = await this.db.transaction(async (manager) => {
           if (!(await record({ status: WebhookDeliveryStatus.FAILED, lastError: error, nextAttemptAt: null }, manager))) return false;
-          await manager.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: 'The endpoint answered 410 Gone: deliveries stopped until enableWebhook' });
+          await manager.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: GONE_REASON });
           return true;
         });
         if (stopped) this.settings.onAttempt?.('disabled', hook.id);

@@ -90,7 +90,7 @@ export class WebhookResolver {
   @Authorized(Role.PARTNER)
   @Mutation(() => Webhook, {
     description:
-      'Restarts a webhook that stopped because its endpoint answered 410 Gone: the delivery it answered 410 is sent again, then the changes queued meanwhile, in order. `CONFLICT` when the key that made it was revoked, has expired or was deleted (`extensions.reason` says which): such a webhook stays stopped; make a new one with a current key.',
+      'Restarts a webhook that stopped because its endpoint answered 410 Gone: the delivery it answered 410 is sent again (while the change log keeps its change, CHANGE_LOG_RETENTION_DAYS), then the changes queued meanwhile, in order. `CONFLICT` when the key that made it was revoked, has expired or was deleted (`extensions.reason` says which): such a webhook stays stopped; make a new one with a current key.',
   })
   enableWebhook(@Arg('id', () => ID, { description: 'The webhook’s id.' }) id: string, @Ctx() ctx: Context): Promise<Webhook> {
     return enableWebhook(ctx.db, ctx.viewer, id);

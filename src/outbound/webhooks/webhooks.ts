@@ -6,6 +6,7 @@ import type { FeedFilter } from '../../feed/feed.inputs';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/errors';
 import { validateArgument } from '../../shared/validation';
 import { hasRole, Role, type Viewer } from '../../shared/viewer';
+import { GONE_REASON } from './deliverer';
 import { ownerGone } from './fan-out';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
 import { write } from '../../store/session';
@@ -101,7 +102,7 @@ export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: st
   return { webhook: await db.getRepository(Webhook).findOneByOrFail({ id }), secret };
 }
 
-/** Restarts deliveries after a 410: the delivery answered 410, then what was queued meanwhile, in order. */
+/** Restarts deliveries after a 410: the delivery answered 410 (while the change log keeps its change), then what was queued meanwhile, in order. */
 export async function enableWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
   const webhook = await ownWebhook(db, viewer, id);
   await write(db, viewer, async (session) => {
@@ -114,14 +115,26 @@ export async function enableWebhook(db: DataSource, viewer: Viewer, id: string):
         throw new ConflictError(`The key that made this webhook was ${why}, so it cannot deliver again; make a new webhook with a current key`, { id, reason: `OWNER_KEY_${why.toUpperCase()}` });
       }
     }
-    await session.manager.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
-    // The delivery the endpoint answered 410 goes again, first: the endpoint was gone, not the change, and every matching change is delivered at least once.
-    await session.manager
-      .getRepository(WebhookDelivery)
-      .update(
-        { webhookId: id, status: WebhookDeliveryStatus.FAILED, lastStatus: 410 },
-        { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null },
-      );
+    const { affected } = await session.manager
+      .getRepository(Webhook)
+      .update({ id, disabledReason: GONE_REASON }, { disabledAt: null, disabledReason: null });
+    if (affected) {
+      // Stopped by a 410 (not already enabled, not stopped for another reason): the delivery that was answered 410
+      // goes again, first (it has the lowest change of those pending). The endpoint was gone, not the change. Only
+      // that one: a 410 of an earlier stop, which the partner chose not to replay, would come after newer states of
+      // its item. Kept as long as the change log keeps its change (see retention.ts).
+      const gone = await session.manager.getRepository(WebhookDelivery).findOne({
+        where: { webhookId: id, status: WebhookDeliveryStatus.FAILED, lastStatus: 410 },
+        order: { changeSeq: 'DESC' },
+      });
+      if (gone && (!webhook.disabledAt || !gone.lastAttemptAt || gone.lastAttemptAt.getTime() <= webhook.disabledAt.getTime())) {
+        await session.manager
+          .getRepository(WebhookDelivery)
+          .update({ id: gone.id, status: WebhookDeliveryStatus.FAILED }, { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null });
+      }
+    } else {
+      await session.manager.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
+    }
     // Every process hears of it through the change log, and those that deliver start on what was queued meanwhile.
     session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: id });
   });
@@ -172,19 +185,31 @@ const RESOLVE_WAIT_MS = 2_000;
  * it again, as it must anyway (an answer may change).
  */
 async function checkAddress(url: string, rules: ReceiverRules | undefined): Promise<void> {
-  if (!rules) return;
+  // A lookup given up on still holds one of libuv's four threads, which deliveries and ingestion resolve on: beyond
+  // two checks at a time (names that never answer, made in a hurry), the rest are left to the deliveries.
+  if (!rules || checking >= MAX_CHECKING) return;
+  checking++;
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), RESOLVE_WAIT_MS)));
   try {
     await Promise.race([resolveAllowed(new URL(url), rules.allowedHosts, rules.resolver ?? systemResolver), waited]);
   } catch (error) {
     if (error instanceof FetchError && error.code === 'ADDRESS_REFUSED') {
-      throw new BadUserInputError(`url: deliveries could never reach it: ${error.message}`, { field: 'url', reason: 'ADDRESS_REFUSED' });
+      // Without the address it resolved to: a partner may not map the network's names through this message.
+      throw new BadUserInputError(
+        `url: deliveries could never reach ${new URL(url).hostname}: it is, or resolves to, a private or special-purpose address; the gateway's operator may allow the host in OUTBOUND_ALLOWED_HOSTS`,
+        { field: 'url', reason: 'ADDRESS_REFUSED' },
+      );
     }
   } finally {
     clearTimeout(timer);
+    checking--;
   }
 }
+
+/** Creation checks resolving at once, at most. */
+const MAX_CHECKING = 2;
+let checking = 0;
 
 function checkUrl(text: string): string {
   let url: URL;
