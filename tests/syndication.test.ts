@@ -5,6 +5,9 @@ import { XMLParser } from 'fast-xml-parser';
 import { ContentStatus, ContentType } from '../src/shared/content/content-status';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { upsertContent } from '../src/store/upsert';
+import { createApiKey } from '../src/store/keys';
+import { Role } from '../src/shared/viewer';
+import { keyHeaders } from './helpers/changes';
 import { insertItems } from './helpers/content';
 import { DRIVERS } from './helpers/drivers';
 import { assertHttpError, startConfiguredGateway, waitFor } from './helpers/http';
@@ -359,11 +362,11 @@ for (const driver of DRIVERS) {
       assert.deepEqual(await jsonIds('/campaigns/this-generation-learns/feed.json?types=SOCIAL_POST'), await feedIds({ campaigns: ['this-generation-learns'], types: ['SOCIAL_POST'] }));
     });
 
-    it('never carries drafts, whatever key is sent', async () => {
+    it('never carries drafts, whatever key is sent (an editor’s and an admin’s, which see drafts in GraphQL)', async () => {
       const seen = new Set<string>();
-      const headers = { authorization: 'Bearer not-a-key' };
-      for (const path of ['/feed.json?limit=100', '/nations/NATO/feed.json?limit=100', '/campaigns/this-generation-learns/feed.json?limit=100', '/feed.json?types=CAMPAIGN_STORY&limit=100']) {
-        const response = await ok(path, headers);
+      const keys = [await keyHeaders(gw.gateway.db, Role.EDITOR), await keyHeaders(gw.gateway.db, Role.ADMIN)];
+      for (const [n, path] of ['/feed.json?limit=100', '/nations/NATO/feed.json?limit=100', '/campaigns/this-generation-learns/feed.json?limit=100', '/feed.json?types=CAMPAIGN_STORY&limit=100'].entries()) {
+        const response = await ok(path, keys[n % 2]);
         for (const item of (JSON.parse(response.text) as JsonFeed).items) seen.add(item._coalition.id);
       }
       for (const path of ['/feed.atom?limit=100', '/feed.rss?limit=100']) {
@@ -560,6 +563,46 @@ describe('syndication feeds with an item scheduled for later [sqlite]', () => {
       assert.ok(Date.parse(first.headers.get('last-modified')!) < Date.parse('2099-01-01T00:00:00Z'), 'not the scheduled date');
       const revalidated = await fetch(url, { headers: { 'if-none-match': first.headers.get('etag')! } });
       assert.equal(revalidated.status, 304);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
+describe('syndication feeds charged to the caller’s budget', () => {
+  it('charges 1 + limit to the budget of /graphql (the key’s, or the address’s), answers 429 past it, and refuses a wrong key with 401', async () => {
+    const gw = await startConfiguredGateway({ RATE_LIMIT: 'on', RATE_LIMITS: 'anonymous=150,partner=100000' });
+    try {
+      const origin = gw.url.replace(/\/graphql$/, '');
+      const first = await fetch(`${origin}/feed.json?limit=100`);
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.get('ratelimit-limit'), '150');
+      assert.equal(first.headers.get('ratelimit-remaining'), '49', '1 + 100 spent');
+      const over = await fetch(`${origin}/feed.atom?limit=50`);
+      assertHttpError({ status: over.status, json: await over.json() }, 429, 'RATE_LIMITED');
+      assert.ok(Number(over.headers.get('retry-after')) >= 1);
+      // The same budget as the address's GraphQL requests.
+      const graphql = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ feed(first: 50) { edges { node { id } } } }"}' });
+      assert.equal(((await graphql.json()) as { errors?: { extensions: { code: string } }[] }).errors?.[0]?.extensions.code, 'RATE_LIMITED');
+      // A key's own budget, not the address's.
+      const { secret } = await createApiKey(gw.gateway.db, { name: 'feed reader', role: Role.PARTNER });
+      const keyed = await fetch(`${origin}/feed.atom?limit=50`, { headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(keyed.status, 200);
+      assert.equal(keyed.headers.get('ratelimit-limit'), '100000');
+      const wrong = await fetch(`${origin}/feed.atom`, { headers: { authorization: 'Bearer cg_not_a_key' } });
+      assertHttpError({ status: wrong.status, json: await wrong.json() }, 401, 'UNAUTHENTICATED');
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('allows any origin with CORS_ORIGINS=*, also in an answer to a request without Origin (a shared cache serves it to browsers)', async () => {
+    const gw = await startConfiguredGateway({});
+    try {
+      const plain = await fetch(`${gw.url.replace(/\/graphql$/, '')}/feed.json?limit=1`);
+      assert.equal(plain.status, 200);
+      assert.equal(plain.headers.get('access-control-allow-origin'), '*');
+      assert.match(plain.headers.get('access-control-expose-headers') ?? '', /etag/);
     } finally {
       await gw.stop();
     }

@@ -8,6 +8,7 @@ import { isConnectionFailure } from '../db/failures';
 import { pgPoolOf } from '../db/pg';
 import { StatementScope } from '../db/statement-scope';
 import { addressMatcher } from '../metrics/allow';
+import { clientAddressOf } from '../protection/client-address';
 import type { Metrics, Outcome } from '../metrics/metrics';
 import { isSyndicationPath, serveSyndication } from '../outbound/syndication/handler';
 import { Locale, localeFromAcceptLanguage } from '../shared/content/locale';
@@ -381,20 +382,6 @@ function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => void): Pr
     }, ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The client's address. `X-Forwarded-For` is believed only from configured proxies,
- * and read from the right, skipping proxies, so that a client cannot choose its own address.
- */
-function clientAddressOf(req: IncomingMessage, trustedProxies: readonly string[]): string {
-  const remote = req.socket.remoteAddress ?? 'unknown';
-  const trusted = (address: string) =>
-    trustedProxies.includes(address) || (trustedProxies.includes('loopback') && /^(127\.|::1$|::ffff:127\.)/.test(address));
-  if (!trusted(remote)) return remote;
-  const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
-  for (let i = forwarded.length - 1; i >= 0; i--) if (!trusted(forwarded[i])) return forwarded[i];
-  return forwarded[0] ?? remote;
 }
 
 /** One structured line per request, with the id the response carries in `x-request-id`, and the request's metrics. */

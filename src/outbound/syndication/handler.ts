@@ -8,6 +8,10 @@ import { pgPoolOf } from '../../db/pg';
 import { ScopeCancelledError, StatementScope } from '../../db/statement-scope';
 import { nationCatalogue } from '../../member-nations/nation-catalogue';
 import type { Services } from '../../server/services';
+import { keyFromHeaders } from '../../auth/api-key.service';
+import { clientAddressOf, isTrustedProxy } from '../../protection/client-address';
+import { RateLimitedError } from '../../protection/rate-limit';
+import { UnauthenticatedError } from '../../shared/errors';
 import { ContentReads } from '../../shared/content/content.reads';
 import { buildFeed, type Names, type SyndicatedFeed } from './model';
 import { canonicalQuery, FeedParameterError, parseFeedParameters, type FeedParameters } from './parameters';
@@ -75,6 +79,24 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
     throw error;
   }
   if (!health.available) return unavailable(res);
+
+  // The caller, and its charge: a feed of `limit` items costs what `Query.feed(first: limit)` does, from the same budget as its
+  // GraphQL requests (its key's, or its address's when it sends none). A key that is wrong is refused, as on /graphql.
+  let rateHeaders: Readonly<Record<string, string>> | null;
+  try {
+    const apiKey = req.headers['x-api-key'];
+    const viewer = await services.authenticator.authenticate(keyFromHeaders(req.headers.authorization, Array.isArray(apiKey) ? apiKey[0] : apiKey));
+    rateHeaders = await services.rateLimiter.consume({ viewer, clientAddress: clientAddressOf(req, config.trustedProxies) }, 1 + parameters.limit);
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) return refuse(res, 401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer realm="coalition-graph"' });
+    if (error instanceof RateLimitedError) return refuse(res, 429, 'RATE_LIMITED', error.message, error.headers);
+    if (isConnectionFailure(error)) {
+      health.observe(error);
+      return unavailable(res);
+    }
+    throw error;
+  }
+  for (const [name, value] of Object.entries(rateHeaders ?? {})) res.setHeader(name, value);
 
   const scope = new StatementScope(pgPoolOf(db));
   let feed: SyndicatedFeed | null;
@@ -188,16 +210,21 @@ function isNotModified(req: IncomingMessage, etag: string, updated: Date | null)
  * allowed). The validators are exposed so a browser client can revalidate.
  */
 function applyCors(config: Config, req: IncomingMessage, res: ServerResponse): boolean {
-  // Shared caches keep one copy per origin when the answer depends on it.
-  if (config.corsOrigins !== '*') res.setHeader('vary', 'Origin');
   const origin = req.headers.origin;
-  if (!origin) return true;
-  if (config.corsOrigins !== '*' && !config.corsOrigins.includes(origin)) return false;
-  res.setHeader('access-control-allow-origin', config.corsOrigins === '*' ? '*' : origin);
-  res.setHeader('access-control-expose-headers', 'etag, last-modified, x-request-id');
+  if (config.corsOrigins === '*') {
+    // The same answer for every origin, and for none: a shared cache may serve a copy fetched without Origin to a browser.
+    res.setHeader('access-control-allow-origin', '*');
+  } else {
+    // Shared caches keep one copy per origin when the answer depends on it.
+    res.setHeader('vary', 'Origin');
+    if (!origin) return true;
+    if (!config.corsOrigins.includes(origin)) return false;
+    res.setHeader('access-control-allow-origin', origin);
+  }
+  res.setHeader('access-control-expose-headers', 'etag, last-modified, x-request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after');
   if (req.method === 'OPTIONS') {
     res.setHeader('access-control-allow-methods', ALLOW);
-    res.setHeader('access-control-allow-headers', 'accept, if-none-match, if-modified-since, x-request-id');
+    res.setHeader('access-control-allow-headers', 'accept, accept-language, authorization, x-api-key, if-none-match, if-modified-since, x-request-id');
     res.setHeader('access-control-max-age', '86400');
   }
   return true;
@@ -221,11 +248,6 @@ function originOf(req: IncomingMessage, config: Config): string {
 function firstValue(header: string | string[] | undefined): string | undefined {
   const value = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
   return value || undefined;
-}
-
-/** The same rule the server applies to `X-Forwarded-For`: a listed address, or any loopback address when `loopback` is listed. */
-function isTrustedProxy(address: string, trustedProxies: readonly string[]): boolean {
-  return trustedProxies.includes(address) || (trustedProxies.includes('loopback') && /^(127\.|::1$|::ffff:127\.)/.test(address));
 }
 
 function unavailable(res: ServerResponse): void {
