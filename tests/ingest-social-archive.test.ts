@@ -230,6 +230,25 @@ describe('social archive connector', () => {
       ]);
     });
 
+    it('reads an ISO time without a zone as UTC, whatever the process’s zone; one with a zone as it says', () => {
+      const saved = process.env.TZ;
+      process.env.TZ = 'America/New_York';
+      try {
+        const lines = [
+          '{"id_str": "1", "full_text": "Zoneless", "created_at": "2024-03-01T10:00:00"}',
+          '{"id_str": "2", "full_text": "Offset", "created_at": "2024-03-01T10:00:00+03:00"}',
+          '{"id_str": "3", "full_text": "Zulu", "created_at": "2024-03-01T10:00:00.5Z"}',
+        ].join('\n');
+        assert.deepEqual(
+          parse(lines).items.map((item) => item.publishedAt?.toISOString()),
+          ['2024-03-01T10:00:00.000Z', '2024-03-01T07:00:00.000Z', '2024-03-01T10:00:00.500Z'],
+        );
+      } finally {
+        if (saved === undefined) delete process.env.TZ;
+        else process.env.TZ = saved;
+      }
+    });
+
     it('takes the handle an API record carries, and knows a reply to its own author as a thread', () => {
       const line = JSON.stringify({
         id_str: '9',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ContentType } from '../shared/content/content-status';
 import type { SourceKind } from '../shared/content/source-kind';
 import type { UpsertInput } from '../store/upsert';
@@ -5,6 +6,34 @@ import type { EntryError, ItemDraft } from './connector';
 import { findNations } from './nations';
 import { detectLanguage } from '../text/language';
 import { slugify } from '../text/text';
+
+/**
+ * The sizes of the columns an item's values go to. A source's value past one
+ * (a feed entry's 300-character link as its id, a register's long title) made
+ * PostgreSQL refuse its whole batch on every run ("value too long"): values
+ * are cut to fit, and an id too long is kept as its hash (stable from run to
+ * run, as the id is).
+ */
+const MAX_TITLE = 300;
+const MAX_TAG = 64;
+const MAX_URL = 2048;
+const MAX_EXTERNAL_ID = 200;
+
+/** A BCP 47 language tag as the `language` column keeps it (35 characters at most); anything else is guessed from the text instead. */
+const LANGUAGE_TAG = /^(?=.{2,35}$)[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
+
+/** A text cut to `max` characters, its last one an ellipsis when cut. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // Never half a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text[max - 2]) ? max - 2 : max - 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/** A source's id as the item keeps it: itself, or its SHA-256 when it is longer than the column (`sha256:` and 64 hex digits). */
+export function storedExternalId(externalId: string): string {
+  return externalId.length <= MAX_EXTERNAL_ID ? externalId : `sha256:${createHash('sha256').update(externalId).digest('hex')}`;
+}
 
 /** What enrichment needs of the source and the run. */
 export interface EnrichContext {
@@ -37,21 +66,22 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
     const unknown = named.filter((code) => !context.memberCodes.has(code));
     if (unknown.length) errors.push({ position: `item ${draft.externalId}`, message: `not coalition members, ignored: ${unknown.join(', ')}`, externalId: draft.externalId, warning: true });
     const nations = [...new Set([...named.filter((code) => context.memberCodes.has(code)), ...found.nations.filter((code) => context.memberCodes.has(code))])];
+    const language = draft.language && LANGUAGE_TAG.test(draft.language) ? draft.language : null;
     return {
       type: draft.type,
       slug: slugify(draft.title, 120),
-      title: draft.title,
+      title: cut(draft.title, MAX_TITLE),
       summary: draft.summary,
       body: draft.body ?? null,
       // The declared language is the source's content (hashed); a guess is derived from title and summary (not hashed).
-      ...(draft.language ? { language: draft.language } : { detectedLanguage: detectLanguage(`${draft.title}\n${draft.summary}`) }),
-      url: draft.url ?? null,
+      ...(language ? { language } : { detectedLanguage: detectLanguage(`${draft.title}\n${draft.summary}`) }),
+      url: draft.url && draft.url.length <= MAX_URL ? draft.url : null,
       publishedAt: draft.publishedAt,
       countries: [...countries].sort(),
       nations: nations.sort(),
-      tags: draft.tags ?? [],
+      tags: [...new Set((draft.tags ?? []).map((tag) => cut(tag, MAX_TAG)))],
       campaign: draft.campaign ?? null,
-      source: { name: context.sourceName, kind: context.kind, externalId: draft.externalId, url: context.documentUrl, fetchedAt: context.fetchedAt },
+      source: { name: context.sourceName, kind: context.kind, externalId: storedExternalId(draft.externalId), url: context.documentUrl, fetchedAt: context.fetchedAt },
       fields: draft.fields,
     } satisfies UpsertInput;
   });

@@ -16,6 +16,7 @@ import { IngestRun, MAX_RUN_ERRORS, RunOutcome, type RunTrigger } from './ingest
 import type { DocumentParser } from './parse';
 import { ContentSource, parseInterval, PublishAs } from './source.entity';
 import { claimSource, LEASE_MS, renewClaim } from './sources';
+import { storedExternalId } from './enrich';
 
 /** A run stops reading after this many documents (pages of a listing): a source that pages forever is a broken source. */
 const MAX_DOCUMENTS = 1_000;
@@ -128,10 +129,10 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   let notModified = false;
   let validators = { etag: source.etag, lastModified: source.lastModified };
   let lastRenewal = Date.now();
-  const memberCodes = [...(await nationCatalogue(db).get()).byCode.keys()];
+  let memberCodes: string[] = [];
   const note = (errors: readonly EntryError[], documentNumber: number) => {
     for (const error of errors) {
-      if (error.externalId) erred.add(error.externalId);
+      if (error.externalId) erred.add(storedExternalId(error.externalId));
       run.errorCount++;
       if (run.errors.length < MAX_RUN_ERRORS) {
         run.errors.push({ position: documentNumber > 1 ? `${error.position} (document ${documentNumber})` : error.position, message: error.message, externalId: error.externalId ?? null });
@@ -140,6 +141,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   };
 
   try {
+    memberCodes = [...(await nationCatalogue(db).get()).byCode.keys()];
     const queue = connector.firstUrls ? connector.firstUrls(base) : [source.url.startsWith('file:') ? source.url : location];
     const visited = new Set<string>();
     for (let documentNumber = 1; queue.length > 0; documentNumber++) {
@@ -153,7 +155,8 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
         progress(`document 1: not modified since the last run (304)`);
         break;
       }
-      if (documentNumber === 1) validators = { etag: fetched.headers.etag ?? null, lastModified: fetched.headers['last-modified'] ?? null };
+      // Kept only when they fit their columns (a validator past them would fail the run's record, on every run).
+      if (documentNumber === 1) validators = { etag: fitting(fetched.headers.etag, 512), lastModified: fitting(fetched.headers['last-modified'], 128) };
       const parsed = await settings.parser.parse({
         kind,
         document: fetched,
@@ -167,7 +170,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       run.skipped += skipped;
       for (const next of parsed.next) if (!visited.has(next) && !queue.includes(next)) queue.push(next);
       complete ||= parsed.complete;
-      gone.push(...parsed.withdrawn);
+      gone.push(...parsed.withdrawn.map(storedExternalId));
       progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${skipped} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
       await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, () => {
         if (Date.now() - lastRenewal < LEASE_MS / 4) return Promise.resolve(true);
@@ -187,8 +190,20 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     if (error instanceof FetchError && error.status && run.httpStatus === null) run.httpStatus = error.status;
   }
   run.endedAt = new Date();
-  await finish(settings, source, run, validators, fullListing && run.outcome === RunOutcome.SUCCEEDED);
+  try {
+    await finish(settings, source, run, validators, fullListing && run.outcome === RunOutcome.SUCCEEDED);
+  } catch (error) {
+    // The run's record could not be written (the database went away at the end): let go of the source now rather than
+    // when the claim lapses, and tell whoever waits for the run.
+    await release(db, source.id, settings.owner).catch(() => {});
+    throw error;
+  }
   return run;
+}
+
+/** A header's value when it is no longer than `max`, else null. */
+function fitting(value: string | undefined, max: number): string | null {
+  return value !== undefined && value.length <= max ? value : null;
 }
 
 /** Writes a document's items, `batchSize` to a transaction, yielding to the event loop between batches so that requests are served meanwhile. */

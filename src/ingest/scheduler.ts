@@ -5,9 +5,14 @@ import { RunTrigger } from './ingest-run.entity';
 import { RunInProgressError } from './runner';
 import { CONCURRENT_RUNS, type IngestService } from './service';
 import { ContentSource } from './source.entity';
+import { backoffMs } from '../shared/backoff';
 
 /** Longest a timer may wait in Node. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** The wait before reading the due times again after a failure, doubling to the second. */
+const RELOAD_RETRY_MS = 1_000;
+const RELOAD_RETRY_MAX_MS = 60_000;
 
 /**
  * Runs sources that have an `every` when they are due. It keeps the due times
@@ -39,6 +44,9 @@ export class IngestScheduler {
     if (rows.some((row) => row.subject === 'SOURCE')) void this.reload();
   };
 
+  /** Reloads that failed in a row (a database away). */
+  private failures = 0;
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -57,9 +65,17 @@ export class IngestScheduler {
           name: source.name,
           at: Math.max(source.nextRunAt?.getTime() ?? Date.now(), source.leaseUntil?.getTime() ?? 0),
         }));
+        this.failures = 0;
         this.arm();
       } catch (error) {
         this.onError(error);
+        // Nothing else would wake it but a source's change: it tries again after a wait (1 s, doubling to a minute).
+        this.failures++;
+        if (!this.stopped) {
+          if (this.timer) clearTimeout(this.timer);
+          this.timer = setTimeout(() => void this.reload(), backoffMs(RELOAD_RETRY_MS, this.failures, RELOAD_RETRY_MAX_MS));
+          this.timer.unref();
+        }
       } finally {
         this.loading = null;
       }

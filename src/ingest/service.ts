@@ -66,12 +66,22 @@ export class IngestService {
     const resolved = typeof source === 'string' ? await sourceByName(this.db, source) : source;
     // The claim on the source is exclusive, this process's own included: a second run of it is refused by startRun.
     const started = await startRun(this.settings, resolved, trigger, progress);
-    const done = started.done.then((run) => {
-      this.running.delete(resolved.name);
-      if (run.outcome === RunOutcome.FAILED) this.options.log?.('warn', `ingest run of ${run.sourceName} failed: ${run.message}`, { runId: run.id });
-      else this.options.log?.('info', `ingest run of ${run.sourceName}: ${summariseRun(run)}`, { runId: run.id });
-      return run;
-    });
+    const done = started.done
+      .then(
+        (run) => {
+          if (run.outcome === RunOutcome.FAILED) this.options.log?.('warn', `ingest run of ${run.sourceName} failed: ${run.message}`, { runId: run.id });
+          else this.options.log?.('info', `ingest run of ${run.sourceName}: ${summariseRun(run)}`, { runId: run.id });
+          return run;
+        },
+        (error: unknown) => {
+          this.options.log?.('error', `ingest run of ${resolved.name} could not be recorded: ${(error as Error)?.message ?? String(error)}`, { runId: started.run.id });
+          throw error;
+        },
+      )
+      .finally(() => this.running.delete(resolved.name));
+    // Whoever awaits the run (the CLI, a test) sees its failure; the scheduler and the mutation do not await it, and an
+    // unhandled rejection would end the process.
+    done.catch(() => {});
     this.running.set(resolved.name, done);
     return { run: started.run, done };
   }

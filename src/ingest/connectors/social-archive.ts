@@ -163,7 +163,16 @@ function isShortLink(url: string): boolean {
 function dateOf(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
   const x = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{1,2}) (\d{2}:\d{2}:\d{2}) ([+-]\d{2})(\d{2}) (\d{4})$/.exec(value.trim());
-  const iso = x && MONTHS[x[1]] ? `${x[6]}-${MONTHS[x[1]]}-${x[2].padStart(2, '0')}T${x[3]}${x[4]}:${x[5]}` : /^\d{4}-\d{2}-\d{2}T/.test(value) ? value : null;
+  // An ISO time without a zone is UTC, as elsewhere in ingestion: `new Date` would read it in the process's zone.
+  const plain = value.trim();
+  const iso =
+    x && MONTHS[x[1]]
+      ? `${x[6]}-${MONTHS[x[1]]}-${x[2].padStart(2, '0')}T${x[3]}${x[4]}:${x[5]}`
+      : /^\d{4}-\d{2}-\d{2}T/.test(plain)
+        ? /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(plain)
+          ? plain
+          : `${plain}Z`
+        : null;
   const date = iso ? new Date(iso) : null;
   return date && !Number.isNaN(date.getTime()) ? date : null;
 }
