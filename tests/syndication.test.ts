@@ -7,6 +7,7 @@ import { CLI_ACTOR, write } from '../src/store/session';
 import { upsertContent } from '../src/store/upsert';
 import { createApiKey } from '../src/store/keys';
 import { Role } from '../src/shared/viewer';
+import { encodeGlobalId } from '../src/shared/node/global-id';
 import { keyHeaders } from './helpers/changes';
 import { insertItems } from './helpers/content';
 import { DRIVERS } from './helpers/drivers';
@@ -444,6 +445,7 @@ for (const driver of DRIVERS) {
         'publishedAfter=2019-10-01T10:00:00',
         'publishedBefore=2019-02-30',
         'publishedBefore=2019-13-01T00:00:00Z',
+        'publishedAfter=2019-10-09&publishedBefore=2019-10-09',
         'limit=0',
         'limit=101',
         'limit=ten',
@@ -569,6 +571,66 @@ describe('syndication feeds with an item scheduled for later [sqlite]', () => {
   });
 });
 
+describe('syndication feeds in the locale asked for', () => {
+  it('serves each item in its translation into the locale asked for (locale=, else Accept-Language), as Query.feed does, and says which language each is in', async () => {
+    const gw = await startConfiguredGateway({});
+    try {
+      const origin = gw.url.replace(/\/graphql$/, '');
+      const db = gw.gateway.db;
+      const [arabic] = await write(db, CLI_ACTOR, (session) =>
+        upsertContent(session, [
+          {
+            type: ContentType.DIGEST_ARTICLE,
+            slug: 'arabic-original',
+            title: 'إعادة فتح المدارس في الموصل',
+            summary: 'يعود الأطفال إلى الفصول.',
+            language: 'ar',
+            publishedAt: new Date('2030-01-01T00:00:00Z'),
+            status: ContentStatus.PUBLISHED,
+            countries: ['IRQ'],
+            fields: { outlet: 'Wire', originalUrl: null },
+          },
+        ]),
+      );
+      const editor = await keyHeaders(db, Role.EDITOR);
+      const set = await gw.post(
+        `mutation ($id: ID!, $input: TranslationInput!) { setTranslation(id: $id, locale: EN, input: $input) { version } }`,
+        { id: encodeGlobalId('DigestArticle', arabic.id), input: { title: 'Schools reopen in Mosul', summary: 'Children are back in class.' } },
+        editor,
+      );
+      assert.equal(set.body.errors, undefined, JSON.stringify(set.body.errors));
+      const json = async (path: string, headers: Record<string, string> = {}) => {
+        const response = await fetch(`${origin}${path}`, { headers });
+        assert.equal(response.status, 200, path);
+        return { body: (await response.json()) as { language: string; feed_url: string; items: { title: string; language: string }[] }, vary: response.headers.get('vary') ?? '' };
+      };
+      const english = await json('/feed.json?limit=3');
+      assert.equal(english.body.language, 'en');
+      assert.deepEqual([english.body.items[0].title, english.body.items[0].language], ['Schools reopen in Mosul', 'en'], 'its English translation, as Query.feed serves it');
+      assert.match(english.vary, /Accept-Language/);
+      const graph = await gw.post(`{ feed(first: 1) { edges { node { title } } } }`, {});
+      assert.equal(graph.body.data.feed.edges[0].node.title, english.body.items[0].title);
+
+      const asked = await json('/feed.json?limit=3&locale=ar');
+      assert.equal(asked.body.language, 'ar');
+      assert.deepEqual([asked.body.items[0].title, asked.body.items[0].language], ['إعادة فتح المدارس في الموصل', 'ar']);
+      assert.match(asked.body.feed_url, /[?&]locale=AR\b/);
+      assert.doesNotMatch(asked.vary, /Accept-Language/, 'the URL decides: nothing to vary on');
+      const french = await json('/feed.json?limit=3', { 'accept-language': 'fr-FR, fr;q=0.9' });
+      assert.equal(french.body.language, 'fr');
+      assert.ok(french.body.items.some((item) => item.language === 'en'), 'an item with no French translation comes in its own language, and says so');
+
+      const atom = await (await fetch(`${origin}/feed.atom?limit=2`, { headers: { 'accept-language': 'ar' } })).text();
+      assert.match(atom, /<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom" xml:lang="ar"/);
+      assert.match(atom, /<entry xml:lang="ar">\s*<title type="html"><!\[CDATA\[إعادة فتح المدارس في الموصل|<entry xml:lang="ar">\s*<title type="html">إعادة فتح المدارس في الموصل/);
+      const bad = await fetch(`${origin}/feed.json?locale=de`);
+      assertHttpError({ status: bad.status, json: await bad.json() }, 400, 'BAD_USER_INPUT');
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe('syndication feeds charged to the caller’s budget', () => {
   it('charges 1 + limit to the budget of /graphql (the key’s, or the address’s), answers 429 past it, and refuses a wrong key with 401', async () => {
     const gw = await startConfiguredGateway({ RATE_LIMIT: 'on', RATE_LIMITS: 'anonymous=150,partner=100000' });
@@ -617,9 +679,9 @@ describe('syndication feeds with CORS_ORIGINS set', () => {
       const allowed = await fetch(`${origin}/feed.json?limit=1`, { headers: { origin: 'https://partner.example' } });
       assert.equal(allowed.status, 200);
       assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://partner.example');
-      assert.equal(allowed.headers.get('vary'), 'Origin');
+      assert.equal(allowed.headers.get('vary'), 'Origin, Accept-Language');
       const plain = await fetch(`${origin}/feed.json?limit=1`);
-      assert.equal(plain.headers.get('vary'), 'Origin', 'a shared cache must not serve one origin’s answer to another');
+      assert.equal(plain.headers.get('vary'), 'Origin, Accept-Language', 'a shared cache must not serve one origin’s answer to another');
       const other = await fetch(`${origin}/feed.json?limit=1`, { headers: { origin: 'https://elsewhere.example' } });
       assertHttpError({ status: other.status, json: await other.json() }, 403, 'FORBIDDEN');
       const graphql = await fetch(gw.url, { method: 'POST', headers: { origin: 'https://elsewhere.example', 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });

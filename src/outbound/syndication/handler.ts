@@ -13,6 +13,7 @@ import { clientAddressOf, isTrustedProxy } from '../../protection/client-address
 import { RateLimitedError } from '../../protection/rate-limit';
 import { UnauthenticatedError } from '../../shared/errors';
 import { ContentReads } from '../../shared/content/content.reads';
+import { Locale, localeFromAcceptLanguage } from '../../shared/content/locale';
 import { buildFeed, type Names, type SyndicatedFeed } from './model';
 import { canonicalQuery, FeedParameterError, parseFeedParameters, type FeedParameters } from './parameters';
 import { readFeed, type FeedScope } from './read';
@@ -27,7 +28,7 @@ const CACHE_CONTROL = 'public, max-age=60';
 const ALLOW = 'GET, HEAD, OPTIONS';
 
 /** Bump when the documents change shape, so that no client keeps an old rendering under a matching ETag. */
-const RENDERING = 1;
+const RENDERING = 2;
 
 /** What a feed's path names: which feed (the shared one when `kind` is absent) and in which format. */
 interface FeedPath {
@@ -98,6 +99,10 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
   }
   for (const [name, value] of Object.entries(rateHeaders ?? {})) res.setHeader(name, value);
 
+  // Items in the locale asked for (`locale=`, else `Accept-Language`), each in its translation into it when it has one, as `Query.feed` serves them.
+  const locale = parameters.locale ?? localeFromAcceptLanguage(req.headers['accept-language']) ?? Locale.EN;
+  if (!parameters.locale) res.setHeader('vary', [res.getHeader('vary'), 'Accept-Language'].filter(Boolean).join(', '));
+
   const scope = new StatementScope(pgPoolOf(db));
   let feed: SyndicatedFeed | null;
   try {
@@ -107,8 +112,8 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
         const names: Names = { nations: nations.byCode, campaignsById: campaigns.byId, campaignsBySlug: campaigns.bySlug };
         const feedScope = scopeOf(kind, key, names);
         if (!feedScope) return null;
-        const rows = await readFeed(new ContentReads(db, scope), feedScope, parameters);
-        return buildFeed(rows, feedScope, parameters, names, selfUrlOf(req, config, feedScope, format, parameters), new Date());
+        const rows = await readFeed(new ContentReads(db, scope, locale), feedScope, parameters);
+        return buildFeed(rows, feedScope, parameters, names, selfUrlOf(req, config, feedScope, format, parameters), new Date(), locale);
       })(),
       config.requestTimeoutMs,
       () => scope.cancel('the request ran past its time limit'),

@@ -1,3 +1,5 @@
+import { Locale } from '../../shared/content/locale';
+import { originalLocaleOf, type LocalisedItem } from '../../shared/content/localise';
 import countryNames from 'i18n-iso-countries';
 import type { Campaign } from '../../campaigns/campaign.entity';
 import type { DigestArticle } from '../../digest-articles/digest-article.entity';
@@ -58,6 +60,8 @@ export interface SyndicatedItem {
   readonly tags: readonly string[];
   /** The slug of its campaign. */
   readonly campaign: string | null;
+  /** The language its text is served in (`en`, `ar`, `fr`): the one asked for when it has a translation into it, else its own. */
+  readonly language: string;
 }
 
 /** A whole feed, before it is written in one format. */
@@ -71,11 +75,13 @@ export interface SyndicatedFeed {
   readonly selfUrl: string;
   /** The newest item's update time that has passed; null for an empty feed (or one of items scheduled for later only). */
   readonly updated: Date | null;
+  /** The language asked for (`en`, `ar`, `fr`). */
+  readonly language: string;
   readonly items: readonly SyndicatedItem[];
 }
 
 /** Makes the feed a request asked for out of the rows read for it. */
-export function buildFeed(rows: FeedRows, scope: FeedScope, parameters: FeedParameters, names: Names, selfUrl: string, now: Date): SyndicatedFeed {
+export function buildFeed(rows: FeedRows, scope: FeedScope, parameters: FeedParameters, names: Names, selfUrl: string, now: Date, locale: Locale = Locale.EN): SyndicatedFeed {
   const items = rows.items.map((item, i) => buildItem(item, rows.countries[i] ?? [], rows.tags[i] ?? [], names));
   // A date ahead of the clock (an item scheduled for later) is not a modification time yet: the newest that has passed is.
   // (The clock itself in its place changed the feed's time, and with it the ETag, on every request: no 304, ever.)
@@ -86,12 +92,14 @@ export function buildFeed(rows: FeedRows, scope: FeedScope, parameters: FeedPara
   }
   const updated = newest === null ? null : new Date(newest);
   return {
-    id: feedIdOf(scope, parameters),
+    // Another language is another document: its own id (the English one keeps the id it always had).
+    id: locale === Locale.EN ? feedIdOf(scope, parameters) : `${feedIdOf(scope, parameters)}:locale=${locale.toLowerCase()}`,
     title: titleOf(scope, parameters, names),
     description: descriptionOf(scope, parameters, names),
     homePage: HOME_PAGE,
     selfUrl,
     updated,
+    language: locale.toLowerCase(),
     items,
   };
 }
@@ -125,6 +133,7 @@ function buildItem(item: Content, countries: readonly string[], tags: readonly s
     countries: [...countries],
     tags: tags.map(xmlSafe),
     campaign: item.campaignId ? (names.campaignsById.get(item.campaignId)?.slug ?? null) : null,
+    language: ((item as Content & LocalisedItem).servedLocale ?? originalLocaleOf(item)).toLowerCase(),
   };
 }
 

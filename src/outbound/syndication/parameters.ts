@@ -1,5 +1,6 @@
 import { normaliseNationCode } from '../../member-nations/member-nation.entity';
 import { ContentType } from '../../shared/content/content-status';
+import { Locale } from '../../shared/content/locale';
 
 /** The default and the bounds of `limit`. */
 export const DEFAULT_LIMIT = 50;
@@ -28,6 +29,8 @@ export interface FeedParameters {
   readonly publishedAfter: Date | null;
   readonly publishedBefore: Date | null;
   readonly limit: number;
+  /** The locale asked for by `locale=` (EN, AR, FR in any case); null when the request leaves it to `Accept-Language`. */
+  readonly locale: Locale | null;
 }
 
 /** A parameter that can never be served as sent; its message is one line that names the parameter. */
@@ -38,7 +41,8 @@ export class FeedParameterError extends Error {
 /**
  * Reads `types`, `nations`, `countries`, `campaigns`, `tags` (each
  * comma-separated, repeated, or both), `publishedAfter`, `publishedBefore`
- * (ISO 8601) and `limit` (1–100, 50 by default). Any other parameter is
+ * (ISO 8601), `limit` (1–100, 50 by default) and `locale` (EN, AR or FR;
+ * `Accept-Language` decides without it). Any other parameter is
  * ignored; an empty value does not filter, as an empty list in `FeedFilter`
  * does not. Throws {@link FeedParameterError} on the first bad value.
  */
@@ -57,16 +61,30 @@ export function parseFeedParameters(search: URLSearchParams): FeedParameters {
     if (values.size > MAX_VALUES[name]) throw new FeedParameterError(`Invalid ${name}: at most ${MAX_VALUES[name]} values, got ${values.size}`);
     return [...values].sort();
   };
+  const publishedAfter = instant(search, 'publishedAfter');
+  const publishedBefore = instant(search, 'publishedBefore');
+  if (publishedAfter && publishedBefore && publishedAfter.getTime() >= publishedBefore.getTime()) {
+    throw new FeedParameterError(`Invalid publishedAfter: ${publishedAfter.toISOString()} is not before publishedBefore (${publishedBefore.toISOString()}); no item could match`);
+  }
   return {
     types: list('types', (v) => v, (v) => (CONTENT_TYPES.includes(v) ? null : `is not a content type; use ${CONTENT_TYPES.join(', ')}`)) as ContentType[],
     nations: list('nations', normaliseNationCode, (v) => (/^[A-Za-z]{2,16}$/.test(v) ? null : 'is not a member code; use letters only, such as IRQ or NATO')),
     countries: list('countries', (v) => v.toUpperCase(), (v) => (/^[A-Za-z]{3}$/.test(v) ? null : 'is not an ISO 3166-1 alpha-3 code such as SYR')),
     campaigns: list('campaigns', (v) => v, (v) => (v.length <= 160 ? null : 'is longer than 160 characters')),
     tags: list('tags', (v) => v.toLowerCase(), (v) => (v.length <= 64 ? null : 'is longer than 64 characters')),
-    publishedAfter: instant(search, 'publishedAfter'),
-    publishedBefore: instant(search, 'publishedBefore'),
+    publishedAfter,
+    publishedBefore,
     limit: limitOf(search),
+    locale: localeOf(search),
   };
+}
+
+function localeOf(search: URLSearchParams): Locale | null {
+  const value = single(search, 'locale');
+  if (value === null) return null;
+  const locale = value.toUpperCase();
+  if (!(Object.values(Locale) as string[]).includes(locale)) throw new FeedParameterError(`Invalid locale: ${quote(value)}; give one of ${Object.values(Locale).join(', ')}`);
+  return locale as Locale;
 }
 
 /**
@@ -83,6 +101,7 @@ export function canonicalQuery(parameters: FeedParameters): string {
   if (parameters.publishedAfter) parts.push(`publishedAfter=${encodeURIComponent(parameters.publishedAfter.toISOString())}`);
   if (parameters.publishedBefore) parts.push(`publishedBefore=${encodeURIComponent(parameters.publishedBefore.toISOString())}`);
   if (parameters.limit !== DEFAULT_LIMIT) parts.push(`limit=${parameters.limit}`);
+  if (parameters.locale) parts.push(`locale=${parameters.locale}`);
   return parts.join('&');
 }
 

@@ -34,6 +34,9 @@ const PROPERTIES: readonly string[] = [
   'authorHandle',
   'text',
   'nations',
+  // What serving an item in the asked locale needs: its own language, and which translations it has.
+  'language',
+  'translatedInto',
 ].sort();
 
 /** Which feed a URL names: the shared feed, a member's, or a campaign's. */

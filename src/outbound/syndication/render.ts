@@ -38,7 +38,12 @@ export function renderFeed(feed: SyndicatedFeed, format: FeedFormat): string {
 function renderAtom(feed: SyndicatedFeed): string {
   const xml = packageFeed(feed, 'atom').atom1();
   // The package writes an empty `<link/>` for an entry without a link; Atom requires `href` on every link, and content stands in for it.
-  return xml.replace(/\n\s*<link\/>/g, '');
+  // It writes no language: the feed's goes on the root and each entry's on the entry (`xml:lang`, RFC 4287 §2), in the items' order.
+  let entry = 0;
+  return xml
+    .replace(/\n\s*<link\/>/g, '')
+    .replace(/^(<\?xml[^>]*\?>\s*)?<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom"/, (root) => `${root} xml:lang="${feed.language}"`)
+    .replace(/<entry>/g, () => `<entry xml:lang="${feed.items[entry++]?.language ?? feed.language}">`);
 }
 
 /** RSS 2.0 through the `feed` package; each item's author goes in `dc:creator` (RSS's own `author` must be an e-mail address). */
@@ -56,6 +61,7 @@ function packageFeed(feed: SyndicatedFeed, format: 'atom' | 'rss'): Feed {
     updated: feed.updated ?? EPOCH,
     generator: GENERATOR,
     author: { name: PUBLISHER, link: feed.homePage },
+    language: feed.language,
     ttl: 1,
     // Required by the package's types; an empty string writes no rights statement.
     copyright: '',
@@ -115,6 +121,7 @@ export function jsonFeed(feed: SyndicatedFeed): Record<string, unknown> {
     home_page_url: feed.homePage,
     feed_url: feed.selfUrl,
     description: feed.description,
+    language: feed.language,
     authors: [{ name: PUBLISHER, url: feed.homePage }],
     items: feed.items.map((item) => ({
       id: item.id,
@@ -122,6 +129,7 @@ export function jsonFeed(feed: SyndicatedFeed): Record<string, unknown> {
       ...(item.externalUrl ? { external_url: item.externalUrl } : {}),
       title: item.title,
       summary: item.summary,
+      language: item.language,
       content_text: item.text,
       ...(item.html ? { content_html: item.html } : {}),
       date_published: item.published.toISOString(),
