@@ -109,7 +109,7 @@ for (const driver of DRIVERS) {
         const requests = upstream.hits('/wp-json/wp/v2/posts').slice(before);
         assert.deepEqual(
           requests.map((r) => [r.query.get('page'), r.query.get('orderby'), r.query.get('order'), r.query.get('modified_after')]),
-          [['1', 'modified', 'desc', new Date(first.startedAt).toISOString()]],
+          [['1', 'modified', 'desc', new Date(Date.parse(first.startedAt) - 3_600_000).toISOString()]],
         );
         assert.deepEqual([run.documents, run.created, run.updated, run.withdrawn], [1, 0, 1, 0]);
         const french = (await itemsOf('wp')).find((item) => item.sourceExternalId === String(WP_PAGE_1[1].id));

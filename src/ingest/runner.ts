@@ -316,6 +316,8 @@ async function withdraw(db: DataSource, actor: Actor, sourceName: string, missin
         if (item.status === ContentStatus.PUBLISHED) await changeStatus(session, item, false);
       }
     });
+    // As between the batches of a write: SQLite's writes hold the event loop, requests are served in between.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return ids.length;
 }

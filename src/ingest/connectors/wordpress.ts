@@ -65,10 +65,14 @@ export function firstPageUrl(context: RunContext): string {
   } else {
     params.set('orderby', 'modified');
     params.set('order', 'desc');
-    if (context.lastSuccessAt) params.set('modified_after', context.lastSuccessAt.toISOString());
+    // An hour before the last success: the site's clock and ours may disagree, and what comes again unchanged is not written.
+    if (context.lastSuccessAt) params.set('modified_after', new Date(context.lastSuccessAt.getTime() - MODIFIED_MARGIN_MS).toISOString());
   }
   return url.toString();
 }
+
+/** How far before the last successful run an incremental run asks for changes (`modified_after`). */
+const MODIFIED_MARGIN_MS = 3_600_000;
 
 function postsEndpoint(location: string): URL {
   let url: URL;
