@@ -372,6 +372,24 @@ function matches(subscriber: Subscriber, item: Pick<Published, 'tags' | 'nations
   return 'tags' in subscriber.filter ? item.tags.includes(subscriber.filter.tags[0]) : item.nations.includes(subscriber.filter.nations[0]);
 }
 
+/**
+ * Waits until the subscribers have every item each matches, or none has come
+ * for `quietMs`, or `deadlineMs` has passed; returns how many deliveries were
+ * due.
+ */
+async function awaitDeliveries(subscribers: readonly Subscriber[], items: readonly Pick<Published, 'id' | 'tags' | 'nations'>[], deadlineMs: number, quietMs: number): Promise<number> {
+  const expected = subscribers.reduce((sum, s) => sum + items.filter((item) => matches(s, item)).length, 0);
+  const deliveredCount = () => subscribers.reduce((sum, s) => sum + items.filter((item) => s.got.has(item.id)).length, 0);
+  for (let deadline = Date.now() + deadlineMs, last = -1, quietSince = Date.now(); Date.now() < deadline; ) {
+    const delivered = deliveredCount();
+    if (delivered >= expected) break;
+    if (delivered !== last) (last = delivered), (quietSince = Date.now());
+    else if (Date.now() - quietSince > quietMs) break;
+    await sleep(200);
+  }
+  return expected;
+}
+
 // ---------------------------------------------------------------------------
 // The run
 
@@ -489,16 +507,7 @@ async function runLive(options: Options, fixture: Fixture, gateways: ServerProce
   const publishedIn = (now() - started) / 1000;
   log(`published ${items.length} of ${total} items in ${publishedIn.toFixed(1)} s; waiting for the last events`);
 
-  const expectedCount = () => subscribers.reduce((sum, s) => sum + items.filter((item) => matches(s, item)).length, 0);
-  const expected = expectedCount();
-  const deliveredCount = () => subscribers.reduce((sum, s) => sum + items.filter((item) => s.got.has(item.id)).length, 0);
-  for (let deadline = Date.now() + 10_000, last = -1, quietSince = Date.now(); Date.now() < deadline; ) {
-    const delivered = deliveredCount();
-    if (delivered >= expected) break;
-    if (delivered !== last) (last = delivered), (quietSince = Date.now());
-    else if (Date.now() - quietSince > 5_000) break;
-    await sleep(200);
-  }
+  const expected = await awaitDeliveries(subscribers, items, 10_000, 5_000);
   await sleep(1_000); // late duplicates
   loop.disable();
   const peakRssMb = gateways.map((g) => rss.peakMb(g.pid));
@@ -622,15 +631,7 @@ async function runBurst(options: Options, fixture: Fixture, gateways: ServerProc
   const commitAt = committed!;
   log(`wrote ${ids.length} items in ${((commitAt - started) / 1000).toFixed(1)} s; waiting for every subscriber's events`);
   const items = ids.map((id, n) => ({ id, tags: inputs[n].tags!.slice(), nations: inputs[n].countries.slice() }));
-  const expected = subscribers.reduce((sum, s) => sum + items.filter((item) => matches(s, item)).length, 0);
-  const deliveredCount = () => subscribers.reduce((sum, s) => sum + items.filter((item) => s.got.has(item.id)).length, 0);
-  for (let deadline = Date.now() + 180_000, last = -1, quietSince = Date.now(); Date.now() < deadline; ) {
-    const delivered = deliveredCount();
-    if (delivered >= expected) break;
-    if (delivered !== last) (last = delivered), (quietSince = Date.now());
-    else if (Date.now() - quietSince > 15_000) break;
-    await sleep(200);
-  }
+  const expected = await awaitDeliveries(subscribers, items, 180_000, 15_000);
   probing = false;
   await Promise.all(probes);
   loop.disable();
