@@ -178,14 +178,15 @@ for (const driver of DRIVERS) {
         assert.equal(runs[0].outcome, 'UNCHANGED');
       });
 
-      it('fits values longer than their columns instead of failing the run: a 300-character id, a 400-character title, a 100-character tag, a bogus language, a 600-character ETag', async () => {
+      it('fits values longer than their columns instead of failing the run: a 300-character id, a 400-character title, a 3,000-character link, a 100-character tag, a bogus language, a 600-character ETag', async () => {
         const longId = `urn:wire:${'x'.repeat(291)}`;
         const longTitle = `Stabilisation ${'é'.repeat(386)}`;
         const longTag = 't'.repeat(100);
         const etag = `"${'e'.repeat(598)}"`;
+        const longLink = `https://wire.example/${'l'.repeat(3000)}`;
         const document = `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Long wire</title><link>https://wire.example/</link><description>Long</description><language>not-a-language-tag-of-any-kind-at-all</language>
-<item><title>${longTitle}</title><link>https://wire.example/long</link><guid isPermaLink="false">${longId}</guid><pubDate>Thu, 13 Mar 2025 10:00:00 GMT</pubDate><description>Long values.</description><category>${longTag}</category></item>
+<item><title>${longTitle}</title><link>${longLink}</link><guid isPermaLink="false">${longId}</guid><pubDate>Thu, 13 Mar 2025 10:00:00 GMT</pubDate><description>Long values.</description><category>${longTag}</category></item>
 </channel></rss>`;
         upstream.on('/long.rss', (_request, response) => void response.writeHead(200, { 'content-type': 'application/rss+xml', etag }).end(document));
         await gw.addSource({ name: 'long-wire', kind: 'FEED', url: upstream.url('/long.rss'), type: 'DIGEST_ARTICLE' });
@@ -196,6 +197,7 @@ for (const driver of DRIVERS) {
         assert.match(item.sourceExternalId!, /^sha256:[0-9a-f]{64}$/);
         assert.equal(item.title.length, 300);
         assert.ok(item.title.endsWith('…') && item.title.startsWith('Stabilisation éé'));
+        assert.deepEqual([item.url, (item as unknown as { originalUrl: string | null }).originalUrl], [null, null], 'an address too long to keep is dropped, not cut');
         const again = await gw.runSource('long-wire');
         assert.equal(again.outcome, 'SUCCEEDED', 'the ETag was not kept (it does not fit), so the document is read again');
         assert.deepEqual([again.created, again.unchanged], [0, 1], 'the same hashed id: the same item');

@@ -9,6 +9,11 @@ import { openDatabase } from '../src/db/data-source';
 import { ENTITIES } from '../src/server/modules';
 import { indexNations, nationDocument, searchEntryValues } from '../src/store/search-index';
 import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
+import { storedExternalId } from '../src/ingest/enrich';
+import { ContentType } from '../src/shared/content/content-status';
+import { SourceKind } from '../src/shared/content/source-kind';
+import { CLI_ACTOR, write } from '../src/store/session';
+import { upsertContent } from '../src/store/upsert';
 
 const TABLES = ['campaign', 'content', 'content_country', 'content_nation', 'content_tag', 'member_nation', 'api_key', 'audit_entry', 'change_log', 'gateway_state', 'content_source', 'ingest_run', 'source_revision', 'webhook', 'webhook_delivery', 'content_translation', 'search_entry'];
 
@@ -61,8 +66,38 @@ for (const driver of DRIVERS) {
           `INSERT INTO change_log (at, subject, kind, subject_id, content_type, tags) VALUES (${postgres ? 'now()' : "'2026-12-01 00:00:00.000'"}, 'CONTENT', 'PUBLISHED', 'y', 'DIGEST_ARTICLE', ${postgres ? '$1' : '?'})`,
           [',a%2Cb,x%252C,'],
         );
-        await db.undoLastMigration();
+        await undoThrough(db, 'ChangeLogListValues1765100000000');
         assert.deepEqual(await stored(), [...rows, [',a,b,x%2C,', null]]);
+      });
+    });
+
+    it('keeps a source id longer than its column as its hash, as ingestion now writes it (SQLite kept such ids whole)', async () => {
+      await onFreshDatabase(driver, async (db) => {
+        await undoThrough(db, 'LongSourceIds1765200000000');
+        const short = 'urn:wire:short';
+        // What SQLite kept before; PostgreSQL refused it, so there it stands in a column made wide for the test.
+        const long = `urn:wire:${'x'.repeat(291)}`;
+        if (driver === 'postgres') await db.query('ALTER TABLE content ALTER COLUMN source_external_id TYPE varchar(400)');
+        await write(db, CLI_ACTOR, (session) =>
+          upsertContent(
+            session,
+            [short, long].map((externalId, n) => ({
+              type: ContentType.DIGEST_ARTICLE,
+              slug: `long-id-${n}`,
+              title: `Item ${n}`,
+              summary: 'An item.',
+              publishedAt: new Date('2026-01-01T00:00:00Z'),
+              countries: [],
+              source: { name: 'wire', kind: SourceKind.FEED, externalId, url: 'https://wire.example/', fetchedAt: new Date() },
+              fields: { outlet: 'Wire', originalUrl: null },
+            })),
+          ),
+        );
+        await db.runMigrations();
+        const ids = ((await db.query(`SELECT source_external_id AS "id" FROM content WHERE source_name = 'wire' ORDER BY slug`)) as { id: string }[]).map((row) => row.id);
+        assert.deepEqual(ids, [short, storedExternalId(long)]);
+        assert.match(ids[1], /^sha256:[0-9a-f]{64}$/);
+        if (driver === 'postgres') await db.query('ALTER TABLE content ALTER COLUMN source_external_id TYPE varchar(200)');
       });
     });
 

@@ -19,6 +19,25 @@ const MAX_TAG = 64;
 const MAX_URL = 2048;
 const MAX_EXTERNAL_ID = 200;
 
+/**
+ * The type's own text columns and their sizes: text past one is cut, and an
+ * address past one is dropped (a cut address leads nowhere).
+ */
+const FIELD_TEXT: Readonly<Record<string, number>> = { outlet: 200, sector: 100, place: 300, implementingPartner: 300, authorHandle: 100 };
+const FIELD_ADDRESS: Readonly<Record<string, number>> = { originalUrl: 2048 };
+
+function fittedFields(fields: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  let fitted: Record<string, unknown> | null = null;
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value !== 'string') continue;
+    const text = FIELD_TEXT[name];
+    const address = FIELD_ADDRESS[name];
+    if (text !== undefined && value.length > text) (fitted ??= { ...fields })[name] = cut(value, text);
+    else if (address !== undefined && value.length > address) (fitted ??= { ...fields })[name] = null;
+  }
+  return fitted ?? fields;
+}
+
 /** A BCP 47 language tag as the `language` column keeps it (35 characters at most); anything else is guessed from the text instead. */
 const LANGUAGE_TAG = /^(?=.{2,35}$)[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
 
@@ -66,7 +85,9 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
     const unknown = named.filter((code) => !context.memberCodes.has(code));
     if (unknown.length) errors.push({ position: `item ${draft.externalId}`, message: `not coalition members, ignored: ${unknown.join(', ')}`, externalId: draft.externalId, warning: true });
     const nations = [...new Set([...named.filter((code) => context.memberCodes.has(code)), ...found.nations.filter((code) => context.memberCodes.has(code))])];
-    const language = draft.language && LANGUAGE_TAG.test(draft.language) ? draft.language : null;
+    // `en_US` as sources write it is `en-US`.
+    const declared = draft.language?.replace(/_/g, '-');
+    const language = declared && LANGUAGE_TAG.test(declared) ? declared : null;
     return {
       type: draft.type,
       slug: slugify(draft.title, 120),
@@ -82,7 +103,7 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
       tags: [...new Set((draft.tags ?? []).map((tag) => cut(tag, MAX_TAG)))],
       campaign: draft.campaign ?? null,
       source: { name: context.sourceName, kind: context.kind, externalId: storedExternalId(draft.externalId), url: context.documentUrl, fetchedAt: context.fetchedAt },
-      fields: draft.fields,
+      fields: fittedFields(draft.fields),
     } satisfies UpsertInput;
   });
   return { inputs, errors };

@@ -50,7 +50,7 @@ export class RunInProgressError extends Error {
   }
 }
 
-/** A run in progress: its record as it started, and the promise of its end (which never rejects: failures end the run as FAILED). */
+/** A run in progress: its record as it started, and the promise of its end (failures end the run as FAILED; it rejects only when that end cannot be recorded). */
 export interface StartedRun {
   readonly run: IngestRun;
   readonly done: Promise<IngestRun>;

@@ -141,7 +141,8 @@ export class IngestService {
 
   /** Resolves once every run this process started has ended (shutdown, tests). */
   async settle(): Promise<void> {
-    await Promise.all([...this.running.values()]);
+    // Every run, also one whose record could not be written (its failure was logged): shutdown goes on after it.
+    await Promise.allSettled([...this.running.values()]);
   }
 
   async close(): Promise<void> {

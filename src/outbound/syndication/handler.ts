@@ -83,11 +83,12 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
 
   // The caller, and its charge: a feed of `limit` items costs what `Query.feed(first: limit)` does, from the same budget as its
   // GraphQL requests (its key's, or its address's when it sends none). A key that is wrong is refused, as on /graphql.
-  let rateHeaders: Readonly<Record<string, string>> | null;
+  // The RateLimit fields go only on a refusal: a feed is `public`, and a shared cache would hand one caller's remaining
+  // budget to every reader of its copy.
   try {
     const apiKey = req.headers['x-api-key'];
     const viewer = await services.authenticator.authenticate(keyFromHeaders(req.headers.authorization, Array.isArray(apiKey) ? apiKey[0] : apiKey));
-    rateHeaders = await services.rateLimiter.consume({ viewer, clientAddress: clientAddressOf(req, config.trustedProxies) }, 1 + parameters.limit);
+    await services.rateLimiter.consume({ viewer, clientAddress: clientAddressOf(req, config.trustedProxies) }, 1 + parameters.limit);
   } catch (error) {
     if (error instanceof UnauthenticatedError) return refuse(res, 401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer realm="coalition-graph"' });
     if (error instanceof RateLimitedError) return refuse(res, 429, 'RATE_LIMITED', error.message, error.headers);
@@ -97,7 +98,6 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
     }
     throw error;
   }
-  for (const [name, value] of Object.entries(rateHeaders ?? {})) res.setHeader(name, value);
 
   // Items in the locale asked for (`locale=`, else `Accept-Language`), each in its translation into it when it has one, as `Query.feed` serves them.
   const locale = parameters.locale ?? localeFromAcceptLanguage(req.headers['accept-language']) ?? Locale.EN;

@@ -133,7 +133,10 @@ function buildItem(item: Content, countries: readonly string[], tags: readonly s
     countries: [...countries],
     tags: tags.map(xmlSafe),
     campaign: item.campaignId ? (names.campaignsById.get(item.campaignId)?.slug ?? null) : null,
-    language: ((item as Content & LocalisedItem).servedLocale ?? originalLocaleOf(item)).toLowerCase(),
+    // The locale of the translation that replaced its text, else its own language (German stays `de`, not the `en` it is served as).
+    language: (item as Content & LocalisedItem).originalText
+      ? ((item as Content & LocalisedItem).servedLocale ?? originalLocaleOf(item)).toLowerCase()
+      : (item.language ?? originalLocaleOf(item)).toLowerCase(),
   };
 }
 

@@ -39,11 +39,14 @@ function renderAtom(feed: SyndicatedFeed): string {
   const xml = packageFeed(feed, 'atom').atom1();
   // The package writes an empty `<link/>` for an entry without a link; Atom requires `href` on every link, and content stands in for it.
   // It writes no language: the feed's goes on the root and each entry's on the entry (`xml:lang`, RFC 4287 §2), in the items' order.
+  // Entries are the package's lines `    <entry>` (content is in CDATA and escaped, never such a line of its own).
   let entry = 0;
-  return xml
+  const out = xml
     .replace(/\n\s*<link\/>/g, '')
     .replace(/^(<\?xml[^>]*\?>\s*)?<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom"/, (root) => `${root} xml:lang="${feed.language}"`)
-    .replace(/<entry>/g, () => `<entry xml:lang="${feed.items[entry++]?.language ?? feed.language}">`);
+    .replace(/^ {4}<entry>$/gm, () => `    <entry xml:lang="${feed.items[entry++]?.language ?? feed.language}">`);
+  if (entry !== feed.items.length) throw new Error(`the Atom writer wrote ${entry} entries for ${feed.items.length} items`);
+  return out;
 }
 
 /** RSS 2.0 through the `feed` package; each item's author goes in `dc:creator` (RSS's own `author` must be an e-mail address). */
