@@ -158,7 +158,12 @@ export class IngestService {
       const current = run ? await this.db.getRepository(IngestRun).findOneBy({ id: run.id }) : await runningRunOf(this.db, name);
       if (current && current.outcome !== RunOutcome.RUNNING) return current;
       const source = await sourceByName(this.db, name);
-      if (!source.leaseUntil || source.leaseUntil.getTime() < Date.now() - LEASE_MS / 10) return null;
+      if (!source.leaseUntil || source.leaseUntil.getTime() < Date.now() - LEASE_MS / 10) {
+        // The run's end and the release of its claim commit together: one that ended between the two reads above shows
+        // no claim here but was read as still running. Read it once more, or this caller would run the source again.
+        const ended = run ? await this.db.getRepository(IngestRun).findOneBy({ id: run.id }) : null;
+        return ended && ended.outcome !== RunOutcome.RUNNING ? ended : null;
+      }
     }
     return null;
   }
