@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { dialectOf } from '../src/db/insert-values';
+import { storedExternalId } from '../src/ingest/enrich';
 
 /**
  * Ingestion now keeps a source's id longer than the column (200 characters)
@@ -13,10 +14,10 @@ export class LongSourceIds1765200000000 implements MigrationInterface {
   name = 'LongSourceIds1765200000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const { param } = dialectOf(queryRunner.connection);
     const rows = (await queryRunner.query(`SELECT "id", "source_external_id" FROM "content" WHERE length("source_external_id") > 200`)) as { id: string; source_external_id: string }[];
     for (const row of rows) {
-      const hashed = `sha256:${createHash('sha256').update(row.source_external_id).digest('hex')}`;
-      await queryRunner.query(`UPDATE "content" SET "source_external_id" = $1 WHERE "id" = $2`.replace(/\$\d/g, queryRunner.connection.options.type === 'postgres' ? (m) => m : () => '?'), [hashed, row.id]);
+      await queryRunner.query(`UPDATE "content" SET "source_external_id" = ${param(1)} WHERE "id" = ${param(2)}`, [storedExternalId(row.source_external_id), row.id]);
     }
   }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
@@ -15,6 +16,12 @@ export function hashApiKey(secret: string): string {
 /** All keys, newest first (never their secrets). */
 export function listApiKeys(db: DataSource): Promise<ApiKey[]> {
   return db.getRepository(ApiKey).find({ order: { createdAt: 'DESC', id: 'ASC' } });
+}
+
+/** The key an HTTP request carries in its headers (see {@link keyFromHeaders}); the first `x-api-key` when it is sent twice. */
+export function keyOfRequest(headers: IncomingHttpHeaders): string | null {
+  const apiKey = headers['x-api-key'];
+  return keyFromHeaders(headers.authorization, Array.isArray(apiKey) ? apiKey[0] : apiKey);
 }
 
 /** Reads the key a request carries: `Authorization: Bearer KEY` or `x-api-key: KEY`. */

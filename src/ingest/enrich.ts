@@ -5,7 +5,7 @@ import type { UpsertInput } from '../store/upsert';
 import type { EntryError, ItemDraft } from './connector';
 import { findNations } from './nations';
 import { detectLanguage } from '../text/language';
-import { slugify } from '../text/text';
+import { slugify, truncateText } from '../text/text';
 
 /**
  * The sizes of the columns an item's values go to. A source's value past one
@@ -32,7 +32,7 @@ function fittedFields(fields: Readonly<Record<string, unknown>>): Readonly<Recor
     if (typeof value !== 'string') continue;
     const text = FIELD_TEXT[name];
     const address = FIELD_ADDRESS[name];
-    if (text !== undefined && value.length > text) (fitted ??= { ...fields })[name] = cut(value, text);
+    if (text !== undefined && value.length > text) (fitted ??= { ...fields })[name] = truncateText(value, text);
     else if (address !== undefined && value.length > address) (fitted ??= { ...fields })[name] = null;
   }
   return fitted ?? fields;
@@ -40,14 +40,6 @@ function fittedFields(fields: Readonly<Record<string, unknown>>): Readonly<Recor
 
 /** A BCP 47 language tag as the `language` column keeps it (35 characters at most); anything else is guessed from the text instead. */
 const LANGUAGE_TAG = /^(?=.{2,35}$)[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
-
-/** A text cut to `max` characters, its last one an ellipsis when cut. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  // Never half a surrogate pair.
-  const end = /[\uD800-\uDBFF]/.test(text[max - 2]) ? max - 2 : max - 1;
-  return `${text.slice(0, end)}…`;
-}
 
 /** A source's id as the item keeps it: itself, or its SHA-256 when it is longer than the column (`sha256:` and 64 hex digits). */
 export function storedExternalId(externalId: string): string {
@@ -91,7 +83,7 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
     return {
       type: draft.type,
       slug: slugify(draft.title, 120),
-      title: cut(draft.title, MAX_TITLE),
+      title: truncateText(draft.title, MAX_TITLE),
       summary: draft.summary,
       body: draft.body ?? null,
       // The declared language is the source's content (hashed); a guess is derived from title and summary (not hashed).
@@ -100,7 +92,7 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
       publishedAt: draft.publishedAt,
       countries: [...countries].sort(),
       nations: nations.sort(),
-      tags: [...new Set((draft.tags ?? []).map((tag) => cut(tag, MAX_TAG)))],
+      tags: [...new Set((draft.tags ?? []).map((tag) => truncateText(tag, MAX_TAG)))],
       campaign: draft.campaign ?? null,
       source: { name: context.sourceName, kind: context.kind, externalId: storedExternalId(draft.externalId), url: context.documentUrl, fetchedAt: context.fetchedAt },
       fields: fittedFields(draft.fields),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
-import { keyFromHeaders } from '../auth/api-key.service';
+import { keyOfRequest } from '../auth/api-key.service';
 import type { Config, Limits } from '../config';
 import { isConnectionFailure } from '../db/failures';
 import { pgPoolOf } from '../db/pg';
@@ -329,8 +329,7 @@ function serviceUnavailable(): HttpError {
 
 async function authenticate({ authenticator, health }: Services, req: IncomingMessage): Promise<Viewer> {
   try {
-    const apiKey = req.headers['x-api-key'];
-    return await authenticator.authenticate(keyFromHeaders(req.headers.authorization, Array.isArray(apiKey) ? apiKey[0] : apiKey));
+    return await authenticator.authenticate(keyOfRequest(req.headers));
   } catch (error) {
     if (error instanceof UnauthenticatedError) {
       throw new HttpError(401, error.message, 'UNAUTHENTICATED', { 'www-authenticate': 'Bearer realm="coalition-graph"' });

@@ -11,6 +11,7 @@ import { ContentReads } from '../../shared/content/content.reads';
 import { Locale } from '../../shared/content/locale';
 import { changeSubject, type FilterSubject } from '../filter-match';
 import { MAX_QUEUED } from './live-queue';
+import { byKey } from '../../shared/batch';
 import { SerialBatcher } from './serial-batcher';
 
 /** Items read per statement for live events. */
@@ -30,7 +31,7 @@ export class LiveReads {
   private readonly extras: SerialBatcher<string, { countries: string[]; tags: string[] }>;
 
   constructor(readonly reads: ContentReads) {
-    this.extras = new SerialBatcher((ids) => extrasOf(reads, ids), READ_CHUNK, { countries: [], tags: [] });
+    this.extras = new SerialBatcher((ids) => extrasOf(reads, ids), READ_CHUNK);
   }
 
   /** The item now if it is published, in `locale` (with the usual fallback); null when it is not visible. */
@@ -44,9 +45,8 @@ export class LiveReads {
             .where(this.reads.db.options.type === 'postgres' ? 'c.id = ANY(CAST(:changedIds AS uuid[]))' : 'c.id IN (:...changedIds)', { changedIds: ids })
             .inLocale(locale)
             .fetch()
-            .then((items) => byId(ids, items, (item) => item.id)),
+            .then((items) => byKey(ids, items, (item) => item.id)),
         READ_CHUNK,
-        null,
       );
       this.items.set(locale, batcher);
     }
@@ -123,22 +123,11 @@ const ITEM_PROPERTIES = (() => {
   return (db: DataSource) => (properties ??= [...new Set([...db.getMetadata(Content).childEntityMetadatas.flatMap((m) => m.columns.map((c) => c.propertyName)), 'nations'])].sort());
 })();
 
-/** The countries and tags of items, two statements for all of them (the loaders' own). */
-async function extrasOf(reads: ContentReads, ids: string[]): Promise<Map<string, { countries: string[]; tags: string[] }>> {
+/** The countries and tags of items, two statements for all of them (the loaders' own), in the order of `ids`. */
+async function extrasOf(reads: ContentReads, ids: string[]): Promise<{ countries: string[]; tags: string[] }[]> {
   const countries = await getCountriesByContentIds(reads, ids);
   const tags = await getTagsByContentIds(reads, ids);
-  return new Map(ids.map((id, n) => [id, { countries: countries[n], tags: tags[n] }]));
-}
-
-/** Values found by id, as the keys asked for them (a driver may give a uuid back in another case than the change log holds it). */
-function byId<T>(ids: readonly string[], values: readonly T[], idOf: (value: T) => string): Map<string, T> {
-  const found = new Map(values.map((value) => [idOf(value).toLowerCase(), value]));
-  const answer = new Map<string, T>();
-  for (const id of ids) {
-    const value = found.get(id.toLowerCase());
-    if (value !== undefined) answer.set(id, value);
-  }
-  return answer;
+  return ids.map((_, n) => ({ countries: countries[n], tags: tags[n] }));
 }
 
 export type LiveListener = (event: LiveEvent) => void;

@@ -14,13 +14,12 @@ export class SerialBatcher<K, V> {
   private running = false;
 
   /**
-   * @param load reads a batch of keys; a key missing from its answer gets `missing`
+   * @param load reads a batch of keys: one value per key, in key order (DataLoader's contract; see `byKey`)
    * @param size keys per batch
    */
   constructor(
-    private readonly load: (keys: K[]) => Promise<Map<K, V>>,
+    private readonly load: (keys: K[]) => Promise<readonly V[]>,
     private readonly size: number,
-    private readonly missing: V,
   ) {}
 
   /** The value of `key`, read with the keys asked for around it. */
@@ -50,7 +49,7 @@ export class SerialBatcher<K, V> {
         for (const [key] of batch) this.pending.delete(key);
         try {
           const values = await this.load(batch.map(([key]) => key));
-          for (const [key, waiting] of batch) waiting.resolve(values.has(key) ? values.get(key)! : this.missing);
+          batch.forEach(([, waiting], n) => waiting.resolve(values[n]));
         } catch (error) {
           for (const [, waiting] of batch) waiting.reject(error);
         }

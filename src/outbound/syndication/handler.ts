@@ -8,7 +8,7 @@ import { pgPoolOf } from '../../db/pg';
 import { ScopeCancelledError, StatementScope } from '../../db/statement-scope';
 import { nationCatalogue } from '../../member-nations/nation-catalogue';
 import type { Services } from '../../server/services';
-import { keyFromHeaders } from '../../auth/api-key.service';
+import { keyOfRequest } from '../../auth/api-key.service';
 import { clientAddressOf, isTrustedProxy } from '../../protection/client-address';
 import { RateLimitedError } from '../../protection/rate-limit';
 import { UnauthenticatedError } from '../../shared/errors';
@@ -86,8 +86,7 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
   // The RateLimit fields go only on a refusal: a feed is `public`, and a shared cache would hand one caller's remaining
   // budget to every reader of its copy.
   try {
-    const apiKey = req.headers['x-api-key'];
-    const viewer = await services.authenticator.authenticate(keyFromHeaders(req.headers.authorization, Array.isArray(apiKey) ? apiKey[0] : apiKey));
+    const viewer = await services.authenticator.authenticate(keyOfRequest(req.headers));
     await services.rateLimiter.consume({ viewer, clientAddress: clientAddressOf(req, config.trustedProxies) }, 1 + parameters.limit);
   } catch (error) {
     if (error instanceof UnauthenticatedError) return refuse(res, 401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer realm="coalition-graph"' });

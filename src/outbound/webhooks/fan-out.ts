@@ -3,13 +3,13 @@ import { ApiKey } from '../../auth/api-key.entity';
 import { whyUnusable } from '../../auth/api-key.service';
 import { v7 as uuidv7 } from 'uuid';
 import { ContentChangeKind } from '../../changes/change-log';
-import { CHANGE_COLUMNS, readTimestamp, toChangeRow, type ChangeRow } from '../../changes/change-row';
+import { CHANGE_COLUMNS, readTimestamp, toChangeRow } from '../../changes/change-row';
 import type { FeedFilter } from '../../feed/feed.inputs';
 import type { ContentType } from '../../shared/content/content-status';
 import { CONTENT_TYPE_NAMES } from '../../shared/content/content.entity';
 import { ContentReads } from '../../shared/content/content.reads';
 import { encodeGlobalId } from '../../shared/node/global-id';
-import { changeSubject, matchesFilter } from '../filter-match';
+import { matchesFilter } from '../filter-match';
 import { itemJson } from '../item-json';
 import { LiveEvent, LiveReads } from '../live/live-events';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
@@ -66,16 +66,18 @@ export async function fanOut(db: DataSource, hooks: FanOutHooks = {}): Promise<F
     await hooks.afterRead?.();
     const deliveries: Partial<WebhookDelivery>[] = [];
     const reads = new LiveReads(new ContentReads(db));
-    const events = rows.map((row) => new LiveEvent(row, reads));
-    // The round's items and their countries and tags, read ahead a chunk per statement rather than three statements per change
-    // in turn. A failure is the loop's to throw, when it awaits the same read.
-    for (const event of events) {
-      if (webhooks.some((hook) => event.row.seq > hook.position && wants(hook, event.row))) event.currentSubject().catch(() => {});
-    }
-    for (const event of events) {
+    // Each change with the webhooks that want it (worked out once), and the items of those some webhook wants, with their
+    // countries and tags, read ahead a chunk per statement rather than three statements per change in turn. A failure is
+    // the loop's to throw, when it awaits the same read.
+    const wanted = rows.map((row) => {
+      const event = new LiveEvent(row, reads);
+      const hooks = webhooks.filter((hook) => row.seq > hook.position && wants(hook, event));
+      if (hooks.length) event.currentSubject().catch(() => {});
+      return { event, hooks };
+    });
+    for (const { event, hooks } of wanted) {
       const { row } = event;
-      for (const hook of webhooks) {
-        if (row.seq <= hook.position || !wants(hook, row)) continue;
+      for (const hook of hooks) {
         const payload = await payloadOf(db, event, hook.filter as FeedFilter | null);
         deliveries.push({
           // Time-ordered, so that the primary key grows at its end rather than at a random page per row.
@@ -150,9 +152,9 @@ async function head(db: DataSource): Promise<number> {
 }
 
 /** Whether a webhook wants this change: its kinds, and its filter on the item's attributes before and after. */
-function wants(hook: Webhook, row: ChangeRow): boolean {
-  if (hook.events?.length && !hook.events.includes(row.kind as ContentChangeKind)) return false;
-  return matchesFilter(changeSubject(row), hook.filter as FeedFilter | null);
+function wants(hook: Webhook, event: LiveEvent): boolean {
+  if (hook.events?.length && !hook.events.includes(event.row.kind as ContentChangeKind)) return false;
+  return matchesFilter(event.subject, hook.filter as FeedFilter | null);
 }
 
 /**

@@ -130,7 +130,7 @@ export async function enableWebhook(db: DataSource, viewer: Viewer, id: string):
       if (gone && (!webhook.disabledAt || !gone.lastAttemptAt || gone.lastAttemptAt.getTime() <= webhook.disabledAt.getTime())) {
         await session.manager
           .getRepository(WebhookDelivery)
-          .update({ id: gone.id, status: WebhookDeliveryStatus.FAILED }, { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null });
+          .update({ id: gone.id, status: WebhookDeliveryStatus.FAILED }, queuedAgain());
       }
     } else {
       await session.manager.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
@@ -139,6 +139,11 @@ export async function enableWebhook(db: DataSource, viewer: Viewer, id: string):
     session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: id });
   });
   return db.getRepository(Webhook).findOneByOrFail({ id });
+}
+
+/** A delivery's state when it is queued again from the start (a replay, or the 410 that stopped its webhook). */
+function queuedAgain(): Pick<WebhookDelivery, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'claimedBy' | 'claimedUntil'> {
+  return { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null };
 }
 
 /** Queues a delivery again, for its next turn: a dead one, or one that succeeded and the receiver lost. */
@@ -150,7 +155,7 @@ export async function replayDelivery(db: DataSource, viewer: Viewer, id: string)
   await write(db, viewer, async (session) => {
     const { affected } = await session.manager
       .getRepository(WebhookDelivery)
-      .update({ id }, { status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null });
+      .update({ id }, queuedAgain());
     // Deleted since it was read (its change left the change log: see retention.ts).
     if (affected === 0) throw new NotFoundError('No such delivery', { id });
     session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: delivery.webhookId });
