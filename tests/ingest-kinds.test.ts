@@ -5,7 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { nationCatalogue } from '../src/member-nations/nation-catalogue';
 import { parseDocument } from '../src/ingest/parse';
 import type { IngestKind } from '../src/ingest/connectors';
+import { ChangeEntry } from '../src/changes/change.entity';
 import { ContentSource } from '../src/ingest/source.entity';
+import { AuditEntry } from '../src/store/audit-entry.entity';
 import { ContentStatus, ContentType } from '../src/shared/content/content-status';
 import { Content } from '../src/shared/content/content.entity';
 import { SourceKind } from '../src/shared/content/source-kind';
@@ -182,6 +184,75 @@ for (const driver of DRIVERS) {
         assert.equal(status['FFS-SY-0201'], ContentStatus.DRAFT);
         assert.equal(Object.keys(status).length, want.inputs.length);
         assert.equal(Object.values(status).filter((s) => s === ContentStatus.PUBLISHED).length, want.inputs.length - 1);
+      });
+
+      const STATE = `query ($id: ID!) { node(id: $id) { ... on StabilisationProject { status version publishedAt source { withdrawnAt } } } }`;
+      const stateOf = async (externalId: string) => {
+        const item = (await itemsOf('register')).find((row) => row.sourceExternalId === externalId)!;
+        return { item, node: (await gw.ok<{ node: { status: string; version: number; publishedAt: string; source: { withdrawnAt: string | null } } }>(STATE, { id: item.nodeId })).node };
+      };
+      const changesOf = async (id: string, after: number) =>
+        (await gw.gateway.db.getRepository(ChangeEntry).find({ where: { subject: 'CONTENT', subjectId: id }, order: { seq: 'ASC' } })).filter((change) => change.seq > after).map((change) => change.kind);
+      const lastSeq = async () => (await gw.gateway.db.getRepository(ChangeEntry).find({ order: { seq: 'DESC' }, take: 1 }))[0]?.seq ?? 0;
+      const serveSnapshot = (withoutId?: string) => {
+        const lines = fixture('projects.csv').toString('utf8').split('\n');
+        upstream.serve('/projects.csv', lines.filter((line) => !withoutId || !line.startsWith(`${withoutId},`)).join('\n'), { headers: { 'content-type': 'text/csv' } });
+      };
+
+      it('publishes a row the source had dropped again when the snapshot lists it again, at its first publication time, with one PUBLISHED event', async () => {
+        const withdrawn = await stateOf('FFS-SY-0201');
+        assert.equal(withdrawn.node.status, 'DRAFT');
+        assert.ok(withdrawn.node.source.withdrawnAt, 'the item says when its source stopped listing it');
+        const seq = await lastSeq();
+        serveSnapshot();
+        const run = await gw.runSource('register');
+        assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+        assert.deepEqual([run.created, run.updated, run.unchanged, run.withdrawn, run.republished], [0, 0, 8, 0, 1]);
+        const { node } = await stateOf('FFS-SY-0201');
+        assert.deepEqual(node, { status: 'PUBLISHED', version: withdrawn.node.version + 1, publishedAt: withdrawn.node.publishedAt, source: { withdrawnAt: null } });
+        assert.deepEqual(await changesOf(withdrawn.item.id, seq), ['PUBLISHED']);
+        const [audit] = await gw.gateway.db.getRepository(AuditEntry).find({ where: { subjectId: withdrawn.item.nodeId }, order: { at: 'DESC' }, take: 1 });
+        assert.deepEqual([audit.action, audit.actorName], ['PUBLISH', 'ingest:register']);
+        // Listed again, unchanged: nothing more to do.
+        const again = await gw.runSource('register');
+        assert.deepEqual([again.unchanged, again.republished], [8, 0]);
+        assert.deepEqual(await changesOf(withdrawn.item.id, seq), ['PUBLISHED']);
+      });
+
+      it('publishes a dropped row again with its new content when it comes back changed', async () => {
+        serveSnapshot('FFS-IQ-0101');
+        assert.equal((await gw.runSource('register')).withdrawn, 1);
+        const withdrawn = await stateOf('FFS-IQ-0101');
+        const seq = await lastSeq();
+        const lines = fixture('projects.csv').toString('utf8').replace('Rehabilitation of Al-Shifa hospital, West Mosul', 'Al-Shifa hospital in West Mosul reopens');
+        upstream.serve('/projects.csv', lines, { headers: { 'content-type': 'text/csv' } });
+        const run = await gw.runSource('register');
+        assert.deepEqual([run.updated, run.unchanged, run.republished], [1, 7, 1]);
+        const { item, node } = await stateOf('FFS-IQ-0101');
+        assert.equal(item.title, 'Al-Shifa hospital in West Mosul reopens');
+        assert.deepEqual([node.status, node.publishedAt, node.source.withdrawnAt], ['PUBLISHED', withdrawn.node.publishedAt, null]);
+        // The update of a draft is no event; its publication is one.
+        assert.deepEqual(await changesOf(item.id, seq), ['PUBLISHED']);
+        serveSnapshot();
+        await gw.runSource('register');
+      });
+
+      it('never publishes again what an editor decided on after the source dropped it, nor what an editor withdrew', async () => {
+        serveSnapshot('FFS-IQ-0103');
+        assert.equal((await gw.runSource('register')).withdrawn, 1);
+        const dropped = await stateOf('FFS-IQ-0103');
+        // The desk looks at it, publishes it and withdraws it again: the decision is the desk's now.
+        const published = await gw.ok(`mutation ($id: ID!, $v: Int!) { publishContent(id: $id, expectedVersion: $v) { version source { withdrawnAt } } }`, { id: dropped.item.nodeId, v: dropped.node.version }, gw.editor);
+        assert.equal(published.publishContent.source.withdrawnAt, null);
+        await gw.ok(`mutation ($id: ID!, $v: Int!) { unpublishContent(id: $id, expectedVersion: $v) { version } }`, { id: dropped.item.nodeId, v: published.publishContent.version }, gw.editor);
+        // Another row the source still lists, withdrawn by the desk.
+        const listed = await stateOf('FFS-SY-0202');
+        await gw.ok(`mutation ($id: ID!, $v: Int!) { unpublishContent(id: $id, expectedVersion: $v) { version } }`, { id: listed.item.nodeId, v: listed.node.version }, gw.editor);
+        serveSnapshot();
+        const run = await gw.runSource('register');
+        assert.deepEqual([run.unchanged, run.republished], [8, 0]);
+        const status = await statusOf('register');
+        assert.deepEqual([status['FFS-IQ-0103'], status['FFS-SY-0202']], [ContentStatus.DRAFT, ContentStatus.DRAFT]);
       });
     });
   });

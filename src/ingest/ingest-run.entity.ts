@@ -114,6 +114,10 @@ export class IngestRun {
   @Column({ type: 'integer', default: 0 })
   withdrawn!: number;
 
+  @Field(() => Int, { description: 'Items this run published again: the gateway had withdrawn them because the source stopped listing them, and the source lists them again.' })
+  @Column({ type: 'integer', default: 0 })
+  republished!: number;
+
   @Field(() => [IngestError], { description: `The problems of this run, in document order (at most ${MAX_RUN_ERRORS}; \`errorCount\` says how many in all).` })
   @Column({ type: 'simple-json' })
   errors!: IngestError[];

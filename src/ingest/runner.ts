@@ -88,6 +88,7 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
     skipped: 0,
     held: 0,
     withdrawn: 0,
+    republished: 0,
     errors: [],
     errorCount: 0,
     message: null,
@@ -221,8 +222,11 @@ async function writeItems(
   const statusForNew = source.publishAs === PublishAs.DRAFT ? ContentStatus.DRAFT : ContentStatus.PUBLISHED;
   for (let start = 0; start < inputs.length; start += settings.batchSize) {
     const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
-    const results = await writeBatch(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt });
-    for (const result of results) run[result.outcome]++;
+    const results = await writeBatch(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt, republishWithdrawn: true });
+    for (const result of results) {
+      run[result.outcome]++;
+      if (result.republished) run.republished++;
+    }
     statistics.written += results.filter(({ outcome }) => outcome === 'created' || outcome === 'updated').length;
     if (!statistics.failed) {
       try {
@@ -313,7 +317,7 @@ async function withdraw(db: DataSource, actor: Actor, sourceName: string, missin
     const batch = ids.slice(start, start + 100);
     await write(db, actor, async (session) => {
       for (const item of await session.manager.getRepository(Content).findBy(batch.map((id) => ({ id })))) {
-        if (item.status === ContentStatus.PUBLISHED) await changeStatus(session, item, false);
+        if (item.status === ContentStatus.PUBLISHED) await changeStatus(session, item, false, null, true);
       }
     });
     // As between the batches of a write: SQLite's writes hold the event loop, requests are served in between.

@@ -169,12 +169,13 @@ export class IngestService {
   }
 }
 
-/** One line of what a run did: `12 created, 3 updated, 85 unchanged, 2 skipped` (and held, withdrawn when there are any). */
+/** One line of what a run did: `12 created, 3 updated, 85 unchanged, 2 skipped` (and held, withdrawn, republished when there are any). */
 export function summariseRun(run: IngestRun): string {
   if (run.outcome === RunOutcome.UNCHANGED) return 'not modified since the last run';
   const parts = [`${run.created} created`, `${run.updated} updated`, `${run.unchanged} unchanged`, `${run.skipped} skipped`];
   if (run.held) parts.push(`${run.held} held for review`);
   if (run.withdrawn) parts.push(`${run.withdrawn} withdrawn`);
+  if (run.republished) parts.push(`${run.republished} republished`);
   return `${parts.join(', ')} from ${run.documents} document${run.documents === 1 ? '' : 's'}`;
 }
 

@@ -62,14 +62,17 @@ export async function setPublished(session: WriteSession, id: string, expectedVe
 /**
  * Publishes or withdraws `before` (already read and checked) with its audit
  * entry and change-log entry. Shared by editors (with a version check) and
- * ingestion, which withdraws what a complete listing no longer has.
+ * ingestion, which withdraws what its source no longer has (`bySource`) and
+ * publishes again what the source lists again. An item remembers only a
+ * withdrawal by its source (`sourceWithdrawnAt`): any other change of status
+ * forgets it, so an editor's decision is never undone by a later run.
  */
-export async function changeStatus(session: WriteSession, before: Content, published: boolean, publishedAt?: Date | null): Promise<Content> {
+export async function changeStatus(session: WriteSession, before: Content, published: boolean, publishedAt?: Date | null, bySource = false): Promise<Content> {
   const { manager } = session;
   const beforeState = await readItemState(manager, before.id);
   const status = published ? ContentStatus.PUBLISHED : ContentStatus.DRAFT;
   const when = published ? (publishedAt ?? (before.status === ContentStatus.PUBLISHED ? before.publishedAt : new Date())) : before.publishedAt;
-  await bumpVersion(manager, before.id, before.version, { status, publishedAt: when });
+  await bumpVersion(manager, before.id, before.version, { status, publishedAt: when, sourceWithdrawnAt: bySource && !published ? new Date() : null });
   // The nation tags carry copies of both, for the per-nation feeds.
   await manager.update(ContentNation, { contentId: before.id }, { status, publishedAt: when });
   const after = await audited(session, published ? 'PUBLISH' : 'UNPUBLISH', before.id, await withTags(manager, before));

@@ -13,7 +13,7 @@ import { recordAudits, snapshot, type AuditRecord } from './audit';
 import { insertRows } from './bulk-insert';
 import { SourceRevision } from './source-revision.entity';
 import { CONTENT_CLASSES, prepareWrite, type ContentItemInput, type PreparedWrite, kindOf, type SourceInput } from './content-rows';
-import { recordChange, stateAfter } from './content';
+import { changeStatus, recordChange, stateAfter } from './content';
 import { indexContent, searchableTextOf } from './search-index';
 import { readItemStates, type ItemState } from './item-state';
 import type { WriteSession } from './session';
@@ -63,6 +63,8 @@ export interface UpsertResult {
   readonly outcome: UpsertOutcome;
   readonly before: ItemState | null;
   readonly after: ItemState | null;
+  /** Published again: its source had stopped listing it (see `UpsertOptions.republishWithdrawn`). */
+  readonly republished?: true;
 }
 
 export interface UpsertOptions {
@@ -81,6 +83,13 @@ export interface UpsertOptions {
    * ingestion wants, since slugs come from titles and pages link to them.
    */
   readonly adjustSlugs?: boolean;
+  /**
+   * Publish again the items that ingestion withdrew because their source
+   * stopped listing them (`Content.sourceWithdrawnAt`): these inputs are the
+   * source listing them again. Whatever the outcome for their content
+   * (unchanged, updated, held for review), they keep their publication time.
+   */
+  readonly republishWithdrawn?: boolean;
 }
 
 /**
@@ -90,7 +99,9 @@ export interface UpsertOptions {
  * whole batch. Idempotent: an item whose content hash is unchanged is not
  * written at all (no version, no audit entry, no change-log entry), so a
  * second run of the same inputs writes nothing. An existing item's status is
- * left alone: a re-run never republishes what an editor withdrew.
+ * left alone (a re-run never republishes what an editor withdrew), except
+ * that ingestion publishes again what it withdrew itself
+ * (`republishWithdrawn`).
  */
 export async function upsertContent(session: WriteSession, inputs: readonly UpsertInput[], options: UpsertOptions = {}): Promise<UpsertResult[]> {
   const { manager } = session;
@@ -171,7 +182,24 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
     const state = states.get(row.id) ?? null;
     results[index] = { id: row.id, outcome: 'held', before: state, after: state };
   }
+  if (options.republishWithdrawn) await republish(session, inputs, existing, results);
   return results;
+}
+
+/** Publishes again the items among `inputs` that their source had stopped listing (read after this batch's writes, so each keeps its version and publication time as they now are). */
+async function republish(session: WriteSession, inputs: readonly UpsertInput[], existing: ReadonlyMap<string, ExistingRow>, results: UpsertResult[]): Promise<void> {
+  const withdrawn = new Map<string, number>();
+  inputs.forEach((input, index) => {
+    const row = existing.get(identityOf(input));
+    if (row?.sourceWithdrawnAt && row.status !== ContentStatus.PUBLISHED) withdrawn.set(row.id, index);
+  });
+  if (withdrawn.size === 0) return;
+  for (const item of await session.manager.getRepository(Content).findBy({ id: In([...withdrawn.keys()]) })) {
+    await changeStatus(session, item, true, item.publishedAt);
+    const index = withdrawn.get(item.id)!;
+    const result = results[index];
+    results[index] = { ...result, after: result.after && { ...result.after, status: ContentStatus.PUBLISHED }, republished: true };
+  }
 }
 
 /** Keeps (or replaces) the version each item's source gave while an editor's version stands: one SELECT, then one DELETE and one INSERT for the versions not held already. */
@@ -224,6 +252,8 @@ interface ExistingRow {
   readonly contentHash: string | null;
   /** Set when an editor changed the item's content: a source's new version is then held for review. */
   readonly editedAt: Date | null;
+  /** Set when ingestion withdrew the item because its source stopped listing it. */
+  readonly sourceWithdrawnAt: Date | null;
 }
 
 function identityOf(input: UpsertInput): string {
@@ -239,7 +269,7 @@ async function findExisting(manager: EntityManager, inputs: readonly UpsertInput
     if (!input.source) bare.push(input);
     else bySource.set(input.source.name, [...(bySource.get(input.source.name) ?? []), input.source.externalId]);
   }
-  const select = { id: true, type: true, status: true, slug: true, publishedAt: true, contentHash: true, editedAt: true, sourceName: true, sourceExternalId: true } as const;
+  const select = { id: true, type: true, status: true, slug: true, publishedAt: true, contentHash: true, editedAt: true, sourceWithdrawnAt: true, sourceName: true, sourceExternalId: true } as const;
   for (const [name, externalIds] of bySource) {
     for (let start = 0; start < externalIds.length; start += 500) {
       const rows = await manager

@@ -11,7 +11,7 @@ import { SqlRecorder } from './sql-count';
 import { startUpstream, type Upstream } from './upstream';
 
 /** Every field of an IngestRun, as tests read runs back. */
-export const RUN_FIELDS = `id sourceName trigger startedAt endedAt outcome httpStatus documents created updated unchanged skipped held withdrawn errorCount message errors { position message externalId }`;
+export const RUN_FIELDS = `id sourceName trigger startedAt endedAt outcome httpStatus documents created updated unchanged skipped held withdrawn republished errorCount message errors { position message externalId }`;
 
 export interface RunRecord {
   id: string;
@@ -28,6 +28,7 @@ export interface RunRecord {
   skipped: number;
   held: number;
   withdrawn: number;
+  republished: number;
   errorCount: number;
   message: string | null;
   errors: { position: string; message: string; externalId: string | null }[];

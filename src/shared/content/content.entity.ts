@@ -118,6 +118,15 @@ export abstract class Content implements Node {
   sourceKind!: SourceKind | null;
 
   /**
+   * When ingestion withdrew the item because its source no longer listed it
+   * or said it was gone; null otherwise. A later run that finds it at the
+   * source again publishes it again. An editor's publish or withdrawal clears
+   * it: from then on its visibility is the editor's to decide.
+   */
+  @Column({ type: Date, nullable: true })
+  sourceWithdrawnAt!: Date | null;
+
+  /**
    * SHA-256 of the item's normalised content as its source last gave it: a
    * new fetch with the same hash changes nothing (no write, no version, no
    * audit entry, no change-log entry).
@@ -169,6 +178,7 @@ export abstract class Content implements Node {
       url: this.sourceUrl,
       fetchedAt: this.sourceFetchedAt,
       contentHash: this.contentHash ?? '',
+      withdrawnAt: this.sourceWithdrawnAt,
     };
   }
 }

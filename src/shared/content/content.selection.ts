@@ -3,7 +3,7 @@ import { eachField, type Fragments } from '../selection';
 
 /** Entity properties that GraphQL fields of another name read. */
 const NEEDS: Readonly<Record<string, readonly string[]>> = {
-  source: ['sourceName', 'sourceExternalId', 'sourceUrl', 'sourceFetchedAt', 'sourceKind', 'contentHash'],
+  source: ['sourceName', 'sourceExternalId', 'sourceUrl', 'sourceFetchedAt', 'sourceKind', 'contentHash', 'sourceWithdrawnAt'],
   campaign: ['campaignId'],
   nation: ['countryCode'],
 };

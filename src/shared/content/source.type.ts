@@ -24,4 +24,11 @@ export class Source {
 
   @Field({ description: 'SHA-256 (hex) of the item’s normalised content as the source gave it; equal hashes mean equal content.' })
   contentHash!: string;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the gateway withdrew the item (made it a draft) because its source no longer listed it or said it was deleted; null otherwise. The next run that finds the item at its source again publishes it again, unless an editor has published or withdrawn it since (which clears this).',
+  })
+  withdrawnAt!: Date | null;
 }
