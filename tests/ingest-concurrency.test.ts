@@ -100,6 +100,40 @@ for (const driver of DRIVERS) {
           await other.release();
         }
       });
+
+      it('never overwrites an editor’s change that commits between a batch reading the item and updating it: the batch goes again and holds the source’s version', async () => {
+        const { upstream, gw } = fixture;
+        const entry = { guid: 'desk-1', title: 'Water plant reopens in Fallujah', link: 'https://wire.example/desk-1', date: DATE };
+        upstream.serve('/desk.rss', rss([entry]));
+        await gw.addSource({ name: 'desk-race', kind: 'FEED', url: upstream.url('/desk.rss'), type: 'DIGEST_ARTICLE' });
+        assert.equal((await gw.runSource('desk-race')).created, 1);
+        const item = await gw.gateway.db.getRepository(Content).findOneByOrFail({ sourceName: 'desk-race', sourceExternalId: 'desk-1' });
+        // The source changes the item, and an editor changes it too, in a transaction held open.
+        upstream.serve('/desk.rss', rss([{ ...entry, title: 'Water plant in Fallujah back in service' }]));
+        const editor = gw.gateway.db.createQueryRunner();
+        await editor.connect();
+        try {
+          await editor.startTransaction();
+          await editor.query(`UPDATE content SET title = 'Fallujah water plant: the desk’s title', edited_at = now(), version = version + 1 WHERE id = $1`, [item.id]);
+          const [{ pid }] = (await editor.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+          const run = gw.runSource('desk-race');
+          // The run has read the item as it was (the editor has not committed) and waits to update it.
+          await waitFor(
+            'the run to wait on the editor',
+            async () => ((await gw.gateway.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY(pg_blocking_pids(pid))`, [pid])) as unknown[]).length > 0 || undefined,
+            { tries: 200, intervalMs: 25 },
+          );
+          await editor.commitTransaction();
+          const ended = await run;
+          assert.equal(ended.outcome, 'SUCCEEDED', ended.message ?? '');
+          assert.deepEqual([ended.updated, ended.held], [0, 1]);
+          const after = await gw.gateway.db.getRepository(Content).findOneByOrFail({ id: item.id });
+          assert.deepEqual([after.title, after.version], ['Fallujah water plant: the desk’s title', item.version + 1]);
+        } finally {
+          if (editor.isTransactionActive) await editor.rollbackTransaction();
+          await editor.release();
+        }
+      });
     }
   });
 }

@@ -6,8 +6,9 @@ import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { describeFetchError, FetchError } from '../net/safe-fetch';
 import { ContentStatus } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
+import { StaleVersionError } from '../shared/errors';
 import { changeStatus } from '../store/content';
-import { write, type Actor } from '../store/session';
+import { write, type Actor, type WriteSession } from '../store/session';
 import { upsertContent, type UpsertInput, type UpsertOptions, type UpsertResult } from '../store/upsert';
 import { DocumentError, type EntryError, type RunContext } from './connector';
 import { CONNECTORS, type IngestKind } from './connectors';
@@ -256,32 +257,44 @@ interface RunStatistics {
   failed: boolean;
 }
 
-/** Attempts at one batch that loses a race with another writer (see {@link writeBatch}). */
+/** Attempts at one batch that loses a race with another writer (see {@link writeRetrying}). */
 const BATCH_ATTEMPTS = 3;
 
 /** The index that makes a slug unique within its type. */
 const SLUG_INDEX = { name: 'UQ_content_type_slug', table: 'content', columns: ['type', 'slug'] } as const;
 
+/** Writes one batch of items in one transaction (see {@link writeRetrying}). */
+function writeBatch(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions): Promise<UpsertResult[]> {
+  return writeRetrying(db, actor, (session) => upsertContent(session, batch, options));
+}
+
 /**
- * Writes one batch in one transaction, again (up to {@link BATCH_ATTEMPTS}
- * times) when it lost a race with another writer; it rolled back whole, and
- * nothing outside the transaction happened yet. New items' slugs are made
- * unique by looking up those taken, then inserting: on PostgreSQL, a writer
- * that commits the same slug in between (the other run this process makes at
- * once, another process, an editor) makes the insert break the unique index,
- * and on the next attempt the look-up sees the slug and suffixes it. Two
- * batches taking two such slugs in opposite orders deadlock there; the one
- * PostgreSQL cancels goes again too. On SQLite one process writes one batch
- * at a time, but another process on the same file that commits between this
- * batch's first read and its first write makes SQLite refuse the write
- * (`SQLITE_BUSY_SNAPSHOT`), as does a lock held past the busy timeout.
+ * Runs one of a run's writes in one transaction, again (up to
+ * {@link BATCH_ATTEMPTS} times) when it lost a race with another writer; it
+ * rolled back whole, and nothing outside the transaction happened yet, so the
+ * next attempt reads everything as it now is.
+ * - An item changed between the batch reading and updating it (on
+ *   PostgreSQL, an editor's change that committed in between): the next
+ *   attempt sees the editor's change and holds the source's version instead
+ *   of overwriting it.
+ * - New items' slugs are made unique by looking up those taken, then
+ *   inserting: on PostgreSQL, a writer that commits the same slug in between
+ *   (the other run this process makes at once, another process, an editor)
+ *   makes the insert break the unique index, and on the next attempt the
+ *   look-up sees the slug and suffixes it. Two batches taking two such slugs
+ *   in opposite orders deadlock there; the one PostgreSQL cancels goes again
+ *   too.
+ * - On SQLite one process writes one batch at a time, but another process on
+ *   the same file that commits between this batch's first read and its first
+ *   write makes SQLite refuse the write (`SQLITE_BUSY_SNAPSHOT`), as does a
+ *   lock held past the busy timeout.
  */
-async function writeBatch(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions): Promise<UpsertResult[]> {
+async function writeRetrying<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await write(db, actor, (session) => upsertContent(session, batch, options));
+      return await write(db, actor, work);
     } catch (error) {
-      const lostRace = isUniqueViolation(error, SLUG_INDEX) || isDeadlock(error) || isSqliteBusy(error);
+      const lostRace = error instanceof StaleVersionError || isUniqueViolation(error, SLUG_INDEX) || isDeadlock(error) || isSqliteBusy(error);
       if (attempt >= BATCH_ATTEMPTS || !lostRace) throw error;
     }
   }
@@ -315,7 +328,7 @@ async function withdraw(db: DataSource, actor: Actor, sourceName: string, missin
   const ids = rows.filter((row) => goneSet.has(row.sourceExternalId!) || (missing?.(row.sourceExternalId!) ?? false)).map((row) => row.id);
   for (let start = 0; start < ids.length; start += 100) {
     const batch = ids.slice(start, start + 100);
-    await write(db, actor, async (session) => {
+    await writeRetrying(db, actor, async (session) => {
       for (const item of await session.manager.getRepository(Content).findBy(batch.map((id) => ({ id })))) {
         if (item.status === ContentStatus.PUBLISHED) await changeStatus(session, item, false, null, true);
       }

@@ -40,6 +40,15 @@ export class ConflictError extends CodedError<'CONFLICT'> {
   }
 }
 
+/**
+ * An item changed (its version moved on) between a write reading it and
+ * updating it: an editor's request answers CONFLICT, an ingestion batch goes
+ * again and reads the item as it now is.
+ */
+export class StaleVersionError extends ConflictError {
+  override name = 'StaleVersionError';
+}
+
 /** No key where one is needed, or a key that is wrong, expired or revoked. Over HTTP: 401. */
 export class UnauthenticatedError extends CodedError<'UNAUTHENTICATED'> {
   override name = 'UnauthenticatedError';

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { ContentNation } from '../member-nations/content-nation.entity';
 import { ContentStatus, type ContentType } from '../shared/content/content-status';
 import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
-import { ConflictError, NotFoundError } from '../shared/errors';
+import { ConflictError, NotFoundError, StaleVersionError } from '../shared/errors';
 import { recordAudit, snapshot, type AuditAction } from './audit';
 import { CONTENT_CLASSES, prepareWrite, readTagRows, writeTagRows, type ContentItemInput, type PreparedWrite } from './content-rows';
 import { contentChange, readItemState, type ItemState } from './item-state';
@@ -144,7 +144,7 @@ export async function bumpVersion(manager: EntityManager, id: string, expectedVe
     .where('id = :id AND version = :expectedVersion', { id, expectedVersion })
     .execute();
   if (result.affected === 0) {
-    throw new ConflictError('The item changed while this edit was being saved; reload it and try again', { expectedVersion });
+    throw new StaleVersionError('The item changed while this edit was being saved; reload it and try again', { expectedVersion });
   }
 }
 

@@ -7,7 +7,7 @@ import { ContentStatus, type ContentType } from '../shared/content/content-statu
 import { SourceKind } from '../shared/content/source-kind';
 import { ContentTag } from '../shared/content/content-tag.entity';
 import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
-import { BadUserInputError } from '../shared/errors';
+import { BadUserInputError, StaleVersionError } from '../shared/errors';
 import { encodeGlobalId } from '../shared/node/global-id';
 import { recordAudits, snapshot, type AuditRecord } from './audit';
 import { insertRows } from './bulk-insert';
@@ -147,7 +147,9 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
   if (options.adjustSlugs) await makeSlugsUnique(manager, creates.map(({ item }) => item));
   await insertItems(manager, creates.map(({ item }) => item));
   for (const { row, write } of updates) {
-    await manager.createQueryBuilder().update(Content).set(write.values).where('id = :id', { id: row.id }).execute();
+    // As of the version read above: an editor who changed the item since (on PostgreSQL, a transaction that committed in between) is not overwritten; the batch goes again and holds the source's version instead.
+    const { affected } = await manager.createQueryBuilder().update(Content).set(write.values).where('id = :id AND version = :version', { id: row.id, version: row.version }).execute();
+    if (affected === 0) throw new StaleVersionError(`${row.id} changed while the batch was written`);
   }
   const written = [...creates.map(({ item, write }) => ({ item, write })), ...updates.map(({ row, write }) => ({ item: { ...write.values, id: row.id } as Content, write }))];
   await replaceTagRows(manager, written, updates.length > 0);
@@ -252,6 +254,7 @@ interface ExistingRow {
   readonly contentHash: string | null;
   /** Set when an editor changed the item's content: a source's new version is then held for review. */
   readonly editedAt: Date | null;
+  readonly version: number;
   /** Set when ingestion withdrew the item because its source stopped listing it. */
   readonly sourceWithdrawnAt: Date | null;
 }
@@ -269,7 +272,7 @@ async function findExisting(manager: EntityManager, inputs: readonly UpsertInput
     if (!input.source) bare.push(input);
     else bySource.set(input.source.name, [...(bySource.get(input.source.name) ?? []), input.source.externalId]);
   }
-  const select = { id: true, type: true, status: true, slug: true, publishedAt: true, contentHash: true, editedAt: true, sourceWithdrawnAt: true, sourceName: true, sourceExternalId: true } as const;
+  const select = { id: true, type: true, status: true, slug: true, publishedAt: true, contentHash: true, editedAt: true, version: true, sourceWithdrawnAt: true, sourceName: true, sourceExternalId: true } as const;
   for (const [name, externalIds] of bySource) {
     for (let start = 0; start < externalIds.length; start += 500) {
       const rows = await manager
