@@ -353,6 +353,48 @@ for (const driver of DRIVERS) {
       assert.deepEqual(await jsonIds('/nations/NATO/feed.json?nations=gbr'), both);
     });
 
+    it('pages by RFC 5005 next links: followed from the newest page, they give every item once, in Query.feed’s order, in every format', async () => {
+      const all = await feedIds(null, 100);
+      assert.equal(all.length, 80);
+      /** The next page's link in a document of the format, or null. */
+      const nextOf: Record<'atom' | 'rss' | 'json', (text: string) => string | null> = {
+        atom: (text) => ((xml.parse(text).feed.link as Record<string, string>[]).find((link) => link['@rel'] === 'next')?.['@href'] ?? null),
+        rss: (text) => ([xml.parse(text).rss.channel['atom:link']].flat() as Record<string, string>[]).find((link) => link['@rel'] === 'next')?.['@href'] ?? null,
+        json: (text) => (JSON.parse(text) as JsonFeed).next_url as string | undefined ?? null,
+      };
+      const idsOf = { atom: (text: string, self: string) => globalIds(assertAtom(text, self)), rss: (text: string, self: string) => globalIds(assertRss(text, self)), json: (text: string, self: string) => globalIds(assertJsonFeed(text, self).items.map((item) => item.id)) };
+      for (const format of ['atom', 'rss', 'json'] as const) {
+        const seen: string[] = [];
+        const selves: string[] = [];
+        let url: string | null = `${gw.origin}/feed.${format}?limit=30`;
+        while (url) {
+          const response = await ok(url.slice(gw.origin.length));
+          seen.push(...idsOf[format](response.text, url));
+          selves.push(url);
+          url = nextOf[format](response.text);
+        }
+        assert.deepEqual(seen, all, format);
+        assert.equal(selves.length, 3, `${format}: 30, 30 and 20 items; the last page links to no next one`);
+        // The next link is the canonical URL with the cursor of the page's last item, as Query.feed gives it.
+        const { feed } = await graph<{ feed: { edges: { cursor: string }[] } }>(`{ feed(first: 30) { edges { cursor } } }`, {});
+        assert.equal(selves[1], `${gw.origin}/feed.${format}?limit=30&after=${feed.edges[29].cursor}`);
+      }
+      // A member's feed pages on its own order, filters kept in the links.
+      const nato = (await graph<{ memberNation: { feed: { edges: { node: { id: string } }[] } } }>(NATION_FEED_IDS, { code: 'NATO', first: 100, filter: { types: ['SOCIAL_POST', 'DIGEST_ARTICLE'] } })).memberNation.feed.edges.map((edge) => edge.node.id);
+      assert.ok(nato.length > 4);
+      const seen: string[] = [];
+      // Asked for in any form, linked to in the canonical one.
+      let url: string | null = `${gw.origin}/nations/nato/feed.json?types=SOCIAL_POST,DIGEST_ARTICLE&limit=4`;
+      while (url) {
+        const canonicalUrl = seen.length ? url : `${gw.origin}/nations/NATO/feed.json?types=DIGEST_ARTICLE,SOCIAL_POST&limit=4`;
+        const feed = assertJsonFeed((await ok(url.slice(gw.origin.length))).text, canonicalUrl);
+        seen.push(...globalIds(feed.items.map((item) => item.id)));
+        url = (feed.next_url as string | undefined) ?? null;
+        if (url) assert.match(url, /\/nations\/NATO\/feed\.json\?types=DIGEST_ARTICLE,SOCIAL_POST&limit=4&after=[A-Za-z0-9_-]+$/);
+      }
+      assert.deepEqual(seen, nato);
+    });
+
     it("serves a campaign's feed at /campaigns/{slug}/feed.*, as Query.feed with that campaign", async () => {
       const expected = await feedIds({ campaigns: ['this-generation-learns'] });
       assert.ok(expected.length > 5);
@@ -455,6 +497,9 @@ for (const driver of DRIVERS) {
         'nations=I-Q',
         'countries=SY',
         `tags=${'x'.repeat(65)}`,
+        'after=not-a-cursor',
+        `after=${Buffer.from('["2019-10-01T00:00:00.000Z"]').toString('base64url')}`,
+        'after=a&after=b',
       ];
       for (const query of bad) {
         gw.sql.reset();

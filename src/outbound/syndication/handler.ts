@@ -28,7 +28,7 @@ const CACHE_CONTROL = 'public, max-age=60';
 const ALLOW = 'GET, HEAD, OPTIONS';
 
 /** Bump when the documents change shape, so that no client keeps an old rendering under a matching ETag. */
-const RENDERING = 2;
+const RENDERING = 3;
 
 /** What a feed's path names: which feed (the shared one when `kind` is absent) and in which format. */
 interface FeedPath {
@@ -112,7 +112,11 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
         const feedScope = scopeOf(kind, key, names);
         if (!feedScope) return null;
         const rows = await readFeed(new ContentReads(db, scope, locale), feedScope, parameters);
-        return buildFeed(rows, feedScope, parameters, names, selfUrlOf(req, config, feedScope, format, parameters), new Date(), locale);
+        const links = {
+          self: selfUrlOf(req, config, feedScope, format, parameters),
+          next: rows.next === null ? null : selfUrlOf(req, config, feedScope, format, { ...parameters, after: rows.next }),
+        };
+        return buildFeed(rows, feedScope, parameters, names, links, new Date(), locale);
       })(),
       config.requestTimeoutMs,
       () => scope.cancel('the request ran past its time limit'),

@@ -73,6 +73,8 @@ export interface SyndicatedFeed {
   readonly homePage: string;
   /** The canonical URL of this very document (its `rel="self"` link, `feed_url`). */
   readonly selfUrl: string;
+  /** The next page's URL (`rel="next"`, `next_url`: RFC 5005 paging) when more items follow, else null. */
+  readonly nextUrl: string | null;
   /** The newest item's update time that has passed; null for an empty feed (or one of items scheduled for later only). */
   readonly updated: Date | null;
   /** The language asked for (`en`, `ar`, `fr`). */
@@ -81,7 +83,15 @@ export interface SyndicatedFeed {
 }
 
 /** Makes the feed a request asked for out of the rows read for it. */
-export function buildFeed(rows: FeedRows, scope: FeedScope, parameters: FeedParameters, names: Names, selfUrl: string, now: Date, locale: Locale = Locale.EN): SyndicatedFeed {
+export function buildFeed(
+  rows: FeedRows,
+  scope: FeedScope,
+  parameters: FeedParameters,
+  names: Names,
+  links: { readonly self: string; readonly next: string | null },
+  now: Date,
+  locale: Locale = Locale.EN,
+): SyndicatedFeed {
   const items = rows.items.map((item, i) => buildItem(item, rows.countries[i] ?? [], rows.tags[i] ?? [], names));
   // A date ahead of the clock (an item scheduled for later) is not a modification time yet: the newest that has passed is.
   // (The clock itself in its place changed the feed's time, and with it the ETag, on every request: no 304, ever.)
@@ -97,7 +107,8 @@ export function buildFeed(rows: FeedRows, scope: FeedScope, parameters: FeedPara
     title: titleOf(scope, parameters, names),
     description: descriptionOf(scope, parameters, names),
     homePage: HOME_PAGE,
-    selfUrl,
+    selfUrl: links.self,
+    nextUrl: links.next,
     updated,
     language: locale.toLowerCase(),
     items,

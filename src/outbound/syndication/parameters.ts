@@ -1,6 +1,8 @@
 import { normaliseNationCode } from '../../member-nations/member-nation.entity';
 import { ContentType } from '../../shared/content/content-status';
 import { Locale } from '../../shared/content/locale';
+import { CONTENT_KEYSET } from '../../shared/content/content.query';
+import { decodeCursor, type KeyValue } from '../../shared/pagination/cursor';
 
 /** The default and the bounds of `limit`. */
 export const DEFAULT_LIMIT = 50;
@@ -31,6 +33,10 @@ export interface FeedParameters {
   readonly limit: number;
   /** The locale asked for by `locale=` (EN, AR, FR in any case); null when the request leaves it to `Accept-Language`. */
   readonly locale: Locale | null;
+  /** Where the page starts: the cursor a feed's `next` link carries (an item's `cursor` in `Query.feed` too), null for the newest. */
+  readonly after: string | null;
+  /** `after`, decoded. */
+  readonly from: KeyValue[] | null;
 }
 
 /** A parameter that can never be served as sent; its message is one line that names the parameter. */
@@ -41,8 +47,9 @@ export class FeedParameterError extends Error {
 /**
  * Reads `types`, `nations`, `countries`, `campaigns`, `tags` (each
  * comma-separated, repeated, or both), `publishedAfter`, `publishedBefore`
- * (ISO 8601), `limit` (1–100, 50 by default) and `locale` (EN, AR or FR;
- * `Accept-Language` decides without it). Any other parameter is
+ * (ISO 8601), `limit` (1–100, 50 by default), `locale` (EN, AR or FR;
+ * `Accept-Language` decides without it) and `after` (a cursor: the page
+ * after that item, as the `next` links give it). Any other parameter is
  * ignored; an empty value does not filter, as an empty list in `FeedFilter`
  * does not. Throws {@link FeedParameterError} on the first bad value.
  */
@@ -76,7 +83,19 @@ export function parseFeedParameters(search: URLSearchParams): FeedParameters {
     publishedBefore,
     limit: limitOf(search),
     locale: localeOf(search),
+    ...afterOf(search),
   };
+}
+
+/** The page's start, checked as `Query.feed(after:)` checks it: a cursor of any content list (they share one key), else refused. */
+function afterOf(search: URLSearchParams): { after: string | null; from: KeyValue[] | null } {
+  const after = single(search, 'after');
+  if (after === null) return { after: null, from: null };
+  try {
+    return { after, from: decodeCursor(after, CONTENT_KEYSET.kinds, 'after') };
+  } catch {
+    throw new FeedParameterError(`Invalid after: ${quote(after)} is not a cursor of this feed; follow the feed's "next" link, or give an item's cursor from Query.feed`);
+  }
 }
 
 function localeOf(search: URLSearchParams): Locale | null {
@@ -102,6 +121,8 @@ export function canonicalQuery(parameters: FeedParameters): string {
   if (parameters.publishedBefore) parts.push(`publishedBefore=${encodeURIComponent(parameters.publishedBefore.toISOString())}`);
   if (parameters.limit !== DEFAULT_LIMIT) parts.push(`limit=${parameters.limit}`);
   if (parameters.locale) parts.push(`locale=${parameters.locale}`);
+  // Cursors are base64url: nothing to encode.
+  if (parameters.after) parts.push(`after=${parameters.after}`);
   return parts.join('&');
 }
 

@@ -7,6 +7,7 @@ import type { Content } from '../../shared/content/content.entity';
 import { getCountriesByContentIds, getTagsByContentIds } from '../../shared/content/content.loaders';
 import { findContentPage, type Visibility } from '../../shared/content/content.query';
 import type { ContentReads } from '../../shared/content/content.reads';
+import type { Connection } from '../../shared/pagination/connection.type';
 import type { PageRequest } from '../../shared/pagination/keyset';
 import type { FeedParameters } from './parameters';
 
@@ -48,6 +49,8 @@ export type FeedScope =
 /** A feed's items, newest first, with the countries and tags of each (by position). */
 export interface FeedRows {
   readonly items: readonly Content[];
+  /** The cursor of the page's last item when more items follow it (the `next` link's `after`), else null. */
+  readonly next: string | null;
   readonly countries: readonly (readonly string[])[];
   readonly tags: readonly (readonly string[])[];
 }
@@ -61,23 +64,24 @@ export interface FeedRows {
  */
 export async function readFeed(reads: ContentReads, scope: FeedScope, parameters: FeedParameters): Promise<FeedRows> {
   const filter = feedFilterOf(parameters);
-  const page: PageRequest = { backward: false, size: parameters.limit, from: null };
-  let items: Content[];
+  const page: PageRequest = { backward: false, size: parameters.limit, from: parameters.from };
+  let connection: Connection<Content>;
   if (scope.kind === 'nation') {
     // The member's own feed walks its nation tags; `nations` in the query string narrows it further (AND), as `MemberNation.feed(filter:)` does.
-    const [connection] = await findNationFeedPages(reads, PUBLISHED, [scope.nation.code], filter, page, PROPERTIES);
-    items = connection.edges.map((edge) => edge.node);
+    [connection] = await findNationFeedPages(reads, PUBLISHED, [scope.nation.code], filter, page, PROPERTIES);
   } else if (scope.kind === 'campaign') {
     const query = feedQuery(reads, PUBLISHED, filter, PROPERTIES);
     query.where(`c.campaign_id = ${query.opaque('syndicatedCampaign', 'uuid')}`, { syndicatedCampaign: scope.campaign.id });
-    items = (await findContentPage(query, page)).edges.map((edge) => edge.node);
+    connection = await findContentPage(query, page);
   } else {
-    items = (await findFeedPage(reads, PUBLISHED, filter, page, PROPERTIES)).edges.map((edge) => edge.node);
+    connection = await findFeedPage(reads, PUBLISHED, filter, page, PROPERTIES);
   }
-  if (items.length === 0) return { items, countries: [], tags: [] };
+  const items = connection.edges.map((edge) => edge.node);
+  const next = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
+  if (items.length === 0) return { items, next, countries: [], tags: [] };
   const ids = items.map((item) => item.id);
   const [countries, tags] = await Promise.all([getCountriesByContentIds(reads, ids), getTagsByContentIds(reads, ids)]);
-  return { items, countries, tags };
+  return { items, next, countries, tags };
 }
 
 /** The GraphQL filter the parameters stand for. */

@@ -40,8 +40,9 @@ function renderAtom(feed: SyndicatedFeed): string {
   // The package writes an empty `<link/>` for an entry without a link; Atom requires `href` on every link, and content stands in for it.
   // It writes no language: the feed's goes on the root and each entry's on the entry (`xml:lang`, RFC 4287 §2), in the items' order.
   // Entries are the package's lines `    <entry>` (content is in CDATA and escaped, never such a line of its own).
+  // It writes no `next` link (RFC 5005 paging): it goes after the self link.
   let entry = 0;
-  const out = xml
+  const out = withNextLink(xml, /\n( *)<link rel="self" href="[^"]*"\/>/, feed.nextUrl, (indent, href) => `\n${indent}<link rel="next" href="${href}"/>`)
     .replace(/\n\s*<link\/>/g, '')
     .replace(/^(<\?xml[^>]*\?>\s*)?<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom"/, (root) => `${root} xml:lang="${feed.language}"`)
     .replace(/^ {4}<entry>$/gm, () => `    <entry xml:lang="${feed.items[entry++]?.language ?? feed.language}">`);
@@ -49,9 +50,19 @@ function renderAtom(feed: SyndicatedFeed): string {
   return out;
 }
 
-/** RSS 2.0 through the `feed` package; each item's author goes in `dc:creator` (RSS's own `author` must be an e-mail address). */
+/** RSS 2.0 through the `feed` package; each item's author goes in `dc:creator` (RSS's own `author` must be an e-mail address), the next page's link in an `atom:link` beside the self link. */
 function renderRss(feed: SyndicatedFeed): string {
-  return packageFeed(feed, 'rss').rss2();
+  const xml = packageFeed(feed, 'rss').rss2();
+  return withNextLink(xml, /\n( *)<atom:link href="[^"]*" rel="self" type="application\/rss\+xml"\/>/, feed.nextUrl, (indent, href) => `\n${indent}<atom:link href="${href}" rel="next" type="application/rss+xml"/>`);
+}
+
+/** `xml` with the next page's link written after the self link `self` matches (its first group the indentation); unchanged on the last page. */
+function withNextLink(xml: string, self: RegExp, nextUrl: string | null, link: (indent: string, href: string) => string): string {
+  if (nextUrl === null) return xml;
+  const match = self.exec(xml);
+  if (!match) throw new Error('the feed writer wrote no self link to put the next link beside');
+  const end = match.index + match[0].length;
+  return xml.slice(0, end) + link(match[1], escapeHtml(nextUrl)) + xml.slice(end);
 }
 
 function packageFeed(feed: SyndicatedFeed, format: 'atom' | 'rss'): Feed {
@@ -123,6 +134,7 @@ export function jsonFeed(feed: SyndicatedFeed): Record<string, unknown> {
     title: feed.title,
     home_page_url: feed.homePage,
     feed_url: feed.selfUrl,
+    ...(feed.nextUrl ? { next_url: feed.nextUrl } : {}),
     description: feed.description,
     language: feed.language,
     authors: [{ name: PUBLISHER, url: feed.homePage }],
