@@ -343,6 +343,8 @@ async function withdraw(db: DataSource, actor: Actor, sourceName: string, missin
 async function finish(settings: RunnerSettings, source: ContentSource, run: IngestRun, validators: { etag: string | null; lastModified: string | null }, listedFully: boolean): Promise<void> {
   const { db } = settings;
   const succeeded = run.outcome !== RunOutcome.FAILED;
+  // The source's claim is held: no other run changes the count meanwhile.
+  const failures = succeeded ? 0 : source.consecutiveFailures + 1;
   // The run's record and the release of the source's claim commit together: a run seen as ended has let go of its source, so a run asked for then can start.
   await write(db, { keyId: null, name: `ingest:${source.name}` }, async (session) => {
     await session.manager.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
@@ -353,7 +355,8 @@ async function finish(settings: RunnerSettings, source: ContentSource, run: Inge
         lastRunId: run.id,
         leaseOwner: null,
         leaseUntil: null,
-        nextRunAt: source.everySeconds ? new Date(run.startedAt.getTime() + source.everySeconds * 1000) : null,
+        nextRunAt: source.everySeconds ? new Date(run.startedAt.getTime() + scheduledDelayMs(source.everySeconds, failures)) : null,
+        consecutiveFailures: failures,
         ...(run.httpStatus !== null || succeeded ? { lastFetchedAt: run.endedAt } : {}),
         ...(run.outcome === RunOutcome.SUCCEEDED ? { etag: validators.etag, lastModified: validators.lastModified, lastSuccessAt: run.startedAt } : {}),
         ...(run.outcome === RunOutcome.UNCHANGED ? { lastSuccessAt: run.startedAt } : {}),
@@ -363,6 +366,22 @@ async function finish(settings: RunnerSettings, source: ContentSource, run: Inge
       .execute();
     session.change({ subject: 'SOURCE', kind: 'RUN', subjectId: source.id });
   });
+}
+
+/** A failing source's scheduled runs are spaced out to at most this, or its interval when that is longer. */
+export const BACKOFF_CEILING_MS = 6 * 3_600_000;
+
+/**
+ * How long after a run's start the next scheduled run is due: the source's
+ * interval, doubled for each failure in a row after the first (two failures:
+ * twice the interval, three: four times), up to {@link BACKOFF_CEILING_MS} or
+ * the interval when that is longer. A source that is down is asked less and
+ * less often, and the first failure, often a passing one, changes nothing.
+ */
+export function scheduledDelayMs(everySeconds: number, failuresInARow: number): number {
+  const interval = everySeconds * 1000;
+  if (failuresInARow <= 1) return interval;
+  return Math.min(interval * 2 ** Math.min(failuresInARow - 1, 20), Math.max(interval, BACKOFF_CEILING_MS));
 }
 
 async function release(db: DataSource, id: string, owner: string): Promise<void> {

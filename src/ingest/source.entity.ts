@@ -93,6 +93,13 @@ export class ContentSource {
   @Column({ type: Date, nullable: true })
   nextRunAt!: Date | null;
 
+  @Field(() => Int, {
+    description:
+      'Runs in a row that failed (0 after one that did not). While it is above 0, scheduled runs are spaced out: twice the interval after the second failure, four times after the third, and so on, to at most 6 hours (or the interval, when that is longer). Changing the source’s settings, or a run that succeeds, ends this.',
+  })
+  @Column({ type: 'integer', default: 0 })
+  consecutiveFailures!: number;
+
   /** Which process runs the source now, and until when its claim holds unless renewed (a process that died lets it lapse). */
   @Column({ type: 'varchar', length: 100, nullable: true })
   leaseOwner!: string | null;

@@ -76,7 +76,7 @@ export async function runSourcesCommand(db: DataSource, action: string | undefin
       print(['name', 'kind', 'type', 'every', 'publish as', 'last run', 'outcome', 'url'].join('\t'));
       for (const source of sources) {
         const run = source.lastRunId ? runs.get(source.lastRunId) : undefined;
-        print([source.name, source.kind, source.targetType, source.every ?? 'on demand', source.publishAs, run ? run.startedAt.toISOString() : '-', run?.outcome ?? '-', source.url].join('\t'));
+        print([source.name, source.kind, source.targetType, source.every ?? 'on demand', source.publishAs, run ? run.startedAt.toISOString() : '-', outcomeOf(run?.outcome, source.consecutiveFailures), source.url].join('\t'));
       }
       return;
     }
@@ -162,4 +162,9 @@ function pairs(text: string, flag: string): Record<string, string> {
     result[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
   }
   return result;
+}
+
+/** A source's last outcome, with how many runs in a row failed when more than one did (its schedule is spaced out then). */
+function outcomeOf(outcome: string | undefined, failuresInARow: number): string {
+  return failuresInARow > 1 ? `${outcome} (${failuresInARow} in a row)` : (outcome ?? '-');
 }

@@ -69,7 +69,7 @@ export function checkSourceSettings(input: SourceSettingsInput, allowFiles: bool
   };
 }
 
-type RuntimeState = 'etag' | 'lastModified' | 'lastFetchedAt' | 'lastSuccessAt' | 'lastFullListingAt' | 'lastRunId' | 'nextRunAt' | 'leaseOwner' | 'leaseUntil';
+type RuntimeState = 'etag' | 'lastModified' | 'lastFetchedAt' | 'lastSuccessAt' | 'lastFullListingAt' | 'lastRunId' | 'nextRunAt' | 'consecutiveFailures' | 'leaseOwner' | 'leaseUntil';
 
 function checkLocation(url: string, allowFiles: boolean): string {
   let parsed: URL | null = null;
@@ -130,6 +130,7 @@ export async function createSource(db: DataSource, actor: Actor, input: SourceSe
       lastFullListingAt: null,
       lastRunId: null,
       nextRunAt: settings.everySeconds ? new Date() : null,
+      consecutiveFailures: 0,
       leaseOwner: null,
       leaseUntil: null,
     });
@@ -143,6 +144,7 @@ export async function createSource(db: DataSource, actor: Actor, input: SourceSe
 /**
  * Changes a source's settings (not its name: its items carry it). A new
  * address or kind forgets the fetch validators, so the next run reads it whole.
+ * A failing source's back-off ends: its next scheduled run is due at once.
  */
 export async function updateSource(db: DataSource, actor: Actor, name: string, input: SourceSettingsInput, allowFiles: boolean): Promise<ContentSource> {
   const settings = checkSourceSettings({ ...input, name }, allowFiles || input.url.startsWith('file:'));
@@ -154,12 +156,15 @@ export async function updateSource(db: DataSource, actor: Actor, name: string, i
       throw new BadUserInputError('url: a source reads an http(s) URL (local files are added with the command line only)', { field: 'url' });
     }
     const moved = settings.url !== before.url || settings.kind !== before.kind;
+    // New settings end a failing source's back-off: its next scheduled run is due at once.
+    const failing = before.consecutiveFailures > 0;
     await repo.update(
       { id: before.id },
       {
         ...settings,
         ...(moved ? { etag: null, lastModified: null, lastSuccessAt: null } : {}),
-        nextRunAt: settings.everySeconds ? (before.nextRunAt ?? new Date()) : null,
+        nextRunAt: settings.everySeconds ? (failing ? new Date() : (before.nextRunAt ?? new Date())) : null,
+        consecutiveFailures: 0,
       } as never,
     );
     session.change({ subject: 'SOURCE', kind: 'UPDATED', subjectId: before.id });

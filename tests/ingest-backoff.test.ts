@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BACKOFF_CEILING_MS, scheduledDelayMs } from '../src/ingest/runner';
+import { DRIVERS } from './helpers/drivers';
+import { startIngestGateway, type IngestGateway } from './helpers/ingest';
+import { rss, startUpstream, type Upstream } from './helpers/upstream';
+
+const MINUTE = 60_000;
+
+describe('a failing source’s schedule', () => {
+  it('keeps the interval after one failure, then doubles it for each failure in a row, to at most 6 hours or the interval', () => {
+    const every15m = [0, 1, 2, 3, 4, 5, 6, 7, 40].map((failures) => scheduledDelayMs(15 * 60, failures) / MINUTE);
+    assert.deepEqual(every15m, [15, 15, 30, 60, 120, 240, 360, 360, 360]);
+    assert.equal(BACKOFF_CEILING_MS, 360 * MINUTE);
+    // A daily source is not asked more often than daily, and not less often either: its interval is past the ceiling.
+    assert.equal(scheduledDelayMs(86_400, 5), 86_400_000);
+  });
+});
+
+for (const driver of DRIVERS) {
+  describe(`a failing source is asked less and less often [${driver}]`, () => {
+    let upstream: Upstream;
+    let gw: IngestGateway;
+    let failing = true;
+    const SOURCE = `query { sources { name consecutiveFailures nextRunAt } }`;
+    const stateOf = async () => (await gw.ok<{ sources: { name: string; consecutiveFailures: number; nextRunAt: string }[] }>(SOURCE)).sources.find((source) => source.name === 'flaky')!;
+    const due = async () => {
+      const [run] = await gw.runsOf('flaky');
+      return (Date.parse((await stateOf()).nextRunAt) - Date.parse(run.startedAt)) / MINUTE;
+    };
+
+    before(async () => {
+      upstream = await startUpstream();
+      // Runs are started by the test alone: the scheduler would run the source as soon as it is due.
+      gw = await startIngestGateway(driver, { INGEST_SCHEDULER: 'off' });
+      upstream.on('/flaky.rss', (_request, response) => {
+        // 404 is not retried within a run: each run fails at once.
+        if (failing) return void response.writeHead(404, { 'content-type': 'text/plain' }).end('gone for now');
+        response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([{ guid: 'flaky-1', title: 'Schools reopen in Mosul', link: 'https://wire.example/flaky-1', date: 'Mon, 30 Nov 2026 09:00:00 GMT' }]));
+      });
+      await gw.addSource({ name: 'flaky', kind: 'FEED', url: upstream.url('/flaky.rss'), type: 'DIGEST_ARTICLE', every: '15m' });
+    });
+    after(async () => {
+      await gw?.stop();
+      await upstream?.close();
+    });
+
+    it('counts the failures in a row and spaces the scheduled runs out from the second', async () => {
+      const delays: number[] = [];
+      for (let n = 1; n <= 3; n++) {
+        const run = await gw.runSource('flaky');
+        assert.equal(run.outcome, 'FAILED');
+        assert.equal((await stateOf()).consecutiveFailures, n);
+        delays.push(await due());
+      }
+      assert.deepEqual(delays, [15, 30, 60]);
+    });
+
+    it('goes back to its interval after a run that succeeds', async () => {
+      failing = false;
+      const run = await gw.runSource('flaky');
+      assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+      assert.equal((await stateOf()).consecutiveFailures, 0);
+      assert.equal(await due(), 15);
+    });
+
+    it('is due at once when an admin changes its settings while it fails', async () => {
+      failing = true;
+      await gw.runSource('flaky');
+      await gw.runSource('flaky');
+      assert.deepEqual([(await stateOf()).consecutiveFailures, await due()], [2, 30]);
+      const before = Date.now();
+      await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input: { every: '15m' } });
+      const state = await stateOf();
+      assert.equal(state.consecutiveFailures, 0);
+      assert.ok(Date.parse(state.nextRunAt) >= before - 1_000 && Date.parse(state.nextRunAt) <= Date.now() + 1_000, state.nextRunAt);
+    });
+  });
+}
