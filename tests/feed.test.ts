@@ -115,6 +115,9 @@ for (const driver of DRIVERS) {
         [{ before: encodeCursor(['not a date', 'x']) }, 'before', '"before" is not a valid cursor for this list'],
         [{ after: encodeCursor(['2019-10-01T00:00:00.000Z']) }, 'after', '"after" is not a valid cursor for this list'],
         [{ after: Buffer.from('k1:{"a":1}').toString('base64url') }, 'after', '"after" is not a valid cursor for this list'],
+        // Well-formed, but not what the list's keys can be: PostgreSQL would refuse the cast (an error, not an empty page).
+        [{ after: encodeCursor([new Date('2019-10-01T00:00:00Z'), 'not-a-uuid']) }, 'after', '"after" is not a valid cursor for this list'],
+        [{ after: encodeCursor([new Date(Date.UTC(10_000, 0, 1)), '2a6ba072-ea85-578c-9361-758f2f46675d']) }, 'after', '"after" is not a valid cursor for this list'],
       ];
       for (const [variables, argument, message] of cases) {
         gw.sql.reset();

@@ -134,6 +134,40 @@ for (const driver of DRIVERS) {
           await editor.release();
         }
       });
+
+      it('never publishes again an item an editor withdraws while the batch that would publish it again is written', async () => {
+        const { upstream, gw } = fixture;
+        const entry = { guid: 'back-1', title: 'Bakeries reopen in Tabqa', link: 'https://wire.example/back-1', date: DATE };
+        upstream.serve('/back.rss', rss([entry]));
+        await gw.addSource({ name: 'back-race', kind: 'FEED', url: upstream.url('/back.rss'), type: 'DIGEST_ARTICLE' });
+        assert.equal((await gw.runSource('back-race')).created, 1);
+        const item = await gw.gateway.db.getRepository(Content).findOneByOrFail({ sourceName: 'back-race', sourceExternalId: 'back-1' });
+        // As the gateway withdraws what its source stopped listing.
+        await gw.gateway.db.query(`UPDATE content SET status = 'DRAFT', source_withdrawn_at = now(), version = version + 1 WHERE id = $1`, [item.id]);
+        const editor = gw.gateway.db.createQueryRunner();
+        await editor.connect();
+        try {
+          // The desk withdraws it for good (unpublishContent on a draft forgets the source's withdrawal), in a transaction held open.
+          await editor.startTransaction();
+          await editor.query(`UPDATE content SET source_withdrawn_at = NULL, version = version + 1 WHERE id = $1`, [item.id]);
+          const [{ pid }] = (await editor.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+          const run = gw.runSource('back-race');
+          await waitFor(
+            'the run to wait on the editor',
+            async () => ((await gw.gateway.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY(pg_blocking_pids(pid))`, [pid])) as unknown[]).length > 0 || undefined,
+            { tries: 200, intervalMs: 25 },
+          );
+          await editor.commitTransaction();
+          const ended = await run;
+          assert.equal(ended.outcome, 'SUCCEEDED', ended.message ?? '');
+          assert.deepEqual([ended.unchanged, ended.republished], [1, 0]);
+          const after = await gw.gateway.db.getRepository(Content).findOneByOrFail({ id: item.id });
+          assert.deepEqual([after.status, after.sourceWithdrawnAt], ['DRAFT', null]);
+        } finally {
+          if (editor.isTransactionActive) await editor.rollbackTransaction();
+          await editor.release();
+        }
+      });
     }
   });
 }

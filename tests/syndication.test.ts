@@ -500,6 +500,7 @@ for (const driver of DRIVERS) {
         'after=not-a-cursor',
         `after=${Buffer.from('["2019-10-01T00:00:00.000Z"]').toString('base64url')}`,
         'after=a&after=b',
+        `after=${Buffer.from('k1:["2019-10-01T00:00:00.000Z","not-a-uuid"]').toString('base64url')}`,
       ];
       for (const query of bad) {
         gw.sql.reset();

@@ -71,7 +71,7 @@ export class AuditEntryConnection extends ConnectionType<AuditEntry>(AuditEntry,
 
 const AUDIT_KEYSET: Keyset<AuditEntry> = {
   columns: ['a.at', 'a.id'],
-  kinds: ['date', 'string'],
+  kinds: ['date', 'uuid'],
   order: 'DESC',
   key: (entry) => [entry.at, entry.id],
 };

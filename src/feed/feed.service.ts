@@ -57,7 +57,7 @@ export function findFeedPage(
  */
 const NATION_FEED_KEYSET: Keyset<Content> = {
   columns: ['cn.published_at', 'cn.content_id'],
-  kinds: ['date', 'string'],
+  kinds: ['date', 'uuid'],
   order: 'DESC',
   key: (item) => [item.publishedAt, item.id],
   sqlTypes: ['timestamp', 'uuid'],

@@ -114,7 +114,7 @@ export class IngestRun {
   @Column({ type: 'integer', default: 0 })
   withdrawn!: number;
 
-  @Field(() => Int, { description: 'Items this run published again: the gateway had withdrawn them because the source stopped listing them, and the source lists them again.' })
+  @Field(() => Int, { description: 'Items this run published again: the gateway had withdrawn them because the source stopped listing them, and the source lists them again. Each is also counted as unchanged, updated or held, by what happened to its content.' })
   @Column({ type: 'integer', default: 0 })
   republished!: number;
 

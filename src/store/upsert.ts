@@ -149,7 +149,7 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
   for (const { row, write } of updates) {
     // As of the version read above: an editor who changed the item since (on PostgreSQL, a transaction that committed in between) is not overwritten; the batch goes again and holds the source's version instead.
     const { affected } = await manager.createQueryBuilder().update(Content).set(write.values).where('id = :id AND version = :version', { id: row.id, version: row.version }).execute();
-    if (affected === 0) throw new StaleVersionError(`${row.id} changed while the batch was written`);
+    if (affected === 0) throw new StaleVersionError('The item changed while this change was being saved; reload it and try again');
   }
   const written = [...creates.map(({ item, write }) => ({ item, write })), ...updates.map(({ row, write }) => ({ item: { ...write.values, id: row.id } as Content, write }))];
   await replaceTagRows(manager, written, updates.length > 0);
@@ -197,6 +197,8 @@ async function republish(session: WriteSession, inputs: readonly UpsertInput[], 
   });
   if (withdrawn.size === 0) return;
   for (const item of await session.manager.getRepository(Content).findBy({ id: In([...withdrawn.keys()]) })) {
+    // As it is now: an editor who published or withdrew it since the batch's first read (a commit in between, on PostgreSQL) decided.
+    if (!item.sourceWithdrawnAt || item.status === ContentStatus.PUBLISHED) continue;
     await changeStatus(session, item, true, item.publishedAt);
     const index = withdrawn.get(item.id)!;
     const result = results[index];

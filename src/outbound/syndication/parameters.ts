@@ -2,7 +2,7 @@ import { normaliseNationCode } from '../../member-nations/member-nation.entity';
 import { ContentType } from '../../shared/content/content-status';
 import { Locale } from '../../shared/content/locale';
 import { CONTENT_KEYSET } from '../../shared/content/content.query';
-import { decodeCursor, type KeyValue } from '../../shared/pagination/cursor';
+import { decodeCursor, encodeCursor, type KeyValue } from '../../shared/pagination/cursor';
 
 /** The default and the bounds of `limit`. */
 export const DEFAULT_LIMIT = 50;
@@ -92,7 +92,9 @@ function afterOf(search: URLSearchParams): { after: string | null; from: KeyValu
   const after = single(search, 'after');
   if (after === null) return { after: null, from: null };
   try {
-    return { after, from: decodeCursor(after, CONTENT_KEYSET.kinds, 'after') };
+    const from = decodeCursor(after, CONTENT_KEYSET.kinds, 'after');
+    // Written again from what it says: one canonical form (and self link, and ETag) for every way of writing the same position.
+    return { after: encodeCursor(from), from };
   } catch {
     throw new FeedParameterError(`Invalid after: ${quote(after)} is not a cursor of this feed; follow the feed's "next" link, or give an item's cursor from Query.feed`);
   }

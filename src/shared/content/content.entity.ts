@@ -121,7 +121,8 @@ export abstract class Content implements Node {
    * When ingestion withdrew the item because its source no longer listed it
    * or said it was gone; null otherwise. A later run that finds it at the
    * source again publishes it again. An editor's publish or withdrawal clears
-   * it: from then on its visibility is the editor's to decide.
+   * it, so an editor's withdrawal stands (an item an editor publishes while
+   * its source still lacks it is withdrawn again by the next complete listing).
    */
   @Column({ type: Date, nullable: true })
   sourceWithdrawnAt!: Date | null;

@@ -13,7 +13,7 @@ import { asksWhetherMore, requestedProperties } from './content.selection';
 /** Newest first, ties broken by id: the order of the feed and of every content list. */
 export const CONTENT_KEYSET: Keyset<Content> = {
   columns: ['c.published_at', 'c.id'],
-  kinds: ['date', 'string'],
+  kinds: ['date', 'uuid'],
   order: 'DESC',
   key: (item) => [item.publishedAt, item.id],
   sqlTypes: ['timestamp', 'uuid'],

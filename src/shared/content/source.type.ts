@@ -28,7 +28,7 @@ export class Source {
   @Field(() => Date, {
     nullable: true,
     description:
-      'When the gateway withdrew the item (made it a draft) because its source no longer listed it or said it was deleted; null otherwise. The next run that finds the item at its source again publishes it again, unless an editor has published or withdrawn it since (which clears this).',
+      'When the gateway withdrew the item (made it a draft) because its source no longer listed it or said it was deleted; null otherwise. The next run that finds the item at its source again publishes it again, unless an editor has published or withdrawn it since (which clears this, so that an editor’s withdrawal stands).',
   })
   withdrawnAt!: Date | null;
 }

@@ -5,8 +5,10 @@ import { BadUserInputError } from '../errors';
 /** One value of a keyset position: a timestamp, a text key or a number. */
 export type KeyValue = string | number | Date;
 
-/** Describes each component of a cursor so that decoding can check it. */
-export type KeyKind = 'date' | 'string' | 'number';
+/** Describes each component of a cursor so that decoding can check it (`uuid`: a text key PostgreSQL holds as a uuid). */
+export type KeyKind = 'date' | 'string' | 'number' | 'uuid';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const PREFIX = 'k1:';
 const OPEN = `${PREFIX}[`;
@@ -59,11 +61,16 @@ export function decodeCursor(cursor: string, kinds: readonly KeyKind[], argument
   return (parsed as unknown[]).map((value, i) => {
     switch (kinds[i]) {
       case 'date': {
+        // Years 1–9999: what a timestamp column and ISO text both hold (PostgreSQL refuses `+010000-…` rather than compare it).
         const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
-        return Number.isNaN(date.getTime()) ? fail() : date;
+        const year = date.getUTCFullYear();
+        return Number.isNaN(date.getTime()) || year < 1 || year > 9999 ? fail() : date;
       }
       case 'number':
         return typeof value === 'number' && Number.isFinite(value) ? value : fail();
+      case 'uuid':
+        // Any other text would reach PostgreSQL's cast to uuid, which refuses it with an error, not an empty page.
+        return typeof value === 'string' && UUID.test(value) ? value : fail();
       default:
         return typeof value === 'string' && value.length <= 200 ? value : fail();
     }
