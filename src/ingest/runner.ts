@@ -16,11 +16,14 @@ import { fetchDocument } from './documents';
 import { IngestRun, MAX_RUN_ERRORS, RunOutcome, type RunTrigger } from './ingest-run.entity';
 import type { DocumentParser } from './parse';
 import { ContentSource, parseInterval, PublishAs } from './source.entity';
-import { claimSource, LEASE_MS, renewClaim } from './sources';
+import { claimSource, keepClaim, type KeptClaim } from './sources';
 import { storedExternalId } from './enrich';
 
 /** A run stops reading after this many documents (pages of a listing): a source that pages forever is a broken source. */
 const MAX_DOCUMENTS = 1_000;
+
+/** Why a run stopped when its process found its claim on the source gone (it lapsed, and another process took the source over). */
+const LOST_CLAIM = 'the run lost its claim on the source (another process took it over)';
 
 /** The message of a run whose process stopped before it ended, set when another run takes the source over. */
 export const ABANDONED = 'abandoned: the process running it stopped before the run ended, and its claim on the source lapsed';
@@ -130,7 +133,6 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   let complete = false;
   let notModified = false;
   let validators = { etag: source.etag, lastModified: source.lastModified };
-  let lastRenewal = Date.now();
   let memberCodes: string[] = [];
   const note = (errors: readonly EntryError[], documentNumber: number) => {
     for (const error of errors) {
@@ -142,6 +144,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     }
   };
 
+  const claim = keepClaim(db, source.id, settings.owner);
   try {
     memberCodes = [...(await nationCatalogue(db).get()).byCode.keys()];
     const queue = connector.firstUrls ? connector.firstUrls(base) : [source.url.startsWith('file:') ? source.url : location];
@@ -174,13 +177,10 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       complete ||= parsed.complete;
       gone.push(...parsed.withdrawn.map(storedExternalId));
       progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${skipped} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
-      await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, () => {
-        if (Date.now() - lastRenewal < LEASE_MS / 4) return Promise.resolve(true);
-        lastRenewal = Date.now();
-        return renewClaim(db, source.id, settings.owner);
-      });
+      await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, claim);
     }
     if (!notModified) {
+      if (!claim.held) throw new Error(LOST_CLAIM);
       const listed = complete && (source.options.completeListings === true || source.options.fullSnapshot === true);
       run.withdrawn = await withdraw(db, actor, source.name, listed ? (externalId) => !seen.has(externalId) && !erred.has(externalId) : null, gone);
       if (run.withdrawn) progress(`withdrew ${run.withdrawn} item${run.withdrawn === 1 ? '' : 's'} the source no longer has`);
@@ -190,6 +190,8 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     run.outcome = RunOutcome.FAILED;
     run.message = error instanceof FetchError || error instanceof DocumentError ? describeFetchError(error) : `internal error: ${(error as Error).message ?? String(error)}`;
     if (error instanceof FetchError && error.status && run.httpStatus === null) run.httpStatus = error.status;
+  } finally {
+    claim.stop();
   }
   run.endedAt = new Date();
   try {
@@ -218,7 +220,7 @@ async function writeItems(
   seen: Set<string>,
   statistics: RunStatistics,
   progress: (line: string) => void,
-  renew: () => Promise<boolean>,
+  claim: KeptClaim,
 ): Promise<void> {
   const statusForNew = source.publishAs === PublishAs.DRAFT ? ContentStatus.DRAFT : ContentStatus.PUBLISHED;
   for (let start = 0; start < inputs.length; start += settings.batchSize) {
@@ -242,7 +244,7 @@ async function writeItems(
       }
     }
     await new Promise((resolve) => setImmediate(resolve));
-    if (!(await renew())) throw new Error('the run lost its claim on the source (another process took it over)');
+    if (!claim.held) throw new Error(LOST_CLAIM);
     const done = Math.min(start + settings.batchSize, inputs.length);
     if (done === inputs.length || (start / settings.batchSize) % 10 === 9) {
       progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''} so far`);

@@ -203,6 +203,46 @@ export async function claimSource(db: DataSource, id: string, owner: string, now
   return (result.affected ?? 0) > 0;
 }
 
+/** A claim kept alive by {@link keepClaim}. */
+export interface KeptClaim {
+  /** False once a renewal found the claim gone (it lapsed and another process took the source). */
+  readonly held: boolean;
+  stop(): void;
+}
+
+/**
+ * Renews a claim every `everyMs` (a quarter of the lease by default) for as
+ * long as a run holds it, whatever the run is doing: a document that takes
+ * minutes to fetch or parse does not let it lapse, as renewing between
+ * batches alone did. A renewal that fails (the database away for a moment)
+ * is tried again at the next tick, well within the lease.
+ */
+export function keepClaim(db: DataSource, id: string, owner: string, everyMs = LEASE_MS / 4): KeptClaim {
+  let held = true;
+  let renewing = false;
+  const timer = setInterval(() => {
+    if (renewing || !held) return;
+    renewing = true;
+    renewClaim(db, id, owner)
+      .then(
+        (still) => {
+          if (!still) held = false;
+        },
+        () => {},
+      )
+      .finally(() => {
+        renewing = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return {
+    get held() {
+      return held;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 /** Extends a claim this process holds; false if it was lost (it lapsed and another process took the source). */
 export async function renewClaim(db: DataSource, id: string, owner: string): Promise<boolean> {
   const result = await db
