@@ -289,6 +289,37 @@ for (const driver of DRIVERS) {
       assert.throws(() => verified(first, rotated.secret), 'the new secret did not sign what was sent before it');
     });
 
+    it('changes a webhook’s URL, filter and events in place: the same secret signs, what follows goes to the new URL under the new filter', async () => {
+      const UPDATE = `mutation ($id: ID!, $input: WebhookUpdateInput!) { updateWebhook(id: $id, input: $input) { id url filter events } }`;
+      const hook = await partner.create({ url: receiver.url('/moving-a'), filter: { countries: ['IRQ'] } });
+      const before = await editor.create('DigestArticle', 'moving-before', { countries: ['IRQ'] });
+      await editor.publish(before);
+      await receiver.waitFor('/moving-a', 1);
+
+      const response = await gw.post(UPDATE, { id: hook.id, input: { url: receiver.url('/moving-b'), filter: { countries: ['SYR'] } } }, partner.headers);
+      assert.equal(response.body.errors, undefined, JSON.stringify(response.body.errors));
+      const updated = response.body.data.updateWebhook;
+      assert.deepEqual(updated, { id: hook.id, url: receiver.url('/moving-b'), filter: { countries: ['SYR'] }, events: null });
+      const iraq = await editor.create('DigestArticle', 'moving-iraq', { countries: ['IRQ'] });
+      await editor.publish(iraq);
+      const syria = await editor.create('DigestArticle', 'moving-syria', { countries: ['SYR'] });
+      await editor.publish(syria);
+      // In order per webhook: once Syria's arrived, Iraq's would have come first had it been queued.
+      const [moved] = await receiver.waitFor('/moving-b', 1);
+      assert.equal(verified(moved, hook.secret).data.id, syria.id, 'the secret it had signs');
+      assert.equal(receiver.at('/moving-a').length, 1);
+      await partner.settled(hook.id, 2);
+
+      const refusal = async (variables: Record<string, unknown>, headers = partner.headers) => (await gw.post(UPDATE, { id: hook.id, ...variables }, headers)).body.errors?.[0]?.extensions;
+      assert.deepEqual(await refusal({ input: { url: 'http://10.1.2.3/hook' } }).then((e) => [e?.code, e?.reason]), ['BAD_USER_INPUT', 'ADDRESS_REFUSED']);
+      assert.equal((await refusal({ input: {} }))?.code, 'BAD_USER_INPUT');
+      const other = new Partner(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.PARTNER, 'a partner who may not'));
+      assert.equal((await refusal({ input: { events: ['PUBLISHED'] } }, other.headers))?.code, 'NOT_FOUND');
+      // None of the refusals changed it; a change of the events alone keeps the rest.
+      const events = await gw.post(UPDATE, { id: hook.id, input: { events: ['PUBLISHED'] } }, partner.headers);
+      assert.deepEqual(events.body.data?.updateWebhook, { ...updated, events: ['PUBLISHED'] });
+    });
+
     it('filters by publication date: the dates of a filter stored as JSON are read as dates', async () => {
       const hook = await partner.create({ url: receiver.url('/dated'), filter: { publishedAfter: '2021-01-01T00:00:00.000Z' }, events: ['PUBLISHED'] });
       const older = await editor.create('DigestArticle', 'dated-older');

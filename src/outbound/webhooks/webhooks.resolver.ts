@@ -7,7 +7,7 @@ import { ConnectionType, type Connection } from '../../shared/pagination/connect
 import { pageOf, pageRequest, type Keyset } from '../../shared/pagination/keyset';
 import { Role } from '../../shared/viewer';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
-import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, ownWebhook, replayDelivery, rotateWebhookSecret } from './webhooks';
+import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, ownWebhook, replayDelivery, rotateWebhookSecret, updateWebhook } from './webhooks';
 
 @InputType({ description: 'A webhook: where to send changes, and which.' })
 export class WebhookInput {
@@ -18,6 +18,18 @@ export class WebhookInput {
   filter?: FeedFilter | null;
 
   @Field(() => [ContentChangeKind], { nullable: true, description: 'Only these kinds of change; all four when omitted.' })
+  events?: ContentChangeKind[] | null;
+}
+
+@InputType({ description: 'What to change of a webhook: only the fields given change.' })
+export class WebhookUpdateInput {
+  @Field({ nullable: true, description: 'A new receiving URL, checked as `WebhookInput.url` is. Deliveries not yet made go to it.' })
+  url?: string;
+
+  @Field(() => FeedFilter, { nullable: true, description: 'A new filter (as `Query.feed`); null for every change. Left out: the filter stays.' })
+  filter?: FeedFilter | null;
+
+  @Field(() => [ContentChangeKind], { nullable: true, description: 'The kinds of change to deliver; null or empty for all four. Left out: they stay.' })
   events?: ContentChangeKind[] | null;
 }
 
@@ -73,6 +85,19 @@ export class WebhookResolver {
   })
   createWebhook(@Arg('input', () => WebhookInput, { description: 'The webhook.' }) input: WebhookInput, @Ctx() ctx: Context): Promise<WebhookCreated> {
     return createWebhook(ctx.db, ctx.viewer, input);
+  }
+
+  @Authorized(Role.PARTNER)
+  @Mutation(() => Webhook, {
+    description:
+      'Changes a webhook’s URL, filter or events, keeping its id, secret, place in the change log and deliveries (a partner moving its endpoint loses nothing queued). The new filter and events apply to changes fanned out from now: one committed just before may still come under the old ones.',
+  })
+  updateWebhook(
+    @Arg('id', () => ID, { description: 'The webhook’s id.' }) id: string,
+    @Arg('input', () => WebhookUpdateInput, { description: 'What to change.' }) input: WebhookUpdateInput,
+    @Ctx() ctx: Context,
+  ): Promise<Webhook> {
+    return updateWebhook(ctx.db, ctx.viewer, id, { url: input.url ?? undefined, filter: input.filter, events: input.events });
   }
 
   @Authorized(Role.PARTNER)

@@ -94,6 +94,38 @@ export async function deleteWebhook(db: DataSource, viewer: Viewer, id: string):
   return webhook.id;
 }
 
+/** What {@link updateWebhook} changes: a field left undefined stays as it is; a null filter or events means every change. */
+export interface WebhookChanges {
+  readonly url?: string;
+  readonly filter?: FeedFilter | null;
+  readonly events?: readonly ContentChangeKind[] | null;
+}
+
+/**
+ * Changes where a webhook sends and what it wants, keeping its id, secret,
+ * position and deliveries: a partner moving its endpoint or narrowing its
+ * filter loses nothing queued. The new URL is checked as a new webhook's is;
+ * deliveries not yet made go to it. The new filter and events apply from the
+ * next round of fan-out: a change committed just before may still be queued
+ * under the old ones.
+ */
+export async function updateWebhook(db: DataSource, viewer: Viewer, id: string, changes: WebhookChanges): Promise<Webhook> {
+  const webhook = await ownWebhook(db, viewer, id);
+  const url = changes.url === undefined ? undefined : checkUrl(changes.url);
+  if (url !== undefined && url !== webhook.url) await checkAddress(url, receiverRules.get(db));
+  if (changes.filter) await validateArgument(changes.filter);
+  const values: Partial<Webhook> = {
+    ...(url !== undefined ? { url } : {}),
+    ...(changes.filter !== undefined ? { filter: changes.filter ? (JSON.parse(JSON.stringify(changes.filter)) as Record<string, unknown>) : null } : {}),
+    ...(changes.events !== undefined ? { events: changes.events?.length ? [...new Set(changes.events)] : null } : {}),
+  };
+  if (Object.keys(values).length === 0) throw new BadUserInputError('input: give url, filter or events to change', { field: 'input' });
+  // Only the fields given: the fan-out moves the webhook's position meanwhile, the deliverer may stop it.
+  const { affected } = await db.createQueryBuilder().update(Webhook).set(values as never).where('id = :id', { id: webhook.id }).execute();
+  if (!affected) throw new NotFoundError('No such webhook', { id });
+  return db.getRepository(Webhook).findOneByOrFail({ id: webhook.id });
+}
+
 /** A new secret; the old one keeps signing beside it for a day, so receivers can switch without missing a delivery. */
 export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: string): Promise<{ webhook: Webhook; secret: string }> {
   const webhook = await ownWebhook(db, viewer, id);
