@@ -159,6 +159,21 @@ for (const driver of DRIVERS) {
         const again = await gw.runSource('iati');
         assert.deepEqual([again.created, again.updated, again.unchanged], [0, 0, want.inputs.length]);
       });
+
+      it('keeps an activity’s publication time when the register revises it: last-updated-datetime dates a new activity only', async () => {
+        const id = 'XM-DAC-41114-PROJECT-00990001-MOS-WTP';
+        const before = (await itemsOf('iati')).find((item) => item.sourceExternalId === id)!;
+        assert.equal(before.publishedAt.toISOString(), '2024-03-28T14:22:05.000Z');
+        const revised = fixture('iati-activities.xml')
+          .toString('utf8')
+          .replace('last-updated-datetime="2024-03-28T14:22:05Z"', 'last-updated-datetime="2026-11-30T09:00:00Z"')
+          .replace('<narrative>Rehabilitation of the Al-Qubba water treatment plant, Mosul</narrative>', '<narrative>Al-Qubba water treatment plant, Mosul: works completed</narrative>');
+        upstream.serve('/iati.xml', revised);
+        const run = await gw.runSource('iati');
+        assert.deepEqual([run.outcome, run.updated], ['SUCCEEDED', 1]);
+        const after = (await itemsOf('iati')).find((item) => item.sourceExternalId === id)!;
+        assert.deepEqual([after.title, after.version, after.publishedAt.toISOString()], ['Al-Qubba water treatment plant, Mosul: works completed', before.version + 1, '2024-03-28T14:22:05.000Z']);
+      });
     });
 
     describe('CSV', () => {

@@ -108,6 +108,13 @@ export interface ItemDraft {
    * the time it was first imported.
    */
   readonly publishedAt: Date | null;
+  /**
+   * `publishedAt` is when the source last changed the item (IATI's
+   * `last-updated-datetime`), not when it published it: it dates a new item,
+   * and an item imported before keeps its publication time, so that every
+   * revision at the source does not move it to the top of the feeds.
+   */
+  readonly publishedAtIsLastChange?: boolean;
   /** BCP 47 language the source declares for the item or the document (`xml:lang`, `language`). */
   readonly language?: string | null;
   /** ISO 3166-1 alpha-3 codes the source itself gives; the runner adds those found in the text. */

@@ -90,6 +90,7 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
       ...(language ? { language } : { detectedLanguage: detectLanguage(`${draft.title}\n${draft.summary}`) }),
       url: draft.url && draft.url.length <= MAX_URL ? draft.url : null,
       publishedAt: draft.publishedAt,
+      ...(draft.publishedAtIsLastChange ? { publishedAtIsLastChange: true } : {}),
       countries: [...countries].sort(),
       nations: nations.sort(),
       tags: [...new Set((draft.tags ?? []).map((tag) => truncateText(tag, MAX_TAG)))],

@@ -55,7 +55,11 @@ export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'held';
  * format has none (a CSV without a date column): the item then keeps the time
  * it was first imported.
  */
-export type UpsertInput = Omit<ContentItemInput, 'publishedAt'> & { readonly publishedAt: Date | null };
+export type UpsertInput = Omit<ContentItemInput, 'publishedAt'> & {
+  readonly publishedAt: Date | null;
+  /** `publishedAt` dates the item only when it is new: an existing item keeps its publication time (see `ItemDraft.publishedAtIsLastChange` in `ingest/connector.ts`). */
+  readonly publishedAtIsLastChange?: boolean;
+};
 
 /** What an upsert did to one item, with its state before and after (null: it did not exist). */
 export interface UpsertResult {
@@ -133,7 +137,7 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
     }
     const slug = row && options.adjustSlugs ? row.slug : input.slug;
     const status = row ? row.status : (input.status ?? options.statusForNew ?? ContentStatus.PUBLISHED);
-    const publishedAt = input.publishedAt ?? row?.publishedAt ?? firstSeen;
+    const publishedAt = (row && input.publishedAtIsLastChange ? row.publishedAt : input.publishedAt) ?? row?.publishedAt ?? firstSeen;
     const write = prepareWrite(lookups, { ...input, slug, status, publishedAt });
     if (options.overwriteEdited) write.values.editedAt = null;
     write.values.contentHash = hashes[index];

@@ -96,7 +96,9 @@ function readActivity(activity: unknown, id: string, fileLanguage: string | null
   const dates = activityDates(activity);
   const startedOn = dates.get('2') ?? dates.get('1') ?? null;
   const completedOn = phase === 'COMPLETED' ? (dates.get('4') ?? null) : null;
-  const publishedAt = dateTime(attr(activity, 'last-updated-datetime')) ?? (startedOn ? new Date(`${startedOn}T00:00:00Z`) : null);
+  // IATI has no publication date: the activity's last revision dates it when it is first imported, and it keeps that time.
+  const lastUpdated = dateTime(attr(activity, 'last-updated-datetime'));
+  const publishedAt = lastUpdated ?? (startedOn ? new Date(`${startedOn}T00:00:00Z`) : null);
   if (!publishedAt) return 'neither a last-updated-datetime nor a start date';
 
   const description = descriptionOf(activity, language);
@@ -108,6 +110,7 @@ function readActivity(activity: unknown, id: string, fileLanguage: string | null
     body: paragraphs(description),
     url: websiteOf(activity),
     publishedAt,
+    ...(lastUpdated ? { publishedAtIsLastChange: true } : {}),
     language,
     countries: countries.all,
     tags: tagsOf(activity, language),
