@@ -131,6 +131,7 @@ for (const driver of DRIVERS) {
         [['sources', 'add', '--name', 'x', '--kind', 'FEED', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE', '--every', '5s'], /every: "5s" is not an interval/],
         [['sources', 'add', '--name', 'cli-wire', '--kind', 'FEED', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE'], /A source named "cli-wire" exists already/],
         [['sources', 'add', '--name', 'x', '--kind', 'FEED', '--file', '/no/such/file.rss', '--type', 'DIGEST_ARTICLE'], /\/no\/such\/file\.rss does not exist/],
+        [['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--options', '{"maxWithdrawnShare":1.5}'], /options\.maxWithdrawnShare must be a number from 0 to 1, such as 0\.5/],
         [['ingest', 'nobody'], /No source named "nobody"/],
         [['ingest'], /ingest takes the name of a source, or --all/],
         [['sources', 'remove', 'nobody'], /No source named "nobody"/],

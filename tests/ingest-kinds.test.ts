@@ -118,8 +118,23 @@ for (const driver of DRIVERS) {
         assert.equal(french?.title, 'Une nouvelle école à Mossoul, mise à jour');
       });
 
-      it('withdraws (never deletes) the posts a later full listing no longer has', async () => {
+      it('holds back a withdrawal of most of the source: a listing that lacks more than half its posts looks cut short', async () => {
         // A day later the run must list everything again (fullListingEvery, 1 day by default): move the last full listing back rather than wait.
+        await gw.gateway.db.getRepository(ContentSource).update({ name: 'wp' }, { lastFullListingAt: new Date(Date.now() - 2 * 86_400_000) });
+        full = { pages: [WP_PAGE_1.filter((post) => post.id !== 4786)] };
+        const run = await gw.runSource('wp');
+        assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+        assert.equal(run.withdrawn, 0);
+        const [held] = run.errors.filter((error) => error.position === 'listing');
+        assert.match(held?.message ?? '', /^the listing lacks 6 of the source's 9 published items \(67%\), more than options\.maxWithdrawnShare \(0\.5\) allows: none of them was withdrawn/);
+        assert.ok(Object.values(await statusOf('wp')).every((status) => status === ContentStatus.PUBLISHED));
+      });
+
+      it('withdraws (never deletes) the posts a later full listing no longer has', async () => {
+        // The source's owner confirms the posts are gone: any share may go in one run.
+        await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "wp", input: $input) { name } }`, {
+          input: { options: { completeListings: true, campaignMap: CAMPAIGNS, maxWithdrawnShare: 1 } },
+        });
         await gw.gateway.db.getRepository(ContentSource).update({ name: 'wp' }, { lastFullListingAt: new Date(Date.now() - 2 * 86_400_000) });
         const kept = WP_PAGE_1.filter((post) => post.id !== 4786);
         full = { pages: [kept] };

@@ -182,8 +182,18 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     if (!notModified) {
       if (!claim.held) throw new Error(LOST_CLAIM);
       const listed = complete && (source.options.completeListings === true || source.options.fullSnapshot === true);
-      run.withdrawn = await withdraw(db, actor, source.name, listed ? (externalId) => !seen.has(externalId) && !erred.has(externalId) : null, gone);
+      const maxShare = typeof source.options.maxWithdrawnShare === 'number' ? source.options.maxWithdrawnShare : DEFAULT_MAX_WITHDRAWN_SHARE;
+      const withdrawal = await withdraw(db, actor, source.name, listed ? (externalId) => !seen.has(externalId) && !erred.has(externalId) : null, gone, maxShare);
+      run.withdrawn = withdrawal.withdrawn;
       if (run.withdrawn) progress(`withdrew ${run.withdrawn} item${run.withdrawn === 1 ? '' : 's'} the source no longer has`);
+      if (withdrawal.heldBack) {
+        const { missing, published } = withdrawal.heldBack;
+        const message =
+          `the listing lacks ${missing} of the source's ${published} published items (${Math.round((missing / published) * 100)}%), more than options.maxWithdrawnShare (${maxShare}) allows: ` +
+          'none of them was withdrawn, in case the listing was cut short; if they are gone, set maxWithdrawnShare to 1 for the next run';
+        note([{ position: 'listing', message }], 1);
+        progress(message);
+      }
     }
     run.outcome = notModified ? RunOutcome.UNCHANGED : RunOutcome.SUCCEEDED;
   } catch (error) {
@@ -315,19 +325,39 @@ function dropRepeats(batch: readonly UpsertInput[], seen: Set<string>, run: Inge
   });
 }
 
+/** The share of a source's published items a complete listing may drop in one run unless the source's options say otherwise. */
+export const DEFAULT_MAX_WITHDRAWN_SHARE = 0.5;
+
+/** A listing may always drop this many items, whatever their share (a small source losing a few). */
+const ALWAYS_WITHDRAWABLE = 5;
+
 /**
  * Withdraws (unpublishes, never deletes) the source's published items that a
  * complete listing no longer has (`missing`), and those the source says are
- * gone. Returns how many.
+ * gone. A listing that lacks more than `maxShare` of the published items
+ * (and more than {@link ALWAYS_WITHDRAWABLE}) looks cut short (an export that
+ * failed half way, a page of a listing answered empty): its missing items
+ * are held back (`heldBack`) rather than withdrawn, and feeds and partners
+ * keep them. Returns how many were withdrawn.
  */
-async function withdraw(db: DataSource, actor: Actor, sourceName: string, missing: ((externalId: string) => boolean) | null, gone: readonly string[]): Promise<number> {
-  if (!missing && gone.length === 0) return 0;
+async function withdraw(
+  db: DataSource,
+  actor: Actor,
+  sourceName: string,
+  missing: ((externalId: string) => boolean) | null,
+  gone: readonly string[],
+  maxShare: number,
+): Promise<{ withdrawn: number; heldBack?: { missing: number; published: number } }> {
+  if (!missing && gone.length === 0) return { withdrawn: 0 };
   const rows = (await db.getRepository(Content).find({
     select: { id: true, sourceExternalId: true },
     where: { sourceName, status: ContentStatus.PUBLISHED },
   })) as Pick<Content, 'id' | 'sourceExternalId'>[];
   const goneSet = new Set(gone);
-  const ids = rows.filter((row) => goneSet.has(row.sourceExternalId!) || (missing?.(row.sourceExternalId!) ?? false)).map((row) => row.id);
+  const said = rows.filter((row) => goneSet.has(row.sourceExternalId!));
+  const unlisted = rows.filter((row) => !goneSet.has(row.sourceExternalId!) && (missing?.(row.sourceExternalId!) ?? false));
+  const cutShort = unlisted.length > ALWAYS_WITHDRAWABLE && unlisted.length > maxShare * rows.length;
+  const ids = [...said, ...(cutShort ? [] : unlisted)].map((row) => row.id);
   for (let start = 0; start < ids.length; start += 100) {
     const batch = ids.slice(start, start + 100);
     await writeRetrying(db, actor, async (session) => {
@@ -338,7 +368,7 @@ async function withdraw(db: DataSource, actor: Actor, sourceName: string, missin
     // As between the batches of a write: SQLite's writes hold the event loop, requests are served in between.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return ids.length;
+  return cutShort ? { withdrawn: ids.length, heldBack: { missing: unlisted.length, published: rows.length } } : { withdrawn: ids.length };
 }
 
 /** Records how the run ended and the source's state (validators, next run), releasing its claim; other processes' schedulers learn of it through the change log. */

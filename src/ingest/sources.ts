@@ -23,12 +23,12 @@ export interface SourceSettingsInput {
 }
 
 /** The option names each kind takes, and the JavaScript type of each. */
-const OPTIONS: Readonly<Record<IngestKind, Readonly<Record<string, 'string' | 'boolean' | 'object' | 'interval' | 'number'>>>> = {
+const OPTIONS: Readonly<Record<IngestKind, Readonly<Record<string, 'string' | 'boolean' | 'object' | 'interval' | 'number' | 'share'>>>> = {
   [SourceKind.FEED]: { outlet: 'string', language: 'string' },
-  [SourceKind.WORDPRESS]: { outlet: 'string', language: 'string', campaignMap: 'object', completeListings: 'boolean', fullListingEvery: 'interval', placeTaxonomy: 'string' },
+  [SourceKind.WORDPRESS]: { outlet: 'string', language: 'string', campaignMap: 'object', completeListings: 'boolean', fullListingEvery: 'interval', placeTaxonomy: 'string', maxWithdrawnShare: 'share' },
   [SourceKind.SOCIAL_ARCHIVE]: { authorHandle: 'string', includeRetweets: 'boolean', includeReplies: 'boolean' },
   [SourceKind.IATI]: { hierarchy: 'number', language: 'string' },
-  [SourceKind.CSV]: { fieldMap: 'object', fullSnapshot: 'boolean', delimiter: 'string', dateColumn: 'string', language: 'string' },
+  [SourceKind.CSV]: { fieldMap: 'object', fullSnapshot: 'boolean', delimiter: 'string', dateColumn: 'string', language: 'string', maxWithdrawnShare: 'share' },
 };
 
 /** The content types each kind can produce. */
@@ -100,8 +100,11 @@ function checkOptions(kind: IngestKind, options: Readonly<Record<string, unknown
         ? typeof value === 'string' && parseInterval(value) !== null
         : type === 'object'
           ? typeof value === 'object' && !Array.isArray(value) && Object.values(value as object).every((v) => typeof v === 'string')
-          : typeof value === type;
-    if (!ok) throw new BadUserInputError(`options.${key} must be ${type === 'object' ? 'an object of strings' : type === 'interval' ? 'an interval such as 1d' : `a ${type}`}`, { field: `options.${key}` });
+          : type === 'share'
+            ? typeof value === 'number' && value >= 0 && value <= 1
+            : typeof value === type;
+    const expected = type === 'object' ? 'an object of strings' : type === 'interval' ? 'an interval such as 1d' : type === 'share' ? 'a number from 0 to 1, such as 0.5' : `a ${type}`;
+    if (!ok) throw new BadUserInputError(`options.${key} must be ${expected}`, { field: `options.${key}` });
     checked[key] = value;
   }
   return checked;
