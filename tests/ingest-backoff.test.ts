@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BACKOFF_CEILING_MS, scheduledDelayMs } from '../src/ingest/runner';
 import { DRIVERS } from './helpers/drivers';
+import { waitFor } from './helpers/http';
 import { startIngestGateway, type IngestGateway } from './helpers/ingest';
 import { rss, startUpstream, type Upstream } from './helpers/upstream';
 
@@ -29,11 +30,15 @@ for (const driver of DRIVERS) {
       return (Date.parse((await stateOf()).nextRunAt) - Date.parse(run.startedAt)) / MINUTE;
     };
 
+    /** While set, the source answers only once it resolves (a run held in flight). */
+    let held: Promise<void> | null = null;
+
     before(async () => {
       upstream = await startUpstream();
       // Runs are started by the test alone: the scheduler would run the source as soon as it is due.
       gw = await startIngestGateway(driver, { INGEST_SCHEDULER: 'off' });
-      upstream.on('/flaky.rss', (_request, response) => {
+      upstream.on('/flaky.rss', async (_request, response) => {
+        if (held) await held;
         // 404 is not retried within a run: each run fails at once.
         if (failing) return void response.writeHead(404, { 'content-type': 'text/plain' }).end('gone for now');
         response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([{ guid: 'flaky-1', title: 'Schools reopen in Mosul', link: 'https://wire.example/flaky-1', date: 'Mon, 30 Nov 2026 09:00:00 GMT' }]));
@@ -74,6 +79,26 @@ for (const driver of DRIVERS) {
       const state = await stateOf();
       assert.equal(state.consecutiveFailures, 0);
       assert.ok(Date.parse(state.nextRunAt) >= before - 1_000 && Date.parse(state.nextRunAt) <= Date.now() + 1_000, state.nextRunAt);
+    });
+
+    it('keeps the new settings’ schedule when a run of the old ones fails after them', async () => {
+      await gw.runSource('flaky');
+      await gw.runSource('flaky');
+      assert.equal((await stateOf()).consecutiveFailures, 2);
+      let release!: () => void;
+      held = new Promise((resolve) => (release = resolve));
+      const asked = upstream.hits('/flaky.rss').length;
+      await gw.ok(`mutation { runSource(name: "flaky") { id } }`);
+      await waitFor('the run to ask the source', () => upstream.hits('/flaky.rss').length > asked || undefined, { tries: 200, intervalMs: 25 });
+      // The admin fixes the source while that run waits for its answer.
+      const fixedAt = Date.now();
+      await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input: { every: '15m' } });
+      held = null;
+      release();
+      await waitFor('the run to end', async () => ((await gw.runsOf('flaky'))[0].outcome === 'FAILED' ? true : undefined), { tries: 200, intervalMs: 25 });
+      const state = await stateOf();
+      assert.equal(state.consecutiveFailures, 0, 'the failure of a run of the settings before does not count');
+      assert.ok(Date.parse(state.nextRunAt) <= fixedAt + 1_000, `due at once, not an hour after the run: ${state.nextRunAt}`);
     });
   });
 }

@@ -183,6 +183,10 @@ for (const driver of DRIVERS) {
           .toString('utf8')
           .replace('last-updated-datetime="2024-03-28T14:22:05Z"', 'last-updated-datetime="2026-11-30T09:00:00Z"')
           .replace('<narrative>Rehabilitation of the Al-Qubba water treatment plant, Mosul</narrative>', '<narrative>Al-Qubba water treatment plant, Mosul: works completed</narrative>');
+        // Re-exported with a new date and nothing else: no change at all (no version, no event for partners).
+        upstream.serve('/iati.xml', fixture('iati-activities.xml').toString('utf8').replace('last-updated-datetime="2024-03-28T14:22:05Z"', 'last-updated-datetime="2026-11-29T09:00:00Z"'));
+        const dated = await gw.runSource('iati');
+        assert.deepEqual([dated.outcome, dated.updated, dated.unchanged], ['SUCCEEDED', 0, 5]);
         upstream.serve('/iati.xml', revised);
         const run = await gw.runSource('iati');
         assert.deepEqual([run.outcome, run.updated], ['SUCCEEDED', 1]);

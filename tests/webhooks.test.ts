@@ -501,6 +501,40 @@ for (const driver of DRIVERS) {
   });
 }
 
+describe('a webhook moved to a new URL while a delivery waits for a retry [sqlite]', () => {
+  it('sends the waiting delivery to the new URL at once, with a fresh set of retries, not when its retry to the old one was due', async () => {
+    const receiver = await Receiver.start();
+    // A retry an hour after a failure: without the move, the delivery would wait that long.
+    const gw = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOK_RETRY_SCHEDULE: '1h,6h' }, 'sqlite');
+    try {
+      const { editor, partner } = await editorAndPartner(gw);
+      const hook = await partner.create({ url: receiver.url('/failing', () => 500) });
+      const item = await editor.create('DigestArticle', 'moved-while-waiting');
+      await editor.publish(item);
+      await receiver.waitFor('/failing', 1);
+      const [waiting] = await waitFor('the delivery to wait for its retry', async () => {
+        const deliveries = await partner.deliveries(hook.id);
+        return deliveries[0]?.attempts === 1 ? deliveries : undefined;
+      });
+      assert.equal(waiting.status, 'PENDING');
+      const moved = await gw.post(`mutation ($id: ID!, $input: WebhookUpdateInput!) { updateWebhook(id: $id, input: $input) { url } }`, { id: hook.id, input: { url: receiver.url('/moved') } }, partner.headers);
+      assert.equal(moved.body.errors, undefined, JSON.stringify(moved.body.errors));
+      const [request] = await receiver.waitFor('/moved', 1);
+      assert.equal(verified(request, hook.secret).data.id, item.id);
+      assert.equal(request.headers['webhook-id'], receiver.at('/failing')[0].headers['webhook-id'], 'the same delivery');
+      const [settled] = await partner.settled(hook.id, 1);
+      assert.deepEqual([settled.status, settled.attempts], ['SUCCEEDED', 1]);
+      assert.equal(receiver.at('/failing').length, 1);
+      // A URL taken away is refused in one line, not ignored.
+      const cleared = await gw.post(`mutation ($id: ID!) { updateWebhook(id: $id, input: { url: null }) { url } }`, { id: hook.id }, partner.headers);
+      assert.equal(cleared.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    } finally {
+      await gw.stop();
+      await receiver.close();
+    }
+  });
+});
+
 describe('webhooks to private addresses [sqlite]', () => {
   it('refuses, when it is made, a receiver no delivery could reach; one that resolves inside the network later is refused at delivery', async () => {
     const receiver = await Receiver.start();

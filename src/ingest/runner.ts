@@ -234,6 +234,7 @@ async function writeItems(
 ): Promise<void> {
   const statusForNew = source.publishAs === PublishAs.DRAFT ? ContentStatus.DRAFT : ContentStatus.PUBLISHED;
   for (let start = 0; start < inputs.length; start += settings.batchSize) {
+    if (!claim.held) throw new Error(LOST_CLAIM);
     const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
     const results = await writeBatch(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt, republishWithdrawn: true });
     for (const result of results) {
@@ -375,11 +376,14 @@ async function withdraw(
 async function finish(settings: RunnerSettings, source: ContentSource, run: IngestRun, validators: { etag: string | null; lastModified: string | null }, listedFully: boolean): Promise<void> {
   const { db } = settings;
   const succeeded = run.outcome !== RunOutcome.FAILED;
-  // The source's claim is held: no other run changes the count meanwhile.
-  const failures = succeeded ? 0 : source.consecutiveFailures + 1;
   // The run's record and the release of the source's claim commit together: a run seen as ended has let go of its source, so a run asked for then can start.
   await write(db, { keyId: null, name: `ingest:${source.name}` }, async (session) => {
     await session.manager.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
+    // As it is now (held until commit on PostgreSQL): an admin may have given it new settings while it ran, which end a back-off and
+    // make it due at once (updateSource). Then this run, of the settings before, changes neither its schedule nor its validators.
+    const now = await session.manager.getRepository(ContentSource).findOne({ where: { id: source.id }, ...(db.options.type === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    const resettled = now !== null && (now.url !== source.url || now.kind !== source.kind || now.everySeconds !== source.everySeconds || now.consecutiveFailures !== source.consecutiveFailures);
+    const failures = succeeded ? 0 : source.consecutiveFailures + 1;
     await session.manager
       .createQueryBuilder()
       .update(ContentSource)
@@ -387,12 +391,16 @@ async function finish(settings: RunnerSettings, source: ContentSource, run: Inge
         lastRunId: run.id,
         leaseOwner: null,
         leaseUntil: null,
-        nextRunAt: source.everySeconds ? new Date(run.startedAt.getTime() + scheduledDelayMs(source.everySeconds, failures)) : null,
-        consecutiveFailures: failures,
+        ...(resettled
+          ? {}
+          : {
+              nextRunAt: source.everySeconds ? new Date(run.startedAt.getTime() + scheduledDelayMs(source.everySeconds, failures)) : null,
+              consecutiveFailures: failures,
+              ...(run.outcome === RunOutcome.SUCCEEDED ? { etag: validators.etag, lastModified: validators.lastModified, lastSuccessAt: run.startedAt } : {}),
+              ...(run.outcome === RunOutcome.UNCHANGED ? { lastSuccessAt: run.startedAt } : {}),
+              ...(listedFully ? { lastFullListingAt: run.startedAt } : {}),
+            }),
         ...(run.httpStatus !== null || succeeded ? { lastFetchedAt: run.endedAt } : {}),
-        ...(run.outcome === RunOutcome.SUCCEEDED ? { etag: validators.etag, lastModified: validators.lastModified, lastSuccessAt: run.startedAt } : {}),
-        ...(run.outcome === RunOutcome.UNCHANGED ? { lastSuccessAt: run.startedAt } : {}),
-        ...(listedFully ? { lastFullListingAt: run.startedAt } : {}),
       })
       .where('id = :id AND lease_owner = :owner', { id: source.id, owner: settings.owner })
       .execute();

@@ -95,7 +95,7 @@ export class ContentSource {
 
   @Field(() => Int, {
     description:
-      'Runs in a row that failed (0 after one that did not). While it is above 0, scheduled runs are spaced out: twice the interval after the second failure, four times after the third, and so on, to at most 6 hours (or the interval, when that is longer). Changing the source’s settings, or a run that succeeds, ends this.',
+      'Runs in a row that failed (0 after one that did not). From the second, scheduled runs are spaced out: twice the interval after the second failure, four times after the third, and so on, to at most 6 hours (or the interval, when that is longer). Changing the source’s settings, or a run that succeeds, ends this.',
   })
   @Column({ type: 'integer', default: 0 })
   consecutiveFailures!: number;

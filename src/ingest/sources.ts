@@ -223,6 +223,8 @@ export interface KeptClaim {
 export function keepClaim(db: DataSource, id: string, owner: string, everyMs = LEASE_MS / 4): KeptClaim {
   let held = true;
   let renewing = false;
+  // On SQLite every query shares one connection: a renewal cannot land inside a batch's transaction only because better-sqlite3
+  // runs a transaction's statements without giving the event loop up in between (as createWebhook's count relies on too).
   const timer = setInterval(() => {
     if (renewing || !held) return;
     renewing = true;

@@ -110,8 +110,12 @@ export interface UpsertOptions {
 export async function upsertContent(session: WriteSession, inputs: readonly UpsertInput[], options: UpsertOptions = {}): Promise<UpsertResult[]> {
   const { manager } = session;
   const lookups = await session.lookups();
-  const hashes = inputs.map(contentHashOf);
   const existing = await findExisting(manager, inputs);
+  // An item that keeps its publication time is hashed with it: a source's new last-change date alone is no change.
+  const hashes = inputs.map((input) => {
+    const row = input.publishedAtIsLastChange ? existing.get(identityOf(input)) : undefined;
+    return contentHashOf(row ? { ...input, publishedAt: row.publishedAt } : input);
+  });
   const states = new Map((await readStatesOf(manager, [...existing.values()].map((row) => row.id))).map((state) => [state.id, state]));
   const results: UpsertResult[] = new Array(inputs.length);
   const creates: { index: number; write: PreparedWrite; item: Content }[] = [];

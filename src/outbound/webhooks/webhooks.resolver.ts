@@ -5,6 +5,7 @@ import type { Context } from '../../shared/context';
 import { ConnectionArgs } from '../../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../../shared/pagination/connection.type';
 import { pageOf, pageRequest, type Keyset } from '../../shared/pagination/keyset';
+import { BadUserInputError } from '../../shared/errors';
 import { Role } from '../../shared/viewer';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
 import { createWebhook, deleteWebhook, enableWebhook, listWebhooks, ownWebhook, replayDelivery, rotateWebhookSecret, updateWebhook } from './webhooks';
@@ -23,8 +24,8 @@ export class WebhookInput {
 
 @InputType({ description: 'What to change of a webhook: only the fields given change.' })
 export class WebhookUpdateInput {
-  @Field({ nullable: true, description: 'A new receiving URL, checked as `WebhookInput.url` is. Deliveries not yet made go to it.' })
-  url?: string;
+  @Field(() => String, { nullable: true, description: 'A new receiving URL, checked as `WebhookInput.url` is. Deliveries not yet made go to it, at once (one waiting for a retry to the old URL too), each with a fresh set of retries. A webhook stopped by a 410 stays stopped until `enableWebhook`.' })
+  url?: string | null;
 
   @Field(() => FeedFilter, { nullable: true, description: 'A new filter (as `Query.feed`); null for every change. Left out: the filter stays.' })
   filter?: FeedFilter | null;
@@ -97,7 +98,8 @@ export class WebhookResolver {
     @Arg('input', () => WebhookUpdateInput, { description: 'What to change.' }) input: WebhookUpdateInput,
     @Ctx() ctx: Context,
   ): Promise<Webhook> {
-    return updateWebhook(ctx.db, ctx.viewer, id, { url: input.url ?? undefined, filter: input.filter, events: input.events });
+    if (input.url === null) throw new BadUserInputError('input.url: a webhook needs a URL; leave it out to keep the one it has', { field: 'input.url' });
+    return updateWebhook(ctx.db, ctx.viewer, id, { url: input.url, filter: input.filter, events: input.events });
   }
 
   @Authorized(Role.PARTNER)

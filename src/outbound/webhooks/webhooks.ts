@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { IsNull, type DataSource } from 'typeorm';
 import { ApiKey } from '../../auth/api-key.entity';
 import { ContentChangeKind } from '../../changes/change-log';
 import type { FeedFilter } from '../../feed/feed.inputs';
@@ -62,8 +62,8 @@ export async function createWebhook(db: DataSource, viewer: Viewer, settings: We
       ownerKeyId: viewer.keyId,
       ownerName: viewer.keyId ? viewer.name : 'cli',
       url,
-      filter: settings.filter ? (JSON.parse(JSON.stringify(settings.filter)) as Record<string, unknown>) : null,
-      events: settings.events?.length ? [...new Set(settings.events)] : null,
+      filter: storedFilter(settings.filter),
+      events: storedEvents(settings.events),
       secret,
       previousSecret: null,
       previousSecretUntil: null,
@@ -101,28 +101,47 @@ export interface WebhookChanges {
   readonly events?: readonly ContentChangeKind[] | null;
 }
 
+/** A filter as a webhook keeps it: plain JSON, null for every change. */
+function storedFilter(filter: FeedFilter | null | undefined): Record<string, unknown> | null {
+  return filter ? (JSON.parse(JSON.stringify(filter)) as Record<string, unknown>) : null;
+}
+
+/** Events as a webhook keeps them: each once, null for all four. */
+function storedEvents(events: readonly ContentChangeKind[] | null | undefined): ContentChangeKind[] | null {
+  return events?.length ? [...new Set(events)] : null;
+}
+
 /**
  * Changes where a webhook sends and what it wants, keeping its id, secret,
  * position and deliveries: a partner moving its endpoint or narrowing its
- * filter loses nothing queued. The new URL is checked as a new webhook's is;
- * deliveries not yet made go to it. The new filter and events apply from the
- * next round of fan-out: a change committed just before may still be queued
- * under the old ones.
+ * filter loses nothing queued. The new URL is checked as a new webhook's is,
+ * and the deliveries waiting (one may be waiting hours for a retry to the old
+ * endpoint) are due at once, with a fresh set of retries. The new filter and
+ * events apply from the next round of fan-out: a change committed just
+ * before may still be queued under the old ones. A webhook stopped by a 410
+ * stays stopped until `enableWebhook`.
  */
 export async function updateWebhook(db: DataSource, viewer: Viewer, id: string, changes: WebhookChanges): Promise<Webhook> {
   const webhook = await ownWebhook(db, viewer, id);
   const url = changes.url === undefined ? undefined : checkUrl(changes.url);
-  if (url !== undefined && url !== webhook.url) await checkAddress(url, receiverRules.get(db));
+  const moved = url !== undefined && url !== webhook.url;
+  if (moved) await checkAddress(url, receiverRules.get(db));
   if (changes.filter) await validateArgument(changes.filter);
   const values: Partial<Webhook> = {
     ...(url !== undefined ? { url } : {}),
-    ...(changes.filter !== undefined ? { filter: changes.filter ? (JSON.parse(JSON.stringify(changes.filter)) as Record<string, unknown>) : null } : {}),
-    ...(changes.events !== undefined ? { events: changes.events?.length ? [...new Set(changes.events)] : null } : {}),
+    ...(changes.filter !== undefined ? { filter: storedFilter(changes.filter) } : {}),
+    ...(changes.events !== undefined ? { events: storedEvents(changes.events) } : {}),
   };
   if (Object.keys(values).length === 0) throw new BadUserInputError('input: give url, filter or events to change', { field: 'input' });
-  // Only the fields given: the fan-out moves the webhook's position meanwhile, the deliverer may stop it.
-  const { affected } = await db.createQueryBuilder().update(Webhook).set(values as never).where('id = :id', { id: webhook.id }).execute();
-  if (!affected) throw new NotFoundError('No such webhook', { id });
+  await write(db, viewer, async (session) => {
+    // Only the fields given: the fan-out moves the webhook's position meanwhile, the deliverer may stop it.
+    const { affected } = await session.manager.createQueryBuilder().update(Webhook).set(values as never).where('id = :id', { id: webhook.id }).execute();
+    if (!affected) throw new NotFoundError('No such webhook', { id });
+    // Those not being sent right now; one in flight to the old endpoint settles as it goes.
+    if (moved) await session.manager.getRepository(WebhookDelivery).update({ webhookId: webhook.id, status: WebhookDeliveryStatus.PENDING, claimedBy: IsNull() }, { attempts: 0, nextAttemptAt: new Date() });
+    // Every process's deliverer wakes for it, as for a replay.
+    session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: webhook.id });
+  });
   return db.getRepository(Webhook).findOneByOrFail({ id: webhook.id });
 }
 
