@@ -107,6 +107,7 @@ describe('feedConnector', () => {
           body: '<p>Caseworkers helped twelve families find relatives.</p><img src="https://coalition.example/img/reunion.jpg" alt="A reunion" />',
           url: 'https://coalition.example/returnees/family-reunions',
           publishedAt: new Date('2025-02-18T11:30:00Z'),
+          publishedAtIsLastChange: true,
           language: null,
           tags: [],
           fields: { outlet: 'Returnees & Reintegration', originalUrl: 'https://coalition.example/returnees/family-reunions' },
@@ -156,6 +157,7 @@ describe('feedConnector', () => {
           body: '<p>Read <a rel="nofollow noopener">this</a> and <a href="https://coalition.example/more" rel="nofollow noopener">that</a>.</p><img src="https://coalition.example/news/x" />',
           url: 'https://coalition.example/news/5',
           publishedAt: new Date('2025-03-03T08:00:00Z'),
+          publishedAtIsLastChange: true,
           language: null,
           tags: [],
           fields: { outlet: 'Hostile Links', originalUrl: 'https://coalition.example/news/5' },
@@ -196,7 +198,8 @@ describe('feedConnector', () => {
   });
 
   it('resolves relative links against xml:base, the feed and the document; keeps Atom XHTML and text content', () => {
-    const story = (id: string, title: string, summary: string, body: string | null, url: string, publishedAt: string) => ({
+    // Dated by `updated` (no `published`): the date of the last change, which dates a new item only.
+    const story = (id: string, title: string, summary: string, body: string | null, url: string, publishedAt: string, lastChange = true) => ({
       externalId: id,
       type: ContentType.CAMPAIGN_STORY,
       title,
@@ -204,6 +207,7 @@ describe('feedConnector', () => {
       body,
       url,
       publishedAt: new Date(publishedAt),
+      ...(lastChange ? { publishedAtIsLastChange: true } : {}),
       language: 'en-GB',
       tags: [],
       fields: { places: [] },
@@ -225,6 +229,7 @@ describe('feedConnector', () => {
           '<p>Plain text content,<br />with a line break &amp; an ampersand.</p><p>And a second paragraph.</p>',
           'https://archive.coalition.example/2024/raqqa-demining',
           '2024-11-20T08:00:00Z',
+          false,
         ),
         story('urn:relative:3', 'Protocol-relative', '', null, 'https://news.example/story', '2025-03-01T08:00:00Z'),
       ],

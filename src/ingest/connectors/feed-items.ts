@@ -92,8 +92,8 @@ function itemFrom(entry: FeedEntry, settings: FeedSettings): ItemDraft | Problem
   if (externalId === null) return { message: 'No id and no link: the entry cannot be told apart from the others' };
   const title = entry.title ? plainText(entry.title.value, TITLE_LENGTH) : '';
   if (title === '') return { message: 'No title', externalId };
-  const publishedAt = entryDate(entry);
-  if (!(publishedAt instanceof Date)) return { message: publishedAt, externalId };
+  const dated = entryDate(entry);
+  if (typeof dated === 'string') return { message: dated, externalId };
 
   const summary = plainText((entry.summary ?? entry.content)?.value ?? '', SUMMARY_LENGTH);
   const bodyBase = entry.base !== null || settings.explicitBase ? entryBase : url ?? entryBase;
@@ -105,7 +105,9 @@ function itemFrom(entry: FeedEntry, settings: FeedSettings): ItemDraft | Problem
     summary,
     body: entry.content ? bodyHtml(entry.content, bodyBase) : null,
     url,
-    publishedAt,
+    publishedAt: dated.date,
+    // Dated by its last change (an Atom entry without `published`): that dates it when new, and it keeps that time after.
+    ...(LAST_CHANGE_DATES.has(dated.field) ? { publishedAtIsLastChange: true } : {}),
     language: normaliseLanguage(entry.language) ?? settings.language,
     tags: tagsFrom(entry.tags),
     fields: typeFields(settings, summary, original !== null && isHttp(original) ? original : url),
@@ -116,13 +118,16 @@ function withId(problem: Problem, id: string | null): Problem {
   return id === null ? problem : { ...problem, externalId: id };
 }
 
-/** The first of the entry's dates that is one; never "now": an entry without one is reported. */
-function entryDate(entry: FeedEntry): Date | string {
+/** The date fields that say when an entry last changed, not when it was published (Atom's `updated`, JSON Feed's `date_modified`). */
+const LAST_CHANGE_DATES: ReadonlySet<string> = new Set(['updated', 'date_modified']);
+
+/** The first of the entry's dates that is one, with the field it came from; never "now": an entry without one is reported. */
+function entryDate(entry: FeedEntry): { date: Date; field: string } | string {
   const unreadable: string[] = [];
   for (const [field, value] of entry.dates) {
     if (value === null) continue;
     const date = parseFeedDate(value);
-    if (date) return date;
+    if (date) return { date, field };
     unreadable.push(`${field} "${quote(value)}"`);
   }
   const fields = entry.dates.map(([field]) => field).join(', ');
