@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { QueryRunner } from 'typeorm';
 import { RunTrigger, type IngestRun } from '../src/ingest/ingest-run.entity';
 import { CONCURRENT_RUNS } from '../src/ingest/service';
 import { Content } from '../src/shared/content/content.entity';
 import { DRIVERS } from './helpers/drivers';
 import { waitFor } from './helpers/http';
-import { ingestFixture } from './helpers/ingest';
+import { ingestFixture, type IngestGateway } from './helpers/ingest';
 import { rss } from './helpers/upstream';
 
 const DATE = 'Mon, 30 Nov 2026 09:00:00 GMT';
@@ -63,26 +64,20 @@ for (const driver of DRIVERS) {
     });
 
     if (driver === 'postgres') {
-      it('writes a batch again when another writer commits one of its new slugs between its look-up and its insert', async () => {
-        const { upstream, gw } = fixture;
-        upstream.serve('/race.rss', rss([{ guid: 'race-1', title: 'Coalition partners meet in Baghdad', link: 'https://wire.example/race-1', date: DATE }]));
-        await gw.addSource({ name: 'race', kind: 'FEED', url: upstream.url('/race.rss'), type: 'DIGEST_ARTICLE' });
-        const slug = 'coalition-partners-meet-in-baghdad';
-        // Another writer inserts a digest article with that slug and holds its transaction open.
+      /**
+       * Runs `write` in a transaction held open on a connection of its own,
+       * starts the source's run, waits until the run is blocked on that
+       * transaction, then commits it: the run has read the rows as they were
+       * and meets the other writer's commit half way. Returns the ended run.
+       */
+      async function runAcross(gw: IngestGateway, source: string, write: (other: QueryRunner) => Promise<unknown>) {
         const other = gw.gateway.db.createQueryRunner();
         await other.connect();
         try {
           await other.startTransaction();
-          const columns = ((await other.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'content' AND table_schema = current_schema() ORDER BY ordinal_position`)) as { column_name: string }[]).map(
-            (row) => row.column_name,
-          );
-          const values = columns.map((column) =>
-            column === 'id' ? 'gen_random_uuid()' : column === 'slug' ? `'${slug}'` : column === 'source_name' || column === 'source_external_id' ? 'NULL' : `"${column}"`,
-          );
-          await other.query(`INSERT INTO content (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM content WHERE type = 'DIGEST_ARTICLE' LIMIT 1`);
+          await write(other);
           const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
-          const run = gw.runSource('race');
-          // The run's insert waits on the uncommitted slug; then the other writer commits, and the run's insert breaks the unique index.
+          const run = gw.runSource(source);
           await waitFor(
             'the run to wait on the other writer',
             async () => ((await gw.gateway.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY(pg_blocking_pids(pid))`, [pid])) as unknown[]).length > 0 || undefined,
@@ -91,82 +86,67 @@ for (const driver of DRIVERS) {
           await other.commitTransaction();
           const ended = await run;
           assert.equal(ended.outcome, 'SUCCEEDED', ended.message ?? '');
-          assert.equal(ended.created, 1);
-          const item = await gw.gateway.db.getRepository(Content).findOneByOrFail({ sourceName: 'race', sourceExternalId: 'race-1' });
-          assert.match(item.slug, new RegExp(`^${slug}-[0-9a-f]{8}$`));
-          assert.equal(await gw.gateway.db.getRepository(Content).countBy({ slug }), 1);
+          return ended;
         } finally {
           if (other.isTransactionActive) await other.rollbackTransaction();
           await other.release();
         }
+      }
+
+      /** A source serving `entries`, run once: returns its first item. */
+      async function sourceWith(name: string, entries: Parameters<typeof rss>[0]) {
+        const { upstream, gw } = fixture;
+        upstream.serve(`/${name}.rss`, rss(entries));
+        await gw.addSource({ name, kind: 'FEED', url: upstream.url(`/${name}.rss`), type: 'DIGEST_ARTICLE' });
+        assert.equal((await gw.runSource(name)).created, entries.length);
+        return gw.gateway.db.getRepository(Content).findOneByOrFail({ sourceName: name, sourceExternalId: entries[0].guid });
+      }
+
+      it('writes a batch again when another writer commits one of its new slugs between its look-up and its insert', async () => {
+        const { upstream, gw } = fixture;
+        upstream.serve('/race.rss', rss([{ guid: 'race-1', title: 'Coalition partners meet in Baghdad', link: 'https://wire.example/race-1', date: DATE }]));
+        await gw.addSource({ name: 'race', kind: 'FEED', url: upstream.url('/race.rss'), type: 'DIGEST_ARTICLE' });
+        const slug = 'coalition-partners-meet-in-baghdad';
+        // Another writer inserts a digest article with that slug: the run's insert waits on it, then breaks the unique index.
+        const ended = await runAcross(gw, 'race', async (other) => {
+          const columns = ((await other.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'content' AND table_schema = current_schema() ORDER BY ordinal_position`)) as { column_name: string }[]).map(
+            (row) => row.column_name,
+          );
+          const values = columns.map((column) =>
+            column === 'id' ? 'gen_random_uuid()' : column === 'slug' ? `'${slug}'` : column === 'source_name' || column === 'source_external_id' ? 'NULL' : `"${column}"`,
+          );
+          await other.query(`INSERT INTO content (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM content WHERE type = 'DIGEST_ARTICLE' LIMIT 1`);
+        });
+        assert.equal(ended.created, 1);
+        const item = await gw.gateway.db.getRepository(Content).findOneByOrFail({ sourceName: 'race', sourceExternalId: 'race-1' });
+        assert.match(item.slug, new RegExp(`^${slug}-[0-9a-f]{8}$`));
+        assert.equal(await gw.gateway.db.getRepository(Content).countBy({ slug }), 1);
       });
 
       it('never overwrites an editor’s change that commits between a batch reading the item and updating it: the batch goes again and holds the source’s version', async () => {
         const { upstream, gw } = fixture;
         const entry = { guid: 'desk-1', title: 'Water plant reopens in Fallujah', link: 'https://wire.example/desk-1', date: DATE };
-        upstream.serve('/desk.rss', rss([entry]));
-        await gw.addSource({ name: 'desk-race', kind: 'FEED', url: upstream.url('/desk.rss'), type: 'DIGEST_ARTICLE' });
-        assert.equal((await gw.runSource('desk-race')).created, 1);
-        const item = await gw.gateway.db.getRepository(Content).findOneByOrFail({ sourceName: 'desk-race', sourceExternalId: 'desk-1' });
-        // The source changes the item, and an editor changes it too, in a transaction held open.
-        upstream.serve('/desk.rss', rss([{ ...entry, title: 'Water plant in Fallujah back in service' }]));
-        const editor = gw.gateway.db.createQueryRunner();
-        await editor.connect();
-        try {
-          await editor.startTransaction();
-          await editor.query(`UPDATE content SET title = 'Fallujah water plant: the desk’s title', edited_at = now(), version = version + 1 WHERE id = $1`, [item.id]);
-          const [{ pid }] = (await editor.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
-          const run = gw.runSource('desk-race');
-          // The run has read the item as it was (the editor has not committed) and waits to update it.
-          await waitFor(
-            'the run to wait on the editor',
-            async () => ((await gw.gateway.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY(pg_blocking_pids(pid))`, [pid])) as unknown[]).length > 0 || undefined,
-            { tries: 200, intervalMs: 25 },
-          );
-          await editor.commitTransaction();
-          const ended = await run;
-          assert.equal(ended.outcome, 'SUCCEEDED', ended.message ?? '');
-          assert.deepEqual([ended.updated, ended.held], [0, 1]);
-          const after = await gw.gateway.db.getRepository(Content).findOneByOrFail({ id: item.id });
-          assert.deepEqual([after.title, after.version], ['Fallujah water plant: the desk’s title', item.version + 1]);
-        } finally {
-          if (editor.isTransactionActive) await editor.rollbackTransaction();
-          await editor.release();
-        }
+        const item = await sourceWith('desk-race', [entry]);
+        // The source changes the item, and an editor changes it too: the run reads the item as it was and waits to update it.
+        upstream.serve('/desk-race.rss', rss([{ ...entry, title: 'Water plant in Fallujah back in service' }]));
+        const ended = await runAcross(gw, 'desk-race', (editor) =>
+          editor.query(`UPDATE content SET title = 'Fallujah water plant: the desk’s title', edited_at = now(), version = version + 1 WHERE id = $1`, [item.id]),
+        );
+        assert.deepEqual([ended.updated, ended.held], [0, 1]);
+        const after = await gw.gateway.db.getRepository(Content).findOneByOrFail({ id: item.id });
+        assert.deepEqual([after.title, after.version], ['Fallujah water plant: the desk’s title', item.version + 1]);
       });
 
       it('never publishes again an item an editor withdraws while the batch that would publish it again is written', async () => {
-        const { upstream, gw } = fixture;
-        const entry = { guid: 'back-1', title: 'Bakeries reopen in Tabqa', link: 'https://wire.example/back-1', date: DATE };
-        upstream.serve('/back.rss', rss([entry]));
-        await gw.addSource({ name: 'back-race', kind: 'FEED', url: upstream.url('/back.rss'), type: 'DIGEST_ARTICLE' });
-        assert.equal((await gw.runSource('back-race')).created, 1);
-        const item = await gw.gateway.db.getRepository(Content).findOneByOrFail({ sourceName: 'back-race', sourceExternalId: 'back-1' });
+        const { gw } = fixture;
+        const item = await sourceWith('back-race', [{ guid: 'back-1', title: 'Bakeries reopen in Tabqa', link: 'https://wire.example/back-1', date: DATE }]);
         // As the gateway withdraws what its source stopped listing.
         await gw.gateway.db.query(`UPDATE content SET status = 'DRAFT', source_withdrawn_at = now(), version = version + 1 WHERE id = $1`, [item.id]);
-        const editor = gw.gateway.db.createQueryRunner();
-        await editor.connect();
-        try {
-          // The desk withdraws it for good (unpublishContent on a draft forgets the source's withdrawal), in a transaction held open.
-          await editor.startTransaction();
-          await editor.query(`UPDATE content SET source_withdrawn_at = NULL, version = version + 1 WHERE id = $1`, [item.id]);
-          const [{ pid }] = (await editor.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
-          const run = gw.runSource('back-race');
-          await waitFor(
-            'the run to wait on the editor',
-            async () => ((await gw.gateway.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY(pg_blocking_pids(pid))`, [pid])) as unknown[]).length > 0 || undefined,
-            { tries: 200, intervalMs: 25 },
-          );
-          await editor.commitTransaction();
-          const ended = await run;
-          assert.equal(ended.outcome, 'SUCCEEDED', ended.message ?? '');
-          assert.deepEqual([ended.unchanged, ended.republished], [1, 0]);
-          const after = await gw.gateway.db.getRepository(Content).findOneByOrFail({ id: item.id });
-          assert.deepEqual([after.status, after.sourceWithdrawnAt], ['DRAFT', null]);
-        } finally {
-          if (editor.isTransactionActive) await editor.rollbackTransaction();
-          await editor.release();
-        }
+        // The desk withdraws it for good (unpublishContent on a draft forgets the source's withdrawal) while the run would publish it again.
+        const ended = await runAcross(gw, 'back-race', (editor) => editor.query(`UPDATE content SET source_withdrawn_at = NULL, version = version + 1 WHERE id = $1`, [item.id]));
+        assert.deepEqual([ended.unchanged, ended.republished], [1, 0]);
+        const after = await gw.gateway.db.getRepository(Content).findOneByOrFail({ id: item.id });
+        assert.deepEqual([after.status, after.sourceWithdrawnAt], ['DRAFT', null]);
       });
     }
   });
