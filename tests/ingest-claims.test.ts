@@ -43,7 +43,7 @@ for (const driver of DRIVERS) {
         await db.getRepository(ContentSource).update({ id: source.id }, { leaseOwner: 'other' });
         await waitFor('the claim to be found lost', () => !claim.held || undefined, { tries: 100, intervalMs: 20 });
       } finally {
-        claim.stop();
+        await claim.stop();
       }
     });
 
@@ -53,9 +53,8 @@ for (const driver of DRIVERS) {
       const claim = keepClaim(db, source.id, 'me', 20);
       const claimed = await leaseOf('done');
       await waitFor('the claim to be renewed', async () => (await leaseOf('done')) > claimed || undefined, { tries: 100, intervalMs: 20 });
-      claim.stop();
-      // A renewal already sent may still land: wait for it, then nothing more.
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      // A renewal already sent settles before stop() resolves; nothing more after.
+      await claim.stop();
       const stopped = await leaseOf('done');
       await new Promise((resolve) => setTimeout(resolve, 150));
       assert.equal(await leaseOf('done'), stopped);

@@ -201,7 +201,8 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     run.message = error instanceof FetchError || error instanceof DocumentError ? describeFetchError(error) : `internal error: ${(error as Error).message ?? String(error)}`;
     if (error instanceof FetchError && error.status && run.httpStatus === null) run.httpStatus = error.status;
   } finally {
-    claim.stop();
+    // A renewal still on its way settles first: it must not reach the database after the run has let go of the source.
+    await claim.stop();
   }
   run.endedAt = new Date();
   try {

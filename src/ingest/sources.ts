@@ -210,7 +210,8 @@ export async function claimSource(db: DataSource, id: string, owner: string, now
 export interface KeptClaim {
   /** False once a renewal found the claim gone (it lapsed and another process took the source). */
   readonly held: boolean;
-  stop(): void;
+  /** Renews no more; resolves once a renewal already sent has settled. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -222,13 +223,12 @@ export interface KeptClaim {
  */
 export function keepClaim(db: DataSource, id: string, owner: string, everyMs = LEASE_MS / 4): KeptClaim {
   let held = true;
-  let renewing = false;
+  let renewing: Promise<void> | null = null;
   // On SQLite every query shares one connection: a renewal cannot land inside a batch's transaction only because better-sqlite3
   // runs a transaction's statements without giving the event loop up in between (as createWebhook's count relies on too).
   const timer = setInterval(() => {
     if (renewing || !held) return;
-    renewing = true;
-    renewClaim(db, id, owner)
+    renewing = renewClaim(db, id, owner)
       .then(
         (still) => {
           if (!still) held = false;
@@ -236,7 +236,7 @@ export function keepClaim(db: DataSource, id: string, owner: string, everyMs = L
         () => {},
       )
       .finally(() => {
-        renewing = false;
+        renewing = null;
       });
   }, everyMs);
   timer.unref();
@@ -244,7 +244,10 @@ export function keepClaim(db: DataSource, id: string, owner: string, everyMs = L
     get held() {
       return held;
     },
-    stop: () => clearInterval(timer),
+    stop: () => {
+      clearInterval(timer);
+      return renewing ?? Promise.resolve();
+    },
   };
 }
 
