@@ -256,7 +256,6 @@ async function writeItems(
       }
     }
     await new Promise((resolve) => setImmediate(resolve));
-    if (!claim.held) throw new Error(LOST_CLAIM);
     const done = Math.min(start + settings.batchSize, inputs.length);
     if (done === inputs.length || (start / settings.batchSize) % 10 === 9) {
       progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''} so far`);

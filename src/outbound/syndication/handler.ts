@@ -114,7 +114,7 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
         const rows = await readFeed(new ContentReads(db, scope, locale), feedScope, parameters);
         const links = {
           self: selfUrlOf(req, config, feedScope, format, parameters),
-          next: rows.next === null ? null : selfUrlOf(req, config, feedScope, format, { ...parameters, after: rows.next }),
+          next: rows.next === null ? null : selfUrlOf(req, config, feedScope, format, { ...parameters, from: rows.next }),
         };
         return buildFeed(rows, feedScope, parameters, names, links, new Date(), locale);
       })(),

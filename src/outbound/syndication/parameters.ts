@@ -33,9 +33,7 @@ export interface FeedParameters {
   readonly limit: number;
   /** The locale asked for by `locale=` (EN, AR, FR in any case); null when the request leaves it to `Accept-Language`. */
   readonly locale: Locale | null;
-  /** Where the page starts: the cursor a feed's `next` link carries (an item's `cursor` in `Query.feed` too), null for the newest. */
-  readonly after: string | null;
-  /** `after`, decoded. */
+  /** Where the page starts: the position `after=` names (the cursor a feed's `next` link carries, an item's `cursor` in `Query.feed` too), null for the newest. */
   readonly from: KeyValue[] | null;
 }
 
@@ -83,18 +81,16 @@ export function parseFeedParameters(search: URLSearchParams): FeedParameters {
     publishedBefore,
     limit: limitOf(search),
     locale: localeOf(search),
-    ...afterOf(search),
+    from: fromOf(search),
   };
 }
 
 /** The page's start, checked as `Query.feed(after:)` checks it: a cursor of any content list (they share one key), else refused. */
-function afterOf(search: URLSearchParams): { after: string | null; from: KeyValue[] | null } {
+function fromOf(search: URLSearchParams): KeyValue[] | null {
   const after = single(search, 'after');
-  if (after === null) return { after: null, from: null };
+  if (after === null) return null;
   try {
-    const from = decodeCursor(after, CONTENT_KEYSET.kinds, 'after');
-    // Written again from what it says: one canonical form (and self link, and ETag) for every way of writing the same position.
-    return { after: encodeCursor(from), from };
+    return decodeCursor(after, CONTENT_KEYSET.kinds, 'after');
   } catch {
     throw new FeedParameterError(`Invalid after: ${quote(after)} is not a cursor of this feed; follow the feed's "next" link, or give an item's cursor from Query.feed`);
   }
@@ -123,8 +119,8 @@ export function canonicalQuery(parameters: FeedParameters): string {
   if (parameters.publishedBefore) parts.push(`publishedBefore=${encodeURIComponent(parameters.publishedBefore.toISOString())}`);
   if (parameters.limit !== DEFAULT_LIMIT) parts.push(`limit=${parameters.limit}`);
   if (parameters.locale) parts.push(`locale=${parameters.locale}`);
-  // Cursors are base64url: nothing to encode.
-  if (parameters.after) parts.push(`after=${parameters.after}`);
+  // Written again from the position (base64url: nothing to encode): one canonical form, self link and ETag for every way of writing it.
+  if (parameters.from) parts.push(`after=${encodeCursor(parameters.from)}`);
   return parts.join('&');
 }
 

@@ -5,9 +5,10 @@ import type { MemberNation } from '../../member-nations/member-nation.entity';
 import { ContentStatus } from '../../shared/content/content-status';
 import type { Content } from '../../shared/content/content.entity';
 import { getCountriesByContentIds, getTagsByContentIds } from '../../shared/content/content.loaders';
-import { findContentPage, type Visibility } from '../../shared/content/content.query';
+import { CONTENT_KEYSET, findContentPage, type Visibility } from '../../shared/content/content.query';
 import type { ContentReads } from '../../shared/content/content.reads';
 import type { Connection } from '../../shared/pagination/connection.type';
+import type { KeyValue } from '../../shared/pagination/cursor';
 import type { PageRequest } from '../../shared/pagination/keyset';
 import type { FeedParameters } from './parameters';
 
@@ -49,8 +50,8 @@ export type FeedScope =
 /** A feed's items, newest first, with the countries and tags of each (by position). */
 export interface FeedRows {
   readonly items: readonly Content[];
-  /** The cursor of the page's last item when more items follow it (the `next` link's `after`), else null. */
-  readonly next: string | null;
+  /** The position of the page's last item when more items follow it (where the `next` page starts), else null. */
+  readonly next: KeyValue[] | null;
   readonly countries: readonly (readonly string[])[];
   readonly tags: readonly (readonly string[])[];
 }
@@ -77,7 +78,8 @@ export async function readFeed(reads: ContentReads, scope: FeedScope, parameters
     connection = await findFeedPage(reads, PUBLISHED, filter, page, PROPERTIES);
   }
   const items = connection.edges.map((edge) => edge.node);
-  const next = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
+  // Both keysets a feed walks key an item by its publication time and id.
+  const next = connection.pageInfo.hasNextPage && items.length > 0 ? CONTENT_KEYSET.key(items[items.length - 1]) : null;
   if (items.length === 0) return { items, next, countries: [], tags: [] };
   const ids = items.map((item) => item.id);
   const [countries, tags] = await Promise.all([getCountriesByContentIds(reads, ids), getTagsByContentIds(reads, ids)]);
