@@ -296,7 +296,8 @@ async function graphql(
   log.outcome = requestError || status >= 400 && status < 500 ? 'refused' : status >= 500 ? 'error' : log.context?.measured.errorCodes?.length ? 'partial' : 'ok';
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = status;
-  if (text !== null) return void res.end(text);
+  // Encoded once here: given a string, node would measure its UTF-8 length for Content-Length and then encode it again to write it.
+  if (text !== null) return void res.end(Buffer.from(text, 'utf8'));
   if (response.body.kind === 'chunked') {
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
   }
