@@ -167,6 +167,30 @@ for (const driver of DRIVERS) {
       assert.equal(after.answered, before.answered, 'the fast path answered none of them itself');
       assert.equal(after.normal + after.fellBack - before.normal - before.fellBack, cases.length * 3, 'each was handed to the normal path');
     });
+
+    it('sends an operation that keeps erring straight to the normal path for a while, still answering it identically', async () => {
+      const erring = { query: 'query KeepsErring { feed(first: 5, after: "bm90LWEtY3Vyc29y") { edges { node { id } } } }' };
+      let before = pair.stats();
+      // same() sends it three times each: twelve requests.
+      for (let i = 0; i < 4; i++) await same(pair, erring, partner);
+      let after = pair.stats();
+      // The first only marks the text seen; the next three run here, err, and are run again by the normal path; the rest go there at once.
+      assert.deepEqual([after.answered - before.answered, after.fellBack - before.fellBack, after.normal - before.normal], [0, 3, 9]);
+
+      // Errors for some variables only: a run without errors ends the count, so it never rests.
+      const mixed = 'query SometimesErring($after: String) { feed(first: 2, after: $after) { edges { node { id } } } }';
+      // Both gateways are sent the same requests in the same order, so that their rate-limit headers agree.
+      await send(pair.normal.url, { query: mixed }, partner);
+      await send(pair.fast.url, { query: mixed }, partner);
+      before = pair.stats();
+      for (const cursor of ['bm9wZQ', 'bm9wZQ', null, 'bm9wZQ', 'bm9wZQ', null]) {
+        const payload = { query: mixed, variables: { after: cursor } };
+        const normal = await send(pair.normal.url, payload, partner);
+        assert.deepEqual(await send(pair.fast.url, payload, partner), normal);
+      }
+      after = pair.stats();
+      assert.deepEqual([after.answered - before.answered, after.fellBack - before.fellBack, after.normal - before.normal], [2, 4, 0]);
+    });
   });
 
   describe(`fast path: every protection refuses there as on the normal path [${driver}]`, () => {

@@ -59,6 +59,15 @@ const MAX_SEEN = 2_000;
 const MAX_SEEN_CHARS = 1_048_576;
 /** Accept headers whose content type is known; the oldest dropped past it. */
 const MAX_ACCEPTS = 100;
+/**
+ * An operation whose result carries errors is run twice: here, then by the
+ * normal path, which answers it. After this many such runs in a row (a client
+ * polling with a field its key may not read, an id that is gone), its next
+ * {@link REST_REQUESTS} requests go straight to the normal path, then it is
+ * tried here again; a run without errors ends the count.
+ */
+const ERRED_BEFORE_REST = 3;
+const REST_REQUESTS = 100;
 
 export interface FastPathOptions {
   readonly schema: GraphQLSchema;
@@ -86,6 +95,10 @@ interface Operation {
   readonly name: string | undefined;
   /** Undefined until first run; null when graphql-jit cannot run it (the normal path does). */
   runnable?: Runnable | null;
+  /** Runs in a row whose result carried errors, each then run again by the normal path to answer it. */
+  erred: number;
+  /** Requests still to send straight to the normal path after {@link ERRED_BEFORE_REST} such runs in a row. */
+  resting: number;
 }
 
 interface Runnable {
@@ -185,8 +198,12 @@ export class FastPath {
     const contentType = this.contentTypes.get(request.accept ?? '');
     if (!prepared || prepared.shapeRefused || !contentType) return this.normal();
     const operation = this.operationOf(prepared, (operationName as string | null | undefined) ?? undefined);
-    // Known not to compile: straight to the normal path, before any check is paid for twice.
+    // Known not to compile, or erring lately: straight to the normal path, before any check or execution is paid for twice.
     if (!operation || operation.runnable === null) return this.normal();
+    if (operation.resting > 0) {
+      operation.resting--;
+      return this.normal();
+    }
 
     const ctx = context();
     const vars = (variables ?? {}) as Record<string, unknown>;
@@ -230,7 +247,14 @@ export class FastPath {
       executed[variable] = value;
     }
     const result = await runnable.compiled.query(undefined, ctx, executed);
-    if (result.errors?.length || !result.data) return this.fellBack();
+    if (result.errors?.length || !result.data) {
+      if (++operation.erred >= ERRED_BEFORE_REST) {
+        operation.erred = 0;
+        operation.resting = REST_REQUESTS;
+      }
+      return this.fellBack();
+    }
+    operation.erred = 0;
 
     // In Apollo's order: the plugin's rate-limit headers, then the content type.
     const headers = new HeaderMap();
@@ -303,7 +327,7 @@ export class FastPath {
     if (found !== undefined) return found;
     const operation = getOperationAST(prepared.document, operationName);
     if (!operation) return null;
-    const entry = operation.operation === 'query' ? { operation, name: operation.name?.value } : null;
+    const entry = operation.operation === 'query' ? { operation, name: operation.name?.value, erred: 0, resting: 0 } : null;
     prepared.operations.set(key, entry);
     return entry;
   }
