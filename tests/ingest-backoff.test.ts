@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BACKOFF_CEILING_MS, scheduledDelayMs } from '../src/ingest/runner';
+import { randomUUID } from 'node:crypto';
+import { IngestRun, RunOutcome, RunTrigger } from '../src/ingest/ingest-run.entity';
+import { ABANDONED, BACKOFF_CEILING_MS, scheduledDelayMs } from '../src/ingest/runner';
+import { ContentSource } from '../src/ingest/source.entity';
 import { DRIVERS } from './helpers/drivers';
 import { waitFor } from './helpers/http';
 import { startIngestGateway, type IngestGateway } from './helpers/ingest';
@@ -99,6 +102,46 @@ for (const driver of DRIVERS) {
       const state = await stateOf();
       assert.equal(state.consecutiveFailures, 0, 'the failure of a run of the settings before does not count');
       assert.ok(Date.parse(state.nextRunAt) < fixedAt + 15 * MINUTE, `due at once, not an hour after the run: ${state.nextRunAt}`);
+    });
+
+    it('counts a run whose process died, and while a run goes on is due when that run’s failure would make it', async () => {
+      await gw.runSource('flaky');
+      await gw.runSource('flaky');
+      assert.equal((await stateOf()).consecutiveFailures, 2);
+      // What a process that died mid-run leaves: its run RUNNING, its claim on the source lapsed.
+      const db = gw.gateway.db;
+      const deadId = randomUUID();
+      await db.getRepository(IngestRun).insert(
+        db.getRepository(IngestRun).create({
+          id: deadId, sourceName: 'flaky', trigger: RunTrigger.SCHEDULE, startedAt: new Date(Date.now() - 5 * MINUTE), endedAt: null, outcome: RunOutcome.RUNNING,
+          httpStatus: null, documents: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, held: 0, withdrawn: 0, republished: 0, errors: [], errorCount: 0, message: null,
+        }) as never,
+      );
+      await db.getRepository(ContentSource).update({ name: 'flaky' }, { leaseOwner: 'gone:1:dead', leaseUntil: new Date(Date.now() - 1_000) });
+
+      let release!: () => void;
+      held = new Promise((resolve) => (release = resolve));
+      const asked = upstream.hits('/flaky.rss').length;
+      await gw.ok(`mutation { runSource(name: "flaky") { id } }`);
+      await waitFor('the run to ask the source', () => upstream.hits('/flaky.rss').length > asked || undefined, { tries: 200, intervalMs: 25 });
+      // In flight: the dead run counts as the third failure, and the source is due as after a fourth (8 × 15 min), should this process die too.
+      const during = await stateOf();
+      assert.equal(during.consecutiveFailures, 3);
+      assert.equal(await due(), 120, 'due after the back-off a failure of this run would earn, not when its claim lapses');
+      const dead = await db.getRepository(IngestRun).findOneByOrFail({ id: deadId });
+      assert.deepEqual([dead.outcome, dead.message], [RunOutcome.FAILED, ABANDONED]);
+
+      held = null;
+      release();
+      await waitFor('the run to end', async () => ((await gw.runsOf('flaky'))[0].outcome === 'FAILED' ? true : undefined), { tries: 200, intervalMs: 25 });
+      assert.deepEqual([(await stateOf()).consecutiveFailures, await due()], [4, 120]);
+    });
+
+    it('counts a run whose process died only until a run succeeds', async () => {
+      failing = false;
+      const run = await gw.runSource('flaky');
+      assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
+      assert.deepEqual([(await stateOf()).consecutiveFailures, await due()], [0, 15]);
     });
   });
 }

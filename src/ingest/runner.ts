@@ -70,13 +70,6 @@ export interface StartedRun {
 export async function startRun(settings: RunnerSettings, source: ContentSource, trigger: RunTrigger, progress: (line: string) => void = () => {}): Promise<StartedRun> {
   const { db } = settings;
   if (!(await claimSource(db, source.id, settings.owner))) throw new RunInProgressError(source.name, await runningRunOf(db, source.name));
-  // Holding the claim, no other run of the source goes on: a run still marked RUNNING was left by a process that died, whose claim lapsed.
-  await db
-    .createQueryBuilder()
-    .update(IngestRun)
-    .set({ outcome: RunOutcome.FAILED, endedAt: new Date(), message: ABANDONED })
-    .where('source_name = :name AND outcome = :running', { name: source.name, running: RunOutcome.RUNNING })
-    .execute();
   const run = db.getRepository(IngestRun).create({
     id: randomUUID(),
     sourceName: source.name,
@@ -97,12 +90,37 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
     errorCount: 0,
     message: null,
   });
+  let failures = source.consecutiveFailures;
+  let nextRunAt = source.nextRunAt;
+  // Three statements, not one transaction: on SQLite, runs started together (`ingest --all`) would open theirs on the one
+  // connection at once. Holding the claim, nothing else writes these rows, and a partial start leaves nothing wrong.
   try {
+    // Holding the claim, no other run of the source goes on: a run still marked RUNNING was left by a process that died, whose claim lapsed.
+    const abandoned = await db
+      .createQueryBuilder()
+      .update(IngestRun)
+      .set({ outcome: RunOutcome.FAILED, endedAt: run.startedAt, message: ABANDONED })
+      .where('source_name = :name AND outcome = :running', { name: source.name, running: RunOutcome.RUNNING })
+      .execute();
+    // A run that died with its process failed: a document that ends every process reading it backs off as any failing source does.
+    if ((abandoned.affected ?? 0) > 0) failures++;
+    // Due now as though this run will fail: if it dies with its process, the source is asked again after its back-off, not as soon
+    // as the claim lapses (two minutes). The run's end sets the time it earns.
+    if (source.everySeconds) nextRunAt = new Date(run.startedAt.getTime() + scheduledDelayMs(source.everySeconds, failures + 1));
+    await db
+      .createQueryBuilder()
+      .update(ContentSource)
+      .set({ consecutiveFailures: failures, nextRunAt })
+      .where('id = :id AND lease_owner = :owner', { id: source.id, owner: settings.owner })
+      .execute();
     await db.getRepository(IngestRun).insert(run as never);
   } catch (error) {
     await release(db, source.id, settings.owner);
     throw error;
   }
+  // The source as this run knows it: its end compares it with the stored one to tell an admin's new settings from its own.
+  source.consecutiveFailures = failures;
+  source.nextRunAt = nextRunAt;
   return { run: { ...run }, done: execute(settings, source, run, progress) };
 }
 

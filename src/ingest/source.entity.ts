@@ -89,13 +89,13 @@ export class ContentSource {
   @Column({ type: 'uuid', nullable: true })
   lastRunId!: string | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the next scheduled run is due; null for a source run on demand only.' })
+  @Field(() => Date, { nullable: true, description: 'When the next scheduled run is due; null for a source run on demand only. While a run goes on, the time a failure of that run would make it (so that a run whose process dies is not retried at once); its end sets the time it earns.' })
   @Column({ type: Date, nullable: true })
   nextRunAt!: Date | null;
 
   @Field(() => Int, {
     description:
-      'Runs in a row that failed (0 after one that did not). From the second, scheduled runs are spaced out: twice the interval after the second failure, four times after the third, and so on, to at most 6 hours (or the interval, when that is longer). Changing the source’s settings, or a run that succeeds, ends this.',
+      'Runs in a row that failed (0 after one that did not). From the second, scheduled runs are spaced out: twice the interval after the second failure, four times after the third, and so on, to at most 6 hours (or the interval, when that is longer). A run whose process stopped before it ended counts as one. Changing the source’s settings, or a run that succeeds, ends this.',
   })
   @Column({ type: 'integer', default: 0 })
   consecutiveFailures!: number;
