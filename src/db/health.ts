@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { isConnectionFailure, isPoolWaitTimeout } from './failures';
-import { pgPoolOf, type PgClient, type PgPool } from './pg';
+import { activeQueryOf, pgPoolOf, type PgClient, type PgPool } from './pg';
 
 /** How often a stuck statement is looked for, and how often a database marked down is probed. */
 const WATCH_INTERVAL_MS = 250;
@@ -159,7 +159,7 @@ export class DatabaseHealth {
   private watch(): void {
     const now = Date.now();
     for (const [client, seen] of this.checkedOut) {
-      const query = client.activeQuery ?? null;
+      const query = activeQueryOf(client);
       if (query !== seen.query) {
         seen.query = query;
         seen.since = now;

@@ -10,10 +10,17 @@ export interface PgClient {
   /** The server process serving this connection, and the key a cancel request needs. */
   readonly processID?: number;
   readonly secretKey?: number;
-  /** The statement being run, if any. */
+  /** The statement being run, if any (read it with {@link activeQueryOf}). */
   readonly activeQuery?: object | null;
+  /** The same, without the deprecation warning node-postgres 8.2x prints on the first read of `activeQuery`. */
+  _getActiveQuery?(): object | null;
   /** What node-postgres keeps of the statements it has parsed on the connection (internal, stable since pg 7). */
   connection?: { parsedStatements?: Record<string, string>; stream?: { destroy(): void } };
+}
+
+/** The statement a client is running, if any; through node-postgres' own accessor where it has one, so that no warning is printed. */
+export function activeQueryOf(client: PgClient): object | null {
+  return client._getActiveQuery ? client._getActiveQuery() : (client.activeQuery ?? null);
 }
 
 /** A client checked out of the pool; `release(error)` drops it instead of returning it. */

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import type { PgClient, PgPool } from './pg';
+import { activeQueryOf, type PgClient, type PgPool } from './pg';
 
 /** Raised in place of a statement that a cancelled scope was about to send. */
 export class ScopeCancelledError extends Error {
@@ -97,11 +97,12 @@ const CANCEL_FIRST_PAUSE_MS = 100;
  * only means the statement runs on until its `statement_timeout`.
  */
 export function cancelStatement(pool: PgPool, client: PgClient): void {
-  if (!client.activeQuery || client.processID === undefined) return;
+  const query = activeQueryOf(client);
+  if (!query || client.processID === undefined) return;
   const canceller = new Client(pool.options as never) as unknown as {
     cancel(client: PgClient, query: object): void;
     connection: { on(event: string, listener: (...args: unknown[]) => void): void; end(): void };
   };
   canceller.connection.on('error', () => {});
-  canceller.cancel(client, client.activeQuery);
+  canceller.cancel(client, query);
 }
