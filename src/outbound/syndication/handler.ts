@@ -141,9 +141,10 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
     return refuse(res, 404, 'NOT_FOUND', `No ${what} ${JSON.stringify(given.length > 80 ? `${given.slice(0, 80)}…` : given)}`);
   }
 
-  const headers: Record<string, string> = { etag: etagOf(feed, format), 'cache-control': CACHE_CONTROL };
-  if (feed.updated) headers['last-modified'] = feed.updated.toUTCString();
-  if (isNotModified(req, headers.etag, feed.updated)) return void res.writeHead(304, headers).end();
+  // Not only the items' newest change: an item withdrawn from the page leaves older ones only (see FeedRemovals).
+  const lastModified = services.feedRemovals.lastModified(feed.updated);
+  const headers: Record<string, string> = { etag: etagOf(feed, format), 'cache-control': CACHE_CONTROL, 'last-modified': lastModified.toUTCString() };
+  if (isNotModified(req, headers.etag, lastModified)) return void res.writeHead(304, headers).end();
   const body = Buffer.from(renderFeed(feed, format), 'utf8');
   res.writeHead(200, { ...headers, 'content-type': MEDIA_TYPES[format], 'content-length': String(body.length) });
   res.end(req.method === 'HEAD' ? undefined : body);
@@ -198,7 +199,7 @@ function etagOf(feed: SyndicatedFeed, format: FeedFormat): string {
  * RFC 9110 §13.2.2: `If-None-Match` when the client sent it (compared weakly,
  * as that header is); otherwise `If-Modified-Since`, to the second.
  */
-function isNotModified(req: IncomingMessage, etag: string, updated: Date | null): boolean {
+function isNotModified(req: IncomingMessage, etag: string, updated: Date): boolean {
   const noneMatch = req.headers['if-none-match'];
   if (noneMatch !== undefined) {
     return noneMatch.split(',').some((tag) => {
@@ -207,7 +208,7 @@ function isNotModified(req: IncomingMessage, etag: string, updated: Date | null)
     });
   }
   const since = req.headers['if-modified-since'];
-  if (since === undefined || updated === null) return false;
+  if (since === undefined) return false;
   const time = Date.parse(since);
   return !Number.isNaN(time) && Math.floor(updated.getTime() / 1000) * 1000 <= time;
 }
