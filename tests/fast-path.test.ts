@@ -176,6 +176,12 @@ for (const driver of DRIVERS) {
       let after = pair.stats();
       // The first only marks the text seen; the next three run here, err, and are run again by the normal path; the rest go there at once.
       assert.deepEqual([after.answered - before.answered, after.fellBack - before.fellBack, after.normal - before.normal], [0, 3, 9]);
+      // Counted per caller: another key is not sent the slower way by the first one's errors.
+      const { secret } = await createApiKey(pair.fast.db, { name: `partner ${randomUUID()}`, role: Role.PARTNER });
+      before = pair.stats();
+      await same(pair, erring, { authorization: `Bearer ${secret}` });
+      after = pair.stats();
+      assert.deepEqual([after.answered - before.answered, after.fellBack - before.fellBack, after.normal - before.normal], [0, 3, 0]);
 
       // Errors for some variables only: a run without errors ends the count, so it never rests.
       const mixed = 'query SometimesErring($after: String) { feed(first: 2, after: $after) { edges { node { id } } } }';

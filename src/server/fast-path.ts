@@ -61,13 +61,17 @@ const MAX_SEEN_CHARS = 1_048_576;
 const MAX_ACCEPTS = 100;
 /**
  * An operation whose result carries errors is run twice: here, then by the
- * normal path, which answers it. After this many such runs in a row (a client
- * polling with a field its key may not read, an id that is gone), its next
- * {@link REST_REQUESTS} requests go straight to the normal path, then it is
- * tried here again; a run without errors ends the count.
+ * normal path, which answers it. After this many such runs in a row by one
+ * caller (a client polling with a field its key may not read, an id that is
+ * gone), that caller's next {@link REST_REQUESTS} requests of it go straight
+ * to the normal path, then it is tried here again; a run without errors ends
+ * the count. Counted per caller, so that nobody's errors send anyone else's
+ * requests the slower way; past {@link MAX_ERRING_CALLERS} callers at once the
+ * counts start again.
  */
 const ERRED_BEFORE_REST = 3;
 const REST_REQUESTS = 100;
+const MAX_ERRING_CALLERS = 1_000;
 
 export interface FastPathOptions {
   readonly schema: GraphQLSchema;
@@ -95,9 +99,15 @@ interface Operation {
   readonly name: string | undefined;
   /** Undefined until first run; null when graphql-jit cannot run it (the normal path does). */
   runnable?: Runnable | null;
-  /** Runs in a row whose result carried errors, each then run again by the normal path to answer it. */
+  /** Callers whose recent runs of it erred (see {@link ERRED_BEFORE_REST}), by {@link FastRequest.caller}; empty while none do. */
+  readonly erring: Map<string, Erring>;
+}
+
+/** One caller's runs of an operation that erred, each then run again by the normal path to answer it. */
+interface Erring {
+  /** Runs in a row whose result carried errors. */
   erred: number;
-  /** Requests still to send straight to the normal path after {@link ERRED_BEFORE_REST} such runs in a row. */
+  /** Requests still to send straight to the normal path. */
   resting: number;
 }
 
@@ -131,6 +141,8 @@ export type FastOutcome =
 export interface FastRequest {
   readonly body: unknown;
   readonly accept: string | undefined;
+  /** Who sends it: the key's id, or the client's address when anonymous. */
+  readonly caller: string;
 }
 
 /** A text's size in the caches' character budgets (lru-cache counts sizes from 1). */
@@ -200,8 +212,9 @@ export class FastPath {
     const operation = this.operationOf(prepared, (operationName as string | null | undefined) ?? undefined);
     // Known not to compile, or erring lately: straight to the normal path, before any check or execution is paid for twice.
     if (!operation || operation.runnable === null) return this.normal();
-    if (operation.resting > 0) {
-      operation.resting--;
+    const erring = operation.erring.size ? operation.erring.get(request.caller) : undefined;
+    if (erring && erring.resting > 0) {
+      if (--erring.resting === 0) operation.erring.delete(request.caller);
       return this.normal();
     }
 
@@ -248,13 +261,15 @@ export class FastPath {
     }
     const result = await runnable.compiled.query(undefined, ctx, executed);
     if (result.errors?.length || !result.data) {
-      if (++operation.erred >= ERRED_BEFORE_REST) {
-        operation.erred = 0;
-        operation.resting = REST_REQUESTS;
+      let state = erring;
+      if (!state) {
+        if (operation.erring.size >= MAX_ERRING_CALLERS) operation.erring.clear();
+        operation.erring.set(request.caller, (state = { erred: 0, resting: 0 }));
       }
+      if (++state.erred >= ERRED_BEFORE_REST) state.resting = REST_REQUESTS;
       return this.fellBack();
     }
-    operation.erred = 0;
+    if (erring) operation.erring.delete(request.caller);
 
     // In Apollo's order: the plugin's rate-limit headers, then the content type.
     const headers = new HeaderMap();
@@ -327,7 +342,7 @@ export class FastPath {
     if (found !== undefined) return found;
     const operation = getOperationAST(prepared.document, operationName);
     if (!operation) return null;
-    const entry = operation.operation === 'query' ? { operation, name: operation.name?.value, erred: 0, resting: 0 } : null;
+    const entry = operation.operation === 'query' ? { operation, name: operation.name?.value, erring: new Map() } : null;
     prepared.operations.set(key, entry);
     return entry;
   }

@@ -275,7 +275,7 @@ async function graphql(
   const response = await withTimeout(
     (async () => {
       if (fastPath && req.method === 'POST') {
-        const outcome = await fastPath.run({ body, accept }, newContext);
+        const outcome = await fastPath.run({ body, accept, caller: viewer.keyId ?? clientAddress }, newContext);
         if (outcome.kind === 'answered') return outcome.answer;
         // Refused or not for the fast path: the normal path starts afresh; after a charge it keeps the context that carries it.
         if (outcome.kind === 'normal') context = undefined;
