@@ -137,11 +137,40 @@ for (const driver of DRIVERS) {
       assert.deepEqual([(await stateOf()).consecutiveFailures, await due()], [4, 120]);
     });
 
-    it('counts a run whose process died only until a run succeeds', async () => {
+    it('starts from the source as it is once claimed, not as the caller read it', async () => {
       failing = false;
-      const run = await gw.runSource('flaky');
-      assert.equal(run.outcome, 'SUCCEEDED', run.message ?? '');
-      assert.deepEqual([(await stateOf()).consecutiveFailures, await due()], [0, 15]);
+      upstream.on('/flaky-moved.rss', async (_request, response) => {
+        if (held) await held;
+        response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([{ guid: 'moved-1', title: 'Markets reopen in Raqqa', link: 'https://wire.example/moved-1', date: 'Tue, 01 Dec 2026 09:00:00 GMT' }]));
+      });
+      const read = await gw.gateway.db.getRepository(ContentSource).findOneByOrFail({ name: 'flaky' });
+      await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input: { url: upstream.url('/flaky-moved.rss') } });
+      // Given the source as read before the admin moved it (as the scheduler and the CLI read it before claiming it).
+      const started = await gw.gateway.services.ingest.start(read, RunTrigger.GRAPHQL);
+      const ended = await started.done;
+      assert.equal(ended.outcome, RunOutcome.SUCCEEDED, ended.message ?? '');
+      assert.equal(upstream.hits('/flaky-moved.rss').length, 1, 'the new address was read');
+      // The four failures in a row (the dead run's included) end with it, and the settings stay the admin's.
+      const state = await gw.gateway.db.getRepository(ContentSource).findOneByOrFail({ name: 'flaky' });
+      assert.deepEqual([state.consecutiveFailures, state.url], [0, upstream.url('/flaky-moved.rss')]);
+      assert.equal(await due(), 15);
+    });
+
+    it('is due at once after a run when an admin changes a healthy source while it runs', async () => {
+      assert.equal((await stateOf()).consecutiveFailures, 0);
+      let release!: () => void;
+      held = new Promise((resolve) => (release = resolve));
+      const asked = upstream.hits('/flaky-moved.rss').length;
+      await gw.ok(`mutation { runSource(name: "flaky") { id } }`);
+      await waitFor('the run to ask the source', () => upstream.hits('/flaky-moved.rss').length > asked || undefined, { tries: 200, intervalMs: 25 });
+      const changedAt = Date.now();
+      await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input: { every: '20m' } });
+      held = null;
+      release();
+      await waitFor('the run to end', async () => ((await gw.runsOf('flaky'))[0].outcome === 'SUCCEEDED' ? true : undefined), { tries: 200, intervalMs: 25 });
+      const state = await stateOf();
+      assert.ok(Date.parse(state.nextRunAt) <= Date.now(), `due at once with the new settings, not the old interval after the run began: ${state.nextRunAt}`);
+      assert.ok(Date.parse(state.nextRunAt) >= changedAt - 1_000);
     });
   });
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { isDeadlock, isSqliteBusy, isUniqueViolation } from '../db/failures';
 import { refreshStatisticsAfter } from '../db/statistics';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { describeFetchError, FetchError } from '../net/safe-fetch';
 import { ContentStatus } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
-import { StaleVersionError } from '../shared/errors';
+import { NotFoundError, StaleVersionError } from '../shared/errors';
 import { changeStatus } from '../store/content';
 import { write, type Actor, type WriteSession } from '../store/session';
 import { upsertContent, type UpsertInput, type UpsertOptions, type UpsertResult } from '../store/upsert';
@@ -90,38 +90,50 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
     errorCount: 0,
     message: null,
   });
-  let failures = source.consecutiveFailures;
-  let nextRunAt = source.nextRunAt;
-  // Three statements, not one transaction: on SQLite, runs started together (`ingest --all`) would open theirs on the one
-  // connection at once. Holding the claim, nothing else writes these rows, and a partial start leaves nothing wrong.
-  try {
+  const postgres = db.options.type === 'postgres';
+  /** The source's count and due time before the run set them, once it has: what a start that fails puts back. */
+  let before: Pick<ContentSource, 'consecutiveFailures' | 'nextRunAt'> | null = null;
+  const begin = async (manager: EntityManager): Promise<ContentSource> => {
+    // Read again now that the run holds the claim: an admin may have changed the source since it was read (and on
+    // PostgreSQL could until this commits, but for the lock; on SQLite nothing else runs between these statements).
+    const current = await manager.getRepository(ContentSource).findOne({ where: { id: source.id }, ...(postgres ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!current) throw new NotFoundError(`No source named "${source.name}"`, { source: source.name });
     // Holding the claim, no other run of the source goes on: a run still marked RUNNING was left by a process that died, whose claim lapsed.
-    const abandoned = await db
+    const abandoned = await manager
       .createQueryBuilder()
       .update(IngestRun)
       .set({ outcome: RunOutcome.FAILED, endedAt: run.startedAt, message: ABANDONED })
-      .where('source_name = :name AND outcome = :running', { name: source.name, running: RunOutcome.RUNNING })
+      .where('source_name = :name AND outcome = :running', { name: current.name, running: RunOutcome.RUNNING })
       .execute();
     // A run that died with its process failed: a document that ends every process reading it backs off as any failing source does.
-    if ((abandoned.affected ?? 0) > 0) failures++;
+    const failures = current.consecutiveFailures + ((abandoned.affected ?? 0) > 0 ? 1 : 0);
     // Due now as though this run will fail: if it dies with its process, the source is asked again after its back-off, not as soon
     // as the claim lapses (two minutes). The run's end sets the time it earns.
-    if (source.everySeconds) nextRunAt = new Date(run.startedAt.getTime() + scheduledDelayMs(source.everySeconds, failures + 1));
-    await db
+    const nextRunAt = current.everySeconds ? new Date(run.startedAt.getTime() + scheduledDelayMs(current.everySeconds, failures + 1)) : current.nextRunAt;
+    await manager
       .createQueryBuilder()
       .update(ContentSource)
       .set({ consecutiveFailures: failures, nextRunAt })
-      .where('id = :id AND lease_owner = :owner', { id: source.id, owner: settings.owner })
+      .where('id = :id AND lease_owner = :owner', { id: current.id, owner: settings.owner })
       .execute();
-    await db.getRepository(IngestRun).insert(run as never);
+    before = { consecutiveFailures: current.consecutiveFailures, nextRunAt: current.nextRunAt };
+    await manager.getRepository(IngestRun).insert(run as never);
+    // The source as this run knows it: its end compares it with the stored one to tell an admin's new settings from its own.
+    current.consecutiveFailures = failures;
+    current.nextRunAt = nextRunAt;
+    return current;
+  };
+  let current: ContentSource;
+  try {
+    // One transaction on PostgreSQL. On SQLite the statements commit one by one: every query shares one connection, and runs
+    // started together (`ingest --all`) would open two transactions on it at once.
+    current = postgres ? await write(db, { keyId: null, name: `ingest:${source.name}` }, (session) => begin(session.manager)) : await begin(db.manager);
   } catch (error) {
-    await release(db, source.id, settings.owner);
+    // A start that failed half way (SQLite) leaves the source due as it was, not pushed back by a run that never ran.
+    await release(db, source.id, settings.owner, postgres ? null : before).catch(() => {});
     throw error;
   }
-  // The source as this run knows it: its end compares it with the stored one to tell an admin's new settings from its own.
-  source.consecutiveFailures = failures;
-  source.nextRunAt = nextRunAt;
-  return { run: { ...run }, done: execute(settings, source, run, progress) };
+  return { run: { ...run }, done: execute(settings, current, run, progress) };
 }
 
 /** The newest run of a source still marked RUNNING. */
@@ -442,8 +454,14 @@ export function scheduledDelayMs(everySeconds: number, failuresInARow: number): 
   return Math.min(interval * 2 ** Math.min(failuresInARow - 1, 20), Math.max(interval, BACKOFF_CEILING_MS));
 }
 
-async function release(db: DataSource, id: string, owner: string): Promise<void> {
-  await db.createQueryBuilder().update(ContentSource).set({ leaseOwner: null, leaseUntil: null }).where('id = :id AND lease_owner = :owner', { id, owner }).execute();
+/** Gives up a claim, and with `restore` puts the source's count and due time back as they were. */
+async function release(db: DataSource, id: string, owner: string, restore: Pick<ContentSource, 'consecutiveFailures' | 'nextRunAt'> | null = null): Promise<void> {
+  await db
+    .createQueryBuilder()
+    .update(ContentSource)
+    .set({ leaseOwner: null, leaseUntil: null, ...(restore ?? {}) })
+    .where('id = :id AND lease_owner = :owner', { id, owner })
+    .execute();
 }
 
 /**

@@ -147,7 +147,8 @@ export async function createSource(db: DataSource, actor: Actor, input: SourceSe
 /**
  * Changes a source's settings (not its name: its items carry it). A new
  * address or kind forgets the fetch validators, so the next run reads it whole.
- * A failing source's back-off ends: its next scheduled run is due at once.
+ * A failing source's back-off ends: its next scheduled run is due at once, as
+ * it is when a run is going on.
  */
 export async function updateSource(db: DataSource, actor: Actor, name: string, input: SourceSettingsInput, allowFiles: boolean): Promise<ContentSource> {
   const settings = checkSourceSettings({ ...input, name }, allowFiles || input.url.startsWith('file:'));
@@ -159,14 +160,15 @@ export async function updateSource(db: DataSource, actor: Actor, name: string, i
       throw new BadUserInputError('url: a source reads an http(s) URL (local files are added with the command line only)', { field: 'url' });
     }
     const moved = settings.url !== before.url || settings.kind !== before.kind;
-    // New settings end a failing source's back-off: its next scheduled run is due at once.
-    const failing = before.consecutiveFailures > 0;
+    // New settings end a failing source's back-off: its next scheduled run is due at once. So they do while a run goes on, which
+    // has set the source due as its own failure would (see startRun); if the run was of the old settings, its end keeps this.
+    const dueAtOnce = before.consecutiveFailures > 0 || (before.leaseUntil !== null && before.leaseUntil.getTime() > Date.now());
     await repo.update(
       { id: before.id },
       {
         ...settings,
         ...(moved ? { etag: null, lastModified: null, lastSuccessAt: null } : {}),
-        nextRunAt: settings.everySeconds ? (failing ? new Date() : (before.nextRunAt ?? new Date())) : null,
+        nextRunAt: settings.everySeconds ? (dueAtOnce ? new Date() : (before.nextRunAt ?? new Date())) : null,
         consecutiveFailures: 0,
       } as never,
     );
