@@ -142,8 +142,12 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
   }
 
   // Not only the items' newest change: an item withdrawn from the page leaves older ones only (see FeedRemovals).
-  const lastModified = services.feedRemovals.lastModified(feed.updated);
-  const headers: Record<string, string> = { etag: etagOf(feed, format), 'cache-control': CACHE_CONTROL, 'last-modified': lastModified.toUTCString() };
+  // HTTP dates count whole seconds, and a change later in the current one could not be told from this time: until the
+  // second has passed, the page goes without Last-Modified (its ETag still revalidates it) and If-Modified-Since gets it whole.
+  const modified = services.feedRemovals.lastModified(feed.updated);
+  const lastModified = Math.floor(modified.getTime() / 1000) < Math.floor(Date.now() / 1000) ? modified : null;
+  const headers: Record<string, string> = { etag: etagOf(feed, format), 'cache-control': CACHE_CONTROL };
+  if (lastModified) headers['last-modified'] = lastModified.toUTCString();
   if (isNotModified(req, headers.etag, lastModified)) return void res.writeHead(304, headers).end();
   const body = Buffer.from(renderFeed(feed, format), 'utf8');
   res.writeHead(200, { ...headers, 'content-type': MEDIA_TYPES[format], 'content-length': String(body.length) });
@@ -199,7 +203,7 @@ function etagOf(feed: SyndicatedFeed, format: FeedFormat): string {
  * RFC 9110 §13.2.2: `If-None-Match` when the client sent it (compared weakly,
  * as that header is); otherwise `If-Modified-Since`, to the second.
  */
-function isNotModified(req: IncomingMessage, etag: string, updated: Date): boolean {
+function isNotModified(req: IncomingMessage, etag: string, updated: Date | null): boolean {
   const noneMatch = req.headers['if-none-match'];
   if (noneMatch !== undefined) {
     return noneMatch.split(',').some((tag) => {
@@ -208,7 +212,7 @@ function isNotModified(req: IncomingMessage, etag: string, updated: Date): boole
     });
   }
   const since = req.headers['if-modified-since'];
-  if (since === undefined) return false;
+  if (since === undefined || updated === null) return false;
   const time = Date.parse(since);
   return !Number.isNaN(time) && Math.floor(updated.getTime() / 1000) * 1000 <= time;
 }

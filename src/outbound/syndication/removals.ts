@@ -24,11 +24,15 @@ export class FeedRemovals {
     this.latest = now;
   }
 
-  /** A change-log listener. */
+  /**
+   * A change-log listener. Counted from when this process hears of a change,
+   * not from the time written with it: that is the writer's clock, possibly
+   * another machine's, which may run ahead (a Last-Modified in the future) or
+   * behind (a withdrawal dated before a page already sent). Hearing of it
+   * comes after its commit, so a page read before cannot be newer.
+   */
   readonly onChanges = (rows: readonly ChangeRow[]): void => {
-    for (const row of rows) {
-      if (row.subject === 'CONTENT' && LEAVING.has(row.kind) && row.at.getTime() > this.latest) this.latest = row.at.getTime();
-    }
+    if (rows.some((row) => row.subject === 'CONTENT' && LEAVING.has(row.kind))) this.latest = Math.max(this.latest, Date.now());
   };
 
   /** The feed's `Last-Modified`: the later of its items' newest change (null for none) and the latest removal. */
