@@ -134,6 +134,8 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     outboundAllowedHosts,
     async start() {
       await changes.start();
+      // What was committed before the change log was followed is never heard of: the feeds count from now.
+      feedRemovals.heardUpTo(Date.now());
       await scheduler?.start();
       webhooks?.start();
     },

@@ -14,8 +14,8 @@ const LEAVING = new Set(['UNPUBLISHED', 'DELETED', 'UPDATED']);
  * change and this time. It moves for any feed whenever any item is withdrawn
  * or changed, so such clients fetch more often than they need to, never less
  * (`If-None-Match`, with the ETag that names the page's exact items, is not
- * affected). A process knows nothing of removals before it started, so it
- * counts from its start.
+ * affected). A process knows nothing of removals before it started
+ * following the change log, so it counts from then.
  */
 export class FeedRemovals {
   private latest: number;
@@ -34,6 +34,11 @@ export class FeedRemovals {
   readonly onChanges = (rows: readonly ChangeRow[]): void => {
     if (rows.some((row) => row.subject === 'CONTENT' && LEAVING.has(row.kind))) this.latest = Math.max(this.latest, Date.now());
   };
+
+  /** Counts everything before `time` as heard of: from when this process starts following the change log. */
+  heardUpTo(time: number): void {
+    this.latest = Math.max(this.latest, time);
+  }
 
   /** The feed's `Last-Modified`: the later of its items' newest change (null for none) and the latest removal. */
   lastModified(newestItem: Date | null): Date {
