@@ -36,6 +36,25 @@ for (const driver of DRIVERS) {
     /** While set, the source answers only once it resolves (a run held in flight). */
     let held: Promise<void> | null = null;
 
+    const updateSource = (input: Record<string, unknown>) =>
+      gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input });
+
+    /** Runs the source held in flight at `path` while `during` runs, then lets it answer and waits for the run to end with `outcome`. */
+    const whileRunning = async (path: string, outcome: string, during: () => Promise<void>) => {
+      let release!: () => void;
+      held = new Promise((resolve) => (release = resolve));
+      const asked = upstream.hits(path).length;
+      await gw.ok(`mutation { runSource(name: "flaky") { id } }`);
+      await waitFor('the run to ask the source', () => upstream.hits(path).length > asked || undefined, { tries: 200, intervalMs: 25 });
+      try {
+        await during();
+      } finally {
+        held = null;
+        release();
+      }
+      await waitFor('the run to end', async () => ((await gw.runsOf('flaky'))[0].outcome === outcome ? true : undefined), { tries: 200, intervalMs: 25 });
+    };
+
     before(async () => {
       upstream = await startUpstream();
       // Runs are started by the test alone: the scheduler would run the source as soon as it is due.
@@ -78,7 +97,7 @@ for (const driver of DRIVERS) {
       await gw.runSource('flaky');
       assert.deepEqual([(await stateOf()).consecutiveFailures, await due()], [2, 30]);
       const before = Date.now();
-      await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input: { every: '15m' } });
+      await updateSource({ every: '15m' });
       const state = await stateOf();
       assert.equal(state.consecutiveFailures, 0);
       assert.ok(Date.parse(state.nextRunAt) >= before - 1_000 && Date.parse(state.nextRunAt) <= Date.now() + 1_000, state.nextRunAt);
@@ -88,17 +107,9 @@ for (const driver of DRIVERS) {
       await gw.runSource('flaky');
       await gw.runSource('flaky');
       assert.equal((await stateOf()).consecutiveFailures, 2);
-      let release!: () => void;
-      held = new Promise((resolve) => (release = resolve));
-      const asked = upstream.hits('/flaky.rss').length;
-      await gw.ok(`mutation { runSource(name: "flaky") { id } }`);
-      await waitFor('the run to ask the source', () => upstream.hits('/flaky.rss').length > asked || undefined, { tries: 200, intervalMs: 25 });
       // The admin fixes the source while that run waits for its answer.
       const fixedAt = Date.now();
-      await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input: { every: '15m' } });
-      held = null;
-      release();
-      await waitFor('the run to end', async () => ((await gw.runsOf('flaky'))[0].outcome === 'FAILED' ? true : undefined), { tries: 200, intervalMs: 25 });
+      await whileRunning('/flaky.rss', 'FAILED', () => updateSource({ every: '15m' }));
       const state = await stateOf();
       assert.equal(state.consecutiveFailures, 0, 'the failure of a run of the settings before does not count');
       assert.ok(Date.parse(state.nextRunAt) < fixedAt + 15 * MINUTE, `due at once, not an hour after the run: ${state.nextRunAt}`);
@@ -119,21 +130,13 @@ for (const driver of DRIVERS) {
       );
       await db.getRepository(ContentSource).update({ name: 'flaky' }, { leaseOwner: 'gone:1:dead', leaseUntil: new Date(Date.now() - 1_000) });
 
-      let release!: () => void;
-      held = new Promise((resolve) => (release = resolve));
-      const asked = upstream.hits('/flaky.rss').length;
-      await gw.ok(`mutation { runSource(name: "flaky") { id } }`);
-      await waitFor('the run to ask the source', () => upstream.hits('/flaky.rss').length > asked || undefined, { tries: 200, intervalMs: 25 });
-      // In flight: the dead run counts as the third failure, and the source is due as after a fourth (8 × 15 min), should this process die too.
-      const during = await stateOf();
-      assert.equal(during.consecutiveFailures, 3);
-      assert.equal(await due(), 120, 'due after the back-off a failure of this run would earn, not when its claim lapses');
-      const dead = await db.getRepository(IngestRun).findOneByOrFail({ id: deadId });
-      assert.deepEqual([dead.outcome, dead.message], [RunOutcome.FAILED, ABANDONED]);
-
-      held = null;
-      release();
-      await waitFor('the run to end', async () => ((await gw.runsOf('flaky'))[0].outcome === 'FAILED' ? true : undefined), { tries: 200, intervalMs: 25 });
+      await whileRunning('/flaky.rss', 'FAILED', async () => {
+        // In flight: the dead run counts as the third failure, and the source is due as after a fourth (8 × 15 min), should this process die too.
+        assert.equal((await stateOf()).consecutiveFailures, 3);
+        assert.equal(await due(), 120, 'due after the back-off a failure of this run would earn, not when its claim lapses');
+        const dead = await db.getRepository(IngestRun).findOneByOrFail({ id: deadId });
+        assert.deepEqual([dead.outcome, dead.message], [RunOutcome.FAILED, ABANDONED]);
+      });
       assert.deepEqual([(await stateOf()).consecutiveFailures, await due()], [4, 120]);
     });
 
@@ -144,7 +147,7 @@ for (const driver of DRIVERS) {
         response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([{ guid: 'moved-1', title: 'Markets reopen in Raqqa', link: 'https://wire.example/moved-1', date: 'Tue, 01 Dec 2026 09:00:00 GMT' }]));
       });
       const read = await gw.gateway.db.getRepository(ContentSource).findOneByOrFail({ name: 'flaky' });
-      await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input: { url: upstream.url('/flaky-moved.rss') } });
+      await updateSource({ url: upstream.url('/flaky-moved.rss') });
       // Given the source as read before the admin moved it (as the scheduler and the CLI read it before claiming it).
       const started = await gw.gateway.services.ingest.start(read, RunTrigger.GRAPHQL);
       const ended = await started.done;
@@ -158,16 +161,8 @@ for (const driver of DRIVERS) {
 
     it('is due at once after a run when an admin changes a healthy source while it runs', async () => {
       assert.equal((await stateOf()).consecutiveFailures, 0);
-      let release!: () => void;
-      held = new Promise((resolve) => (release = resolve));
-      const asked = upstream.hits('/flaky-moved.rss').length;
-      await gw.ok(`mutation { runSource(name: "flaky") { id } }`);
-      await waitFor('the run to ask the source', () => upstream.hits('/flaky-moved.rss').length > asked || undefined, { tries: 200, intervalMs: 25 });
       const changedAt = Date.now();
-      await gw.ok(`mutation ($input: SourceUpdateInput!) { updateSource(name: "flaky", input: $input) { name } }`, { input: { every: '20m' } });
-      held = null;
-      release();
-      await waitFor('the run to end', async () => ((await gw.runsOf('flaky'))[0].outcome === 'SUCCEEDED' ? true : undefined), { tries: 200, intervalMs: 25 });
+      await whileRunning('/flaky-moved.rss', 'SUCCEEDED', () => updateSource({ every: '20m' }));
       const state = await stateOf();
       assert.ok(Date.parse(state.nextRunAt) <= Date.now(), `due at once with the new settings, not the old interval after the run began: ${state.nextRunAt}`);
       assert.ok(Date.parse(state.nextRunAt) >= changedAt - 1_000);
