@@ -44,15 +44,16 @@ for (const driver of DRIVERS) {
       let release!: () => void;
       held = new Promise((resolve) => (release = resolve));
       const asked = upstream.hits(path).length;
-      await gw.ok(`mutation { runSource(name: "flaky") { id } }`);
-      await waitFor('the run to ask the source', () => upstream.hits(path).length > asked || undefined, { tries: 200, intervalMs: 25 });
+      const { runSource } = await gw.ok<{ runSource: { id: string } }>(`mutation { runSource(name: "flaky") { id } }`);
       try {
+        await waitFor('the run to ask the source', () => upstream.hits(path).length > asked || undefined, { tries: 1_200, intervalMs: 25 });
         await during();
       } finally {
         held = null;
         release();
       }
-      await waitFor('the run to end', async () => ((await gw.runsOf('flaky'))[0].outcome === outcome ? true : undefined), { tries: 200, intervalMs: 25 });
+      const ended = await waitFor('the run to end', async () => (await gw.runsOf('flaky')).find((run) => run.id === runSource.id && run.outcome !== 'RUNNING'), { tries: 1_200, intervalMs: 25 });
+      assert.equal(ended.outcome, outcome, ended.message ?? '');
     };
 
     before(async () => {

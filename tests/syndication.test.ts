@@ -17,15 +17,21 @@ import { assertHttpError, startConfiguredGateway, waitFor } from './helpers/http
 import { parseExposition } from './helpers/prometheus';
 import { requestStatements } from './helpers/request-statements';
 import { startTestGateway, type TestGateway } from './helpers/server';
+import type { RunningGateway } from '../src/main';
 
 const URN = 'urn:coalition-graph:';
 
 /**
- * Waits into the next whole second. A feed goes without Last-Modified while
- * that time is in the current second (HTTP dates count seconds): a test that
- * reads it waits for the changes before it to be a second old.
+ * Waits until the gateway has heard of every change so far, then into the next
+ * whole second. A feed goes without Last-Modified while its time is in the
+ * second the request is read in (HTTP dates count seconds), and a change
+ * counts from when the gateway hears of it: a test that reads the header waits
+ * for the changes before it to be heard of and a second old.
  */
-const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 10));
+async function changesSettled(gateway: RunningGateway): Promise<void> {
+  await gateway.services.changes.settle();
+  await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 10));
+}
 const PUBLISHER = 'Global Coalition against Daesh';
 
 /** An item whose every text needs escaping, newest of all, so that it heads the shared feed. */
@@ -226,7 +232,7 @@ for (const driver of DRIVERS) {
     after(() => gw.stop());
 
     it('serves the shared feed as Atom 1.0, newest first, the same items as Query.feed', async () => {
-      await nextSecond();
+      await changesSettled(gw.gateway);
       const response = await ok('/feed.atom');
       assert.equal(response.headers.get('content-type'), 'application/atom+xml; charset=utf-8');
       const ids = assertAtom(response.text, `${gw.origin}/feed.atom`);
@@ -440,12 +446,12 @@ for (const driver of DRIVERS) {
 
     it('moves Last-Modified on when an item leaves a page, so that If-Modified-Since alone does not keep showing it', async () => {
       const path = '/feed.rss?types=SOCIAL_POST&limit=10';
-      await nextSecond();
+      await changesSettled(gw.gateway);
       const first = await ok(path);
       const lastModified = first.headers.get('last-modified')!;
       const gone = parseFeed(first.text).items[3];
       // HTTP dates count whole seconds: the withdrawal comes in a later one.
-      await nextSecond();
+      await changesSettled(gw.gateway);
       const item = await gw.gateway.db.getRepository(Content).findOneByOrFail({ title: gone.title! });
       await write(gw.gateway.db, CLI_ACTOR, (session) => changeStatus(session, item, false));
       // The page now holds older items only; the process learns of the withdrawal from the change log.
@@ -459,7 +465,7 @@ for (const driver of DRIVERS) {
     });
 
     it('answers 304 to either validator, HEAD with the headers alone, and changes both when an item is published', async () => {
-      await nextSecond();
+      await changesSettled(gw.gateway);
       const first = await ok('/feed.rss?types=SOCIAL_POST');
       const etag = first.headers.get('etag')!;
       const lastModified = first.headers.get('last-modified')!;
@@ -512,7 +518,7 @@ for (const driver of DRIVERS) {
         assert.equal(sameSecond.status, 200);
         assert.equal(sameSecond.headers.get('last-modified'), null);
       }
-      await nextSecond();
+      await changesSettled(gw.gateway);
       const again = await get('/feed.rss?types=SOCIAL_POST', { 'if-none-match': etag });
       assert.equal(again.status, 200);
       assert.notEqual(again.headers.get('etag'), etag);
@@ -641,7 +647,7 @@ describe('syndication feeds with an item scheduled for later [sqlite]', () => {
         ]),
       );
       const url = `${gw.origin}/feed.atom?types=SOCIAL_POST`;
-      await nextSecond();
+      await changesSettled(gw.gateway);
       const first = await fetch(url);
       assert.equal(first.status, 200);
       assert.match(await first.text(), /A post for later/);

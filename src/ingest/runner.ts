@@ -91,20 +91,22 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
     message: null,
   });
   const postgres = db.options.type === 'postgres';
-  /** The source's count and due time before the run set them, once it has: what a start that fails puts back. */
-  let before: Pick<ContentSource, 'consecutiveFailures' | 'nextRunAt'> | null = null;
+  /** What a start that fails half way (SQLite) puts back: the source's due time before the run set it, and its count. */
+  const restore: { to: Pick<ContentSource, 'consecutiveFailures' | 'nextRunAt'> | null } = { to: null };
   const begin = async (manager: EntityManager): Promise<ContentSource> => {
-    // Read again now that the run holds the claim: an admin may have changed the source since it was read (and on
-    // PostgreSQL could until this commits, but for the lock; on SQLite nothing else runs between these statements).
-    const current = await manager.getRepository(ContentSource).findOne({ where: { id: source.id }, ...(postgres ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
-    if (!current) throw new NotFoundError(`No source named "${source.name}"`, { source: source.name });
     // Holding the claim, no other run of the source goes on: a run still marked RUNNING was left by a process that died, whose claim lapsed.
+    // Before the source's row is locked below: finish() writes its run's row and then locks the source's, and a run whose claim lapsed
+    // while its process lived may be finishing now; taking the two in the other order could deadlock with it.
     const abandoned = await manager
       .createQueryBuilder()
       .update(IngestRun)
       .set({ outcome: RunOutcome.FAILED, endedAt: run.startedAt, message: ABANDONED })
-      .where('source_name = :name AND outcome = :running', { name: current.name, running: RunOutcome.RUNNING })
+      .where('source_name = :name AND outcome = :running', { name: source.name, running: RunOutcome.RUNNING })
       .execute();
+    // Read again now that the run holds the claim: an admin may have changed the source since it was read (and on
+    // PostgreSQL could until this commits, but for the lock; on SQLite nothing else runs between these statements).
+    const current = await manager.getRepository(ContentSource).findOne({ where: { id: source.id }, ...(postgres ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!current) throw new NotFoundError(`No source named "${source.name}"`, { source: source.name });
     // A run that died with its process failed: a document that ends every process reading it backs off as any failing source does.
     const failures = current.consecutiveFailures + ((abandoned.affected ?? 0) > 0 ? 1 : 0);
     // Due now as though this run will fail: if it dies with its process, the source is asked again after its back-off, not as soon
@@ -116,7 +118,8 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
       .set({ consecutiveFailures: failures, nextRunAt })
       .where('id = :id AND lease_owner = :owner', { id: current.id, owner: settings.owner })
       .execute();
-    before = { consecutiveFailures: current.consecutiveFailures, nextRunAt: current.nextRunAt };
+    // The dead run's failure stays counted (its record says FAILED already); the due time is this run's to set.
+    restore.to = { consecutiveFailures: failures, nextRunAt: current.nextRunAt };
     await manager.getRepository(IngestRun).insert(run as never);
     // The source as this run knows it: its end compares it with the stored one to tell an admin's new settings from its own.
     current.consecutiveFailures = failures;
@@ -130,7 +133,7 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
     current = postgres ? await write(db, { keyId: null, name: `ingest:${source.name}` }, (session) => begin(session.manager)) : await begin(db.manager);
   } catch (error) {
     // A start that failed half way (SQLite) leaves the source due as it was, not pushed back by a run that never ran.
-    await release(db, source.id, settings.owner, postgres ? null : before).catch(() => {});
+    await release(db, source.id, settings.owner, postgres ? null : restore.to).catch(() => {});
     throw error;
   }
   return { run: { ...run }, done: execute(settings, current, run, progress) };

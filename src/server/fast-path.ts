@@ -66,12 +66,12 @@ const MAX_ACCEPTS = 100;
  * gone), that caller's next {@link REST_REQUESTS} requests of it go straight
  * to the normal path, then it is tried here again; a run without errors ends
  * the count. Counted per caller, so that nobody's errors send anyone else's
- * requests the slower way; past {@link MAX_ERRING_CALLERS} callers at once the
- * counts start again.
+ * requests the slower way; past {@link MAX_ERRING} callers and operations at
+ * once, all counts start again (the cost: some operations run twice again).
  */
 const ERRED_BEFORE_REST = 3;
 const REST_REQUESTS = 100;
-const MAX_ERRING_CALLERS = 1_000;
+const MAX_ERRING = 1_000;
 
 export interface FastPathOptions {
   readonly schema: GraphQLSchema;
@@ -99,11 +99,9 @@ interface Operation {
   readonly name: string | undefined;
   /** Undefined until first run; null when graphql-jit cannot run it (the normal path does). */
   runnable?: Runnable | null;
-  /** Callers whose recent runs of it erred (see {@link ERRED_BEFORE_REST}), by {@link FastRequest.caller}; empty while none do. */
-  readonly erring: Map<string, Erring>;
 }
 
-/** One caller's runs of an operation that erred, each then run again by the normal path to answer it. */
+/** One caller's runs of one operation that erred, each then run again by the normal path to answer it. */
 interface Erring {
   /** Runs in a row whose result carried errors. */
   erred: number;
@@ -158,6 +156,8 @@ export class FastPath {
   private readonly seen = new LRUCache<string, true>({ max: MAX_SEEN, maxSize: MAX_SEEN_CHARS, sizeCalculation: textSize });
   /** The content type the normal path chose for each Accept header it answered. */
   private readonly contentTypes = new Map<string, string>();
+  /** Callers' operations whose recent runs erred (see {@link ERRED_BEFORE_REST}), by caller, document and operation name; empty while none do. */
+  private readonly erring = new Map<string, Erring>();
   /** How many requests took the fast path, and how many it handed back to the normal path after starting. */
   readonly stats = { answered: 0, fellBack: 0, normal: 0 };
 
@@ -212,9 +212,11 @@ export class FastPath {
     const operation = this.operationOf(prepared, (operationName as string | null | undefined) ?? undefined);
     // Known not to compile, or erring lately: straight to the normal path, before any check or execution is paid for twice.
     if (!operation || operation.runnable === null) return this.normal();
-    const erring = operation.erring.size ? operation.erring.get(request.caller) : undefined;
+    // Built only while some caller's runs err: most requests never pay for the key.
+    const erringKey = this.erring.size ? erringKeyOf(request, prepared, operation) : null;
+    const erring = erringKey === null ? undefined : this.erring.get(erringKey);
     if (erring && erring.resting > 0) {
-      if (--erring.resting === 0) operation.erring.delete(request.caller);
+      if (--erring.resting === 0) this.erring.delete(erringKey!);
       return this.normal();
     }
 
@@ -263,13 +265,13 @@ export class FastPath {
     if (result.errors?.length || !result.data) {
       let state = erring;
       if (!state) {
-        if (operation.erring.size >= MAX_ERRING_CALLERS) operation.erring.clear();
-        operation.erring.set(request.caller, (state = { erred: 0, resting: 0 }));
+        if (this.erring.size >= MAX_ERRING) this.erring.clear();
+        this.erring.set(erringKey ?? erringKeyOf(request, prepared, operation), (state = { erred: 0, resting: 0 }));
       }
       if (++state.erred >= ERRED_BEFORE_REST) state.resting = REST_REQUESTS;
       return this.fellBack();
     }
-    if (erring) operation.erring.delete(request.caller);
+    if (erring) this.erring.delete(erringKey!);
 
     // In Apollo's order: the plugin's rate-limit headers, then the content type.
     const headers = new HeaderMap();
@@ -342,7 +344,7 @@ export class FastPath {
     if (found !== undefined) return found;
     const operation = getOperationAST(prepared.document, operationName);
     if (!operation) return null;
-    const entry = operation.operation === 'query' ? { operation, name: operation.name?.value, erring: new Map() } : null;
+    const entry = operation.operation === 'query' ? { operation, name: operation.name?.value } : null;
     prepared.operations.set(key, entry);
     return entry;
   }
@@ -362,6 +364,11 @@ export class FastPath {
     }
     return (entry.runnable = { compiled, defaults });
   }
+}
+
+/** A caller's operation, as the counts of erring runs know it. */
+function erringKeyOf(request: FastRequest, prepared: Prepared, operation: Operation): string {
+  return `${request.caller}\u0000${prepared.queryHash}\u0000${operation.name ?? ''}`;
 }
 
 /**

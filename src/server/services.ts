@@ -16,7 +16,7 @@ import { LiveEvents } from '../outbound/live/live-events';
 import { WebhookService } from '../outbound/webhooks/webhook-service';
 import { registerReceiverRules } from '../outbound/webhooks/webhooks';
 import { createRateLimiter, type RateLimiter } from '../protection/rate-limit';
-import { FeedRemovals } from '../outbound/syndication/removals';
+import { FeedClock } from '../outbound/syndication/clock';
 import type { Logger } from './logger';
 import { PersistedQueryCache, SharedRedis } from './redis';
 
@@ -44,8 +44,8 @@ export interface Services {
   readonly ingest: IngestService;
   /** Content changes as live events, for subscriptions. */
   readonly live: LiveEvents;
-  /** When an item last left a feed, for the feeds' `Last-Modified`. */
-  readonly feedRemovals: FeedRemovals;
+  /** When content last changed, as this process heard, for the feeds' `Last-Modified`. */
+  readonly feedClock: FeedClock;
   /** Queues and attempts webhook deliveries (null when WEBHOOKS=off). */
   readonly webhooks: WebhookService | null;
   /** Hosts outbound requests may reach although they are private (OUTBOUND_ALLOWED_HOSTS, checked). */
@@ -99,8 +99,8 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   registerIngestService(db, ingest);
   const scheduler = config.ingest.scheduler ? new IngestScheduler(db, ingest, (error) => backgroundFailure(error, 'scheduling ingestion')) : null;
   if (scheduler) changes.subscribe(scheduler.onChanges);
-  const feedRemovals = new FeedRemovals();
-  changes.subscribe(feedRemovals.onChanges);
+  const feedClock = new FeedClock();
+  changes.subscribe(feedClock.onChanges);
   const live = new LiveEvents(db, config.live.maxBehind);
   live.start(changes);
   registerReceiverRules(db, { allowedHosts: outboundAllowedHosts });
@@ -129,13 +129,13 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
     changes,
     ingest,
     live,
-    feedRemovals,
+    feedClock,
     webhooks,
     outboundAllowedHosts,
     async start() {
       await changes.start();
       // What was committed before the change log was followed is never heard of: the feeds count from now.
-      feedRemovals.heardUpTo(Date.now());
+      feedClock.heardUpTo(Date.now());
       await scheduler?.start();
       webhooks?.start();
     },

@@ -103,6 +103,8 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
   if (!parameters.locale) res.setHeader('vary', [res.getHeader('vary'), 'Accept-Language'].filter(Boolean).join(', '));
 
   const scope = new StatementScope(pgPoolOf(db));
+  // Before anything is read: a change the page may not show commits, and is heard of, after this.
+  const readAt = Date.now();
   let feed: SyndicatedFeed | null;
   try {
     feed = await withTimeout(
@@ -141,11 +143,11 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
     return refuse(res, 404, 'NOT_FOUND', `No ${what} ${JSON.stringify(given.length > 80 ? `${given.slice(0, 80)}…` : given)}`);
   }
 
-  // Not only the items' newest change: an item withdrawn from the page leaves older ones only (see FeedRemovals).
-  // HTTP dates count whole seconds, and a change later in the current one could not be told from this time: until the
-  // second has passed, the page goes without Last-Modified (its ETag still revalidates it) and If-Modified-Since gets it whole.
-  const modified = services.feedRemovals.lastModified(feed.updated);
-  const lastModified = Math.floor(modified.getTime() / 1000) < Math.floor(Date.now() / 1000) ? modified : null;
+  // Not only the items' newest change: an item withdrawn from the page leaves older ones only (see FeedClock). HTTP dates
+  // count whole seconds, and a change heard of later in the second the read began could not be told from this time: such
+  // a page goes without Last-Modified (its ETag still revalidates it), and If-Modified-Since gets it whole.
+  const modified = services.feedClock.lastModified(feed.updated);
+  const lastModified = Math.floor(modified.getTime() / 1000) < Math.floor(readAt / 1000) ? modified : null;
   const headers: Record<string, string> = { etag: etagOf(feed, format), 'cache-control': CACHE_CONTROL };
   if (lastModified) headers['last-modified'] = lastModified.toUTCString();
   if (isNotModified(req, headers.etag, lastModified)) return void res.writeHead(304, headers).end();
