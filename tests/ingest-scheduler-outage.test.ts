@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
-import { loadConfig, parseDatabaseUrl, type DatabaseConfig } from '../src/config';
+import { loadConfig, type DatabaseConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { IngestRun, RunOutcome } from '../src/ingest/ingest-run.entity';
 import { ContentSource } from '../src/ingest/source.entity';
@@ -13,7 +13,7 @@ import { createApiKey } from '../src/store/keys';
 import { dropDatabase, freshDatabase, POSTGRES_ENABLED } from './helpers/drivers';
 import { postOperation, waitFor } from './helpers/http';
 import { capturingLogger } from './helpers/log-capture';
-import { TcpProxy } from './helpers/tcp-proxy';
+import { proxyFor, type TcpProxy } from './helpers/tcp-proxy';
 import { rss, startUpstream, type Upstream } from './helpers/upstream';
 
 /**
@@ -39,16 +39,9 @@ describe('the ingest scheduler through a database outage [postgres]', { skip: PO
       headers: { 'content-type': 'application/rss+xml' },
     });
     direct = freshDatabase('postgres');
-    if (direct.kind !== 'postgres') throw new Error('expected PostgreSQL');
-    const target = new URL(direct.url);
-    proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(direct.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    viaProxy.searchParams.set('schema', direct.schema!);
-    const config = loadConfig(
-      { NODE_ENV: 'test', DB_STATEMENT_TIMEOUT_MS: '1000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' },
-      { port: 0, host: '127.0.0.1', database: parseDatabaseUrl(viaProxy.toString()) },
-    );
+    let through: DatabaseConfig;
+    ({ proxy, through } = await proxyFor(direct));
+    const config = loadConfig({ NODE_ENV: 'test', DB_STATEMENT_TIMEOUT_MS: '1000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' }, { port: 0, host: '127.0.0.1', database: through });
     gateway = await startGateway(config, { logger: capturingLogger().logger });
     db = await openDatabase(direct, { entities: ENTITIES });
     const { secret } = await createApiKey(db, { name: 'admin desk', role: Role.ADMIN });

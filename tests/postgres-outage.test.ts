@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { loadConfig, parseDatabaseUrl, type DatabaseConfig } from '../src/config';
+import { loadConfig, type DatabaseConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/main';
 import { Role } from '../src/shared/viewer';
 import { createApiKey } from '../src/store/keys';
@@ -9,7 +9,7 @@ import { dropDatabase, freshDatabase, POSTGRES_ENABLED } from './helpers/drivers
 import { waitFor } from './helpers/http';
 import { connectLive } from './helpers/live';
 import { capturingLogger, type LogLine } from './helpers/log-capture';
-import { TcpProxy, type ProxyMode } from './helpers/tcp-proxy';
+import { proxyFor, type ProxyMode, type TcpProxy } from './helpers/tcp-proxy';
 
 /**
  * PostgreSQL goes away while the gateway runs, staged by a TCP proxy between
@@ -78,13 +78,8 @@ describe('PostgreSQL outages seen from outside [postgres]', { skip: !POSTGRES_EN
 
   before(async () => {
     direct = freshDatabase('postgres');
-    if (direct.kind !== 'postgres') throw new Error('expected PostgreSQL');
-    const target = new URL(direct.url);
-    proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(direct.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    viaProxy.searchParams.set('schema', direct.schema!);
-    const database = parseDatabaseUrl(viaProxy.toString());
+    let database: DatabaseConfig;
+    ({ proxy, through: database } = await proxyFor(direct));
     // The first start migrates and loads the demo content; the second finds both done.
     queried = await startProxied(database);
     probed = await startProxied(database);

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { readTimestamp, type ChangeRow } from '../src/changes/change-row';
 import { CHANGES_CHANNEL, SilentConnectionError } from '../src/changes/log-reader';
 import { ChangeTailer } from '../src/changes/tailer';
-import { parseDatabaseUrl, type DatabaseConfig } from '../src/config';
+import type { DatabaseConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { ENTITIES } from '../src/server/modules';
 import { decodeGlobalId } from '../src/shared/node/global-id';
@@ -14,7 +14,7 @@ import { Editor, databaseUrl, readChangePage, startChildGateway, type ChildGatew
 import { runCli } from './helpers/cli';
 import { DRIVERS, POSTGRES_ENABLED, dropDatabase, freshDatabase } from './helpers/drivers';
 import { postRaw, waitFor } from './helpers/http';
-import { TcpProxy } from './helpers/tcp-proxy';
+import { proxyFor } from './helpers/tcp-proxy';
 
 /** The contract's bound: every process sees a change within a second of its commit. */
 const WITHIN_MS = 1_000;
@@ -196,13 +196,8 @@ describe('a tailer that loses its connection [postgres]', { skip: !POSTGRES_ENAB
   });
   it('replaces a connection that goes silent (packets dropped, nothing closed), and hands over what was written meanwhile', async () => {
     // The tailer's database goes through a proxy that can drop every byte while keeping the sockets open; the writer's does not.
-    if (database.kind !== 'postgres') throw new Error('expected PostgreSQL');
-    const target = new URL(database.url);
-    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    viaProxy.searchParams.set('schema', database.schema!);
-    const proxied = await openDatabase(parseDatabaseUrl(viaProxy.toString()), { entities: ENTITIES, connectTimeoutMs: 500 });
+    const { proxy, through } = await proxyFor(database);
+    const proxied = await openDatabase(through, { entities: ENTITIES, connectTimeoutMs: 500 });
     const connections: { connected: boolean; error?: unknown }[] = [];
     const failures: unknown[] = [];
     const tailer = new ChangeTailer(proxied, {

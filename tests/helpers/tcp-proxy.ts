@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { parseDatabaseUrl, type DatabaseConfig } from '../../src/config';
 
 /**
  * What the proxy does with traffic:
@@ -122,4 +123,15 @@ export class TcpProxy {
 function destroyPair(pair: Pair): void {
   pair.client.destroy();
   pair.upstream?.destroy();
+}
+
+/** A proxy in front of a PostgreSQL database (schema included), and that database's configuration through it. */
+export async function proxyFor(database: DatabaseConfig): Promise<{ proxy: TcpProxy; through: DatabaseConfig }> {
+  if (database.kind !== 'postgres') throw new Error('expected PostgreSQL');
+  const target = new URL(database.url);
+  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+  const through = new URL(database.url);
+  through.host = `127.0.0.1:${proxy.port}`;
+  if (database.schema) through.searchParams.set('schema', database.schema);
+  return { proxy, through: parseDatabaseUrl(through.toString()) };
 }
