@@ -105,7 +105,7 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
       .execute();
     // Read again now that the run holds the claim: an admin may have changed the source since it was read (and on
     // PostgreSQL could until this commits, but for the lock; on SQLite nothing else runs between these statements).
-    const current = await manager.getRepository(ContentSource).findOne({ where: { id: source.id }, ...(postgres ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    const current = await lockedSource(manager, source.id, postgres);
     if (!current) throw new NotFoundError(`No source named "${source.name}"`, { source: source.name });
     // A run that died with its process failed: a document that ends every process reading it backs off as any failing source does.
     const failures = current.consecutiveFailures + ((abandoned.affected ?? 0) > 0 ? 1 : 0);
@@ -414,7 +414,7 @@ async function finish(settings: RunnerSettings, source: ContentSource, run: Inge
     await session.manager.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
     // As it is now (held until commit on PostgreSQL): an admin may have given it new settings while it ran, which end a back-off and
     // make it due at once (updateSource). Then this run, of the settings before, changes neither its schedule nor its validators.
-    const now = await session.manager.getRepository(ContentSource).findOne({ where: { id: source.id }, ...(db.options.type === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    const now = await lockedSource(session.manager, source.id, db.options.type === 'postgres');
     const resettled = now !== null && (now.url !== source.url || now.kind !== source.kind || now.everySeconds !== source.everySeconds || now.consecutiveFailures !== source.consecutiveFailures);
     const failures = succeeded ? 0 : source.consecutiveFailures + 1;
     await session.manager
@@ -455,6 +455,11 @@ export function scheduledDelayMs(everySeconds: number, failuresInARow: number): 
   const interval = everySeconds * 1000;
   if (failuresInARow <= 1) return interval;
   return Math.min(interval * 2 ** Math.min(failuresInARow - 1, 20), Math.max(interval, BACKOFF_CEILING_MS));
+}
+
+/** A source's row as it is now, locked until the transaction ends on PostgreSQL (SQLite runs one writer at a time). */
+function lockedSource(manager: EntityManager, id: string, postgres: boolean): Promise<ContentSource | null> {
+  return manager.getRepository(ContentSource).findOne({ where: { id }, ...(postgres ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
 }
 
 /** Gives up a claim, and with `restore` puts the source's count and due time back as they were. */
