@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { transaction } from '../db/in-turn';
 
 /** The `gateway_state` entry that says up to which position the change log has been pruned. */
 export const PRUNED_THROUGH = 'change_log.pruned_through';
@@ -9,7 +10,7 @@ export const PRUNED_THROUGH = 'change_log.pruned_through';
  * expired (it would otherwise silently miss what was pruned).
  */
 export async function pruneChangeLog(db: DataSource, cutoff: Date): Promise<number> {
-  return db.transaction(async (manager) => {
+  return transaction(db, async (manager) => {
     const [{ through }] = (await manager.query(...params(manager, 'SELECT max(seq) AS "through" FROM change_log WHERE at < :cutoff', { cutoff }))) as { through: unknown }[];
     if (through == null) return 0;
     const last = Number(through);

@@ -1,5 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { dialectOf, insertValues, type Dialect } from '../db/insert-values';
+import { inTurn } from '../db/in-turn';
 import { ContentStatus, ContentType } from '../shared/content/content-status';
 import { SourceKind } from '../shared/content/source-kind';
 import type { ContentItemInput } from '../store/content-rows';
@@ -199,7 +200,11 @@ function insertRows(runner: QueryRunner, dialect: Dialect, table: string, column
   return insertValues((sql, parameters) => runner.query(sql, parameters), dialect, table, columns, rows);
 }
 
-async function withTransaction(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
+function withTransaction(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
+  return inTurn(db, () => runTransaction(db, work));
+}
+
+async function runTransaction(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {

@@ -91,8 +91,6 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
     message: null,
   });
   const postgres = db.options.type === 'postgres';
-  /** What a start that fails half way (SQLite) puts back: the source's due time before the run set it, and its count. */
-  const restore: { to: Pick<ContentSource, 'consecutiveFailures' | 'nextRunAt'> | null } = { to: null };
   const begin = async (manager: EntityManager): Promise<ContentSource> => {
     // Holding the claim, no other run of the source goes on: a run still marked RUNNING was left by a process that died, whose claim lapsed.
     // Before the source's row is locked below: finish() writes its run's row and then locks the source's, and a run whose claim lapsed
@@ -104,7 +102,7 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
       .where('source_name = :name AND outcome = :running', { name: source.name, running: RunOutcome.RUNNING })
       .execute();
     // Read again now that the run holds the claim: an admin may have changed the source since it was read (and on
-    // PostgreSQL could until this commits, but for the lock; on SQLite nothing else runs between these statements).
+    // PostgreSQL could until this commits, but for the lock; on SQLite writes take turns).
     const current = await lockedSource(manager, source.id, postgres);
     if (!current) throw new NotFoundError(`No source named "${source.name}"`, { source: source.name });
     // A run that died with its process failed: a document that ends every process reading it backs off as any failing source does.
@@ -118,8 +116,6 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
       .set({ consecutiveFailures: failures, nextRunAt })
       .where('id = :id AND lease_owner = :owner', { id: current.id, owner: settings.owner })
       .execute();
-    // The dead run's failure stays counted (its record says FAILED already); the due time is this run's to set.
-    restore.to = { consecutiveFailures: failures, nextRunAt: current.nextRunAt };
     await manager.getRepository(IngestRun).insert(run as never);
     // The source as this run knows it: its end compares it with the stored one to tell an admin's new settings from its own.
     current.consecutiveFailures = failures;
@@ -128,12 +124,9 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
   };
   let current: ContentSource;
   try {
-    // One transaction on PostgreSQL. On SQLite the statements commit one by one: every query shares one connection, and runs
-    // started together (`ingest --all`) would open two transactions on it at once.
-    current = postgres ? await write(db, { keyId: null, name: `ingest:${source.name}` }, (session) => begin(session.manager)) : await begin(db.manager);
+    current = await write(db, { keyId: null, name: `ingest:${source.name}` }, (session) => begin(session.manager));
   } catch (error) {
-    // A start that failed half way (SQLite) leaves the source due as it was, not pushed back by a run that never ran.
-    await release(db, source.id, settings.owner, postgres ? null : restore.to).catch(() => {});
+    await release(db, source.id, settings.owner).catch(() => {});
     throw error;
   }
   return { run: { ...run }, done: execute(settings, current, run, progress) };
@@ -462,12 +455,12 @@ function lockedSource(manager: EntityManager, id: string, postgres: boolean): Pr
   return manager.getRepository(ContentSource).findOne({ where: { id }, ...(postgres ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
 }
 
-/** Gives up a claim, and with `restore` puts the source's count and due time back as they were. */
-async function release(db: DataSource, id: string, owner: string, restore: Pick<ContentSource, 'consecutiveFailures' | 'nextRunAt'> | null = null): Promise<void> {
+/** Gives up a claim (a start that failed: its transaction rolled back whatever it had set). */
+async function release(db: DataSource, id: string, owner: string): Promise<void> {
   await db
     .createQueryBuilder()
     .update(ContentSource)
-    .set({ leaseOwner: null, leaseUntil: null, ...(restore ?? {}) })
+    .set({ leaseOwner: null, leaseUntil: null })
     .where('id = :id AND lease_owner = :owner', { id, owner })
     .execute();
 }

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { campaignCatalogue } from '../campaigns/campaign-catalogue';
 import { appendChanges, type ChangeInput } from '../changes/change-log';
 import { announceCommit } from '../changes/local-commits';
+import { inTurn } from '../db/in-turn';
 import type { PgClient } from '../db/pg';
 import type { StatementScope } from '../db/statement-scope';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
@@ -77,9 +78,15 @@ interface PostgresRunner {
  * Runs `work` in one transaction with a {@link WriteSession}, appends the
  * changes it recorded, and commits; a failure anywhere rolls everything back,
  * change-log entries included. With a `scope` (a GraphQL request's), the
- * write's statements count towards it and are cancelled with it.
+ * write's statements count towards it and are cancelled with it. On SQLite,
+ * writes take turns (see {@link inTurn}): never call it from inside `work`,
+ * which has the session to write with.
  */
-export async function write<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
+export function write<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
+  return inTurn(db, () => writeNow(db, actor, work, scope));
+}
+
+async function writeNow<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
   const runner: QueryRunner = db.createQueryRunner();
   let client: PgClient | undefined;
   let rollbackFailed = false;

@@ -3,6 +3,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { readTimestamp } from '../../changes/change-row';
+import { transaction } from '../../db/in-turn';
 import { describeFetchError, FetchError, safeFetch } from '../../net/safe-fetch';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
 
@@ -242,7 +243,7 @@ export class WebhookDeliverer {
         if (await record({ status: WebhookDeliveryStatus.SUCCEEDED, lastError: null, nextAttemptAt: null, deliveredAt: new Date() })) this.settings.onAttempt?.('delivered', hook.id);
       } else if (status === 410) {
         // The delivery's end and the webhook's stop in one transaction: a crash between them would leave it delivering to a gone endpoint.
-        const stopped = await this.db.transaction(async (manager) => {
+        const stopped = await transaction(this.db, async (manager) => {
           if (!(await record({ status: WebhookDeliveryStatus.FAILED, lastError: error, nextAttemptAt: null }, manager))) return false;
           await manager.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: GONE_REASON });
           return true;

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { IsNull, type DataSource } from 'typeorm';
 import { ApiKey } from '../../auth/api-key.entity';
 import { ContentChangeKind } from '../../changes/change-log';
+import { transaction } from '../../db/in-turn';
 import type { FeedFilter } from '../../feed/feed.inputs';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/errors';
 import { validateArgument } from '../../shared/validation';
@@ -46,7 +47,7 @@ export async function createWebhook(db: DataSource, viewer: Viewer, settings: We
   if (settings.filter) await validateArgument(settings.filter);
   const secret = newSecret();
   const id = randomUUID();
-  await db.transaction(async (manager) => {
+  await transaction(db, async (manager) => {
     const repo = manager.getRepository(Webhook);
     if (viewer.keyId) {
       // Requests of one key make their webhooks one at a time: each counts the others' once they committed. On SQLite no other request runs
