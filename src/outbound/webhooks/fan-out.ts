@@ -101,7 +101,13 @@ export async function fanOut(db: DataSource, hooks: FanOutHooks = {}): Promise<F
     const reached = rows.length === ROUND ? rows[rows.length - 1].seq : upTo;
     for (const hook of webhooks) {
       if (hook.position >= reached) continue;
-      await db.createQueryBuilder().update(Webhook).set({ position: reached }).where('id = :id AND position < :reached', { id: hook.id, reached }).execute();
+      // Its version left as it is (TypeORM adds one on any update unless told): it counts its owner's changes, not those delivered.
+      await db
+        .createQueryBuilder()
+        .update(Webhook)
+        .set({ position: reached, version: () => 'version' })
+        .where('id = :id AND position < :reached', { id: hook.id, reached })
+        .execute();
     }
     if (rows.length < ROUND) return { queued, enabled: webhooks.length };
   }

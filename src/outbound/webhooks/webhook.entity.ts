@@ -61,7 +61,7 @@ export class Webhook {
   @Column({ type: 'integer', default: 0 })
   position!: number;
 
-  @Field(() => Int, { description: 'Increases with every change of the webhook.' })
+  @Field(() => Int, { description: 'Increases with every change to the webhook: its settings, its secret, a stop or a restart; not with the deliveries it receives.' })
   @VersionColumn()
   version!: number;
 
