@@ -37,10 +37,15 @@ describe('a statement scope', () => {
 
 describe('cancelling a statement scope [postgres]', { skip: !POSTGRES_ENABLED && 'set TEST_POSTGRES_URL' }, () => {
   let pool: Pool;
+  /** What node warned of meanwhile: node-postgres' Client.cancel reads a property it deprecates, so the scope sends the request itself. */
+  const warnings: string[] = [];
+  const warned = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
   before(() => {
     pool = new Pool({ connectionString: process.env.TEST_POSTGRES_URL, max: 2 });
+    process.on('warning', warned);
   });
   after(async () => {
+    process.off('warning', warned);
     await pool?.end();
   });
 
@@ -102,6 +107,7 @@ describe('cancelling a statement scope [postgres]', { skip: !POSTGRES_ENABLED &&
       // Past the first pause: no second request was due, as nothing ran on.
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(scope.wasCancelledAgain(client), false);
+      assert.deepEqual(warnings, [], 'cancelling warned of nothing');
     } finally {
       client.release();
     }

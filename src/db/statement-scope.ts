@@ -93,16 +93,26 @@ const CANCEL_FIRST_PAUSE_MS = 100;
 
 /**
  * Sends PostgreSQL's cancel request for the statement `client` is running,
- * over a connection of its own (node-postgres' `Client.cancel`). A failure
- * only means the statement runs on until its `statement_timeout`.
+ * over a connection of its own, as node-postgres' `Client.cancel` does (which
+ * reads the deprecated `Client.activeQuery`, and warns). A failure only means
+ * the statement runs on until its `statement_timeout`.
  */
 export function cancelStatement(pool: PgPool, client: PgClient): void {
-  const query = activeQueryOf(client);
-  if (!query || client.processID === undefined) return;
+  const { processID, secretKey } = client;
+  if (!activeQueryOf(client) || processID === undefined || secretKey === undefined) return;
+  // The pool's connection settings, resolved as its own clients resolve them; the server closes the connection once it has the request.
   const canceller = new Client(pool.options as never) as unknown as {
-    cancel(client: PgClient, query: object): void;
-    connection: { on(event: string, listener: (...args: unknown[]) => void): void; end(): void };
+    host: string;
+    port: number;
+    connection: {
+      on(event: string, listener: (...args: unknown[]) => void): void;
+      connect(port: number | string, host?: string): void;
+      cancel(processID: number, secretKey: number): void;
+    };
   };
-  canceller.connection.on('error', () => {});
-  canceller.cancel(client, query);
+  const connection = canceller.connection;
+  connection.on('error', () => {});
+  connection.on('connect', () => connection.cancel(processID, secretKey));
+  if (canceller.host?.startsWith('/')) connection.connect(`${canceller.host}/.s.PGSQL.${canceller.port}`);
+  else connection.connect(canceller.port, canceller.host);
 }
