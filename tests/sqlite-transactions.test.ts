@@ -28,9 +28,10 @@ async function pause(): Promise<void> {
   await nextTurn();
 }
 
-// On SQLite every transaction shares the one connection better-sqlite3 gives a database: begun together, two writes would nest
+// On SQLite every statement shares the one connection better-sqlite3 gives a database: begun together, two writes would nest
 // (the second a savepoint in the first), and one's rollback would undo the other's work or one's failure roll back the other's
-// commit. Each write waits for its turn instead; on PostgreSQL each has its own connection. Both databases must give the same answers.
+// commit; a statement outside both would run inside whichever was open. Each waits for its turn instead (db/in-turn.ts); on
+// PostgreSQL each transaction has its own connection. Both databases must give the same answers.
 for (const driver of DRIVERS) {
   describe(`transactions begun together [${driver}]`, () => {
     const opened = openedDatabase(driver);
@@ -93,6 +94,12 @@ for (const driver of DRIVERS) {
     });
 
     it('the transactions outside write() (the change log’s pruning, webhooks) take their turn with the writes', async () => {
+      // Something for the pruning to delete: two entries, appended by a write that commits.
+      await write(opened.db, CLI_ACTOR, async (session) => {
+        session.change({ subject: 'MEMBER', kind: 'UPDATED', subjectId: 'IRQ' });
+        session.change({ subject: 'MEMBER', kind: 'UPDATED', subjectId: 'SYR' });
+      });
+      const [{ head }] = (await opened.db.query('SELECT max(seq) AS head FROM change_log')) as { head: unknown }[];
       const results = await Promise.allSettled([
         write(opened.db, CLI_ACTOR, async (session) => {
           await mark(session.manager, 'd:failing');
@@ -103,13 +110,35 @@ for (const driver of DRIVERS) {
           await mark(manager, 'd:kept');
           await pause();
         }),
-        pruneChangeLog(opened.db, new Date(0)),
+        pruneChangeLog(opened.db, new Date(Date.now() + 60_000)),
       ]);
       assert.deepEqual(
         results.map((result) => result.status),
         ['rejected', 'fulfilled', 'fulfilled'],
       );
+      assert.equal((results[2] as PromiseFulfilledResult<number>).value, Number(head), 'the pruning deleted through the newest entry');
+      assert.deepEqual(await opened.db.query('SELECT seq FROM change_log'), []);
       assert.deepEqual(await marks(opened.db, 'd:'), ['d:kept']);
+    });
+
+    it('a statement sent outside any transaction while one is open neither sees its rows nor goes with its rollback', async () => {
+      let marked!: () => void;
+      const open = new Promise<void>((resolve) => (marked = resolve));
+      const failing = write(opened.db, CLI_ACTOR, async (session) => {
+        await mark(session.manager, 'e:uncommitted');
+        marked();
+        // The transaction stays open past a turn of the event loop, which the statements below are sent in.
+        await pause();
+        throw new Error('boom');
+      }).then(
+        () => 'committed',
+        (error: Error) => error.message,
+      );
+      await open;
+      const [seen] = await Promise.all([marks(opened.db, 'e:'), mark(opened.db.manager, 'e:outside')]);
+      assert.equal(await failing, 'boom');
+      assert.ok(!seen.includes('e:uncommitted'), 'the read did not see the row the write then rolled back');
+      assert.deepEqual(await marks(opened.db, 'e:'), ['e:outside'], 'the insert sent meanwhile was not rolled back with the write');
     });
   });
 }

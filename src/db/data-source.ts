@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataSource, type EntityTarget, type Logger as TypeOrmLogger, type MixedList, type QueryRunner } from 'typeorm';
+import { DataSource, type EntityManager, type EntityTarget, type Logger as TypeOrmLogger, type MixedList, type QueryRunner } from 'typeorm';
+import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { MIGRATIONS } from '../../migrations';
 import type { DatabaseConfig } from '../config';
+import { inTurn, transaction, type TurnTaking } from './in-turn';
 import { SnakeNamingStrategy } from './naming-strategy';
 import { PG_TYPES } from './timestamps';
 import { INLINE_CHECKPOINT_PAGES, SqliteCheckpointer, WAL_SIZE_LIMIT_BYTES } from './sqlite-checkpoint';
@@ -89,9 +91,20 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
   });
 }
 
-/** A SQLite DataSource whose file's log is checkpointed on a thread of its own while it is open. */
-class SqliteDataSource extends DataSource {
+/**
+ * A SQLite DataSource whose file's log is checkpointed on a thread of its own
+ * while it is open, and whose statements take turns on its one connection
+ * (see `in-turn.ts`): TypeORM's better-sqlite3 driver gives every caller the
+ * same query runner, so this one hands out two over the same connection. One
+ * runs the transactions (`transactionRunner`, whose caller takes the turn);
+ * the other, which everything else gets from `createQueryRunner` (`db.query`,
+ * `db.getRepository(…)`, query builders), runs each statement in a turn of its
+ * own, so never inside another's transaction.
+ */
+class SqliteDataSource extends DataSource implements TurnTaking {
   private checkpointer: SqliteCheckpointer | null = null;
+  private outside: QueryRunner | null = null;
+  private inside: QueryRunner | null = null;
 
   constructor(
     private readonly file: string | null,
@@ -110,6 +123,38 @@ class SqliteDataSource extends DataSource {
     await this.checkpointer?.stop();
     this.checkpointer = null;
     await super.destroy();
+  }
+
+  /** TypeORM's `transaction()`, in turn with the others (migrations and tests call it; the gateway calls `in-turn.ts`'s). SQLite's transactions are serializable whatever level is asked for. */
+  override transaction<T>(...args: [(manager: EntityManager) => Promise<T>] | [IsolationLevel, (manager: EntityManager) => Promise<T>]): Promise<T> {
+    return transaction(this, args.length === 1 ? args[0] : args[1]);
+  }
+
+  /** The runner for statements outside transactions: each one waits for its turn. */
+  override createQueryRunner(mode: 'master' | 'slave' = 'master'): QueryRunner {
+    if (this.outside) return this.outside;
+    const runner = this.newRunner(mode);
+    const statement = runner.query.bind(runner);
+    runner.query = ((...args: Parameters<QueryRunner['query']>) => inTurn(this, () => statement(...args))) as QueryRunner['query'];
+    return (this.outside = runner);
+  }
+
+  transactionRunner(): QueryRunner {
+    const runner = (this.inside ??= this.newRunner('master')) as QueryRunner & { transactionDepth: number; isTransactionActive: boolean };
+    // A transaction whose ROLLBACK failed because SQLite had ended it already (a full disk, say) leaves TypeORM counting it as
+    // open, and the next would begin as a savepoint inside nothing and never commit. Every transaction begins with none open.
+    if (runner.transactionDepth > 0 && !(this.driver as unknown as { databaseConnection: { inTransaction: boolean } }).databaseConnection.inTransaction) {
+      runner.transactionDepth = 0;
+      runner.isTransactionActive = false;
+    }
+    return runner;
+  }
+
+  /** A runner of its own over the driver's one connection (the driver would hand everyone the same). */
+  private newRunner(mode: 'master' | 'slave'): QueryRunner {
+    const shared = this.driver.createQueryRunner(mode);
+    const runner = new (shared.constructor as new (driver: unknown) => QueryRunner)(this.driver);
+    return Object.assign(runner, { manager: this.createEntityManager(runner) });
   }
 }
 

@@ -1,26 +1,31 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
-/** Each SQLite database's last transaction queued: settled once it has ended, whatever its outcome. */
+/** Each SQLite database's last turn queued: settled once it has ended, whatever its outcome. */
 const lastQueued = new WeakMap<DataSource, Promise<void>>();
 
 const settled = (): void => {};
 
 /**
- * Runs `work`, which opens a transaction on `db`, once every transaction queued
- * before it on the same SQLite database has ended; on PostgreSQL at once.
+ * Runs `work` once every turn queued before it on the same SQLite database has
+ * ended; on PostgreSQL at once. A turn is a whole transaction, or one
+ * statement run outside any.
  *
- * better-sqlite3 gives a database one connection, which all of TypeORM's query
- * runners share. A transaction begun while another is open on it becomes a
- * savepoint inside that one: the first to commit only releases the other's
- * savepoint, the first to fail rolls back the other's work (one reported
- * committed included), and a write that fails half way can leave its first
- * statements to be committed by the other. Writes begun in the same turn of
- * the event loop (a scheduler starting two sources, two deliveries ending
- * together) did exactly that. PostgreSQL gives each transaction a connection
- * of its own, and its locks order them.
+ * better-sqlite3 gives a database one connection. Without turns, a transaction
+ * begun while another was open on it became a savepoint inside that one: the
+ * first to commit only released the other's savepoint, the first to fail
+ * rolled back the other's work (one reported committed included), and a write
+ * that failed half way could leave its first statements to be committed by the
+ * other. A statement outside any transaction (a read, a source's claim) that
+ * ran while one was open saw its uncommitted rows, and was rolled back with
+ * it. Work begun in the same turn of the event loop (a scheduler starting two
+ * sources, two deliveries ending together) did exactly that. PostgreSQL gives
+ * each transaction a connection of its own, and its locks order them.
  *
- * Never call it from inside `work` on the same database: the inner call would
- * wait for the outer one, which waits for it.
+ * `work` must not wait for anything but its own statements (no I/O, no timer):
+ * every statement of the process waits for it. Nor may it call `inTurn` again
+ * on the same database, or run a statement outside its own transaction (on
+ * the DataSource rather than its manager): that would wait for `work`, which
+ * waits for it.
  */
 export function inTurn<T>(db: DataSource, work: () => Promise<T>): Promise<T> {
   if (db.options.type !== 'better-sqlite3') return work();
@@ -30,7 +35,39 @@ export function inTurn<T>(db: DataSource, work: () => Promise<T>): Promise<T> {
   return turn;
 }
 
-/** `db.transaction(work)` in turn with the database's other transactions (see {@link inTurn}). */
+/**
+ * The query runner a transaction runs on, with its own manager: on SQLite the
+ * connection's runner that statements outside transactions do not use (they
+ * take their turns through the DataSource's, see `data-source.ts`); on
+ * PostgreSQL a pooled connection of its own. Release it when done.
+ */
+export function transactionRunner(db: DataSource): QueryRunner {
+  return (db as Partial<TurnTaking>).transactionRunner?.() ?? db.createQueryRunner();
+}
+
+/** A DataSource whose statements outside transactions take turns with its transactions (SQLite's). */
+export interface TurnTaking {
+  transactionRunner(): QueryRunner;
+}
+
+/** Runs `work` in one transaction, in turn with the database's other transactions and statements (see {@link inTurn}). */
 export function transaction<T>(db: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return inTurn(db, () => db.transaction(work));
+  return inTurn(db, async () => {
+    const runner = transactionRunner(db);
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        const result = await work(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        // As TypeORM's own transaction(): the work's error is the one to report, not a failed ROLLBACK's.
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => {});
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
+  });
 }

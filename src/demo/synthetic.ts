@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { dialectOf, insertValues, type Dialect } from '../db/insert-values';
-import { inTurn } from '../db/in-turn';
+import { inTurn, transactionRunner } from '../db/in-turn';
 import { ContentStatus, ContentType } from '../shared/content/content-status';
 import { SourceKind } from '../shared/content/source-kind';
 import type { ContentItemInput } from '../store/content-rows';
@@ -205,7 +205,7 @@ function withTransaction(db: DataSource, work: (runner: QueryRunner) => Promise<
 }
 
 async function runTransaction(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
-  const runner = db.createQueryRunner();
+  const runner = transactionRunner(db);
   await runner.connect();
   try {
     await runner.startTransaction();

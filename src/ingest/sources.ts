@@ -226,8 +226,8 @@ export interface KeptClaim {
 export function keepClaim(db: DataSource, id: string, owner: string, everyMs = LEASE_MS / 4): KeptClaim {
   let held = true;
   let renewing: Promise<void> | null = null;
-  // On SQLite every query shares one connection: a renewal cannot land inside a batch's transaction only because better-sqlite3
-  // runs a transaction's statements without giving the event loop up in between (as createWebhook's count relies on too).
+  // On SQLite every query shares one connection: a renewal waits for a batch's transaction to end rather than landing inside
+  // it (and being rolled back with it), as every statement outside a transaction does (db/in-turn.ts).
   const timer = setInterval(() => {
     if (renewing || !held) return;
     renewing = renewClaim(db, id, owner)

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { campaignCatalogue } from '../campaigns/campaign-catalogue';
 import { appendChanges, type ChangeInput } from '../changes/change-log';
 import { announceCommit } from '../changes/local-commits';
-import { inTurn } from '../db/in-turn';
+import { inTurn, transactionRunner } from '../db/in-turn';
 import type { PgClient } from '../db/pg';
 import type { StatementScope } from '../db/statement-scope';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
@@ -79,15 +79,17 @@ interface PostgresRunner {
  * changes it recorded, and commits; a failure anywhere rolls everything back,
  * change-log entries included. With a `scope` (a GraphQL request's), the
  * write's statements count towards it and are cancelled with it. On SQLite,
- * writes take turns (see {@link inTurn}): never call it from inside `work`,
- * which has the session to write with.
+ * writes take turns with each other and with every other statement (see
+ * {@link inTurn}): `work` writes and reads through the session only, and
+ * waits for nothing else.
  */
 export function write<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
   return inTurn(db, () => writeNow(db, actor, work, scope));
 }
 
 async function writeNow<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
-  const runner: QueryRunner = db.createQueryRunner();
+  const runner: QueryRunner = transactionRunner(db);
+  const data = runner.data;
   let client: PgClient | undefined;
   let rollbackFailed = false;
   try {
@@ -119,6 +121,8 @@ async function writeNow<T>(db: DataSource, actor: Actor, work: (session: WriteSe
     return result;
   } finally {
     if (client) scope?.detach(client);
+    // SQLite's runner serves the next write too: its statements are not this request's.
+    runner.data = data;
     // Closed, not reused, a connection whose ROLLBACK failed or that was sent a second cancel request (it may still be on its way).
     const unusable = rollbackFailed || (client !== undefined && scope?.wasCancelledAgain(client));
     if (unusable && db.options.type === 'postgres') await (runner as unknown as PostgresRunner).releasePostgresConnection(new Error('not reusable'));

@@ -50,8 +50,8 @@ export async function createWebhook(db: DataSource, viewer: Viewer, settings: We
   await transaction(db, async (manager) => {
     const repo = manager.getRepository(Webhook);
     if (viewer.keyId) {
-      // Requests of one key make their webhooks one at a time: each counts the others' once they committed. On SQLite no other request runs
-      // between the count and the insert: better-sqlite3 answers each statement at once, so the transaction never leaves this turn of the event loop.
+      // Requests of one key make their webhooks one at a time: each counts the others' once they committed. On SQLite transactions
+      // take turns on the one connection (db/in-turn.ts), so no other request's insert comes between the count and this one.
       if (db.options.type === 'postgres') await manager.query('SELECT id FROM api_key WHERE id = $1 FOR UPDATE', [viewer.keyId]);
       if ((await repo.countBy({ ownerKeyId: viewer.keyId })) >= MAX_WEBHOOKS_PER_KEY) {
         throw new ConflictError(`A key may have at most ${MAX_WEBHOOKS_PER_KEY} webhooks; delete one (deleteWebhook) to make another`, { limit: MAX_WEBHOOKS_PER_KEY });
