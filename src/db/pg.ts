@@ -8,8 +8,8 @@ export interface PgClient {
   on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: 'error', listener: (error: Error) => void): unknown;
   /** The server process serving this connection, and the key a cancel request needs. */
-  readonly processID?: number;
-  readonly secretKey?: number;
+  readonly processID?: number | null;
+  readonly secretKey?: number | null;
   /** The statement being run, if any (read it with {@link activeQueryOf}). */
   readonly activeQuery?: object | null;
   /** The same, without the deprecation warning node-postgres 8.2x prints on the first read of `activeQuery`. */

@@ -90,6 +90,8 @@ export class StatementScope {
 /** Cancel requests sent for a statement that runs on (100, 200, 400 … ms apart: about 6 s in all); its statement timeout bounds it after that. */
 const CANCEL_ATTEMPTS = 7;
 const CANCEL_FIRST_PAUSE_MS = 100;
+/** How long a cancel request's own connection may take to be made and closed by the server. */
+const CANCEL_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Sends PostgreSQL's cancel request for the statement `client` is running,
@@ -99,18 +101,24 @@ const CANCEL_FIRST_PAUSE_MS = 100;
  */
 export function cancelStatement(pool: PgPool, client: PgClient): void {
   const { processID, secretKey } = client;
-  if (!activeQueryOf(client) || processID === undefined || secretKey === undefined) return;
+  // Null until the server has said them (node-postgres starts them at null).
+  if (!activeQueryOf(client) || processID == null || secretKey == null) return;
   // The pool's connection settings, resolved as its own clients resolve them; the server closes the connection once it has the request.
   const canceller = new Client(pool.options as never) as unknown as {
     host: string;
     port: number;
     connection: {
+      stream: { destroy(): void };
       on(event: string, listener: (...args: unknown[]) => void): void;
       connect(port: number | string, host?: string): void;
       cancel(processID: number, secretKey: number): void;
     };
   };
   const connection = canceller.connection;
+  // A server that does not answer (the reason statements are being cancelled, often) is given up on, not waited for until the
+  // kernel's own timeout; nor does the attempt hold the process open.
+  const giveUp = setTimeout(() => connection.stream.destroy(), CANCEL_CONNECT_TIMEOUT_MS).unref();
+  connection.on('end', () => clearTimeout(giveUp));
   connection.on('error', () => {});
   connection.on('connect', () => connection.cancel(processID, secretKey));
   if (canceller.host?.startsWith('/')) connection.connect(`${canceller.host}/.s.PGSQL.${canceller.port}`);
