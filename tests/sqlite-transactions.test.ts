@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import { pruneChangeLog } from '../src/changes/retention';
+import { openDatabase } from '../src/db/data-source';
 import { transaction } from '../src/db/in-turn';
+import { StatementScope } from '../src/db/statement-scope';
+import { ENTITIES } from '../src/server/modules';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { DRIVERS, openedDatabase } from './helpers/drivers';
 
@@ -139,6 +142,46 @@ for (const driver of DRIVERS) {
       assert.equal(await failing, 'boom');
       assert.ok(!seen.includes('e:uncommitted'), 'the read did not see the row the write then rolled back');
       assert.deepEqual(await marks(opened.db, 'e:'), ['e:outside'], 'the insert sent meanwhile was not rolled back with the write');
+    });
+
+    it('a write whose transaction ended under it (its ROLLBACK then failing) leaves none open: the writes after it commit', async () => {
+      await assert.rejects(
+        write(opened.db, CLI_ACTOR, async (session) => {
+          await mark(session.manager, 'g:lost');
+          // As SQLite does after a full disk or an I/O error: the transaction is gone before the write's own ROLLBACK.
+          await session.manager.query('ROLLBACK');
+          throw new Error('disk full');
+        }),
+        { message: 'disk full' },
+      );
+      await assert.rejects(
+        write(opened.db, CLI_ACTOR, async (session) => {
+          await mark(session.manager, 'g:failing');
+          throw new Error('boom');
+        }),
+        { message: 'boom' },
+      );
+      await write(opened.db, CLI_ACTOR, (session) => mark(session.manager, 'g:kept'));
+      // Read from another connection: committed, not merely visible inside a transaction left open on this one.
+      const other = await openDatabase(opened.database, { entities: ENTITIES });
+      try {
+        assert.deepEqual(await marks(other, 'g:'), ['g:kept']);
+      } finally {
+        await other.destroy();
+      }
+    });
+
+    it('a write in a request’s scope counts its statements there, and the writes after it do not', async () => {
+      const scope = new StatementScope();
+      await write(opened.db, CLI_ACTOR, (session) => mark(session.manager, 'h:scoped'), scope);
+      const counted = scope.statements;
+      assert.ok(counted >= 1, `the scoped write's statements were counted (${counted})`);
+      await write(opened.db, CLI_ACTOR, async (session) => {
+        await mark(session.manager, 'h:unscoped-1');
+        await mark(session.manager, 'h:unscoped-2');
+      });
+      await marks(opened.db, 'h:');
+      assert.equal(scope.statements, counted);
     });
   });
 }

@@ -99,7 +99,9 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
  * runs the transactions (`transactionRunner`, whose caller takes the turn);
  * the other, which everything else gets from `createQueryRunner` (`db.query`,
  * `db.getRepository(…)`, query builders), runs each statement in a turn of its
- * own, so never inside another's transaction.
+ * own, so never inside a transaction of the other runner. (TypeORM's migrations
+ * begin their transactions on this one; they run when the database is opened,
+ * before anything else.)
  */
 class SqliteDataSource extends DataSource implements TurnTaking {
   private checkpointer: SqliteCheckpointer | null = null;
@@ -123,9 +125,11 @@ class SqliteDataSource extends DataSource implements TurnTaking {
     await this.checkpointer?.stop();
     this.checkpointer = null;
     await super.destroy();
+    // Their prepared statements belong to the closed connection.
+    this.outside = this.inside = null;
   }
 
-  /** TypeORM's `transaction()`, in turn with the others (migrations and tests call it; the gateway calls `in-turn.ts`'s). SQLite's transactions are serializable whatever level is asked for. */
+  /** TypeORM's `transaction()`, on the transactions' runner and in turn (tests call it; the gateway calls `in-turn.ts`'s). SQLite's transactions are serializable whatever level is asked for. */
   override transaction<T>(...args: [(manager: EntityManager) => Promise<T>] | [IsolationLevel, (manager: EntityManager) => Promise<T>]): Promise<T> {
     return transaction(this, args.length === 1 ? args[0] : args[1]);
   }
@@ -140,14 +144,24 @@ class SqliteDataSource extends DataSource implements TurnTaking {
   }
 
   transactionRunner(): QueryRunner {
-    const runner = (this.inside ??= this.newRunner('master')) as QueryRunner & { transactionDepth: number; isTransactionActive: boolean };
-    // A transaction whose ROLLBACK failed because SQLite had ended it already (a full disk, say) leaves TypeORM counting it as
-    // open, and the next would begin as a savepoint inside nothing and never commit. Every transaction begins with none open.
-    if (runner.transactionDepth > 0 && !(this.driver as unknown as { databaseConnection: { inTransaction: boolean } }).databaseConnection.inTransaction) {
-      runner.transactionDepth = 0;
-      runner.isTransactionActive = false;
-    }
-    return runner;
+    return (this.inside ??= this.newRunner('master'));
+  }
+
+  /**
+   * Called as a transaction's turn ends, however it ended: it leaves no
+   * transaction open, and the runner counting none. A ROLLBACK that failed
+   * with the transaction still open would leave every later write inside it;
+   * one that failed because SQLite had ended the transaction already (a full
+   * disk, say) would leave TypeORM counting it open, so that the next write
+   * began as a savepoint, and after one that failed nothing committed again.
+   */
+  endTransactionTurn(): void {
+    const runner = this.inside as (QueryRunner & { transactionDepth: number; isTransactionActive: boolean }) | null;
+    if (!runner) return;
+    const connection = (this.driver as unknown as { databaseConnection: { inTransaction: boolean; exec(sql: string): unknown } }).databaseConnection;
+    if (runner.transactionDepth > 0 && connection.inTransaction) connection.exec('ROLLBACK');
+    runner.transactionDepth = 0;
+    runner.isTransactionActive = false;
   }
 
   /** A runner of its own over the driver's one connection (the driver would hand everyone the same). */

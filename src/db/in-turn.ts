@@ -45,9 +45,15 @@ export function transactionRunner(db: DataSource): QueryRunner {
   return (db as Partial<TurnTaking>).transactionRunner?.() ?? db.createQueryRunner();
 }
 
+/** Called in a `finally` as a transaction's turn ends, however it ended: on SQLite, leaves no transaction open (see `data-source.ts`). */
+export function endTransactionTurn(db: DataSource): void {
+  (db as Partial<TurnTaking>).endTransactionTurn?.();
+}
+
 /** A DataSource whose statements outside transactions take turns with its transactions (SQLite's). */
 export interface TurnTaking {
   transactionRunner(): QueryRunner;
+  endTransactionTurn(): void;
 }
 
 /** Runs `work` in one transaction, in turn with the database's other transactions and statements (see {@link inTurn}). */
@@ -68,6 +74,7 @@ export function transaction<T>(db: DataSource, work: (manager: EntityManager) =>
       }
     } finally {
       await runner.release();
+      endTransactionTurn(db);
     }
   });
 }

@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { dialectOf, insertValues, type Dialect } from '../db/insert-values';
-import { inTurn, transactionRunner } from '../db/in-turn';
+import { transaction } from '../db/in-turn';
 import { ContentStatus, ContentType } from '../shared/content/content-status';
 import { SourceKind } from '../shared/content/source-kind';
 import type { ContentItemInput } from '../store/content-rows';
@@ -200,25 +200,9 @@ function insertRows(runner: QueryRunner, dialect: Dialect, table: string, column
   return insertValues((sql, parameters) => runner.query(sql, parameters), dialect, table, columns, rows);
 }
 
+/** One transaction, in turn with the database's others (see `db/in-turn.ts`). */
 function withTransaction(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
-  return inTurn(db, () => runTransaction(db, work));
-}
-
-async function runTransaction(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
-  const runner = transactionRunner(db);
-  await runner.connect();
-  try {
-    await runner.startTransaction();
-    try {
-      await work(runner);
-      await runner.commitTransaction();
-    } catch (error) {
-      await runner.rollbackTransaction();
-      throw error;
-    }
-  } finally {
-    await runner.release();
-  }
+  return transaction(db, (manager) => work(manager.queryRunner!));
 }
 
 /** Inserts the members the database lacks; returns how many. */

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { campaignCatalogue } from '../campaigns/campaign-catalogue';
 import { appendChanges, type ChangeInput } from '../changes/change-log';
 import { announceCommit } from '../changes/local-commits';
-import { inTurn, transactionRunner } from '../db/in-turn';
+import { endTransactionTurn, inTurn, transactionRunner } from '../db/in-turn';
 import type { PgClient } from '../db/pg';
 import type { StatementScope } from '../db/statement-scope';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
@@ -127,5 +127,6 @@ async function writeNow<T>(db: DataSource, actor: Actor, work: (session: WriteSe
     const unusable = rollbackFailed || (client !== undefined && scope?.wasCancelledAgain(client));
     if (unusable && db.options.type === 'postgres') await (runner as unknown as PostgresRunner).releasePostgresConnection(new Error('not reusable'));
     else await runner.release();
+    endTransactionTurn(db);
   }
 }
