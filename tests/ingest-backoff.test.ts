@@ -168,5 +168,47 @@ for (const driver of DRIVERS) {
       assert.ok(Date.parse(state.nextRunAt) <= Date.now(), `due at once with the new settings, not the old interval after the run began: ${state.nextRunAt}`);
       assert.ok(Date.parse(state.nextRunAt) >= changedAt - 1_000);
     });
+
+    if (driver === 'postgres') {
+      it('does not begin a run once its claim was taken over between the claim and the start', async () => {
+        const db = gw.gateway.db;
+        const source = await db.getRepository(ContentSource).findOneByOrFail({ name: 'flaky' });
+        // A run left RUNNING, which the start marks abandoned first: another connection holds its row, so the start waits there,
+        // its claim made and committed, while that connection hands the source to another process (as one would take over a
+        // claim that lapsed while this process stalled).
+        const deadId = randomUUID();
+        await db.getRepository(IngestRun).insert(
+          db.getRepository(IngestRun).create({
+            id: deadId, sourceName: 'flaky', trigger: RunTrigger.SCHEDULE, startedAt: new Date(Date.now() - 5 * MINUTE), endedAt: null, outcome: RunOutcome.RUNNING,
+            httpStatus: null, documents: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, held: 0, withdrawn: 0, republished: 0, errors: [], errorCount: 0, message: null,
+          }) as never,
+        );
+        const runsBefore = (await gw.runsOf('flaky')).length;
+        const asked = upstream.hits('/flaky-moved.rss').length;
+        const other = db.createQueryRunner();
+        await other.connect();
+        try {
+          await other.startTransaction();
+          await other.query('UPDATE ingest_run SET message = message WHERE id = $1', [deadId]);
+          const started = gw.gateway.services.ingest.start(source, RunTrigger.GRAPHQL).then(
+            () => 'started',
+            (error: Error) => error.name,
+          );
+          const claimedBy = await waitFor('the start to claim the source', async () => (await db.getRepository(ContentSource).findOneByOrFail({ name: 'flaky' })).leaseOwner ?? undefined);
+          await other.query(`UPDATE content_source SET lease_owner = 'other:1:taken-over', lease_until = now() + interval '2 minutes' WHERE name = 'flaky'`);
+          await other.commitTransaction();
+          assert.notEqual(claimedBy, 'other:1:taken-over');
+          assert.equal(await started, 'RunInProgressError');
+        } finally {
+          if (other.isTransactionActive) await other.rollbackTransaction();
+          await other.release();
+        }
+        assert.equal((await gw.runsOf('flaky')).length, runsBefore, 'no run was recorded');
+        assert.equal(upstream.hits('/flaky-moved.rss').length, asked, 'the source was not fetched');
+        const after = await db.getRepository(ContentSource).findOneByOrFail({ name: 'flaky' });
+        assert.equal(after.leaseOwner, 'other:1:taken-over', 'the other process keeps its claim');
+        assert.equal((await db.getRepository(IngestRun).findOneByOrFail({ id: deadId })).outcome, RunOutcome.RUNNING, 'the start’s statements rolled back');
+      });
+    }
   });
 }

@@ -110,12 +110,15 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
     // Due now as though this run will fail: if it dies with its process, the source is asked again after its back-off, not as soon
     // as the claim lapses (two minutes). The run's end sets the time it earns.
     const nextRunAt = current.everySeconds ? new Date(run.startedAt.getTime() + scheduledDelayMs(current.everySeconds, failures + 1)) : current.nextRunAt;
-    await manager
+    const claimed = await manager
       .createQueryBuilder()
       .update(ContentSource)
       .set({ consecutiveFailures: failures, nextRunAt })
       .where('id = :id AND lease_owner = :owner', { id: current.id, owner: settings.owner })
       .execute();
+    // The claim lapsed before the run could begin (this process stalled past its lease) and another process took the source:
+    // that one runs it. Nothing of this start is kept.
+    if (claimed.affected === 0) throw new RunInProgressError(source.name, null);
     await manager.getRepository(IngestRun).insert(run as never);
     // The source as this run knows it: its end compares it with the stored one to tell an admin's new settings from its own.
     current.consecutiveFailures = failures;
