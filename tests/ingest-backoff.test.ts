@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import { IngestRun, RunOutcome, RunTrigger } from '../src/ingest/ingest-run.entity';
 import { ABANDONED, BACKOFF_CEILING_MS, scheduledDelayMs } from '../src/ingest/runner';
 import { ContentSource } from '../src/ingest/source.entity';
@@ -10,6 +11,18 @@ import { startIngestGateway, type IngestGateway } from './helpers/ingest';
 import { rss, startUpstream, type Upstream } from './helpers/upstream';
 
 const MINUTE = 60_000;
+
+/** A run of `sourceName` left RUNNING five minutes ago, as a process that died mid-run leaves it; returns its id. */
+async function insertRunningRun(db: DataSource, sourceName: string): Promise<string> {
+  const id = randomUUID();
+  await db.getRepository(IngestRun).insert(
+    db.getRepository(IngestRun).create({
+      id, sourceName, trigger: RunTrigger.SCHEDULE, startedAt: new Date(Date.now() - 5 * MINUTE), endedAt: null, outcome: RunOutcome.RUNNING,
+      httpStatus: null, documents: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, held: 0, withdrawn: 0, republished: 0, errors: [], errorCount: 0, message: null,
+    }) as never,
+  );
+  return id;
+}
 
 describe('a failing source’s schedule', () => {
   it('keeps the interval after one failure, then doubles it for each failure in a row, to at most 6 hours or the interval', () => {
@@ -122,13 +135,7 @@ for (const driver of DRIVERS) {
       assert.equal((await stateOf()).consecutiveFailures, 2);
       // What a process that died mid-run leaves: its run RUNNING, its claim on the source lapsed.
       const db = gw.gateway.db;
-      const deadId = randomUUID();
-      await db.getRepository(IngestRun).insert(
-        db.getRepository(IngestRun).create({
-          id: deadId, sourceName: 'flaky', trigger: RunTrigger.SCHEDULE, startedAt: new Date(Date.now() - 5 * MINUTE), endedAt: null, outcome: RunOutcome.RUNNING,
-          httpStatus: null, documents: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, held: 0, withdrawn: 0, republished: 0, errors: [], errorCount: 0, message: null,
-        }) as never,
-      );
+      const deadId = await insertRunningRun(db, 'flaky');
       await db.getRepository(ContentSource).update({ name: 'flaky' }, { leaseOwner: 'gone:1:dead', leaseUntil: new Date(Date.now() - 1_000) });
 
       await whileRunning('/flaky.rss', 'FAILED', async () => {
@@ -176,13 +183,7 @@ for (const driver of DRIVERS) {
         // A run left RUNNING, which the start marks abandoned first: another connection holds its row, so the start waits there,
         // its claim made and committed, while that connection hands the source to another process (as one would take over a
         // claim that lapsed while this process stalled).
-        const deadId = randomUUID();
-        await db.getRepository(IngestRun).insert(
-          db.getRepository(IngestRun).create({
-            id: deadId, sourceName: 'flaky', trigger: RunTrigger.SCHEDULE, startedAt: new Date(Date.now() - 5 * MINUTE), endedAt: null, outcome: RunOutcome.RUNNING,
-            httpStatus: null, documents: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, held: 0, withdrawn: 0, republished: 0, errors: [], errorCount: 0, message: null,
-          }) as never,
-        );
+        const deadId = await insertRunningRun(db, 'flaky');
         const runsBefore = (await gw.runsOf('flaky')).length;
         const asked = upstream.hits('/flaky-moved.rss').length;
         const other = db.createQueryRunner();
