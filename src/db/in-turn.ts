@@ -1,4 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { PgClient } from './pg';
+import type { StatementScope } from './statement-scope';
 
 /** Each SQLite database's last turn queued: settled once it has ended, whatever its outcome. */
 const lastQueued = new WeakMap<DataSource, Promise<void>>();
@@ -56,25 +58,59 @@ export interface TurnTaking {
   endTransactionTurn(): void;
 }
 
-/** Runs `work` in one transaction, in turn with the database's other transactions and statements (see {@link inTurn}). */
-export function transaction<T>(db: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return inTurn(db, async () => {
-    const runner = transactionRunner(db);
-    try {
-      await runner.connect();
-      await runner.startTransaction();
-      try {
-        const result = await work(runner.manager);
-        await runner.commitTransaction();
-        return result;
-      } catch (error) {
-        // As TypeORM's own transaction(): the work's error is the one to report, not a failed ROLLBACK's.
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => {});
-        throw error;
-      }
-    } finally {
-      await runner.release();
-      endTransactionTurn(db);
+/** TypeORM's PostgreSQL query runner: releasing with an error closes the connection instead of pooling it. */
+interface PostgresRunner {
+  readonly databaseConnection?: PgClient;
+  releasePostgresConnection(error?: Error): Promise<void>;
+}
+
+/**
+ * Runs `work` in one transaction and commits; a failure anywhere rolls it
+ * back. In turn with the database's other transactions and statements (see
+ * {@link inTurn}). With a `scope` (a GraphQL request's), its statements count
+ * towards it and are cancelled with it.
+ */
+export function transaction<T>(db: DataSource, work: (manager: EntityManager) => Promise<T>, scope?: StatementScope): Promise<T> {
+  return inTurn(db, () => runTransaction(db, work, scope));
+}
+
+async function runTransaction<T>(db: DataSource, work: (manager: EntityManager) => Promise<T>, scope: StatementScope | undefined): Promise<T> {
+  const runner = transactionRunner(db);
+  const postgres = db.options.type === 'postgres';
+  const data = runner.data;
+  let client: PgClient | undefined;
+  let rollbackFailed = false;
+  try {
+    await runner.connect();
+    if (scope) {
+      runner.data = { ...runner.data, scope };
+      client = postgres ? ((runner as unknown as PostgresRunner).databaseConnection ?? undefined) : undefined;
+      if (client) scope.attach(client);
     }
-  });
+    await runner.startTransaction();
+    try {
+      const result = await work(runner.manager);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      // Out of the scope first: a cancel request sent again must not stop the ROLLBACK.
+      if (client) scope?.detach(client);
+      // The work's error is the one to report, not a failed ROLLBACK's (which makes the connection unusable, below).
+      if (runner.isTransactionActive) {
+        await runner.rollbackTransaction().catch(() => {
+          rollbackFailed = true;
+        });
+      }
+      throw error;
+    }
+  } finally {
+    if (client) scope?.detach(client);
+    // SQLite's runner serves the next transaction too: its statements are not this request's.
+    runner.data = data;
+    // Closed, not reused, a connection whose ROLLBACK failed or that was sent a second cancel request (it may still be on its way).
+    const unusable = rollbackFailed || (client !== undefined && scope?.wasCancelledAgain(client));
+    if (unusable && postgres) await (runner as unknown as PostgresRunner).releasePostgresConnection(new Error('not reusable'));
+    else await runner.release();
+    endTransactionTurn(db);
+  }
 }

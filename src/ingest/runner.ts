@@ -90,7 +90,6 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
     errorCount: 0,
     message: null,
   });
-  const postgres = db.options.type === 'postgres';
   const begin = async (manager: EntityManager): Promise<ContentSource> => {
     // Holding the claim, no other run of the source goes on: a run still marked RUNNING was left by a process that died, whose claim lapsed.
     // Before the source's row is locked below: finish() writes its run's row and then locks the source's, and a run whose claim lapsed
@@ -103,7 +102,7 @@ export async function startRun(settings: RunnerSettings, source: ContentSource, 
       .execute();
     // Read again now that the run holds the claim: an admin may have changed the source since it was read (and on
     // PostgreSQL could until this commits, but for the lock; on SQLite writes take turns).
-    const current = await lockedSource(manager, source.id, postgres);
+    const current = await lockedSource(manager, source.id);
     if (!current) throw new NotFoundError(`No source named "${source.name}"`, { source: source.name });
     // A run that died with its process failed: a document that ends every process reading it backs off as any failing source does.
     const failures = current.consecutiveFailures + ((abandoned.affected ?? 0) > 0 ? 1 : 0);
@@ -410,7 +409,7 @@ async function finish(settings: RunnerSettings, source: ContentSource, run: Inge
     await session.manager.getRepository(IngestRun).update({ id: run.id }, { ...run, errors: run.errors } as never);
     // As it is now (held until commit on PostgreSQL): an admin may have given it new settings while it ran, which end a back-off and
     // make it due at once (updateSource). Then this run, of the settings before, changes neither its schedule nor its validators.
-    const now = await lockedSource(session.manager, source.id, db.options.type === 'postgres');
+    const now = await lockedSource(session.manager, source.id);
     const resettled = now !== null && (now.url !== source.url || now.kind !== source.kind || now.everySeconds !== source.everySeconds || now.consecutiveFailures !== source.consecutiveFailures);
     const failures = succeeded ? 0 : source.consecutiveFailures + 1;
     await session.manager
@@ -454,7 +453,8 @@ export function scheduledDelayMs(everySeconds: number, failuresInARow: number): 
 }
 
 /** A source's row as it is now, locked until the transaction ends on PostgreSQL (SQLite runs one writer at a time). */
-function lockedSource(manager: EntityManager, id: string, postgres: boolean): Promise<ContentSource | null> {
+function lockedSource(manager: EntityManager, id: string): Promise<ContentSource | null> {
+  const postgres = manager.connection.options.type === 'postgres';
   return manager.getRepository(ContentSource).findOne({ where: { id }, ...(postgres ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
 }
 

@@ -1,9 +1,8 @@
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { campaignCatalogue } from '../campaigns/campaign-catalogue';
 import { appendChanges, type ChangeInput } from '../changes/change-log';
 import { announceCommit } from '../changes/local-commits';
-import { endTransactionTurn, inTurn, transactionRunner } from '../db/in-turn';
-import type { PgClient } from '../db/pg';
+import { transaction } from '../db/in-turn';
 import type { StatementScope } from '../db/statement-scope';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { loadLookups, type Lookups } from './content-rows';
@@ -69,64 +68,28 @@ export class WriteSession {
   }
 }
 
-/** TypeORM's PostgreSQL query runner: releasing with an error closes the connection instead of pooling it. */
-interface PostgresRunner {
-  releasePostgresConnection(error?: Error): Promise<void>;
-}
-
 /**
  * Runs `work` in one transaction with a {@link WriteSession}, appends the
  * changes it recorded, and commits; a failure anywhere rolls everything back,
  * change-log entries included. With a `scope` (a GraphQL request's), the
  * write's statements count towards it and are cancelled with it. On SQLite,
  * writes take turns with each other and with every other statement (see
- * {@link inTurn}): `work` writes and reads through the session only, and
+ * {@link transaction}): `work` writes and reads through the session only, and
  * waits for nothing else.
  */
-export function write<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
-  return inTurn(db, () => writeNow(db, actor, work, scope));
-}
-
-async function writeNow<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
-  const runner: QueryRunner = transactionRunner(db);
-  const data = runner.data;
-  let client: PgClient | undefined;
-  let rollbackFailed = false;
-  try {
-    await runner.connect();
-    if (scope) {
-      runner.data = { ...runner.data, scope };
-      client = db.options.type === 'postgres' ? ((runner as unknown as { databaseConnection?: PgClient }).databaseConnection ?? undefined) : undefined;
-      if (client) scope.attach(client);
-    }
-    await runner.startTransaction();
-    const session = new WriteSession(runner.manager, actor);
-    let result: T;
-    let appended: number[];
-    try {
-      result = await work(session);
+export async function write<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>, scope?: StatementScope): Promise<T> {
+  let session!: WriteSession;
+  let appended: number[] = [];
+  const result = await transaction(
+    db,
+    async (manager) => {
+      session = new WriteSession(manager, actor);
+      const done = await work(session);
       appended = await session.flush();
-      await runner.commitTransaction();
-    } catch (error) {
-      // Out of the scope first: a cancel request sent again must not stop the ROLLBACK.
-      if (client) scope?.detach(client);
-      if (runner.isTransactionActive) {
-        await runner.rollbackTransaction().catch(() => {
-          rollbackFailed = true;
-        });
-      }
-      throw error;
-    }
-    session.committed(db, appended);
-    return result;
-  } finally {
-    if (client) scope?.detach(client);
-    // SQLite's runner serves the next write too: its statements are not this request's.
-    runner.data = data;
-    // Closed, not reused, a connection whose ROLLBACK failed or that was sent a second cancel request (it may still be on its way).
-    const unusable = rollbackFailed || (client !== undefined && scope?.wasCancelledAgain(client));
-    if (unusable && db.options.type === 'postgres') await (runner as unknown as PostgresRunner).releasePostgresConnection(new Error('not reusable'));
-    else await runner.release();
-    endTransactionTurn(db);
-  }
+      return done;
+    },
+    scope,
+  );
+  session.committed(db, appended);
+  return result;
 }
