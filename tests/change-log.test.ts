@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeGlobalId } from '../src/shared/node/global-id';
 import { Role } from '../src/shared/viewer';
-import { setPublished } from '../src/store/content';
+import { deleteContent, setPublished } from '../src/store/content';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { Editor, dataOf, databaseUrl, keyHeaders, logHead, readChanges, storedChanges, type EditedItem } from './helpers/changes';
 import { runCli } from './helpers/cli';
@@ -95,6 +95,34 @@ for (const driver of DRIVERS) {
         assert.deepEqual(
           (await storedChanges(gw.gateway.db, head)).map(({ kind, subjectId }) => [kind, subjectId]),
           [['UPDATED', local(item)]],
+        );
+      });
+
+      it('a delete sent while a publish of the same version is still open is refused with CONFLICT: the item stays, with its entry', async () => {
+        const item = await editor.create('DigestArticle', 'delete-racing-a-publish', { countries: ['SYR'] });
+        const head = await logHead(gw.gateway.db);
+        // The publish holds its transaction open (as a slow request would) while the delete, at the version both read, arrives.
+        let commit!: () => void;
+        const held = new Promise<void>((resolve) => (commit = resolve));
+        const published = write(gw.gateway.db, CLI_ACTOR, async (session) => {
+          const after = await setPublished(session, local(item), item.version, true);
+          await held;
+          return after;
+        });
+        await delay(200);
+        const deleted = write(gw.gateway.db, CLI_ACTOR, (session) => deleteContent(session, local(item), item.version)).then(
+          () => 'deleted',
+          (error: { extensions?: { code?: string } }) => error.extensions?.code,
+        );
+        await delay(200);
+        commit();
+        assert.equal((await published).version, item.version + 1);
+        assert.equal(await deleted, 'CONFLICT');
+        const { body } = await gw.post(`query ($id: ID!) { node(id: $id) { ... on DigestArticle { status } } }`, { id: item.id }, editor.headers);
+        assert.deepEqual(body, { data: { node: { status: 'PUBLISHED' } } });
+        assert.deepEqual(
+          (await storedChanges(gw.gateway.db, head)).map(({ kind, subjectId, countries }) => [kind, subjectId, countries]),
+          [['PUBLISHED', local(item), ',SYR,']],
         );
       });
     });

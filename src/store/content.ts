@@ -93,7 +93,9 @@ export async function deleteContent(session: WriteSession, id: string, expectedV
     before: await withTags(manager, before),
     after: null,
   });
-  await manager.delete(Content, { id });
+  // Only at the version checked, as bumpVersion updates: should the row ever be read without its lock, a stale delete is refused, not done.
+  const deleted = await manager.createQueryBuilder().delete().from(Content).where('id = :id AND version = :expectedVersion', { id, expectedVersion }).execute();
+  if (deleted.affected === 0) throw new StaleVersionError('The item changed while it was being deleted; reload it and try again', { expectedVersion });
   await unindexContent(manager, [id]);
   recordChange(session, beforeState, null);
   return globalId;
@@ -122,9 +124,17 @@ export function stateAfter(item: Content, write: PreparedWrite): ItemState {
 /**
  * Reads the item to change and checks the editor's version. A missing item is
  * NOT_FOUND; a newer version is CONFLICT, naming the current one.
+ *
+ * On PostgreSQL the row stays locked (`FOR UPDATE`) until the write commits, so
+ * that what the write reads next (the state its change-log entry starts from,
+ * the audit's before) is the item as it is, not as it was before another
+ * transaction's change that has not committed yet: a write racing another on
+ * the same item waits for it, then finds the version moved and is refused. On
+ * SQLite writes take turns (`db/in-turn.ts`).
  */
 async function lockCurrent(manager: EntityManager, id: string, expectedVersion: number, type?: ContentType): Promise<Content> {
-  const item = await manager.getRepository(Content).findOneBy({ id });
+  const lock = manager.connection.options.type === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {};
+  const item = await manager.getRepository(Content).findOne({ where: { id }, ...lock });
   if (!item || (type && item.type !== type)) throw new NotFoundError('No such item', { id });
   if (item.version !== expectedVersion) {
     throw new ConflictError(`The item has changed since version ${expectedVersion}: it is at version ${item.version}. Reload it and apply your change again.`, {
