@@ -9,11 +9,13 @@ import { fanOut } from '../src/outbound/webhooks/fan-out';
 import { WebhookService } from '../src/outbound/webhooks/webhook-service';
 import { registerReceiverRules } from '../src/outbound/webhooks/webhooks';
 import { pruneDeliveries } from '../src/outbound/webhooks/retention';
-import { WebhookDelivery, WebhookDeliveryStatus } from '../src/outbound/webhooks/webhook.entity';
+import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from '../src/outbound/webhooks/webhook.entity';
+import { GONE_REASON } from '../src/outbound/webhooks/deliverer';
+import { encodeChangeCursor } from '../src/changes/change-feed';
 import { Role } from '../src/shared/viewer';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
 import { ingestTagged, insertItems } from './helpers/content';
-import { Editor, keyHeaders, poster, type EditedItem } from './helpers/changes';
+import { Editor, dataOf, keyHeaders, poster, type EditedItem } from './helpers/changes';
 import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
 import { SqlRecorder } from './helpers/sql-count';
 import { startConfiguredGateway, waitFor, type ConfiguredGateway } from './helpers/http';
@@ -464,6 +466,50 @@ for (const driver of DRIVERS) {
         await pruneChangeLog(db, new Date(Date.now() + 60_000));
         assert.equal(await pruneDeliveries(db), 2);
         assert.deepEqual((await deliveries.findBy({ webhookId: hook.id })).map((row) => [row.id, row.status]), [[queued[2].id, 'PENDING']]);
+      } finally {
+        await gw.stop();
+      }
+    });
+
+    it('restarts a webhook stopped longer than the change log keeps changes only once the partner accepts what it missed', async () => {
+      const gw = await startConfiguredGateway({ ...WEBHOOK_ENV, WEBHOOKS: 'off' }, driver);
+      try {
+        const db = gw.gateway.db;
+        const { editor, partner } = await editorAndPartner(gw);
+        const hook = await partner.create({ url: 'http://127.0.0.1:9/stopped-too-long' });
+        // As a 410 leaves it: stopped, its position where it was.
+        await db.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: GONE_REASON });
+        const missed = await editor.create('DigestArticle', 'missed-while-stopped');
+        await editor.publish(missed);
+        assert.equal((await fanOut(db)).queued, 0);
+        // Retention prunes everything, the change the webhook was never sent among it.
+        const pruned = await pruneChangeLog(db, new Date(Date.now() + 60_000));
+        assert.ok(pruned > 0);
+        assert.equal((await db.query('SELECT count(*) AS n FROM change_log'))[0].n == 0, true);
+
+        // The head of an emptied log is where it was pruned to, not 0: a cursor taken from it is good.
+        const { feedChangesHead } = dataOf(await gw.post('{ feedChangesHead }'));
+        assert.equal(feedChangesHead, encodeChangeCursor(pruned));
+        assert.deepEqual(dataOf(await gw.post('query ($after: String) { feedChanges(after: $after) { edges { cursor } } }', { after: feedChangesHead })).feedChanges.edges, []);
+
+        const ENABLE = 'mutation ($id: ID!, $accept: Boolean) { enableWebhook(id: $id, acceptMissedChanges: $accept) { id enabled } }';
+        const refused = await gw.post(ENABLE, { id: hook.id }, partner.headers);
+        assert.equal(refused.body.data, null);
+        const { position } = await db.getRepository(Webhook).findOneByOrFail({ id: hook.id });
+        assert.ok(position < pruned);
+        assert.deepEqual(refused.body.errors?.map((error) => error.extensions), [{ code: 'CONFLICT', id: hook.id, reason: 'CHANGES_EXPIRED', position, prunedThrough: pruned }]);
+        assert.match(refused.body.errors![0].message, /acceptMissedChanges: true/);
+        assert.equal((await partner.webhook(hook.id)).enabled, false);
+
+        assert.deepEqual(dataOf(await gw.post(ENABLE, { id: hook.id, accept: true }, partner.headers)).enableWebhook, { id: hook.id, enabled: true });
+        // Stopped and restarted again before anything moved it: the gap it accepted does not refuse it a second time.
+        await db.getRepository(Webhook).update({ id: hook.id }, { disabledAt: new Date(), disabledReason: GONE_REASON });
+        assert.deepEqual(dataOf(await gw.post(ENABLE, { id: hook.id }, partner.headers)).enableWebhook, { id: hook.id, enabled: true });
+        const after = await editor.create('DigestArticle', 'after-the-restart');
+        await editor.publish(after);
+        assert.equal((await fanOut(db)).queued, 1);
+        const rows = (await db.query(`SELECT payload FROM webhook_delivery WHERE webhook_id = ${driver === 'postgres' ? '$1' : '?'}`, [hook.id])) as { payload: string }[];
+        assert.deepEqual(rows.map((row) => JSON.parse(row.payload).data.id), [after.id]);
       } finally {
         await gw.stop();
       }

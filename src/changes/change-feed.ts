@@ -9,12 +9,14 @@ import type { ContentReads } from '../shared/content/content.reads';
 import { BadUserInputError } from '../shared/errors';
 import { encodeGlobalId } from '../shared/node/global-id';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page } from '../shared/pagination/keyset';
-import { ContentChangeKind } from './change-log';
+import { ContentChangeKind, LOG_HEAD_SQL } from './change-log';
 import { CHANGE_COLUMNS, listValue, readTimestamp, toChangeRow, type ChangeRow } from './change-row';
 import type { ContentChange, ContentChangeConnection } from './change-feed.types';
 import { PRUNED_THROUGH } from './retention';
 
 const CURSOR_PREFIX = 'ch1:';
+/** The largest position the log's 32-bit `seq` holds. */
+const MAX_POSITION = 2_147_483_647;
 
 /** The cursor of a change-log position. */
 export function encodeChangeCursor(position: number): string {
@@ -25,7 +27,8 @@ export function encodeChangeCursor(position: number): string {
 export function decodeChangeCursor(cursor: string, argument = 'after'): number {
   const text = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const position = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  if (!Number.isSafeInteger(position) || position < 0) {
+  // Positions are 32-bit (change.entity.ts): a larger one would reach PostgreSQL as an out-of-range error, not this one.
+  if (!Number.isSafeInteger(position) || position < 0 || position > MAX_POSITION) {
     throw new BadUserInputError(`"${argument}" is not a cursor of the change feed (take one from feedChangesHead or a page's endCursor)`, { argument });
   }
   return position;
@@ -54,7 +57,7 @@ export async function readChangePage(
   const where = ["subject = 'CONTENT'", 'seq > :from', ...conditions].join(' AND ');
   const pruned = reads.db.options.type === 'postgres' ? 'CAST(value AS integer)' : 'CAST(value AS INTEGER)';
   const sql =
-    `SELECT p.pruned AS "pruned", p.head AS "head", e.* FROM (SELECT COALESCE((SELECT ${pruned} FROM gateway_state WHERE name = :prunedName), 0) AS pruned, COALESCE((SELECT max(seq) FROM change_log), 0) AS head) p ` +
+    `SELECT p.pruned AS "pruned", p.head AS "head", e.* FROM (SELECT COALESCE((SELECT ${pruned} FROM gateway_state WHERE name = :prunedName), 0) AS pruned, ${LOG_HEAD_SQL} AS head) p ` +
     `LEFT JOIN (SELECT ${CHANGE_COLUMNS} FROM change_log WHERE ${where} ORDER BY seq LIMIT ${size + 1}) e ON 1 = 1 ` +
     'ORDER BY e."seq"';
   const raw = await reads.query(sql, { ...parameters, from, prunedName: PRUNED_THROUGH });
@@ -84,9 +87,9 @@ export async function readChangePage(
   );
 }
 
-/** The cursor of "now": the newest change committed. A mirror reads the feed after taking it, then follows the changes from it. */
+/** The cursor of "now": the newest change committed (see {@link LOG_HEAD_SQL}). A mirror reads the feed after taking it, then follows the changes from it. */
 export async function changeFeedHead(reads: ContentReads): Promise<string> {
-  const [row] = await reads.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log', {});
+  const [row] = await reads.query(`SELECT ${LOG_HEAD_SQL} AS "head"`, {});
   return encodeChangeCursor(Number(row?.head ?? 0));
 }
 

@@ -1,6 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { ChangeSubject } from './change.entity';
 import { listColumn } from './change-row';
+import { PRUNED_THROUGH } from './retention';
 
 /** How a content change looks to readers. */
 export enum ContentChangeKind {
@@ -72,8 +73,12 @@ export async function appendChanges(manager: EntityManager, changes: readonly Ch
   return positions;
 }
 
-/** The newest entry's position, or 0 for an empty log. */
-export async function headOfLog(db: DataSource | EntityManager): Promise<string> {
-  const [row] = (await db.query('SELECT max(seq) AS "head" FROM "change_log"')) as { head: string | number | null }[];
-  return String(row?.head ?? 0);
-}
+/**
+ * The log's head as an SQL expression: the newest entry's position; when
+ * retention has pruned every entry (a spell quieter than the retention
+ * period), the position it pruned through, since positions are never reused
+ * and the next entry comes after it; 0 for a log never written. A reader
+ * starting from an empty log's `max(seq)` (0) would hold a position below what
+ * was pruned, which the change feed refuses as expired.
+ */
+export const LOG_HEAD_SQL = `COALESCE((SELECT max(seq) FROM change_log), (SELECT CAST(value AS integer) FROM gateway_state WHERE name = '${PRUNED_THROUGH}'), 0)`;

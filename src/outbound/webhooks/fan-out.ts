@@ -2,7 +2,7 @@ import { In, IsNull, type DataSource } from 'typeorm';
 import { ApiKey } from '../../auth/api-key.entity';
 import { whyUnusable } from '../../auth/api-key.service';
 import { v7 as uuidv7 } from 'uuid';
-import { ContentChangeKind } from '../../changes/change-log';
+import { ContentChangeKind, LOG_HEAD_SQL } from '../../changes/change-log';
 import { CHANGE_COLUMNS, readTimestamp, toChangeRow } from '../../changes/change-row';
 import type { FeedFilter } from '../../feed/feed.inputs';
 import type { ContentType } from '../../shared/content/content-status';
@@ -153,7 +153,7 @@ async function enabledWebhooks(db: DataSource): Promise<Webhook[]> {
 }
 
 async function head(db: DataSource): Promise<number> {
-  const [row] = (await db.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log')) as { head: unknown }[];
+  const [row] = (await db.query(`SELECT ${LOG_HEAD_SQL} AS "head"`)) as { head: unknown }[];
   return Number(row?.head ?? 0);
 }
 

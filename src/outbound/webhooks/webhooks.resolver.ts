@@ -117,10 +117,18 @@ export class WebhookResolver {
   @Authorized(Role.PARTNER)
   @Mutation(() => Webhook, {
     description:
-      'Restarts a webhook that stopped because its endpoint answered 410 Gone: the delivery it answered 410 is sent again (while the change log keeps its change, CHANGE_LOG_RETENTION_DAYS), then the changes queued meanwhile, in order. `CONFLICT` when the key that made it was revoked, has expired or was deleted (`extensions.reason` says which): such a webhook stays stopped; make a new one with a current key.',
+      'Restarts a webhook that stopped because its endpoint answered 410 Gone: the delivery it answered 410 is sent again (while the change log keeps its change, CHANGE_LOG_RETENTION_DAYS), then the changes made meanwhile, in order. `CONFLICT` when the key that made it was revoked, has expired or was deleted (`extensions.reason` says which): such a webhook stays stopped; make a new one with a current key. `CONFLICT` with `reason: CHANGES_EXPIRED` when it stopped longer ago than the change log keeps changes, so that some it was never sent are gone: read the feed to catch up, then restart it with `acceptMissedChanges: true`.',
   })
-  enableWebhook(@Arg('id', () => ID, { description: 'The webhook’s id.' }) id: string, @Ctx() ctx: Context): Promise<Webhook> {
-    return enableWebhook(ctx.db, ctx.viewer, id);
+  enableWebhook(
+    @Arg('id', () => ID, { description: 'The webhook’s id.' }) id: string,
+    @Arg('acceptMissedChanges', () => Boolean, {
+      defaultValue: false,
+      description: 'Restart even though changes made while the webhook was stopped have left the change log and will never be sent (you have caught up from the feed); deliveries go on from the oldest change kept.',
+    })
+    acceptMissedChanges: boolean,
+    @Ctx() ctx: Context,
+  ): Promise<Webhook> {
+    return enableWebhook(ctx.db, ctx.viewer, id, { acceptMissedChanges });
   }
 
   @Authorized(Role.PARTNER)

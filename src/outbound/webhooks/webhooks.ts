@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IsNull, type DataSource } from 'typeorm';
 import { ApiKey } from '../../auth/api-key.entity';
-import { ContentChangeKind } from '../../changes/change-log';
+import { ContentChangeKind, LOG_HEAD_SQL } from '../../changes/change-log';
+import { prunedThrough } from '../../changes/retention';
 import { transaction } from '../../db/in-turn';
 import type { FeedFilter } from '../../feed/feed.inputs';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/errors';
@@ -57,7 +58,7 @@ export async function createWebhook(db: DataSource, viewer: Viewer, settings: We
         throw new ConflictError(`A key may have at most ${MAX_WEBHOOKS_PER_KEY} webhooks; delete one (deleteWebhook) to make another`, { limit: MAX_WEBHOOKS_PER_KEY });
       }
     }
-    const [row] = (await manager.query('SELECT COALESCE(max(seq), 0) AS "head" FROM change_log')) as { head: unknown }[];
+    const [row] = (await manager.query(`SELECT ${LOG_HEAD_SQL} AS "head"`)) as { head: unknown }[];
     const webhook = repo.create({
       id,
       ownerKeyId: viewer.keyId,
@@ -154,10 +155,28 @@ export async function rotateWebhookSecret(db: DataSource, viewer: Viewer, id: st
   return { webhook: await db.getRepository(Webhook).findOneByOrFail({ id }), secret };
 }
 
-/** Restarts deliveries after a 410: the delivery answered 410 (while the change log keeps its change), then what was queued meanwhile, in order. */
-export async function enableWebhook(db: DataSource, viewer: Viewer, id: string): Promise<Webhook> {
+/**
+ * Restarts deliveries after a 410: the delivery answered 410 (while the change
+ * log keeps its change), then the changes made meanwhile, in order, from the
+ * webhook's position. Stopped longer than the log keeps changes, that position
+ * is below what retention pruned: changes it was never sent are gone, and the
+ * restart is refused (`CHANGES_EXPIRED`) unless `acceptMissedChanges` says the
+ * partner has caught up another way (the feed); deliveries then go on from the
+ * oldest change kept.
+ */
+export async function enableWebhook(db: DataSource, viewer: Viewer, id: string, { acceptMissedChanges = false } = {}): Promise<Webhook> {
   const webhook = await ownWebhook(db, viewer, id);
   await write(db, viewer, async (session) => {
+    // Its position does not move while it is stopped (the fan-out reads for enabled webhooks only).
+    const pruned = webhook.disabledAt ? await prunedThrough(session.manager) : 0;
+    if (webhook.position < pruned && !acceptMissedChanges) {
+      throw new ConflictError(
+        `This webhook stopped ${webhook.disabledAt!.toISOString()}, longer ago than the change log keeps changes (CHANGE_LOG_RETENTION_DAYS): changes made since then up to position ${pruned} were pruned and can no longer be sent to it. Read the feed to catch up, then enable it with acceptMissedChanges: true; deliveries go on from the oldest change kept`,
+        { id, reason: 'CHANGES_EXPIRED', position: webhook.position, prunedThrough: pruned },
+      );
+    }
+    // Past the gap it accepted: a later stop and restart is not refused again for the same changes.
+    const restarted = { disabledAt: null, disabledReason: null, ...(webhook.position < pruned ? { position: pruned } : {}) };
     // Its owner may no longer read: the next fan-out would stop it again at once, so it is refused, saying why. Checked in
     // the transaction that enables it, the key's row held (on PostgreSQL) so that a revocation cannot commit in between.
     if (webhook.ownerKeyId) {
@@ -169,7 +188,7 @@ export async function enableWebhook(db: DataSource, viewer: Viewer, id: string):
     }
     const { affected } = await session.manager
       .getRepository(Webhook)
-      .update({ id, disabledReason: GONE_REASON }, { disabledAt: null, disabledReason: null });
+      .update({ id, disabledReason: GONE_REASON }, restarted);
     if (affected) {
       // Stopped by a 410 (not already enabled, not stopped for another reason): the delivery that was answered 410
       // goes again, first (it has the lowest change of those pending). The endpoint was gone, not the change. Only
@@ -185,7 +204,7 @@ export async function enableWebhook(db: DataSource, viewer: Viewer, id: string):
           .update({ id: gone.id, status: WebhookDeliveryStatus.FAILED }, queuedAgain());
       }
     } else {
-      await session.manager.getRepository(Webhook).update({ id }, { disabledAt: null, disabledReason: null });
+      await session.manager.getRepository(Webhook).update({ id }, restarted);
     }
     // Every process hears of it through the change log, and those that deliver start on what was queued meanwhile.
     session.change({ subject: 'WEBHOOK', kind: 'UPDATED', subjectId: id });
