@@ -230,7 +230,7 @@ export class WebhookDeliverer {
         retryable = status === 408 || status === 429 || status >= 500;
         if (status < 200 || status >= 300) error = `the endpoint answered HTTP ${status}`;
       } catch (failure) {
-        error = describeFetchError(failure);
+        error = failure instanceof FetchError && failure.code === 'ADDRESS_REFUSED' ? addressRefused(hook.url) : describeFetchError(failure);
         retryable = failure instanceof FetchError ? ['NETWORK', 'TIMEOUT', 'DNS'].includes(failure.code) : false;
         if (failure instanceof FetchError && failure.status) status = failure.status;
       }
@@ -310,3 +310,12 @@ export function signatureHeaders(hook: Pick<Webhook, 'secret' | 'previousSecret'
   };
 }
 
+/**
+ * A refused receiver's error, as its owner reads it in `webhookDeliveries`:
+ * without the address its name resolved to, which would let a partner map the
+ * gateway's network through webhooks of its own (the check at creation says no
+ * more either).
+ */
+function addressRefused(url: string): string {
+  return `refused: ${new URL(url).hostname} is, or resolves to, a private or special-purpose address; the gateway's operator may allow the host in OUTBOUND_ALLOWED_HOSTS`;
+}
