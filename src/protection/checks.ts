@@ -1,6 +1,7 @@
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Limits } from '../config';
 import { ForbiddenError } from '../shared/errors';
+import { refuseNulInDocument, refuseNulInVariables } from '../shared/text-input';
 import type { Viewer } from '../shared/viewer';
 import { checkShape, costOf, fragmentsOf, refuseAbove } from './limits';
 
@@ -17,7 +18,8 @@ export interface OperationToCheck {
 /**
  * The checks every operation passes before it runs, whichever way it came
  * (GraphQL over HTTP, a WebSocket subscription, a compiled fast path): the
- * key's allow-list of persisted operations, depth (introspection apart),
+ * key's allow-list of persisted operations, text without U+0000
+ * (`shared/text-input.ts`), depth (introspection apart),
  * aliases, root fields and cost. Each refusal is a GraphQL error with a code
  * (`FORBIDDEN`, `QUERY_TOO_COMPLEX`) that names what it measured and the limit.
  * Returns the cost, or null when the variables do not fit the operation (the
@@ -26,6 +28,8 @@ export interface OperationToCheck {
  */
 export function checkOperation(schema: GraphQLSchema, operation: OperationToCheck, viewer: Viewer, limits: Limits): number | null {
   checkAllowList(viewer, operation.queryHash);
+  refuseNulInDocument(operation.document);
+  refuseNulInVariables(operation.variables);
   checkShape(operation.operation, fragmentsOf(operation.document), limits);
   const cost = costOf(schema, operation.document, operation.operationName, operation.variables);
   if (cost !== null) refuseAbove('cost', cost, limits.maxCost);

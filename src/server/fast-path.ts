@@ -21,6 +21,7 @@ import type { Limits } from '../config';
 import { checkAllowList } from '../protection/checks';
 import { checkShape, costOf, fragmentsOf } from '../protection/limits';
 import { RateLimitedError, type RateLimiter } from '../protection/rate-limit';
+import { refuseNulInDocument, refuseNulInVariables } from '../shared/text-input';
 import type { GatewayContext } from './context';
 
 /**
@@ -87,7 +88,7 @@ interface Prepared {
   readonly text: string;
   readonly document: DocumentNode;
   readonly queryHash: string;
-  /** The shape check's refusal, if any: such a document always goes to the normal path. */
+  /** The shape check's refusal, or a string holding U+0000, if any: such a document always goes to the normal path. */
   readonly shapeRefused: boolean;
   /** By the operation name requests give ('' for none): only names the document defines are kept. Null: not a query. */
   readonly operations: Map<string, Operation | null>;
@@ -225,9 +226,10 @@ export class FastPath {
     const name = operation.name;
     if (name && (this.options.knownOperations.has(name) || ctx.viewer.allowedOperations?.includes(prepared.queryHash))) ctx.measured.operation = name;
 
-    // The checks of protection/checks.ts: the shape was checked once for the document; the allow-list depends on the key, the cost on the variables.
+    // The checks of protection/checks.ts: the shape and the document's text were checked once for the document; the allow-list depends on the key, the variables' text and the cost on the variables.
     try {
       checkAllowList(ctx.viewer, prepared.queryHash);
+      refuseNulInVariables(vars);
     } catch {
       return this.normal();
     }
@@ -316,6 +318,11 @@ export class FastPath {
       if (validate(this.options.schema, document, specifiedRules).length === 0) {
         let shapeRefused = false;
         const fragments = fragmentsOf(document);
+        try {
+          refuseNulInDocument(document, text);
+        } catch {
+          shapeRefused = true;
+        }
         for (const definition of document.definitions) {
           if (definition.kind !== 'OperationDefinition') continue;
           try {

@@ -3,6 +3,7 @@ import { ContentType } from '../../shared/content/content-status';
 import { Locale } from '../../shared/content/locale';
 import { CONTENT_KEYSET } from '../../shared/content/content.query';
 import { decodeCursor, encodeCursor, type KeyValue } from '../../shared/pagination/cursor';
+import { NUL_REFUSED } from '../../shared/text-input';
 
 /** The default and the bounds of `limit`. */
 export const DEFAULT_LIMIT = 50;
@@ -52,6 +53,9 @@ export class FeedParameterError extends Error {
  * does not. Throws {@link FeedParameterError} on the first bad value.
  */
 export function parseFeedParameters(search: URLSearchParams): FeedParameters {
+  for (const [name, value] of search) {
+    if (value.includes('\0')) throw new FeedParameterError(`Invalid ${name}: ${NUL_REFUSED}`);
+  }
   const list = (name: (typeof LISTS)[number], normalise: (value: string) => string, check: (value: string) => string | null): string[] => {
     const values = new Set<string>();
     for (const given of search.getAll(name)) {

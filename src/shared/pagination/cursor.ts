@@ -72,7 +72,8 @@ export function decodeCursor(cursor: string, kinds: readonly KeyKind[], argument
         // Any other text would reach PostgreSQL's cast to uuid, which refuses it with an error, not an empty page.
         return typeof value === 'string' && UUID.test(value) ? value : fail();
       default:
-        return typeof value === 'string' && value.length <= 200 ? value : fail();
+        // Without NUL, which PostgreSQL's text refuses with an error (no item's key holds one).
+        return typeof value === 'string' && value.length <= 200 && !value.includes('\0') ? value : fail();
     }
   });
 }
