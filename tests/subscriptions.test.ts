@@ -251,6 +251,10 @@ for (const driver of DRIVERS) {
       assert.equal(wrong.connected, false, 'a wrong key is never acknowledged');
       const malformed = open({ authorization: 'Basic abc' });
       assert.equal((await malformed.waitForClose()).code, 4403);
+      // The right key, but not as a string: wrong, not anonymous.
+      const listed = open({ authorization: [`Bearer ${partner.secret}`] });
+      assert.equal((await listed.waitForClose()).code, 4403);
+      assert.equal(listed.connected, false);
 
       await revokeApiKey(gw.gateway.db, partner.id);
       const [closedFirst, closedSecond] = await Promise.all([first.waitForClose('the revoked key’s first socket to close'), second.waitForClose('its second socket')]);

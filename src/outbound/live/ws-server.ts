@@ -110,11 +110,13 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
       schema: deps.schema,
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
+        // A key that is no string (a list, an object) is a wrong key, not none: refused, as it is over HTTP, rather than served as anonymous.
+        if (authorization !== undefined && authorization !== null && typeof authorization !== 'string') return false;
         let viewer: Viewer;
         let revokedMeanwhile = false;
         authenticating++;
         try {
-          viewer = await deps.authenticator.authenticate(keyFromHeaders(typeof authorization === 'string' ? authorization : undefined, undefined));
+          viewer = await deps.authenticator.authenticate(keyFromHeaders(authorization ?? undefined, undefined));
           revokedMeanwhile = viewer.keyId !== null && revoked.has(viewer.keyId);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return false;
