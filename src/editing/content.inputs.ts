@@ -4,9 +4,13 @@ import {
   IsOptional,
   IsUrl,
   Matches,
+  Max,
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
+  type ValidationArguments,
+  type ValidationOptions,
 } from 'class-validator';
 import { GraphQLLocalDate } from 'graphql-scalars';
 import { Field, Float, InputType } from 'type-graphql';
@@ -15,6 +19,60 @@ import { ProjectPhase } from '../stabilisation-projects/stabilisation-project.en
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true };
+
+/**
+ * The first and last instants an editor may give an item (0001-01-01 and
+ * 9999-12-31, UTC): what ISO text writes with four digits, what an item's
+ * cursor holds (`shared/pagination/cursor.ts`), and what both databases store
+ * and compare. PostgreSQL has no year 0 (a `date` of 0000-01-01 is an error),
+ * SQLite would store it, and a `publishedAt` outside them made a cursor the
+ * gateway then refused to read.
+ */
+export const EARLIEST_EDITABLE = new Date('0001-01-01T00:00:00.000Z');
+export const LATEST_EDITABLE = new Date('9999-12-31T23:59:59.999Z');
+
+/** Whether a `DateTime` (a Date) or a `LocalDate` (`YYYY-MM-DD`) lies within {@link EARLIEST_EDITABLE} and {@link LATEST_EDITABLE}. */
+export function withinEditableYears(value: Date | string): boolean {
+  if (typeof value === 'string') return value >= '0001-01-01' && value <= '9999-12-31';
+  const time = value.getTime();
+  return time >= EARLIEST_EDITABLE.getTime() && time <= LATEST_EDITABLE.getTime();
+}
+
+/** The date (or day) is within years 1 to 9999 (see {@link withinEditableYears}). */
+function WithinEditableYears(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'withinEditableYears',
+      validator: {
+        validate: (value: unknown) => (value instanceof Date || typeof value === 'string') && withinEditableYears(value),
+        defaultMessage: (args?: ValidationArguments) => `${args?.property} must be between 0001-01-01 and 9999-12-31`,
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * The day is not before the day `property` of the same input names, when
+ * both are given: `YYYY-MM-DD` texts compare as the days they name. An update
+ * replaces every field, so the input alone decides.
+ */
+function NotBefore(property: string, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'notBefore',
+      constraints: [property],
+      validator: {
+        validate: (value: unknown, args?: ValidationArguments) => {
+          const other = (args?.object as Record<string, unknown> | undefined)?.[property];
+          return typeof value !== 'string' || typeof other !== 'string' || value >= other;
+        },
+        defaultMessage: (args?: ValidationArguments) => `${args?.property} must not be before ${property}`,
+      },
+    },
+    options,
+  );
+}
 
 /** The fields every content type is edited with. Updates replace them all. */
 @InputType()
@@ -73,8 +131,9 @@ export abstract class ContentInput {
   @MaxLength(64, { each: true })
   tags?: string[] | null;
 
-  @Field(() => Date, { nullable: true, description: 'Publication time to show; when left out, the moment it is published.' })
+  @Field(() => Date, { nullable: true, description: 'Publication time to show, from 0001-01-01 to 9999-12-31 (UTC); when left out, the moment it is published.' })
   @IsOptional()
+  @WithinEditableYears()
   publishedAt?: Date | null;
 }
 
@@ -160,17 +219,23 @@ export class StabilisationProjectInput extends ContentInput {
   @Matches(/^[A-Za-z]{3}$/, { message: 'countryCode must be an ISO 3166-1 alpha-3 code such as IRQ' })
   countryCode!: string;
 
-  @Field(() => Float, { nullable: true, description: 'Budget in whole US dollars.' })
+  // A Float, as GraphQL's Int has 32 bits. Past 2^53 − 1 a JSON number no longer holds every whole number (9007199254740993
+  // arrives as …992), and 1e19 is past PostgreSQL's bigint: both are refused rather than stored changed or failing.
+  @Field(() => Float, { nullable: true, description: 'Budget in whole US dollars, 0 to 9,007,199,254,740,991 (2^53 − 1).' })
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER, { message: 'budgetUsd must be at most 9007199254740991 (2^53 − 1)' })
   budgetUsd?: number | null;
 
-  @Field(() => GraphQLLocalDate, { nullable: true, description: 'The day work started (YYYY-MM-DD).' })
+  @Field(() => GraphQLLocalDate, { nullable: true, description: 'The day work started (YYYY-MM-DD, years 0001 to 9999).' })
   @IsOptional()
+  @WithinEditableYears()
   startedOn?: string | null;
 
-  @Field(() => GraphQLLocalDate, { nullable: true, description: 'The day work finished (YYYY-MM-DD).' })
+  @Field(() => GraphQLLocalDate, { nullable: true, description: 'The day work finished (YYYY-MM-DD, years 0001 to 9999), not before `startedOn`.' })
   @IsOptional()
+  @WithinEditableYears()
+  @NotBefore('startedOn')
   completedOn?: string | null;
 }

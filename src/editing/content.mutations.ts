@@ -11,7 +11,7 @@ import { decodeGlobalIdOf } from '../shared/node/global-id';
 import { Role } from '../shared/viewer';
 import { SocialPost } from '../social-posts/social-post.entity';
 import { StabilisationProject } from '../stabilisation-projects/stabilisation-project.entity';
-import { CampaignStoryInput, type ContentInput, DigestArticleInput, SocialPostInput, StabilisationProjectInput } from './content.inputs';
+import { CampaignStoryInput, type ContentInput, DigestArticleInput, SocialPostInput, StabilisationProjectInput, withinEditableYears } from './content.inputs';
 import { createContent, deleteContent, setPublished, updateContent, type ContentDraft } from './content.service';
 
 /** Splits an input into the shared fields and the type's own columns. */
@@ -84,10 +84,17 @@ export class PublicationMutations {
   publishContent(
     @Arg('id', () => ID, { description: 'The item’s id.' }) id: string,
     @Arg('expectedVersion', () => Int, { description: 'The `version` the editor read.' }) expectedVersion: number,
-    @Arg('publishedAt', () => Date, { nullable: true, description: 'Publication time to show; now (or the time it was first published) when left out.' })
+    @Arg('publishedAt', () => Date, {
+      nullable: true,
+      description: 'Publication time to show, from 0001-01-01 to 9999-12-31 (UTC); now (or the time it was first published) when left out.',
+    })
     publishedAt: Date | null,
     @Ctx() ctx: Context,
   ): Promise<Content> {
+    // An argument, not an input object: class-validator never sees it.
+    if (publishedAt && !withinEditableYears(publishedAt)) {
+      throw new BadUserInputError('publishedAt must be between 0001-01-01 and 9999-12-31', { argument: 'publishedAt' });
+    }
     return setPublished(ctx.db, ctx.viewer, decodeContentId(id), expectedVersion, true, publishedAt, ctx.scope);
   }
 

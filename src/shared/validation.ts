@@ -94,6 +94,9 @@ const VALUE_ONLY_RULES = new Set([
   'customValidation:isInt',
   'customValidation:min',
   'customValidation:max',
+  // Editing inputs' own rules (editing/content.inputs.ts): functions of the input's values alone.
+  'customValidation:withinEditableYears',
+  'customValidation:notBefore',
   'conditionalValidation:isOptional',
 ]);
 

@@ -151,13 +151,19 @@ async function currentCampaign(manager: EntityManager, id: string, expectedVersi
   return campaign;
 }
 
+/**
+ * Refuses a slug or hashtag another campaign has, the hashtag in any case.
+ * Cases are compared here, as posts are matched to campaigns
+ * (`content-rows.ts`), by JavaScript's `toLowerCase`: SQLite's `LOWER` folds
+ * ASCII only, so `LOWER(hashtag)` let `ÉcoleOuverte` beside `écoleouverte`
+ * there. Campaigns are a short catalogue, which every content write reads
+ * whole already (`loadLookups`).
+ */
 async function refuseTakenCampaign(manager: EntityManager, input: CampaignFields, ownId: string | null): Promise<void> {
-  const holder = await manager
-    .getRepository(Campaign)
-    .createQueryBuilder('k')
-    .where('(k.slug = :slug OR LOWER(k.hashtag) = :hashtag)', { slug: input.slug, hashtag: input.hashtag.toLowerCase() })
-    .getOne();
-  if (holder && holder.id !== ownId) {
+  const hashtag = input.hashtag.toLowerCase();
+  const campaigns = await manager.getRepository(Campaign).find({ select: { id: true, slug: true, hashtag: true } });
+  const holder = campaigns.find((campaign) => campaign.id !== ownId && (campaign.slug === input.slug || campaign.hashtag.toLowerCase() === hashtag));
+  if (holder) {
     const field = holder.slug === input.slug ? 'slug' : 'hashtag';
     throw new ConflictError(`Another campaign already has this ${field}`, { field });
   }
