@@ -18,21 +18,45 @@ export interface SearchDocument {
   readonly body: string;
 }
 
-/** Longest body text indexed (characters, before normalising): PostgreSQL limits a tsvector to 1 MB. */
-const MAX_BODY = 200_000;
+/**
+ * Most bytes (UTF-8) of normalised text one item is indexed by: title, summary
+ * and body, of the original and every translation, together.
+ *
+ * PostgreSQL refuses a tsvector whose lexemes and positions take more than
+ * 1,048,575 bytes ("string is too long for tsvector"), and characters say
+ * little of that: NFKD spells a Hangul syllable (3 bytes) as two or three jamo
+ * (6 to 9), so 198,006 characters of Korean made 1.4 MB. From the normalised
+ * text on, the growth is bounded: `to_tsvector` keeps each distinct word once
+ * (its bytes, at most one byte of alignment, a 2-byte count and a 2-byte
+ * position: the word's bytes + 5 at most) and each repetition as a 2-byte
+ * position, where the text spends the word's bytes and a space on every
+ * occurrence (PostgreSQL splits normalised text at its spaces, `normalise.ts`).
+ * A word has at least one byte, so a text of n bytes makes at most 3n + 3
+ * bytes of vector, and the three fields joined by `||` (which counts the same
+ * way) at most 3 × 320,000 + 9 = 960,009: 8% under the limit, whatever the
+ * text. The shortest distinct words, as bad as text gets, make 1.83 bytes per
+ * byte (585,000 for a full document; search-index.test.ts indexes them), and
+ * 320,000 bytes is some 50,000 words of English.
+ */
+export const MAX_DOCUMENT_BYTES = 320_000;
 
 /**
  * What an item is indexed by: title, summary (with the type's short fields)
  * and body, each normalised the same way queries are (`normalise.ts`), over
  * the original and every translation, so that a reader finds an item in any
  * of the languages it exists in.
+ *
+ * Never more than {@link MAX_DOCUMENT_BYTES} in all: a longer item is indexed
+ * by the first words of its texts (see {@link fitted}) rather than refused, on
+ * both databases alike.
  */
 export function searchDocument(versions: readonly SearchableText[]): SearchDocument {
-  return {
-    title: join(versions.map((version) => version.title)),
-    summary: join(versions.flatMap((version) => [version.summary, ...(version.extra ?? [])])),
-    body: join(versions.map((version) => (version.body ? plainText(version.body).slice(0, MAX_BODY) : null))),
-  };
+  const [title, summary, body] = fitted([
+    distinct(versions.map((version) => version.title)),
+    distinct(versions.flatMap((version) => [version.summary, ...(version.extra ?? [])])),
+    distinct(versions.map((version) => (version.body ? plainText(version.body) : null))),
+  ]);
+  return { title, summary, body };
 }
 
 /**
@@ -40,14 +64,61 @@ export function searchDocument(versions: readonly SearchableText[]): SearchDocum
  * twice would count its words twice, which ranks by repetition rather than
  * relevance: a post's text is its summary as the social archive stores it,
  * and a translation often keeps a name as the original's title.
+ *
+ * Each text is cut to {@link MAX_DOCUMENT_BYTES} characters before it is
+ * normalised, which costs time by the character: what is past them could never
+ * be indexed, but for a text of mostly punctuation or marks.
  */
-function join(texts: readonly (string | null | undefined)[]): string {
-  const distinct = new Set<string>();
+function distinct(texts: readonly (string | null | undefined)[]): string[] {
+  const found = new Set<string>();
   for (const text of texts) {
-    const normalised = text ? normaliseForSearch(text) : '';
-    if (normalised !== '') distinct.add(normalised);
+    const normalised = text ? normaliseForSearch(text.length > MAX_DOCUMENT_BYTES ? text.slice(0, MAX_DOCUMENT_BYTES) : text) : '';
+    if (normalised !== '') found.add(normalised);
   }
-  return [...distinct].join(' ');
+  return [...found];
+}
+
+/**
+ * Each field's texts joined by spaces, all three within
+ * {@link MAX_DOCUMENT_BYTES}: the title takes what it needs first, then the
+ * summary, then the body, so that a cut falls on the lightest weight. Within a
+ * field the room is shared evenly between the texts (what a short one leaves
+ * goes to the others), so that a long original cannot crowd its translations
+ * out of the index. A cut text keeps its first whole words.
+ */
+function fitted(fields: readonly (readonly string[])[]): string[] {
+  let room = MAX_DOCUMENT_BYTES;
+  return fields.map((texts) => {
+    // Each text with the space that follows it: a little more than the joined text, never less.
+    const sizes = texts.map((text) => Buffer.byteLength(text) + 1);
+    const needed = sizes.reduce((sum, size) => sum + size, 0);
+    if (needed <= room) {
+      room -= needed;
+      return texts.join(' ');
+    }
+    const shares = new Array<number>(texts.length);
+    let left = room;
+    const smallestFirst = texts.map((_, i) => i).sort((a, b) => sizes[a] - sizes[b]);
+    smallestFirst.forEach((i, n) => {
+      shares[i] = Math.min(sizes[i], Math.floor(left / (texts.length - n)));
+      left -= shares[i];
+    });
+    room = left;
+    return texts
+      .map((text, i) => firstWords(text, shares[i] - 1))
+      .filter((text) => text !== '')
+      .join(' ');
+  });
+}
+
+/** The longest run of `text`'s first whole words that takes at most `bytes` bytes of UTF-8. */
+function firstWords(text: string, bytes: number): string {
+  if (bytes <= 0) return '';
+  const utf8 = Buffer.from(text);
+  if (utf8.length <= bytes) return text;
+  // Normalised words are separated by single spaces, a byte no other character's UTF-8 holds.
+  const end = utf8.lastIndexOf(0x20, bytes);
+  return end <= 0 ? '' : utf8.toString('utf8', 0, end);
 }
 
 /** Longest word PostgreSQL indexes, in bytes of UTF-8: `to_tsvector` skips longer ones (with a notice) and counts no position for them. */
