@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { decodeContentId } from '../src/shared/content/content-id';
 import { encodeGlobalId } from '../src/shared/node/global-id';
 import { Role } from '../src/shared/viewer';
 import { createApiKey } from '../src/store/keys';
@@ -284,6 +285,52 @@ for (const driver of DRIVERS) {
       );
       assert.equal(entries[2].before.title, 'إعادة فتح المدارس في الموصل');
       assert.equal(entries[2].after.title, 'المدارس تفتح في الموصل');
+    });
+
+    it('deletes a translation only at the version read: an edit that commits while the delete waits is kept, and the delete is CONFLICT', async () => {
+      const item = await create(digest('raced-delete', 'Water returns to Raqqa', 'Pumping stations repaired.', 'en'));
+      const written = await gw.post(SET, { id: item.id, locale: 'FR', input: { title: 'L’eau revient à Raqqa', summary: 'Stations réparées.' } }, as.editor);
+      assert.equal(written.body.data.setTranslation.version, 1);
+      const contentId = decodeContentId(item.id);
+      const edit = `UPDATE content_translation SET title = 'Raqqa retrouve l’eau', version = version + 1 WHERE content_id = '${contentId}' AND locale = 'FR'`;
+      let deleted;
+      if (driver === 'postgres') {
+        // Another editor's change, not committed yet when the delete reads the translation: the delete must wait for it, then see it.
+        const other = gw.gateway.db.createQueryRunner();
+        await other.connect();
+        try {
+          await other.startTransaction();
+          await other.query(edit);
+          const [{ pid }] = await other.query(`SELECT pg_backend_pid() AS pid`);
+          const deleting = gw.post(DELETE, { id: item.id, locale: 'FR', expectedVersion: 1 }, as.editor);
+          for (let waited = 0; ; waited += 20) {
+            const [{ n }] = await gw.gateway.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [pid]);
+            if (Number(n) > 0) break;
+            assert.ok(waited < 20_000, 'the delete never waited for the other editor’s change');
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          await other.commitTransaction();
+          deleted = await deleting;
+        } finally {
+          await other.release();
+        }
+      } else {
+        // Writes take turns on SQLite: the other editor's change commits whole before the delete begins.
+        await gw.gateway.db.query(edit);
+        deleted = await gw.post(DELETE, { id: item.id, locale: 'FR', expectedVersion: 1 }, as.editor);
+      }
+      assert.deepEqual(
+        { data: deleted.body.data, errors: deleted.body.errors?.map((error) => [error.path, error.extensions?.code, error.extensions?.expectedVersion]) },
+        { data: null, errors: [[['deleteTranslation'], 'CONFLICT', 1]] },
+      );
+      const read = await gw.post(READ, { id: item.id, locale: 'FR' }, as.editor);
+      assert.deepEqual(read.body.data.node.fr, { title: 'Raqqa retrouve l’eau', version: 2 });
+      const audit = await gw.post(`query ($subject: ID) { auditLog(first: 10, subjectId: $subject) { edges { node { action subjectType } } } }`, { subject: item.id }, as.admin);
+      assert.deepEqual(
+        audit.body.data.auditLog.edges.map((edge: { node: { action: string; subjectType: string } }) => `${edge.node.action} ${edge.node.subjectType}`).sort(),
+        ['CREATE DigestArticle', 'CREATE Translation:FR'],
+        'no DELETE was recorded',
+      );
     });
 
     it('reads the translations of a page of 5 or of 40 items in the same statements', async () => {

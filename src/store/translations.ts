@@ -1,7 +1,7 @@
 import { Content } from '../shared/content/content.entity';
 import { ContentTranslation } from '../shared/content/content-translation.entity';
 import { localeOfLanguage, type Locale } from '../shared/content/locale';
-import { BadUserInputError, ConflictError, NotFoundError } from '../shared/errors';
+import { BadUserInputError, ConflictError, NotFoundError, StaleVersionError } from '../shared/errors';
 import { recordAudit, snapshot } from './audit';
 import { recordChange } from './content';
 import { readItemState } from './item-state';
@@ -58,16 +58,33 @@ export async function setTranslation(session: WriteSession, contentId: string, l
   return after;
 }
 
-/** Removes an item's translation into `locale`, if still at `expectedVersion`. */
+/**
+ * Removes an item's translation into `locale`, if still at `expectedVersion`.
+ *
+ * On PostgreSQL the translation's row stays locked (`FOR UPDATE`) from its
+ * read until the write commits, as `lockCurrent` in `content.ts` locks an
+ * item: a delete racing an edit of the translation waits for it, then finds
+ * the version moved and is refused, rather than deleting the newer text with
+ * an audit entry showing the older. On SQLite writes take turns
+ * (`db/in-turn.ts`).
+ */
 export async function deleteTranslation(session: WriteSession, contentId: string, locale: Locale, expectedVersion: number): Promise<boolean> {
   const { manager } = session;
-  const before = await manager.getRepository(ContentTranslation).findOneBy({ contentId, locale });
+  const lock = session.postgres ? { lock: { mode: 'pessimistic_write' as const } } : {};
+  const before = await manager.getRepository(ContentTranslation).findOne({ where: { contentId, locale }, ...lock });
   if (!before) throw new NotFoundError(`The item has no ${locale} translation`, { id: contentId, locale });
   if (before.version !== expectedVersion) {
     throw new ConflictError(`The ${locale} translation is at version ${before.version}; reload it and try again`, { expectedVersion, currentVersion: before.version });
   }
   const item = await manager.getRepository(Content).findOneByOrFail({ id: contentId });
-  await manager.delete(ContentTranslation, { contentId, locale });
+  // Only at the version checked, as `bumpVersion` updates: should the row ever be read without its lock, a stale delete is refused, not done.
+  const deleted = await manager
+    .createQueryBuilder()
+    .delete()
+    .from(ContentTranslation)
+    .where('content_id = :contentId AND locale = :locale AND version = :expectedVersion', { contentId, locale, expectedVersion })
+    .execute();
+  if (deleted.affected === 0) throw new StaleVersionError('The translation changed while it was being deleted; reload it and try again', { expectedVersion });
   await noteTranslatedInto(session, contentId);
   await recordAudit(manager, session.actor, { action: 'DELETE', subjectType: `Translation:${locale}`, subjectId: item.nodeId, before: snapshot(before), after: null });
   await indexContent(manager, [contentId]);
