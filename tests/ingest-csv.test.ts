@@ -351,6 +351,27 @@ describe('CSV connector', () => {
     });
   });
 
+  describe('values no column can keep as they are', () => {
+    it('refuses a budget past 2^53 − 1 dollars as its row’s error: the bigint column would refuse the row’s whole batch', () => {
+      const sheet = [`${HEADER},budget`, '1,P1,IQ,Water,ongoing,9007199254740991', '2,P2,IQ,Water,ongoing,99999999999999999999', `3,P3,IQ,Water,ongoing,${'9'.repeat(400)}`].join('\n');
+      const result = parse(sheet);
+      assert.deepEqual(result.items.map((item) => [item.externalId, (item.fields as { budgetUsd: number }).budgetUsd]), [['1', 9007199254740991]]);
+      assert.deepEqual(result.errors, [
+        { position: 'line 3', externalId: '2', message: 'column "budget": "99999999999999999999" is not an amount of at most 9,007,199,254,740,991 US dollars' },
+        { position: 'line 4', externalId: '3', message: `column "budget": "${'9'.repeat(400)}" is not an amount of at most 9,007,199,254,740,991 US dollars` },
+      ]);
+    });
+
+    it('drops NUL and the other control characters from cells, keeping tabs and line breaks as spaces', () => {
+      const sheet = [`${HEADER},summary,tags`, '1,Bad\u0000project\u001f,IQ,Wat\u0007er,ongoing,"First line\u0000\nsecond\tline",a\u0000b;c'].join('\n');
+      const [item] = parse(sheet).items;
+      assert.deepEqual(
+        [item.externalId, item.title, item.summary, item.body, item.tags, (item.fields as { sector: string }).sector],
+        ['1', 'Badproject', 'First line second line', '<p>First line</p><p>second line</p>', ['ab', 'c'], 'Water'],
+      );
+    });
+  });
+
   it('is a DocumentError, not a crash, for every failure of the whole file', () => {
     assert.throws(() => parse(''), DocumentError);
   });

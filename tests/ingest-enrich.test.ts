@@ -24,6 +24,34 @@ describe('enrich', () => {
     assert.deepEqual(errors, [{ position: 'item p-1', message: 'not coalition members, ignored: XXX', externalId: 'p-1', warning: true }]);
   });
 
+  it('drops what no column may hold from every text a connector hands over, and a document address past its column', () => {
+    const draft = {
+      externalId: 'p\u0000-3',
+      type: ContentType.SOCIAL_POST,
+      title: 'Schools\u0000 reopen',
+      summary: 'Classes\u0001 resume.',
+      body: '<p>Classes\u0000 resume.</p>',
+      url: 'https://partner.example/p-3',
+      language: 'en',
+      publishedAt: new Date('2026-11-30T00:00:00Z'),
+      tags: ['schools\u0000'],
+      fields: { platform: 'TWITTER', authorHandle: 'partner\u0000', text: 'Classes\u0000 resume.\nLine two \ud800.', hashtags: ['school\u0000s'], mentions: [], links: [] },
+    };
+    const [input] = enrich([draft], { ...context, documentUrl: `https://partner.example/${'x'.repeat(2_100)}` }).inputs;
+    assert.deepEqual(
+      [input.source?.externalId, input.title, input.summary, input.body, input.tags, input.fields, input.source?.url],
+      [
+        'p-3',
+        'Schools reopen',
+        'Classes resume.',
+        '<p>Classes resume.</p>',
+        ['schools'],
+        { platform: 'TWITTER', authorHandle: 'partner', text: 'Classes resume.\nLine two .', hashtags: ['schools'], mentions: [], links: [] },
+        null,
+      ],
+    );
+  });
+
   it('guesses the language of an item whose source declares none, outside its content hash; a declared one is content', () => {
     const draft = { externalId: 'p-2', type: ContentType.DIGEST_ARTICLE, title: 'Les écoles rouvrent à Mossoul', summary: 'Les enfants retournent en classe après des années de guerre.', publishedAt: new Date('2026-11-30T00:00:00Z'), fields: {} };
     const [guessed] = enrich([draft], context).inputs;

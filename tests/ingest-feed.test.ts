@@ -84,7 +84,8 @@ describe('feedConnector', () => {
     });
   });
 
-  it('reads JSON Feed 1.0: numeric ids, content_text escaped into paragraphs, external_url as the original', () => {
+  it('reads JSON Feed 1.0: numeric ids, content_text escaped into paragraphs, external_url as the original, titles and summaries as the plain text they are', () => {
+    // JSON Feed's titles and summaries are plain text: what looks like markup in them is text, kept as written; a character reference (`&amp;`) is read.
     assert.deepEqual(parse(fixture('jsonfeed-1.0.json')), {
       items: [
         {
@@ -103,7 +104,7 @@ describe('feedConnector', () => {
           externalId: 'returnees-2',
           type: ContentType.DIGEST_ARTICLE,
           title: 'Families reunited after years in camps',
-          summary: 'Caseworkers helped twelve families find relatives.',
+          summary: 'Caseworkers helped <b>twelve</b> families find relatives.',
           body: '<p>Caseworkers helped twelve families find relatives.</p><img src="https://coalition.example/img/reunion.jpg" alt="A reunion" />',
           url: 'https://coalition.example/returnees/family-reunions',
           publishedAt: new Date('2025-02-18T11:30:00Z'),
@@ -280,6 +281,44 @@ describe('feedConnector', () => {
     assert.equal(parse(fetched(latin1)).items[0].title, 'Réouverture');
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(rss('<item><title>الموصل</title><guid>1</guid><pubDate>Mon, 03 Mar 2025 08:00:00 GMT</pubDate></item>'), 'utf16le')]);
     assert.equal(parse(fetched(utf16)).items[0].title, 'الموصل');
+  });
+});
+
+describe('feedConnector reading text', () => {
+  const date = '<updated>2024-12-02T00:00:00Z</updated>';
+  const atom = (entry: string) => `<feed xmlns="http://www.w3.org/2005/Atom"><title>Digest</title><entry><id>urn:x</id><link href="https://coalition.example/x"/>${date}${entry}</entry></feed>`;
+  const withType = (body: string | Buffer, contentType: string) => ({ ...fetched(body), contentType: contentType.split(';')[0], headers: { 'content-type': contentType } });
+
+  it('keeps plain text plain: markup in an Atom text title or summary, or a JSON Feed’s, is text', () => {
+    const [entry] = parse(fetched(atom('<title>Why &lt;iframe&gt; embeds  break on mobile</title><summary type="text">Never put &lt;script&gt; in a summary:\n it ate the rest\u00ad</summary>'))).items;
+    assert.deepEqual([entry.title, entry.summary], ['Why <iframe> embeds break on mobile', 'Never put <script> in a summary: it ate the rest']);
+    const json = JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'T', items: [{ id: '1', url: 'https://coalition.example/1', title: 'Use <template> wisely', summary: 'x < y and <b> is a tag', date_published: '2024-12-02T00:00:00Z' }] });
+    const [item] = parse(fetched(json)).items;
+    assert.deepEqual([item.title, item.summary], ['Use <template> wisely', 'x < y and <b> is a tag']);
+    // HTML stays HTML: its markup goes.
+    const [html] = parse(fetched(atom('<title type="html">Why &lt;b&gt;embeds&lt;/b&gt; break</title>'))).items;
+    assert.equal(html.title, 'Why embeds break');
+  });
+
+  it('reads the charset of the Content-Type, which wins over the XML declaration; a byte-order mark wins over both', () => {
+    const latin1 = Buffer.from(rss(`<item><title>Caf\u00e9 in Mosul</title><guid>1</guid><pubDate>Mon, 03 Mar 2025 08:00:00 GMT</pubDate></item>`), 'latin1');
+    assert.equal(parse(withType(latin1, 'application/rss+xml; charset=ISO-8859-1')).items[0].title, 'Café in Mosul');
+    assert.equal(parse(withType(latin1, 'application/rss+xml;charset="iso-8859-1"')).items[0].title, 'Café in Mosul');
+    const declaredUtf8 = Buffer.from(rss(`<item><title>Caf\u00e9</title><guid>1</guid><pubDate>Mon, 03 Mar 2025 08:00:00 GMT</pubDate></item>`).replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>'), 'latin1');
+    assert.equal(parse(withType(declaredUtf8, 'text/xml; charset=windows-1252')).items[0].title, 'Café');
+    const marked = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(rss(`<item><title>Caf\u00e9</title><guid>1</guid><pubDate>Mon, 03 Mar 2025 08:00:00 GMT</pubDate></item>`))]);
+    assert.equal(parse(withType(marked, 'application/rss+xml; charset=ISO-8859-1')).items[0].title, 'Café');
+  });
+
+  it('refuses bytes that are not text in the encoding the document is read in, rather than storing replacement characters', () => {
+    const latin1 = Buffer.from(rss(`<item><title>Caf\u00e9</title><guid>1</guid><pubDate>Mon, 03 Mar 2025 08:00:00 GMT</pubDate></item>`), 'latin1');
+    refuses(fetched(latin1), /^The document is not valid text in UTF-8 \(nothing names another encoding\)/);
+    refuses(withType(latin1, 'application/rss+xml; charset=utf-8'), /^The document is not valid text in UTF-8, the encoding the charset of its Content-Type names/);
+    refuses(withType(latin1, 'application/rss+xml; charset=x-klingon'), /^Unknown character encoding "x-klingon" in the charset of its Content-Type$/);
+  });
+
+  it('quotes what a document that is no feed starts with as JSON, control characters escaped', () => {
+    refuses(fetched('\u0000\u0001 binary'), /^Not a feed: neither XML nor JSON \(it starts with "\\u0000\\u0001 binary"\)$/);
   });
 });
 

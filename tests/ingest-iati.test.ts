@@ -199,6 +199,12 @@ describe('IATI connector', () => {
       assert.equal(fields(one('<activity-date type="2" iso-date="2020-02-30"/><activity-date type="1" iso-date="2020-02-01"/>')).startedOn, '2020-02-01');
     });
 
+    it('takes no last-updated-datetime the calendar lacks (2024-02-31 is no day, not 2 March): the start dates the activity', () => {
+      const impossible = 'last-updated-datetime="2024-02-31T10:00:00Z" xml:lang="en" default-currency="USD"';
+      const [item] = parse(one('<activity-date type="2" iso-date="2020-02-15"/>', impossible)).items;
+      assert.deepEqual([item.publishedAt, item.publishedAtIsLastChange], [new Date('2020-02-15T00:00:00Z'), undefined]);
+    });
+
     it('dates an activity by its start without last-updated-datetime, and reports one with neither', () => {
       const noUpdate = 'xml:lang="en" default-currency="USD"';
       assert.deepEqual(parse(one('<activity-date type="2" iso-date="2020-02-15"/>', noUpdate)).items[0].publishedAt, new Date('2020-02-15T00:00:00Z'));
@@ -216,6 +222,15 @@ describe('IATI connector', () => {
     it('sums periods, the revised budget replacing the original of its period', () => {
       const xml = one(budget('1', '2020', '<value>100</value>') + budget('2', '2020', '<value currency="USD">150</value>') + budget('1', '2021', '<value>200.4</value>'));
       assert.equal(fields(xml).budgetUsd, 350);
+    });
+
+    it('refuses an activity whose budget is past what the budget column keeps exactly, and reads the others', () => {
+      const xml = one(budget('1', '2020', '<value>1e22</value>')).replace('</iati-activities>', '') + one('').slice(one('').indexOf('<iati-activity ')).replace('XI-TEST-1', 'XI-TEST-2');
+      const result = parse(xml);
+      assert.deepEqual(result.errors, [{ position: 'activity XI-TEST-1', externalId: 'XI-TEST-1', message: 'a budget of 10,000,000,000,000,000,000,000 US dollars is more than can be kept (at most 9,007,199,254,740,991 either way)' }]);
+      assert.deepEqual(result.items.map((item) => item.externalId), ['XI-TEST-2']);
+      assert.equal(fields(one(budget('1', '2020', '<value>9007199254740991</value>'))).budgetUsd, Number.MAX_SAFE_INTEGER);
+      assert.equal(parse(one(budget('1', '2020', '<value>-9007199254740992</value>'))).errors.length, 1);
     });
 
     it('gives no budget in another currency, without a currency, or not a number', () => {

@@ -175,6 +175,23 @@ describe('social archive connector', () => {
       });
     });
 
+    it('refuses a day the calendar lacks rather than rolling it over, and drops NUL and other control characters from the text', () => {
+      const lines = [
+        { tweet: { id_str: '50', full_text: 'leap', created_at: 'Sat Feb 31 10:00:00 +0000 2024' } },
+        { tweet: { id_str: '51', full_text: 'iso', created_at: '2023-02-29T10:00:00Z' } },
+        { tweet: { id_str: '52', full_text: 'a bad\u0000 post\u0007\non two lines', created_at: '2024-02-29T10:00:00Z' } },
+      ];
+      const result = parse(lines.map((line) => JSON.stringify(line)).join('\n'), {});
+      assert.deepEqual(result.errors, [
+        { position: 'line 1', externalId: '50', message: 'created_at "Sat Feb 31 10:00:00 +0000 2024" is not a date' },
+        { position: 'line 2', externalId: '51', message: 'created_at "2023-02-29T10:00:00Z" is not a date' },
+      ]);
+      assert.deepEqual(
+        result.items.map((item) => [item.title, item.summary, (item.fields as { text: string }).text, item.publishedAt]),
+        [['a bad post on two lines', 'a bad post on two lines', 'a bad post\non two lines', new Date('2024-02-29T10:00:00Z')]],
+      );
+    });
+
     it('fails a document that is not an archive', () => {
       assert.throws(() => parse('window.YTD.tweets.part0 = [ { "tweet" : '), DocumentError);
       assert.throws(() => parse('window.YTD.tweets.part0 = { "tweet" : {} }'), /does not hold an array/);

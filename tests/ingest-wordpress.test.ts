@@ -260,6 +260,14 @@ describe('WordPress connector', () => {
       });
     });
 
+    it('refuses a day the calendar lacks rather than rolling it over to the next month', () => {
+      assert.deepEqual(one({ date_gmt: '2024-02-31T10:00:00', date: '2023-02-29T10:00:00' }), {
+        items: [],
+        errors: [{ position: 'post 7', externalId: '7', message: 'no usable date (date_gmt "2024-02-31T10:00:00", date "2023-02-29T10:00:00")' }],
+      });
+      assert.deepEqual(one({ date_gmt: '2024-02-30T10:00:00', date: '2024-02-29T10:00:00' }).items[0].publishedAt, new Date('2024-02-29T10:00:00Z'));
+    });
+
     it('reads a date with an explicit zone as it is', () => {
       assert.deepEqual(one({ date_gmt: '2024-01-05T09:00:00+00:00' }).items[0].publishedAt, new Date('2024-01-05T09:00:00Z'));
     });
@@ -296,11 +304,38 @@ describe('WordPress connector', () => {
       assert.equal(page2.complete, true);
     });
 
+    it('lists no more pages than a run reads, however many X-WP-TotalPages claims: the run then stops at its limit', () => {
+      const result = wordpressConnector.parse(document('[]', PAGE_1, { 'x-wp-totalpages': '60000' }), context());
+      // A run reads 1,000 documents: page 1 and the next 999, and one more, whose address ends the run with its reason.
+      assert.equal(result.next?.length, 1_000);
+      assert.equal(result.next?.[0], PAGE_2);
+      assert.equal(result.next?.at(-1), `${ENDPOINT}?per_page=100&page=1001&_embed=1&orderby=modified&order=desc`);
+    });
+
+    it('reads the 400 WordPress answers for a page past the last as an empty last page, and no other answer', () => {
+      const past = JSON.stringify({ code: 'rest_post_invalid_page_number', message: 'The page number requested is larger than the number of pages available.', data: { status: 400 } });
+      const answer = (body: string, url = PAGE_2) => ({ ...document(body, url, {}), status: 400 });
+      assert.equal(wordpressConnector.acceptsStatus?.(400, context({ documentNumber: 2 })), true);
+      assert.equal(wordpressConnector.acceptsStatus?.(404, context({ documentNumber: 2 })), false);
+      assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true })), { items: [], errors: [], complete: true });
+      assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2 })), { items: [], errors: [] });
+      // Page 1 past the end is no listing at all; another 400 is a failure, saying what WordPress said.
+      assert.throws(() => wordpressConnector.parse(answer(past, PAGE_1), context()), { name: 'DocumentError', message: /^WordPress answered HTTP 400: rest_post_invalid_page_number: / });
+      const other = JSON.stringify({ code: 'rest_invalid_param', message: 'Invalid parameter(s): page' });
+      assert.throws(() => wordpressConnector.parse(answer(other), context({ documentNumber: 2 })), { name: 'DocumentError', message: 'WordPress answered HTTP 400: rest_invalid_param: Invalid parameter(s): page' });
+      assert.throws(() => wordpressConnector.parse(answer('[]'), context({ documentNumber: 2 })), { name: 'DocumentError', message: `${PAGE_2} is not a WordPress posts listing (HTTP 400: expected a JSON array)` });
+    });
+
     it('fails the document for a WordPress error, a non-array or a body that is not JSON', () => {
       const error = JSON.stringify({ code: 'rest_post_invalid_page_number', message: 'The page number requested is larger than the number of pages available.', data: { status: 400 } });
       assert.throws(() => wordpressConnector.parse(document(error), context()), {
         name: 'DocumentError',
         message: 'WordPress answered rest_post_invalid_page_number: The page number requested is larger than the number of pages available.',
+      });
+      // The site's words go into the run's record: what no column may hold is dropped.
+      assert.throws(() => wordpressConnector.parse(document(JSON.stringify({ code: 'rest_forbidden', message: 'Sorry,\u0000 no.\n' })), context()), {
+        name: 'DocumentError',
+        message: 'WordPress answered rest_forbidden: Sorry, no.',
       });
       assert.throws(() => wordpressConnector.parse(document('{"posts": []}'), context()), DocumentError);
       assert.throws(() => wordpressConnector.parse(document('<!doctype html><title>Maintenance</title>'), context()), DocumentError);

@@ -160,4 +160,19 @@ describe('decodeXmlBody', () => {
   it('refuses an encoding it does not know', () => {
     assert.throws(() => decodeXmlBody(Buffer.from('<?xml version="1.0" encoding="x-klingon"?><a/>')), DocumentError);
   });
+
+  it('follows the HTTP charset over the XML declaration, and a byte-order mark over both (RFC 7303)', () => {
+    const declared = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><a>\u00e9t\u00e9</a>', 'latin1');
+    assert.equal(decodeXmlBody(declared, 'ISO-8859-1'), '<?xml version="1.0" encoding="UTF-8"?><a>été</a>');
+    assert.equal(decodeXmlBody(Buffer.from('\ufeff<a>é</a>', 'utf8'), 'iso-8859-1'), '<a>é</a>');
+  });
+
+  it('refuses bytes that are not valid in the encoding it reads, rather than replacing them', () => {
+    assert.throws(() => decodeXmlBody(Buffer.from([0x3c, 0x61, 0x3e, 0xe9, 0x3c, 0x2f, 0x61, 0x3e])), {
+      name: 'DocumentError',
+      message: 'The document is not valid text in UTF-8 (nothing names another encoding): it is in another encoding, or not text at all',
+    });
+    assert.throws(() => decodeXmlBody(Buffer.from('<a>\u00e9</a>', 'latin1'), 'utf-8'), DocumentError);
+    assert.throws(() => decodeXmlBody(Buffer.from('<?xml version="1.0" encoding="Shift_JIS"?><a>\u0082</a>', 'latin1')), DocumentError);
+  });
 });

@@ -20,17 +20,29 @@ export interface Connector {
   /**
    * Turns one fetched document into items. Throws {@link DocumentError} when the
    * document as a whole cannot be read (not the format, truncated, hostile):
-   * the run then fails and writes nothing. A bad entry is not a bad document:
-   * it becomes an {@link EntryError} and the other entries go on.
+   * the run then fails, writing nothing of that document and nothing after it
+   * (the items of the documents before it, earlier pages of a listing, stay
+   * written, as they do when any later step fails). A bad entry is not a bad
+   * document: it becomes an {@link EntryError} and the other entries go on.
    */
   parse(document: FetchedDocument, context: RunContext): ParseResult;
+  /**
+   * Whether an answer with this HTTP status (not 2xx) is a document for
+   * `parse` rather than a failed fetch, which fails the run. WordPress answers
+   * a page past the end of a listing with a 400 that says so in its body.
+   * Only documents after the first are asked about; without this, none is.
+   */
+  acceptsStatus?(status: number, context: RunContext): boolean;
 }
+
+/** A run stops reading after this many documents (pages of a listing): a source that pages forever is a broken source. */
+export const MAX_DOCUMENTS = 1_000;
 
 /** A document as the runner fetched it (or read it from a local file). */
 export interface FetchedDocument {
   /** Where it came from after any redirects: an http(s) URL, or `file:` for a local file. */
   readonly url: string;
-  /** HTTP status (200 for a file). */
+  /** HTTP status (200 for a file); not 2xx only when the connector accepts it (see `Connector.acceptsStatus`). */
   readonly status: number;
   /** The media type without parameters, lower case (`application/rss+xml`), or null when not given. */
   readonly contentType: string | null;
@@ -145,7 +157,7 @@ export interface EntryError {
   readonly warning?: true;
 }
 
-/** The whole document cannot be read; the run fails and writes nothing. */
+/** The whole document cannot be read; the run fails, writing nothing more (what earlier documents of the run gave stays written). */
 export class DocumentError extends Error {
   override name = 'DocumentError';
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import { FetchError, safeFetch } from '../net/safe-fetch';
 import type { FetchedDocument } from './connector';
@@ -37,8 +38,11 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
  * client (address rules, redirects, size cap, decompression, retries), or
  * from a local file (a `file:` location, made with the CLI only) under the
  * same size cap. Failures are `FetchError`s with a readable reason.
+ *
+ * @param accepts the statuses other than 2xx whose answer is a document all the same (see `Connector.acceptsStatus`);
+ *   any other is an `HTTP_STATUS` failure, as always.
  */
-export async function fetchDocument(url: string, settings: FetchSettings, validators: Validators | null): Promise<FetchOutcome> {
+export async function fetchDocument(url: string, settings: FetchSettings, validators: Validators | null, accepts?: (status: number) => boolean): Promise<FetchOutcome> {
   if (url.startsWith('file:')) return readFile(url.slice('file:'.length), settings.maxBytes);
   const headers: Record<string, string> = {};
   if (validators?.etag) headers['if-none-match'] = validators.etag;
@@ -52,7 +56,15 @@ export async function fetchDocument(url: string, settings: FetchSettings, valida
     headersTimeoutMs: settings.fetchTimeoutMs,
     idleTimeoutMs: settings.fetchTimeoutMs,
     signal: settings.signal,
+    // Retries go on as always (a 5xx is still retried); only the last answer comes back instead of throwing.
+    throwOnStatus: !accepts,
   });
+  const ok = response.status >= 200 && response.status <= 299;
+  if (!response.notModified && !ok && !accepts?.(response.status)) {
+    const failure = new FetchError('HTTP_STATUS', `HTTP ${response.status} ${STATUS_CODES[response.status] ?? ''}`.trim(), { url: response.url, status: response.status });
+    failure.attempts = response.attempts;
+    throw failure;
+  }
   if (response.notModified) return { notModified: true, status: 304, headers: response.headers };
   const contentType = response.headers['content-type']?.split(';')[0].trim().toLowerCase() || null;
   return { notModified: false, url: response.url, status: response.status, contentType, headers: response.headers, body: response.body };

@@ -6,6 +6,7 @@ import type { EntryError, ItemDraft } from './connector';
 import { findNations } from './nations';
 import { detectLanguage } from '../text/language';
 import { slugify, truncateText } from '../text/text';
+import { storableText } from './storable-text';
 
 /**
  * The sizes of the columns an item's values go to. A source's value past one
@@ -26,10 +27,17 @@ const MAX_EXTERNAL_ID = 200;
 const FIELD_TEXT: Readonly<Record<string, number>> = { outlet: 200, sector: 100, place: 300, implementingPartner: 300, authorHandle: 100 };
 const FIELD_ADDRESS: Readonly<Record<string, number>> = { originalUrl: 2048 };
 
+/** The type's own fields as their columns take them: text (lists of text too) without characters no column may hold, cut or dropped as above. */
 function fittedFields(fields: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   let fitted: Record<string, unknown> | null = null;
-  for (const [name, value] of Object.entries(fields)) {
-    if (typeof value !== 'string') continue;
+  for (const [name, raw] of Object.entries(fields)) {
+    if (Array.isArray(raw) && raw.some((entry) => typeof entry === 'string' && storableText(entry) !== entry)) {
+      (fitted ??= { ...fields })[name] = raw.map((entry: unknown) => (typeof entry === 'string' ? storableText(entry) : entry));
+      continue;
+    }
+    if (typeof raw !== 'string') continue;
+    const value = storableText(raw);
+    if (value !== raw) (fitted ??= { ...fields })[name] = value;
     const text = FIELD_TEXT[name];
     const address = FIELD_ADDRESS[name];
     if (text !== undefined && value.length > text) (fitted ??= { ...fields })[name] = truncateText(value, text);
@@ -41,9 +49,14 @@ function fittedFields(fields: Readonly<Record<string, unknown>>): Readonly<Recor
 /** A BCP 47 language tag as the `language` column keeps it (35 characters at most); anything else is guessed from the text instead. */
 const LANGUAGE_TAG = /^(?=.{2,35}$)[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
 
-/** A source's id as the item keeps it: itself, or its SHA-256 when it is longer than the column (`sha256:` and 64 hex digits). */
+/**
+ * A source's id as the item keeps it: itself without the characters no column
+ * may hold (see `storableText`), or its SHA-256 when it is longer than the
+ * column (`sha256:` and 64 hex digits).
+ */
 export function storedExternalId(externalId: string): string {
-  return externalId.length <= MAX_EXTERNAL_ID ? externalId : `sha256:${createHash('sha256').update(externalId).digest('hex')}`;
+  const id = storableText(externalId);
+  return id.length <= MAX_EXTERNAL_ID ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
 }
 
 /** What enrichment needs of the source and the run. */
@@ -68,7 +81,10 @@ export interface EnrichContext {
  */
 export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { inputs: UpsertInput[]; errors: EntryError[] } {
   const errors: EntryError[] = [];
-  const inputs = drafts.map((draft) => {
+  // Kept only when it fits its column: a redirect may lead to any address, and one too long failed every item of the document.
+  const documentUrl = context.documentUrl.length <= MAX_URL ? context.documentUrl : null;
+  const inputs = drafts.map((given) => {
+    const draft = storableDraft(given);
     const found = findNations(`${draft.title}\n${draft.summary}\n${draft.body ?? ''}`);
     const countries = new Set([...(draft.countries ?? []).map((code) => code.toUpperCase()), ...found.countries]);
     const countryCode = draft.type === ContentType.STABILISATION_PROJECT ? draft.fields.countryCode : null;
@@ -95,9 +111,29 @@ export function enrich(drafts: readonly ItemDraft[], context: EnrichContext): { 
       nations: nations.sort(),
       tags: [...new Set((draft.tags ?? []).map((tag) => truncateText(tag, MAX_TAG)))],
       campaign: draft.campaign ?? null,
-      source: { name: context.sourceName, kind: context.kind, externalId: storedExternalId(draft.externalId), url: context.documentUrl, fetchedAt: context.fetchedAt },
+      source: { name: context.sourceName, kind: context.kind, externalId: storedExternalId(draft.externalId), url: documentUrl, fetchedAt: context.fetchedAt },
       fields: fittedFields(draft.fields),
     } satisfies UpsertInput;
   });
   return { inputs, errors };
+}
+
+/**
+ * The draft's text without the characters no column may hold. Connectors
+ * drop them as they normalise text; this is the net under every connector
+ * (a body through the sanitiser, an attribute taken as it stands), since one
+ * NUL made PostgreSQL refuse the whole batch of its item.
+ */
+function storableDraft(draft: ItemDraft): ItemDraft {
+  const text = (value: string | null | undefined) => (typeof value === 'string' ? storableText(value) : value);
+  return {
+    ...draft,
+    title: storableText(draft.title),
+    summary: storableText(draft.summary),
+    body: text(draft.body),
+    url: text(draft.url),
+    language: text(draft.language),
+    campaign: text(draft.campaign),
+    ...(draft.tags ? { tags: draft.tags.map(storableText) } : {}),
+  };
 }

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { isDeadlock, isSqliteBusy, isUniqueViolation } from '../db/failures';
 import { refreshStatisticsAfter } from '../db/statistics';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { describeFetchError, FetchError } from '../net/safe-fetch';
 import { ContentStatus } from '../shared/content/content-status';
 import { Content } from '../shared/content/content.entity';
-import { NotFoundError, StaleVersionError } from '../shared/errors';
+import { BadUserInputError, NotFoundError, StaleVersionError } from '../shared/errors';
 import { changeStatus } from '../store/content';
 import { write, type Actor, type WriteSession } from '../store/session';
-import { upsertContent, type UpsertInput, type UpsertOptions, type UpsertResult } from '../store/upsert';
-import { DocumentError, type EntryError, type RunContext } from './connector';
+import { upsertEach, type UpsertInput, type UpsertOptions, type UpsertResult } from '../store/upsert';
+import { DocumentError, MAX_DOCUMENTS, type EntryError, type RunContext } from './connector';
 import { CONNECTORS, type IngestKind } from './connectors';
 import { fetchDocument } from './documents';
 import { IngestRun, MAX_RUN_ERRORS, RunOutcome, type RunTrigger } from './ingest-run.entity';
@@ -18,9 +18,7 @@ import type { DocumentParser } from './parse';
 import { ContentSource, parseInterval, PublishAs } from './source.entity';
 import { claimSource, keepClaim, type KeptClaim } from './sources';
 import { storedExternalId } from './enrich';
-
-/** A run stops reading after this many documents (pages of a listing): a source that pages forever is a broken source. */
-const MAX_DOCUMENTS = 1_000;
+import { reportable } from './storable-text';
 
 /** Why a run stopped when its process found its claim on the source gone (it lapsed, and another process took the source over). */
 const LOST_CLAIM = 'the run lost its claim on the source (another process took it over)';
@@ -162,12 +160,17 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   let notModified = false;
   let validators = { etag: source.etag, lastModified: source.lastModified };
   let memberCodes: string[] = [];
+  // What the run records is made storable: messages quote what sources sent, and a record PostgreSQL refuses would leave the run RUNNING.
   const note = (errors: readonly EntryError[], documentNumber: number) => {
     for (const error of errors) {
       if (error.externalId) erred.add(storedExternalId(error.externalId));
       run.errorCount++;
       if (run.errors.length < MAX_RUN_ERRORS) {
-        run.errors.push({ position: documentNumber > 1 ? `${error.position} (document ${documentNumber})` : error.position, message: error.message, externalId: error.externalId ?? null });
+        run.errors.push({
+          position: reportable(documentNumber > 1 ? `${error.position} (document ${documentNumber})` : error.position),
+          message: reportable(error.message),
+          externalId: error.externalId ? reportable(error.externalId) : null,
+        });
       }
     }
   };
@@ -176,12 +179,15 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   try {
     memberCodes = [...(await nationCatalogue(db).get()).byCode.keys()];
     const queue = connector.firstUrls ? connector.firstUrls(base) : [source.url.startsWith('file:') ? source.url : location];
-    const visited = new Set<string>();
+    // Every address queued or read: a listing's pages are looked up here, not in the queue (a search of the queue for each of
+    // thousands of pages held the event loop for seconds).
+    const known = new Set<string>(queue);
     for (let documentNumber = 1; queue.length > 0; documentNumber++) {
       if (documentNumber > MAX_DOCUMENTS) throw new DocumentError(`the source listed more than ${MAX_DOCUMENTS} documents; stopped there`);
       const url = queue.shift()!;
-      visited.add(url);
-      const fetched = await fetchDocument(url, settings, documentNumber === 1 && !fullListing ? { etag: source.etag, lastModified: source.lastModified } : null);
+      const context = { ...base, documentNumber };
+      const accepts = documentNumber > 1 && connector.acceptsStatus ? (status: number) => connector.acceptsStatus!(status, context) : undefined;
+      const fetched = await fetchDocument(url, settings, documentNumber === 1 && !fullListing ? { etag: source.etag, lastModified: source.lastModified } : null, accepts);
       if (documentNumber === 1) run.httpStatus = url.startsWith('file:') ? null : fetched.status;
       if (fetched.notModified) {
         notModified = true;
@@ -193,7 +199,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       const parsed = await settings.parser.parse({
         kind,
         document: fetched,
-        context: { ...base, documentNumber },
+        context,
         fetchedAt: run.startedAt,
         memberCodes,
       });
@@ -201,11 +207,15 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       note(parsed.errors, documentNumber);
       const skipped = parsed.errors.filter((error) => !error.warning).length;
       run.skipped += skipped;
-      for (const next of parsed.next) if (!visited.has(next) && !queue.includes(next)) queue.push(next);
+      for (const next of parsed.next) {
+        if (known.has(next)) continue;
+        known.add(next);
+        queue.push(next);
+      }
       complete ||= parsed.complete;
       gone.push(...parsed.withdrawn.map(storedExternalId));
       progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${skipped} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
-      await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, claim);
+      note(await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, claim), documentNumber);
     }
     if (!notModified) {
       if (!claim.held) throw new Error(LOST_CLAIM);
@@ -226,7 +236,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     run.outcome = notModified ? RunOutcome.UNCHANGED : RunOutcome.SUCCEEDED;
   } catch (error) {
     run.outcome = RunOutcome.FAILED;
-    run.message = error instanceof FetchError || error instanceof DocumentError ? describeFetchError(error) : `internal error: ${(error as Error).message ?? String(error)}`;
+    run.message = reportable(error instanceof FetchError || error instanceof DocumentError ? describeFetchError(error) : `internal error: ${(error as Error).message ?? String(error)}`);
     if (error instanceof FetchError && error.status && run.httpStatus === null) run.httpStatus = error.status;
   } finally {
     // A renewal still on its way settles first: it must not reach the database after the run has let go of the source.
@@ -249,7 +259,12 @@ function fitting(value: string | undefined, max: number): string | null {
   return value !== undefined && value.length <= max ? value : null;
 }
 
-/** Writes a document's items, `batchSize` to a transaction, yielding to the event loop between batches so that requests are served meanwhile. */
+/**
+ * Writes a document's items, `batchSize` to a transaction, yielding to the
+ * event loop between batches so that requests are served meanwhile. Returns
+ * the items left out because they could not be stored (counted as skipped),
+ * as errors for the run to report: the others of their batch are written.
+ */
 async function writeItems(
   settings: RunnerSettings,
   source: ContentSource,
@@ -260,12 +275,15 @@ async function writeItems(
   statistics: RunStatistics,
   progress: (line: string) => void,
   claim: KeptClaim,
-): Promise<void> {
+): Promise<EntryError[]> {
   const statusForNew = source.publishAs === PublishAs.DRAFT ? ContentStatus.DRAFT : ContentStatus.PUBLISHED;
+  const refused: EntryError[] = [];
   for (let start = 0; start < inputs.length; start += settings.batchSize) {
     if (!claim.held) throw new Error(LOST_CLAIM);
     const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
-    const results = await writeBatch(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt, republishWithdrawn: true });
+    const { results, errors } = await writeBatchOrEach(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt, republishWithdrawn: true }, claim);
+    run.skipped += errors.length;
+    refused.push(...errors);
     for (const result of results) {
       run[result.outcome]++;
       if (result.republished) run.republished++;
@@ -286,9 +304,10 @@ async function writeItems(
     await new Promise((resolve) => setImmediate(resolve));
     const done = Math.min(start + settings.batchSize, inputs.length);
     if (done === inputs.length || (start / settings.batchSize) % 10 === 9) {
-      progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''} so far`);
+      progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''}${refused.length ? `, ${refused.length} refused` : ''} so far`);
     }
   }
+  return refused;
 }
 
 /** A run's bookkeeping for {@link refreshStatisticsAfter}. */
@@ -304,9 +323,82 @@ const BATCH_ATTEMPTS = 3;
 /** The index that makes a slug unique within its type. */
 const SLUG_INDEX = { name: 'UQ_content_type_slug', table: 'content', columns: ['type', 'slug'] } as const;
 
-/** Writes one batch of items in one transaction (see {@link writeRetrying}). */
-function writeBatch(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions): Promise<UpsertResult[]> {
-  return writeRetrying(db, actor, (session) => upsertContent(session, batch, options));
+/** What writing a batch did: the results of the items written, and the items left out, as errors. */
+interface BatchOutcome {
+  readonly results: readonly UpsertResult[];
+  readonly errors: readonly EntryError[];
+}
+
+/**
+ * Writes one batch of items in one transaction (see {@link writeRetrying});
+ * an item the writer refuses as given (an unknown campaign, stored already as
+ * another type) is left out of it, and the others go in.
+ */
+async function writeBatch(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions): Promise<BatchOutcome> {
+  const { results, rejected } = await writeRetrying(db, actor, (session) => upsertEach(session, batch, options));
+  return { results, errors: rejected.map(({ index, reason }) => refusal(batch[index], reason.message)) };
+}
+
+/**
+ * {@link writeBatch}, and when the database refuses the batch because of what
+ * an item holds (see {@link isRefusedItem}: a value its column cannot take,
+ * a constraint it breaks), the batch's items again one transaction each, so
+ * that only the items refused are left out (and reported). Without this, one
+ * such item failed its whole batch and the run, after earlier batches went
+ * in, on every run, and a complete listing never withdrew anything.
+ */
+async function writeBatchOrEach(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions, claim: KeptClaim): Promise<BatchOutcome> {
+  try {
+    return await writeBatch(db, actor, batch, options);
+  } catch (error) {
+    if (!isRefusedItem(error)) throw error;
+    if (batch.length === 1) return { results: [], errors: [refusal(batch[0], refusalMessage(error))] };
+  }
+  const results: UpsertResult[] = [];
+  const errors: EntryError[] = [];
+  for (const input of batch) {
+    if (!claim.held) throw new Error(LOST_CLAIM);
+    try {
+      const outcome = await writeBatch(db, actor, [input], options);
+      results.push(...outcome.results);
+      errors.push(...outcome.errors);
+    } catch (error) {
+      if (!isRefusedItem(error)) throw error;
+      errors.push(refusal(input, refusalMessage(error)));
+    }
+    // As between batches: each item is a transaction of its own now.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { results, errors };
+}
+
+/** An item left out of its batch, as the run reports it: by its id at the source, so that a complete listing does not withdraw it either. */
+function refusal(input: UpsertInput, message: string): EntryError {
+  const externalId = input.source!.externalId;
+  return { position: `item ${externalId}`, externalId, message: `not stored: ${message}` };
+}
+
+/** Why an item was refused, in the words of whoever refused it: the writer's message, or the database driver's without TypeORM's wrapping. */
+function refusalMessage(error: unknown): string {
+  const cause = error instanceof QueryFailedError ? (error.driverError as { message?: unknown } | undefined) : undefined;
+  const message = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
+  return error instanceof BadUserInputError ? message : `the database refused it (${message})`;
+}
+
+/**
+ * True when a write failed because of what an item holds, not because the
+ * database is unwell or another writer got in the way: the writer refused an
+ * input (`BAD_USER_INPUT`); PostgreSQL raised a data exception (SQLSTATE class
+ * 22: a value too long, out of range, a NUL), an integrity constraint
+ * violation (class 23) or a program limit (54000: an index entry too large);
+ * SQLite a constraint, a value too big or of the wrong type.
+ */
+function isRefusedItem(error: unknown): boolean {
+  if (error instanceof BadUserInputError) return true;
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string') return false;
+  return /^2[23][0-9A-Z]{3}$/.test(code) || code === '54000' || code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH';
 }
 
 /**

@@ -231,21 +231,39 @@ export function xmlContent(raw: string): XmlContent {
 const ENCODING = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
 
 /**
- * The text of an XML body: UTF-8 unless a byte-order mark or the XML
- * declaration's `encoding` says otherwise (UTF-16, ISO-8859-1, Windows-1256…,
- * whatever the runtime's TextDecoder knows). Throws {@link DocumentError} for an
- * encoding it does not know.
+ * The text of an XML body, in the encoding RFC 7303 (§3.3) says: a
+ * byte-order mark's, else the HTTP `charset` (for XML it wins over the
+ * document's own declaration), else the XML declaration's `encoding`, else
+ * UTF-8 (UTF-16, ISO-8859-1, Windows-1256…: whatever the runtime's
+ * TextDecoder knows). Bytes that are not valid in that encoding fail the
+ * document rather than turning into replacement characters that would then be
+ * stored for good, as a CSV file's do. Throws {@link DocumentError} for that
+ * and for an encoding it does not know.
+ *
+ * @param charset the `charset` parameter of the response's Content-Type, when it has one.
  */
-export function decodeXmlBody(body: Buffer): string {
-  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return new TextDecoder('utf-16be').decode(body);
-  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe) return new TextDecoder('utf-16le').decode(body);
-  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return body.toString('utf8', 3);
+export function decodeXmlBody(body: Buffer, charset: string | null = null): string {
+  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return decode(body, 'utf-16be', 'its byte-order mark');
+  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe) return decode(body, 'utf-16le', 'its byte-order mark');
+  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return decode(body, 'utf-8', 'its byte-order mark');
+  if (charset) return decode(body, charset, 'the charset of its Content-Type');
   const head = body.toString('latin1', 0, Math.min(body.length, 200));
-  const declared = ENCODING.exec(head)?.[1]?.toLowerCase();
-  if (!declared || declared === 'utf-8' || declared === 'utf8') return body.toString('utf8');
+  const declared = ENCODING.exec(head)?.[1];
+  return declared ? decode(body, declared, 'its XML declaration') : decode(body, 'utf-8', null);
+}
+
+/** `body` decoded as `encoding` (a label TextDecoder knows, in any case), which `namedBy` names (null: none does). A mark at its start is left out. */
+function decode(body: Buffer, encoding: string, namedBy: string | null): string {
+  let decoder: InstanceType<typeof TextDecoder>;
   try {
-    return new TextDecoder(declared).decode(body);
+    decoder = new TextDecoder(encoding.trim().toLowerCase(), { fatal: true });
   } catch {
-    throw new DocumentError(`Unknown character encoding "${declared}" in the XML declaration`);
+    throw new DocumentError(`Unknown character encoding ${JSON.stringify(encoding)} in ${namedBy}`);
+  }
+  try {
+    return decoder.decode(body);
+  } catch {
+    const which = namedBy ? `${decoder.encoding.toUpperCase()}, the encoding ${namedBy} names` : 'UTF-8 (nothing names another encoding)';
+    throw new DocumentError(`The document is not valid text in ${which}: it is in another encoding, or not text at all`);
   }
 }

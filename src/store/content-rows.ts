@@ -9,6 +9,7 @@ import { ContentStatus, ContentType } from '../shared/content/content-status';
 import { ContentTag } from '../shared/content/content-tag.entity';
 import { SourceKind } from '../shared/content/source-kind';
 import { detectLanguage } from '../text/language';
+import { truncateText } from '../text/text';
 import type { Content } from '../shared/content/content.entity';
 import { BadUserInputError } from '../shared/errors';
 import { SocialPost } from '../social-posts/social-post.entity';
@@ -110,10 +111,22 @@ export function prepareWrite(lookups: Lookups, input: ContentItemInput): Prepare
   return {
     values: columnValues(input, campaign?.id ?? null),
     countries,
-    tags: uniqueSorted((input.tags ?? []).map((tag) => tag.toLowerCase())),
+    tags: uniqueSorted((input.tags ?? []).map(storedTag)),
     nations: nationCodes(lookups, countries, input.nations ?? []),
     campaignSlug: campaign?.slug ?? null,
   };
+}
+
+/** The tag column's size. */
+const MAX_TAG = 64;
+
+/**
+ * A tag as stored: lower case, then cut to its column. In that order: lower
+ * case may be longer ("İ" is "i" and a combining dot), and a tag cut to fit
+ * before it overflowed the column, failing its item on PostgreSQL.
+ */
+function storedTag(tag: string): string {
+  return truncateText(tag.toLowerCase(), MAX_TAG);
 }
 
 function columnValues(input: ContentItemInput, campaignId: string | null): Record<string, unknown> {

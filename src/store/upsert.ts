@@ -108,6 +108,36 @@ export interface UpsertOptions {
  * (`republishWithdrawn`).
  */
 export async function upsertContent(session: WriteSession, inputs: readonly UpsertInput[], options: UpsertOptions = {}): Promise<UpsertResult[]> {
+  return (await upsertInputs(session, inputs, options, null)) as UpsertResult[];
+}
+
+/** An input {@link upsertEach} left out, by its position among the inputs, and why. */
+export interface RejectedInput {
+  readonly index: number;
+  readonly reason: BadUserInputError;
+}
+
+/**
+ * {@link upsertContent} for a source's items, where one item must not cost
+ * the others: an input that cannot be stored as given (it names a campaign
+ * that does not exist, or one that is no member; its item is stored already
+ * as another type, because an admin changed the source's target type) is left
+ * out and returned with the reason, and the others are written. `results`
+ * holds the others' results, in input order.
+ */
+export async function upsertEach(session: WriteSession, inputs: readonly UpsertInput[], options: UpsertOptions = {}): Promise<{ results: UpsertResult[]; rejected: RejectedInput[] }> {
+  const rejected: RejectedInput[] = [];
+  const results = await upsertInputs(session, inputs, options, (index, reason) => rejected.push({ index, reason }));
+  return { results: results.filter((result): result is UpsertResult => result !== undefined), rejected };
+}
+
+/** The upsert of {@link upsertContent}; with `reject`, an input refused as bad input is handed to it and left out (its result stays undefined) rather than failing the write. */
+async function upsertInputs(
+  session: WriteSession,
+  inputs: readonly UpsertInput[],
+  options: UpsertOptions,
+  reject: ((index: number, reason: BadUserInputError) => void) | null,
+): Promise<(UpsertResult | undefined)[]> {
   const { manager } = session;
   const lookups = await session.lookups();
   const existing = await findExisting(manager, inputs);
@@ -117,14 +147,14 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
     return contentHashOf(row ? { ...input, publishedAt: row.publishedAt } : input);
   });
   const states = new Map((await readStatesOf(manager, [...existing.values()].map((row) => row.id))).map((state) => [state.id, state]));
-  const results: UpsertResult[] = new Array(inputs.length);
+  const results: (UpsertResult | undefined)[] = new Array(inputs.length);
   const creates: { index: number; write: PreparedWrite; item: Content }[] = [];
   const updates: { index: number; write: PreparedWrite; row: ExistingRow }[] = [];
   const holds: { index: number; row: ExistingRow }[] = [];
   const seen = new Set<string>();
   const firstSeen = options.firstSeen ?? new Date();
 
-  inputs.forEach((input, index) => {
+  const plan = (input: UpsertInput, index: number) => {
     const key = identityOf(input);
     if (seen.has(key)) throw new BadUserInputError(`${input.source?.externalId ?? input.slug} appears twice in one batch`);
     seen.add(key);
@@ -149,6 +179,15 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
     else {
       const id = input.source ? provenanceId(input.source) : randomUUID();
       creates.push({ index, write, item: manager.getRepository(CONTENT_CLASSES[input.type]).create({ ...write.values, id } as Partial<Content>) });
+    }
+  };
+  inputs.forEach((input, index) => {
+    // Every check that may refuse an input comes before it joins creates, updates or holds: a refused one leaves nothing behind.
+    try {
+      plan(input, index);
+    } catch (error) {
+      if (!reject || !(error instanceof BadUserInputError)) throw error;
+      reject(index, error);
     }
   });
 
@@ -197,9 +236,11 @@ export async function upsertContent(session: WriteSession, inputs: readonly Upse
 }
 
 /** Publishes again the items among `inputs` that their source had stopped listing (read after this batch's writes, so each keeps its version and publication time as they now are). */
-async function republish(session: WriteSession, inputs: readonly UpsertInput[], existing: ReadonlyMap<string, ExistingRow>, results: UpsertResult[]): Promise<void> {
+async function republish(session: WriteSession, inputs: readonly UpsertInput[], existing: ReadonlyMap<string, ExistingRow>, results: (UpsertResult | undefined)[]): Promise<void> {
   const withdrawn = new Map<string, number>();
   inputs.forEach((input, index) => {
+    // A refused input was not written: its source listing it again is no reason to publish what is stored.
+    if (!results[index]) return;
     const row = existing.get(identityOf(input));
     if (row?.sourceWithdrawnAt && row.status !== ContentStatus.PUBLISHED) withdrawn.set(row.id, index);
   });
@@ -209,7 +250,7 @@ async function republish(session: WriteSession, inputs: readonly UpsertInput[], 
     if (!item.sourceWithdrawnAt || item.status === ContentStatus.PUBLISHED) continue;
     await changeStatus(session, item, true, item.publishedAt);
     const index = withdrawn.get(item.id)!;
-    const result = results[index];
+    const result = results[index]!;
     results[index] = { ...result, after: result.after && { ...result.after, status: ContentStatus.PUBLISHED }, republished: true };
   }
 }

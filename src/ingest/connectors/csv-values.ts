@@ -1,5 +1,5 @@
 import { alpha3Of } from './countries';
-import { collapse, isCalendarDate, isWebUrl } from './support';
+import { collapse, isCalendarDate, isStorableAmount, isWebUrl, MAX_AMOUNT } from './support';
 
 /**
  * Readers for spreadsheet cells. Each returns the value, null for an empty
@@ -57,8 +57,9 @@ export function readBudget(cell: string): number | null | Invalid {
   if (/^\d{1,3}(\.\d{3})+(,\d+)?$/.test(text) || /^\d+,\d{1,2}$/.test(text)) text = text.replace(/\./g, '').replace(',', '.');
   else if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(text)) text = text.replace(/,/g, '');
   else if (!/^\d+(\.\d+)?$/.test(text)) return new Invalid(expected);
-  const amount = Number(text);
-  return Number.isFinite(amount) ? Math.round(amount) : new Invalid(expected);
+  const amount = Math.round(Number(text));
+  if (Number.isNaN(amount)) return new Invalid(expected);
+  return isStorableAmount(amount) ? amount : new Invalid(`an amount of at most ${MAX_AMOUNT.toLocaleString('en')} US dollars`);
 }
 
 /**

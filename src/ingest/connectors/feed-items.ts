@@ -2,6 +2,7 @@ import { decodeHTML } from 'entities';
 import { ContentType } from '../../shared/content/content-status';
 import type { EntryError, FetchedDocument, ItemDraft, ParseResult, RunContext } from '../connector';
 import { plainText, sanitiseHtml, textToHtml, truncateText } from '../../text/text';
+import { storableText } from '../storable-text';
 import { parseFeedDate } from './feed-dates';
 import type { FeedEntry, FeedSource, FeedText } from './feed-model';
 
@@ -32,7 +33,7 @@ interface FeedSettings {
  * skipped.
  */
 export function feedResult(source: FeedSource, document: FetchedDocument, context: RunContext): ParseResult {
-  const title = source.title ? plainText(source.title.value, TITLE_LENGTH) || null : null;
+  const title = textOf(source.title, TITLE_LENGTH) || null;
   const language = normaliseLanguage(source.language);
   const meta = { title, language };
   const type = context.source.targetType;
@@ -90,12 +91,12 @@ function itemFrom(entry: FeedEntry, settings: FeedSettings): ItemDraft | Problem
   }
   const externalId = entry.id ?? url;
   if (externalId === null) return { message: 'No id and no link: the entry cannot be told apart from the others' };
-  const title = entry.title ? plainText(entry.title.value, TITLE_LENGTH) : '';
+  const title = textOf(entry.title, TITLE_LENGTH);
   if (title === '') return { message: 'No title', externalId };
   const dated = entryDate(entry);
   if (typeof dated === 'string') return { message: dated, externalId };
 
-  const summary = plainText((entry.summary ?? entry.content)?.value ?? '', SUMMARY_LENGTH);
+  const summary = textOf(entry.summary ?? entry.content, SUMMARY_LENGTH);
   const bodyBase = entry.base !== null || settings.explicitBase ? entryBase : url ?? entryBase;
   const original = entry.originalLink ? resolve(entry.originalLink, entryBase) : null;
   return {
@@ -112,6 +113,24 @@ function itemFrom(entry: FeedEntry, settings: FeedSettings): ItemDraft | Problem
     tags: tagsFrom(entry.tags),
     fields: typeFields(settings, summary, original !== null && isHttp(original) ? original : url),
   };
+}
+
+/** Characters never wanted in a title, as `plainText` drops them: C0 and C1 controls but whitespace, the soft hyphen, the zero-width no-break space. */
+const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\ufeff]/g;
+
+/**
+ * A title or summary as plain text, cut to `maxLength`. HTML is made plain
+ * (see `plainText`); text that is plain by declaration (Atom `type="text"`,
+ * JSON Feed's titles and summaries) keeps what looks like markup, and only
+ * loses invisible characters and extra whitespace: through the HTML stripper,
+ * "Why <iframe> embeds break on mobile" was "Why". Its character references
+ * are read, though: publishers (WordPress's JSON feeds, for one) escape `&`
+ * in plain titles as `&amp;`, which no reader wants shown as such.
+ */
+function textOf(text: FeedText | null, maxLength: number): string {
+  if (!text) return '';
+  if (text.kind === 'html') return plainText(text.value, maxLength);
+  return truncateText(storableText(decodeHTML(text.value)).replace(INVISIBLE, '').replace(/\s+/g, ' ').trim(), maxLength);
 }
 
 function withId(problem: Problem, id: string | null): Problem {

@@ -1,6 +1,7 @@
 import { SourceKind } from '../../shared/content/source-kind';
 import { DocumentError, type Connector, type FetchedDocument, type ParseResult, type RunContext } from '../connector';
 import { plainText } from '../../text/text';
+import { quoted } from '../storable-text';
 import { decodeXmlBody, parseXml } from '../xml';
 import { readAtom } from './feed-atom';
 import { feedResult } from './feed-items';
@@ -32,12 +33,13 @@ export const feedConnector: Connector = {
 
 /** Reads a fetched document as whichever feed format it is. */
 export function readFeed(document: FetchedDocument): FeedSource {
-  const text = decodeXmlBody(document.body);
+  const text = decodeXmlBody(document.body, charsetOf(document.headers['content-type']));
   const start = /\S/.exec(text);
   if (!start) throw new DocumentError('Not a feed: the document is empty');
   const first = start[0];
   if (first === '{' || first === '[') return readJsonFeed(parseJson(text));
-  if (first !== '<') throw new DocumentError(`Not a feed: neither XML nor JSON (it starts with "${text.slice(start.index, start.index + 40).trim()}")`);
+  // Quoted as JSON: what a server sends instead of a feed may be anything (compressed bytes, NUL included), and the run's record must take it.
+  if (first !== '<') throw new DocumentError(`Not a feed: neither XML nor JSON (it starts with ${quoted(text.slice(start.index, start.index + 40).trim())})`);
   if (looksLikeHtml(text)) throw new DocumentError(`Not a feed: an HTML page${htmlTitle(text)}`);
   const root = parseXml(text, [], { rawElements: RAW_ELEMENTS });
   const [name] = Object.keys(root);
@@ -52,6 +54,13 @@ export function readFeed(document: FetchedDocument): FeedSource {
     default:
       throw new DocumentError(`Not a feed: the root element is <${name}> (RSS has <rss> or <rdf:RDF>, Atom <feed>)`);
   }
+}
+
+/** The `charset` parameter of a Content-Type header, or null (RFC 9110 §8.3: case-insensitive, perhaps quoted). */
+function charsetOf(contentType: string | undefined): string | null {
+  const match = contentType ? /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]+))/i.exec(contentType) : null;
+  const charset = (match?.[1] ?? match?.[2] ?? '').trim();
+  return charset === '' ? null : charset;
 }
 
 function parseJson(text: string): unknown {

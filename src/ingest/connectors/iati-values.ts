@@ -1,4 +1,4 @@
-import { isCalendarDate } from './support';
+import { isCalendarDate, isoDateTime } from './support';
 
 /**
  * Readers for the values of an IATI activity as `parseXml` gives them:
@@ -65,12 +65,11 @@ export function isoDate(value: string): string | null {
   return isCalendarDate(day) ? day : null;
 }
 
-/** An `xsd:dateTime` as a Date; without a zone it is read as UTC. A bare date is midnight UTC. */
+/** An `xsd:dateTime` as a Date; without a zone it is read as UTC. A bare date is midnight UTC. A day the calendar lacks is null. */
 export function dateTime(value: string): Date | null {
   if (!value) return null;
   const zoned = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : /T\d{2}:\d{2}/.test(value) ? `${value}Z` : isoDate(value) ? `${value.slice(0, 10)}T00:00:00Z` : null;
-  const date = zoned ? new Date(zoned) : null;
-  return date && !Number.isNaN(date.getTime()) ? date : null;
+  return zoned ? isoDateTime(zoned) : null;
 }
 
 /**
@@ -78,7 +77,8 @@ export function dateTime(value: string): Date | null {
  * (type 2) when there are any, else the original ones (type 1), summed over
  * the periods. Null when there is no budget, when a value is not a number, or
  * when any budget is in another currency (or in none): the gateway converts
- * no currencies, and a sum of part of the budgets would mislead.
+ * no currencies, and a sum of part of the budgets would mislead. The caller
+ * refuses a sum the budget column cannot keep exactly (see `isStorableAmount`).
  */
 export function budgetUsd(activity: unknown, defaultCurrency: string): number | null {
   const periods = new Map<string, { original: number; revised: number; hasRevised: boolean }>();

@@ -5,7 +5,7 @@ import { parseXml } from '../xml';
 import { alpha3OfAlpha2 } from './countries';
 import { dacSectorName } from './iati-sectors';
 import { attr, budgetUsd, child, children, dateTime, isoDate, narrativeOf, textOf } from './iati-values';
-import { bodyText, collapse, cutAtWord, isWebUrl, paragraphs } from './support';
+import { bodyText, collapse, cutAtWord, isStorableAmount, isWebUrl, MAX_AMOUNT, paragraphs } from './support';
 
 const SUMMARY_LENGTH = 500;
 
@@ -101,6 +101,9 @@ function readActivity(activity: unknown, id: string, fileLanguage: string | null
   const publishedAt = lastUpdated ?? (startedOn ? new Date(`${startedOn}T00:00:00Z`) : null);
   if (!publishedAt) return 'neither a last-updated-datetime nor a start date';
 
+  const budget = budgetUsd(activity, attr(activity, 'default-currency'));
+  if (budget !== null && !isStorableAmount(budget)) return `a budget of ${budget.toLocaleString('en')} US dollars is more than can be kept (at most ${MAX_AMOUNT.toLocaleString('en')} either way)`;
+
   const description = descriptionOf(activity, language);
   return {
     externalId: id,
@@ -120,7 +123,7 @@ function readActivity(activity: unknown, id: string, fileLanguage: string | null
       implementingPartner: implementingPartnerOf(activity, language),
       place: collapse(narrativeOf(child(child(activity, 'location'), 'name'), language)) || null,
       countryCode: countries.main,
-      budgetUsd: budgetUsd(activity, attr(activity, 'default-currency')),
+      budgetUsd: budget,
       startedOn,
       completedOn,
     },

@@ -2,8 +2,9 @@ import { decodeXML } from 'entities';
 import { ContentType } from '../../shared/content/content-status';
 import { SourceKind } from '../../shared/content/source-kind';
 import type { Connector, EntryError, FetchedDocument, ItemDraft, ParseResult, RunContext } from '../connector';
+import { storableText } from '../storable-text';
 import { isObject, readArchive, type ArchiveRecord } from './social-archive-records';
-import { bodyText, collapse, cutAtWord, flagOption, isWebUrl, stringOption } from './support';
+import { bodyText, collapse, cutAtWord, flagOption, isoDateTime, isWebUrl, stringOption } from './support';
 
 const TITLE_LENGTH = 100;
 const MONTHS: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
@@ -107,7 +108,8 @@ function draftOf(record: ArchiveRecord, id: string, settings: Settings): ItemDra
   const urls = objects(entities?.urls);
   const media = [...objects(entities?.media), ...objects(extended?.media)];
   const raw = typeof tweet.full_text === 'string' ? tweet.full_text : typeof tweet.text === 'string' ? tweet.text : '';
-  const text = expand(decodeXML(raw), urls, media);
+  // The post's own text is kept with its line breaks, so it is not collapsed: what no column may hold is dropped here.
+  const text = expand(storableText(decodeXML(raw)), urls, media);
 
   const author = isObject(tweet.user) ? str(tweet.user.screen_name) : null;
   const handle = author ?? settings.handle;
@@ -173,8 +175,8 @@ function dateOf(value: unknown): Date | null {
           ? plain
           : `${plain}Z`
         : null;
-  const date = iso ? new Date(iso) : null;
-  return date && !Number.isNaN(date.getTime()) ? date : null;
+  // A day the calendar lacks (`Feb 31`) is no date, rather than 2 or 3 March.
+  return iso ? isoDateTime(iso) : null;
 }
 
 function languageOf(value: unknown): string | null {

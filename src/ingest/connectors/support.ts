@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { DocumentError, type FetchedDocument } from '../connector';
+import { storableText } from '../storable-text';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const UTF16LE = new TextDecoder('utf-16le', { fatal: true });
@@ -49,9 +50,13 @@ export function cutAtWord(text: string, max: number): string {
   return `${head.replace(/[\s,;:.–—-]+$/, '')}…`;
 }
 
-/** Whitespace of any kind collapsed to single spaces, ends trimmed. */
+/**
+ * Whitespace of any kind collapsed to single spaces, ends trimmed, and the
+ * control characters no column may hold dropped (see `storableText`): a NUL
+ * in one spreadsheet cell made PostgreSQL refuse its row's whole batch.
+ */
 export function collapse(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return storableText(text.replace(/\s+/g, ' ')).replace(/ {2,}/g, ' ').trim();
 }
 
 /** A string option, trimmed; null when unset or empty. */
@@ -94,6 +99,29 @@ export function isCalendarDate(value: string): boolean {
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The largest amount a budget keeps, in whole dollars: 2^53 − 1, past which a JavaScript number no longer holds every whole number exactly. */
+export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * True for an amount a budget column keeps: a whole number within
+ * ±{@link MAX_AMOUNT}. The column is a bigint, and a typo's twenty digits
+ * made PostgreSQL refuse the whole batch of its row, on every run.
+ */
+export function isStorableAmount(amount: number): boolean {
+  return Number.isSafeInteger(amount);
+}
+
+/**
+ * An ISO 8601 date-time (`2024-03-01T10:00:00Z`) as a Date; null when it is
+ * none, or when its day is not a real one: `new Date` rolls 2024-02-31 over
+ * to 2 March, dating an item by a day its source never wrote.
+ */
+export function isoDateTime(value: string): Date | null {
+  if (!isCalendarDate(value.slice(0, 10))) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
 
 /**
  * Plain text (IATI narratives, spreadsheet cells) as an HTML body: each

@@ -1,8 +1,9 @@
 import { ContentType } from '../../shared/content/content-status';
 import { SourceKind } from '../../shared/content/source-kind';
-import { DocumentError, type Connector, type EntryError, type FetchedDocument, type ItemDraft, type ParseResult, type RunContext } from '../connector';
+import { DocumentError, MAX_DOCUMENTS, type Connector, type EntryError, type FetchedDocument, type ItemDraft, type ParseResult, type RunContext } from '../connector';
 import { plainText, sanitiseHtml } from '../../text/text';
-import { bodyText, cutAtWord, escapeHtml, isWebUrl, stringOption } from './support';
+import { reportable } from '../storable-text';
+import { bodyText, cutAtWord, escapeHtml, isoDateTime, isWebUrl, stringOption } from './support';
 
 /** Posts per page: the most the REST API gives, so a listing takes the fewest requests. */
 const PER_PAGE = 100;
@@ -43,7 +44,17 @@ export const wordpressConnector: Connector = {
   kind: SourceKind.WORDPRESS,
   firstUrls: (context) => [firstPageUrl(context)],
   parse: parseWordpressPage,
+  // A page past the end is a 400 (see `PAST_THE_END`); `parse` tells it from the other 400s by its body.
+  acceptsStatus: (status) => status === 400,
 };
+
+/**
+ * WordPress's answer (HTTP 400) to a page past the last. Without
+ * `X-WP-TotalPages` (a proxy dropped it) a full page asks for the next one,
+ * so a site with a multiple of 100 posts always ends with this answer: it is
+ * an empty last page, not a failure.
+ */
+const PAST_THE_END = 'rest_post_invalid_page_number';
 
 /**
  * The first page of the run's listing. `location` is the site root or the
@@ -87,6 +98,10 @@ function postsEndpoint(location: string): URL {
 }
 
 function parseWordpressPage(document: FetchedDocument, context: RunContext): ParseResult {
+  const page = pageNumber(document.url, context.documentNumber);
+  if (document.status === 400 && page > 1 && errorCodeOf(document) === PAST_THE_END) {
+    return context.fullListing ? { items: [], errors: [], complete: true } : { items: [], errors: [] };
+  }
   const posts = readPosts(document);
   const items: ItemDraft[] = [];
   const errors: EntryError[] = [];
@@ -98,13 +113,14 @@ function parseWordpressPage(document: FetchedDocument, context: RunContext): Par
     if ('withdraw' in outcome && outcome.withdraw) withdrawn.push(outcome.withdraw);
   }
 
-  const page = pageNumber(document.url, context.documentNumber);
   const totalPages = totalPagesOf(document);
   const result: { -readonly [K in keyof ParseResult]: ParseResult[K] } = { items, errors };
   if (withdrawn.length) result.withdrawn = withdrawn;
   if (totalPages !== null) {
-    // Every page repeats the total; only the first lists the others, so each is fetched once.
-    if (context.documentNumber === 1 && totalPages > page) result.next = pagesAfter(document.url, page, totalPages);
+    // Every page repeats the total; only the first lists the others, so each is fetched once. No further than one page past
+    // what a run reads, however many the header claims: the run then stops with its reason (see MAX_DOCUMENTS) after
+    // listing as many addresses as it can read, not 60,000.
+    if (context.documentNumber === 1 && totalPages > page) result.next = pagesAfter(document.url, page, Math.min(totalPages, page + MAX_DOCUMENTS));
     if (context.fullListing && page >= totalPages) result.complete = true;
   } else {
     // Without the header (a proxy dropped it), a full page may have a next one; each page then asks for the one after it.
@@ -116,20 +132,35 @@ function parseWordpressPage(document: FetchedDocument, context: RunContext): Par
 }
 
 function readPosts(document: FetchedDocument): WpPost[] {
-  let data: unknown;
+  const data = readJson(document);
+  // The REST API answers errors (a page past the end, a disabled API) with {code, message}.
+  const body = data as { code?: unknown; message?: unknown } | null;
+  const status = document.status >= 200 && document.status <= 299 ? '' : `HTTP ${document.status}: `;
+  if (Array.isArray(data) && !status) return data as WpPost[];
+  if (body && typeof body.code === 'string') {
+    // Both are the site's text, quoted in the run's record: made storable there whatever they hold.
+    throw new DocumentError(reportable(`WordPress answered ${status}${body.code}: ${typeof body.message === 'string' ? body.message : ''}`));
+  }
+  throw new DocumentError(`${document.url} is not a WordPress posts listing (${status}expected a JSON array)`);
+}
+
+function readJson(document: FetchedDocument): unknown {
   try {
-    data = JSON.parse(bodyText(document));
+    return JSON.parse(bodyText(document));
   } catch (error) {
     if (error instanceof DocumentError) throw error;
     throw new DocumentError(`${document.url} is not JSON: ${(error as Error).message}`);
   }
-  if (Array.isArray(data)) return data as WpPost[];
-  // The REST API answers errors (a page past the end, a disabled API) with {code, message}.
-  const body = data as { code?: unknown; message?: unknown } | null;
-  if (body && typeof body.code === 'string') {
-    throw new DocumentError(`WordPress answered ${body.code}: ${typeof body.message === 'string' ? body.message : ''}`.trim());
+}
+
+/** The `code` of a WordPress error answer, or null when the body is no such answer. */
+function errorCodeOf(document: FetchedDocument): string | null {
+  try {
+    const body = JSON.parse(document.body.toString('utf8')) as { code?: unknown } | null;
+    return body && typeof body.code === 'string' ? body.code : null;
+  } catch {
+    return null;
   }
-  throw new DocumentError(`${document.url} is not a WordPress posts listing (expected a JSON array)`);
 }
 
 type PostOutcome = { item: ItemDraft } | { error: EntryError; withdraw?: string } | { withdraw: string };
@@ -192,12 +223,12 @@ function typeSpecific(type: ContentType, terms: readonly Term[], url: string | n
   }
 }
 
-/** `date_gmt` is UTC written without a zone; `date` (site time, zone unknown) is read as UTC only when it is missing. */
+/** `date_gmt` is UTC written without a zone; `date` (site time, zone unknown) is read as UTC only when it is missing. A day the calendar lacks is no date. */
 function publicationDate(post: WpPost): Date | null {
   for (const value of [post.date_gmt, post.date]) {
     if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?/.test(value)) continue;
-    const date = new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`);
-    if (!Number.isNaN(date.getTime())) return date;
+    const date = isoDateTime(/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`);
+    if (date) return date;
   }
   return null;
 }
