@@ -50,6 +50,11 @@ for (const driver of DRIVERS) {
       await refused('{ digestArticle(slug: "x\\u{0}") { id } }', undefined, 'document');
     });
 
+    it('refuses it written raw in the document’s strings, which graphql-js takes as it is', async () => {
+      await refused('{ digestArticle(slug: "x\u0000") { id } }', undefined, 'document');
+      await refused('{ search(query: """a\u0000b""") { totalCount } }', undefined, 'document');
+    });
+
     it('answers a block string that merely shows the escape, which holds no U+0000', async () => {
       const { body } = await gw.post('{ digestArticle(slug: """x\\u0000""") { id } }');
       assert.deepEqual(body, { data: { digestArticle: null } });

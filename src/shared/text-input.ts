@@ -9,26 +9,29 @@ import { BadUserInputError } from './errors';
  */
 export const NUL_REFUSED = 'text may not contain the NUL character (U+0000)';
 
-/** A GraphQL string escape that writes U+0000: `\u0000` or `\u{0}` (any number of zeros). */
+/** A GraphQL string escape that writes U+0000: `\u0000` or `\u{0}` (any number of zeros); a raw one is looked for apart. */
 const NUL_ESCAPE = /\\u(?:0000|\{0+\})/i;
 
 /**
  * Refuses variables holding U+0000 in any string (`BAD_USER_INPUT`,
  * `reason: NUL_CHARACTER`, `path` naming the first, e.g. `variables.input.title`).
+ * Paths are spelled out only for variables that hold one: every request pays
+ * for the walk, not for the names.
  */
 export function refuseNulInVariables(variables: Readonly<Record<string, unknown>> | null | undefined): void {
-  const found = variables ? nulIn(variables, 'variables') : null;
-  if (found !== null) throw nulRefused(found);
+  if (!variables || !holdsNul(variables)) return;
+  throw nulRefused(nulIn(variables, 'variables') ?? 'variables');
 }
 
 /**
  * Refuses a document with a string value holding U+0000, as
  * {@link refuseNulInVariables} does. It is walked only when its text (`source`,
- * or the one it was parsed from) has an escape writing one (a raw U+0000 is no
- * GraphQL at all), or when neither is at hand.
+ * or the one it was parsed from) holds one, raw (graphql-js takes any
+ * character in a string, U+0000 too) or as an escape, or when neither text is
+ * at hand.
  */
 export function refuseNulInDocument(document: DocumentNode, source: string | undefined = document.loc?.source.body): void {
-  if (source !== undefined && !NUL_ESCAPE.test(source)) return;
+  if (source !== undefined && !source.includes('\0') && !NUL_ESCAPE.test(source)) return;
   let found = false;
   visit(document, {
     StringValue(node) {
@@ -43,6 +46,15 @@ export function refuseNulInDocument(document: DocumentNode, source: string | und
 function nulRefused(path: string): BadUserInputError {
   // 400 over HTTP, as GraphQL over HTTP answers a request refused before it runs (Apollo leaves `http` out of the answer).
   return new BadUserInputError(`${path}: ${NUL_REFUSED}`, { reason: 'NUL_CHARACTER', path, http: { status: 400 } });
+}
+
+/** Whether a JSON value has a string holding U+0000 anywhere. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsNul);
+  for (const key of Object.keys(value)) if (holdsNul((value as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 /** The path of the first string holding U+0000 in a JSON value, or null. */
