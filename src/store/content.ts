@@ -83,7 +83,7 @@ export async function changeStatus(session: WriteSession, before: Content, publi
 /** Deletes an item and its tag rows. */
 export async function deleteContent(session: WriteSession, id: string, expectedVersion: number): Promise<string> {
   const { manager } = session;
-  const before = await lockCurrent(manager, id, expectedVersion);
+  const before = await lockCurrent(manager, id, expectedVersion, undefined, true);
   const beforeState = await readItemState(manager, id);
   const globalId = before.nodeId;
   await recordAudit(manager, session.actor, {
@@ -125,16 +125,15 @@ export function stateAfter(item: Content, write: PreparedWrite): ItemState {
  * Reads the item to change and checks the editor's version. A missing item is
  * NOT_FOUND; a newer version is CONFLICT, naming the current one.
  *
- * On PostgreSQL the row stays locked (`FOR UPDATE`) until the write commits, so
+ * On PostgreSQL the row stays locked ({@link itemLock}) until the write commits, so
  * that what the write reads next (the state its change-log entry starts from,
  * the audit's before) is the item as it is, not as it was before another
  * transaction's change that has not committed yet: a write racing another on
  * the same item waits for it, then finds the version moved and is refused. On
  * SQLite writes take turns (`db/in-turn.ts`).
  */
-async function lockCurrent(manager: EntityManager, id: string, expectedVersion: number, type?: ContentType): Promise<Content> {
-  const lock = manager.connection.options.type === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {};
-  const item = await manager.getRepository(Content).findOne({ where: { id }, ...lock });
+async function lockCurrent(manager: EntityManager, id: string, expectedVersion: number, type?: ContentType, deleting = false): Promise<Content> {
+  const item = await manager.getRepository(Content).findOne({ where: { id }, ...itemLock(manager, deleting) });
   if (!item || (type && item.type !== type)) throw new NotFoundError('No such item', { id });
   if (item.version !== expectedVersion) {
     throw new ConflictError(`The item has changed since version ${expectedVersion}: it is at version ${item.version}. Reload it and apply your change again.`, {
@@ -143,6 +142,21 @@ async function lockCurrent(manager: EntityManager, id: string, expectedVersion: 
     });
   }
   return item;
+}
+
+/**
+ * How a write that changes an item locks its row when it reads it, on
+ * PostgreSQL (nothing on SQLite, whose writes take turns): `FOR NO KEY UPDATE`,
+ * which other writers of the item wait for but which lets other transactions
+ * insert rows that refer to it (their foreign-key check takes `FOR KEY SHARE`),
+ * or `FOR UPDATE` for a delete. The editors' writes take the item's row
+ * first, a translation's after it, so that two of them never wait for each
+ * other in opposite orders (a delete's cascade reaches the translations after
+ * the item too).
+ */
+export function itemLock(manager: EntityManager, deleting = false): { lock?: { mode: 'for_no_key_update' | 'pessimistic_write' } } {
+  if (manager.connection.options.type !== 'postgres') return {};
+  return { lock: { mode: deleting ? 'pessimistic_write' : 'for_no_key_update' } };
 }
 
 /** Writes the change only if the version is still the one checked: two editors racing cannot both win. */

@@ -3,7 +3,7 @@ import { ContentTranslation } from '../shared/content/content-translation.entity
 import { localeOfLanguage, type Locale } from '../shared/content/locale';
 import { BadUserInputError, ConflictError, NotFoundError, StaleVersionError } from '../shared/errors';
 import { recordAudit, snapshot } from './audit';
-import { recordChange } from './content';
+import { itemLock, recordChange } from './content';
 import { readItemState } from './item-state';
 import { indexContent } from './search-index';
 import type { WriteSession } from './session';
@@ -26,7 +26,8 @@ export interface TranslationFields {
  */
 export async function setTranslation(session: WriteSession, contentId: string, locale: Locale, expectedVersion: number | null, fields: TranslationFields): Promise<ContentTranslation> {
   const { manager } = session;
-  const item = await manager.getRepository(Content).findOneBy({ id: contentId });
+  // The item's row first, as every write of an item locks it (see itemLock).
+  const item = await manager.getRepository(Content).findOne({ where: { id: contentId }, ...itemLock(manager) });
   if (!item) throw new NotFoundError('No such item', { id: contentId });
   if (localeOfLanguage(item.language) === locale) {
     throw new BadUserInputError(`The item is written in ${locale} already: edit the item itself`, { argument: 'locale' });
@@ -61,22 +62,22 @@ export async function setTranslation(session: WriteSession, contentId: string, l
 /**
  * Removes an item's translation into `locale`, if still at `expectedVersion`.
  *
- * On PostgreSQL the translation's row stays locked (`FOR UPDATE`) from its
- * read until the write commits, as `lockCurrent` in `content.ts` locks an
- * item: a delete racing an edit of the translation waits for it, then finds
- * the version moved and is refused, rather than deleting the newer text with
- * an audit entry showing the older. On SQLite writes take turns
- * (`db/in-turn.ts`).
+ * On PostgreSQL the item's row, then the translation's, stay locked from their
+ * read until the write commits (see `itemLock` in `content.ts`): a delete
+ * racing an edit of the translation waits for it, then finds the version
+ * moved and is refused, rather than deleting the newer text with an audit
+ * entry showing the older. On SQLite writes take turns (`db/in-turn.ts`).
  */
 export async function deleteTranslation(session: WriteSession, contentId: string, locale: Locale, expectedVersion: number): Promise<boolean> {
   const { manager } = session;
+  // The item's row first, as every write of an item locks it (see itemLock), then the translation's.
+  const item = await manager.getRepository(Content).findOne({ where: { id: contentId }, ...itemLock(manager) });
   const lock = session.postgres ? { lock: { mode: 'pessimistic_write' as const } } : {};
-  const before = await manager.getRepository(ContentTranslation).findOne({ where: { contentId, locale }, ...lock });
-  if (!before) throw new NotFoundError(`The item has no ${locale} translation`, { id: contentId, locale });
+  const before = item ? await manager.getRepository(ContentTranslation).findOne({ where: { contentId, locale }, ...lock }) : null;
+  if (!item || !before) throw new NotFoundError(`The item has no ${locale} translation`, { id: contentId, locale });
   if (before.version !== expectedVersion) {
     throw new ConflictError(`The ${locale} translation is at version ${before.version}; reload it and try again`, { expectedVersion, currentVersion: before.version });
   }
-  const item = await manager.getRepository(Content).findOneByOrFail({ id: contentId });
   // Only at the version checked, as `bumpVersion` updates: should the row ever be read without its lock, a stale delete is refused, not done.
   const deleted = await manager
     .createQueryBuilder()
