@@ -175,8 +175,10 @@ export async function enableWebhook(db: DataSource, viewer: Viewer, id: string, 
         { id, reason: 'CHANGES_EXPIRED', position: webhook.position, prunedThrough: pruned },
       );
     }
-    // Past the gap it accepted: a later stop and restart is not refused again for the same changes.
-    const restarted = { disabledAt: null, disabledReason: null, ...(webhook.position < pruned ? { position: pruned } : {}) };
+    // Past the gap it accepted: a later stop and restart is not refused again for the same changes. Only ever forward (the
+    // webhook was read before this transaction; a restart beside this one may have let the fan-out move it on since).
+    const past = Math.trunc(pruned);
+    const restarted = { disabledAt: null, disabledReason: null, ...(webhook.position < past ? { position: () => `CASE WHEN position < ${past} THEN ${past} ELSE position END` } : {}) };
     // Its owner may no longer read: the next fan-out would stop it again at once, so it is refused, saying why. Checked in
     // the transaction that enables it, the key's row held (on PostgreSQL) so that a revocation cannot commit in between.
     if (webhook.ownerKeyId) {
