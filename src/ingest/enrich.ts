@@ -50,12 +50,15 @@ function fittedFields(fields: Readonly<Record<string, unknown>>): Readonly<Recor
 const LANGUAGE_TAG = /^(?=.{2,35}$)[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
 
 /**
- * A source's id as the item keeps it: itself without the characters no column
- * may hold (see `storableText`), or its SHA-256 when it is longer than the
- * column (`sha256:` and 64 hex digits).
+ * A source's id as the item keeps it: itself without U+0000 (which no
+ * PostgreSQL column may hold), or its SHA-256 when it is longer than the
+ * column (`sha256:` and 64 hex digits). Only U+0000: an id is matched with
+ * the one stored on earlier runs, and ids with other control characters (or a
+ * lone surrogate, which the database keeps as U+FFFD and matches the same way)
+ * were stored as they are.
  */
 export function storedExternalId(externalId: string): string {
-  const id = storableText(externalId);
+  const id = externalId.includes('\0') ? externalId.replaceAll('\0', '') : externalId;
   return id.length <= MAX_EXTERNAL_ID ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
 }
 

@@ -231,14 +231,18 @@ export function xmlContent(raw: string): XmlContent {
 const ENCODING = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
 
 /**
- * The text of an XML body, in the encoding RFC 7303 (§3.3) says: a
- * byte-order mark's, else the HTTP `charset` (for XML it wins over the
- * document's own declaration), else the XML declaration's `encoding`, else
- * UTF-8 (UTF-16, ISO-8859-1, Windows-1256…: whatever the runtime's
- * TextDecoder knows). Bytes that are not valid in that encoding fail the
- * document rather than turning into replacement characters that would then be
- * stored for good, as a CSV file's do. Throws {@link DocumentError} for that
- * and for an encoding it does not know.
+ * The text of an XML body: in the encoding its byte-order mark says, else its
+ * XML declaration's `encoding`, else the HTTP `charset`, else UTF-8 (UTF-16,
+ * ISO-8859-1, Windows-1256…: whatever the runtime's TextDecoder knows). RFC
+ * 7303 (§3.3) puts the HTTP charset before the declaration; it is taken second
+ * here because feeds are mislabelled that way round: the software that writes
+ * a feed writes its declaration, while a web server labels what it serves
+ * with a default it knows nothing about (`charset=ISO-8859-1` on a UTF-8 feed,
+ * which would be read as mojibake, without an error, since any byte is Latin-1).
+ * Bytes that are not valid in the encoding chosen fail the document rather
+ * than turning into replacement characters that would then be stored for
+ * good, as a CSV file's do. Throws {@link DocumentError} for that and for an
+ * encoding it does not know.
  *
  * @param charset the `charset` parameter of the response's Content-Type, when it has one.
  */
@@ -246,10 +250,10 @@ export function decodeXmlBody(body: Buffer, charset: string | null = null): stri
   if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return decode(body, 'utf-16be', 'its byte-order mark');
   if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe) return decode(body, 'utf-16le', 'its byte-order mark');
   if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return decode(body, 'utf-8', 'its byte-order mark');
-  if (charset) return decode(body, charset, 'the charset of its Content-Type');
   const head = body.toString('latin1', 0, Math.min(body.length, 200));
   const declared = ENCODING.exec(head)?.[1];
-  return declared ? decode(body, declared, 'its XML declaration') : decode(body, 'utf-8', null);
+  if (declared) return decode(body, declared, 'its XML declaration');
+  return charset ? decode(body, charset, 'the charset of its Content-Type') : decode(body, 'utf-8', null);
 }
 
 /** `body` decoded as `encoding` (a label TextDecoder knows, in any case), which `namedBy` names (null: none does). A mark at its start is left out. */

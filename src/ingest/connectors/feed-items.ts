@@ -123,14 +123,12 @@ const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\uf
  * (see `plainText`); text that is plain by declaration (Atom `type="text"`,
  * JSON Feed's titles and summaries) keeps what looks like markup, and only
  * loses invisible characters and extra whitespace: through the HTML stripper,
- * "Why <iframe> embeds break on mobile" was "Why". Its character references
- * are read, though: publishers (WordPress's JSON feeds, for one) escape `&`
- * in plain titles as `&amp;`, which no reader wants shown as such.
+ * "Why <iframe> embeds break on mobile" was "Why".
  */
 function textOf(text: FeedText | null, maxLength: number): string {
   if (!text) return '';
   if (text.kind === 'html') return plainText(text.value, maxLength);
-  return truncateText(storableText(decodeHTML(text.value)).replace(INVISIBLE, '').replace(/\s+/g, ' ').trim(), maxLength);
+  return truncateText(storableText(text.value).replace(INVISIBLE, '').replace(/\s+/g, ' ').trim(), maxLength);
 }
 
 function withId(problem: Problem, id: string | null): Problem {

@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { DocumentError } from '../connector';
 import { isObject, type FeedEntry, type FeedSource, type FeedText } from './feed-model';
 
@@ -57,7 +58,13 @@ function string(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 
+/**
+ * A title or summary, plain text by the spec. Its character references are
+ * read, though (`&amp;` is `&`): publishers (WordPress's JSON feeds, for one)
+ * escape plain titles as HTML, and JSON has no escaping of its own that they
+ * could stand for. (XML feeds' text comes with its references read already.)
+ */
 function plain(value: unknown): FeedText | null {
   const text = string(value);
-  return text === null ? null : { kind: 'text', value: text };
+  return text === null ? null : { kind: 'text', value: decodeHTML(text) };
 }
