@@ -62,18 +62,17 @@ export async function setTranslation(session: WriteSession, contentId: string, l
 /**
  * Removes an item's translation into `locale`, if still at `expectedVersion`.
  *
- * On PostgreSQL the item's row, then the translation's, stay locked from their
- * read until the write commits (see `itemLock` in `content.ts`): a delete
+ * On PostgreSQL the item's row stays locked from its read until the write
+ * commits (see `itemLock` in `content.ts`), as every translation write locks it: a delete
  * racing an edit of the translation waits for it, then finds the version
  * moved and is refused, rather than deleting the newer text with an audit
  * entry showing the older. On SQLite writes take turns (`db/in-turn.ts`).
  */
 export async function deleteTranslation(session: WriteSession, contentId: string, locale: Locale, expectedVersion: number): Promise<boolean> {
   const { manager } = session;
-  // The item's row first, as every write of an item locks it (see itemLock), then the translation's.
+  // The item's row, which every write of the item or its translations locks first (see itemLock): the translation's own needs no lock of its own.
   const item = await manager.getRepository(Content).findOne({ where: { id: contentId }, ...itemLock(manager) });
-  const lock = session.postgres ? { lock: { mode: 'pessimistic_write' as const } } : {};
-  const before = item ? await manager.getRepository(ContentTranslation).findOne({ where: { contentId, locale }, ...lock }) : null;
+  const before = item ? await manager.getRepository(ContentTranslation).findOneBy({ contentId, locale }) : null;
   if (!item || !before) throw new NotFoundError(`The item has no ${locale} translation`, { id: contentId, locale });
   if (before.version !== expectedVersion) {
     throw new ConflictError(`The ${locale} translation is at version ${before.version}; reload it and try again`, { expectedVersion, currentVersion: before.version });

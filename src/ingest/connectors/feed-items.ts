@@ -2,7 +2,6 @@ import { decodeHTML } from 'entities';
 import { ContentType } from '../../shared/content/content-status';
 import type { EntryError, FetchedDocument, ItemDraft, ParseResult, RunContext } from '../connector';
 import { plainText, sanitiseHtml, textToHtml, truncateText } from '../../text/text';
-import { storableText } from '../storable-text';
 import { parseFeedDate } from './feed-dates';
 import type { FeedEntry, FeedSource, FeedText } from './feed-model';
 
@@ -128,7 +127,7 @@ const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\uf
 function textOf(text: FeedText | null, maxLength: number): string {
   if (!text) return '';
   if (text.kind === 'html') return plainText(text.value, maxLength);
-  return truncateText(storableText(text.value).replace(INVISIBLE, '').replace(/\s+/g, ' ').trim(), maxLength);
+  return truncateText(text.value.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim(), maxLength);
 }
 
 function withId(problem: Problem, id: string | null): Problem {
