@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { ContentStatus, ContentType } from '../src/shared/content/content-status';
-import { Locale, localeFromAcceptLanguage } from '../src/shared/content/locale';
+import { directionOfLanguage, Locale, localeFromAcceptLanguage, TextDirection } from '../src/shared/content/locale';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { setTranslation, type TranslationFields } from '../src/store/translations';
 import { upsertContent, type UpsertInput } from '../src/store/upsert';
@@ -24,6 +24,8 @@ interface Fixture {
   readonly served: Record<Locale, Locale | 'ORIGINAL'>;
   /** The locale reported for the original's text (EN for a language we do not serve). */
   readonly originalLocale: Locale;
+  /** Set for an original in a language we do not serve that is written right to left (Persian, Sorani). */
+  readonly originalRunsRightToLeft?: true;
 }
 
 const FIXTURES: Fixture[] = [
@@ -135,6 +137,41 @@ const FIXTURES: Fixture[] = [
     served: { EN: 'ORIGINAL', AR: 'ORIGINAL', FR: Locale.FR },
     originalLocale: Locale.EN,
   },
+  {
+    // An original in Kurdish Sorani (Arabic script), a language we do not serve: reported as EN, yet its own text runs right to left.
+    slug: 'post-ckb',
+    type: ContentType.SOCIAL_POST,
+    language: 'ckb',
+    original: { title: 'قوتابخانەکان لە مووسڵ دەکرێنەوە', summary: 'منداڵان دەگەڕێنەوە بۆ پۆل.' },
+    translations: {},
+    publishedAt: '2020-12-31T00:00:00Z',
+    served: { EN: 'ORIGINAL', AR: 'ORIGINAL', FR: 'ORIGINAL' },
+    originalLocale: Locale.EN,
+    originalRunsRightToLeft: true,
+  },
+  {
+    // … and one in Persian with English and French translations: served in those, left to right, whatever is asked.
+    slug: 'digest-fa-en',
+    type: ContentType.DIGEST_ARTICLE,
+    language: 'fa',
+    original: { title: 'بازگشایی بازار در سنجار', summary: 'بازرگانان بازمی‌گردند.' },
+    translations: { EN: { title: 'Market reopens in Sinjar', summary: 'Traders return.' }, FR: { title: 'Le marché de Sinjar rouvre', summary: 'Les commerçants reviennent.' } },
+    publishedAt: '2020-12-30T00:00:00Z',
+    served: { EN: Locale.EN, AR: Locale.EN, FR: Locale.FR },
+    originalLocale: Locale.EN,
+    originalRunsRightToLeft: true,
+  },
+  {
+    // Kurmanji in Latin letters (its likely script): left to right.
+    slug: 'post-ku',
+    type: ContentType.SOCIAL_POST,
+    language: 'ku',
+    original: { title: 'Dibistan li Şingalê vedibin', summary: 'Zarok vedigerin polê.' },
+    translations: {},
+    publishedAt: '2020-12-29T00:00:00Z',
+    served: { EN: 'ORIGINAL', AR: 'ORIGINAL', FR: 'ORIGINAL' },
+    originalLocale: Locale.EN,
+  },
 ];
 
 const LOCALES = [Locale.EN, Locale.AR, Locale.FR];
@@ -203,7 +240,7 @@ function expected(fixture: Fixture, asked: Locale) {
     ...(fixture.type === ContentType.STABILISATION_PROJECT ? { place: texts.place ?? null } : {}),
     locale,
     language: fixture.language,
-    direction: locale === Locale.AR ? 'RTL' : 'LTR',
+    direction: locale === Locale.AR || (fixture.served[asked] === 'ORIGINAL' && fixture.originalRunsRightToLeft) ? 'RTL' : 'LTR',
     translations,
   };
 }
@@ -255,6 +292,27 @@ for (const driver of DRIVERS) {
       );
       const english = await served({ ids: [nodeIds.get('digest-ar'), nodeIds.get('post-all')], locale: Locale.EN });
       assert.deepEqual(english.map((row: { direction: string }) => row.direction), ['RTL', 'LTR'], 'Arabic with no English stays right to left');
+    });
+
+    it('runs an original in a language it does not serve as its script does: Sorani and Persian right to left, Kurmanji left to right', async () => {
+      const rows = await served({ ids: ['post-ckb', 'digest-fa-en', 'post-ku', 'digest-de'].map((slug) => nodeIds.get(slug)), locale: Locale.AR });
+      assert.deepEqual(
+        rows.map((row: { slug: string; locale: string; language: string; direction: string }) => [row.slug, row.locale, row.language, row.direction]),
+        [
+          ['post-ckb', 'EN', 'ckb', 'RTL'],
+          // Asked in Arabic, which it lacks: its English translation, left to right.
+          ['digest-fa-en', 'EN', 'fa', 'LTR'],
+          ['post-ku', 'EN', 'ku', 'LTR'],
+          ['digest-de', 'EN', 'de', 'LTR'],
+        ],
+      );
+      assert.equal(directionOfLanguage('ku-Arab'), TextDirection.RTL, 'Kurdish written in Arabic script');
+      assert.equal(directionOfLanguage('he'), TextDirection.RTL);
+      assert.equal(directionOfLanguage('ur-PK'), TextDirection.RTL);
+      assert.equal(directionOfLanguage('dv'), TextDirection.RTL, 'Dhivehi, in Thaana');
+      assert.equal(directionOfLanguage('ar-Latn'), TextDirection.LTR, 'Arabic in Latin letters');
+      assert.equal(directionOfLanguage(null), TextDirection.LTR);
+      assert.equal(directionOfLanguage('not a tag'), TextDirection.LTR);
     });
 
     it('serves a translated body in every format, and the original’s where the translation has none', async () => {

@@ -3,7 +3,7 @@ import { renderBody } from '../../text/rich-text';
 import type { Context } from '../context';
 import type { ContentLoaders } from './content.loaders';
 import { Content } from './content.entity';
-import { Locale, localeOfLanguage, TextDirection } from './locale';
+import { directionOfLanguage, Locale, localeOfLanguage, TextDirection } from './locale';
 import { originalLocaleOf, translatedLocalesOf, type LocalisedItem } from './localise';
 
 /** The formats an item's body is served in. */
@@ -39,9 +39,14 @@ export class ContentLocaleResolver {
     return item.language ?? 'en';
   }
 
-  @FieldResolver(() => TextDirection, { description: 'Which way the served text runs: RTL for Arabic, LTR otherwise; for the `dir` attribute.' })
+  @FieldResolver(() => TextDirection, {
+    description:
+      'Which way the served text runs, for the `dir` attribute: a translation’s by its locale (RTL for Arabic), an original’s by its language’s script (RTL for Arabic, Persian, Kurdish Sorani, Urdu, Hebrew…), LTR otherwise.',
+  })
   direction(@Root() item: Content & LocalisedItem): TextDirection {
-    return (item.servedLocale ?? originalLocaleOf(item)) === Locale.AR ? TextDirection.RTL : TextDirection.LTR;
+    // A translation replaced the text: it runs as its locale does. Otherwise the original's own text is served, in its own language (`locale` says EN for one we do not serve, but its text is still, say, Persian).
+    if (item.originalText) return item.servedLocale === Locale.AR ? TextDirection.RTL : TextDirection.LTR;
+    return directionOfLanguage(item.language);
   }
 
   @FieldResolver(() => String, {

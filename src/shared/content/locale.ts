@@ -27,8 +27,8 @@ registerEnumType(TextDirection, {
   name: 'TextDirection',
   description: 'Which way a text runs, for `dir` attributes.',
   valuesConfig: {
-    LTR: { description: 'Left to right (English, French).' },
-    RTL: { description: 'Right to left (Arabic).' },
+    LTR: { description: 'Left to right (English, French, German, Kurmanji in Latin letters…).' },
+    RTL: { description: 'Right to left (Arabic, Persian, Kurdish Sorani, Urdu, Hebrew…).' },
   },
 });
 
@@ -49,6 +49,39 @@ export function localeOfLanguage(language: string | null | undefined): Locale | 
 const LOCALE_OF_TAG = new Map<string, Locale | null>();
 /** Tags come from sources and clients: however many they send, the memo stays this small. */
 const MAX_REMEMBERED_TAGS = 256;
+
+/**
+ * Scripts written right to left that are in use today (Unicode's bidirectional
+ * class R or AL for their letters): Arabic (Arabic, Persian, Kurdish Sorani,
+ * Urdu, Pashto…), Hebrew (Hebrew, Yiddish), Syriac, Thaana (Dhivehi), N'Ko,
+ * Adlam, Hanifi Rohingya, Mandaic, Mende Kikakui, Samaritan and Yezidi.
+ */
+const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Syrc', 'Thaa', 'Nkoo', 'Adlm', 'Rohg', 'Mand', 'Mend', 'Samr', 'Yezi']);
+
+/**
+ * Which way text in a language runs, from the script its BCP 47 tag names or
+ * implies (`fa` and `ckb` → Arabic script, right to left; `ku` → Latin, left
+ * to right; `ku-Arab` → right to left), by CLDR's likely subtags as `Intl`
+ * has them. Null (English) and tags `Intl` cannot read run left to right.
+ */
+export function directionOfLanguage(language: string | null | undefined): TextDirection {
+  const tag = language ?? 'en';
+  let direction = DIRECTION_OF_TAG.get(tag);
+  if (direction === undefined) {
+    let script: string | undefined;
+    try {
+      script = new Intl.Locale(tag).maximize().script;
+    } catch {
+      script = undefined;
+    }
+    direction = script !== undefined && RTL_SCRIPTS.has(script) ? TextDirection.RTL : TextDirection.LTR;
+    if (DIRECTION_OF_TAG.size >= MAX_REMEMBERED_TAGS) DIRECTION_OF_TAG.clear();
+    DIRECTION_OF_TAG.set(tag, direction);
+  }
+  return direction;
+}
+
+const DIRECTION_OF_TAG = new Map<string, TextDirection>();
 
 /** The BCP 47 tag of a locale. */
 export function languageOfLocale(locale: Locale): string {
