@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
-import { isDeadlock, isSqliteBusy, isUniqueViolation } from '../db/failures';
+import { isSqliteBusy, isUniqueViolation } from '../db/failures';
 import { refreshStatisticsAfter } from '../db/statistics';
 import { nationCatalogue } from '../member-nations/nation-catalogue';
 import { describeFetchError, FetchError } from '../net/safe-fetch';
@@ -416,7 +416,9 @@ function isRefusedItem(error: unknown): boolean {
  *   makes the insert break the unique index, and on the next attempt the
  *   look-up sees the slug and suffixes it. Two batches taking two such slugs
  *   in opposite orders deadlock there; the one PostgreSQL cancels goes again
- *   too.
+ *   too: {@link write} itself runs any transaction PostgreSQL cancelled to
+ *   break a deadlock again, so deadlocks are not counted here as well (a batch
+ *   that kept deadlocking would go nine times).
  * - On SQLite one process writes one batch at a time, but another process on
  *   the same file that commits between this batch's first read and its first
  *   write makes SQLite refuse the write (`SQLITE_BUSY_SNAPSHOT`), as does a
@@ -427,7 +429,7 @@ async function writeRetrying<T>(db: DataSource, actor: Actor, work: (session: Wr
     try {
       return await write(db, actor, work);
     } catch (error) {
-      const lostRace = error instanceof StaleVersionError || isUniqueViolation(error, SLUG_INDEX) || isDeadlock(error) || isSqliteBusy(error);
+      const lostRace = error instanceof StaleVersionError || isUniqueViolation(error, SLUG_INDEX) || isSqliteBusy(error);
       if (attempt >= BATCH_ATTEMPTS || !lostRace) throw error;
     }
   }
