@@ -132,7 +132,7 @@ export class ContentQuery {
       properties: this.properties,
       parameters: merged(this.parameters, options.parameters),
       lists: 1,
-      selects: (select, list) => [`SELECT ${select}, ${list} AS "branch" ${tail}`],
+      selects: (select, list, branch) => [`SELECT ${select}${branch(list)} ${tail}`],
     });
     return items;
   }
@@ -163,14 +163,14 @@ export class ContentQuery {
       parameters.parents = parents;
       const parent = partition.type === 'uuid' ? 'CAST(p.parent AS uuid)' : 'p.parent';
       return this.reads.read<T>(
-        read((select, first) => [
-          `SELECT ${select}, CAST(p.ordinal AS integer) + ${first - 1} AS "branch" ` +
+        read((select, first, branch) => [
+          `SELECT ${select}${branch(`CAST(p.ordinal AS integer) + ${first - 1}`)} ` +
             `FROM unnest(${this.opaque('parents', 'text[]')}) WITH ORDINALITY AS p(parent, ordinal) CROSS JOIN LATERAL (SELECT c.* ${page(parent)}) c`,
         ]),
       );
     }
     parents.forEach((parent, i) => (parameters[`parent_${i}`] = parent));
-    return this.reads.read<T>(read((select, first) => parents.map((_, i) => `SELECT ${select}, ${first + i} AS "branch" ${page(`:parent_${i}`)}`)));
+    return this.reads.read<T>(read((select, first, branch) => parents.map((_, i) => `SELECT ${select}${branch(first + i)} ${page(`:parent_${i}`)}`)));
   }
 
   /**
@@ -202,7 +202,7 @@ export class ContentQuery {
         properties: this.properties,
         parameters,
         lists: 1,
-        selects: (select, list) => [`SELECT ${select}, ${list} AS "branch" FROM (${options.parents.sql}) p CROSS JOIN LATERAL (SELECT c.* ${this.pageOfParent(options, parent)}) c`],
+        selects: (select, list, branch) => [`SELECT ${select}${branch(list)} FROM (${options.parents.sql}) p CROSS JOIN LATERAL (SELECT c.* ${this.pageOfParent(options, parent)}) c`],
       })
       .then(([items]) => items);
   }

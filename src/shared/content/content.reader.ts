@@ -26,6 +26,12 @@ interface Projection {
   readonly readers: readonly ColumnReader[];
   /** Makes one entity from one row: {@link readers} written out as straight-line code (see {@link compileHydrator}). */
   readonly hydrateRow: (row: Record<string, unknown>, prototype: object) => Record<string, unknown>;
+  /**
+   * The one type a projection of one type reads: it selects no `type` column
+   * (a column fewer on every row), and every row is of this type, which the
+   * hydrator writes in. Undefined when the rows' `type` column says.
+   */
+  readonly type?: ContentType;
 }
 
 const MAX_PROJECTIONS = 1_000;
@@ -66,7 +72,8 @@ export class ContentReader {
       const parent = this.db.getMetadata(Content);
       const metadata = type === '*' ? parent : parent.childEntityMetadatas.find((child) => child.discriminatorValue === type)!;
       const wanted = properties ? new Set(properties) : null;
-      const columns = metadata.columns.filter((column) => !wanted || wanted.has(column.propertyName));
+      // One type's rows all have it: the hydrator writes it in instead of reading it from every row.
+      const columns = metadata.columns.filter((column) => (!wanted || wanted.has(column.propertyName)) && (type === '*' || column.propertyName !== 'type'));
       const select = columns.map((column) => `"c"."${column.databaseName}" AS "${column.propertyName}"`);
       const nulls = columns.map((column) => `CASE WHEN false THEN "c"."${column.databaseName}" END AS "${column.propertyName}"`);
       const readers = columns.map((column) => this.reader(column));
@@ -77,7 +84,8 @@ export class ContentReader {
         nulls.push(`CAST(NULL AS text) AS "nationCodes"`);
         readers.push({ property: 'nationCodes', convert: (value) => (value === '' ? [] : String(value).split(',')) });
       }
-      projection = { select: select.join(', '), expressions: select, nulls, readers, hydrateRow: compileHydrator(readers) };
+      const fixedType = type === '*' ? undefined : type;
+      projection = { select: select.join(', '), expressions: select, nulls, readers, hydrateRow: compileHydrator(readers, fixedType), type: fixedType };
       // Selections come from clients; keep the cache bounded whatever they send.
       if (this.projections.size >= MAX_PROJECTIONS) this.projections.clear();
       this.projections.set(key, projection);
@@ -96,6 +104,8 @@ export class ContentReader {
     let select = byAll.get(all);
     if (select === undefined) {
       const has = new Set(own.readers.map((reader) => reader.property));
+      // A branch of one type beside others still reads its rows' type, which its own projection writes in instead.
+      if (own.type) has.add('type');
       select = all.readers.map(({ property }, i) => (has.has(property) ? all.expressions[i] : all.nulls[i])).join(', ');
       byAll.set(all, select);
     }
@@ -105,6 +115,10 @@ export class ContentReader {
   /** Turns raw rows (selected with {@link projection}) into instances of their own content class. */
   hydrate<T extends Content>(rows: readonly Record<string, unknown>[], projection: Projection): T[] {
     const { hydrateRow } = projection;
+    if (projection.type) {
+      const prototype = this.classes.get(projection.type)!.prototype as object;
+      return rows.map((row) => hydrateRow(row, prototype) as unknown as T);
+    }
     return rows.map((row) => hydrateRow(row, this.classes.get(row.type as string)!.prototype) as unknown as T);
   }
 
@@ -146,8 +160,10 @@ const TIMESTAMPS = new Set(['timestamp', 'timestamptz', 'timestamp with time zon
  * from the entities' metadata, never from a request, and are written as JSON
  * string literals.
  */
-function compileHydrator(readers: readonly ColumnReader[]): Projection['hydrateRow'] {
+function compileHydrator(readers: readonly ColumnReader[], type: ContentType | undefined): Projection['hydrateRow'] {
   const converters = readers.map((reader) => reader.convert);
+  // A projection of one type reads no `type` column: every item gets it as a literal, written first.
+  const typeLine = type === undefined ? '' : `item["type"] = ${JSON.stringify(type)};`;
   const lines = readers.map(({ property, convert }, i) => {
     const name = JSON.stringify(property);
     return convert
@@ -155,7 +171,7 @@ function compileHydrator(readers: readonly ColumnReader[]): Projection['hydrateR
       : `value = row[${name}]; item[${name}] = value === undefined ? null : value;`;
   });
   // Generated from metadata, as graphql-jit generates its executors. The last slot is where the item keeps its global id (`NODE_ID`).
-  return new Function('converters', 'nodeId', `return function hydrateRow(row, prototype) { const item = Object.create(prototype); let value; ${lines.join(' ')} item[nodeId] = ''; return item; };`)(
+  return new Function('converters', 'nodeId', `return function hydrateRow(row, prototype) { const item = Object.create(prototype); let value; ${typeLine} ${lines.join(' ')} item[nodeId] = ''; return item; };`)(
     converters,
     NODE_ID,
   ) as Projection['hydrateRow'];

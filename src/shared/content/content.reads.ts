@@ -20,11 +20,20 @@ export interface ContentRead {
   /** The locale its items are served in; the request's when absent. */
   readonly locale?: Locale;
   /**
-   * Its SELECT statements, given the select list (columns of `content c`) and
-   * the number of its first list: each row carries its list's number as `"branch"`.
+   * Its SELECT statements, given the select list (columns of `content c`), the
+   * number of its first list, and `branch`, which makes the column that
+   * carries a row's list number (`branch(firstList)` → `, 3 AS "branch"`): put
+   * right after the select list, it is empty when the statement holds one list
+   * only, whose rows need no number.
    */
-  readonly selects: (select: string, firstList: number) => string[];
+  readonly selects: (select: string, firstList: number, branch: Branch) => string[];
 }
+
+/** The select list's column that numbers a row's list, from an SQL expression or a number: empty when the statement has one list. */
+export type Branch = (list: string | number) => string;
+
+const NUMBERED: Branch = (list) => `, ${list} AS "branch"`;
+const UNNUMBERED: Branch = () => '';
 
 interface Pending {
   readonly read: ContentRead;
@@ -101,6 +110,8 @@ async function readTogether(db: DataSource, reads: readonly ContentRead[], scope
   const projection = reader.projection(single ? single.types : commonTypes(reads), single ? single.properties : allProperties(reads));
   const parameters: Record<string, unknown> = {};
   const selects: string[] = [];
+  // A statement of one list reads no list numbers: a column fewer to send and parse on every row.
+  const numbered = !single || single.lists !== 1;
   let lists = 0;
   reads.forEach((read, r) => {
     // Each read names its parameters freely (`visible`, `parent_0`); prefix them when reads share a statement.
@@ -108,12 +119,13 @@ async function readTogether(db: DataSource, reads: readonly ContentRead[], scope
     for (const [name, value] of Object.entries(read.parameters)) parameters[single ? name : `r${r}_${name}`] = value;
     // Every branch has the statement's columns; each reads only its own (a story's nation tags are no project's), NULL for the others'.
     const select = single ? projection.select : reader.branchSelect(projection, reader.projection(read.types, read.properties));
-    for (const branch of read.selects(select, lists)) selects.push(rename(branch));
+    for (const branch of read.selects(select, lists, numbered ? NUMBERED : UNNUMBERED)) selects.push(rename(branch));
     lists += read.lists;
   });
   const sql = selects.length === 1 ? selects[0] : selects.map((select, i) => `SELECT * FROM (${select}) b${i}`).join(' UNION ALL ');
   const rows = await reader.query(sql, parameters, scope);
   const items = reader.hydrate(rows, projection);
+  if (!numbered) return [[items]];
   const byList: Content[][] = Array.from({ length: lists }, () => []);
   rows.forEach((row, i) => byList[Number(row.branch)].push(items[i]));
   let next = 0;

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { insertItems } from './helpers/content';
+import { DRIVERS } from './helpers/drivers';
+import { requestStatements } from './helpers/request-statements';
+import { startTestGateway, type TestGateway } from './helpers/server';
+
+/**
+ * A list's rows carry only what the statement cannot know beforehand: a read
+ * of one type selects no `type` column (its items get the type written in),
+ * and a statement holding one list numbers no rows with `"branch"`. Reads of
+ * several types or lists in one statement still carry both, and every item is
+ * of its own class whichever way it was read.
+ */
+for (const driver of DRIVERS) {
+  describe(`the columns a list's rows carry [${driver}]`, () => {
+    let gw: TestGateway;
+
+    before(async () => {
+      gw = await startTestGateway(driver);
+      await insertItems(gw.gateway.db, 24, { prefix: 'columns' });
+    });
+    after(() => gw.stop());
+
+    /** The data of a query and the content statements it ran. */
+    async function run(query: string) {
+      gw.sql.reset();
+      const { body } = await gw.post(query);
+      assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      return { data: body.data, statements: requestStatements(gw.sql).filter((statement) => /FROM content c/.test(statement)) };
+    }
+
+    const readsType = (statement: string) => /AS "type"/.test(statement);
+    const numbersLists = (statement: string) => /AS "branch"/.test(statement);
+    const typenames = (connection: { edges: { node: { __typename: string } }[] }) => [...new Set(connection.edges.map((edge) => edge.node.__typename))];
+
+    it('reads a list of one type, alone in its statement, without its rows’ type or list number', async () => {
+      const { data, statements } = await run('{ socialPosts(first: 4) { edges { node { __typename id title authorHandle } } } }');
+      assert.equal(statements.length, 1);
+      assert.equal(readsType(statements[0]), false, statements[0]);
+      assert.equal(numbersLists(statements[0]), false, statements[0]);
+      assert.equal(data.socialPosts.edges.length, 4);
+      assert.deepEqual(typenames(data.socialPosts), ['SocialPost']);
+      // The same items, with the same fields, as the mixed feed reads them (with their type from the row).
+      const feed = await run('{ feed(first: 24, filter: { types: [SOCIAL_POST, DIGEST_ARTICLE] }) { edges { node { __typename id title ... on SocialPost { authorHandle } } } } }');
+      assert.equal(readsType(feed.statements[0]), true, feed.statements[0]);
+      const posts = feed.data.feed.edges.filter((edge: { node: { __typename: string } }) => edge.node.__typename === 'SocialPost').slice(0, 4);
+      assert.deepEqual(data.socialPosts.edges, posts);
+    });
+
+    it('reads the type of a list of several, and each item is of its own type', async () => {
+      const { data, statements } = await run('{ feed(first: 8) { edges { node { __typename id ... on SocialPost { authorHandle } } } } }');
+      assert.equal(statements.length, 1);
+      assert.equal(readsType(statements[0]), true, statements[0]);
+      assert.equal(numbersLists(statements[0]), false, statements[0]);
+      assert.ok(typenames(data.feed).length >= 3, JSON.stringify(typenames(data.feed)));
+      for (const { node } of data.feed.edges) assert.equal(node.authorHandle !== undefined, node.__typename === 'SocialPost', JSON.stringify(node));
+    });
+
+    it('numbers the lists of one statement, and reads the type when their types differ', async () => {
+      const sameType = await run('{ a: socialPosts(first: 2) { edges { node { __typename id } } } b: socialPosts(first: 3) { edges { node { __typename id } } } }');
+      assert.equal(sameType.statements.length, 1);
+      assert.equal(numbersLists(sameType.statements[0]), true, sameType.statements[0]);
+      assert.equal(readsType(sameType.statements[0]), false, sameType.statements[0]);
+      assert.deepEqual([sameType.data.a.edges.length, sameType.data.b.edges.length], [2, 3]);
+      assert.deepEqual(sameType.data.a.edges, sameType.data.b.edges.slice(0, 2));
+      assert.deepEqual([...typenames(sameType.data.a), ...typenames(sameType.data.b)], ['SocialPost', 'SocialPost']);
+
+      const mixed = await run('{ posts: socialPosts(first: 2) { edges { node { __typename id } } } articles: digestArticles(first: 2) { edges { node { __typename id } } } }');
+      assert.equal(mixed.statements.length, 1);
+      assert.equal(numbersLists(mixed.statements[0]), true, mixed.statements[0]);
+      assert.equal(readsType(mixed.statements[0]), true, mixed.statements[0]);
+      assert.deepEqual(typenames(mixed.data.posts), ['SocialPost']);
+      assert.deepEqual(typenames(mixed.data.articles), ['DigestArticle']);
+      const alone = await run('{ digestArticles(first: 2) { edges { node { __typename id } } } }');
+      assert.deepEqual(mixed.data.articles, alone.data.digestArticles);
+    });
+  });
+}
