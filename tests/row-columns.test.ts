@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Role } from '../src/shared/viewer';
+import { keyHeaders } from './helpers/changes';
 import { insertItems } from './helpers/content';
 import { DRIVERS } from './helpers/drivers';
 import { requestStatements } from './helpers/request-statements';
@@ -74,6 +76,33 @@ for (const driver of DRIVERS) {
       assert.deepEqual(typenames(mixed.data.articles), ['DigestArticle']);
       const alone = await run('{ digestArticles(first: 2) { edges { node { __typename id } } } }');
       assert.deepEqual(mixed.data.articles, alone.data.digestArticles);
+    });
+
+    it('serves items with the same tags the same nations, and a member’s edit at once', async () => {
+      const query = '{ socialPosts(first: 8) { edges { node { id nations { code name } } } } }';
+      const names = (data: any) => data.socialPosts.edges.map((edge: any) => edge.node.nations.map((nation: any) => `${nation.code} ${nation.name}`).join(', '));
+      const before = await run(query);
+      // Each item's members by name; the same once more from a second read (the lists are kept between requests).
+      assert.deepEqual(names((await run(query)).data), names(before.data));
+      for (const edge of before.data.socialPosts.edges) {
+        const listed = edge.node.nations.map((nation: any) => nation.name);
+        assert.deepEqual(listed, [...listed].sort(), JSON.stringify(listed));
+      }
+      const tagged = before.data.socialPosts.edges.find((edge: any) => edge.node.nations.some((nation: any) => nation.code === 'FRA'));
+      assert.ok(tagged, 'an item tagged with France');
+
+      const admin = await keyHeaders(gw.gateway.db, Role.ADMIN);
+      const { body: member } = await gw.post('{ memberNation(code: "FRA") { code name kind region joinedYear } }');
+      const renamed = { ...member.data.memberNation, name: 'Zanzibar Republic' };
+      const { body: updated } = await gw.post('mutation ($input: MemberNationInput!) { updateMemberNation(code: "FRA", input: $input) { name } }', { input: renamed }, admin);
+      assert.equal(updated.errors, undefined, JSON.stringify(updated.errors));
+      const after = await run(query);
+      const item = after.data.socialPosts.edges.find((edge: any) => edge.node.id === tagged.node.id);
+      // Renamed, and last by name now.
+      assert.ok(tagged.node.nations.length >= 2 && tagged.node.nations.at(-1).code !== 'FRA', JSON.stringify(tagged.node.nations));
+      assert.deepEqual(item.node.nations.at(-1), { code: 'FRA', name: 'Zanzibar Republic' });
+      assert.equal(item.node.nations.length, tagged.node.nations.length);
+      assert.ok(!JSON.stringify(after.data).includes(member.data.memberNation.name), 'the old name is gone');
     });
   });
 }

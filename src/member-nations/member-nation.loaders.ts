@@ -32,21 +32,36 @@ export async function getNationsByContentIds(db: DataSource, ids: readonly strin
 
 /**
  * Members by code, by name; codes of former members are skipped. Synchronous
- * when the catalogue is at hand, as it nearly always is.
+ * when the catalogue is at hand, as it nearly always is. The list is kept for
+ * the catalogue's index and the codes' array (the reader shares one frozen
+ * array per combination of codes: see `nationCodesOf`), so that a page's
+ * items with the same tags share one list, made once; it is frozen, and
+ * dropped with either.
  */
 export function getNationsFromCodes(db: DataSource, codes: readonly string[]): MemberNation[] | Promise<MemberNation[]> {
   const catalogue = nationCatalogue(db);
-  // A loop rather than flatMap and a sort only for two or more: this runs for every item of every page.
-  const pick = ({ byCode }: { byCode: ReadonlyMap<string, MemberNation> }) => {
-    const nations: MemberNation[] = [];
+  const index = catalogue.current();
+  return index ? nationsOf(index, codes) : catalogue.get().then((loaded) => nationsOf(loaded, codes));
+}
+
+type NationIndex = { readonly byCode: ReadonlyMap<string, MemberNation> };
+
+const NATIONS_OF_CODES = new WeakMap<NationIndex, WeakMap<readonly string[], MemberNation[]>>();
+
+function nationsOf(index: NationIndex, codes: readonly string[]): MemberNation[] {
+  let byCodes = NATIONS_OF_CODES.get(index);
+  if (!byCodes) NATIONS_OF_CODES.set(index, (byCodes = new WeakMap()));
+  let nations = byCodes.get(codes);
+  if (!nations) {
+    nations = [];
     for (const code of codes) {
-      const nation = byCode.get(code);
+      const nation = index.byCode.get(code);
       if (nation) nations.push(nation);
     }
-    return nations.length > 1 ? nations.sort(byName) : nations;
-  };
-  const index = catalogue.current();
-  return index ? pick(index) : catalogue.get().then(pick);
+    if (nations.length > 1) nations.sort(byName);
+    byCodes.set(codes, Object.freeze(nations) as MemberNation[]);
+  }
+  return nations;
 }
 
 function byName(a: MemberNation, b: MemberNation): number {

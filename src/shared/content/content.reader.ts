@@ -82,7 +82,7 @@ export class ContentReader {
         const concat = this.db.options.type === 'postgres' ? 'string_agg' : 'group_concat';
         select.push(`(SELECT COALESCE(${concat}(t.nation_code, ','), '') FROM content_nation t WHERE t.content_id = c.id) AS "nationCodes"`);
         nulls.push(`CAST(NULL AS text) AS "nationCodes"`);
-        readers.push({ property: 'nationCodes', convert: (value) => (value === '' ? [] : String(value).split(',')) });
+        readers.push({ property: 'nationCodes', convert: nationCodesOf });
       }
       const fixedType = type === '*' ? undefined : type;
       projection = { select: select.join(', '), expressions: select, nulls, readers, hydrateRow: compileHydrator(readers, fixedType), type: fixedType };
@@ -147,6 +147,27 @@ export class ContentReader {
     return { property: column.propertyName, convert: dated ? (value) => (value instanceof Date ? value : hydrated(value)) : hydrated };
   }
 }
+
+/**
+ * An item's nation tags from the statement's comma-separated list: one frozen
+ * array for each distinct list, shared by every item and request that has it
+ * (a page of 50 items holds a handful of combinations), so that rows split
+ * nothing and the nations' resolver can keep what it makes of each list
+ * (`getNationsFromCodes`). Bounded: past {@link MAX_CODE_LISTS} lists, it starts again.
+ */
+function nationCodesOf(value: unknown): readonly string[] {
+  const text = String(value);
+  let codes = CODE_LISTS.get(text);
+  if (codes === undefined) {
+    codes = Object.freeze(text === '' ? [] : text.split(','));
+    if (CODE_LISTS.size >= MAX_CODE_LISTS) CODE_LISTS.clear();
+    CODE_LISTS.set(text, codes);
+  }
+  return codes;
+}
+
+const CODE_LISTS = new Map<string, readonly string[]>();
+const MAX_CODE_LISTS = 4_096;
 
 /** Column types TypeORM hydrates by leaving a Date as it is (and parsing text). */
 const TIMESTAMPS = new Set(['timestamp', 'timestamptz', 'timestamp with time zone', 'timestamp without time zone', 'datetime']);
