@@ -6,10 +6,9 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { isConnectionFailure, isStatementTimeout, STATEMENT_TIMEOUT_WARNING } from '../db/failures';
-import { ScopeCancelledError } from '../db/statement-scope';
 import { checkOperation } from '../protection/checks';
 import { RateLimitedError } from '../protection/rate-limit';
+import { formatGatewayError } from '../shared/error-format';
 import type { GatewayContext } from './context';
 import type { Services } from './services';
 
@@ -100,40 +99,11 @@ function protectionPlugin(schema: GraphQLSchema, { config, rateLimiter }: Servic
   };
 }
 
-function formatError(formatted: GraphQLFormattedError, error: unknown, { logger, health }: Services): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+/** Apollo's own refusals as the graph's codes, then what every transport does: see {@link formatGatewayError}. */
+function formatError(formatted: GraphQLFormattedError, error: unknown, services: Services): GraphQLFormattedError {
   // Apollo's own refusal of a persisted query whose hash does not match its text carries no code.
-  if (original instanceof GraphQLError && formatted.message === 'provided sha does not match query') {
+  if (formatted.message === 'provided sha does not match query' && unwrapResolverError(error) instanceof GraphQLError) {
     return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
   }
-  if (original instanceof GraphQLError) return formatted;
-  if (isConnectionFailure(original)) {
-    health.observe(original);
-    return {
-      message: 'The database is not answering; try again shortly',
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: 'SERVICE_UNAVAILABLE' },
-    };
-  }
-  if (original instanceof ScopeCancelledError) {
-    return { message: 'The request ran past its time limit', locations: formatted.locations, path: formatted.path, extensions: { code: 'REQUEST_TIMEOUT' } };
-  }
-  // PostgreSQL's statement_timeout (DB_STATEMENT_TIMEOUT_MS): the request asked for more than one statement may cost, not a bug.
-  if (isStatementTimeout(original)) {
-    logger.warn({ path: formatted.path, statement: (original as { query?: string }).query?.slice(0, 500) }, STATEMENT_TIMEOUT_WARNING);
-    return {
-      message: 'A database statement of this request ran past its time limit; ask for less (a narrower filter or search, a smaller page)',
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: 'REQUEST_TIMEOUT' },
-    };
-  }
-  logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
-  return {
-    message: 'Internal server error',
-    locations: formatted.locations,
-    path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
-  };
+  return formatGatewayError(formatted, error, services);
 }

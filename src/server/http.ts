@@ -12,6 +12,7 @@ import { clientAddressOf } from '../protection/client-address';
 import type { Metrics, Outcome } from '../metrics/metrics';
 import { isSyndicationPath, serveSyndication } from '../outbound/syndication/handler';
 import { Locale, localeFromAcceptLanguage } from '../shared/content/locale';
+import { formatGatewayError } from '../shared/error-format';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import { createLiveServer } from '../outbound/live/ws-server';
@@ -103,6 +104,8 @@ export async function startServer(services: Services): Promise<Gateway> {
     originAllowed: (origin) => !origin || config.corsOrigins === '*' || config.corsOrigins.includes(origin),
     clientAddress: (request) => clientAddressOf(request, config.trustedProxies),
     eventContext: (event) => ({ ...createContext(services.db, ANONYMOUS, `live:${event.row.seq}`, 'live') }),
+    // Events' errors are shown, logged and observed as /graphql's are.
+    formatError: (formatted, error) => formatGatewayError(formatted, error, services),
     metrics: {
       connections: (delta) => metrics.websockets.inc(delta),
       subscriptions: (delta) => metrics.subscriptions.inc(delta),

@@ -11,6 +11,7 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -45,6 +46,12 @@ export interface LiveServerDependencies {
   readonly clientAddress: (request: http.IncomingMessage) => string;
   /** The GraphQL context of one live event, shared by every subscriber of it: published content only. */
   readonly eventContext: (event: LiveEvent) => Record<string, unknown>;
+  /**
+   * How an error of an event's execution reaches subscribers: the gateway's formatter, the one `/graphql`
+   * uses (`formatGatewayError`), which masks unexpected errors as INTERNAL_SERVER_ERROR and logs them, and
+   * tells the health monitor of a database that does not answer. Called once per error of a shared execution.
+   */
+  readonly formatError: (formatted: GraphQLFormattedError, error: GraphQLError) => GraphQLFormattedError;
   readonly metrics?: { connections(delta: number): void; subscriptions(delta: number): void; delivered(): void };
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 }
@@ -77,8 +84,8 @@ export interface LiveServer {
  * `/graphql`. graphql-ws runs outside Apollo's plugins, so every protection
  * is applied here, by the same functions the HTTP path calls, when a
  * subscription starts: the key (in `connection_init` as `{ "authorization":
- * "Bearer <key>" }`; a wrong key closes the socket with 4403, and so do
- * the key's revocation and its expiry when they come), parsing and
+ * "Bearer <key>" }`, the name in any case; a wrong key closes the socket with
+ * 4403, and so do the key's revocation and its expiry when they come), parsing and
  * validation (a syntax or validation error answers that subscription and
  * keeps the socket), depth, cost, aliases, root fields, the allow-list, rate
  * limits, caps on subscriptions per socket and sockets per caller. Only
@@ -87,7 +94,8 @@ export interface LiveServer {
  * Events are executed once per distinct operation (document, operation name,
  * variables) and shared by every subscriber of that operation, with loaders
  * made for the event: a thousand subscribers of the same selection cost one
- * execution and one read.
+ * execution and one read. Its errors go through `formatError` once, as over
+ * HTTP: no SQL or stack reaches a subscriber, and an unexpected error is logged once.
  */
 export function createLiveServer(deps: LiveServerDependencies): LiveServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxBodyBytes });
@@ -109,9 +117,10 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
     {
       schema: deps.schema,
       onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
+        const authorization = authorizationOf(ctx.connectionParams);
         // A key that is no string (a list, an object) is a wrong key, not none: refused, as it is over HTTP, rather than served as anonymous.
-        if (authorization !== undefined && authorization !== null && typeof authorization !== 'string') return false;
+        // So are two names differing only in case that carry different keys: which one was meant cannot be told.
+        if (authorization === CONFLICTING || (authorization !== undefined && authorization !== null && typeof authorization !== 'string')) return false;
         let viewer: Viewer;
         let revokedMeanwhile = false;
         authenticating++;
@@ -126,7 +135,11 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
             ctx.extra.socket.close(TRY_AGAIN_LATER, 'The database is not answering; try again shortly');
             return;
           }
-          throw error;
+          // Anything else is a bug or a broken database: logged here, and the client gets 4500 without the error's
+          // message (graphql-ws would send it as the close reason, SQL included, if it were thrown).
+          log('error', 'unexpected error while checking a WebSocket key', { err: error });
+          ctx.extra.socket.close(CloseCode.InternalServerError, 'Internal server error');
+          return;
         } finally {
           if (--authenticating === 0) revoked.clear();
         }
@@ -215,7 +228,8 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
       onComplete: () => deps.metrics?.subscriptions(-1),
       subscribe: async (args) => {
         const stream = await createSourceEventStream(args);
-        if (!(Symbol.asyncIterator in stream)) return stream;
+        // The subscription's resolver failed (a bad filter, or an unexpected error): its errors as over HTTP.
+        if (!(Symbol.asyncIterator in stream)) return formatted(stream);
         const key = String((args.contextValue as { operationKey: string }).operationKey);
         return mapEvents(stream as AsyncIterable<LivePayload>, (payload) => {
           const result = executeShared(args, key, payload);
@@ -235,11 +249,30 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
     if (!byOperation) results.set(payload.event, (byOperation = new Map()));
     let result = byOperation.get(key);
     if (!result) {
-      result = Promise.resolve(execute({ ...args, rootValue: payload, contextValue: deps.eventContext(payload.event) }));
+      result = Promise.resolve(execute({ ...args, rootValue: payload, contextValue: deps.eventContext(payload.event) })).then(formatted);
       byOperation.set(key, result);
     }
     deps.metrics?.delivered();
     return result;
+  }
+
+  /**
+   * `result` with its errors as the gateway shows them (see `formatError`), made once per shared execution so that
+   * an unexpected error is logged once, however many subscribers receive it. A result without errors is returned as it is.
+   */
+  function formatted(result: ExecutionResult): ExecutionResult {
+    if (!result.errors?.length) return result;
+    return { ...result, errors: result.errors.map(formattedError) };
+  }
+
+  function formattedError(error: GraphQLError): GraphQLError {
+    try {
+      return asFormatted(deps.formatError(enriched(error), error), error);
+    } catch (formatting) {
+      // As Apollo does when its formatError throws: nothing of either error reaches the client.
+      log('error', 'formatting an error of a live event failed', { err: formatting });
+      return plainError('Internal server error', 'INTERNAL_SERVER_ERROR');
+    }
   }
 
   /** Parsed documents by text: subscribers of the same operation share one parse (and validation stays the function's). */
@@ -326,6 +359,48 @@ function mapEvents<T>(source: AsyncIterable<T>, map: (value: T) => Promise<Execu
       return this;
     },
   };
+}
+
+/** A `connection_init` payload's name for the key, `authorization` in any case. */
+const AUTHORIZATION = 'authorization';
+
+/** What {@link authorizationOf} returns when names differing only in case carry different values. */
+const CONFLICTING = Symbol('conflicting authorization');
+
+/**
+ * The key's value in `connection_init`'s payload, under `authorization` whatever its case (`Authorization`, as
+ * many clients send it, like the HTTP header): undefined when there is none, {@link CONFLICTING} when two
+ * names carry different values. Runs once per connection, over the payload's few names.
+ */
+function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): unknown {
+  if (!params || typeof params !== 'object') return undefined;
+  let found: unknown = undefined;
+  let seen = false;
+  for (const name of Object.keys(params)) {
+    if (name.length !== AUTHORIZATION.length || name.toLowerCase() !== AUTHORIZATION) continue;
+    const value = params[name];
+    if (seen && value !== found) return CONFLICTING;
+    found = value;
+    seen = true;
+  }
+  return found;
+}
+
+/** An error as Apollo hands it to `formatError`: its JSON, with a code (INTERNAL_SERVER_ERROR if it has none) and no HTTP-only extension. */
+function enriched(error: GraphQLError): GraphQLFormattedError {
+  const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
+  return { ...error.toJSON(), extensions: { ...extensions, code: extensions.code ?? 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** `formatted` as a GraphQLError (what graphql-ws sends, through its `toJSON`), at the original's locations. */
+function asFormatted(formatted: GraphQLFormattedError, original: GraphQLError): GraphQLError {
+  return new GraphQLError(formatted.message, {
+    nodes: original.nodes,
+    source: original.source,
+    positions: original.positions,
+    path: formatted.path,
+    extensions: formatted.extensions,
+  });
 }
 
 /** An error for a WebSocket client: a code, and none of the HTTP-only extensions Apollo reads. */
