@@ -140,6 +140,41 @@ for (const driver of DRIVERS) {
       for (const subscription of subscriptions) subscription.unsubscribe();
     });
 
+    it('ends a subscription whose event’s item cannot be read with SERVICE_UNAVAILABLE, and logs why once', async () => {
+      const client = open();
+      await client.waitForConnected();
+      const item = await gw.editor.create('DigestArticle', 'live-unreadable-item');
+      const translated = await poster(gw.url)(
+        'mutation ($id: ID!, $input: TranslationInput!) { setTranslation(id: $id, locale: AR, input: $input) { locale } }',
+        { id: item.id, input: { title: 'عنوان', summary: 'ملخص' } },
+        gw.editor.headers,
+      );
+      assert.equal(translated.body.errors, undefined, JSON.stringify(translated.body.errors));
+      const base = gw.gateway.services.live.listenerCount;
+      // In Arabic: the event's item is read with its translation, from the table about to go.
+      const [first, second] = [client.subscribe(`subscription { contentPublished(locale: AR) { id title } }`), client.subscribe(`subscription { contentPublished(locale: AR) { title } }`)];
+      await listening(gw, base + 2);
+      const table = await renamed(gw.gateway.db, 'content_translation');
+      const logged = gw.lines.length;
+      try {
+        await gw.editor.publish(item);
+        for (const subscription of [first, second]) {
+          const errors = await subscription.waitForError('the subscription to end');
+          assert.deepEqual(
+            errors.map((error: { extensions?: { code?: string } }) => error.extensions?.code),
+            ['SERVICE_UNAVAILABLE'],
+          );
+          assert.doesNotMatch(JSON.stringify(errors), INTERNALS);
+        }
+      } finally {
+        await table.restore();
+      }
+      // Both subscribers waited on one read: its failure is logged once, with the cause.
+      const failures = gw.lines.slice(logged).filter((line) => String(line.msg).includes('reading live events’ items'));
+      assert.equal(failures.length, 1, JSON.stringify(gw.lines.slice(logged).map((line) => line.msg)));
+      assert.match(String(failures[0].err?.message), /content_translation/);
+    });
+
     it('closes a socket whose key cannot be checked for an unexpected reason with 4500 and “Internal server error”, and logs the error', async () => {
       const table = await renamed(gw.gateway.db, 'api_key');
       const logged = gw.lines.length;

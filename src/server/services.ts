@@ -101,7 +101,8 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   if (scheduler) changes.subscribe(scheduler.onChanges);
   const feedClock = new FeedClock();
   changes.subscribe(feedClock.onChanges);
-  const live = new LiveEvents(db, config.live.maxBehind);
+  // A read of events' items that fails ends their subscriptions with SERVICE_UNAVAILABLE; what went wrong is logged here, once.
+  const live = new LiveEvents(db, config.live.maxBehind, backgroundFailure);
   live.start(changes);
   registerReceiverRules(db, { allowedHosts: outboundAllowedHosts });
   const webhooks = config.webhooks.enabled

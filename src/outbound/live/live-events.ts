@@ -30,8 +30,23 @@ export class LiveReads {
   private readonly items = new Map<Locale, SerialBatcher<string, Content | null>>();
   private readonly extras: SerialBatcher<string, { countries: string[]; tags: string[] }>;
 
-  constructor(readonly reads: ContentReads) {
-    this.extras = new SerialBatcher((ids) => extrasOf(reads, ids), READ_CHUNK);
+  /**
+   * @param onFailure told of each read that fails, once however many
+   * subscribers or webhooks were waiting for it (they see only that the
+   * database did not answer).
+   */
+  constructor(
+    readonly reads: ContentReads,
+    private readonly onFailure: (error: unknown, what: string) => void = () => {},
+  ) {
+    this.extras = new SerialBatcher((ids) => this.told(extrasOf(reads, ids)), READ_CHUNK);
+  }
+
+  private told<T>(read: Promise<T>): Promise<T> {
+    return read.catch((error: unknown) => {
+      this.onFailure(error, 'reading live events’ items');
+      throw error;
+    });
   }
 
   /** The item now if it is published, in `locale` (with the usual fallback); null when it is not visible. */
@@ -40,12 +55,14 @@ export class LiveReads {
     if (!batcher) {
       batcher = new SerialBatcher(
         (ids) =>
-          visibleContent(this.reads, [ContentStatus.PUBLISHED], undefined, ITEM_PROPERTIES(this.reads.db))
-            // One statement text for any number of ids on PostgreSQL, whose prepared statements each connection keeps a hundred of.
-            .where(this.reads.db.options.type === 'postgres' ? 'c.id = ANY(CAST(:changedIds AS uuid[]))' : 'c.id IN (:...changedIds)', { changedIds: ids })
-            .inLocale(locale)
-            .fetch()
-            .then((items) => byKey(ids, items, (item) => item.id)),
+          this.told(
+            visibleContent(this.reads, [ContentStatus.PUBLISHED], undefined, ITEM_PROPERTIES(this.reads.db))
+              // One statement text for any number of ids on PostgreSQL, whose prepared statements each connection keeps a hundred of.
+              .where(this.reads.db.options.type === 'postgres' ? 'c.id = ANY(CAST(:changedIds AS uuid[]))' : 'c.id IN (:...changedIds)', { changedIds: ids })
+              .inLocale(locale)
+              .fetch()
+              .then((items) => byKey(ids, items, (item) => item.id)),
+          ),
         READ_CHUNK,
       );
       this.items.set(locale, batcher);
@@ -154,12 +171,14 @@ export class LiveEvents {
 
   /**
    * @param maxQueued events a subscription may have waiting before it is ended (LIVE_MAX_BEHIND)
+   * @param onFailure told of a read of events' items that failed (its subscriptions end with SERVICE_UNAVAILABLE)
    */
   constructor(
     db: DataSource,
     readonly maxQueued = MAX_QUEUED,
+    onFailure?: (error: unknown, what: string) => void,
   ) {
-    this.reads = new LiveReads(new ContentReads(db));
+    this.reads = new LiveReads(new ContentReads(db), onFailure);
   }
 
   start(tailer: ChangeTailer): void {
