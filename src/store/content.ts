@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { ContentNation } from '../member-nations/content-nation.entity';
 import { ContentStatus, type ContentType } from '../shared/content/content-status';
 import { CONTENT_TYPE_NAMES, Content } from '../shared/content/content.entity';
 import { ConflictError, NotFoundError, StaleVersionError } from '../shared/errors';
 import { recordAudit, snapshot, type AuditAction } from './audit';
+import { AuditEntry } from './audit-entry.entity';
 import { CONTENT_CLASSES, prepareWrite, readTagRows, writeTagRows, type ContentItemInput, type PreparedWrite } from './content-rows';
 import { contentChange, readItemState, type ItemState } from './item-state';
 import { indexContent, unindexContent } from './search-index';
@@ -52,7 +53,11 @@ export async function updateContent(session: WriteSession, type: ContentType, id
   return after;
 }
 
-/** Publishes (at `publishedAt`, now by default) or withdraws an item, checking the version as updates do. */
+/**
+ * Publishes (at `publishedAt`; by default now, or the time it had if it was
+ * published before and withdrawn since) or withdraws an item, checking the
+ * version as updates do.
+ */
 export async function setPublished(session: WriteSession, id: string, expectedVersion: number, published: boolean, publishedAt?: Date | null): Promise<Content> {
   const { manager } = session;
   const before = await lockCurrent(manager, id, expectedVersion);
@@ -71,13 +76,46 @@ export async function changeStatus(session: WriteSession, before: Content, publi
   const { manager } = session;
   const beforeState = await readItemState(manager, before.id);
   const status = published ? ContentStatus.PUBLISHED : ContentStatus.DRAFT;
-  const when = published ? (publishedAt ?? (before.status === ContentStatus.PUBLISHED ? before.publishedAt : new Date())) : before.publishedAt;
+  // Without a time given, a published item keeps its time, and so does one published again after a withdrawal (an editor's or
+  // its source's, both of which keep `published_at`): only a draft never published is dated now.
+  const when = !published ? before.publishedAt : (publishedAt ?? (before.status === ContentStatus.PUBLISHED || (await wasWithdrawn(manager, before)) ? before.publishedAt : new Date()));
   await bumpVersion(manager, before.id, before.version, { status, publishedAt: when, sourceWithdrawnAt: bySource && !published ? new Date() : null });
   // The nation tags carry copies of both, for the per-nation feeds.
   await manager.update(ContentNation, { contentId: before.id }, { status, publishedAt: when });
   const after = await audited(session, published ? 'PUBLISH' : 'UNPUBLISH', before.id, await withTags(manager, before));
   if (beforeState) recordChange(session, beforeState, { ...beforeState, status, publishedAt: when }, when.getTime() !== before.publishedAt.getTime());
   return after;
+}
+
+/**
+ * Whether `item` (a draft) was published once and withdrawn since, as against
+ * a draft never published: its audit entries since it was last created hold
+ * an UNPUBLISH of it while it was published. Every change of status is
+ * audited in its own transaction (`changeStatus`), and the audit log is never
+ * pruned, so this is the whole history; an item deleted and created again
+ * with the same id (a demo item seeded again, an ingested one imported again)
+ * starts afresh at its CREATE.
+ *
+ * The columns cannot tell the two apart: a draft carries a `published_at`
+ * from the start (the time an editor gave, its source's date, or the time it
+ * was created), and a withdrawal keeps the time the item had. A column of its
+ * own (`first_published_at`) would need a migration whose backfill of the
+ * items withdrawn before it could only read this same log; so the log is read
+ * here, once per publication of a draft without a time given (ingestion,
+ * which republishes what it withdrew at its time, never asks).
+ */
+async function wasWithdrawn(manager: EntityManager, item: Content): Promise<boolean> {
+  const entries = await manager.getRepository(AuditEntry).find({
+    select: { action: true, before: true },
+    where: { subjectType: CONTENT_TYPE_NAMES[item.type], subjectId: item.nodeId, action: In(['CREATE', 'UNPUBLISH']) },
+    order: { at: 'ASC', id: 'ASC' },
+  });
+  let withdrawn = false;
+  for (const entry of entries) {
+    if (entry.action === 'CREATE') withdrawn = false;
+    else if (entry.before?.status === ContentStatus.PUBLISHED) withdrawn = true;
+  }
+  return withdrawn;
 }
 
 /** Deletes an item and its tag rows. */
