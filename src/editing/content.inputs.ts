@@ -16,27 +16,10 @@ import { GraphQLLocalDate } from 'graphql-scalars';
 import { Field, Float, InputType } from 'type-graphql';
 import { SocialPlatform } from '../social-posts/social-post.entity';
 import { ProjectPhase } from '../stabilisation-projects/stabilisation-project.entity';
+import { withinEditableYears } from '../shared/date-time';
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true };
-
-/**
- * The first and last instants an editor may give an item (0001-01-01 and
- * 9999-12-31, UTC): what ISO text writes with four digits, what an item's
- * cursor holds (`shared/pagination/cursor.ts`), and what both databases store
- * and compare. PostgreSQL has no year 0 (a `date` of 0000-01-01 is an error),
- * SQLite would store it, and a `publishedAt` outside them made a cursor the
- * gateway then refused to read.
- */
-export const EARLIEST_EDITABLE = new Date('0001-01-01T00:00:00.000Z');
-export const LATEST_EDITABLE = new Date('9999-12-31T23:59:59.999Z');
-
-/** Whether a `DateTime` (a Date) or a `LocalDate` (`YYYY-MM-DD`) lies within {@link EARLIEST_EDITABLE} and {@link LATEST_EDITABLE}. */
-export function withinEditableYears(value: Date | string): boolean {
-  if (typeof value === 'string') return value >= '0001-01-01' && value <= '9999-12-31';
-  const time = value.getTime();
-  return time >= EARLIEST_EDITABLE.getTime() && time <= LATEST_EDITABLE.getTime();
-}
 
 /** The date (or day) is within years 1 to 9999 (see {@link withinEditableYears}). */
 function WithinEditableYears(options?: ValidationOptions): PropertyDecorator {

@@ -11,7 +11,8 @@ import { decodeGlobalIdOf } from '../shared/node/global-id';
 import { Role } from '../shared/viewer';
 import { SocialPost } from '../social-posts/social-post.entity';
 import { StabilisationProject } from '../stabilisation-projects/stabilisation-project.entity';
-import { CampaignStoryInput, type ContentInput, DigestArticleInput, SocialPostInput, StabilisationProjectInput, withinEditableYears } from './content.inputs';
+import { CampaignStoryInput, type ContentInput, DigestArticleInput, SocialPostInput, StabilisationProjectInput } from './content.inputs';
+import { withinEditableYears } from '../shared/date-time';
 import { createContent, deleteContent, setPublished, updateContent, type ContentDraft } from './content.service';
 
 /** Splits an input into the shared fields and the type's own columns. */

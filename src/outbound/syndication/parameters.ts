@@ -1,6 +1,7 @@
 import { normaliseNationCode } from '../../member-nations/member-nation.entity';
 import { ContentType } from '../../shared/content/content-status';
 import { Locale } from '../../shared/content/locale';
+import { withinEditableYears } from '../../shared/date-time';
 import { CONTENT_KEYSET } from '../../shared/content/content.query';
 import { decodeCursor, encodeCursor, type KeyValue } from '../../shared/pagination/cursor';
 import { NUL_REFUSED } from '../../shared/text-input';
@@ -158,6 +159,11 @@ function instant(search: URLSearchParams, name: string): Date | null {
     Number(match[3]) <= daysIn(Number(match[1]), Number(match[2])) &&
     (match[4] === undefined || (Number(match[4]) <= 23 && Number(match[5]) <= 59 && Number(match[6] ?? 0) <= 59));
   if (!exists) throw new FeedParameterError(`Invalid ${name}: ${quote(value)} is not an ISO 8601 date or date-time with a time zone, such as 2019-10-01 or 2019-10-01T09:30:00Z`);
+  // Years 1–9999 of the instant (UTC), not of the day as written, as publishContent and cursors allow: an offset carries
+  // 9999-12-31 into year 10000, whose self link (`+010000-…`) this parser would refuse, and 0001-01-01 into year 0.
+  if (!withinEditableYears(date)) {
+    throw new FeedParameterError(`Invalid ${name}: ${quote(value)} is ${date.toISOString()} in UTC, outside years 0001 to 9999; give a time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z`);
+  }
   return date;
 }
 
