@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { keyOfRequest } from '../auth/api-key.service';
 import type { Config, Limits } from '../config';
-import { isConnectionFailure } from '../db/failures';
+import { isConnectionFailure, isStatementTimeout, STATEMENT_TIMEOUT_WARNING } from '../db/failures';
 import { pgPoolOf } from '../db/pg';
 import { StatementScope } from '../db/statement-scope';
 import { addressMatcher } from '../metrics/allow';
@@ -331,7 +331,7 @@ function serviceUnavailable(): HttpError {
   return new HttpError(503, 'The database is not answering; try again shortly', 'SERVICE_UNAVAILABLE', { 'retry-after': '5' });
 }
 
-async function authenticate({ authenticator, health }: Services, req: IncomingMessage): Promise<Viewer> {
+async function authenticate({ authenticator, health, logger }: Services, req: IncomingMessage): Promise<Viewer> {
   try {
     return await authenticator.authenticate(keyOfRequest(req.headers));
   } catch (error) {
@@ -341,6 +341,11 @@ async function authenticate({ authenticator, health }: Services, req: IncomingMe
     if (isConnectionFailure(error)) {
       health.observe(error);
       throw serviceUnavailable();
+    }
+    // The key's lookup ran past DB_STATEMENT_TIMEOUT_MS (a lock, a loaded server): not a bug, and the database is up; as the feeds answer it.
+    if (isStatementTimeout(error)) {
+      logger.warn({ path: req.url }, STATEMENT_TIMEOUT_WARNING);
+      throw new HttpError(503, 'The database statement checking the API key ran past its time limit; try again shortly', 'REQUEST_TIMEOUT', { 'retry-after': '5' });
     }
     throw error;
   }

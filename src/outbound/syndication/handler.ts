@@ -59,8 +59,9 @@ export function isSyndicationPath(pathname: string): boolean {
  * `BAD_USER_INPUT` for a bad parameter, 404 `NOT_FOUND` for an unknown member
  * or campaign, 405 for a method other than GET, HEAD and OPTIONS, 403 for an
  * origin CORS_ORIGINS does not allow, 503 `SERVICE_UNAVAILABLE` while the
- * database is down, 503 `REQUEST_TIMEOUT` past the request's or a statement's
- * time limit. Anything unexpected is left to the server (500).
+ * database is down, 503 `REQUEST_TIMEOUT` past the request's or a
+ * statement's time limit (the API key's lookup included). Anything unexpected
+ * is left to the server (500).
  */
 export async function serveSyndication(services: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { config, db, health } = services;
@@ -94,6 +95,13 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
     if (isConnectionFailure(error)) {
       health.observe(error);
       return unavailable(res);
+    }
+    // The key's lookup ran past DB_STATEMENT_TIMEOUT_MS (a lock, a loaded server): no bug (500), as the feed's own reads past it
+    // are none. The key could not be checked for now, and the client may try again (the WebSocket endpoint says so too); the
+    // database is not marked down for it.
+    if (isStatementTimeout(error)) {
+      services.logger.warn({ path: url.pathname }, STATEMENT_TIMEOUT_WARNING);
+      return refuse(res, 503, 'REQUEST_TIMEOUT', 'The database statement checking the API key ran past its time limit; try again shortly', { 'retry-after': '5' });
     }
     throw error;
   }

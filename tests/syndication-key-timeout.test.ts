@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { loadConfig, type DatabaseConfig } from '../src/config';
+import { startGateway, type RunningGateway } from '../src/main';
+import { Role } from '../src/shared/viewer';
+import { createApiKey } from '../src/store/keys';
+import { dropDatabase, freshDatabase, POSTGRES_ENABLED } from './helpers/drivers';
+import { assertHttpError, waitFor } from './helpers/http';
+import { capturingLogger, type LogLine } from './helpers/log-capture';
+
+/**
+ * A feed's API key is looked up before anything else; a lookup PostgreSQL ends
+ * at DB_STATEMENT_TIMEOUT_MS (here: blocked by a lock the test holds on the
+ * keys' table) is the database not answering in time, not a bug: 503 with
+ * Retry-After, a warning, no error, and the database not marked down.
+ */
+describe('a feed or /graphql request whose API key lookup runs past DB_STATEMENT_TIMEOUT_MS [postgres]', { skip: !POSTGRES_ENABLED && 'set TEST_POSTGRES_URL' }, () => {
+  let database: DatabaseConfig;
+  let gateway: RunningGateway;
+  let origin: string;
+  let lines: LogLine[];
+  /** A connection of the test's own, which holds the lock. */
+  let locker: Client;
+
+  before(async () => {
+    database = freshDatabase('postgres');
+    const captured = capturingLogger();
+    lines = captured.lines;
+    gateway = await startGateway(loadConfig({ NODE_ENV: 'test', DB_STATEMENT_TIMEOUT_MS: '300' }, { port: 0, host: '127.0.0.1', database }), { logger: captured.logger });
+    origin = `http://127.0.0.1:${gateway.port}`;
+    const { url, schema } = database as { url: string; schema: string };
+    locker = new Client({ connectionString: url, options: `-c search_path=${schema}` });
+    await locker.connect();
+  });
+
+  after(async () => {
+    await locker?.end();
+    await gateway?.stop();
+    if (database) await dropDatabase(database);
+  });
+
+  it('answers 503 REQUEST_TIMEOUT with Retry-After, logs a warning and no error, keeps the database up, and serves the key once the lock is gone', async () => {
+    const { secret } = await createApiKey(gateway.db, { name: 'feed reader', role: Role.PARTNER });
+    const headers = { authorization: `Bearer ${secret}` };
+    await locker.query('BEGIN');
+    try {
+      // Every read of the keys' table now waits for the test's transaction; the key has never been looked up (nothing cached).
+      await locker.query('LOCK TABLE api_key IN ACCESS EXCLUSIVE MODE');
+      for (const format of ['atom', 'json']) {
+        const response = await fetch(`${origin}/feed.${format}?limit=1`, { headers });
+        const message = assertHttpError({ status: response.status, json: await response.json() }, 503, 'REQUEST_TIMEOUT');
+        assert.match(message, /API key.*time limit/, message);
+        assert.equal(response.headers.get('retry-after'), '5');
+      }
+      // /graphql checks the key the same way, and answers the same.
+      const graphql = await fetch(`${origin}/graphql`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      assert.match(assertHttpError({ status: graphql.status, json: await graphql.json() }, 503, 'REQUEST_TIMEOUT'), /API key.*time limit/);
+      assert.equal(graphql.headers.get('retry-after'), '5');
+      // A feed without a key looks nothing up, and is served.
+      assert.equal((await fetch(`${origin}/feed.json?limit=1`)).status, 200);
+    } finally {
+      await locker.query('ROLLBACK');
+    }
+    assert.equal(gateway.services.health.available, true, 'the database was not marked down');
+    assert.deepEqual(lines.filter((line) => line.level >= 50).map((line) => line.msg), [], 'no error logged');
+    assert.equal(lines.filter((line) => line.level === 40 && /DB_STATEMENT_TIMEOUT_MS/.test(line.msg)).length, 3, 'a warning for each');
+
+    const served = await waitFor('the key to be served', async () => {
+      const response = await fetch(`${origin}/feed.json?limit=1`, { headers });
+      return response.status === 200 ? response : undefined;
+    });
+    assert.equal(served.headers.get('content-type'), 'application/feed+json; charset=utf-8');
+  });
+});
