@@ -200,6 +200,20 @@ for (const driver of DRIVERS) {
       assert.deepEqual(body.errors?.[0].path, ['feed']);
     });
 
+    it('rejects a time outside years 1 to 9999 (UTC) in a filter with BAD_USER_INPUT, on both databases alike', async () => {
+      // The last of these is year 10000 in UTC, the first two year 0: PostgreSQL and SQLite compared them differently.
+      for (const filter of [{ publishedAfter: '0000-06-01T00:00:00Z' }, { publishedBefore: '0001-01-01T00:00:00+14:00' }, { publishedBefore: '9999-12-31T23:59:59-14:00' }]) {
+        const { body } = await gw.post(PAGE, { filter });
+        assert.equal(body.data, null, JSON.stringify(filter));
+        assert.equal(body.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(body.errors));
+        assert.match(body.errors?.[0].message, /must be between 0001-01-01 and 9999-12-31/);
+      }
+      // The bounds themselves are times like any other.
+      const { body } = await gw.post(PAGE, { filter: { publishedAfter: '0001-01-01T00:00:00Z', publishedBefore: '9999-12-31T23:59:59.999Z' } });
+      assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      assert.ok(body.data.feed.edges.length > 0);
+    });
+
     const FEED_WITH_RELATIONS = `query ($first: Int!) {
       feed(first: $first) {
         edges { node {

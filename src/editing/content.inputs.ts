@@ -16,24 +16,11 @@ import { GraphQLLocalDate } from 'graphql-scalars';
 import { Field, Float, InputType } from 'type-graphql';
 import { SocialPlatform } from '../social-posts/social-post.entity';
 import { ProjectPhase } from '../stabilisation-projects/stabilisation-project.entity';
-import { withinEditableYears } from '../shared/date-time';
+import { WithinEditableYears } from '../shared/validation';
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true };
 
-/** The date (or day) is within years 1 to 9999 (see {@link withinEditableYears}). */
-function WithinEditableYears(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'withinEditableYears',
-      validator: {
-        validate: (value: unknown) => (value instanceof Date || typeof value === 'string') && withinEditableYears(value),
-        defaultMessage: (args?: ValidationArguments) => `${args?.property} must be between 0001-01-01 and 9999-12-31`,
-      },
-    },
-    options,
-  );
-}
 
 /**
  * The day is not before the day `property` of the same input names, when

@@ -1,6 +1,7 @@
 import { ArrayMaxSize, Matches, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { ContentType } from '../shared/content/content-status';
+import { WithinEditableYears } from '../shared/validation';
 
 /**
  * Which items the feed returns. Within one field the values are OR-ed (any
@@ -32,9 +33,11 @@ export class FeedFilter {
   @MaxLength(64, { each: true })
   tags?: string[] | null;
 
-  @Field(() => Date, { nullable: true, description: 'Only items published at or after this time (inclusive).' })
+  @Field(() => Date, { nullable: true, description: 'Only items published at or after this time (inclusive), in years 0001–9999 (UTC).' })
+  @WithinEditableYears()
   publishedAfter?: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'Only items published before this time (exclusive).' })
+  @Field(() => Date, { nullable: true, description: 'Only items published before this time (exclusive), in years 0001–9999 (UTC).' })
+  @WithinEditableYears()
   publishedBefore?: Date | null;
 }

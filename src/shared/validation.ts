@@ -1,4 +1,5 @@
-import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validate, ValidateBy, type ValidationArguments, type ValidationError, type ValidationOptions } from 'class-validator';
+import { withinEditableYears } from './date-time';
 import { BadUserInputError } from './errors';
 
 /** One rejected field: where it is inside the argument, and why. */
@@ -128,4 +129,18 @@ function flatten(errors: ValidationError[], prefix: string): FieldError[] {
     const own: FieldError[] = error.constraints ? [{ field, reasons: Object.values(error.constraints) }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
+}
+
+/** The date (or day) is within years 1 to 9999 (see {@link withinEditableYears}). */
+export function WithinEditableYears(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'withinEditableYears',
+      validator: {
+        validate: (value: unknown) => (value instanceof Date || typeof value === 'string') && withinEditableYears(value),
+        defaultMessage: (args?: ValidationArguments) => `${args?.property} must be between 0001-01-01 and 9999-12-31`,
+      },
+    },
+    options,
+  );
 }
