@@ -3,16 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type DatabaseConfig } from '../src/config';
 import { STATEMENT_TIMEOUT_WARNING } from '../src/db/failures';
-import { startGateway, type RunningGateway } from '../src/main';
 import { Role } from '../src/shared/viewer';
 import { createApiKey, revokeApiKey } from '../src/store/keys';
-import { Editor, keyHeaders, poster } from './helpers/changes';
-import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
+import { poster } from './helpers/changes';
+import { DRIVERS, type Driver } from './helpers/drivers';
 import { sha256, waitFor } from './helpers/http';
 import { connectLive, type LiveClient } from './helpers/live';
-import { capturingLogger, type LogLine } from './helpers/log-capture';
+import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 
 /** The reviewer's selection: the nested `translation` reads `content_translation` when the event is executed. */
 const TRANSLATED = `subscription { contentChanges { kind id item { title translation(locale: AR) { title } } } }`;
@@ -22,32 +20,11 @@ const CHANGES = `subscription { contentChanges { kind id } }`;
 /** SQL, a stack or a driver's words: what must never reach a client. */
 const INTERNALS = /SELECT|relation|no such table|content_translation|api_key|stack|at \w+ \(|\.js:\d+/i;
 
-interface Gateway {
-  readonly url: string;
-  readonly gateway: RunningGateway;
-  readonly database: DatabaseConfig;
-  readonly editor: Editor;
-  readonly lines: LogLine[];
-  stop(): Promise<void>;
-}
+type Gateway = LiveGateway;
 
-/** The real gateway on an ephemeral port over a fresh database (a new SQLite file, a new PostgreSQL schema), its log captured. */
-async function start(driver: Driver, env: Record<string, string> = {}): Promise<Gateway> {
-  const database = freshDatabase(driver);
-  const { lines, logger } = capturingLogger();
-  const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', RATE_LIMIT: 'off', ...env }, { port: 0, host: '127.0.0.1', database }), { logger });
-  const editor = new Editor(poster(gateway.url), await keyHeaders(gateway.db, Role.EDITOR));
-  return {
-    url: gateway.url,
-    gateway,
-    database,
-    editor,
-    lines,
-    async stop() {
-      await gateway.stop();
-      await dropDatabase(database);
-    },
-  };
+/** The real gateway on an ephemeral port over a fresh database, its log captured; rate limits off. */
+function start(driver: Driver, env: Record<string, string> = {}): Promise<Gateway> {
+  return startLiveGateway(driver, { RATE_LIMIT: 'off', ...env });
 }
 
 /** Renames `table` in the test's own database (its PostgreSQL schema is first on the search path), and back when `restore` is called. */

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { campaignCatalogue } from '../src/campaigns/campaign-catalogue';
-import { loadConfig, type DatabaseConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
-import { startGateway, type RunningGateway } from '../src/main';
+import type { RunningGateway } from '../src/main';
 import { nationCatalogue } from '../src/member-nations/nation-catalogue';
 import { ENTITIES } from '../src/server/modules';
 import { decodeGlobalId } from '../src/shared/node/global-id';
@@ -14,42 +13,15 @@ import { KeyChangeKind } from '../src/changes/change-log';
 import { CLI_ACTOR, write } from '../src/store/session';
 import { Editor, keyHeaders, poster, startChildGateway, type ChildGateway } from './helpers/changes';
 import { insertItems } from './helpers/content';
-import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/drivers';
+import { DRIVERS, dropDatabase, freshDatabase } from './helpers/drivers';
 import { postRaw, sha256, waitFor } from './helpers/http';
 import { connectLive, connectMany, upgradeStatus, type LiveClient, type LiveSubscription } from './helpers/live';
+import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 import { requestStatements } from './helpers/request-statements';
-import { SqlRecorder } from './helpers/sql-count';
 
 const PUBLISHED = `subscription { contentPublished { id title } }`;
 const CHANGES = `subscription ($filter: FeedFilter) { contentChanges(filter: $filter) { kind id type item { id title } } }`;
 
-/** The real gateway over a fresh database, with `env` added to the test environment and its SQL recorded. */
-interface LiveGateway {
-  readonly url: string;
-  readonly gateway: RunningGateway;
-  readonly database: DatabaseConfig;
-  readonly sql: SqlRecorder;
-  readonly editor: Editor;
-  stop(): Promise<void>;
-}
-
-async function startLiveGateway(driver: Driver, env: Record<string, string> = {}): Promise<LiveGateway> {
-  const database = freshDatabase(driver);
-  const sql = new SqlRecorder();
-  const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', ...env }, { port: 0, host: '127.0.0.1', database }), { sqlLogger: sql });
-  const editor = new Editor(poster(gateway.url), await keyHeaders(gateway.db, Role.EDITOR));
-  return {
-    url: gateway.url,
-    gateway,
-    database,
-    sql,
-    editor,
-    async stop() {
-      await gateway.stop();
-      await dropDatabase(database);
-    },
-  };
-}
 
 /** A key's secret (and id), made as the CLI does. */
 async function newKey(db: DataSource, role: Role, allowedOperations?: string[]): Promise<{ id: string; secret: string }> {
