@@ -313,6 +313,8 @@ for (const driver of DRIVERS) {
       assert.equal(directionOfLanguage('ar-Latn'), TextDirection.LTR, 'Arabic in Latin letters');
       assert.equal(directionOfLanguage(null), TextDirection.LTR);
       assert.equal(directionOfLanguage('not a tag'), TextDirection.LTR);
+      // Tags sources send that Intl refuses: read by their language, as their locale is.
+      for (const tag of ['ar_IQ', 'ar-EG-u', 'ar-1', 'fa-abc-def']) assert.equal(directionOfLanguage(tag), TextDirection.RTL, tag);
     });
 
     it('serves a translated body in every format, and the original’s where the translation has none', async () => {

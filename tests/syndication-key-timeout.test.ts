@@ -58,6 +58,9 @@ describe('a feed or /graphql request whose API key lookup runs past DB_STATEMENT
       const graphql = await fetch(`${origin}/graphql`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
       assert.match(assertHttpError({ status: graphql.status, json: await graphql.json() }, 503, 'REQUEST_TIMEOUT'), /API key.*time limit/);
       assert.equal(graphql.headers.get('retry-after'), '5');
+      // And by GET, whose query string (the document, the variables) stays out of the log.
+      const get = await fetch(`${origin}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers });
+      assert.equal(get.status, 503);
       // A feed without a key looks nothing up, and is served.
       assert.equal((await fetch(`${origin}/feed.json?limit=1`)).status, 200);
     } finally {
@@ -65,7 +68,12 @@ describe('a feed or /graphql request whose API key lookup runs past DB_STATEMENT
     }
     assert.equal(gateway.services.health.available, true, 'the database was not marked down');
     assert.deepEqual(lines.filter((line) => line.level >= 50).map((line) => line.msg), [], 'no error logged');
-    assert.equal(lines.filter((line) => line.level === 40 && /DB_STATEMENT_TIMEOUT_MS/.test(line.msg)).length, 3, 'a warning for each');
+    const warnings = lines.filter((line) => line.level === 40 && /DB_STATEMENT_TIMEOUT_MS/.test(line.msg));
+    assert.equal(warnings.length, 4, 'a warning for each');
+    assert.deepEqual(
+      warnings.map((line) => line.path),
+      ['/feed.atom', '/feed.json', '/graphql', '/graphql'],
+    );
 
     const served = await waitFor('the key to be served', async () => {
       const response = await fetch(`${origin}/feed.json?limit=1`, { headers });

@@ -344,7 +344,7 @@ async function authenticate({ authenticator, health, logger }: Services, req: In
     }
     // The key's lookup ran past DB_STATEMENT_TIMEOUT_MS (a lock, a loaded server): not a bug, and the database is up; as the feeds answer it.
     if (isStatementTimeout(error)) {
-      logger.warn({ path: req.url }, STATEMENT_TIMEOUT_WARNING);
+      logger.warn({ path: req.url?.split('?')[0] }, STATEMENT_TIMEOUT_WARNING);
       throw new HttpError(503, 'The database statement checking the API key ran past its time limit; try again shortly', 'REQUEST_TIMEOUT', { 'retry-after': '5' });
     }
     throw error;

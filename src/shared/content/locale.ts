@@ -68,12 +68,7 @@ export function directionOfLanguage(language: string | null | undefined): TextDi
   const tag = language ?? 'en';
   let direction = DIRECTION_OF_TAG.get(tag);
   if (direction === undefined) {
-    let script: string | undefined;
-    try {
-      script = new Intl.Locale(tag).maximize().script;
-    } catch {
-      script = undefined;
-    }
+    const script = scriptOf(tag);
     direction = script !== undefined && RTL_SCRIPTS.has(script) ? TextDirection.RTL : TextDirection.LTR;
     if (DIRECTION_OF_TAG.size >= MAX_REMEMBERED_TAGS) DIRECTION_OF_TAG.clear();
     DIRECTION_OF_TAG.set(tag, direction);
@@ -82,6 +77,22 @@ export function directionOfLanguage(language: string | null | undefined): TextDi
 }
 
 const DIRECTION_OF_TAG = new Map<string, TextDirection>();
+
+/**
+ * The script a tag names or implies; for a tag `Intl` refuses (sources send
+ * `ar_IQ`, `ar-EG-u`, `ar-1`, which the loose tag check lets in, as it does
+ * for `localeOfLanguage`), its language subtag's.
+ */
+function scriptOf(tag: string): string | undefined {
+  for (const candidate of [tag, tag.split(/[-_]/)[0]]) {
+    try {
+      return new Intl.Locale(candidate).maximize().script;
+    } catch {
+      // Not a tag `Intl` reads: try the language alone.
+    }
+  }
+  return undefined;
+}
 
 /** The BCP 47 tag of a locale. */
 export function languageOfLocale(locale: Locale): string {
