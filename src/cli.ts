@@ -87,13 +87,15 @@ async function run(argv: string[]): Promise<void> {
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // One line: node's parser explains some refusals over three (`--synthetic -5`).
+    throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, ' '));
   }
   const { values, positionals } = parsed;
   const [command, ...extra] = positionals;
   if (values.help || command === 'help') return void process.stdout.write(USAGE);
   if (!command) throw new UsageError('no command given');
-  const maxArguments = command === 'keys' || command === 'sources' ? 2 : command === 'ingest' ? 1 : 0;
+  // A name or id only after `keys revoke` and `sources remove`; `keys list extra` is a mistake, not a list.
+  const maxArguments = (command === 'keys' && extra[0] === 'revoke') || (command === 'sources' && extra[0] === 'remove') ? 2 : command === 'keys' || command === 'sources' || command === 'ingest' ? 1 : 0;
   if (extra.length > maxArguments) throw new UsageError(`unexpected argument "${extra.at(-1)}"`);
   for (const option of ['role', 'expires', 'operations'] as const) {
     if (values[option] !== undefined && !(command === 'keys' && extra[0] === 'create')) throw new UsageError(`--${option} belongs to keys create`);
@@ -115,6 +117,7 @@ async function run(argv: string[]): Promise<void> {
   if (values.out !== undefined && command !== 'schema') throw new UsageError('--out belongs to the schema command');
   if (values.check && command !== 'schema') throw new UsageError('--check belongs to the schema command');
   if (values.check && values.out !== undefined) throw new UsageError('schema takes --out or --check, not both');
+  if (values.out === '') throw new UsageError('--out needs a file (or - for standard output)');
   for (const option of ['against', 'acknowledged'] as const) {
     if (values[option] !== undefined && !values.check) throw new UsageError(`--${option} belongs to schema --check`);
   }

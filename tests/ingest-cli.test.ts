@@ -132,6 +132,13 @@ for (const driver of DRIVERS) {
         [['sources', 'add', '--name', 'cli-wire', '--kind', 'FEED', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE'], /A source named "cli-wire" exists already/],
         [['sources', 'add', '--name', 'x', '--kind', 'FEED', '--file', '/no/such/file.rss', '--type', 'DIGEST_ARTICLE'], /\/no\/such\/file\.rss does not exist/],
         [['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--options', '{"maxWithdrawnShare":1.5}'], /options\.maxWithdrawnShare must be a number from 0 to 1, such as 0\.5/],
+        // JSON that is no object, and names an object has by inheritance (their values were written into the message as function text).
+        ...['"abc"', '[1]', 'null', '42'].map((json): [string[], RegExp] => [['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--options', json], /--options takes a JSON object/]),
+        ...['toString', 'constructor', '__proto__'].map((name): [string[], RegExp] => [
+          ['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--options', `{"${name}":1}`],
+          new RegExp(`CSV sources take .*; not "${name}"$`),
+        ]),
+        [['sources', 'list', 'extra'], /unexpected argument "extra"/],
         [['ingest', 'nobody'], /No source named "nobody"/],
         [['ingest'], /ingest takes the name of a source, or --all/],
         [['sources', 'remove', 'nobody'], /No source named "nobody"/],

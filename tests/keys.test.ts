@@ -152,6 +152,12 @@ describe('coalition-graph keys', () => {
       ['revoking an unknown id', ['keys', 'revoke', '00000000-0000-4000-8000-000000000000']],
       ['revoking something that is no id', ['keys', 'revoke', 'not-an-id']],
       ['revoke without an id', ['keys', 'revoke']],
+      // SQLite kept year 10000 as year 0: a key expired from the start.
+      ['an expiry past year 9999', ['keys', 'create', '--name', 'UNDP', '--role', 'partner', '--expires', '10000-06-01']],
+      ['an expiry on a day that does not exist', ['keys', 'create', '--name', 'UNDP', '--role', 'partner', '--expires', '2030-02-31']],
+      ['a name holding a tab (keys list is tab-separated)', ['keys', 'create', '--name', 'UN\tDP', '--role', 'partner']],
+      ['an argument keys list does not take', ['keys', 'list', 'extra']],
+      ['a negative number where a value is due, said in one line', ['keys', 'create', '--name', '-5']],
     ];
     for (const [what, args] of cases) {
       it(`${what}: coalition-graph ${args.join(' ')}`, async () => {

@@ -125,6 +125,8 @@ export async function runIngestCommand(db: DataSource, config: Config, name: str
   }
 }
 
+const NOT_AN_OBJECT = [] as unknown as Record<string, unknown>;
+
 /** The source options the CLI's flags set; `--options JSON` gives any others. */
 function optionsOf(options: SourcesOptions): Record<string, unknown> {
   let extra: Record<string, unknown> = {};
@@ -132,6 +134,10 @@ function optionsOf(options: SourcesOptions): Record<string, unknown> {
     try {
       extra = JSON.parse(options.options) as Record<string, unknown>;
     } catch {
+      extra = NOT_AN_OBJECT;
+    }
+    // JSON, but a string, a number, a list or null: not the object of options it stands for.
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
       throw new BadUserInputError('--options takes a JSON object, e.g. --options \'{"language":"fr"}\'');
     }
   }

@@ -92,7 +92,8 @@ function checkOptions(kind: IngestKind, options: Readonly<Record<string, unknown
   const allowed = OPTIONS[kind];
   const checked: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
-    const type = allowed[key];
+    // Own names only: `toString` or `__proto__` are no option (their inherited values made messages of function text).
+    const type = Object.hasOwn(allowed, key) ? allowed[key] : undefined;
     if (!type) throw new BadUserInputError(`options: ${kind} sources take ${Object.keys(allowed).join(', ')}; not "${key}"`, { field: `options.${key}` });
     if (value === null || value === undefined) continue;
     const ok =

@@ -22,6 +22,8 @@ export interface NewApiKey {
 export async function createApiKey(db: DataSource, input: NewApiKey, actor: Actor = CLI_ACTOR): Promise<{ key: ApiKey; secret: string }> {
   const name = input.name.trim();
   if (!name || name.length > 200) throw new BadUserInputError('A key needs a name of 1 to 200 characters', { field: 'name' });
+  // `keys list` is tab-separated, one key a line: a tab or a line break in a name would shift or split its row.
+  if (/\p{Cc}/u.test(name)) throw new BadUserInputError('A key’s name may not hold control characters (tabs, line breaks)', { field: 'name' });
   if (!Object.values(Role).includes(input.role) || input.role === Role.ANONYMOUS) {
     throw new BadUserInputError('role must be partner, editor or admin', { field: 'role' });
   }
