@@ -93,6 +93,8 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
     `SELECT count(*) AS n FROM "campaign" WHERE "slug" IN (${campaigns.map((_, i) => dialect.param(i + 1)).join(', ')})`,
     campaigns.map((c) => c.slug),
   );
+  // A load stopped by a signal (Ctrl-C) ends without the `finally` below that builds the search index again: a run after it puts the index back first.
+  if (dialect.postgres) await restoreSearchIndex(db, progress);
   if (Number(existing) > 0) {
     throw new Error(`the database already holds ${Number(existing)} synthetic items; load synthetic content into a fresh database`);
   }
@@ -173,6 +175,15 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
 
 /** PostgreSQL's full-text index (migration 1764600000000), dropped during a large load and built again after it (also when the load fails). */
 const SEARCH_INDEX = 'IDX_search_entry_document';
+
+/** Builds the search index if a load that dropped it was stopped before it could build it again; says so when it does. */
+async function restoreSearchIndex(db: DataSource, progress: (line: string) => void): Promise<void> {
+  const [{ found }] = (await db.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [`"${SEARCH_INDEX}"`])) as { found: boolean }[];
+  if (found) return;
+  const started = Date.now();
+  await db.query(`CREATE INDEX IF NOT EXISTS "${SEARCH_INDEX}" ON "search_entry" USING GIN ("document")`);
+  progress(`search index: missing (an earlier load was stopped), built again in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
 const REBUILD_INDEX_FROM = 50_000;
 
 const CONTENT_COLUMNS = [
