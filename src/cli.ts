@@ -195,8 +195,17 @@ async function run(argv: string[]): Promise<void> {
  * the acknowledgement lands in the same diff, where a reviewer sees it.
  */
 function checkCommittedSchema(sdl: string, againstFile: string, acknowledgedFile: string): void {
-  const committed = fs.readFileSync(againstFile, 'utf8');
-  const acknowledged = fs.existsSync(acknowledgedFile) ? fs.readFileSync(acknowledgedFile, 'utf8') : '';
+  // Each file named in the one line that reports it (a bare EISDIR named neither the flag nor the file).
+  const read = (file: string, flag: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw new UsageError(`${flag}: cannot read ${file} (${code === 'EISDIR' ? 'a folder, not a file' : code === 'ENOENT' ? 'no such file' : (error as Error).message})`);
+    }
+  };
+  const committed = read(againstFile, '--against');
+  const acknowledged = fs.existsSync(acknowledgedFile) ? read(acknowledgedFile, '--acknowledged') : '';
   const check = checkSchema(committed, sdl, acknowledged);
   const name = (file: string) => path.relative(process.cwd(), path.resolve(file)) || file;
   process.stdout.write(formatSchemaCheck(check, name(againstFile), name(acknowledgedFile)));

@@ -137,6 +137,24 @@ describe('coalition-graph CLI', () => {
       assert.match(oneErrorLine(run), /^coalition-graph: LOG_LEVEL: /);
     });
 
+    it('exits 1 naming HOST, not the database, when serve cannot listen there', async () => {
+      const file = freshFile('bad-host');
+      // An address of no interface of this machine (TEST-NET-1): EADDRNOTAVAIL, at once and without DNS.
+      const run = await cli(['serve'], { DATABASE_URL: `sqlite:${file}`, HOST: '192.0.2.1', PORT: '0' });
+      assert.equal(run.code, 1);
+      assert.match(oneErrorLine(run), /^coalition-graph: cannot listen on 192\.0\.2\.1:0: .*EADDRNOTAVAIL/);
+    });
+
+    it('exits 2 naming the flag and the file when schema --check is given a folder or a missing file', async () => {
+      const folder = tmp;
+      const asFolder = await cli(['schema', '--check', '--against', folder]);
+      assert.equal(asFolder.code, 2);
+      assert.match(oneErrorLine(asFolder), /--against: cannot read .* \(a folder, not a file\)/);
+      const missing = await cli(['schema', '--check', '--against', path.join(folder, 'nope.graphql')]);
+      assert.equal(missing.code, 2);
+      assert.match(oneErrorLine(missing), /--against: cannot read .*nope\.graphql \(no such file\)/);
+    });
+
     it('exits 1 with "cannot connect to the database" when migrate cannot reach PostgreSQL', async () => {
       const run = await cli(['migrate'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' });
       assert.equal(run.code, 1);

@@ -141,6 +141,10 @@ describe('coalition-graph keys', () => {
       const [row] = listedRows(await cli(['keys', 'list']));
       assert.equal(row[0], id);
       assert.ok(!Number.isNaN(Date.parse(row[6])), `revoked is a time: ${row[6]}`);
+      // Again, with the id in upper case: the same key, revoked already, at the first time.
+      const again = await cli(['keys', 'revoke', id.toUpperCase()]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.stdout, `Key "UNDP" (id ${id}) was revoked already, at ${row[6]}.\n`);
     });
   });
 

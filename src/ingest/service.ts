@@ -100,7 +100,7 @@ export class IngestService {
         if (!(error instanceof RunInProgressError)) throw error;
         const mine = this.running.get(name);
         if (mine) return mine;
-        progress(`${name} is being run already${error.run ? ` (started ${error.run.startedAt.toISOString()})` : ''}; waiting for that run`);
+        progress(`${name} is being run already${error.run ? ` (started ${error.run.startedAt.toISOString()})` : ''}; waiting for that run (a run whose process was stopped holds it until its lease runs out, up to 2 minutes)`);
         const other = await this.waitFor(name, error.run);
         if (other) return other;
       }

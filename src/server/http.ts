@@ -190,7 +190,8 @@ export async function startServer(services: Services): Promise<Gateway> {
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // Said as what it is: a HOST that does not resolve was reported as the database's (`getaddrinfo ENOTFOUND`).
+    server.once('error', (error) => reject(new Error(`cannot listen on ${config.host}:${config.port}: ${error.message}`)));
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;

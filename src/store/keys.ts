@@ -59,7 +59,8 @@ export async function createApiKey(db: DataSource, input: NewApiKey, actor: Acto
 export async function revokeApiKey(db: DataSource, id: string, actor: Actor = CLI_ACTOR): Promise<ApiKey> {
   return write(db, actor, async (session) => {
     const repo = session.manager.getRepository(ApiKey);
-    const key = /^[0-9a-f-]{36}$/.test(id) ? await repo.findOneBy({ id }) : null;
+    // Ids are written in lower case; one pasted in upper case names the same key.
+    const key = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findOneBy({ id: id.toLowerCase() }) : null;
     if (!key) throw new NotFoundError(`No API key with id ${id}`);
     if (!key.revokedAt) {
       key.revokedAt = new Date();
