@@ -159,7 +159,6 @@ const FIXTURES: Fixture[] = [
     publishedAt: '2020-12-30T00:00:00Z',
     served: { EN: Locale.EN, AR: Locale.EN, FR: Locale.FR },
     originalLocale: Locale.EN,
-    originalRunsRightToLeft: true,
   },
   {
     // Kurmanji in Latin letters (its likely script): left to right.

@@ -153,11 +153,7 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
     }
   } finally {
     // Also when the load fails part-way: the database must not be left without its search index.
-    if (rebuildIndex) {
-      const indexStarted = Date.now();
-      await db.query(`CREATE INDEX IF NOT EXISTS "${SEARCH_INDEX}" ON "search_entry" USING GIN ("document")`);
-      progress(`search index: built in ${((Date.now() - indexStarted) / 1000).toFixed(1)} s`);
-    }
+    if (rebuildIndex) progress(`search index: built in ${await buildSearchIndex(db)} s`);
   }
 
   return {
@@ -176,13 +172,17 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
 /** PostgreSQL's full-text index (migration 1764600000000), dropped during a large load and built again after it (also when the load fails). */
 const SEARCH_INDEX = 'IDX_search_entry_document';
 
+/** Builds the search index (PostgreSQL), unless it is there; returns the seconds it took, as progress writes them. */
+async function buildSearchIndex(db: DataSource): Promise<string> {
+  const started = Date.now();
+  await db.query(`CREATE INDEX IF NOT EXISTS "${SEARCH_INDEX}" ON "search_entry" USING GIN ("document")`);
+  return ((Date.now() - started) / 1000).toFixed(1);
+}
+
 /** Builds the search index if a load that dropped it was stopped before it could build it again; says so when it does. */
 async function restoreSearchIndex(db: DataSource, progress: (line: string) => void): Promise<void> {
   const [{ found }] = (await db.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [`"${SEARCH_INDEX}"`])) as { found: boolean }[];
-  if (found) return;
-  const started = Date.now();
-  await db.query(`CREATE INDEX IF NOT EXISTS "${SEARCH_INDEX}" ON "search_entry" USING GIN ("document")`);
-  progress(`search index: missing (an earlier load was stopped), built again in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (!found) progress(`search index: missing (an earlier load was stopped), built again in ${await buildSearchIndex(db)} s`);
 }
 const REBUILD_INDEX_FROM = 50_000;
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { withinEditableYears } from '../shared/date-time';
+import { isoDateTime, withinEditableYears } from '../shared/date-time';
 import { BadUserInputError } from '../shared/errors';
 import { Role } from '../shared/viewer';
 import { listApiKeys } from '../auth/api-key.service';
@@ -65,10 +65,9 @@ function parseRole(value: string | undefined): Role {
 }
 
 function parseDate(value: string): Date {
-  const date = new Date(value);
   // A day that does not exist (2030-02-31) would roll over, and a year past 9999 would not survive SQLite's text timestamps (10000-06-01 was stored as 0000-06-01: a key expired from the start).
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (Number.isNaN(date.getTime()) || (day && date.toISOString().slice(0, 10) !== value) || !withinEditableYears(date)) {
+  const date = isoDateTime(value);
+  if (!date || !withinEditableYears(date)) {
     throw new BadUserInputError(`--expires: "${value}" is not a date from 0001 to 9999 (use e.g. 2027-01-31 or 2027-01-31T12:00:00Z)`);
   }
   if (date.getTime() <= Date.now()) throw new BadUserInputError('--expires must be in the future');

@@ -125,24 +125,22 @@ export async function runIngestCommand(db: DataSource, config: Config, name: str
   }
 }
 
-const NOT_AN_OBJECT = [] as unknown as Record<string, unknown>;
-
 /** The source options the CLI's flags set; `--options JSON` gives any others. */
 function optionsOf(options: SourcesOptions): Record<string, unknown> {
-  let extra: Record<string, unknown> = {};
+  let extra: unknown = {};
   if (options.options) {
     try {
-      extra = JSON.parse(options.options) as Record<string, unknown>;
+      extra = JSON.parse(options.options);
     } catch {
-      extra = NOT_AN_OBJECT;
+      extra = undefined;
     }
-    // JSON, but a string, a number, a list or null: not the object of options it stands for.
+    // Not JSON, or JSON that is a string, a number, a list or null: not the object of options it stands for.
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
       throw new BadUserInputError('--options takes a JSON object, e.g. --options \'{"language":"fr"}\'');
     }
   }
   return {
-    ...extra,
+    ...(extra as Record<string, unknown>),
     ...(options.outlet !== undefined ? { outlet: options.outlet } : {}),
     ...(options['campaign-map'] !== undefined ? { campaignMap: pairs(options['campaign-map'], '--campaign-map') } : {}),
     ...(options['field-map'] !== undefined ? { fieldMap: pairs(options['field-map'], '--field-map') } : {}),

@@ -110,3 +110,27 @@ export function withinEditableYears(value: Date | string): boolean {
   const time = value.getTime();
   return time >= EARLIEST_EDITABLE.getTime() && time <= LATEST_EDITABLE.getTime();
 }
+
+/** True when `YYYY-MM-DD` names a real day of the Gregorian calendar (arithmetic only: it runs for every cell of a large sheet). */
+export function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * An ISO 8601 date-time (`2024-03-01T10:00:00Z`) as a Date; null when it is
+ * none, or when its day is not a real one: `new Date` rolls 2024-02-31 over
+ * to 2 March, dating an item by a day its source never wrote.
+ */
+export function isoDateTime(value: string): Date | null {
+  if (!isCalendarDate(value.slice(0, 10))) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

@@ -115,11 +115,9 @@ export class ContentReader {
   /** Turns raw rows (selected with {@link projection}) into instances of their own content class. */
   hydrate<T extends Content>(rows: readonly Record<string, unknown>[], projection: Projection): T[] {
     const { hydrateRow } = projection;
-    if (projection.type) {
-      const prototype = this.classes.get(projection.type)!.prototype as object;
-      return rows.map((row) => hydrateRow(row, prototype) as unknown as T);
-    }
-    return rows.map((row) => hydrateRow(row, this.classes.get(row.type as string)!.prototype) as unknown as T);
+    // A projection of one type reads no `type`: its class is known once for all rows.
+    const fixed = projection.type ? (this.classes.get(projection.type)!.prototype as object) : null;
+    return rows.map((row) => hydrateRow(row, fixed ?? this.classes.get(row.type as string)!.prototype) as unknown as T);
   }
 
   /**

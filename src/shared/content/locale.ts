@@ -33,21 +33,30 @@ registerEnumType(TextDirection, {
 });
 
 /** The locale a BCP 47 language tag belongs to (`fr-BE` → FR), or null for other languages. */
-export function localeOfLanguage(language: string | null | undefined): Locale | null {
-  // Asked for every item read: the few tags items carry are remembered rather than split each time.
-  const tag = language ?? 'en';
-  let locale = LOCALE_OF_TAG.get(tag);
-  if (locale === undefined) {
-    const primary = tag.toLowerCase().split(/[-_]/)[0];
-    locale = primary === 'en' ? Locale.EN : primary === 'ar' ? Locale.AR : primary === 'fr' ? Locale.FR : null;
-    if (LOCALE_OF_TAG.size >= MAX_REMEMBERED_TAGS) LOCALE_OF_TAG.clear();
-    LOCALE_OF_TAG.set(tag, locale);
-  }
-  return locale;
+export const localeOfLanguage = rememberedByTag((tag): Locale | null => {
+  const primary = tag.toLowerCase().split(/[-_]/)[0];
+  return primary === 'en' ? Locale.EN : primary === 'ar' ? Locale.AR : primary === 'fr' ? Locale.FR : null;
+});
+
+/**
+ * `read` of a language tag (null: English), remembered per tag: it is asked
+ * for every item read, and items carry few tags. Tags come from sources and
+ * clients: however many they send, the memo stays this small.
+ */
+function rememberedByTag<T>(read: (tag: string) => T): (language: string | null | undefined) => T {
+  const remembered = new Map<string, T>();
+  return (language) => {
+    const tag = language ?? 'en';
+    let value = remembered.get(tag);
+    if (value === undefined) {
+      value = read(tag);
+      if (remembered.size >= MAX_REMEMBERED_TAGS) remembered.clear();
+      remembered.set(tag, value);
+    }
+    return value as T;
+  };
 }
 
-const LOCALE_OF_TAG = new Map<string, Locale | null>();
-/** Tags come from sources and clients: however many they send, the memo stays this small. */
 const MAX_REMEMBERED_TAGS = 256;
 
 /**
@@ -64,19 +73,10 @@ const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Syrc', 'Thaa', 'Nkoo', 'Adlm', 'Ro
  * to right; `ku-Arab` → right to left), by CLDR's likely subtags as `Intl`
  * has them. Null (English) and tags `Intl` cannot read run left to right.
  */
-export function directionOfLanguage(language: string | null | undefined): TextDirection {
-  const tag = language ?? 'en';
-  let direction = DIRECTION_OF_TAG.get(tag);
-  if (direction === undefined) {
-    const script = scriptOf(tag);
-    direction = script !== undefined && RTL_SCRIPTS.has(script) ? TextDirection.RTL : TextDirection.LTR;
-    if (DIRECTION_OF_TAG.size >= MAX_REMEMBERED_TAGS) DIRECTION_OF_TAG.clear();
-    DIRECTION_OF_TAG.set(tag, direction);
-  }
-  return direction;
-}
-
-const DIRECTION_OF_TAG = new Map<string, TextDirection>();
+export const directionOfLanguage = rememberedByTag((tag): TextDirection => {
+  const script = scriptOf(tag);
+  return script !== undefined && RTL_SCRIPTS.has(script) ? TextDirection.RTL : TextDirection.LTR;
+});
 
 /**
  * The script a tag names or implies; for a tag `Intl` refuses (sources send
