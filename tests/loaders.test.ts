@@ -102,6 +102,40 @@ for (const driver of DRIVERS) {
       assert.deepEqual(batched.map((c) => c.edges.map((e) => e.cursor)), single.map((c) => c.edges.map((e) => e.cursor)));
     });
 
+    it('a page loader serves a primed page at once, and otherwise as DataLoader does', async () => {
+      const page = { backward: false, size: 1, from: null };
+      const loader = createStabilisationProjectLoaders(new ContentReads(db), [ContentStatus.PUBLISHED]).projectsByCountryCode;
+      const primed = { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } } as never;
+      loader.prime({ parent: 'SYR', page, options: undefined }, primed);
+      // The same page asked with another key object (as each resolver call makes one): the primed page itself, not a promise.
+      assert.equal(loader.loadNow({ parent: 'SYR', page: { ...page }, options: undefined }), primed);
+      assert.equal(await loader.load({ parent: 'SYR', page, options: undefined }), primed);
+      // A page not primed comes as DataLoader's promise; priming it once it is loaded (or loading) changes nothing.
+      sql.reset();
+      const loading = loader.loadNow({ parent: 'IRQ', page, options: undefined });
+      assert.ok(loading instanceof Promise);
+      loader.prime({ parent: 'IRQ', page, options: undefined }, primed);
+      const loaded = await loading;
+      assert.equal(sql.count, 1);
+      assert.deepEqual(loaded.edges.map((e) => e.node.slug), ['anah-market-rehabilitation']);
+      assert.equal(await loader.loadNow({ parent: 'IRQ', page, options: undefined }), loaded);
+      // A cleared page is read again, and a primed error or promise is not served at once.
+      loader.clear({ parent: 'SYR', page, options: undefined });
+      const reread = loader.loadNow({ parent: 'SYR', page, options: undefined });
+      assert.ok(reread instanceof Promise);
+      assert.deepEqual((await reread).edges.map((e) => e.node.slug), ['schooling-in-raqqa-tabqa-and-tal-abyad']);
+      loader.prime({ parent: 'USA', page, options: undefined }, new Error('gone'));
+      const erring = loader.loadNow({ parent: 'USA', page, options: undefined });
+      assert.ok(erring instanceof Promise);
+      await assert.rejects(erring as Promise<unknown>, /gone/);
+      loader.prime({ parent: 'FRA', page, options: undefined }, Promise.resolve(primed));
+      assert.ok(loader.loadNow({ parent: 'FRA', page, options: undefined }) instanceof Promise);
+      loader.clearAll();
+      const again = loader.loadNow({ parent: 'IRQ', page, options: undefined });
+      assert.ok(again instanceof Promise);
+      assert.notEqual(await again, loaded);
+    });
+
     it('a request makes a domain’s loaders when it first uses one of them, keeps them for the request, and shares none with another request', async () => {
       const loaders = createLoaders(db, ANONYMOUS);
       assert.deepEqual(Object.keys(loaders), [], 'no loader is made before one is used');

@@ -65,7 +65,8 @@ export class NationProjectsResolver {
   ): Promise<Connection<StabilisationProject>> | Connection<StabilisationProject> {
     const page = contentPageRequest(args, info);
     if (nation.kind === NationKind.ORGANISATION) return emptyConnection();
-    return ctx.loaders.projectsByCountryCode.load({ parent: nation.code, page, options: listOptions(requestedProperties(info), requestedLocaleOf(nation)) });
+    // A page read with the stories above (nested-lists.ts) is served at once, not through a promise.
+    return ctx.loaders.projectsByCountryCode.loadNow({ parent: nation.code, page, options: listOptions(requestedProperties(info), requestedLocaleOf(nation)) });
   }
 }
 

@@ -24,20 +24,24 @@ const CURSOR = ['publishedAt'];
  *
  * @param path the fields between the list field and its items: `edges.node` for a connection.
  */
-export function requestedProperties(info: GraphQLResolveInfo, path: readonly string[] = ['edges', 'node']): readonly string[] {
+export function requestedProperties(info: GraphQLResolveInfo, path: readonly string[] = EDGES_NODE): readonly string[] {
   // Parsed documents are cached, so a field's node is the same object on every request that sends it.
   const node = info.fieldNodes[0];
-  const cached = info.fieldNodes.length === 1 ? CACHE.get(node)?.get(path.join('.')) : undefined;
+  // A connection's path is named without joining it (called for each parent of a nested list: each of Q4's sixty nations).
+  const key = path === EDGES_NODE ? 'edges.node' : path.join('.');
+  const cached = info.fieldNodes.length === 1 ? CACHE.get(node)?.get(key) : undefined;
   if (cached) return cached;
   // Frozen: loaders' options, the reads' unions and the projections are cached by this array.
   const properties = Object.freeze(collect(info, path));
   if (info.fieldNodes.length === 1) {
     let byPath = CACHE.get(node);
     if (!byPath) CACHE.set(node, (byPath = new Map()));
-    byPath.set(path.join('.'), properties);
+    byPath.set(key, properties);
   }
   return properties;
 }
+
+const EDGES_NODE: readonly string[] = Object.freeze(['edges', 'node']);
 
 const CACHE = new WeakMap<FieldNode, Map<string, readonly string[]>>();
 

@@ -4,7 +4,7 @@ import type { Context } from '../context';
 import { eachField, type Fragments } from '../selection';
 import type { Connection } from '../pagination/connection.type';
 import type { PageRequest } from '../pagination/keyset';
-import { listOptions, pageKeyText, type ListOptions, type PageKey } from '../pagination/page.loader';
+import { listOptions, pageKeyText, type ListOptions, type PageKey, type PageLoader } from '../pagination/page.loader';
 import type { Content } from './content.entity';
 import { contentPageRequest, findContentPagesOfParentsIn, visibilityOf, type ContentQuery, type Partition, type Visibility } from './content.query';
 import type { ContentReads } from './content.reads';
@@ -45,8 +45,8 @@ export interface NestedList {
   readonly property: string;
   /** The nested list's query, as its loader makes it (the same function, so that the two cannot drift apart). */
   readonly query: (reads: ContentReads, visible: Visibility, properties: readonly string[]) => ContentQuery;
-  /** The nested list's loader in a request: the prefetched pages are put in its cache. */
-  readonly loader: (ctx: Context<any>) => DataLoader<PageKey<ListOptions | undefined>, Connection<Content>, string>;
+  /** The nested list's loader in a request: the prefetched pages are put in its cache (its resolver finds them there with `loadNow`, at once). */
+  readonly loader: (ctx: Context<any>) => PageLoader<Content, ListOptions | undefined>;
 }
 
 const NESTED_LISTS: NestedList[] = [];

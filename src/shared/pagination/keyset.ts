@@ -113,6 +113,11 @@ export function pageRequestJson(page: PageRequest): string {
   return FIRST_PAGE_JSON.get(page) ?? JSON.stringify(page);
 }
 
+/** Whether a page request is a shared first page (one object per direction and size, kept for the life of the process). */
+export function isSharedPage(page: PageRequest): boolean {
+  return FIRST_PAGE_JSON.has(page);
+}
+
 /** The SQL of one page: the keyset condition (if a cursor was given), the order and the limit. */
 export interface KeysetClause {
   readonly where: string[];

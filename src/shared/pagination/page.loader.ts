@@ -1,9 +1,9 @@
-import type DataLoader from 'dataloader';
+import DataLoader from 'dataloader';
 import type { StatementScope } from '../../db/statement-scope';
 import type { Locale } from '../content/locale';
-import { batchLoader } from '../loader';
+import { observedBatch } from '../loader';
 import type { Connection } from './connection.type';
-import { pageRequestJson, type PageRequest } from './keyset';
+import { isSharedPage, pageRequestJson, type PageRequest } from './keyset';
 
 /** What the lists of several parents must share to go in one statement: the properties to read, the locale to serve. */
 export interface ListOptions {
@@ -46,10 +46,29 @@ export interface PageKey<O = undefined> {
   readonly options: O;
 }
 
-/** A key's paging arguments and options, as its page loader groups keys by them. */
+/**
+ * A key's paging arguments and options, as its page loader groups keys by
+ * them. Those of a shared first page with shared options (or none) are
+ * written once and kept with both: the same string every time, whose hash V8
+ * keeps with it, so that finding it in a map reads no character of it again.
+ */
 function argumentsText(key: PageKey<unknown>): string {
-  return `${pageRequestJson(key.page)}\u0000${optionsJson(key.options)}`;
+  const { page, options } = key;
+  const shared = isSharedPage(page) && (options === undefined || (typeof options === 'object' && options !== null && OPTIONS_JSON.has(options)));
+  let byOptions = shared ? SHARED_ARGUMENTS.get(page) : undefined;
+  const found = options === undefined ? byOptions?.none : byOptions?.options.get(options as object);
+  if (found !== undefined) return found;
+  const text = `${pageRequestJson(page)}\u0000${optionsJson(options)}`;
+  if (shared) {
+    if (!byOptions) SHARED_ARGUMENTS.set(page, (byOptions = { options: new WeakMap() }));
+    if (options === undefined) byOptions.none = text;
+    else byOptions.options.set(options as object, text);
+  }
+  return text;
 }
+
+/** {@link argumentsText}'s texts of shared pages, by the shared options (dropped with them) or none. */
+const SHARED_ARGUMENTS = new WeakMap<PageRequest, { none?: string; readonly options: WeakMap<object, string> }>();
 
 /**
  * The cache key of a page loader's key ({@link createPageLoader}): equal for
@@ -72,7 +91,7 @@ export function createPageLoader<T, O = undefined>(
   name: string,
   fetchPages: (parents: string[], page: PageRequest, options: O) => Promise<Connection<T>[]>,
   scope?: StatementScope,
-): DataLoader<PageKey<O>, Connection<T>, string> {
+): PageLoader<T, O> {
   // Each key's arguments are written once: the cache key needs them, and so does the batch (2.5% of Q4's CPU when written twice);
   // shared options once for all keys (a selection's forty property names, for each of Q4's fifty nations, were 2% more).
   // The map is the loader's, and dies young with it (one map for all requests would live in the old generation and hold every request's keys until a collection).
@@ -82,26 +101,80 @@ export function createPageLoader<T, O = undefined>(
     if (text === undefined) written.set(key, (text = argumentsText(key)));
     return text;
   };
-  return batchLoader<PageKey<O>, Connection<T>, string>(
-    scope,
-    name,
-    async (keys) => {
-      const groups = new Map<string, { page: PageRequest; options: O; slots: number[] }>();
-      keys.forEach((key, slot) => {
-        const id = argumentsOf(key);
-        const group = groups.get(id) ?? { page: key.page, options: key.options, slots: [] };
-        group.slots.push(slot);
-        groups.set(id, group);
-      });
-      const results: Connection<T>[] = new Array(keys.length);
-      await Promise.all(
-        [...groups.values()].map(async ({ page, options, slots }) => {
-          const pages = await fetchPages(slots.map((slot) => keys[slot].parent), page, options);
-          slots.forEach((slot, i) => (results[slot] = pages[i]));
-        }),
-      );
-      return results;
-    },
-    { cacheKeyFn: (key) => pageKeyText(key, argumentsOf(key)) },
-  );
+  const batch = async (keys: readonly PageKey<O>[]) => {
+    const groups = new Map<string, { page: PageRequest; options: O; slots: number[] }>();
+    keys.forEach((key, slot) => {
+      const id = argumentsOf(key);
+      const group = groups.get(id) ?? { page: key.page, options: key.options, slots: [] };
+      group.slots.push(slot);
+      groups.set(id, group);
+    });
+    const results: Connection<T>[] = new Array(keys.length);
+    await Promise.all(
+      [...groups.values()].map(async ({ page, options, slots }) => {
+        const pages = await fetchPages(slots.map((slot) => keys[slot].parent), page, options);
+        slots.forEach((slot, i) => (results[slot] = pages[i]));
+      }),
+    );
+    return results;
+  };
+  return new PageLoader<T, O>(name, observedBatch(scope, name, batch), argumentsOf);
+}
+
+/**
+ * A page loader ({@link createPageLoader}): a DataLoader that also serves the
+ * pages primed into it at once, with {@link loadNow}. DataLoader's `load`
+ * answers even a page it holds with a new promise, which it settles only
+ * after its next batch (one it schedules for the purpose), by adopting the
+ * cached promise: for each of Q4's sixty nation occurrences, whose pages of
+ * projects were primed with the stories (`nested-lists.ts`), a promise, a
+ * batch and two more turns of the microtask queue, then the executor's
+ * asynchronous path, to hand over a value that was there all along.
+ */
+export class PageLoader<T, O = undefined> extends DataLoader<PageKey<O>, Connection<T>, string> {
+  /**
+   * Pages primed with a value, by their arguments' text, then by parent: each
+   * one's promise in the cache is already resolved to it. Found without
+   * writing the cache key: a shared page's arguments are one string, whose
+   * hash is kept (see {@link argumentsText}), and a parent is a short code or id.
+   */
+  private readonly primed = new Map<string, Map<string, Connection<T>>>();
+  /** The loader's cache, here so that {@link prime} can tell whether a key is in it already (priming such a key changes nothing). */
+  private readonly cache: Map<string, Promise<Connection<T>>>;
+
+  constructor(
+    name: string,
+    batch: DataLoader.BatchLoadFn<PageKey<O>, Connection<T>>,
+    /** A key's arguments' text (written once per key), of which its cache key is made ({@link pageKeyText}). */
+    private readonly argumentsOf: (key: PageKey<O>) => string,
+  ) {
+    const cache = new Map<string, Promise<Connection<T>>>();
+    super(batch, { name, cacheKeyFn: (key) => pageKeyText(key, argumentsOf(key)), cacheMap: cache });
+    this.cache = cache;
+  }
+
+  /** The page a key asks for: the page itself when it was primed, otherwise what `load` gives. */
+  loadNow(key: PageKey<O>): Connection<T> | Promise<Connection<T>> {
+    return this.primed.get(argumentsText(key))?.get(key.parent) ?? this.load(key);
+  }
+
+  override prime(key: PageKey<O>, value: Connection<T> | PromiseLike<Connection<T>> | Error): this {
+    const written = this.argumentsOf(key);
+    if (!this.cache.has(pageKeyText(key, written)) && !(value instanceof Error) && typeof (value as PromiseLike<unknown>).then !== 'function') {
+      let byParent = this.primed.get(written);
+      if (!byParent) this.primed.set(written, (byParent = new Map()));
+      byParent.set(key.parent, value as Connection<T>);
+    }
+    return super.prime(key, value);
+  }
+
+  override clear(key: PageKey<O>): this {
+    this.primed.get(this.argumentsOf(key))?.delete(key.parent);
+    return super.clear(key);
+  }
+
+  override clearAll(): this {
+    this.primed.clear();
+    return super.clearAll();
+  }
 }
