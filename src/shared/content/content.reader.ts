@@ -51,6 +51,8 @@ export class ContentReader {
   private readonly projections = new Map<string, Projection>();
   /** {@link branchSelect}'s lists, by the branch's projection and the statement's (the same reads come together on every request). */
   private readonly branchSelects = new WeakMap<Projection, WeakMap<Projection, string>>();
+  /** The same, for statements whose rows' lists say their type (the branches read no `type`). */
+  private readonly typedBranchSelects = new WeakMap<Projection, WeakMap<Projection, string>>();
   private readonly classes: ReadonlyMap<string, Function>;
   private readonly prepared: PreparedStatements | null;
 
@@ -97,27 +99,40 @@ export class ContentReader {
    * The select list of one branch of a statement whose rows are read with
    * `all`: its columns, in its order, those of `own` read, the others NULL
    * (a project's branch beside stories asks for no summary or nation tags).
+   * A branch of one type reads its rows' `type` only when the statement
+   * cannot tell it otherwise (`typedByList` false): its own projection writes
+   * it in instead.
    */
-  branchSelect(all: Projection, own: Projection): string {
-    let byAll = this.branchSelects.get(own);
-    if (!byAll) this.branchSelects.set(own, (byAll = new WeakMap()));
+  branchSelect(all: Projection, own: Projection, typedByList = false): string {
+    const cache = typedByList ? this.typedBranchSelects : this.branchSelects;
+    let byAll = cache.get(own);
+    if (!byAll) cache.set(own, (byAll = new WeakMap()));
     let select = byAll.get(all);
     if (select === undefined) {
       const has = new Set(own.readers.map((reader) => reader.property));
-      // A branch of one type beside others still reads its rows' type, which its own projection writes in instead.
-      if (own.type) has.add('type');
+      if (own.type && !typedByList) has.add('type');
       select = all.readers.map(({ property }, i) => (has.has(property) ? all.expressions[i] : all.nulls[i])).join(', ');
       byAll.set(all, select);
     }
     return select;
   }
 
-  /** Turns raw rows (selected with {@link projection}) into instances of their own content class. */
-  hydrate<T extends Content>(rows: readonly Record<string, unknown>[], projection: Projection): T[] {
+  /**
+   * Turns raw rows (selected with {@link projection}) into instances of their
+   * own content class: the one type of the projection, the type of each row's
+   * list (`typeOfRow`, for branches that read no `type`), or the row's `type`.
+   */
+  hydrate<T extends Content>(rows: readonly Record<string, unknown>[], projection: Projection, typeOfRow?: (row: Record<string, unknown>) => ContentType): T[] {
     const { hydrateRow } = projection;
     // A projection of one type reads no `type`: its class is known once for all rows.
     const fixed = projection.type ? (this.classes.get(projection.type)!.prototype as object) : null;
-    return rows.map((row) => hydrateRow(row, fixed ?? this.classes.get(row.type as string)!.prototype) as unknown as T);
+    if (fixed || !typeOfRow) return rows.map((row) => hydrateRow(row, fixed ?? this.classes.get(row.type as string)!.prototype) as unknown as T);
+    return rows.map((row) => {
+      const type = typeOfRow(row);
+      const item = hydrateRow(row, this.classes.get(type)!.prototype);
+      item.type = type;
+      return item as unknown as T;
+    });
   }
 
   /**

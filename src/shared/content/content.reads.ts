@@ -112,19 +112,22 @@ async function readTogether(db: DataSource, reads: readonly ContentRead[], scope
   const selects: string[] = [];
   // A statement of one list reads no list numbers: a column fewer to send and parse on every row.
   const numbered = !single || single.lists !== 1;
+  // Reads of one type each, of different types (a campaign's stories and their nations' projects): each row's list says its type,
+  // and no branch reads the `type` column.
+  const listTypes = !single && !projection.type && reads.every((read) => read.types?.length === 1) ? reads.flatMap((read) => Array<ContentType>(read.lists).fill(read.types![0])) : null;
   let lists = 0;
   reads.forEach((read, r) => {
     // Each read names its parameters freely (`visible`, `parent_0`); prefix them when reads share a statement.
     const rename = single ? (sql: string) => sql : prefixParameters(read.parameters, `r${r}_`);
     for (const [name, value] of Object.entries(read.parameters)) parameters[single ? name : `r${r}_${name}`] = value;
     // Every branch has the statement's columns; each reads only its own (a story's nation tags are no project's), NULL for the others'.
-    const select = single ? projection.select : reader.branchSelect(projection, reader.projection(read.types, read.properties));
+    const select = single ? projection.select : reader.branchSelect(projection, reader.projection(read.types, read.properties), listTypes !== null);
     for (const branch of read.selects(select, lists, numbered ? NUMBERED : UNNUMBERED)) selects.push(rename(branch));
     lists += read.lists;
   });
   const sql = selects.length === 1 ? selects[0] : selects.map((select, i) => `SELECT * FROM (${select}) b${i}`).join(' UNION ALL ');
   const rows = await reader.query(sql, parameters, scope);
-  const items = reader.hydrate(rows, projection);
+  const items = reader.hydrate(rows, projection, listTypes ? (row) => listTypes[Number(row.branch)] : undefined);
   if (!numbered) return [[items]];
   const byList: Content[][] = Array.from({ length: lists }, () => []);
   rows.forEach((row, i) => byList[Number(row.branch)].push(items[i]));
