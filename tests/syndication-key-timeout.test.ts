@@ -8,6 +8,7 @@ import { Role } from '../src/shared/viewer';
 import { createApiKey } from '../src/store/keys';
 import { dropDatabase, freshDatabase, POSTGRES_ENABLED } from './helpers/drivers';
 import { assertHttpError, waitFor } from './helpers/http';
+import { connectLive } from './helpers/live';
 import { capturingLogger, type LogLine } from './helpers/log-capture';
 
 /**
@@ -16,7 +17,7 @@ import { capturingLogger, type LogLine } from './helpers/log-capture';
  * keys' table) is the database not answering in time, not a bug: 503 with
  * Retry-After, a warning, no error, and the database not marked down.
  */
-describe('a feed or /graphql request whose API key lookup runs past DB_STATEMENT_TIMEOUT_MS [postgres]', { skip: !POSTGRES_ENABLED && 'set TEST_POSTGRES_URL' }, () => {
+describe('a feed, /graphql or WebSocket request whose API key lookup runs past DB_STATEMENT_TIMEOUT_MS [postgres]', { skip: !POSTGRES_ENABLED && 'set TEST_POSTGRES_URL' }, () => {
   let database: DatabaseConfig;
   let gateway: RunningGateway;
   let origin: string;
@@ -61,6 +62,15 @@ describe('a feed or /graphql request whose API key lookup runs past DB_STATEMENT
       // And by GET, whose query string (the document, the variables) stays out of the log.
       const get = await fetch(`${origin}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers });
       assert.equal(get.status, 503);
+      // A WebSocket's key is checked the same way: closed with 1013 (try again later), which graphql-ws clients retry.
+      const live = connectLive(gateway.url, secret);
+      try {
+        const closed = await live.waitForClose('the socket to close while the key cannot be checked');
+        assert.equal(closed.code, 1013);
+        assert.match(closed.reason, /API key.*time limit/);
+      } finally {
+        await live.dispose();
+      }
       // A feed without a key looks nothing up, and is served.
       assert.equal((await fetch(`${origin}/feed.json?limit=1`)).status, 200);
     } finally {
@@ -69,10 +79,10 @@ describe('a feed or /graphql request whose API key lookup runs past DB_STATEMENT
     assert.equal(gateway.services.health.available, true, 'the database was not marked down');
     assert.deepEqual(lines.filter((line) => line.level >= 50).map((line) => line.msg), [], 'no error logged');
     const warnings = lines.filter((line) => line.level === 40 && /DB_STATEMENT_TIMEOUT_MS/.test(line.msg));
-    assert.equal(warnings.length, 4, 'a warning for each');
+    assert.equal(warnings.length, 5, 'a warning for each');
     assert.deepEqual(
       warnings.map((line) => line.path),
-      ['/feed.atom', '/feed.json', '/graphql', '/graphql'],
+      ['/feed.atom', '/feed.json', '/graphql', '/graphql', '/graphql'],
     );
 
     const served = await waitFor('the key to be served', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DataSource } from 'typeorm';
+import { isConnectionFailure, isSqliteBusy, isStatementTimeout } from '../db/failures';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import { ApiKey } from './api-key.entity';
@@ -43,6 +44,51 @@ export function whyUnusable(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now = 
   return key.expiresAt && key.expiresAt.getTime() <= now ? 'expired' : null;
 }
 
+/** Why a key could not be checked for now: the database away, the lookup past its statement time limit, or SQLite busy. */
+export type KeyCheckFailure = 'unreachable' | 'timed-out' | 'busy';
+
+const KEY_CHECK_MESSAGES: Record<KeyCheckFailure, string> = {
+  unreachable: 'The database is not answering; try again shortly',
+  'timed-out': 'The database statement checking the API key ran past its time limit; try again shortly',
+  busy: 'The database is busy; try again shortly',
+};
+
+/**
+ * A key that could not be checked for now, through no fault of the client's
+ * and no bug: every transport answers it as "try again shortly" (HTTP 503
+ * with `Retry-After`, WebSocket 1013), with this message and {@link code}.
+ * The authenticator has reported it already (a database away marks the
+ * health check down), so a transport only answers.
+ */
+export class KeyCheckUnavailableError extends Error {
+  override name = 'KeyCheckUnavailableError';
+
+  constructor(
+    readonly reason: KeyCheckFailure,
+    override readonly cause: unknown,
+  ) {
+    super(KEY_CHECK_MESSAGES[reason]);
+  }
+
+  /** The error code clients see: the statement's time limit is REQUEST_TIMEOUT, as for any read past it; otherwise SERVICE_UNAVAILABLE. */
+  get code(): 'REQUEST_TIMEOUT' | 'SERVICE_UNAVAILABLE' {
+    return this.reason === 'timed-out' ? 'REQUEST_TIMEOUT' : 'SERVICE_UNAVAILABLE';
+  }
+
+  /** Seconds a client should wait before trying again (the `Retry-After` header): a busy SQLite clears in moments. */
+  get retryAfterSeconds(): number {
+    return this.reason === 'busy' ? 1 : 5;
+  }
+}
+
+/** What a key's database lookup failing for now is, if it is that; null for anything else (a bug, a broken schema). */
+function keyCheckFailureOf(error: unknown): KeyCheckFailure | null {
+  if (isConnectionFailure(error)) return 'unreachable';
+  if (isStatementTimeout(error)) return 'timed-out';
+  if (isSqliteBusy(error)) return 'busy';
+  return null;
+}
+
 /**
  * Turns the key on a request into a {@link Viewer}, once per request. Verified
  * keys are kept for `cacheMs` so that most requests need no lookup; a revoked or
@@ -58,10 +104,18 @@ export class ApiKeyAuthenticator {
     private readonly db: DataSource,
     private readonly cacheMs: number,
     private readonly onError: (error: unknown) => void = () => {},
+    /** Told of each key that could not be checked for now, and where it was sent (a path), before it is thrown: to mark the database down, to log a warning. */
+    private readonly onUnavailable: (error: KeyCheckUnavailableError, where: string | undefined) => void = () => {},
   ) {}
 
-  /** The viewer for a key; anonymous without one. Throws `UNAUTHENTICATED` for a wrong, expired or revoked key. */
-  async authenticate(secret: string | null): Promise<Viewer> {
+  /**
+   * The viewer for a key; anonymous without one. Throws `UNAUTHENTICATED` for a
+   * wrong, expired or revoked key, and {@link KeyCheckUnavailableError} when the
+   * database cannot say for now.
+   *
+   * @param where the path the key came to (`/graphql`, `/feed.json`), for the report of a key that could not be checked.
+   */
+  async authenticate(secret: string | null, where?: string): Promise<Viewer> {
     if (secret === null) return ANONYMOUS;
     if (!secret.startsWith(KEY_PREFIX) || secret.length > 100) throw new UnauthenticatedError('Unknown API key');
     const hash = hashApiKey(secret);
@@ -70,7 +124,16 @@ export class ApiKeyAuthenticator {
     let key = cached && cached.until > now ? cached.key : undefined;
     if (!key) {
       const generation = this.generation;
-      const found = await this.db.getRepository(ApiKey).findOneBy({ hash });
+      const found = await this.db
+        .getRepository(ApiKey)
+        .findOneBy({ hash })
+        .catch((error: unknown) => {
+          const reason = keyCheckFailureOf(error);
+          if (!reason) throw error;
+          const unavailable = new KeyCheckUnavailableError(reason, error);
+          this.onUnavailable(unavailable, where);
+          throw unavailable;
+        });
       if (!found) throw new UnauthenticatedError('Unknown API key');
       key = found;
       // A revocation that arrived while this lookup ran may not have been in what it read.

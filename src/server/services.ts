@@ -5,7 +5,7 @@ import type { ChangeRow } from '../changes/change-row';
 import { writtenHere } from '../changes/local-commits';
 import { ChangeTailer } from '../changes/tailer';
 import { ConfigError, type Config } from '../config';
-import { isConnectionFailure } from '../db/failures';
+import { isConnectionFailure, STATEMENT_TIMEOUT_WARNING } from '../db/failures';
 import { DatabaseHealth } from '../db/health';
 import { IngestScheduler } from '../ingest/scheduler';
 import { ingestSettingsFrom, IngestService, registerIngestService, USER_AGENT } from '../ingest/service';
@@ -81,7 +81,16 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
   };
   const redis = config.redisUrl ? new SharedRedis(config.redisUrl, logger, metrics) : null;
   const rateLimiter = createRateLimiter(config.rateLimit, redis, (role) => metrics.rateLimited.inc({ role }));
-  const authenticator = new ApiKeyAuthenticator(db, config.apiKeyCacheMs, (error) => logger.warn({ err: error }, 'could not record key use'));
+  const authenticator = new ApiKeyAuthenticator(
+    db,
+    config.apiKeyCacheMs,
+    (error) => logger.warn({ err: error }, 'could not record key use'),
+    // A key that could not be checked for now: a database away is the health check's to report (once); the others are warnings.
+    (failure, path) => {
+      if (failure.reason === 'unreachable') health.observe(failure.cause);
+      else logger.warn({ path }, failure.reason === 'timed-out' ? STATEMENT_TIMEOUT_WARNING : 'SQLite was busy when an API key was checked');
+    },
+  );
   const changes = new ChangeTailer(db, {
     retentionMs: config.changeLog.retentionDays * 86_400_000,
     pollIntervalMs: config.changeLog.pollIntervalMs,

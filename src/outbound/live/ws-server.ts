@@ -17,11 +17,10 @@ import {
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
-import { keyFromHeaders, type ApiKeyAuthenticator } from '../../auth/api-key.service';
+import { KeyCheckUnavailableError, keyFromHeaders, type ApiKeyAuthenticator } from '../../auth/api-key.service';
 import type { ChangeRow } from '../../changes/change-row';
 import { KeyChangeKind } from '../../changes/change-log';
 import type { Limits } from '../../config';
-import { isConnectionFailure, isSqliteBusy, isStatementTimeout } from '../../db/failures';
 import { checkOperation } from '../../protection/checks';
 import { callerKey, RateLimitedError, type RateLimiter } from '../../protection/rate-limit';
 import { localeFromAcceptLanguage, type Locale } from '../../shared/content/locale';
@@ -125,14 +124,14 @@ export function createLiveServer(deps: LiveServerDependencies): LiveServer {
         let revokedMeanwhile = false;
         authenticating++;
         try {
-          viewer = await deps.authenticator.authenticate(keyFromHeaders(authorization ?? undefined, undefined));
+          viewer = await deps.authenticator.authenticate(keyFromHeaders(authorization ?? undefined, undefined), ctx.extra.request.url?.split('?')[0]);
           revokedMeanwhile = viewer.keyId !== null && revoked.has(viewer.keyId);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return false;
           // The key could not be checked for now (the database away, overloaded or busy): 1013 (try again later), which clients
           // retry, where an error thrown here would close with 4500, which graphql-ws clients take as fatal and never retry after.
-          if (isConnectionFailure(error) || isStatementTimeout(error) || isSqliteBusy(error)) {
-            ctx.extra.socket.close(TRY_AGAIN_LATER, 'The database is not answering; try again shortly');
+          if (error instanceof KeyCheckUnavailableError) {
+            ctx.extra.socket.close(TRY_AGAIN_LATER, error.message);
             return;
           }
           // Anything else is a bug or a broken database: logged here, and the client gets 4500 without the error's

@@ -8,7 +8,7 @@ import { pgPoolOf } from '../../db/pg';
 import { ScopeCancelledError, StatementScope } from '../../db/statement-scope';
 import { nationCatalogue } from '../../member-nations/nation-catalogue';
 import type { Services } from '../../server/services';
-import { keyOfRequest } from '../../auth/api-key.service';
+import { KeyCheckUnavailableError, keyOfRequest } from '../../auth/api-key.service';
 import { clientAddressOf, isTrustedProxy } from '../../protection/client-address';
 import { RateLimitedError } from '../../protection/rate-limit';
 import { UnauthenticatedError } from '../../shared/errors';
@@ -87,22 +87,14 @@ export async function serveSyndication(services: Services, req: IncomingMessage,
   // The RateLimit fields go only on a refusal: a feed is `public`, and a shared cache would hand one caller's remaining
   // budget to every reader of its copy.
   try {
-    const viewer = await services.authenticator.authenticate(keyOfRequest(req.headers));
+    const viewer = await services.authenticator.authenticate(keyOfRequest(req.headers), url.pathname);
     await services.rateLimiter.consume({ viewer, clientAddress: clientAddressOf(req, config.trustedProxies) }, 1 + parameters.limit);
   } catch (error) {
     if (error instanceof UnauthenticatedError) return refuse(res, 401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer realm="coalition-graph"' });
     if (error instanceof RateLimitedError) return refuse(res, 429, 'RATE_LIMITED', error.message, error.headers);
-    if (isConnectionFailure(error)) {
-      health.observe(error);
-      return unavailable(res);
-    }
-    // The key's lookup ran past DB_STATEMENT_TIMEOUT_MS (a lock, a loaded server): no bug (500), as the feed's own reads past it
-    // are none. The key could not be checked for now, and the client may try again (the WebSocket endpoint says so too); the
-    // database is not marked down for it.
-    if (isStatementTimeout(error)) {
-      services.logger.warn({ path: url.pathname }, STATEMENT_TIMEOUT_WARNING);
-      return refuse(res, 503, 'REQUEST_TIMEOUT', 'The database statement checking the API key ran past its time limit; try again shortly', { 'retry-after': '5' });
-    }
+    // The key could not be checked for now (the database away, the lookup past its time limit, busy): no bug (500), and the
+    // client may try again, as /graphql and the WebSocket endpoint say too.
+    if (error instanceof KeyCheckUnavailableError) return refuse(res, 503, error.code, error.message, { 'retry-after': String(error.retryAfterSeconds) });
     throw error;
   }
 
