@@ -10,6 +10,10 @@ import { ENTITIES } from '../src/server/modules';
 import { byKey, groupByKey } from '../src/shared/batch';
 import { ContentStatus } from '../src/shared/content/content-status';
 import { createContentLoaders, getCountriesByContentIds } from '../src/shared/content/content.loaders';
+import { CONTENT_KEYSET } from '../src/shared/content/content.query';
+import { Locale } from '../src/shared/content/locale';
+import { pageRequest } from '../src/shared/pagination/keyset';
+import { listOptions } from '../src/shared/pagination/page.loader';
 import { ContentReads } from '../src/shared/content/content.reads';
 import { createLoaders } from '../src/server/context';
 import { ANONYMOUS } from '../src/shared/viewer';
@@ -134,6 +138,26 @@ for (const driver of DRIVERS) {
       const again = loader.loadNow({ parent: 'IRQ', page, options: undefined });
       assert.ok(again instanceof Promise);
       assert.notEqual(await again, loaded);
+    });
+
+    it('a page loader serves a shared first page primed with shared options at once, to keys made as a resolver makes them', async () => {
+      const loader = createStabilisationProjectLoaders(new ContentReads(db), [ContentStatus.PUBLISHED]).projectsByCountryCode;
+      // As nested-lists.ts primes a nation's projects and NationProjectsResolver asks for them: each call its own key, page and options looked up anew.
+      const keyOf = (parent: string) => ({ parent, page: pageRequest({ first: 5 }, CONTENT_KEYSET.kinds), options: listOptions(['id', 'title'], undefined) });
+      const primed = await createStabilisationProjectLoaders(new ContentReads(db), [ContentStatus.PUBLISHED]).projectsByCountryCode.load(keyOf('IRQ'));
+      assert.ok(primed.edges.length > 0);
+      loader.prime(keyOf('IRQ'), primed);
+      sql.reset();
+      assert.equal(loader.loadNow(keyOf('IRQ')), primed);
+      assert.equal(loader.loadNow(keyOf('IRQ')), primed);
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(sql.count, 0, 'nothing read for a primed page');
+      // Another locale is another page: not primed, so loaded.
+      const other = loader.loadNow({ ...keyOf('IRQ'), options: listOptions(['id', 'title'], Locale.FR) });
+      assert.ok(other instanceof Promise);
+      assert.equal((await other).edges.length, primed.edges.length);
+      assert.ok(sql.count >= 1);
     });
 
     it('a request makes a domain’s loaders when it first uses one of them, keeps them for the request, and shares none with another request', async () => {

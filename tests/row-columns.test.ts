@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ContentStatus, ContentType } from '../src/shared/content/content-status';
 import { Role } from '../src/shared/viewer';
+import { CLI_ACTOR, write } from '../src/store/session';
+import { upsertContent } from '../src/store/upsert';
 import { keyHeaders } from './helpers/changes';
 import { insertItems } from './helpers/content';
 import { DRIVERS } from './helpers/drivers';
@@ -22,6 +25,24 @@ for (const driver of DRIVERS) {
     before(async () => {
       gw = await startTestGateway(driver);
       await insertItems(gw.gateway.db, 24, { prefix: 'columns' });
+      // Posts of the demo campaign (they find it by its hashtag), so that a campaign has both stories and posts.
+      await write(gw.gateway.db, CLI_ACTOR, (session) =>
+        upsertContent(
+          session,
+          [0, 1, 2].map((n) => ({
+            type: ContentType.SOCIAL_POST,
+            slug: `columns-campaign-post-${n}`,
+            title: `Campaign post ${n}`,
+            summary: `Post ${n} #ThisGenerationLearns`,
+            publishedAt: new Date(Date.UTC(2019, 8, 20, 12, n)),
+            status: ContentStatus.PUBLISHED,
+            countries: ['IRQ'],
+            nations: [],
+            tags: [],
+            fields: { platform: 'TWITTER', authorHandle: 'Coalition', text: `Post ${n} #ThisGenerationLearns`, hashtags: ['ThisGenerationLearns'], mentions: [], links: [] },
+          })),
+        ),
+      );
     });
     after(() => gw.stop());
 
@@ -90,6 +111,21 @@ for (const driver of DRIVERS) {
       assert.deepEqual(typenames(withFeed.data.posts), ['SocialPost']);
       assert.ok(typenames(withFeed.data.feed).length >= 2, JSON.stringify(typenames(withFeed.data.feed)));
       for (const { node } of withFeed.data.feed.edges) assert.equal(node.authorHandle !== undefined, node.__typename === 'SocialPost', JSON.stringify(node));
+
+      // Two reads of several lists each (every campaign's stories, every campaign's posts), dispatched together: one statement,
+      // no type read, and each list holds its own read's items, of its own type, as each campaign's lists read alone hold.
+      const lists = 'stories(first: 2) { edges { node { __typename id title } } } posts(first: 2) { edges { node { __typename id title } } }';
+      const campaigns = await run(`{ campaigns(first: 6) { edges { node { slug ${lists} } } } }`);
+      assert.equal(campaigns.statements.length, 1, campaigns.statements.join('\n'));
+      assert.equal(readsType(campaigns.statements[0]), false, campaigns.statements[0]);
+      const nodes = campaigns.data.campaigns.edges.map((edge: any) => edge.node);
+      assert.ok(nodes.some((node: any) => node.stories.edges.length > 0) && nodes.some((node: any) => node.posts.edges.length > 0), JSON.stringify(nodes));
+      for (const node of nodes) {
+        if (node.stories.edges.length) assert.deepEqual(typenames(node.stories), ['CampaignStory']);
+        if (node.posts.edges.length) assert.deepEqual(typenames(node.posts), ['SocialPost']);
+        const alone = await run(`{ campaign(slug: ${JSON.stringify(node.slug)}) { ${lists} } }`);
+        assert.deepEqual({ stories: node.stories, posts: node.posts }, alone.data.campaign, node.slug);
+      }
     });
 
     it('serves items with the same tags the same nations, and a member’s edit at once', async () => {

@@ -91,4 +91,30 @@ describe('a feed, /graphql or WebSocket request whose API key lookup runs past D
     });
     assert.equal(served.headers.get('content-type'), 'application/feed+json; charset=utf-8');
   });
+
+  it('answers a lookup that fails for any other reason (the keys’ table gone) as the internal error it is, not as “try again”', async () => {
+    const { secret } = await createApiKey(gateway.db, { name: 'broken schema', role: Role.PARTNER });
+    const headers = { authorization: `Bearer ${secret}` };
+    const errorsBefore = lines.filter((line) => line.level >= 50).length;
+    await locker.query('ALTER TABLE api_key RENAME TO api_key_away');
+    try {
+      const feed = await fetch(`${origin}/feed.json?limit=1`, { headers });
+      assert.equal(feed.status, 500);
+      assert.equal(feed.headers.get('retry-after'), null);
+      const graphql = await fetch(`${origin}/graphql`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      assert.equal(graphql.status, 500);
+      assert.equal(graphql.headers.get('retry-after'), null);
+      assert.doesNotMatch(await graphql.text(), /api_key/, 'no SQL in the answer');
+      const live = connectLive(gateway.url, secret);
+      try {
+        assert.deepEqual(await live.waitForClose(), { code: 4500, reason: 'Internal server error' });
+      } finally {
+        await live.dispose();
+      }
+    } finally {
+      await locker.query('ALTER TABLE api_key_away RENAME TO api_key');
+    }
+    assert.equal(gateway.services.health.available, true, 'the database was not marked down');
+    assert.ok(lines.filter((line) => line.level >= 50).length >= errorsBefore + 3, 'each logged as an error');
+  });
 });

@@ -155,12 +155,16 @@ export class PageLoader<T, O = undefined> extends DataLoader<PageKey<O>, Connect
 
   /** The page a key asks for: the page itself when it was primed, otherwise what `load` gives. */
   loadNow(key: PageKey<O>): Connection<T> | Promise<Connection<T>> {
+    // Nothing primed (no prefetch: SQLite, a cursor, another locale): straight to `load`, which writes the key's arguments once.
+    if (this.primed.size === 0) return this.load(key);
     return this.primed.get(argumentsText(key))?.get(key.parent) ?? this.load(key);
   }
 
   override prime(key: PageKey<O>, value: Connection<T> | PromiseLike<Connection<T>> | Error): this {
     const written = this.argumentsOf(key);
-    if (!this.cache.has(pageKeyText(key, written)) && !(value instanceof Error) && typeof (value as PromiseLike<unknown>).then !== 'function') {
+    // Only a page itself is served at once: not an error, nor a promise (nor anything else DataLoader would cache as it is).
+    const page = typeof value === 'object' && value !== null && !(value instanceof Error) && typeof (value as Partial<PromiseLike<unknown>>).then !== 'function';
+    if (page && !this.cache.has(pageKeyText(key, written))) {
       let byParent = this.primed.get(written);
       if (!byParent) this.primed.set(written, (byParent = new Map()));
       byParent.set(key.parent, value as Connection<T>);
