@@ -176,8 +176,13 @@ async function run(argv: string[]): Promise<void> {
       const config = loadConfig();
       const db = await openDatabase(config.database, { entities: ENTITIES });
       try {
-        const ok = await runIngestCommand(db, config, extra[0], values, (line) => process.stdout.write(`${line}\n`));
-        if (!ok) process.exitCode = 1;
+        const { ran, failed } = await runIngestCommand(db, config, extra[0], values, (line) => process.stdout.write(`${line}\n`));
+        if (failed.length > 0) {
+          // The summaries stay together on stdout; the failure is also said on stderr, in the one line every failing command gives.
+          const which = ran === 1 ? `the run of ${failed[0]} failed` : `${failed.length} of ${ran} sources failed: ${failed.join(', ')}`;
+          process.stderr.write(`coalition-graph: ${which} (its summary is above)\n`);
+          process.exitCode = 1;
+        }
         return;
       } finally {
         await db.destroy();

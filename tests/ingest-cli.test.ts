@@ -97,6 +97,8 @@ for (const driver of DRIVERS) {
       const [summary, ...more] = summaries(run.stdout, 'cli-gone');
       assert.deepEqual(more, []);
       assert.match(summary, /^cli-gone: FAILED after [0-9.]+ s — http:\/\/127\.0\.0\.1:\d+\/gone\.rss: HTTP 404 Not Found \(0 created, 0 updated, 0 unchanged, 0 skipped from 0 documents; run [0-9a-f-]{36}\)$/);
+      // And one line on stderr, as every failing command gives.
+      assert.equal(run.stderr, 'coalition-graph: the run of cli-gone failed (its summary is above)\n');
     });
 
     it('ingest --all runs every source, one summary each, and exits 1 if one failed', async () => {
@@ -104,6 +106,7 @@ for (const driver of DRIVERS) {
       assert.equal(run.code, 1);
       assert.equal(summaries(run.stdout, 'cli-wire').length, 1);
       assert.equal(summaries(run.stdout, 'cli-gone').length, 1);
+      assert.match(run.stderr, /^coalition-graph: 1 of \d+ sources failed: cli-gone \(its summary is above\)\n$/);
     });
 
     it('reads a SOCIAL_ARCHIVE from --file through a real run', async () => {

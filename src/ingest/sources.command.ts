@@ -35,7 +35,8 @@ export const SOURCES_USAGE = `  sources add --name N --kind K (--url URL | --fil
                      CAMPAIGN_STORY, SOCIAL_POST or STABILISATION_PROJECT); --file reads a local file
   sources list       list sources: name, kind, type, every, last run
   sources remove N   remove a source (its items stay)
-  ingest NAME        run a source now: shows progress, ends with one summary line; exit 1 if the run failed.
+  ingest NAME        run a source now: shows progress, ends with one summary line; exit 1 if the run failed
+                     (and one line on stderr saying so).
                      If the source is being run already (by a gateway), waits for that run instead
   ingest --all       run every source, two at a time`;
 
@@ -91,18 +92,23 @@ export async function runSourcesCommand(db: DataSource, action: string | undefin
   }
 }
 
+/** What `ingest` ran: how many sources, and the names of those whose run failed (the CLI then exits 1, and says which on stderr). */
+export interface IngestCommandResult {
+  readonly ran: number;
+  readonly failed: readonly string[];
+}
+
 /**
  * `ingest NAME` or `ingest --all`: runs sources in this process, printing
- * progress and one summary line per source. Returns false when a run failed
- * (the CLI then exits 1).
+ * progress and one summary line per source.
  */
-export async function runIngestCommand(db: DataSource, config: Config, name: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<boolean> {
+export async function runIngestCommand(db: DataSource, config: Config, name: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<IngestCommandResult> {
   if (!name === !options.all) throw new BadUserInputError('ingest takes the name of a source, or --all');
   const service = new IngestService(db, ingestSettingsFrom(config, parseAllowedHosts(config.outboundAllowedHosts.join(','))));
   try {
     const names = name ? [name] : (await db.getRepository(ContentSource).find({ order: { name: 'ASC' }, select: { name: true } })).map((source) => source.name);
     if (names.length === 0) print('No sources to run.');
-    let ok = true;
+    const failed: string[] = [];
     await service.runEach(
       names,
       RunTrigger.CLI,
@@ -110,7 +116,7 @@ export async function runIngestCommand(db: DataSource, config: Config, name: str
       (source, run, elapsed) => {
         const seconds = elapsed.toFixed(1);
         if (run.outcome === RunOutcome.FAILED) {
-          ok = false;
+          failed.push(source);
           print(`${source}: FAILED after ${seconds} s — ${run.message} (${summariseRun(run)}; run ${run.id})`);
         } else {
           print(`${source}: ${run.outcome} in ${seconds} s — ${summariseRun(run)} (run ${run.id})`);
@@ -119,7 +125,7 @@ export async function runIngestCommand(db: DataSource, config: Config, name: str
         if (run.errorCount > 5) print(`${source}:   … and ${run.errorCount - 5} more (ingestRuns in GraphQL lists up to 200)`);
       },
     );
-    return ok;
+    return { ran: names.length, failed };
   } finally {
     await service.close();
   }
