@@ -146,6 +146,23 @@ describe('coalition-graph keys', () => {
       assert.equal(again.code, 0, again.stderr);
       assert.equal(again.stdout, `Key "UNDP" (id ${id}) was revoked already, at ${row[6]}.\n`);
     });
+
+    it('keys revoke ID revokes a key named by its id in upper case the first time too (SQLite compares text)', async () => {
+      const created = await cli(['keys', 'create', '--name', 'Upper', '--role', 'partner']);
+      assert.equal(created.code, 0, created.stderr);
+      const lines = created.stdout.trimEnd().split('\n');
+      const upperSecret = lines.at(-1)!;
+      const upperId = /\(id ([0-9a-f-]{36})\)/.exec(lines[0])![1];
+      const headers = { authorization: `Bearer ${upperSecret}` };
+      assert.equal((await postOperation(gateway.url, { query: GBR_QUERY }, headers)).status, 200);
+      const run = await cli(['keys', 'revoke', upperId.toUpperCase()]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`^Revoked key "Upper" \\(id ${upperId}\\) at `));
+      const refused = await postRaw(gateway.url, JSON.stringify({ query: GBR_QUERY }), { 'content-type': 'application/json', ...headers });
+      assertHttpError(refused, 401, 'UNAUTHENTICATED');
+      const listed = listedRows(await cli(['keys', 'list'])).find((row) => row[0] === upperId)!;
+      assert.ok(!Number.isNaN(Date.parse(listed[6])), `revoked is a time: ${listed[6]}`);
+    });
   });
 
   describe('refuses bad input with a non-zero exit and one stderr line, creating nothing', () => {

@@ -46,10 +46,9 @@ export async function runKeysCommand(db: DataSource, action: string | undefined,
     }
     case 'revoke': {
       if (!argument) throw new BadUserInputError('keys revoke needs the id of a key (see keys list)');
-      const asked = Date.now();
-      const key = await revokeApiKey(db, argument);
+      const { key, revokedBefore } = await revokeApiKey(db, argument);
       // Revoking again keeps the first revocation: say so, rather than report it as new.
-      if (key.revokedAt && key.revokedAt.getTime() < asked) print(`Key "${key.name}" (id ${key.id}) was revoked already, at ${iso(key.revokedAt)}.`);
+      if (revokedBefore) print(`Key "${key.name}" (id ${key.id}) was revoked already, at ${iso(key.revokedAt)}.`);
       else print(`Revoked key "${key.name}" (id ${key.id}) at ${iso(key.revokedAt)}.`);
       return;
     }

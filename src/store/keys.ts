@@ -56,18 +56,19 @@ export async function createApiKey(db: DataSource, input: NewApiKey, actor: Acto
  * change-log entry tells every gateway process to forget the key at once,
  * rather than after its cache of verified keys expires.
  */
-export async function revokeApiKey(db: DataSource, id: string, actor: Actor = CLI_ACTOR): Promise<ApiKey> {
+export async function revokeApiKey(db: DataSource, id: string, actor: Actor = CLI_ACTOR): Promise<{ key: ApiKey; revokedBefore: boolean }> {
   return write(db, actor, async (session) => {
     const repo = session.manager.getRepository(ApiKey);
     // Ids are written in lower case; one pasted in upper case names the same key.
     const key = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findOneBy({ id: id.toLowerCase() }) : null;
     if (!key) throw new NotFoundError(`No API key with id ${id}`);
-    if (!key.revokedAt) {
-      key.revokedAt = new Date();
-      await repo.update({ id }, { revokedAt: key.revokedAt });
-      await recordAudit(session.manager, session.actor, { action: 'UPDATE', subjectType: 'ApiKey', subjectId: key.id, before: { revokedAt: null }, after: { revokedAt: key.revokedAt } });
-      session.change({ subject: 'KEY', kind: KeyChangeKind.REVOKED, subjectId: key.id });
-    }
-    return key;
+    // Revoking again keeps the first revocation, and says so.
+    if (key.revokedAt) return { key, revokedBefore: true };
+    key.revokedAt = new Date();
+    // By the stored id: the one given may be in upper case, which SQLite's text column would match to no row.
+    await repo.update({ id: key.id }, { revokedAt: key.revokedAt });
+    await recordAudit(session.manager, session.actor, { action: 'UPDATE', subjectType: 'ApiKey', subjectId: key.id, before: { revokedAt: null }, after: { revokedAt: key.revokedAt } });
+    session.change({ subject: 'KEY', kind: KeyChangeKind.REVOKED, subjectId: key.id });
+    return { key, revokedBefore: false };
   });
 }

@@ -1,5 +1,6 @@
 import { alpha3Of } from './countries';
-import { collapse, isCalendarDate, isStorableAmount, isWebUrl, MAX_AMOUNT } from './support';
+import { isCalendarDate } from '../../shared/date-time';
+import { collapse, isStorableAmount, isWebUrl, MAX_AMOUNT } from './support';
 
 /**
  * Readers for spreadsheet cells. Each returns the value, null for an empty

@@ -1,4 +1,4 @@
-import { isCalendarDate, isoDateTime } from './support';
+import { isCalendarDate, isoDateTime } from '../../shared/date-time';
 
 /**
  * Readers for the values of an IATI activity as `parseXml` gives them:

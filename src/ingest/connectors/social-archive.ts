@@ -4,7 +4,8 @@ import { SourceKind } from '../../shared/content/source-kind';
 import type { Connector, EntryError, FetchedDocument, ItemDraft, ParseResult, RunContext } from '../connector';
 import { storableText } from '../storable-text';
 import { isObject, readArchive, type ArchiveRecord } from './social-archive-records';
-import { bodyText, collapse, cutAtWord, flagOption, isoDateTime, isWebUrl, stringOption } from './support';
+import { isoDateTime } from '../../shared/date-time';
+import { bodyText, collapse, cutAtWord, flagOption, isWebUrl, stringOption } from './support';
 
 const TITLE_LENGTH = 100;
 const MONTHS: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };

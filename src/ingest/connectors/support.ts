@@ -1,4 +1,3 @@
-export { isCalendarDate, isoDateTime } from '../../shared/date-time';
 import { isUtf8 } from 'node:buffer';
 import { DocumentError, type FetchedDocument } from '../connector';
 import { storableText } from '../storable-text';

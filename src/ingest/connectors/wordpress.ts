@@ -3,7 +3,8 @@ import { SourceKind } from '../../shared/content/source-kind';
 import { DocumentError, MAX_DOCUMENTS, type Connector, type EntryError, type FetchedDocument, type ItemDraft, type ParseResult, type RunContext } from '../connector';
 import { plainText, sanitiseHtml } from '../../text/text';
 import { reportable } from '../storable-text';
-import { bodyText, cutAtWord, escapeHtml, isoDateTime, isWebUrl, stringOption } from './support';
+import { isoDateTime } from '../../shared/date-time';
+import { bodyText, cutAtWord, escapeHtml, isWebUrl, stringOption } from './support';
 
 /** Posts per page: the most the REST API gives, so a listing takes the fewest requests. */
 const PER_PAGE = 100;
