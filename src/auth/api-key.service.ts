@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DataSource } from 'typeorm';
-import { isConnectionFailure, isSqliteBusy, isStatementTimeout } from '../db/failures';
+import { DATABASE_AWAY_MESSAGE, DATABASE_AWAY_RETRY_SECONDS, isConnectionFailure, isSqliteBusy, isStatementTimeout } from '../db/failures';
 import { UnauthenticatedError } from '../shared/errors';
 import { ANONYMOUS, type Viewer } from '../shared/viewer';
 import { ApiKey } from './api-key.entity';
@@ -48,7 +48,7 @@ export function whyUnusable(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now = 
 export type KeyCheckFailure = 'unreachable' | 'timed-out' | 'busy';
 
 const KEY_CHECK_MESSAGES: Record<KeyCheckFailure, string> = {
-  unreachable: 'The database is not answering; try again shortly',
+  unreachable: DATABASE_AWAY_MESSAGE,
   'timed-out': 'The database statement checking the API key ran past its time limit; try again shortly',
   busy: 'The database is busy; try again shortly',
 };
@@ -77,7 +77,7 @@ export class KeyCheckUnavailableError extends Error {
 
   /** Seconds a client should wait before trying again (the `Retry-After` header): a busy SQLite clears in moments. */
   get retryAfterSeconds(): number {
-    return this.reason === 'busy' ? 1 : 5;
+    return this.reason === 'busy' ? 1 : DATABASE_AWAY_RETRY_SECONDS;
   }
 }
 

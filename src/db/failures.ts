@@ -47,6 +47,12 @@ export function isPoolWaitTimeout(error: unknown): boolean {
   return typeof message === 'string' && message.includes(POOL_WAIT_TIMEOUT);
 }
 
+/** What every transport (GraphQL, feeds, WebSockets, an API key's check) tells a client while {@link isConnectionFailure} holds. */
+export const DATABASE_AWAY_MESSAGE = 'The database is not answering; try again shortly';
+
+/** The `Retry-After` (seconds) sent with {@link DATABASE_AWAY_MESSAGE}: long enough for a pool to reconnect, short enough for a reader. */
+export const DATABASE_AWAY_RETRY_SECONDS = 5;
+
 /** The warning both transports (GraphQL, feeds) log when {@link isStatementTimeout} holds. */
 export const STATEMENT_TIMEOUT_WARNING = 'a statement ran past DB_STATEMENT_TIMEOUT_MS and was cancelled';
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { KeyCheckUnavailableError, keyOfRequest } from '../auth/api-key.service';
 import type { Config, Limits } from '../config';
+import { DATABASE_AWAY_MESSAGE, DATABASE_AWAY_RETRY_SECONDS } from '../db/failures';
 import { pgPoolOf } from '../db/pg';
 import { StatementScope } from '../db/statement-scope';
 import { addressMatcher } from '../metrics/allow';
@@ -328,7 +329,7 @@ function isGraphQLPhaseError(text: string): boolean {
 }
 
 function serviceUnavailable(): HttpError {
-  return new HttpError(503, 'The database is not answering; try again shortly', 'SERVICE_UNAVAILABLE', { 'retry-after': '5' });
+  return new HttpError(503, DATABASE_AWAY_MESSAGE, 'SERVICE_UNAVAILABLE', { 'retry-after': String(DATABASE_AWAY_RETRY_SECONDS) });
 }
 
 async function authenticate({ authenticator }: Services, req: IncomingMessage): Promise<Viewer> {

@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isConnectionFailure, isStatementTimeout, STATEMENT_TIMEOUT_WARNING } from '../db/failures';
+import { DATABASE_AWAY_MESSAGE, isConnectionFailure, isStatementTimeout, STATEMENT_TIMEOUT_WARNING } from '../db/failures';
 import { ScopeCancelledError } from '../db/statement-scope';
 
 /** Where {@link formatGatewayError} reports what it masks: the gateway's logger and the database's health. */
@@ -36,7 +36,7 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
   if (isConnectionFailure(original)) {
     health.observe(original);
     return {
-      message: 'The database is not answering; try again shortly',
+      message: DATABASE_AWAY_MESSAGE,
       locations: formatted.locations,
       path: formatted.path,
       extensions: { code: 'SERVICE_UNAVAILABLE' },

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { campaignCatalogue } from '../../campaigns/campaign-catalogue';
 import type { Config } from '../../config';
-import { isConnectionFailure, isStatementTimeout, STATEMENT_TIMEOUT_WARNING } from '../../db/failures';
+import { DATABASE_AWAY_MESSAGE, DATABASE_AWAY_RETRY_SECONDS, isConnectionFailure, isStatementTimeout, STATEMENT_TIMEOUT_WARNING } from '../../db/failures';
 import { pgPoolOf } from '../../db/pg';
 import { ScopeCancelledError, StatementScope } from '../../db/statement-scope';
 import { nationCatalogue } from '../../member-nations/nation-catalogue';
@@ -266,7 +266,7 @@ function firstValue(header: string | string[] | undefined): string | undefined {
 }
 
 function unavailable(res: ServerResponse): void {
-  refuse(res, 503, 'SERVICE_UNAVAILABLE', 'The database is not answering; try again shortly', { 'retry-after': '5' });
+  refuse(res, 503, 'SERVICE_UNAVAILABLE', DATABASE_AWAY_MESSAGE, { 'retry-after': String(DATABASE_AWAY_RETRY_SECONDS) });
 }
 
 /** A refusal in the gateway's JSON error shape, with a one-line message. */
