@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { DateTimeScalar, isoString } from '../src/shared/date-time';
+import { DateTimeScalar, daysInMonth, isCalendarDate, isoString } from '../src/shared/date-time';
 
 /** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z. */
 const YEAR_0 = -62_167_219_200_000;
@@ -60,5 +60,30 @@ describe('the DateTime scalar', () => {
     assert.throws(() => DateTimeScalar.serialize(new Date(NaN)), /invalid Date/);
     // `infinity` in a timestamp column reaches the scalar as the number Infinity: written as null, as JSON wrote the Date it became.
     assert.equal(JSON.stringify({ at: DateTimeScalar.serialize(Infinity) }), JSON.stringify({ at: GraphQLDateTime.serialize(Infinity) }));
+  });
+});
+
+describe('days of a month and calendar dates', () => {
+  it('counts the days of every month of years 1–9999 as the proleptic Gregorian calendar does (Date from year 100 on, the rules below it)', () => {
+    for (let year = 1; year <= 9999; year++) {
+      for (let month = 1; month <= 12; month++) {
+        const expected =
+          year >= 100 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : month === 2 ? (year % 4 === 0 ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+        assert.equal(daysInMonth(year, month), expected, `${year}-${month}`);
+      }
+    }
+  });
+
+  it('gives year 0 its 29 February (Date.UTC reads year 0 as 1900, which had none) and years 100, 1900, 2100 none, 400 and 2000 theirs', () => {
+    assert.deepEqual([0, 100, 400, 1900, 2000, 2024, 2100].map((year) => daysInMonth(year, 2)), [29, 28, 29, 28, 29, 29, 28]);
+    assert.equal(isCalendarDate('0000-02-29'), true);
+    assert.equal(isCalendarDate('1900-02-29'), false);
+  });
+
+  it('takes only real days in YYYY-MM-DD', () => {
+    for (const value of ['2024-02-29', '2023-12-31', '0001-01-01', '9999-12-31']) assert.equal(isCalendarDate(value), true, value);
+    for (const value of ['2023-02-29', '2024-04-31', '2024-00-10', '2024-13-01', '2024-01-00', '2024-1-01', '2024-01-01T00:00Z', '']) {
+      assert.equal(isCalendarDate(value), false, value);
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { daysInMonth } from '../../shared/date-time';
+
 const MONTHS: Record<string, number> = {
   jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
 };
@@ -100,10 +102,6 @@ function build(
   const m = minute === undefined ? 0 : +minute;
   // A leap second is read as the second before it.
   const s = second === undefined ? 0 : Math.min(+second, 59);
-  if (month > 11 || day < 1 || day > daysIn(year, month) || h > 23 || m > 59 || (second !== undefined && +second > 60)) return null;
+  if (month > 11 || day < 1 || day > daysInMonth(year, month + 1) || h > 23 || m > 59 || (second !== undefined && +second > 60)) return null;
   return new Date(Date.UTC(year, month, day, h, m, s, milliseconds) - offset * 60_000);
-}
-
-function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 }

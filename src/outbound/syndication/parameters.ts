@@ -1,7 +1,7 @@
 import { normaliseNationCode } from '../../member-nations/member-nation.entity';
 import { ContentType } from '../../shared/content/content-status';
 import { Locale } from '../../shared/content/locale';
-import { withinEditableYears } from '../../shared/date-time';
+import { daysInMonth, withinEditableYears } from '../../shared/date-time';
 import { CONTENT_KEYSET } from '../../shared/content/content.query';
 import { decodeCursor, encodeCursor, type KeyValue } from '../../shared/pagination/cursor';
 import { NUL_REFUSED } from '../../shared/text-input';
@@ -156,7 +156,7 @@ function instant(search: URLSearchParams, name: string): Date | null {
     Number(match[2]) >= 1 &&
     Number(match[2]) <= 12 &&
     Number(match[3]) >= 1 &&
-    Number(match[3]) <= daysIn(Number(match[1]), Number(match[2])) &&
+    Number(match[3]) <= daysInMonth(Number(match[1]), Number(match[2])) &&
     (match[4] === undefined || (Number(match[4]) <= 23 && Number(match[5]) <= 59 && Number(match[6] ?? 0) <= 59));
   if (!exists) throw new FeedParameterError(`Invalid ${name}: ${quote(value)} is not an ISO 8601 date or date-time with a time zone, such as 2019-10-01 or 2019-10-01T09:30:00Z`);
   // Years 1–9999 of the instant (UTC), not of the day as written, as publishContent and cursors allow: an offset carries
@@ -170,10 +170,6 @@ function instant(search: URLSearchParams, name: string): Date | null {
 /** `+0300` as `+03:00`, which `Date` reads. */
 function normaliseZone(value: string): string {
   return value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-}
-
-function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function limitOf(search: URLSearchParams): number {
