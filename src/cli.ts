@@ -13,6 +13,7 @@ import { checkSchema, formatSchemaCheck, unacknowledged } from './server/schema-
 import { ENTITIES } from './server/modules';
 import { KEYS_USAGE, runKeysCommand } from './editing/keys.command';
 import { runIngestCommand, runSourcesCommand, SOURCES_USAGE } from './ingest/sources.command';
+import { UsageError } from './shared/usage-error';
 
 /** Where `schema` writes the SDL by default: the committed `schema/schema.graphql`. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema/schema.graphql');
@@ -35,6 +36,9 @@ Commands:
 ${KEYS_USAGE}
 ${SOURCES_USAGE}
 
+Exit status: 0 done; 1 failed (one line on stderr says why); 2 a mistake in how the
+command was called (a flag missing, out of place or unreadable; the line says so).
+
 Options:
   -h, --help         show this help
 
@@ -48,9 +52,6 @@ Environment:
   PLAYGROUND         on (default) or off: GraphiQL at /playground, and at /graphql for browsers
   (the README lists the limits: MAX_DEPTH, MAX_COST, RATE_LIMITS and the rest)
 `;
-
-/** A mistake in how the command was called: exit code 2 and a pointer to --help. */
-class UsageError extends Error {}
 
 async function run(argv: string[]): Promise<void> {
   let parsed;

@@ -127,28 +127,37 @@ for (const driver of DRIVERS) {
     });
 
     it('answers bad input with one readable line and a non-zero exit', async () => {
-      const cases: [string[], RegExp][] = [
-        [['sources', 'add', '--name', 'x', '--kind', 'GOPHER', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE'], /kind must be one of FEED, WORDPRESS, SOCIAL_ARCHIVE, IATI, CSV/],
+      // A mistake in the command's own flags exits 2 with a pointer to --help; what the sources refuse exits 1.
+      const usage: [string[], RegExp][] = [
         [['sources', 'add', '--name', 'x', '--kind', 'FEED', '--type', 'DIGEST_ARTICLE'], /needs --url URL or --file PATH/],
         [['sources', 'add', '--name', 'x', '--kind', 'FEED', '--url', 'http://127.0.0.1/x', '--type', 'NEWS'], /needs --type, one of/],
+        [['sources', 'add', '--kind', 'FEED', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE'], /sources add needs --name/],
+        [['sources', 'add', '--name', 'x', '--kind', 'FEED', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE', '--publish-as', 'LATER'], /--publish-as takes PUBLISHED or DRAFT/],
+        [['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--field-map', 'title'], /--field-map: "title" is not KEY=VALUE/],
+        [['sources', 'remove'], /sources remove needs the name of a source/],
+        [['sources', 'list', 'extra'], /unexpected argument "extra"/],
+        [['ingest'], /ingest takes the name of a source, or --all/],
+        // JSON that is no object.
+        ...['"abc"', '[1]', 'null', '42'].map((json): [string[], RegExp] => [['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--options', json], /--options takes a JSON object/]),
+      ];
+      const cases: [string[], RegExp][] = [
+        [['sources', 'add', '--name', 'x', '--kind', 'GOPHER', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE'], /kind must be one of FEED, WORDPRESS, SOCIAL_ARCHIVE, IATI, CSV/],
         [['sources', 'add', '--name', 'x', '--kind', 'FEED', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE', '--every', '5s'], /every: "5s" is not an interval/],
         [['sources', 'add', '--name', 'cli-wire', '--kind', 'FEED', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE'], /A source named "cli-wire" exists already/],
         [['sources', 'add', '--name', 'x', '--kind', 'FEED', '--file', '/no/such/file.rss', '--type', 'DIGEST_ARTICLE'], /\/no\/such\/file\.rss does not exist/],
         [['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--options', '{"maxWithdrawnShare":1.5}'], /options\.maxWithdrawnShare must be a number from 0 to 1, such as 0\.5/],
-        // JSON that is no object, and names an object has by inheritance (their values were written into the message as function text).
-        ...['"abc"', '[1]', 'null', '42'].map((json): [string[], RegExp] => [['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--options', json], /--options takes a JSON object/]),
+        // Names an object has by inheritance (their values were written into the message as function text).
         ...['toString', 'constructor', '__proto__'].map((name): [string[], RegExp] => [
           ['sources', 'add', '--name', 'x', '--kind', 'CSV', '--url', 'http://127.0.0.1/x.csv', '--type', 'STABILISATION_PROJECT', '--options', `{"${name}":1}`],
           new RegExp(`CSV sources take .*; not "${name}"$`),
         ]),
-        [['sources', 'list', 'extra'], /unexpected argument "extra"/],
         [['ingest', 'nobody'], /No source named "nobody"/],
-        [['ingest'], /ingest takes the name of a source, or --all/],
         [['sources', 'remove', 'nobody'], /No source named "nobody"/],
       ];
-      for (const [args, message] of cases) {
+      for (const [args, message, code] of [...usage.map(([args, message]) => [args, message, 2] as const), ...cases.map(([args, message]) => [args, message, 1] as const)]) {
         const run = await cli(...args);
-        assert.notEqual(run.code, 0, args.join(' '));
+        assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
+        assert.equal(run.stderr.trimEnd().endsWith('(see coalition-graph --help)'), code === 2, run.stderr);
         const lines = run.stderr.trimEnd().split('\n');
         assert.equal(lines.length, 1, `${args.join(' ')}: ${run.stderr}`);
         assert.match(lines[0], /^coalition-graph: /);

@@ -31,9 +31,9 @@ function cli(args: string[]): Promise<CliRun> {
   return runCli(args, { cwd: tmp, env: { DATABASE_URL: `sqlite:${file}` } });
 }
 
-/** Asserts a failed run: a non-zero exit, nothing on stdout, and exactly one stderr line starting `coalition-graph: `. */
-function assertOneErrorLine(run: CliRun): string {
-  assert.notEqual(run.code, 0, 'the command should fail');
+/** Asserts a failed run: exit `code`, nothing on stdout, and exactly one stderr line starting `coalition-graph: `. */
+function assertOneErrorLine(run: CliRun, code: 1 | 2): string {
+  assert.equal(run.code, code, `the command should exit ${code}: ${run.stderr}`);
   assert.equal(run.stdout, '');
   const lines = run.stderr.split('\n');
   assert.equal(lines.at(-1), '', `stderr should end with a newline: ${JSON.stringify(run.stderr)}`);
@@ -166,25 +166,27 @@ describe('coalition-graph keys', () => {
   });
 
   describe('refuses bad input with a non-zero exit and one stderr line, creating nothing', () => {
-    const cases: [string, string[]][] = [
-      ['an unknown role', ['keys', 'create', '--name', 'UNDP', '--role', 'superuser']],
-      ['no role', ['keys', 'create', '--name', 'UNDP']],
-      ['no --name', ['keys', 'create', '--role', 'partner']],
-      ['revoking an unknown id', ['keys', 'revoke', '00000000-0000-4000-8000-000000000000']],
-      ['revoking something that is no id', ['keys', 'revoke', 'not-an-id']],
-      ['revoke without an id', ['keys', 'revoke']],
+    // Exit 2 (and a pointer to --help) for a mistake in the command's flags; 1 for what the key store refuses.
+    const cases: [string, string[], 1 | 2][] = [
+      ['an unknown role', ['keys', 'create', '--name', 'UNDP', '--role', 'superuser'], 2],
+      ['no role', ['keys', 'create', '--name', 'UNDP'], 2],
+      ['no --name', ['keys', 'create', '--role', 'partner'], 2],
+      ['revoking an unknown id', ['keys', 'revoke', '00000000-0000-4000-8000-000000000000'], 1],
+      ['revoking something that is no id', ['keys', 'revoke', 'not-an-id'], 1],
+      ['revoke without an id', ['keys', 'revoke'], 2],
       // SQLite kept year 10000 as year 0: a key expired from the start.
-      ['an expiry past year 9999', ['keys', 'create', '--name', 'UNDP', '--role', 'partner', '--expires', '10000-06-01']],
-      ['an expiry on a day that does not exist', ['keys', 'create', '--name', 'UNDP', '--role', 'partner', '--expires', '2030-02-31']],
-      ['a name holding a tab (keys list is tab-separated)', ['keys', 'create', '--name', 'UN\tDP', '--role', 'partner']],
-      ['an argument keys list does not take', ['keys', 'list', 'extra']],
-      ['a negative number where a value is due, said in one line', ['keys', 'create', '--name', '-5']],
+      ['an expiry past year 9999', ['keys', 'create', '--name', 'UNDP', '--role', 'partner', '--expires', '10000-06-01'], 2],
+      ['an expiry on a day that does not exist', ['keys', 'create', '--name', 'UNDP', '--role', 'partner', '--expires', '2030-02-31'], 2],
+      ['a name holding a tab (keys list is tab-separated)', ['keys', 'create', '--name', 'UN\tDP', '--role', 'partner'], 1],
+      ['an argument keys list does not take', ['keys', 'list', 'extra'], 2],
+      ['a negative number where a value is due, said in one line', ['keys', 'create', '--name', '-5'], 2],
     ];
-    for (const [what, args] of cases) {
-      it(`${what}: coalition-graph ${args.join(' ')}`, async () => {
+    for (const [what, args, code] of cases) {
+      it(`${what}: coalition-graph ${args.join(' ')} exits ${code}`, async () => {
         const before = apiKeyRows();
-        const line = assertOneErrorLine(await cli(args));
+        const line = assertOneErrorLine(await cli(args), code);
         assert.ok(!/\n|at .*\.js:\d+/.test(line), `no stack: ${line}`);
+        assert.equal(line.endsWith('(see coalition-graph --help)'), code === 2, line);
         assert.deepEqual(apiKeyRows(), before);
       });
     }

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { isoDateTime, withinEditableYears } from '../shared/date-time';
-import { BadUserInputError } from '../shared/errors';
+import { UsageError } from '../shared/usage-error';
 import { Role } from '../shared/viewer';
 import { listApiKeys } from '../auth/api-key.service';
 import { createApiKey, revokeApiKey } from '../store/keys';
@@ -25,7 +25,7 @@ export const KEYS_USAGE = `  keys create --name N --role R [--expires DATE] [--o
 export async function runKeysCommand(db: DataSource, action: string | undefined, argument: string | undefined, options: KeysOptions, print: (line: string) => void): Promise<void> {
   switch (action) {
     case 'create': {
-      if (!options.name) throw new BadUserInputError('keys create needs --name');
+      if (!options.name) throw new UsageError('keys create needs --name');
       const role = parseRole(options.role);
       const expiresAt = options.expires ? parseDate(options.expires) : null;
       const allowedOperations = options.operations ? options.operations.split(',').map((hash) => hash.trim().toLowerCase()).filter(Boolean) : null;
@@ -45,7 +45,7 @@ export async function runKeysCommand(db: DataSource, action: string | undefined,
       return;
     }
     case 'revoke': {
-      if (!argument) throw new BadUserInputError('keys revoke needs the id of a key (see keys list)');
+      if (!argument) throw new UsageError('keys revoke needs the id of a key (see keys list)');
       const { key, revokedBefore } = await revokeApiKey(db, argument);
       // Revoking again keeps the first revocation: say so, rather than report it as new.
       if (revokedBefore) print(`Key "${key.name}" (id ${key.id}) was revoked already, at ${iso(key.revokedAt)}.`);
@@ -53,23 +53,23 @@ export async function runKeysCommand(db: DataSource, action: string | undefined,
       return;
     }
     default:
-      throw new BadUserInputError('keys takes create, list or revoke');
+      throw new UsageError('keys takes create, list or revoke');
   }
 }
 
 function parseRole(value: string | undefined): Role {
   const role = (value ?? '').toUpperCase() as Role;
   if (role === Role.PARTNER || role === Role.EDITOR || role === Role.ADMIN) return role;
-  throw new BadUserInputError('keys create needs --role partner, editor or admin');
+  throw new UsageError('keys create needs --role partner, editor or admin');
 }
 
 function parseDate(value: string): Date {
   // A day that does not exist (2030-02-31) would roll over, and a year past 9999 would not survive SQLite's text timestamps (10000-06-01 was stored as 0000-06-01: a key expired from the start).
   const date = isoDateTime(value);
   if (!date || !withinEditableYears(date)) {
-    throw new BadUserInputError(`--expires: "${value}" is not a date from 0001 to 9999 (use e.g. 2027-01-31 or 2027-01-31T12:00:00Z)`);
+    throw new UsageError(`--expires: "${value}" is not a date from 0001 to 9999 (use e.g. 2027-01-31 or 2027-01-31T12:00:00Z)`);
   }
-  if (date.getTime() <= Date.now()) throw new BadUserInputError('--expires must be in the future');
+  if (date.getTime() <= Date.now()) throw new UsageError('--expires must be in the future');
   return date;
 }
 

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { parseAllowedHosts } from '../net/address-rules';
 import { ContentType } from '../shared/content/content-status';
-import { BadUserInputError } from '../shared/errors';
+import { UsageError } from '../shared/usage-error';
 import { CLI_ACTOR } from '../store/session';
 import { IngestRun, RunOutcome, RunTrigger } from './ingest-run.entity';
 import { ingestSettingsFrom, IngestService, summariseRun } from './service';
@@ -44,15 +44,15 @@ export const SOURCES_USAGE = `  sources add --name N --kind K (--url URL | --fil
 export async function runSourcesCommand(db: DataSource, action: string | undefined, argument: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<void> {
   switch (action) {
     case 'add': {
-      if (!options.name) throw new BadUserInputError('sources add needs --name');
-      if (!options.kind) throw new BadUserInputError('sources add needs --kind (FEED, WORDPRESS, SOCIAL_ARCHIVE, IATI or CSV)');
-      if (!options.url === !options.file) throw new BadUserInputError('sources add needs --url URL or --file PATH (one of them)');
+      if (!options.name) throw new UsageError('sources add needs --name');
+      if (!options.kind) throw new UsageError('sources add needs --kind (FEED, WORDPRESS, SOCIAL_ARCHIVE, IATI or CSV)');
+      if (!options.url === !options.file) throw new UsageError('sources add needs --url URL or --file PATH (one of them)');
       const type = (options.type ?? '').toUpperCase();
       if (!Object.values(ContentType).includes(type as ContentType)) {
-        throw new BadUserInputError(`sources add needs --type, one of ${Object.values(ContentType).join(', ')}`);
+        throw new UsageError(`sources add needs --type, one of ${Object.values(ContentType).join(', ')}`);
       }
       const publishAs = (options['publish-as'] ?? 'PUBLISHED').toUpperCase();
-      if (publishAs !== PublishAs.PUBLISHED && publishAs !== PublishAs.DRAFT) throw new BadUserInputError('--publish-as takes PUBLISHED or DRAFT');
+      if (publishAs !== PublishAs.PUBLISHED && publishAs !== PublishAs.DRAFT) throw new UsageError('--publish-as takes PUBLISHED or DRAFT');
       const source = await createSource(
         db,
         CLI_ACTOR,
@@ -82,13 +82,13 @@ export async function runSourcesCommand(db: DataSource, action: string | undefin
       return;
     }
     case 'remove': {
-      if (!argument) throw new BadUserInputError('sources remove needs the name of a source (see sources list)');
+      if (!argument) throw new UsageError('sources remove needs the name of a source (see sources list)');
       await deleteSource(db, CLI_ACTOR, argument);
       print(`Removed source "${argument}"; the items it imported stay.`);
       return;
     }
     default:
-      throw new BadUserInputError('sources takes add, list or remove');
+      throw new UsageError('sources takes add, list or remove');
   }
 }
 
@@ -103,7 +103,7 @@ export interface IngestCommandResult {
  * progress and one summary line per source.
  */
 export async function runIngestCommand(db: DataSource, config: Config, name: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<IngestCommandResult> {
-  if (!name === !options.all) throw new BadUserInputError('ingest takes the name of a source, or --all');
+  if (!name === !options.all) throw new UsageError('ingest takes the name of a source, or --all');
   const service = new IngestService(db, ingestSettingsFrom(config, parseAllowedHosts(config.outboundAllowedHosts.join(','))));
   try {
     const names = name ? [name] : (await db.getRepository(ContentSource).find({ order: { name: 'ASC' }, select: { name: true } })).map((source) => source.name);
@@ -142,7 +142,7 @@ function optionsOf(options: SourcesOptions): Record<string, unknown> {
     }
     // Not JSON, or JSON that is a string, a number, a list or null: not the object of options it stands for.
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
-      throw new BadUserInputError('--options takes a JSON object, e.g. --options \'{"language":"fr"}\'');
+      throw new UsageError('--options takes a JSON object, e.g. --options \'{"language":"fr"}\'');
     }
   }
   return {
@@ -162,13 +162,13 @@ function pairs(text: string, flag: string): Record<string, string> {
     try {
       return JSON.parse(text) as Record<string, string>;
     } catch {
-      throw new BadUserInputError(`${flag} takes KEY=VALUE,… or a JSON object`);
+      throw new UsageError(`${flag} takes KEY=VALUE,… or a JSON object`);
     }
   }
   const result: Record<string, string> = {};
   for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new BadUserInputError(`${flag}: "${pair}" is not KEY=VALUE`);
+    if (at <= 0) throw new UsageError(`${flag}: "${pair}" is not KEY=VALUE`);
     result[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
   }
   return result;
