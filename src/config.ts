@@ -299,6 +299,14 @@ export function parseDatabaseUrl(url: string, variable = 'DATABASE_URL'): Databa
     } catch {
       throw new ConfigError(`${variable}: not a valid postgres:// URL`);
     }
+    // node-postgres decodes these when it connects, and a stray `%` (a password holding one, not written as %25) failed there as a bare "URI malformed".
+    for (const [part, text] of [['user name', parsed.username], ['password', parsed.password], ['database name', parsed.pathname]] as const) {
+      try {
+        decodeURIComponent(text);
+      } catch {
+        throw new ConfigError(`${variable}: the ${part} holds a % that starts no escape; write a literal % as %25`);
+      }
+    }
     const schema = parsed.searchParams.get('schema') ?? undefined;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
       throw new ConfigError(`${variable}: schema "${schema}" must be lowercase letters, digits and _`);

@@ -312,6 +312,23 @@ describe('parseDatabaseUrl', () => {
     assert.throws(() => parseDatabaseUrl('mysql://x', 'TEST_POSTGRES_URL'), configErrorNaming('TEST_POSTGRES_URL'));
   });
 
+  it('refuses a % that starts no escape in the user, password or database, naming the part and not echoing it (node-postgres said only "URI malformed" when it connected)', () => {
+    for (const [url, part] of [
+      ['postgres://us%er@h/db', 'user name'],
+      ['postgres://u:pa%zzword@h/db', 'password'],
+      ['postgres://u@h/d%b', 'database name'],
+    ] as const) {
+      assert.throws(() => parseDatabaseUrl(url), (error: unknown) => {
+        configErrorNaming('DATABASE_URL')(error);
+        assert.match((error as Error).message, new RegExp(`the ${part} holds a % that starts no escape; write a literal % as %25$`));
+        assert.doesNotMatch((error as Error).message, /pa%zzword|us%er/);
+        return true;
+      });
+    }
+    // Written as %25, the same password is taken.
+    assert.equal(parseDatabaseUrl('postgres://u:pa%25zzword@h/db').kind, 'postgres');
+  });
+
   it('does not echo credentials of a rejected URL', () => {
     assert.throws(() => parseDatabaseUrl('mysql://root:s3cret@db/x'), (error: unknown) => {
       configErrorNaming('DATABASE_URL')(error);
