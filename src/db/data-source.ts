@@ -213,7 +213,7 @@ class ScopeCountingLogger implements TypeOrmLogger {
  */
 export async function openDatabase(database: DatabaseConfig, options: DataSourceOptions): Promise<DataSource> {
   if (database.kind === 'sqlite' && database.path !== ':memory:') {
-    fs.mkdirSync(path.dirname(database.path), { recursive: true });
+    makeFolder(path.dirname(database.path));
   }
   if (database.kind === 'postgres' && database.schema) await createSchema(database.url, database.schema);
   const db = createDataSource(database, options);
@@ -225,6 +225,25 @@ export async function openDatabase(database: DatabaseConfig, options: DataSource
     throw error;
   }
   return db;
+}
+
+/**
+ * Creates `folder` and any missing parents, one level at a time. Node's
+ * `mkdirSync(…, { recursive: true })` never returns under `/proc` (a parent
+ * that exists but takes no folders answers ENOENT, and it tries the parent
+ * again, for ever): `DATABASE_URL=sqlite:/proc/…` hung the gateway at start.
+ * One level at a time, the same mistake is an error that names the folder.
+ */
+function makeFolder(folder: string): void {
+  if (fs.existsSync(folder)) return;
+  const parent = path.dirname(folder);
+  if (parent !== folder) makeFolder(parent);
+  try {
+    fs.mkdirSync(folder);
+  } catch (error) {
+    // Another process made it in between: what was wanted holds.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /**
