@@ -101,7 +101,11 @@ export abstract class ContentInput {
   @MaxLength(64, { each: true })
   tags?: string[] | null;
 
-  @Field(() => Date, { nullable: true, description: 'Publication time to show, from 0001-01-01 to 9999-12-31 (UTC); when left out, the moment it is published.' })
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Publication time to show, from 0001-01-01 to 9999-12-31 (UTC): a draft given one keeps it when it is published. Left out, a new item is dated the moment it is published, and an update keeps the time the item has, given or not; a draft’s time sent back unchanged gives none.',
+  })
   @IsOptional()
   @WithinEditableYears()
   publishedAt?: Date | null;

@@ -87,7 +87,7 @@ export class PublicationMutations {
     @Arg('expectedVersion', () => Int, { description: 'The `version` the editor read.' }) expectedVersion: number,
     @Arg('publishedAt', () => Date, {
       nullable: true,
-      description: 'Publication time to show, from 0001-01-01 to 9999-12-31 (UTC); now (or the time it was first published) when left out.',
+      description: 'Publication time to show, from 0001-01-01 to 9999-12-31 (UTC). Left out: the time an editor gave the draft, else the time it was first published, else now.',
     })
     publishedAt: Date | null,
     @Ctx() ctx: Context,

@@ -16,22 +16,27 @@ export type ContentDraft = Omit<ContentItemInput, 'type' | 'status' | 'source' |
 
 /**
  * Creates an item as a draft: editors publish it in a separate step. Its
- * publication time is the one given, or the time it is published. A draft
- * is not in the change log: readers cannot see it.
+ * publication time is the one given, or the time it is published (until then
+ * it shows the time it was created: `Content.publishedAtGiven` tells the two
+ * apart). A draft is not in the change log: readers cannot see it.
  */
 export async function createContent(session: WriteSession, type: ContentType, draft: ContentDraft): Promise<Content> {
   const { manager } = session;
   await refuseTakenSlug(manager, type, draft.slug, null);
   const write = prepareWrite(await session.lookups(), { ...draft, type, status: ContentStatus.DRAFT, publishedAt: draft.publishedAt ?? new Date() });
   const repo = manager.getRepository(CONTENT_CLASSES[type]);
-  const item = repo.create({ ...write.values, id: randomUUID(), editedAt: new Date() } as Partial<Content>);
+  const item = repo.create({ ...write.values, id: randomUUID(), editedAt: new Date(), publishedAtGiven: !!draft.publishedAt } as Partial<Content>);
   await repo.insert(item);
   await writeTagRows(manager, item, write);
   await indexContent(manager, [item.id]);
   return audited(session, 'CREATE', item.id, null);
 }
 
-/** Replaces an item's editable fields, if nobody changed it since the editor read `expectedVersion`. */
+/**
+ * Replaces an item's editable fields, if nobody changed it since the editor
+ * read `expectedVersion`. Its publication time, left out, stays as it was,
+ * given or not.
+ */
 export async function updateContent(session: WriteSession, type: ContentType, id: string, expectedVersion: number, draft: ContentDraft): Promise<Content> {
   const { manager } = session;
   const before = await lockCurrent(manager, id, expectedVersion, type);
@@ -45,7 +50,13 @@ export async function updateContent(session: WriteSession, type: ContentType, id
     source: before.source ? { ...before.source } : null,
   });
   // An editor's change to an imported item's content: later runs of its source hold their versions for review instead of overwriting it.
-  await bumpVersion(manager, id, expectedVersion, { ...write.values, contentHash: before.contentHash, sourceKind: before.sourceKind, editedAt: new Date() });
+  await bumpVersion(manager, id, expectedVersion, {
+    ...write.values,
+    contentHash: before.contentHash,
+    sourceKind: before.sourceKind,
+    editedAt: new Date(),
+    publishedAtGiven: givesTime(before, draft.publishedAt),
+  });
   await writeTagRows(manager, { ...before, ...write.values, id } as Content, write);
   await indexContent(manager, [id]);
   const after = await audited(session, 'UPDATE', id, await withTags(manager, before));
@@ -54,9 +65,20 @@ export async function updateContent(session: WriteSession, type: ContentType, id
 }
 
 /**
- * Publishes (at `publishedAt`; by default now, or the time it had if it was
- * published before and withdrawn since) or withdraws an item, checking the
- * version as updates do.
+ * Whether an update leaves the item with a publication time an editor gave:
+ * one it sends that differs from the item's, or the item's own if it was
+ * given. Sending back the time a draft shows (an editor's form fills every
+ * field from the item it read) gives nothing, so a draft created without a
+ * time is still dated when it is published.
+ */
+function givesTime(before: Content, publishedAt: Date | null | undefined): boolean {
+  return (!!publishedAt && publishedAt.getTime() !== before.publishedAt.getTime()) || before.publishedAtGiven;
+}
+
+/**
+ * Publishes (at `publishedAt`; by default the time an editor gave the draft,
+ * the time it had if it was published before and withdrawn since, or else
+ * now) or withdraws an item, checking the version as updates do.
  */
 export async function setPublished(session: WriteSession, id: string, expectedVersion: number, published: boolean, publishedAt?: Date | null): Promise<Content> {
   const { manager } = session;
@@ -76,9 +98,11 @@ export async function changeStatus(session: WriteSession, before: Content, publi
   const { manager } = session;
   const beforeState = await readItemState(manager, before.id);
   const status = published ? ContentStatus.PUBLISHED : ContentStatus.DRAFT;
-  // Without a time given, a published item keeps its time, and so does one published again after a withdrawal (an editor's or
-  // its source's, both of which keep `published_at`): only a draft never published is dated now.
-  const when = !published ? before.publishedAt : (publishedAt ?? (before.status === ContentStatus.PUBLISHED || (await wasWithdrawn(manager, before)) ? before.publishedAt : new Date()));
+  // Without a time given, a published item keeps its time, so does a draft whose time an editor gave, and so does one published
+  // again after a withdrawal (an editor's or its source's, both of which keep `published_at`): only a draft never published
+  // and never given a time is dated now.
+  const keeps = before.status === ContentStatus.PUBLISHED || before.publishedAtGiven;
+  const when = !published ? before.publishedAt : (publishedAt ?? (keeps || (await wasWithdrawn(manager, before)) ? before.publishedAt : new Date()));
   await bumpVersion(manager, before.id, before.version, { status, publishedAt: when, sourceWithdrawnAt: bySource && !published ? new Date() : null });
   // The nation tags carry copies of both, for the per-nation feeds.
   await manager.update(ContentNation, { contentId: before.id }, { status, publishedAt: when });
@@ -101,8 +125,9 @@ export async function changeStatus(session: WriteSession, before: Content, publi
  * was created), and a withdrawal keeps the time the item had. A column of its
  * own (`first_published_at`) would need a migration whose backfill of the
  * items withdrawn before it could only read this same log; so the log is read
- * here, once per publication of a draft without a time given (ingestion,
- * which republishes what it withdrew at its time, never asks).
+ * here, once per publication of a draft with no time given, neither to
+ * `publishContent` nor by an editor before (`Content.publishedAtGiven`);
+ * ingestion, which republishes what it withdrew at its time, never asks.
  */
 async function wasWithdrawn(manager: EntityManager, item: Content): Promise<boolean> {
   const entries = await manager.getRepository(AuditEntry).find({

@@ -92,6 +92,28 @@ export abstract class Content implements Node {
   @Column({ type: Date })
   publishedAt!: Date;
 
+  /**
+   * Whether an editor gave the item's publication time, at its create or an
+   * update, rather than leaving it to the moment it is published: a draft
+   * carries a `published_at` from the start (the feed's sort key is never
+   * null), so without this the time an editor chose looks like the time the
+   * draft was created, and publishing dated both now. An update that leaves the
+   * time as it is (out, or the same time sent back) keeps what it was; once the
+   * item is published it no longer matters (a withdrawn item keeps its time when
+   * published again). Ingestion never sets it: items from sources carry their
+   * source's date.
+   *
+   * A column, not the audit log that `wasWithdrawn` reads: audit entries record
+   * the item as stored, not what the editor sent, so they would need a mark of
+   * their own, and publishing would read every update of the draft. The column
+   * is written by the write that gives the time and read at publication with
+   * the row the version check reads anyway: no statement more on either path.
+   * No GraphQL field reads it, so lists, which select only the columns asked
+   * for, never carry it.
+   */
+  @Column({ type: 'boolean', default: false })
+  publishedAtGiven!: boolean;
+
   /** Stories and posts may belong to a campaign; other types leave it null. */
   @Column({ type: 'uuid', nullable: true })
   campaignId!: string | null;
