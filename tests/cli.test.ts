@@ -130,6 +130,21 @@ describe('coalition-graph CLI', () => {
       assert.match(oneErrorLine(run), /^coalition-graph: DATABASE_URL: /);
     });
 
+    it('exits 1 naming the folder when the SQLite file cannot be made there: under /proc (Node\'s recursive mkdir never returned) or under a file', async () => {
+      const blocker = path.join(tmp, 'a-file');
+      fs.writeFileSync(blocker, '');
+      for (const [url, message] of [
+        ['sqlite:/proc/coalition-graph-nowhere/db.sqlite', /ENOENT.*'\/proc\/coalition-graph-nowhere'/],
+        [`sqlite:${blocker}/db.sqlite`, new RegExp(`${blocker} is a file, not a folder`)],
+        [`sqlite:${blocker}/deeper/db.sqlite`, new RegExp(`${blocker} is a file, not a folder`)],
+      ] as const) {
+        const run = await cli(['migrate'], { DATABASE_URL: url });
+        assert.equal(run.code, 1, url);
+        assert.equal(run.stdout, '');
+        assert.match(oneErrorLine(run), message);
+      }
+    });
+
     it('exits 1 with one line naming LOG_LEVEL for an unknown LOG_LEVEL', async () => {
       const run = await cli(['migrate'], { LOG_LEVEL: 'loud' });
       assert.equal(run.code, 1);

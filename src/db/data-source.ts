@@ -235,7 +235,11 @@ export async function openDatabase(database: DatabaseConfig, options: DataSource
  * One level at a time, the same mistake is an error that names the folder.
  */
 function makeFolder(folder: string): void {
-  if (fs.existsSync(folder)) return;
+  if (fs.existsSync(folder)) {
+    // TypeORM's own mkdir would say only EEXIST.
+    if (!fs.statSync(folder).isDirectory()) throw new Error(`${folder} is a file, not a folder: the SQLite database cannot be made in it`);
+    return;
+  }
   const parent = path.dirname(folder);
   if (parent !== folder) makeFolder(parent);
   try {
