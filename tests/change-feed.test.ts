@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import type Database from 'better-sqlite3';
+import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config';
 import { encodeChangeCursor } from '../src/changes/change-feed';
+import type { ChangeRow } from '../src/changes/change-row';
 import { ChangeTailer } from '../src/changes/tailer';
 import { pruneChangeLog, prunedThrough } from '../src/changes/retention';
+import { openDatabase } from '../src/db/data-source';
 import { startGateway, type RunningGateway } from '../src/main';
+import { ENTITIES } from '../src/server/modules';
 import { decodeGlobalId } from '../src/shared/node/global-id';
 import { Role } from '../src/shared/viewer';
 import { setPublished } from '../src/store/content';
@@ -379,6 +384,127 @@ describe('pruning while the database fails [sqlite]', () => {
       assert.deepEqual(errors, ['pruning the change log'], 'one failure, the next try 30 s away');
     } finally {
       await tailer.stop();
+      await gw.stop();
+    }
+  });
+});
+
+/** The tailer's own reading connection (private to it): failures staged on it touch no other connection and commit nothing, so they wake nobody. */
+function readerOf(tailer: ChangeTailer): { connection?: Database.Database; client?: Client; version?: number } {
+  return (tailer as unknown as { reader: { connection?: Database.Database; client?: Client; version?: number } }).reader;
+}
+
+/** Runs `sql` on the tailer's own connection. */
+async function onReaderConnection(tailer: ChangeTailer, sql: string): Promise<void> {
+  const reader = readerOf(tailer);
+  if (reader.client) await reader.client.query(sql);
+  else reader.connection!.exec(sql);
+}
+
+/**
+ * Resolves once every wake-up that the commits so far bring has come: the SQLite
+ * poll has seen them, or PostgreSQL's notifications have arrived (they come
+ * before the answer to a statement sent after them).
+ */
+async function wokenByAll(tailer: ChangeTailer): Promise<void> {
+  const reader = readerOf(tailer);
+  if (reader.client) await reader.client.query('SELECT 1');
+  else await waitFor('the poll to see every commit', () => reader.version === Number(reader.connection!.pragma('data_version', { simple: true })));
+}
+
+for (const driver of DRIVERS) {
+  describe(`reading the change log while it fails [${driver}]`, () => {
+    it('tries a failed read again by itself: what was committed is handed over, in order, with no further commit or wake-up', async () => {
+      const gw = await startTestGateway(driver);
+      const editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
+      const errors: string[] = [];
+      // No heartbeat on PostgreSQL; on SQLite a poll that sees every commit (and no more come after the failure).
+      const tailer = new ChangeTailer(gw.gateway.db, { retentionMs: 0, pollIntervalMs: 50, onError: (_error, what) => errors.push(what) });
+      const received: ChangeRow[] = [];
+      tailer.subscribe((rows) => void received.push(...rows));
+      const temporary = driver === 'sqlite' ? 'temp' : 'pg_temp';
+      try {
+        await tailer.start();
+        const head = tailer.head;
+        // On the tailer's connection alone, a temporary table hides the change log: its reads fail (no column seq), and nothing is committed.
+        await onReaderConnection(tailer, 'CREATE TEMP TABLE change_log (shadow integer)');
+        const items = [];
+        for (const slug of ['read-again-1', 'read-again-2']) {
+          const item = await editor.create('DigestArticle', slug);
+          await editor.publish(item);
+          items.push(item);
+        }
+        await waitFor('a read to fail', () => errors.length > 0);
+        // Every wake-up these commits bring has come and read, and failed: the next read is the tailer's own doing.
+        await wokenByAll(tailer);
+        await tailer.settle();
+        assert.equal(received.length, 0);
+
+        await onReaderConnection(tailer, `DROP TABLE ${temporary}.change_log`);
+        await waitFor('the entries to be handed over', () => received.length >= 2, { tries: 1_500, intervalMs: 20 });
+        const stored = await storedChanges(gw.gateway.db, head);
+        assert.deepEqual(
+          received.map((row) => [row.seq, row.kind, row.subjectId]),
+          stored.map((entry) => [entry.seq, entry.kind, entry.subjectId]),
+        );
+        assert.deepEqual(
+          received.map((row) => [row.kind, row.subjectId]),
+          items.map((item) => ['PUBLISHED', decodeGlobalId(item.id).localId]),
+        );
+        assert.deepEqual([...new Set(errors)], ['reading the change log']);
+      } finally {
+        await tailer.stop();
+        await gw.stop();
+      }
+    });
+  });
+}
+
+describe('polling while the change log connection fails [sqlite]', () => {
+  it('tells of the failure once, goes on polling, and hands over what was committed meanwhile once it works again', async () => {
+    const gw = await startTestGateway('sqlite');
+    const editor = new Editor(gw.post.bind(gw), await keyHeaders(gw.gateway.db, Role.EDITOR));
+    // The tailer follows the file as another process would: the gateway's commits reach it only through the poll.
+    const db = await openDatabase(gw.database, { entities: ENTITIES });
+    const failures: unknown[] = [];
+    const errors: string[] = [];
+    const tailer = new ChangeTailer(db, {
+      retentionMs: 0,
+      pollIntervalMs: 50,
+      onError: (error, what) => {
+        failures.push(error);
+        errors.push(what);
+      },
+    });
+    const received: ChangeRow[] = [];
+    tailer.subscribe((rows) => void received.push(...rows));
+    let held: IterableIterator<unknown> | null = null;
+    try {
+      await tailer.start();
+      const head = tailer.head;
+      // A statement left open on the tailer's connection: better-sqlite3 refuses every other one there, PRAGMA data_version first.
+      held = readerOf(tailer).connection!.prepare('SELECT 1 UNION ALL SELECT 2').iterate();
+      held.next();
+      await waitFor('the poll to fail', () => errors.length > 0);
+      assert.match(String(failures[0]), /busy executing a query/);
+      const item = await editor.create('DigestArticle', 'while-polling-fails');
+      await editor.publish(item);
+      assert.equal(received.length, 0);
+
+      held.return?.();
+      held = null;
+      await waitFor('the publication to be handed over', () => received.length > 0, { tries: 500, intervalMs: 20 });
+      const stored = await storedChanges(db, head);
+      assert.deepEqual(
+        received.map((row) => [row.seq, row.kind, row.subjectId]),
+        stored.map((entry) => [entry.seq, entry.kind, entry.subjectId]),
+      );
+      assert.deepEqual(stored.map((entry) => [entry.kind, entry.subjectId]), [['PUBLISHED', decodeGlobalId(item.id).localId]]);
+      assert.deepEqual(errors, ['polling the change log'], 'told once, not at every look');
+    } finally {
+      held?.return?.();
+      await tailer.stop();
+      await db.destroy();
       await gw.stop();
     }
   });

@@ -18,8 +18,12 @@ export const CHANGES_CHANNEL = 'coalition_graph_changes';
  * connection commits.
  */
 export interface LogReader {
-  /** Starts listening; `wake` is called whenever the log may have grown (and once connected again after a failure). */
-  start(wake: () => void): Promise<void>;
+  /**
+   * Starts listening; `wake` is called whenever the log may have grown (and
+   * once connected again after a failure). `failed` is told when looking for
+   * changes fails in the background (SQLite's poll), once until it works again.
+   */
+  start(wake: () => void, failed: (error: unknown) => void): Promise<void>;
   /** Entries after `position`, oldest first, at most `limit`. */
   read(position: number, limit: number): Promise<ChangeRow[]>;
   /** The newest position, and the time of the oldest entry (null when empty). */
@@ -246,6 +250,8 @@ class SqliteLogReader implements LogReader {
   private readonly connection: Database.Database;
   private timer: NodeJS.Timeout | null = null;
   private version = -1;
+  /** The last look failed: what other processes committed meanwhile is unknown. */
+  private pollFailed = false;
 
   constructor(
     file: string,
@@ -254,17 +260,34 @@ class SqliteLogReader implements LogReader {
     this.connection = new Database(file, { readonly: true, fileMustExist: true, timeout: 5_000 });
   }
 
-  async start(wake: () => void): Promise<void> {
+  async start(wake: () => void, failed: (error: unknown) => void): Promise<void> {
     this.version = this.dataVersion();
     if (this.options.pollIntervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      const version = this.dataVersion();
-      if (version !== this.version) {
-        this.version = version;
-        wake();
-      }
-    }, this.options.pollIntervalMs);
+    this.timer = setInterval(() => this.poll(wake, failed), this.options.pollIntervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * Wakes the tailer when another connection committed. A failure must not
+   * escape: thrown in a timer, it would end the process. It is told once
+   * (not every interval while it lasts), the poll goes on, and the first look
+   * that works again wakes the tailer, as other processes may have committed
+   * meanwhile.
+   */
+  private poll(wake: () => void, failed: (error: unknown) => void): void {
+    let version: number;
+    try {
+      version = this.dataVersion();
+    } catch (error) {
+      if (!this.pollFailed) failed(error);
+      this.pollFailed = true;
+      return;
+    }
+    if (version !== this.version || this.pollFailed) {
+      this.version = version;
+      this.pollFailed = false;
+      wake();
+    }
   }
 
   private dataVersion(): number {

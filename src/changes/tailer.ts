@@ -13,6 +13,14 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** After a prune fails (the database away), the next try waits this long, doubling with each failure up to the most. */
 const PRUNE_RETRY_MS = 30_000;
 const PRUNE_RETRY_MAX_MS = 600_000;
+/**
+ * After a read fails, the next try waits this long, doubling with each failure
+ * up to the most. Without it, entries committed before the failure would wait
+ * for the next wake-up, which on a quiet SQLite site (no other process
+ * committing) may never come.
+ */
+const READ_RETRY_MS = 250;
+const READ_RETRY_MAX_MS = 10_000;
 
 export type ChangeListener = (rows: readonly ChangeRow[]) => void | Promise<void>;
 
@@ -30,7 +38,9 @@ export interface TailerOptions extends LogReaderOptions {
  * process's own commits at once, by other processes' through a PostgreSQL
  * notification (and its reader's heartbeat) or the SQLite poll; it always
  * reads from its last position, so a missed wake-up delays nothing beyond the
- * next one and loses nothing.
+ * next one and loses nothing. A read that fails is tried again by itself
+ * (after 250 ms, doubling up to 10 s while it fails): the next wake-up may be
+ * far off.
  *
  * It also prunes: it knows when the oldest entry passes the retention period
  * and deletes then, so that it issues no statement while there is nothing to do.
@@ -47,6 +57,8 @@ export class ChangeTailer {
   private oldest: Date | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   private pruneFailures = 0;
+  private readRetry: NodeJS.Timeout | null = null;
+  private readFailures = 0;
   private unsubscribeCommits: (() => void) | null = null;
 
   constructor(
@@ -63,7 +75,7 @@ export class ChangeTailer {
 
   /** Starts at the log's current end: what was written before the process started is not replayed. */
   async start(): Promise<void> {
-    await this.reader.start(() => this.wake());
+    await this.reader.start(() => this.wake(), (error) => this.failed(error, 'polling the change log'));
     const { head, oldest } = await this.reader.bounds();
     this.position = head;
     this.oldest = oldest;
@@ -90,6 +102,8 @@ export class ChangeTailer {
       this.again = true;
       return;
     }
+    // This read tries again itself if it fails: a retry still pending would only read a second time.
+    this.cancelRetry();
     this.reading = this.drain().finally(() => {
       this.reading = null;
       if (this.again) {
@@ -109,32 +123,55 @@ export class ChangeTailer {
     this.stopped = true;
     this.unsubscribeCommits?.();
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    this.cancelRetry();
     await this.reading;
     await this.reader.close();
   }
 
+  /** Reads until nothing is new; after a failure, tries again by itself (see READ_RETRY_MS). */
   private async drain(): Promise<void> {
     try {
-      for (;;) {
-        const rows = await this.reader.read(this.position, READ_BATCH);
-        if (rows.length === 0) return;
-        this.position = rows[rows.length - 1].seq;
-        if (this.oldest === null) {
-          this.oldest = rows[0].at;
-          this.schedulePrune();
-        }
-        for (const listener of this.listeners) {
-          try {
-            await listener(rows);
-          } catch (error) {
-            this.options.onError?.(error, 'a change-log listener');
-          }
-        }
-        if (rows.length < READ_BATCH) return;
-      }
+      await this.readAll();
+      this.readFailures = 0;
     } catch (error) {
+      this.readFailures++;
       this.failed(error, 'reading the change log');
+      this.retryRead();
     }
+  }
+
+  private async readAll(): Promise<void> {
+    for (;;) {
+      const rows = await this.reader.read(this.position, READ_BATCH);
+      if (rows.length === 0) return;
+      this.position = rows[rows.length - 1].seq;
+      if (this.oldest === null) {
+        this.oldest = rows[0].at;
+        this.schedulePrune();
+      }
+      for (const listener of this.listeners) {
+        try {
+          await listener(rows);
+        } catch (error) {
+          this.options.onError?.(error, 'a change-log listener');
+        }
+      }
+      if (rows.length < READ_BATCH) return;
+    }
+  }
+
+  private retryRead(): void {
+    if (this.stopped) return;
+    this.readRetry = setTimeout(() => {
+      this.readRetry = null;
+      this.wake();
+    }, backoffMs(READ_RETRY_MS, this.readFailures, READ_RETRY_MAX_MS));
+    this.readRetry.unref();
+  }
+
+  private cancelRetry(): void {
+    if (this.readRetry) clearTimeout(this.readRetry);
+    this.readRetry = null;
   }
 
   private schedulePrune(): void {
