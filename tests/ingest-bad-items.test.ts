@@ -11,7 +11,7 @@ import { CLI_ACTOR, write } from '../src/store/session';
 import { upsertEach } from '../src/store/upsert';
 import { DRIVERS } from './helpers/drivers';
 import { ingestFixture, type RunRecord } from './helpers/ingest';
-import { rss } from './helpers/upstream';
+import { rss, type RssEntry } from './helpers/upstream';
 
 /**
  * What a source sends that no column can take as it is (a NUL, a budget past
@@ -243,6 +243,59 @@ for (const driver of DRIVERS) {
         } else {
           await db.query(`DROP TRIGGER refuse_poison ON content`);
           await db.query(`DROP FUNCTION refuse_poison()`);
+        }
+      }
+    });
+
+    it('counts the items it wrote one at a time when the database fails before the batch is done, then fails as before', async () => {
+      const { upstream, gw } = fixture;
+      const db = gw.gateway.db;
+      // Batches: [F1 F2 F3] [F4 F5 F6]. F5 is refused, so the second batch goes again one item at a time: F4 commits, F5 is
+      // refused, and F6 meets a database failure that is no refusal: on PostgreSQL its connection is terminated, on SQLite the
+      // database is full (its 2 MB body does not fit in the pages left to the file).
+      const entries: RssEntry[] = [1, 2, 3, 4, 5, 6].map((n) => ({ ...wire(100 + n), guid: `F${n}`, title: `Failing wire story ${n}` }));
+      entries[4] = { ...entries[4], title: 'A poison story' };
+      entries[5] = { ...entries[5], title: 'A story that severs the connection', content: `<p>${'Lorem ipsum dolor sit amet. '.repeat(75_000)}</p>` };
+      upstream.serve('/failing.rss', rss(entries));
+      await gw.addSource({ name: 'failing', kind: 'FEED', url: upstream.url('/failing.rss'), type: 'DIGEST_ARTICLE' });
+      if (driver === 'sqlite') {
+        await db.query(`CREATE TRIGGER refuse_poison_story BEFORE INSERT ON content WHEN NEW.title LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned title'); END`);
+        const [{ page_count: pages }] = (await db.query('PRAGMA page_count')) as { page_count: number }[];
+        const [{ freelist_count: free }] = (await db.query('PRAGMA freelist_count')) as { freelist_count: number }[];
+        assert.ok(free < 100, `${free} free pages would leave room for the 2 MB body`);
+        await db.query(`PRAGMA max_page_count = ${pages + 100}`);
+      } else {
+        await db.query(
+          `CREATE FUNCTION refuse_poison_sever() RETURNS trigger AS $$ BEGIN
+             IF NEW.title LIKE '%poison%' THEN RAISE EXCEPTION 'poisoned title' USING ERRCODE = 'check_violation'; END IF;
+             IF NEW.title LIKE '%severs%' THEN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(10); END IF;
+             RETURN NEW;
+           END $$ LANGUAGE plpgsql`,
+        );
+        await db.query(`CREATE TRIGGER refuse_poison_sever BEFORE INSERT ON content FOR EACH ROW EXECUTE FUNCTION refuse_poison_sever()`);
+      }
+      try {
+        const run = await gw.runSource('failing');
+        assert.equal(run.outcome, 'FAILED');
+        assert.match(run.message ?? '', driver === 'sqlite' ? /^internal error: .*database or disk is full$/ : /^internal error: terminating connection due to administrator command/);
+        // F4 was committed before F6 failed: the run counts it, and reports F5's refusal.
+        const stored = await itemsOf('failing');
+        assert.deepEqual(stored.map((row) => row.sourceExternalId), ['F1', 'F2', 'F3', 'F4']);
+        assert.deepEqual(
+          { created: run.created, updated: run.updated, unchanged: run.unchanged, skipped: run.skipped, errorCount: run.errorCount },
+          { created: stored.length, updated: 0, unchanged: 0, skipped: 1, errorCount: 1 },
+        );
+        assert.deepEqual(
+          run.errors.map(({ position, externalId }) => [position, externalId]),
+          [['item F5', 'F5']],
+        );
+      } finally {
+        if (driver === 'sqlite') {
+          await db.query(`PRAGMA max_page_count = 1073741823`);
+          await db.query(`DROP TRIGGER refuse_poison_story`);
+        } else {
+          await db.query(`DROP TRIGGER refuse_poison_sever ON content`);
+          await db.query(`DROP FUNCTION refuse_poison_sever()`);
         }
       }
     });

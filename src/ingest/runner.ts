@@ -215,7 +215,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       complete ||= parsed.complete;
       gone.push(...parsed.withdrawn.map(storedExternalId));
       progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${skipped} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
-      note(await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, claim), documentNumber);
+      await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, claim, (refused) => note(refused, documentNumber));
     }
     if (!notModified) {
       if (!claim.held) throw new Error(LOST_CLAIM);
@@ -261,9 +261,11 @@ function fitting(value: string | undefined, max: number): string | null {
 
 /**
  * Writes a document's items, `batchSize` to a transaction, yielding to the
- * event loop between batches so that requests are served meanwhile. Returns
- * the items left out because they could not be stored (counted as skipped),
- * as errors for the run to report: the others of their batch are written.
+ * event loop between batches so that requests are served meanwhile. The items
+ * left out because they could not be stored are counted as skipped and handed
+ * to `refuse`, as errors for the run to report: the others of their batch are
+ * written. The run's counts grow as each transaction commits, so that a run
+ * that fails half way still records what it wrote.
  */
 async function writeItems(
   settings: RunnerSettings,
@@ -275,20 +277,24 @@ async function writeItems(
   statistics: RunStatistics,
   progress: (line: string) => void,
   claim: KeptClaim,
-): Promise<EntryError[]> {
+  refuse: (refused: readonly EntryError[]) => void,
+): Promise<void> {
   const statusForNew = source.publishAs === PublishAs.DRAFT ? ContentStatus.DRAFT : ContentStatus.PUBLISHED;
-  const refused: EntryError[] = [];
-  for (let start = 0; start < inputs.length; start += settings.batchSize) {
-    if (!claim.held) throw new Error(LOST_CLAIM);
-    const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
-    const { results, errors } = await writeBatchOrEach(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt, republishWithdrawn: true }, claim);
+  let refused = 0;
+  const count = ({ results, errors }: BatchOutcome) => {
     run.skipped += errors.length;
-    refused.push(...errors);
+    refused += errors.length;
+    refuse(errors);
     for (const result of results) {
       run[result.outcome]++;
       if (result.republished) run.republished++;
     }
     statistics.written += results.filter(({ outcome }) => outcome === 'created' || outcome === 'updated').length;
+  };
+  for (let start = 0; start < inputs.length; start += settings.batchSize) {
+    if (!claim.held) throw new Error(LOST_CLAIM);
+    const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
+    await writeBatchOrEach(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt, republishWithdrawn: true }, claim, count);
     if (!statistics.failed) {
       try {
         if (await refreshStatisticsAfter(settings.db, statistics.written, statistics)) {
@@ -304,10 +310,9 @@ async function writeItems(
     await new Promise((resolve) => setImmediate(resolve));
     const done = Math.min(start + settings.batchSize, inputs.length);
     if (done === inputs.length || (start / settings.batchSize) % 10 === 9) {
-      progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''}${refused.length ? `, ${refused.length} refused` : ''} so far`);
+      progress(`  wrote ${done} of ${inputs.length}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${run.held ? `, ${run.held} held` : ''}${refused ? `, ${refused} refused` : ''} so far`);
     }
   }
-  return refused;
 }
 
 /** A run's bookkeeping for {@link refreshStatisticsAfter}. */
@@ -346,30 +351,30 @@ async function writeBatch(db: DataSource, actor: Actor, batch: readonly UpsertIn
  * that only the items refused are left out (and reported). Without this, one
  * such item failed its whole batch and the run, after earlier batches went
  * in, on every run, and a complete listing never withdrew anything.
+ *
+ * Each transaction's outcome goes to `count` as it commits (and each refusal
+ * as it comes): when another failure (the database going away, a lost claim)
+ * stops the items one by one, those already written are committed, and the
+ * run must count them before it fails.
  */
-async function writeBatchOrEach(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions, claim: KeptClaim): Promise<BatchOutcome> {
+async function writeBatchOrEach(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions, claim: KeptClaim, count: (outcome: BatchOutcome) => void): Promise<void> {
   try {
-    return await writeBatch(db, actor, batch, options);
+    return count(await writeBatch(db, actor, batch, options));
   } catch (error) {
     if (!isRefusedItem(error)) throw error;
-    if (batch.length === 1) return { results: [], errors: [refusal(batch[0], refusalMessage(error))] };
+    if (batch.length === 1) return count({ results: [], errors: [refusal(batch[0], refusalMessage(error))] });
   }
-  const results: UpsertResult[] = [];
-  const errors: EntryError[] = [];
   for (const input of batch) {
     if (!claim.held) throw new Error(LOST_CLAIM);
     try {
-      const outcome = await writeBatch(db, actor, [input], options);
-      results.push(...outcome.results);
-      errors.push(...outcome.errors);
+      count(await writeBatch(db, actor, [input], options));
     } catch (error) {
       if (!isRefusedItem(error)) throw error;
-      errors.push(refusal(input, refusalMessage(error)));
+      count({ results: [], errors: [refusal(input, refusalMessage(error))] });
     }
     // As between batches: each item is a transaction of its own now.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return { results, errors };
 }
 
 /** An item left out of its batch, as the run reports it: by its id at the source, so that a complete listing does not withdraw it either. */
