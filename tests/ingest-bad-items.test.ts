@@ -334,5 +334,43 @@ for (const driver of DRIVERS) {
       const broken = await gw.runSource('broken');
       assert.deepEqual({ outcome: broken.outcome, created: broken.created, message: broken.message }, { outcome: 'FAILED', created: 100, message: 'WordPress answered HTTP 400: rest_invalid_param: Invalid parameter(s): per_page' });
     });
+
+    it('takes a page X-WP-TotalPages promised that comes back past the end as a listing that shrank while read: it withdraws nothing, says why, and lists in full again next time', async () => {
+      const { upstream, gw } = fixture;
+      // 250 posts in id order, 3 pages; the total and each page as the site has them at the time they are asked for.
+      let posts = Array.from({ length: 250 }, (_, i) => post(i + 1));
+      let afterPage1 = () => {};
+      upstream.on('/shrinking/wp-json/wp/v2/posts', (_request, response, _n, seen) => {
+        const page = Number(seen.query.get('page'));
+        const totalPages = Math.ceil(posts.length / 100);
+        if (page > totalPages) {
+          const past = { code: 'rest_post_invalid_page_number', message: 'The page number requested is larger than the number of pages available.', data: { status: 400 } };
+          return void response.writeHead(400, JSON_TYPE).end(JSON.stringify(past));
+        }
+        response.writeHead(200, { ...JSON_TYPE, 'x-wp-total': String(posts.length), 'x-wp-totalpages': String(totalPages) }).end(JSON.stringify(posts.slice((page - 1) * 100, page * 100)));
+        if (page === 1) afterPage1();
+      });
+      await gw.addSource({ name: 'shrinking', kind: 'WORDPRESS', url: upstream.url('/shrinking/'), type: 'DIGEST_ARTICLE', options: { completeListings: true } });
+      const first = await gw.runSource('shrinking');
+      assert.deepEqual({ ...summary(first), documents: first.documents }, { outcome: 'SUCCEEDED', created: 250, updated: 0, unchanged: 0, skipped: 0, withdrawn: 0, errorCount: 0, message: null, documents: 3 });
+
+      // Once page 1 (posts 1-100) is read, posts 1-50 are deleted: posts 101-150 move to page 1, page 2 holds 151-250, and page 3
+      // is past the end. Posts 101-150 were never read, and are still there: nothing is withdrawn.
+      afterPage1 = () => {
+        posts = posts.filter((item) => (item.id as number) > 50);
+        afterPage1 = () => {};
+      };
+      await gw.gateway.db.getRepository(ContentSource).update({ name: 'shrinking' }, { lastFullListingAt: null });
+      const shrunk = await gw.runSource('shrinking');
+      assert.deepEqual({ ...summary(shrunk), documents: shrunk.documents }, { outcome: 'SUCCEEDED', created: 0, updated: 0, unchanged: 200, skipped: 0, withdrawn: 0, errorCount: 1, message: null, documents: 3 });
+      assert.deepEqual(shrunk.errors, [{ position: 'listing', externalId: null, message: 'the listing shrank during the run (page 3 of 3 was past the end); nothing it lacks was withdrawn' }]);
+      assert.deepEqual((await itemsOf('shrinking')).filter((row) => row.status !== ContentStatus.PUBLISHED), []);
+      // It was no full listing: the next run lists in full again, and withdraws the posts that are gone.
+      assert.equal((await gw.gateway.db.getRepository(ContentSource).findOneByOrFail({ name: 'shrinking' })).lastFullListingAt, null);
+      const next = await gw.runSource('shrinking');
+      assert.deepEqual({ ...summary(next), documents: next.documents }, { outcome: 'SUCCEEDED', created: 0, updated: 0, unchanged: 200, skipped: 0, withdrawn: 50, errorCount: 0, message: null, documents: 2 });
+      const withdrawn = (await itemsOf('shrinking')).filter((row) => row.status !== ContentStatus.PUBLISHED).map((row) => Number(row.sourceExternalId));
+      assert.deepEqual(withdrawn.sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+    });
   });
 }

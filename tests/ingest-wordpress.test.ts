@@ -142,6 +142,7 @@ describe('WordPress connector', () => {
         errors: [{ position: 'post 4799', externalId: '4799', message: 'password-protected: skipped (and withdrawn if it was imported)' }],
         withdrawn: ['4799'],
         next: [PAGE_2],
+        listingPages: 2,
       });
       assert.doesNotMatch(result.items[3].body!, /script|onclick|trackView/);
     });
@@ -319,6 +320,13 @@ describe('WordPress connector', () => {
       assert.equal(wordpressConnector.acceptsStatus?.(404, context({ documentNumber: 2 })), false);
       assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true })), { items: [], errors: [], complete: true });
       assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2 })), { items: [], errors: [] });
+      // A page the first page's total promised: the listing shrank while the run read it, so it is not whole. Past that total it ended.
+      assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true, listingPages: 3 })), {
+        items: [],
+        errors: [],
+        incomplete: 'the listing shrank during the run (page 2 of 3 was past the end); nothing it lacks was withdrawn',
+      });
+      assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true, listingPages: 1 })), { items: [], errors: [], complete: true });
       // Page 1 past the end is no listing at all; another 400 is a failure, saying what WordPress said.
       assert.throws(() => wordpressConnector.parse(answer(past, PAGE_1), context()), { name: 'DocumentError', message: /^WordPress answered HTTP 400: rest_post_invalid_page_number: / });
       const other = JSON.stringify({ code: 'rest_invalid_param', message: 'Invalid parameter(s): page' });

@@ -77,6 +77,13 @@ export interface RunContext {
   readonly lastSuccessAt: Date | null;
   /** True when this run must list everything (a full listing, which may withdraw what is missing), not only what changed. */
   readonly fullListing: boolean;
+  /**
+   * How many pages the run's first document said the listing has (its
+   * `listingPages`), for the documents after it; absent when it said nothing.
+   * A page within them that turns out not to exist means the listing shrank
+   * while the run read it.
+   */
+  readonly listingPages?: number;
 }
 
 /** What a connector made of one document. */
@@ -91,6 +98,14 @@ export interface ParseResult {
    * source's options say its listings are complete or it is a full snapshot).
    */
   readonly complete?: boolean;
+  /**
+   * Why the run's listing is not whole, whatever its other documents say (it
+   * shrank while the run read it, and items moved to pages read already): the
+   * run withdraws none of the items it lacks, and reports this as its reason.
+   */
+  readonly incomplete?: string;
+  /** How many pages the listing has, as this document says (WordPress's `X-WP-TotalPages`); see `RunContext.listingPages`. */
+  readonly listingPages?: number;
   /** External ids the document says are gone (a deleted post): the runner withdraws them. */
   readonly withdrawn?: readonly string[];
   /** What the document says of itself: its title (a feed's name) and language. */

@@ -20,6 +20,8 @@ export interface ParsedDocument {
   readonly errors: EntryError[];
   readonly next: string[];
   readonly complete: boolean;
+  readonly incomplete: string | null;
+  readonly listingPages: number | null;
   readonly withdrawn: string[];
 }
 
@@ -34,7 +36,15 @@ export function parseDocument(request: ParseRequest): ParsedDocument {
     fetchedAt: request.fetchedAt,
     memberCodes: new Set(request.memberCodes),
   });
-  return { inputs, errors: [...result.errors, ...errors], next: [...(result.next ?? [])], complete: result.complete ?? false, withdrawn: [...(result.withdrawn ?? [])] };
+  return {
+    inputs,
+    errors: [...result.errors, ...errors],
+    next: [...(result.next ?? [])],
+    complete: result.complete ?? false,
+    incomplete: result.incomplete ?? null,
+    listingPages: result.listingPages ?? null,
+    withdrawn: [...(result.withdrawn ?? [])],
+  };
 }
 
 /**

@@ -157,6 +157,9 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   const erred = new Set<string>();
   const gone: string[] = [];
   let complete = false;
+  // Why the listing is not whole, when a document said so: it outweighs any document that said the listing ended.
+  let incomplete: string | null = null;
+  let listingPages: number | undefined;
   let notModified = false;
   let validators = { etag: source.etag, lastModified: source.lastModified };
   let memberCodes: string[] = [];
@@ -185,7 +188,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     for (let documentNumber = 1; queue.length > 0; documentNumber++) {
       if (documentNumber > MAX_DOCUMENTS) throw new DocumentError(`the source listed more than ${MAX_DOCUMENTS} documents; stopped there`);
       const url = queue.shift()!;
-      const context = { ...base, documentNumber };
+      const context: RunContext = { ...base, documentNumber, listingPages };
       const accepts = documentNumber > 1 && connector.acceptsStatus ? (status: number) => connector.acceptsStatus!(status, context) : undefined;
       const fetched = await fetchDocument(url, settings, documentNumber === 1 && !fullListing ? { etag: source.etag, lastModified: source.lastModified } : null, accepts);
       if (documentNumber === 1) run.httpStatus = url.startsWith('file:') ? null : fetched.status;
@@ -204,6 +207,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
         memberCodes,
       });
       run.documents++;
+      if (documentNumber === 1) listingPages = parsed.listingPages ?? undefined;
       note(parsed.errors, documentNumber);
       const skipped = parsed.errors.filter((error) => !error.warning).length;
       run.skipped += skipped;
@@ -213,13 +217,18 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
         queue.push(next);
       }
       complete ||= parsed.complete;
+      if (parsed.incomplete && !incomplete) {
+        incomplete = parsed.incomplete;
+        note([{ position: 'listing', message: incomplete }], 1);
+        progress(incomplete);
+      }
       gone.push(...parsed.withdrawn.map(storedExternalId));
       progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${skipped} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
       await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, claim, (refused) => note(refused, documentNumber));
     }
     if (!notModified) {
       if (!claim.held) throw new Error(LOST_CLAIM);
-      const listed = complete && (source.options.completeListings === true || source.options.fullSnapshot === true);
+      const listed = complete && !incomplete && (source.options.completeListings === true || source.options.fullSnapshot === true);
       const maxShare = typeof source.options.maxWithdrawnShare === 'number' ? source.options.maxWithdrawnShare : DEFAULT_MAX_WITHDRAWN_SHARE;
       const withdrawal = await withdraw(db, actor, source.name, listed ? (externalId) => !seen.has(externalId) && !erred.has(externalId) : null, gone, maxShare);
       run.withdrawn = withdrawal.withdrawn;
@@ -244,7 +253,8 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   }
   run.endedAt = new Date();
   try {
-    await finish(settings, source, run, validators, fullListing && run.outcome === RunOutcome.SUCCEEDED);
+    // A listing that was not whole does not count as the full listing due: the next run lists in full again.
+    await finish(settings, source, run, validators, fullListing && !incomplete && run.outcome === RunOutcome.SUCCEEDED);
   } catch (error) {
     // The run's record could not be written (the database went away at the end): let go of the source now rather than
     // when the claim lapses, and tell whoever waits for the run.

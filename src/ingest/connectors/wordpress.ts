@@ -53,7 +53,10 @@ export const wordpressConnector: Connector = {
  * WordPress's answer (HTTP 400) to a page past the last. Without
  * `X-WP-TotalPages` (a proxy dropped it) a full page asks for the next one,
  * so a site with a multiple of 100 posts always ends with this answer: it is
- * an empty last page, not a failure.
+ * an empty last page, not a failure. For a page the first one's total
+ * promised, it means the listing shrank while the run read it: posts moved
+ * to pages read already (a full listing is ordered by id, and a deleted post
+ * moves every later one a place down), and were never read.
  */
 const PAST_THE_END = 'rest_post_invalid_page_number';
 
@@ -101,7 +104,11 @@ function postsEndpoint(location: string): URL {
 function parseWordpressPage(document: FetchedDocument, context: RunContext): ParseResult {
   const page = pageNumber(document.url, context.documentNumber);
   if (document.status === 400 && page > 1 && errorCodeOf(document) === PAST_THE_END) {
-    return context.fullListing ? { items: [], errors: [], complete: true } : { items: [], errors: [] };
+    if (!context.fullListing) return { items: [], errors: [] };
+    if (context.listingPages !== undefined && page <= context.listingPages) {
+      return { items: [], errors: [], incomplete: `the listing shrank during the run (page ${page} of ${context.listingPages} was past the end); nothing it lacks was withdrawn` };
+    }
+    return { items: [], errors: [], complete: true };
   }
   const posts = readPosts(document);
   const items: ItemDraft[] = [];
@@ -120,8 +127,11 @@ function parseWordpressPage(document: FetchedDocument, context: RunContext): Par
   if (totalPages !== null) {
     // Every page repeats the total; only the first lists the others, so each is fetched once. No further than one page past
     // what a run reads, however many the header claims: the run then stops with its reason (see MAX_DOCUMENTS) after
-    // listing as many addresses as it can read, not 60,000.
-    if (context.documentNumber === 1 && totalPages > page) result.next = pagesAfter(document.url, page, Math.min(totalPages, page + MAX_DOCUMENTS));
+    // listing as many addresses as it can read, not 60,000. The total goes with them: those pages were promised.
+    if (context.documentNumber === 1 && totalPages > page) {
+      result.next = pagesAfter(document.url, page, Math.min(totalPages, page + MAX_DOCUMENTS));
+      result.listingPages = totalPages;
+    }
     if (context.fullListing && page >= totalPages) result.complete = true;
   } else {
     // Without the header (a proxy dropped it), a full page may have a next one; each page then asks for the one after it.
