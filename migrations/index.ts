@@ -16,6 +16,7 @@ import { LongSourceIds1765200000000 } from './1765200000000-long-source-ids';
 import { SourceWithdrawals1765300000000 } from './1765300000000-source-withdrawals';
 import { SourceBackOff1765400000000 } from './1765400000000-source-back-off';
 import { GivenPublicationTimes1765500000000 } from './1765500000000-given-publication-times';
+import { CampaignHashtagKeys1765600000000 } from './1765600000000-campaign-hashtag-keys';
 
 /** Every migration, oldest first. Listed explicitly so that no glob depends on the build layout. */
-export const MIGRATIONS: Function[] = [ContentGraph1764000000000, ApiKeysAndAudit1764100000000, TypedParentIndexes1764200000000, ChangeLog1764300000000, Ingestion1764400000000, Webhooks1764500000000, SearchAndLanguages1764600000000, TranslatedInto1764650000000, SearchJoinIndex1764700000000, WebhookDeliveryQueue1764750000000, SearchVectorsWithoutText1764800000000, SearchEntryVisibility1764900000000, SearchLexemes1765000000000, ChangeLogListValues1765100000000, LongSourceIds1765200000000, SourceWithdrawals1765300000000, SourceBackOff1765400000000, GivenPublicationTimes1765500000000];
+export const MIGRATIONS: Function[] = [ContentGraph1764000000000, ApiKeysAndAudit1764100000000, TypedParentIndexes1764200000000, ChangeLog1764300000000, Ingestion1764400000000, Webhooks1764500000000, SearchAndLanguages1764600000000, TranslatedInto1764650000000, SearchJoinIndex1764700000000, WebhookDeliveryQueue1764750000000, SearchVectorsWithoutText1764800000000, SearchEntryVisibility1764900000000, SearchLexemes1765000000000, ChangeLogListValues1765100000000, LongSourceIds1765200000000, SourceWithdrawals1765300000000, SourceBackOff1765400000000, GivenPublicationTimes1765500000000, CampaignHashtagKeys1765600000000];

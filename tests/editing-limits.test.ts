@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import { Role } from '../src/shared/viewer';
 import { createApiKey } from '../src/store/keys';
 import { DRIVERS } from './helpers/drivers';
+import { waitFor } from './helpers/http';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from './helpers/server';
 
 const PROJECT = `mutation ($input: StabilisationProjectInput!) { createStabilisationProject(input: $input) { id version budgetUsd startedOn completedOn } }`;
@@ -157,8 +159,73 @@ for (const driver of DRIVERS) {
       const own = first.body.data.createCampaign;
       const recased = await gw.post(update, { id: own.id, v: own.version, ...campaign('ecole-ouverte', 'écoleOUVERTE') }, editor);
       assert.deepEqual(recased.body, { data: { updateCampaign: { version: own.version + 1, hashtag: 'écoleOUVERTE' } } });
-      const rows: { hashtag: string }[] = await gw.gateway.db.query(`SELECT hashtag FROM campaign WHERE slug LIKE 'ecole%'`);
-      assert.deepEqual(rows.map((row) => row.hashtag).sort(), ['ecoleouverte', 'écoleOUVERTE']);
+      // The longest hashtag, of the one letter whose lowercase is two characters (İ, i̇), fits its key.
+      const longest = await gw.post(create, campaign('ecole-istanbul', 'İ'.repeat(100)), editor);
+      assert.equal(longest.body.errors, undefined, JSON.stringify(longest.body.errors));
+      // Each write keeps the hashtag's key (the database's unique index is on it) in step with the hashtag.
+      const rows: { hashtag: string; key: string }[] = await gw.gateway.db.query(`SELECT hashtag AS "hashtag", hashtag_key AS "key" FROM campaign WHERE slug LIKE 'ecole%' ORDER BY slug`);
+      assert.deepEqual(rows, [
+        { hashtag: 'İ'.repeat(100), key: 'i̇'.repeat(100) },
+        { hashtag: 'écoleOUVERTE', key: 'écoleouverte' },
+        { hashtag: 'ecoleouverte', key: 'ecoleouverte' },
+      ]);
     });
+
+    it('lets in one of two campaigns created at the same moment with one hashtag in different cases (or one slug); the other gets the same CONFLICT', async () => {
+      const create = `mutation ($input: CampaignInput!) { createCampaign(input: $input) { slug hashtag } }`;
+      const campaign = (slug: string, hashtag: string) => ({ input: { slug, hashtag, title: 'Race', summary: 'Created twice at once.' } });
+      const creates = async () => Number((await gw.gateway.db.query(`SELECT COUNT(*) AS "n" FROM audit_entry WHERE subject_type = 'Campaign' AND action = 'CREATE'`))[0].n);
+      const rounds = [
+        { field: 'hashtag', first: campaign('race-ecole-a', 'ÉcoleCourse'), second: campaign('race-ecole-b', 'écoleCOURSE') },
+        { field: 'slug', first: campaign('race-slug', 'RaceSlugA'), second: campaign('race-slug', 'RaceSlugB') },
+      ];
+      for (const { field, first, second } of rounds) {
+        const createdBefore = await creates();
+        const responses = await atOnce(() => [gw.post(create, first, editor), gw.post(create, second, editor)]);
+        const won = responses.filter((response) => response.body.data?.createCampaign);
+        assert.equal(won.length, 1, JSON.stringify(responses.map((response) => response.body)));
+        const lost = responses.find((response) => !response.body.data?.createCampaign)!;
+        assert.deepEqual(
+          { data: lost.body.data, errors: lost.body.errors?.map((error) => [error.path, error.message, error.extensions]) },
+          { data: null, errors: [[['createCampaign'], `Another campaign already has this ${field}`, { code: 'CONFLICT', field }]] },
+        );
+        const stored: { slug: string; hashtag: string }[] = await gw.gateway.db.query(
+          `SELECT slug AS "slug", hashtag AS "hashtag" FROM campaign WHERE slug IN ('${first.input.slug}', '${second.input.slug}')`,
+        );
+        assert.deepEqual(stored, [won[0].body.data.createCampaign]);
+        assert.equal(await creates(), createdBefore + 1, 'the loser’s audit entry rolled back with it');
+      }
+    });
+
+    /**
+     * Runs `requests` so that each reads the campaigns before any writes one.
+     * On PostgreSQL another session holds the table in SHARE mode (reads go
+     * on, writes wait) until both are waiting to insert. On SQLite a
+     * process's transactions take turns (and across processes SQLite refuses
+     * a write whose reads another process's commit made stale), so the second
+     * always sees the first: there they are simply sent together.
+     */
+    async function atOnce<T>(requests: () => Promise<T>[]): Promise<T[]> {
+      if (driver !== 'postgres') return Promise.all(requests());
+      const database = gw.database as { url: string; schema: string };
+      const holder = new Client({ connectionString: database.url, options: `-c search_path=${database.schema}` });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE campaign IN SHARE MODE');
+        const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const sent = requests();
+        const blocked = `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY(pg_blocking_pids(pid))`;
+        await waitFor('both writes to wait for the table', async () => ((await gw.gateway.db.query(blocked, [rows[0].pid])) as unknown[]).length === sent.length || undefined, {
+          tries: 500,
+          intervalMs: 10,
+        });
+        await holder.query('COMMIT');
+        return await Promise.all(sent);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => {});
+        await holder.end();
+      }
+    }
   });
 }

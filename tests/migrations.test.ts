@@ -13,6 +13,7 @@ import { DRIVERS, dropDatabase, freshDatabase, type Driver } from './helpers/dri
 import { storedExternalId } from '../src/ingest/enrich';
 import { ContentType } from '../src/shared/content/content-status';
 import { dialectOf } from '../src/db/insert-values';
+import { isUniqueViolation } from '../src/db/failures';
 
 const TABLES = ['campaign', 'content', 'content_country', 'content_nation', 'content_tag', 'member_nation', 'api_key', 'audit_entry', 'change_log', 'gateway_state', 'content_source', 'ingest_run', 'source_revision', 'webhook', 'webhook_delivery', 'content_translation', 'search_entry'];
 
@@ -90,6 +91,78 @@ for (const driver of DRIVERS) {
         assert.deepEqual(ids, [short, storedExternalId(long)]);
         assert.match(ids[1], /^sha256:[0-9a-f]{64}$/);
         if (driver === 'postgres') await db.query('ALTER TABLE content ALTER COLUMN source_external_id TYPE varchar(200)');
+      });
+    });
+
+    describe('campaign hashtag keys', () => {
+      const HASHTAG_KEY_INDEX = { name: 'UQ_campaign_hashtag_key', table: 'campaign', columns: ['hashtag_key'] } as const;
+
+      /** Campaigns as the schema before the migration holds them (no key); returns their ids by slug. */
+      async function insertCampaigns(db: DataSource, campaigns: [slug: string, hashtag: string][]): Promise<Record<string, string>> {
+        const { param } = dialectOf(db);
+        const ids: Record<string, string> = {};
+        for (const [slug, hashtag] of campaigns) {
+          ids[slug] = randomUUID();
+          await db.query(`INSERT INTO campaign (id, slug, hashtag, title, summary, version) VALUES (${[1, 2, 3, 4, 5, 6].map(param).join(', ')})`, [ids[slug], slug, hashtag, slug, 'A campaign.', 1]);
+        }
+        return ids;
+      }
+
+      async function stored(db: DataSource): Promise<string[][]> {
+        const rows = (await db.query('SELECT slug AS "slug", hashtag AS "hashtag" FROM campaign ORDER BY slug')) as { slug: string; hashtag: string }[];
+        return rows.map((row) => [row.slug, row.hashtag]);
+      }
+
+      it('keeps each hashtag folded as JavaScript folds it, under a unique index that refuses it again in another case; items keep their campaigns', async () => {
+        await onFreshDatabase(driver, async (db) => {
+          await undoThrough(db, 'CampaignHashtagKeys1765600000000');
+          const ids = await insertCampaigns(db, [['ecole-ouverte', 'ÉcoleOuverte'], ['schools-open', 'SchoolsOpen']]);
+          const { param } = dialectOf(db);
+          const story = randomUUID();
+          await db.query(
+            `INSERT INTO content (id, type, slug, title, summary, status, published_at, campaign_id, version) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9].map(param).join(', ')})`,
+            [story, ContentType.CAMPAIGN_STORY, 'keyed-story', 'A story', 'Of a campaign.', 'PUBLISHED', '2026-01-01 00:00:00.000', ids['ecole-ouverte'], 1],
+          );
+          await db.runMigrations();
+          const keys = (await db.query('SELECT slug AS "slug", hashtag_key AS "key" FROM campaign ORDER BY slug')) as { slug: string; key: string }[];
+          // Not SQL's LOWER: SQLite's would have left the É.
+          assert.deepEqual(keys, [{ slug: 'ecole-ouverte', key: 'écoleouverte' }, { slug: 'schools-open', key: 'schoolsopen' }]);
+          const [item] = (await db.query(`SELECT campaign_id AS "campaignId" FROM content WHERE id = ${param(1)}`, [story])) as { campaignId: string }[];
+          assert.equal(item.campaignId, ids['ecole-ouverte'], 'the story keeps its campaign as the table is built again');
+          // A writer that skips the gateway's check (as two at the same moment both pass it) is refused by the database, as the gateway recognises it.
+          await assert.rejects(
+            db.query(`INSERT INTO campaign (id, slug, hashtag, hashtag_key, title, summary, version) VALUES (${[1, 2, 3, 4, 5, 6, 7].map(param).join(', ')})`, [
+              randomUUID(), 'ecole-again', 'ÉCOLEOUVERTE', 'écoleouverte', 'Again', 'Again.', 1,
+            ]),
+            (error) => isUniqueViolation(error, HASHTAG_KEY_INDEX),
+          );
+          assert.deepEqual(await stored(db), [['ecole-ouverte', 'ÉcoleOuverte'], ['schools-open', 'SchoolsOpen']]);
+        });
+      });
+
+      it('refuses a database whose campaigns share a hashtag in different cases, naming both, and changes nothing', async () => {
+        await onFreshDatabase(driver, async (db, runner) => {
+          await undoThrough(db, 'CampaignHashtagKeys1765600000000');
+          // What two creates at the same moment could leave, the case-sensitive index allowing it.
+          await insertCampaigns(db, [['ecole-ouverte', 'ÉcoleOuverte'], ['ecole-ouverte-2', 'écoleOUVERTE'], ['schools-open', 'SchoolsOpen']]);
+          await assert.rejects(db.runMigrations(), (error: Error) => {
+            assert.equal(
+              error.message,
+              `Campaign hashtags must now differ in more than case, and these campaigns' do not: "ecole-ouverte" (#ÉcoleOuverte) and "ecole-ouverte-2" (#écoleOUVERTE). ` +
+                'Give one campaign of each pair another hashtag (updateCampaign) with the version before, then upgrade; nothing was changed.',
+            );
+            return true;
+          });
+          assert.equal(await db.showMigrations(), true, 'the migration is still pending');
+          const columns = (await runner.getTable('campaign'))!.columns.map((column) => column.name);
+          assert.equal(columns.includes('hashtag_key'), false, columns.join());
+          assert.equal(await runner.hasTable('temporary_campaign'), false);
+          assert.deepEqual(await stored(db), [['ecole-ouverte', 'ÉcoleOuverte'], ['ecole-ouverte-2', 'écoleOUVERTE'], ['schools-open', 'SchoolsOpen']]);
+          // Once an editor has given one another hashtag, it goes through.
+          await db.query(`UPDATE campaign SET hashtag = 'ÉcoleOuverte2' WHERE slug = 'ecole-ouverte-2'`);
+          await db.runMigrations();
+          assert.equal(await db.showMigrations(), false);
+        });
       });
     });
 

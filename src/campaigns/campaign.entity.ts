@@ -6,7 +6,7 @@ import { Node } from '../shared/node/node.interface';
 /** A communications campaign, such as #ThisGenerationLearns, that stories and posts belong to. */
 @Entity({ name: 'campaign' })
 @Index('UQ_campaign_slug', ['slug'], { unique: true })
-@Index('UQ_campaign_hashtag', ['hashtag'], { unique: true })
+@Index('UQ_campaign_hashtag_key', ['hashtagKey'], { unique: true })
 @Index('IDX_campaign_title', ['title', 'id'])
 @Directive('@key(fields: "slug")')
 @ObjectType({
@@ -24,6 +24,17 @@ export class Campaign implements Node {
   @Field({ description: 'The campaign hashtag without the leading #, e.g. `ThisGenerationLearns`. Posts using it belong to the campaign.' })
   @Column({ type: 'varchar', length: 100 })
   hashtag!: string;
+
+  /**
+   * The hashtag folded by `hashtagKey` (`hashtag-key.ts`), kept so that the database
+   * itself refuses a second campaign with the hashtag in another case (its
+   * unique index): the check before a write cannot see a campaign another
+   * transaction is writing at the same moment. Every write of `hashtag`
+   * writes it too. Not read with the campaign: nothing but the index needs it.
+   * Twice the hashtag's length: `İ` lowercases to two characters (`i̇`).
+   */
+  @Column({ type: 'varchar', length: 200, select: false })
+  hashtagKey!: string;
 
   @Field({ description: 'Display title, e.g. "This Generation Learns".' })
   @Column({ type: 'varchar', length: 300 })

@@ -1,4 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { hashtagKey } from '../campaigns/hashtag-key';
 import { dialectOf, insertValues, type Dialect } from '../db/insert-values';
 import { transaction } from '../db/in-turn';
 import { ContentStatus, ContentType } from '../shared/content/content-status';
@@ -106,7 +107,7 @@ export async function seedSynthetic(db: DataSource, count: number, options: Synt
   progress(`members: ${memberCount} inserted, ${members.length - memberCount} already there`);
 
   await withTransaction(db, (runner) =>
-    insertRows(runner, dialect, 'campaign', CAMPAIGN_COLUMNS, campaigns.map((c) => [c.id, c.slug, c.hashtag, c.title, c.summary, 1])),
+    insertRows(runner, dialect, 'campaign', CAMPAIGN_COLUMNS, campaigns.map((c) => [c.id, c.slug, c.hashtag, hashtagKey(c.hashtag), c.title, c.summary, 1])),
   );
   progress(`campaigns: ${campaigns.length} inserted`);
 
@@ -192,7 +193,7 @@ const CONTENT_COLUMNS = [
   'places', 'outlet', 'original_url', 'platform', 'author_handle', 'text', 'hashtags', 'mentions', 'links',
   'sector', 'phase', 'implementing_partner', 'place', 'country_code', 'budget_usd', 'started_on', 'completed_on',
 ] as const;
-const CAMPAIGN_COLUMNS = ['id', 'slug', 'hashtag', 'title', 'summary', 'version'] as const;
+const CAMPAIGN_COLUMNS = ['id', 'slug', 'hashtag', 'hashtag_key', 'title', 'summary', 'version'] as const;
 const NATION_COLUMNS = ['content_id', 'nation_code', 'content_type', 'status', 'published_at'] as const;
 const COUNTRY_COLUMNS = ['content_id', 'country_code'] as const;
 const TAG_COLUMNS = ['content_id', 'tag'] as const;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Campaign } from '../campaigns/campaign.entity';
+import { hashtagKey } from '../campaigns/hashtag-key';
+import { isUniqueViolation } from '../db/failures';
 import { MemberNation, normaliseNationCode } from '../member-nations/member-nation.entity';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import { recordAudit, snapshot } from './audit';
@@ -31,7 +33,7 @@ export async function createCampaign(session: WriteSession, input: CampaignField
   const { manager } = session;
   await refuseTakenCampaign(manager, input, null);
   const repo = manager.getRepository(Campaign);
-  await repo.insert(repo.create({ ...input, id }));
+  await refusingTaken(repo.insert(repo.create({ ...input, hashtagKey: hashtagKey(input.hashtag), id })));
   const after = await repo.findOneByOrFail({ id });
   await recordAudit(manager, session.actor, { action: 'CREATE', subjectType: 'Campaign', subjectId: after.nodeId, before: null, after: snapshot(after) });
   session.change({ subject: 'CAMPAIGN', kind: 'CREATED', subjectId: id });
@@ -49,12 +51,14 @@ export async function updateCampaign(session: WriteSession, id: string, expected
   const before = await currentCampaign(manager, id, expectedVersion);
   await refuseTakenCampaign(manager, input, id);
   const items = before.slug !== input.slug ? await publishedItemsOf(manager, 'c.campaign_id = :id', { id }) : [];
-  const result = await manager
-    .createQueryBuilder()
-    .update(Campaign)
-    .set({ ...input })
-    .where('id = :id AND version = :version', { id, version: before.version })
-    .execute();
+  const result = await refusingTaken(
+    manager
+      .createQueryBuilder()
+      .update(Campaign)
+      .set({ ...input, hashtagKey: hashtagKey(input.hashtag) })
+      .where('id = :id AND version = :version', { id, version: before.version })
+      .execute(),
+  );
   if (result.affected === 0) throw new ConflictError('The campaign changed while this edit was being saved; reload it and try again');
   const after = await manager.getRepository(Campaign).findOneByOrFail({ id });
   await recordAudit(manager, session.actor, { action: 'UPDATE', subjectType: 'Campaign', subjectId: after.nodeId, before: snapshot(before), after: snapshot(after) });
@@ -154,17 +158,45 @@ async function currentCampaign(manager: EntityManager, id: string, expectedVersi
 /**
  * Refuses a slug or hashtag another campaign has, the hashtag in any case.
  * Cases are compared here, as posts are matched to campaigns
- * (`content-rows.ts`), by JavaScript's `toLowerCase`: SQLite's `LOWER` folds
- * ASCII only, so `LOWER(hashtag)` let `ÉcoleOuverte` beside `écoleouverte`
- * there. Campaigns are a short catalogue, which every content write reads
- * whole already (`loadLookups`).
+ * (`content-rows.ts`), by {@link hashtagKey} in JavaScript: SQLite's `LOWER`
+ * folds ASCII only, so `LOWER(hashtag)` let `ÉcoleOuverte` beside
+ * `écoleouverte` there. Campaigns are a short catalogue, which every content
+ * write reads whole already (`loadLookups`). The database refuses the same
+ * (see {@link refusingTaken}); this check says so without a failed statement.
  */
 async function refuseTakenCampaign(manager: EntityManager, input: CampaignFields, ownId: string | null): Promise<void> {
-  const hashtag = input.hashtag.toLowerCase();
+  const key = hashtagKey(input.hashtag);
   const campaigns = await manager.getRepository(Campaign).find({ select: { id: true, slug: true, hashtag: true } });
-  const holder = campaigns.find((campaign) => campaign.id !== ownId && (campaign.slug === input.slug || campaign.hashtag.toLowerCase() === hashtag));
-  if (holder) {
-    const field = holder.slug === input.slug ? 'slug' : 'hashtag';
-    throw new ConflictError(`Another campaign already has this ${field}`, { field });
+  const holder = campaigns.find((campaign) => campaign.id !== ownId && (campaign.slug === input.slug || hashtagKey(campaign.hashtag) === key));
+  if (holder) throw takenError(holder.slug === input.slug ? 'slug' : 'hashtag');
+}
+
+/** The unique indexes a campaign's write may break, by the field they keep unique. */
+const CAMPAIGN_INDEXES = [
+  { field: 'slug', index: { name: 'UQ_campaign_slug', table: 'campaign', columns: ['slug'] } },
+  { field: 'hashtag', index: { name: 'UQ_campaign_hashtag_key', table: 'campaign', columns: ['hashtag_key'] } },
+] as const;
+
+/**
+ * A campaign's INSERT or UPDATE, a unique index's refusal becoming the
+ * CONFLICT {@link refuseTakenCampaign} gives. That check cannot see a
+ * campaign another transaction is writing at the same moment (another
+ * request, another gateway process): on PostgreSQL both pass it, and the
+ * second write waits for the first to commit, is refused by the index (on
+ * `hashtag_key` for a hashtag in another case), and its editor is told why
+ * rather than given an internal error. (On SQLite a process's writes take
+ * turns, and another process's write whose reads went stale is refused
+ * before it reaches an index: `SQLITE_BUSY`.)
+ */
+async function refusingTaken<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const taken = CAMPAIGN_INDEXES.find(({ index }) => isUniqueViolation(error, index));
+    throw taken ? takenError(taken.field) : error;
   }
+}
+
+function takenError(field: 'slug' | 'hashtag'): ConflictError {
+  return new ConflictError(`Another campaign already has this ${field}`, { field });
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { CampaignStory } from '../campaigns/campaign-story.entity';
 import { Campaign } from '../campaigns/campaign.entity';
+import { hashtagKey } from '../campaigns/hashtag-key';
 import { DigestArticle } from '../digest-articles/digest-article.entity';
 import { ContentNation } from '../member-nations/content-nation.entity';
 import { MemberNation, normaliseNationCode } from '../member-nations/member-nation.entity';
@@ -81,7 +82,7 @@ export interface PreparedWrite {
 /** What preparing a write looks up: the campaigns and the members, as the writing transaction sees them. */
 export interface Lookups {
   readonly campaignsBySlug: ReadonlyMap<string, Campaign>;
-  /** By lowercase hashtag. */
+  /** By hashtag, folded by `hashtagKey`. */
   readonly campaignsByHashtag: ReadonlyMap<string, Campaign>;
   readonly memberCodes: ReadonlySet<string>;
 }
@@ -92,7 +93,7 @@ export async function loadLookups(manager: EntityManager): Promise<Lookups> {
   const members = await manager.getRepository(MemberNation).find({ select: { code: true } });
   const byHashtag = new Map<string, Campaign>();
   // Ordered by slug, so that two campaigns sharing a hashtag in any case resolve as they always did: to the first slug.
-  for (const campaign of campaigns) if (!byHashtag.has(campaign.hashtag.toLowerCase())) byHashtag.set(campaign.hashtag.toLowerCase(), campaign);
+  for (const campaign of campaigns) if (!byHashtag.has(hashtagKey(campaign.hashtag))) byHashtag.set(hashtagKey(campaign.hashtag), campaign);
   return {
     campaignsBySlug: new Map(campaigns.map((campaign) => [campaign.slug, campaign])),
     campaignsByHashtag: byHashtag,
@@ -163,7 +164,7 @@ function campaignOf(lookups: Lookups, input: ContentItemInput): Campaign | null 
   }
   if (input.type === ContentType.SOCIAL_POST) {
     const found = ((input.fields.hashtags as string[] | undefined) ?? [])
-      .map((tag) => lookups.campaignsByHashtag.get(tag.toLowerCase()))
+      .map((tag) => lookups.campaignsByHashtag.get(hashtagKey(tag)))
       .filter((campaign): campaign is Campaign => campaign !== undefined)
       .sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
     return found[0] ?? null;
