@@ -91,6 +91,10 @@ export function createDataSource(database: DatabaseConfig, options: DataSourceOp
   });
 }
 
+/** What TypeORM's SQLite runner sends to begin a transaction, and what the transactions' runner sends instead (see `transactionRunner`). */
+const DEFERRED_BEGIN = 'BEGIN TRANSACTION';
+const IMMEDIATE_BEGIN = 'BEGIN IMMEDIATE TRANSACTION';
+
 /**
  * A SQLite DataSource whose file's log is checkpointed on a thread of its own
  * while it is open, and whose statements take turns on its one connection
@@ -143,8 +147,25 @@ class SqliteDataSource extends DataSource implements TurnTaking {
     return (this.outside = runner);
   }
 
+  /**
+   * The transactions' runner. Its transactions begin IMMEDIATE (TypeORM's
+   * `BEGIN TRANSACTION` is deferred): a deferred one reads first and asks for
+   * the write lock at its first write, and when another process (a second
+   * gateway, the CLI) committed in between, SQLite refuses that at once with
+   * `SQLITE_BUSY`, as its reads are stale; waiting cannot help, so the busy
+   * timeout does not apply. Editors writing through two processes got
+   * INTERNAL_SERVER_ERROR for every such overlap. Taking the lock at BEGIN,
+   * a transaction waits (up to the busy timeout) for the other's commit, and
+   * then reads what it wrote. This process's own transactions already take
+   * turns (`in-turn.ts`), so the lock costs nothing among them.
+   */
   transactionRunner(): QueryRunner {
-    return (this.inside ??= this.newRunner('master'));
+    if (this.inside) return this.inside;
+    const runner = this.newRunner('master');
+    const statement = runner.query.bind(runner);
+    runner.query = ((query: string, ...rest: unknown[]) =>
+      statement(query === DEFERRED_BEGIN ? IMMEDIATE_BEGIN : query, ...(rest as [])) as ReturnType<QueryRunner['query']>) as QueryRunner['query'];
+    return (this.inside = runner);
   }
 
   /**
