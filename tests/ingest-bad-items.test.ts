@@ -363,7 +363,8 @@ for (const driver of DRIVERS) {
       await gw.gateway.db.getRepository(ContentSource).update({ name: 'shrinking' }, { lastFullListingAt: null });
       const shrunk = await gw.runSource('shrinking');
       assert.deepEqual({ ...summary(shrunk), documents: shrunk.documents }, { outcome: 'SUCCEEDED', created: 0, updated: 0, unchanged: 200, skipped: 0, withdrawn: 0, errorCount: 1, message: null, documents: 3 });
-      assert.deepEqual(shrunk.errors, [{ position: 'listing', externalId: null, message: 'the listing shrank during the run (page 3 of 3 was past the end); nothing it lacks was withdrawn' }]);
+      // Page 2 tells first (its total moved); the run reports the first reason only.
+      assert.deepEqual(shrunk.errors, [{ position: 'listing', externalId: null, message: 'the listing changed during the run (page 2 counts 200 posts, page 1 counted 250); nothing it lacks was withdrawn' }]);
       assert.deepEqual((await itemsOf('shrinking')).filter((row) => row.status !== ContentStatus.PUBLISHED), []);
       // It was no full listing: the next run lists in full again, and withdraws the posts that are gone.
       assert.equal((await gw.gateway.db.getRepository(ContentSource).findOneByOrFail({ name: 'shrinking' })).lastFullListingAt, null);
@@ -371,6 +372,33 @@ for (const driver of DRIVERS) {
       assert.deepEqual({ ...summary(next), documents: next.documents }, { outcome: 'SUCCEEDED', created: 0, updated: 0, unchanged: 200, skipped: 0, withdrawn: 50, errorCount: 0, message: null, documents: 2 });
       const withdrawn = (await itemsOf('shrinking')).filter((row) => row.status !== ContentStatus.PUBLISHED).map((row) => Number(row.sourceExternalId));
       assert.deepEqual(withdrawn.sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+    });
+
+    it('takes a full listing whose total moved while read as not whole, though its page count stayed: it withdraws nothing, and the next run withdraws what is gone', async () => {
+      const { upstream, gw } = fixture;
+      let posts = Array.from({ length: 250 }, (_, i) => post(1000 + i));
+      let afterPage1 = () => {};
+      upstream.on('/one-less/wp-json/wp/v2/posts', (_request, response, _n, seen) => {
+        const page = Number(seen.query.get('page'));
+        response.writeHead(200, { ...JSON_TYPE, 'x-wp-total': String(posts.length), 'x-wp-totalpages': String(Math.ceil(posts.length / 100)) }).end(JSON.stringify(posts.slice((page - 1) * 100, page * 100)));
+        if (page === 1) afterPage1();
+      });
+      await gw.addSource({ name: 'one-less', kind: 'WORDPRESS', url: upstream.url('/one-less/'), type: 'DIGEST_ARTICLE', options: { completeListings: true } });
+      assert.equal((await gw.runSource('one-less')).created, 250);
+
+      // Post 1000 is deleted once page 1 is read: still three pages, but post 1100 moves to page 1 and is never read.
+      afterPage1 = () => {
+        posts = posts.slice(1);
+        afterPage1 = () => {};
+      };
+      await gw.gateway.db.getRepository(ContentSource).update({ name: 'one-less' }, { lastFullListingAt: null });
+      const moved = await gw.runSource('one-less');
+      assert.deepEqual({ ...summary(moved), documents: moved.documents }, { outcome: 'SUCCEEDED', created: 0, updated: 0, unchanged: 249, skipped: 0, withdrawn: 0, errorCount: 1, message: null, documents: 3 });
+      assert.deepEqual(moved.errors, [{ position: 'listing', externalId: null, message: 'the listing changed during the run (page 2 counts 249 posts, page 1 counted 250); nothing it lacks was withdrawn' }]);
+      assert.deepEqual((await itemsOf('one-less')).filter((row) => row.status !== ContentStatus.PUBLISHED), [], 'post 1100, never read, is not withdrawn');
+      const next = await gw.runSource('one-less');
+      assert.equal(next.withdrawn, 1);
+      assert.deepEqual((await itemsOf('one-less')).filter((row) => row.status !== ContentStatus.PUBLISHED).map((row) => row.sourceExternalId), ['1000']);
     });
   });
 }

@@ -142,7 +142,7 @@ describe('WordPress connector', () => {
         errors: [{ position: 'post 4799', externalId: '4799', message: 'password-protected: skipped (and withdrawn if it was imported)' }],
         withdrawn: ['4799'],
         next: [PAGE_2],
-        listingPages: 2,
+        listing: { pages: 2, items: 10 },
       });
       assert.doesNotMatch(result.items[3].body!, /script|onclick|trackView/);
     });
@@ -313,6 +313,22 @@ describe('WordPress connector', () => {
       assert.equal(result.next?.at(-1), `${ENDPOINT}?per_page=100&page=1001&_embed=1&orderby=modified&order=desc`);
     });
 
+    it('takes a full listing whose total of posts moved between its pages as not whole (posts moved across pages), and nothing else', () => {
+      const page2 = (total: string | null) => document('[]', PAGE_2, { 'x-wp-totalpages': '3', ...(total === null ? {} : { 'x-wp-total': total }) });
+      const listing = { pages: 3, items: 250 };
+      // One post deleted (or added with a lower id) while the run read: three pages still, but post 101 moved to page 1.
+      assert.equal(
+        wordpressConnector.parse(page2('249'), context({ documentNumber: 2, fullListing: true, listing })).incomplete,
+        'the listing changed during the run (page 2 counts 249 posts, page 1 counted 250); nothing it lacks was withdrawn',
+      );
+      assert.equal(wordpressConnector.parse(page2('251'), context({ documentNumber: 2, fullListing: true, listing })).incomplete?.startsWith('the listing changed'), true);
+      // The same total; a page that does not say; page 1 that did not say; an incremental run (which withdraws nothing anyway).
+      assert.equal(wordpressConnector.parse(page2('250'), context({ documentNumber: 2, fullListing: true, listing })).incomplete, undefined);
+      assert.equal(wordpressConnector.parse(page2(null), context({ documentNumber: 2, fullListing: true, listing })).incomplete, undefined);
+      assert.equal(wordpressConnector.parse(page2('249'), context({ documentNumber: 2, fullListing: true, listing: { pages: 3, items: null } })).incomplete, undefined);
+      assert.equal(wordpressConnector.parse(page2('249'), context({ documentNumber: 2, listing })).incomplete, undefined);
+    });
+
     it('reads the 400 WordPress answers for a page past the last as an empty last page, and no other answer', () => {
       const past = JSON.stringify({ code: 'rest_post_invalid_page_number', message: 'The page number requested is larger than the number of pages available.', data: { status: 400 } });
       const answer = (body: string, url = PAGE_2) => ({ ...document(body, url, {}), status: 400 });
@@ -321,12 +337,12 @@ describe('WordPress connector', () => {
       assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true })), { items: [], errors: [], complete: true });
       assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2 })), { items: [], errors: [] });
       // A page the first page's total promised: the listing shrank while the run read it, so it is not whole. Past that total it ended.
-      assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true, listingPages: 3 })), {
+      assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true, listing: { pages: 3, items: 250 } })), {
         items: [],
         errors: [],
         incomplete: 'the listing shrank during the run (page 2 of 3 was past the end); nothing it lacks was withdrawn',
       });
-      assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true, listingPages: 1 })), { items: [], errors: [], complete: true });
+      assert.deepEqual(wordpressConnector.parse(answer(past), context({ documentNumber: 2, fullListing: true, listing: { pages: 1, items: 80 } })), { items: [], errors: [], complete: true });
       // Page 1 past the end is no listing at all; another 400 is a failure, saying what WordPress said.
       assert.throws(() => wordpressConnector.parse(answer(past, PAGE_1), context()), { name: 'DocumentError', message: /^WordPress answered HTTP 400: rest_post_invalid_page_number: / });
       const other = JSON.stringify({ code: 'rest_invalid_param', message: 'Invalid parameter(s): page' });

@@ -78,12 +78,19 @@ export interface RunContext {
   /** True when this run must list everything (a full listing, which may withdraw what is missing), not only what changed. */
   readonly fullListing: boolean;
   /**
-   * How many pages the run's first document said the listing has (its
-   * `listingPages`), for the documents after it; absent when it said nothing.
-   * A page within them that turns out not to exist means the listing shrank
-   * while the run read it.
+   * The listing's size as the run's first document gave it (its `listing`),
+   * for the documents after it; absent when it said nothing. A later page
+   * that tells another number of items, or a page within it that turns out
+   * not to exist, means the listing changed while the run read it.
    */
-  readonly listingPages?: number;
+  readonly listing?: ListingSize;
+}
+
+/** How big a paged listing says it is (WordPress's `X-WP-TotalPages` and `X-WP-Total`). */
+export interface ListingSize {
+  readonly pages: number;
+  /** Items in the whole listing; null when the page did not say. */
+  readonly items: number | null;
 }
 
 /** What a connector made of one document. */
@@ -100,12 +107,12 @@ export interface ParseResult {
   readonly complete?: boolean;
   /**
    * Why the run's listing is not whole, whatever its other documents say (it
-   * shrank while the run read it, and items moved to pages read already): the
+   * changed while the run read it, and items moved to pages read already): the
    * run withdraws none of the items it lacks, and reports this as its reason.
    */
   readonly incomplete?: string;
-  /** How many pages the listing has, as this document says (WordPress's `X-WP-TotalPages`); see `RunContext.listingPages`. */
-  readonly listingPages?: number;
+  /** The listing's size, as the first document says it (WordPress's headers); see `RunContext.listing`. */
+  readonly listing?: ListingSize;
   /** External ids the document says are gone (a deleted post): the runner withdraws them. */
   readonly withdrawn?: readonly string[];
   /** What the document says of itself: its title (a feed's name) and language. */

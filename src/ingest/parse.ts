@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { UpsertInput } from '../store/upsert';
-import { DocumentError, type EntryError, type FetchedDocument, type RunContext } from './connector';
+import { DocumentError, type EntryError, type FetchedDocument, type ListingSize, type RunContext } from './connector';
 import { CONNECTORS, type IngestKind } from './connectors';
 import { enrich } from './enrich';
 
@@ -21,7 +21,7 @@ export interface ParsedDocument {
   readonly next: string[];
   readonly complete: boolean;
   readonly incomplete: string | null;
-  readonly listingPages: number | null;
+  readonly listing: ListingSize | null;
   readonly withdrawn: string[];
 }
 
@@ -42,7 +42,7 @@ export function parseDocument(request: ParseRequest): ParsedDocument {
     next: [...(result.next ?? [])],
     complete: result.complete ?? false,
     incomplete: result.incomplete ?? null,
-    listingPages: result.listingPages ?? null,
+    listing: result.listing ?? null,
     withdrawn: [...(result.withdrawn ?? [])],
   };
 }

@@ -10,7 +10,7 @@ import { BadUserInputError, NotFoundError, StaleVersionError } from '../shared/e
 import { changeStatus } from '../store/content';
 import { write, type Actor, type WriteSession } from '../store/session';
 import { upsertEach, type UpsertInput, type UpsertOptions, type UpsertResult } from '../store/upsert';
-import { DocumentError, MAX_DOCUMENTS, type EntryError, type RunContext } from './connector';
+import { DocumentError, MAX_DOCUMENTS, type EntryError, type ListingSize, type RunContext } from './connector';
 import { CONNECTORS, type IngestKind } from './connectors';
 import { fetchDocument } from './documents';
 import { IngestRun, MAX_RUN_ERRORS, RunOutcome, type RunTrigger } from './ingest-run.entity';
@@ -159,7 +159,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   let complete = false;
   // Why the listing is not whole, when a document said so: it outweighs any document that said the listing ended.
   let incomplete: string | null = null;
-  let listingPages: number | undefined;
+  let listing: ListingSize | undefined;
   let notModified = false;
   let validators = { etag: source.etag, lastModified: source.lastModified };
   let memberCodes: string[] = [];
@@ -188,7 +188,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     for (let documentNumber = 1; queue.length > 0; documentNumber++) {
       if (documentNumber > MAX_DOCUMENTS) throw new DocumentError(`the source listed more than ${MAX_DOCUMENTS} documents; stopped there`);
       const url = queue.shift()!;
-      const context: RunContext = { ...base, documentNumber, listingPages };
+      const context: RunContext = { ...base, documentNumber, listing };
       const accepts = documentNumber > 1 && connector.acceptsStatus ? (status: number) => connector.acceptsStatus!(status, context) : undefined;
       const fetched = await fetchDocument(url, settings, documentNumber === 1 && !fullListing ? { etag: source.etag, lastModified: source.lastModified } : null, accepts);
       if (documentNumber === 1) run.httpStatus = url.startsWith('file:') ? null : fetched.status;
@@ -207,7 +207,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
         memberCodes,
       });
       run.documents++;
-      if (documentNumber === 1) listingPages = parsed.listingPages ?? undefined;
+      if (documentNumber === 1) listing = parsed.listing ?? undefined;
       note(parsed.errors, documentNumber);
       const skipped = parsed.errors.filter((error) => !error.warning).length;
       run.skipped += skipped;

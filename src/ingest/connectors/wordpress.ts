@@ -60,6 +60,9 @@ export const wordpressConnector: Connector = {
  */
 const PAST_THE_END = 'rest_post_invalid_page_number';
 
+/** How a run's report ends the reason a full listing was not whole: a complete listing withdraws what it lacks, this one does not. */
+const NOTHING_WITHDRAWN = '; nothing it lacks was withdrawn';
+
 /**
  * The first page of the run's listing. `location` is the site root or the
  * posts endpoint itself (pretty permalinks or `?rest_route=`). A full listing
@@ -105,8 +108,8 @@ function parseWordpressPage(document: FetchedDocument, context: RunContext): Par
   const page = pageNumber(document.url, context.documentNumber);
   if (document.status === 400 && page > 1 && errorCodeOf(document) === PAST_THE_END) {
     if (!context.fullListing) return { items: [], errors: [] };
-    if (context.listingPages !== undefined && page <= context.listingPages) {
-      return { items: [], errors: [], incomplete: `the listing shrank during the run (page ${page} of ${context.listingPages} was past the end); nothing it lacks was withdrawn` };
+    if (context.listing !== undefined && page <= context.listing.pages) {
+      return { items: [], errors: [], incomplete: `the listing shrank during the run (page ${page} of ${context.listing.pages} was past the end)${NOTHING_WITHDRAWN}` };
     }
     return { items: [], errors: [], complete: true };
   }
@@ -121,16 +124,24 @@ function parseWordpressPage(document: FetchedDocument, context: RunContext): Par
     if ('withdraw' in outcome && outcome.withdraw) withdrawn.push(outcome.withdraw);
   }
 
-  const totalPages = totalPagesOf(document);
+  const totalPages = headerCount(document, 'x-wp-totalpages');
   const result: { -readonly [K in keyof ParseResult]: ParseResult[K] } = { items, errors };
   if (withdrawn.length) result.withdrawn = withdrawn;
+  // A post added or deleted while a full listing is read moves every later one across pages (it is ordered by id): some are
+  // read twice, and some never, though the page count may stay the same. Every page repeats the listing's total; a total
+  // that moved means the run cannot tell what the site lacks.
+  const totalItems = headerCount(document, 'x-wp-total');
+  const before = context.listing?.items;
+  if (context.fullListing && context.documentNumber > 1 && before != null && totalItems !== null && totalItems !== before) {
+    result.incomplete = `the listing changed during the run (page ${page} counts ${totalItems} posts, page 1 counted ${before})${NOTHING_WITHDRAWN}`;
+  }
   if (totalPages !== null) {
     // Every page repeats the total; only the first lists the others, so each is fetched once. No further than one page past
     // what a run reads, however many the header claims: the run then stops with its reason (see MAX_DOCUMENTS) after
     // listing as many addresses as it can read, not 60,000. The total goes with them: those pages were promised.
     if (context.documentNumber === 1 && totalPages > page) {
       result.next = pagesAfter(document.url, page, Math.min(totalPages, page + MAX_DOCUMENTS));
-      result.listingPages = totalPages;
+      result.listing = { pages: totalPages, items: totalItems };
     }
     if (context.fullListing && page >= totalPages) result.complete = true;
   } else {
@@ -301,9 +312,9 @@ function pageNumber(url: string, documentNumber: number): number {
   return Number.isInteger(page) && page > 0 ? page : documentNumber;
 }
 
-/** `X-WP-TotalPages`, or null when the response lacks it. */
-function totalPagesOf(document: FetchedDocument): number | null {
-  const header = document.headers['x-wp-totalpages'];
+/** A count WordPress sends as a header (`X-WP-TotalPages`, `X-WP-Total`), or null when the response lacks it. */
+function headerCount(document: FetchedDocument, name: 'x-wp-totalpages' | 'x-wp-total'): number | null {
+  const header = document.headers[name];
   const total = header === undefined ? NaN : Number(header.trim());
   return Number.isInteger(total) && total >= 0 ? total : null;
 }
