@@ -11,8 +11,8 @@ import { describeStartupError, serve } from './main';
 import { buildGatewaySchemas, printGatewaySchema } from './server/schema';
 import { checkSchema, formatSchemaCheck, unacknowledged } from './server/schema-check';
 import { ENTITIES } from './server/modules';
-import { KEYS_USAGE, runKeysCommand } from './editing/keys.command';
-import { runIngestCommand, runSourcesCommand, SOURCES_USAGE } from './ingest/sources.command';
+import { KEYS_USAGE, parseKeysCommand, runKeysCommand } from './editing/keys.command';
+import { parseIngestCommand, parseSourcesCommand, runIngestCommand, runSourcesCommand, SOURCES_USAGE } from './ingest/sources.command';
 import { UsageError } from './shared/usage-error';
 
 /** Where `schema` writes the SDL by default: the committed `schema/schema.graphql`. */
@@ -156,28 +156,30 @@ async function run(argv: string[]): Promise<void> {
       return void process.stdout.write(`Wrote ${path.relative(process.cwd(), file) || file}\n`);
     }
     case 'keys': {
-      if (!['create', 'list', 'revoke'].includes(extra[0] ?? '')) throw new UsageError('keys takes create, list or revoke');
+      // The flags first: a mistake in them is told without opening the database (and while it is away).
+      const keys = parseKeysCommand(extra[0], extra[1], values);
       const db = await openDatabase(loadConfig().database, { entities: ENTITIES });
       try {
-        return await runKeysCommand(db, extra[0], extra[1], values, (line) => process.stdout.write(`${line}\n`));
+        return await runKeysCommand(db, keys, (line) => process.stdout.write(`${line}\n`));
       } finally {
         await db.destroy();
       }
     }
     case 'sources': {
-      if (!['add', 'list', 'remove'].includes(extra[0] ?? '')) throw new UsageError('sources takes add, list or remove');
+      const sources = parseSourcesCommand(extra[0], extra[1], values);
       const db = await openDatabase(loadConfig().database, { entities: ENTITIES });
       try {
-        return await runSourcesCommand(db, extra[0], extra[1], values, (line) => process.stdout.write(`${line}\n`));
+        return await runSourcesCommand(db, sources, (line) => process.stdout.write(`${line}\n`));
       } finally {
         await db.destroy();
       }
     }
     case 'ingest': {
+      const name = parseIngestCommand(extra[0], values);
       const config = loadConfig();
       const db = await openDatabase(config.database, { entities: ENTITIES });
       try {
-        const { ran, failed } = await runIngestCommand(db, config, extra[0], values, (line) => process.stdout.write(`${line}\n`));
+        const { ran, failed } = await runIngestCommand(db, config, name, (line) => process.stdout.write(`${line}\n`));
         if (failed.length > 0) {
           // The summaries stay together on stdout; the failure is also said on stderr, in the one line every failing command gives.
           const which = ran === 1 ? `the run of ${failed[0]} failed` : `${failed.length} of ${ran} sources failed: ${failed.join(', ')}`;

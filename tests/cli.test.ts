@@ -145,6 +145,26 @@ describe('coalition-graph CLI', () => {
       }
     });
 
+    it('tells a flag mistake of keys, sources and ingest (exit 2) before opening the database: also while it is away, and without making a SQLite file', async () => {
+      const file = freshFile('never-made');
+      for (const url of ['postgres://postgres@127.0.0.1:1/nowhere', `sqlite:${file}`]) {
+        for (const [args, message] of [
+          [['keys', 'create', '--role', 'partner'], /keys create needs --name/],
+          [['keys', 'create', '--name', 'n', '--role', 'root'], /keys create needs --role partner, editor or admin/],
+          [['keys', 'revoke'], /keys revoke needs the id of a key/],
+          [['sources', 'add', '--name', 'x', '--kind', 'GOPHER', '--url', 'http://127.0.0.1/x', '--type', 'DIGEST_ARTICLE'], /sources add needs --kind/],
+          [['sources', 'remove'], /sources remove needs the name of a source/],
+          [['ingest'], /ingest takes the name of a source, or --all/],
+        ] as const) {
+          const run = await cli([...args], { DATABASE_URL: url });
+          assert.equal(run.code, 2, `${args.join(' ')} on ${url}: ${run.stderr}`);
+          assert.match(oneErrorLine(run), message);
+          assert.match(run.stderr, /\(see coalition-graph --help\)\n$/);
+        }
+      }
+      assert.equal(fs.existsSync(path.dirname(file)), false, 'the SQLite folder was not made');
+    });
+
     it('exits 1 with one line naming LOG_LEVEL for an unknown LOG_LEVEL', async () => {
       const run = await cli(['migrate'], { LOG_LEVEL: 'loud' });
       assert.equal(run.code, 1);

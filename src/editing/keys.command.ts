@@ -18,18 +18,45 @@ export const KEYS_USAGE = `  keys create --name N --role R [--expires DATE] [--o
   keys list          list keys: id, name, role, prefix, created, expires, revoked, last used
   keys revoke ID     revoke a key at once (running gateways learn it within a second)`;
 
+/** A `keys` command as its flags say it, checked before any database is opened. */
+export type KeysCommand =
+  | { readonly action: 'create'; readonly name: string; readonly role: Role; readonly expiresAt: Date | null; readonly allowedOperations: string[] | null }
+  | { readonly action: 'list' }
+  | { readonly action: 'revoke'; readonly id: string };
+
 /**
- * `keys create | list | revoke`: the only way keys are made, so that a secret is
- * shown once, to whoever runs the command, and never stored.
+ * Reads `keys create | list | revoke` and its flags; a mistake in them is a
+ * {@link UsageError} (exit 2), found before the command opens the database,
+ * so that it is told even while the database is away.
  */
-export async function runKeysCommand(db: DataSource, action: string | undefined, argument: string | undefined, options: KeysOptions, print: (line: string) => void): Promise<void> {
+export function parseKeysCommand(action: string | undefined, argument: string | undefined, options: KeysOptions): KeysCommand {
   switch (action) {
     case 'create': {
       if (!options.name) throw new UsageError('keys create needs --name');
       const role = parseRole(options.role);
       const expiresAt = options.expires ? parseDate(options.expires) : null;
       const allowedOperations = options.operations ? options.operations.split(',').map((hash) => hash.trim().toLowerCase()).filter(Boolean) : null;
-      const { key, secret } = await createApiKey(db, { name: options.name, role, expiresAt, allowedOperations });
+      return { action, name: options.name, role, expiresAt, allowedOperations };
+    }
+    case 'list':
+      return { action };
+    case 'revoke':
+      if (!argument) throw new UsageError('keys revoke needs the id of a key (see keys list)');
+      return { action, id: argument };
+    default:
+      throw new UsageError('keys takes create, list or revoke');
+  }
+}
+
+/**
+ * Runs a `keys` command: the only way keys are made, so that a secret is
+ * shown once, to whoever runs the command, and never stored.
+ */
+export async function runKeysCommand(db: DataSource, command: KeysCommand, print: (line: string) => void): Promise<void> {
+  switch (command.action) {
+    case 'create': {
+      const { name, role, expiresAt, allowedOperations } = command;
+      const { key, secret } = await createApiKey(db, { name, role, expiresAt, allowedOperations });
       print(`Created ${key.role.toLowerCase()} key "${key.name}" (id ${key.id}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}).`);
       print('The key is shown only now; store it safely:');
       print(secret);
@@ -45,15 +72,12 @@ export async function runKeysCommand(db: DataSource, action: string | undefined,
       return;
     }
     case 'revoke': {
-      if (!argument) throw new UsageError('keys revoke needs the id of a key (see keys list)');
-      const { key, revokedBefore } = await revokeApiKey(db, argument);
+      const { key, revokedBefore } = await revokeApiKey(db, command.id);
       // Revoking again keeps the first revocation: say so, rather than report it as new.
       if (revokedBefore) print(`Key "${key.name}" (id ${key.id}) was revoked already, at ${iso(key.revokedAt)}.`);
       else print(`Revoked key "${key.name}" (id ${key.id}) at ${iso(key.revokedAt)}.`);
       return;
     }
-    default:
-      throw new UsageError('keys takes create, list or revoke');
   }
 }
 

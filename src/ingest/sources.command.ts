@@ -6,8 +6,9 @@ import { UsageError } from '../shared/usage-error';
 import { CLI_ACTOR } from '../store/session';
 import { IngestRun, RunOutcome, RunTrigger } from './ingest-run.entity';
 import { ingestSettingsFrom, IngestService, summariseRun } from './service';
-import { ContentSource, formatInterval, PublishAs } from './source.entity';
-import { createSource, deleteSource } from './sources';
+import { ContentSource, formatInterval, parseInterval, PublishAs } from './source.entity';
+import { createSource, deleteSource, type SourceSettingsInput } from './sources';
+import { INGEST_KINDS, isIngestKind } from './connectors';
 
 /** Options of `sources` and `ingest`, as the CLI parsed them. */
 export interface SourcesOptions {
@@ -40,33 +41,61 @@ export const SOURCES_USAGE = `  sources add --name N --kind K (--url URL | --fil
                      If the source is being run already (by a gateway), waits for that run instead
   ingest --all       run every source, two at a time`;
 
-/** `sources add | list | remove`. */
-export async function runSourcesCommand(db: DataSource, action: string | undefined, argument: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<void> {
+/** A `sources` command as its flags say it, checked before any database is opened. */
+export type SourcesCommand =
+  | { readonly action: 'add'; readonly settings: SourceSettingsInput; readonly fromFile: boolean }
+  | { readonly action: 'list' }
+  | { readonly action: 'remove'; readonly name: string };
+
+/**
+ * Reads `sources add | list | remove` and its flags; a mistake in them (one
+ * missing, a kind, type or interval that is none) is a {@link UsageError}
+ * (exit 2), found before the command opens the database. What only the
+ * sources can judge (a name taken, an option out of range, a file missing)
+ * they refuse when the command runs (exit 1).
+ */
+export function parseSourcesCommand(action: string | undefined, argument: string | undefined, options: SourcesOptions): SourcesCommand {
   switch (action) {
     case 'add': {
       if (!options.name) throw new UsageError('sources add needs --name');
-      if (!options.kind) throw new UsageError('sources add needs --kind (FEED, WORDPRESS, SOCIAL_ARCHIVE, IATI or CSV)');
+      const kind = (options.kind ?? '').toUpperCase();
+      if (!isIngestKind(kind)) throw new UsageError(`sources add needs --kind, one of ${INGEST_KINDS.join(', ')}`);
       if (!options.url === !options.file) throw new UsageError('sources add needs --url URL or --file PATH (one of them)');
       const type = (options.type ?? '').toUpperCase();
       if (!Object.values(ContentType).includes(type as ContentType)) {
         throw new UsageError(`sources add needs --type, one of ${Object.values(ContentType).join(', ')}`);
       }
+      if (options.every !== undefined && parseInterval(options.every) === null) {
+        throw new UsageError(`--every: "${options.every}" is not an interval from 1m to 30d such as 30m, 6h or 1d`);
+      }
       const publishAs = (options['publish-as'] ?? 'PUBLISHED').toUpperCase();
       if (publishAs !== PublishAs.PUBLISHED && publishAs !== PublishAs.DRAFT) throw new UsageError('--publish-as takes PUBLISHED or DRAFT');
-      const source = await createSource(
-        db,
-        CLI_ACTOR,
-        {
-          name: options.name,
-          kind: options.kind,
-          url: options.url ?? options.file!,
-          targetType: type as ContentType,
-          options: optionsOf(options),
-          every: options.every ?? null,
-          publishAs: publishAs as PublishAs,
-        },
-        options.file !== undefined,
-      );
+      const settings: SourceSettingsInput = {
+        name: options.name,
+        kind,
+        url: options.url ?? options.file!,
+        targetType: type as ContentType,
+        options: optionsOf(options),
+        every: options.every ?? null,
+        publishAs: publishAs as PublishAs,
+      };
+      return { action, settings, fromFile: options.file !== undefined };
+    }
+    case 'list':
+      return { action };
+    case 'remove':
+      if (!argument) throw new UsageError('sources remove needs the name of a source (see sources list)');
+      return { action, name: argument };
+    default:
+      throw new UsageError('sources takes add, list or remove');
+  }
+}
+
+/** Runs a `sources` command. */
+export async function runSourcesCommand(db: DataSource, command: SourcesCommand, print: (line: string) => void): Promise<void> {
+  switch (command.action) {
+    case 'add': {
+      const source = await createSource(db, CLI_ACTOR, command.settings, command.fromFile);
       print(`Added ${source.kind} source "${source.name}" → ${source.targetType} from ${source.url}${source.everySeconds ? `, every ${formatInterval(source.everySeconds)}` : ' (runs on demand: ingest ' + source.name + ')'}.`);
       return;
     }
@@ -81,15 +110,17 @@ export async function runSourcesCommand(db: DataSource, action: string | undefin
       }
       return;
     }
-    case 'remove': {
-      if (!argument) throw new UsageError('sources remove needs the name of a source (see sources list)');
-      await deleteSource(db, CLI_ACTOR, argument);
-      print(`Removed source "${argument}"; the items it imported stay.`);
+    case 'remove':
+      await deleteSource(db, CLI_ACTOR, command.name);
+      print(`Removed source "${command.name}"; the items it imported stay.`);
       return;
-    }
-    default:
-      throw new UsageError('sources takes add, list or remove');
   }
+}
+
+/** `ingest NAME` or `ingest --all`, checked before any database is opened: the source's name, or null for all. */
+export function parseIngestCommand(name: string | undefined, options: SourcesOptions): string | null {
+  if (!name === !options.all) throw new UsageError('ingest takes the name of a source, or --all');
+  return name ?? null;
 }
 
 /** What `ingest` ran: how many sources, and the names of those whose run failed (the CLI then exits 1, and says which on stderr). */
@@ -102,8 +133,7 @@ export interface IngestCommandResult {
  * `ingest NAME` or `ingest --all`: runs sources in this process, printing
  * progress and one summary line per source.
  */
-export async function runIngestCommand(db: DataSource, config: Config, name: string | undefined, options: SourcesOptions, print: (line: string) => void): Promise<IngestCommandResult> {
-  if (!name === !options.all) throw new UsageError('ingest takes the name of a source, or --all');
+export async function runIngestCommand(db: DataSource, config: Config, name: string | null, print: (line: string) => void): Promise<IngestCommandResult> {
   const service = new IngestService(db, ingestSettingsFrom(config, parseAllowedHosts(config.outboundAllowedHosts.join(','))));
   try {
     const names = name ? [name] : (await db.getRepository(ContentSource).find({ order: { name: 'ASC' }, select: { name: true } })).map((source) => source.name);

@@ -18,6 +18,9 @@ export const CONNECTORS: Readonly<Record<IngestKind, Connector>> = {
   [SourceKind.CSV]: csvConnector,
 };
 
+/** Every kind a source can have, in the order the docs list them. */
+export const INGEST_KINDS = Object.keys(CONNECTORS) as readonly IngestKind[];
+
 /** True for a kind a source can have. */
 export function isIngestKind(kind: string): kind is IngestKind {
   return Object.hasOwn(CONNECTORS, kind);
