@@ -102,8 +102,9 @@ export class ChangeTailer {
       this.again = true;
       return;
     }
-    // This read tries again itself if it fails: a retry still pending would only read a second time.
-    this.cancelRetry();
+    // After a failed read, wake-ups wait for the retry, which reads everything: a failing database is not asked again (and
+    // the failure logged again) at every commit, sooner than the backoff allows.
+    if (this.readRetry) return;
     this.reading = this.drain().finally(() => {
       this.reading = null;
       if (this.again) {
@@ -115,6 +116,8 @@ export class ChangeTailer {
 
   /** Resolves once everything written so far has been read and handed to the listeners (tests, shutdown). */
   async settle(): Promise<void> {
+    // Now, not when a pending retry would.
+    this.cancelRetry();
     this.wake();
     while (this.reading) await this.reading;
   }

@@ -266,8 +266,8 @@ function makeFolder(folder: string): void {
   try {
     fs.mkdirSync(folder);
   } catch (error) {
-    // Another process made it in between: what was wanted holds.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another process made it in between: what was wanted holds, if what it made is a folder.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(folder).isDirectory()) throw error;
   }
 }
 

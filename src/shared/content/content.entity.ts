@@ -108,8 +108,9 @@ export abstract class Content implements Node {
    * their own, and publishing would read every update of the draft. The column
    * is written by the write that gives the time and read at publication with
    * the row the version check reads anyway: no statement more on either path.
-   * No GraphQL field reads it, so lists, which select only the columns asked
-   * for, never carry it.
+   * No GraphQL field of an item reads it, so lists, which select only the
+   * columns asked for, never carry it; the audit log's snapshots of an item,
+   * which hold every column, show it to admins.
    */
   @Column({ type: 'boolean', default: false })
   publishedAtGiven!: boolean;
