@@ -434,10 +434,10 @@ function isRefusedItem(error: unknown): boolean {
  *   too: {@link write} itself runs any transaction PostgreSQL cancelled to
  *   break a deadlock again, so deadlocks are not counted here as well (a batch
  *   that kept deadlocking would go nine times).
- * - On SQLite one process writes one batch at a time, but another process on
- *   the same file that commits between this batch's first read and its first
- *   write makes SQLite refuse the write (`SQLITE_BUSY_SNAPSHOT`), as does a
- *   lock held past the busy timeout.
+ * - On SQLite one process writes one batch at a time, and a transaction
+ *   takes the write lock as it begins (`data-source.ts`); another process on
+ *   the same file holding it past the busy timeout makes SQLite refuse the
+ *   batch (`SQLITE_BUSY`).
  */
 async function writeRetrying<T>(db: DataSource, actor: Actor, work: (session: WriteSession) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
