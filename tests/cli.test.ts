@@ -163,6 +163,10 @@ describe('coalition-graph CLI', () => {
         }
       }
       assert.equal(fs.existsSync(path.dirname(file)), false, 'the SQLite folder was not made');
+      // An empty --every is no schedule, as the sources read it: not a mistake.
+      const onDemand = await cli(['sources', 'add', '--name', 'on-demand', '--kind', 'FEED', '--url', 'http://127.0.0.1/x.rss', '--type', 'DIGEST_ARTICLE', '--every', ''], { DATABASE_URL: `sqlite:${file}` });
+      assert.equal(onDemand.code, 0, onDemand.stderr);
+      assert.match(onDemand.stdout, /\(runs on demand: ingest on-demand\)/);
     });
 
     it('exits 1 with one line naming LOG_LEVEL for an unknown LOG_LEVEL', async () => {

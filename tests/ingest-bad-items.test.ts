@@ -364,7 +364,7 @@ for (const driver of DRIVERS) {
       const shrunk = await gw.runSource('shrinking');
       assert.deepEqual({ ...summary(shrunk), documents: shrunk.documents }, { outcome: 'SUCCEEDED', created: 0, updated: 0, unchanged: 200, skipped: 0, withdrawn: 0, errorCount: 1, message: null, documents: 3 });
       // Page 2 tells first (its total moved); the run reports the first reason only.
-      assert.deepEqual(shrunk.errors, [{ position: 'listing', externalId: null, message: 'the listing changed during the run (page 2 counts 200 posts, page 1 counted 250); nothing it lacks was withdrawn' }]);
+      assert.deepEqual(shrunk.errors, [{ position: 'listing', externalId: null, message: 'the listing shrank during the run (page 2 counts 200 posts, page 1 counted 250); nothing it lacks was withdrawn' }]);
       assert.deepEqual((await itemsOf('shrinking')).filter((row) => row.status !== ContentStatus.PUBLISHED), []);
       // It was no full listing: the next run lists in full again, and withdraws the posts that are gone.
       assert.equal((await gw.gateway.db.getRepository(ContentSource).findOneByOrFail({ name: 'shrinking' })).lastFullListingAt, null);
@@ -394,11 +394,35 @@ for (const driver of DRIVERS) {
       await gw.gateway.db.getRepository(ContentSource).update({ name: 'one-less' }, { lastFullListingAt: null });
       const moved = await gw.runSource('one-less');
       assert.deepEqual({ ...summary(moved), documents: moved.documents }, { outcome: 'SUCCEEDED', created: 0, updated: 0, unchanged: 249, skipped: 0, withdrawn: 0, errorCount: 1, message: null, documents: 3 });
-      assert.deepEqual(moved.errors, [{ position: 'listing', externalId: null, message: 'the listing changed during the run (page 2 counts 249 posts, page 1 counted 250); nothing it lacks was withdrawn' }]);
+      assert.deepEqual(moved.errors, [{ position: 'listing', externalId: null, message: 'the listing shrank during the run (page 2 counts 249 posts, page 1 counted 250); nothing it lacks was withdrawn' }]);
       assert.deepEqual((await itemsOf('one-less')).filter((row) => row.status !== ContentStatus.PUBLISHED), [], 'post 1100, never read, is not withdrawn');
       const next = await gw.runSource('one-less');
       assert.equal(next.withdrawn, 1);
       assert.deepEqual((await itemsOf('one-less')).filter((row) => row.status !== ContentStatus.PUBLISHED).map((row) => row.sourceExternalId), ['1000']);
+    });
+
+    it('reads the page a full listing grew to while read: a post going live with an older id pushes the last one past page 1\'s count, and nothing is withdrawn', async () => {
+      const { upstream, gw } = fixture;
+      // 300 posts, ids 2000, 2002, … (even): exactly three pages.
+      let posts = Array.from({ length: 300 }, (_, i) => post(2000 + 2 * i));
+      let afterPage1 = () => {};
+      upstream.on('/one-more/wp-json/wp/v2/posts', (_request, response, _n, seen) => {
+        const page = Number(seen.query.get('page'));
+        response.writeHead(200, { ...JSON_TYPE, 'x-wp-total': String(posts.length), 'x-wp-totalpages': String(Math.ceil(posts.length / 100)) }).end(JSON.stringify(posts.slice((page - 1) * 100, page * 100)));
+        if (page === 1) afterPage1();
+      });
+      await gw.addSource({ name: 'one-more', kind: 'WORDPRESS', url: upstream.url('/one-more/'), type: 'DIGEST_ARTICLE', options: { completeListings: true } });
+      assert.equal((await gw.runSource('one-more')).created, 300);
+
+      // A scheduled post (id 2401, between page 2's posts) goes live once page 1 is read: post 2598, the last, moves to a page 4.
+      afterPage1 = () => {
+        posts = [...posts, post(2401)].sort((a, b) => (a.id as number) - (b.id as number));
+        afterPage1 = () => {};
+      };
+      await gw.gateway.db.getRepository(ContentSource).update({ name: 'one-more' }, { lastFullListingAt: null });
+      const grown = await gw.runSource('one-more');
+      assert.deepEqual({ ...summary(grown), documents: grown.documents }, { outcome: 'SUCCEEDED', created: 1, updated: 0, unchanged: 300, skipped: 0, withdrawn: 0, errorCount: 0, message: null, documents: 4 });
+      assert.deepEqual((await itemsOf('one-more')).filter((row) => row.status !== ContentStatus.PUBLISHED), [], 'post 2598, on page 4 now, is not withdrawn');
     });
   });
 }

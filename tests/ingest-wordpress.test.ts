@@ -313,15 +313,18 @@ describe('WordPress connector', () => {
       assert.equal(result.next?.at(-1), `${ENDPOINT}?per_page=100&page=1001&_embed=1&orderby=modified&order=desc`);
     });
 
-    it('takes a full listing whose total of posts moved between its pages as not whole (posts moved across pages), and nothing else', () => {
-      const page2 = (total: string | null) => document('[]', PAGE_2, { 'x-wp-totalpages': '3', ...(total === null ? {} : { 'x-wp-total': total }) });
+    it('takes a full listing whose total of posts fell between its pages as not whole (posts moved to pages read), and reads the pages it grew by', () => {
+      const page2 = (total: string | null, pages = '3') => document('[]', PAGE_2, { 'x-wp-totalpages': pages, ...(total === null ? {} : { 'x-wp-total': total }) });
       const listing = { pages: 3, items: 250 };
-      // One post deleted (or added with a lower id) while the run read: three pages still, but post 101 moved to page 1.
+      // One post deleted while the run read: three pages still, but post 101 moved to page 1.
       assert.equal(
         wordpressConnector.parse(page2('249'), context({ documentNumber: 2, fullListing: true, listing })).incomplete,
-        'the listing changed during the run (page 2 counts 249 posts, page 1 counted 250); nothing it lacks was withdrawn',
+        'the listing shrank during the run (page 2 counts 249 posts, page 1 counted 250); nothing it lacks was withdrawn',
       );
-      assert.equal(wordpressConnector.parse(page2('251'), context({ documentNumber: 2, fullListing: true, listing })).incomplete?.startsWith('the listing changed'), true);
+      // One post added: later posts move towards the end (read twice at worst); past page 3, page 4 is read too, and no page lists it again.
+      const grown = wordpressConnector.parse(page2('301', '4'), context({ documentNumber: 2, fullListing: true, listing: { pages: 3, items: 300 } }));
+      assert.deepEqual({ incomplete: grown.incomplete, next: grown.next, complete: grown.complete }, { incomplete: undefined, next: [PAGE_2.replace('page=2', 'page=4')], complete: undefined });
+      assert.equal(wordpressConnector.parse(page2('251'), context({ documentNumber: 2, fullListing: true, listing })).incomplete, undefined);
       // The same total; a page that does not say; page 1 that did not say; an incremental run (which withdraws nothing anyway).
       assert.equal(wordpressConnector.parse(page2('250'), context({ documentNumber: 2, fullListing: true, listing })).incomplete, undefined);
       assert.equal(wordpressConnector.parse(page2(null), context({ documentNumber: 2, fullListing: true, listing })).incomplete, undefined);

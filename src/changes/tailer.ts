@@ -120,6 +120,13 @@ export class ChangeTailer {
     this.cancelRetry();
     this.wake();
     while (this.reading) await this.reading;
+    // A read under way when this was called failed and left a retry for later (the read asked for here then waits for it):
+    // one read now, of this call's own. If it fails too, its retry stays.
+    if (this.readRetry) {
+      this.cancelRetry();
+      this.wake();
+      while (this.reading) await this.reading;
+    }
   }
 
   async stop(): Promise<void> {

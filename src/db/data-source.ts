@@ -163,8 +163,11 @@ class SqliteDataSource extends DataSource implements TurnTaking {
     if (this.inside) return this.inside;
     const runner = this.newRunner('master');
     const statement = runner.query.bind(runner);
-    runner.query = ((query: string, ...rest: unknown[]) =>
-      statement(query === DEFERRED_BEGIN ? IMMEDIATE_BEGIN : query, ...(rest as [])) as ReturnType<QueryRunner['query']>) as QueryRunner['query'];
+    runner.query = ((query: string, ...rest: unknown[]) => {
+      // Loudly, should TypeORM ever begin otherwise: its transactions would silently be deferred again.
+      if (query !== DEFERRED_BEGIN && /^\s*BEGIN\b/i.test(query)) throw new Error(`unexpected transaction start from TypeORM: ${query}`);
+      return statement(query === DEFERRED_BEGIN ? IMMEDIATE_BEGIN : query, ...(rest as [])) as ReturnType<QueryRunner['query']>;
+    }) as QueryRunner['query'];
     return (this.inside = runner);
   }
 

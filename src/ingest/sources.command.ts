@@ -65,7 +65,8 @@ export function parseSourcesCommand(action: string | undefined, argument: string
       if (!Object.values(ContentType).includes(type as ContentType)) {
         throw new UsageError(`sources add needs --type, one of ${Object.values(ContentType).join(', ')}`);
       }
-      if (options.every !== undefined && parseInterval(options.every) === null) {
+      // An empty --every is no schedule (on demand), as the sources read it.
+      if (options.every && parseInterval(options.every) === null) {
         throw new UsageError(`--every: "${options.every}" is not an interval from 1m to 30d such as 30m, 6h or 1d`);
       }
       const publishAs = (options['publish-as'] ?? 'PUBLISHED').toUpperCase();

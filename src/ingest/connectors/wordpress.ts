@@ -127,13 +127,15 @@ function parseWordpressPage(document: FetchedDocument, context: RunContext): Par
   const totalPages = headerCount(document, 'x-wp-totalpages');
   const result: { -readonly [K in keyof ParseResult]: ParseResult[K] } = { items, errors };
   if (withdrawn.length) result.withdrawn = withdrawn;
-  // A post added or deleted while a full listing is read moves every later one across pages (it is ordered by id): some are
-  // read twice, and some never, though the page count may stay the same. Every page repeats the listing's total; a total
-  // that moved means the run cannot tell what the site lacks.
+  // A full listing is ordered by id, and every page repeats the listing's total. A post deleted while it is read moves every
+  // later one a place towards page 1: the first of each later page lands on the page before, read already, and is never
+  // read (though the page count may stay the same), so a total that fell means the run cannot tell what the site lacks.
+  // A post added (a scheduled one going live, with its older id) moves later ones the other way: some are read twice, and
+  // the last may be pushed past the pages page 1 promised, which are read too (below).
   const totalItems = headerCount(document, 'x-wp-total');
   const before = context.listing?.items;
-  if (context.fullListing && context.documentNumber > 1 && before != null && totalItems !== null && totalItems !== before) {
-    result.incomplete = `the listing changed during the run (page ${page} counts ${totalItems} posts, page 1 counted ${before})${NOTHING_WITHDRAWN}`;
+  if (context.fullListing && context.documentNumber > 1 && before != null && totalItems !== null && totalItems < before) {
+    result.incomplete = `the listing shrank during the run (page ${page} counts ${totalItems} posts, page 1 counted ${before})${NOTHING_WITHDRAWN}`;
   }
   if (totalPages !== null) {
     // Every page repeats the total; only the first lists the others, so each is fetched once. No further than one page past
@@ -142,6 +144,9 @@ function parseWordpressPage(document: FetchedDocument, context: RunContext): Par
     if (context.documentNumber === 1 && totalPages > page) {
       result.next = pagesAfter(document.url, page, Math.min(totalPages, page + MAX_DOCUMENTS));
       result.listing = { pages: totalPages, items: totalItems };
+    } else if (context.listing && totalPages > context.listing.pages) {
+      // The listing grew past what page 1 promised: its new last pages too (the runner fetches each address once).
+      result.next = pagesAfter(document.url, context.listing.pages, Math.min(totalPages, context.listing.pages + MAX_DOCUMENTS));
     }
     if (context.fullListing && page >= totalPages) result.complete = true;
   } else {
