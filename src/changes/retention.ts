@@ -14,11 +14,9 @@ export const PRUNED_THROUGH = 'change_log.pruned_through';
  * transaction's first statement writes, and prunes take turns from there: the
  * second waits for the first to commit, then reads what it left (nothing to
  * delete, or only what fell due meanwhile), and the position recorded only
- * moves forward. On SQLite a transaction that reads first cannot wait for
- * another process's write: its first write failed at once (`SQLITE_BUSY`, or
- * `SQLITE_BUSY_SNAPSHOT` once the other had committed), instead of waiting for
- * the lock (`busy_timeout`) as other writes do; one that writes first waits.
- * On PostgreSQL the entry's row lock orders them the same way.
+ * moves forward. On SQLite every transaction takes the write lock as it
+ * begins (`data-source.ts`), so the second waits there (`busy_timeout`); on
+ * PostgreSQL the entry's row lock orders them the same way.
  */
 export async function pruneChangeLog(db: DataSource, cutoff: Date): Promise<number> {
   return transaction(db, async (manager) => {

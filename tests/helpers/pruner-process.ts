@@ -63,9 +63,12 @@ export class PrunerProcess {
     });
   }
 
-  /** Resolves as the prune's first statement that writes is sent: from there it may wait for the other's turn. */
+  /**
+   * Resolves as the prune's first statement that writes is sent: from there it may wait for the other's turn. On SQLite
+   * that is its `BEGIN IMMEDIATE`, which takes the write lock (see `data-source.ts`).
+   */
   firstWrite(): Promise<Message> {
-    return this.next((message) => typeof message.sql === 'string' && /^\s*(INSERT|UPDATE|DELETE)\b/i.test(message.sql), 'its first write');
+    return this.next((message) => typeof message.sql === 'string' && /^\s*(INSERT|UPDATE|DELETE|BEGIN IMMEDIATE)\b/i.test(message.sql), 'its first write');
   }
 
   /** Waits for the process to end after telling its outcome; one that has not told it yet (a failed test) is killed. */
