@@ -179,8 +179,12 @@ async function run(argv: string[]): Promise<void> {
       const config = loadConfig();
       const db = await openDatabase(config.database, { entities: ENTITIES });
       try {
-        const { ran, failed } = await runIngestCommand(db, config, name, (line) => process.stdout.write(`${line}\n`));
-        if (failed.length > 0) {
+        const { ran, failed, stopped } = await runIngestCommand(db, config, name, (line) => process.stdout.write(`${line}\n`));
+        if (stopped) {
+          // As a shell reports Ctrl-C: 128 + SIGINT.
+          process.stderr.write(`coalition-graph: stopped before ${ran === 1 ? 'the run' : 'the runs'} ended (each kept what it wrote; its summary is above)\n`);
+          process.exitCode = 130;
+        } else if (failed.length > 0) {
           // The summaries stay together on stdout; the failure is also said on stderr, in the one line every failing command gives.
           const which = ran === 1 ? `the run of ${failed[0]} failed` : `${failed.length} of ${ran} sources failed: ${failed.join(', ')}`;
           process.stderr.write(`coalition-graph: ${which} (its summary is above)\n`);

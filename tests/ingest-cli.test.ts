@@ -208,6 +208,49 @@ for (const driver of DRIVERS) {
       );
     });
 
+    it('Ctrl-C stops ingest NAME at its next step: the run ends as stopped, lets go of its source at once, and the CLI exits 130', async (t) => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      t.after(() => release());
+      const body = rss([{ guid: 'held-1', title: 'Held', link: 'https://cli.example/h1', date: 'Thu, 13 Mar 2025 10:00:00 GMT' }]);
+      upstream.on('/held.rss', async (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/rss+xml' });
+        response.write(body.slice(0, 60));
+        await released;
+        response.end(body.slice(60));
+      });
+      // On demand: the gateway's scheduler leaves it alone, so the only fetch is the CLI's.
+      const added = await cli('sources', 'add', '--name', 'cli-held', '--kind', 'FEED', '--url', upstream.url('/held.rss'), '--type', 'DIGEST_ARTICLE');
+      assert.equal(added.code, 0, added.stderr);
+
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
+      delete childEnv.NODE_TEST_CONTEXT;
+      const child = spawn(process.execPath, [CLI, 'ingest', 'cli-held'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      t.after(() => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+      // The run is in its fetch, which the upstream holds open: Ctrl-C cancels it.
+      await waitFor('the CLI to ask for the held feed', () => upstream.hits('/held.rss').length === 1, { tries: 400, intervalMs: 50 });
+      child.kill('SIGINT');
+      assert.deepEqual(await exited, { code: 130, signal: null }, stdout + stderr);
+      assert.match(stdout, /^stopping: each run ends after its current step \(Ctrl-C again to quit at once\)$/m);
+      const [summary] = summaries(stdout, 'cli-held');
+      assert.match(summary, /^cli-held: FAILED after [0-9.]+ s — stopped: the process running it was asked to stop; what it wrote stays, and the source is due again \(/);
+      assert.equal(stderr, 'coalition-graph: stopped before the run ended (each kept what it wrote; its summary is above)\n');
+      const [stopped] = await gw.runsOf('cli-held');
+      assert.deepEqual([stopped.trigger, stopped.outcome, stopped.message], ['CLI', 'FAILED', 'stopped: the process running it was asked to stop; what it wrote stays, and the source is due again']);
+      // Its claim was let go: the gateway runs the source at once (a claim left behind held it for two minutes).
+      release();
+      const next = await gw.runSource('cli-held');
+      assert.notEqual(next.id, stopped.id);
+      assert.equal(next.outcome, 'SUCCEEDED');
+    });
+
     it('sources remove removes it and keeps its items', async () => {
       const removed = await cli('sources', 'remove', 'cli-wire');
       assert.equal(removed.code, 0, removed.stderr);

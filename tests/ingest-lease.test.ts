@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../src/db/data-source';
 import { IngestRun, RunOutcome } from '../src/ingest/ingest-run.entity';
-import { ABANDONED } from '../src/ingest/runner';
+import { ABANDONED, STOPPED } from '../src/ingest/runner';
 import { ContentSource } from '../src/ingest/source.entity';
 import { ENTITIES } from '../src/server/modules';
 import { Role } from '../src/shared/viewer';
@@ -36,6 +36,7 @@ describe('one run per source across processes [postgres]', { skip: POSTGRES_ENAB
   let db: DataSource;
   let processes: MainProcess[] = [];
   let admin: Record<string, string>;
+  let env: Record<string, string>;
 
   const runsOf = (sourceName: string) => db.getRepository(IngestRun).find({ where: { sourceName }, order: { startedAt: 'ASC' } });
   const graphql = async (process: MainProcess, query: string, variables?: Record<string, unknown>) => {
@@ -50,7 +51,7 @@ describe('one run per source across processes [postgres]', { skip: POSTGRES_ENAB
     db = await openDatabase(database, { entities: ENTITIES });
     const { secret } = await createApiKey(db, { name: 'admin desk', role: Role.ADMIN });
     admin = { authorization: `Bearer ${secret}` };
-    const env = { DATABASE_URL: databaseUrl(database), OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
+    env = { DATABASE_URL: databaseUrl(database), OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
     // One after the other, so that one of them loads the demo content.
     processes.push(await startMainProcess(env));
     processes.push(await startMainProcess(env));
@@ -91,6 +92,40 @@ describe('one run per source across processes [postgres]', { skip: POSTGRES_ENAB
     const seen = await graphql(b, `{ ingestRuns(source: "sched") { edges { node { id outcome } } } }`);
     assert.equal(seen.ingestRuns.edges.length, 2);
     await graphql(a, `mutation { deleteSource(name: "sched") }`);
+  });
+
+  it('a run whose gateway is shut down ends as stopped and lets go of its source: the other process runs it at once, not once the claim lapses', async () => {
+    // The first request is held open: the run that makes it is in its fetch when its process is told to stop.
+    upstream.on('/halt.rss', (_request, response, n) => {
+      if (n === 1) return void response.writeHead(200, { 'content-type': 'application/rss+xml' }).write('<?xml version="1.0"?><rss version="2.0"><channel>');
+      response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED);
+    });
+    await graphql(processes[0], `mutation { createSource(input: { name: "halt", kind: FEED, url: "${upstream.url('/halt.rss')}", type: DIGEST_ARTICLE, every: "1h" }) { id } }`);
+    await waitFor('a process to fetch the held source', () => upstream.hits('/halt.rss').length === 1, { tries: 300, intervalMs: 100 });
+    const claimed = await db.getRepository(ContentSource).findOneByOrFail({ name: 'halt' });
+    const pid = Number(claimed.leaseOwner!.split(':')[1]);
+    const holder = processes.find((p) => p.child.pid === pid)!;
+    const survivor = processes.find((p) => p.child.pid !== pid)!;
+
+    // A shutdown (SIGTERM), not a crash: the process ends well within its grace, its run recorded.
+    const exit = await holder.stop(15_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, holder.stderr());
+    processes = [survivor];
+    const [stopped] = await runsOf('halt');
+    assert.deepEqual([stopped.trigger, stopped.outcome, stopped.message], ['SCHEDULE', RunOutcome.FAILED, STOPPED]);
+
+    // Let go and due again at once (no back-off): the survivor's scheduler runs it well before the old claim would have lapsed.
+    const runs = await waitFor('the survivor to run the source', async () => {
+      const all = await runsOf('halt');
+      return all.length === 2 && all[1].outcome !== RunOutcome.RUNNING ? all : null;
+    }, { tries: 600, intervalMs: 100 });
+    assert.deepEqual([runs[1].trigger, runs[1].outcome, runs[1].created], ['SCHEDULE', RunOutcome.SUCCEEDED, 1]);
+    assert.ok(runs[1].startedAt.getTime() < claimed.leaseUntil!.getTime(), 'taken over before the stopped run\'s claim would have lapsed');
+    const after = await db.getRepository(ContentSource).findOneByOrFail({ name: 'halt' });
+    assert.deepEqual([after.leaseOwner, after.consecutiveFailures, after.lastRunId], [null, 0, runs[1].id]);
+    await graphql(survivor, `mutation { deleteSource(name: "halt") }`);
+    // The next test needs two processes again.
+    processes.push(await startMainProcess(env));
   });
 
   it('a run whose process was killed is taken over by the other once its claim lapses', async () => {

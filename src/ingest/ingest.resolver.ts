@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../shared/context';
 import { ConflictError } from '../shared/errors';
@@ -8,7 +9,7 @@ import { Role } from '../shared/viewer';
 import { SourceInput, SourceUpdateInput } from './ingest.inputs';
 import { IngestRun, RunTrigger } from './ingest-run.entity';
 import { RunInProgressError } from './runner';
-import { ingestServiceOf } from './service';
+import { IngestStoppingError, ingestServiceOf } from './service';
 import { ContentSource } from './source.entity';
 import { createSource, deleteSource, sourceByName, updateSource } from './sources';
 
@@ -94,6 +95,8 @@ export class IngestResolver {
         // Claimed by a run that is starting or ending and has no RUNNING record to show.
         throw new ConflictError(error.message, { source: name });
       }
+      // The gateway is shutting down: a run started now would be stopped at once.
+      if (error instanceof IngestStoppingError) throw new GraphQLError(error.message, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
       throw error;
     }
   }

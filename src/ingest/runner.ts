@@ -16,7 +16,7 @@ import { fetchDocument } from './documents';
 import { IngestRun, MAX_RUN_ERRORS, RunOutcome, type RunTrigger } from './ingest-run.entity';
 import type { DocumentParser } from './parse';
 import { ContentSource, parseInterval, PublishAs } from './source.entity';
-import { claimSource, keepClaim, type KeptClaim } from './sources';
+import { claimSource, keepClaim } from './sources';
 import { storedExternalId } from './enrich';
 import { reportable } from './storable-text';
 
@@ -39,6 +39,24 @@ export interface RunnerSettings {
   /** This process, as leases name it. */
   readonly owner: string;
   readonly parser: DocumentParser;
+  /**
+   * Aborted when the process is stopping (shutdown, Ctrl-C in the CLI): each
+   * run ends at its next step (a document fetched, a batch written; a fetch
+   * under way is cancelled) as FAILED with {@link STOPPED}, keeps what it
+   * wrote, and lets go of its source at once, which is due again.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Why a run ended when its process was stopping (see `RunnerSettings.signal`). */
+export const STOPPED = 'stopped: the process running it was asked to stop; what it wrote stays, and the source is due again';
+
+/** Thrown at a run's next step once its process is stopping. */
+class RunStoppedError extends Error {
+  override name = 'RunStoppedError';
+  constructor() {
+    super(STOPPED);
+  }
 }
 
 /** The source is being run by another process (or this one): `run` is that run, if its record was found. */
@@ -179,6 +197,11 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   };
 
   const claim = keepClaim(db, source.id, settings.owner);
+  // Before each step that reads or writes: a run stops when its process stops, or when it lost its source to another process.
+  const goOn = () => {
+    if (settings.signal?.aborted) throw new RunStoppedError();
+    if (!claim.held) throw new Error(LOST_CLAIM);
+  };
   try {
     memberCodes = [...(await nationCatalogue(db).get()).byCode.keys()];
     const queue = connector.firstUrls ? connector.firstUrls(base) : [source.url.startsWith('file:') ? source.url : location];
@@ -188,6 +211,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     for (let documentNumber = 1; queue.length > 0; documentNumber++) {
       if (documentNumber > MAX_DOCUMENTS) throw new DocumentError(`the source listed more than ${MAX_DOCUMENTS} documents; stopped there`);
       const url = queue.shift()!;
+      goOn();
       const context: RunContext = { ...base, documentNumber, listing };
       const accepts = documentNumber > 1 && connector.acceptsStatus ? (status: number) => connector.acceptsStatus!(status, context) : undefined;
       const fetched = await fetchDocument(url, settings, documentNumber === 1 && !fullListing ? { etag: source.etag, lastModified: source.lastModified } : null, accepts);
@@ -224,10 +248,10 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
       }
       gone.push(...parsed.withdrawn.map(storedExternalId));
       progress(`document ${documentNumber}: ${parsed.inputs.length} item${parsed.inputs.length === 1 ? '' : 's'}, ${skipped} skipped${parsed.next.length ? `, ${parsed.next.length} more to read` : ''}`);
-      await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, claim, (refused) => note(refused, documentNumber));
+      await writeItems(settings, source, run, actor, parsed.inputs, seen, statistics, progress, goOn, (refused) => note(refused, documentNumber));
     }
     if (!notModified) {
-      if (!claim.held) throw new Error(LOST_CLAIM);
+      goOn();
       const listed = complete && !incomplete && (source.options.completeListings === true || source.options.fullSnapshot === true);
       const maxShare = typeof source.options.maxWithdrawnShare === 'number' ? source.options.maxWithdrawnShare : DEFAULT_MAX_WITHDRAWN_SHARE;
       const withdrawal = await withdraw(db, actor, source.name, listed ? (externalId) => !seen.has(externalId) && !erred.has(externalId) : null, gone, maxShare);
@@ -245,7 +269,12 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
     run.outcome = notModified ? RunOutcome.UNCHANGED : RunOutcome.SUCCEEDED;
   } catch (error) {
     run.outcome = RunOutcome.FAILED;
-    run.message = reportable(error instanceof FetchError || error instanceof DocumentError ? describeFetchError(error) : `internal error: ${(error as Error).message ?? String(error)}`);
+    if (settings.signal?.aborted) {
+      // Whatever the stop interrupted (a fetch it cancelled, a step it refused): the run was stopped, not broken.
+      run.message = STOPPED;
+    } else {
+      run.message = reportable(error instanceof FetchError || error instanceof DocumentError ? describeFetchError(error) : `internal error: ${(error as Error).message ?? String(error)}`);
+    }
     if (error instanceof FetchError && error.status && run.httpStatus === null) run.httpStatus = error.status;
   } finally {
     // A renewal still on its way settles first: it must not reach the database after the run has let go of the source.
@@ -254,7 +283,7 @@ async function execute(settings: RunnerSettings, source: ContentSource, run: Ing
   run.endedAt = new Date();
   try {
     // A listing that was not whole does not count as the full listing due: the next run lists in full again.
-    await finish(settings, source, run, validators, fullListing && !incomplete && run.outcome === RunOutcome.SUCCEEDED);
+    await finish(settings, source, run, validators, fullListing && !incomplete && run.outcome === RunOutcome.SUCCEEDED, run.message === STOPPED);
   } catch (error) {
     // The run's record could not be written (the database went away at the end): let go of the source now rather than
     // when the claim lapses, and tell whoever waits for the run.
@@ -286,7 +315,7 @@ async function writeItems(
   seen: Set<string>,
   statistics: RunStatistics,
   progress: (line: string) => void,
-  claim: KeptClaim,
+  goOn: () => void,
   refuse: (refused: readonly EntryError[]) => void,
 ): Promise<void> {
   const statusForNew = source.publishAs === PublishAs.DRAFT ? ContentStatus.DRAFT : ContentStatus.PUBLISHED;
@@ -302,9 +331,9 @@ async function writeItems(
     statistics.written += results.filter(({ outcome }) => outcome === 'created' || outcome === 'updated').length;
   };
   for (let start = 0; start < inputs.length; start += settings.batchSize) {
-    if (!claim.held) throw new Error(LOST_CLAIM);
+    goOn();
     const batch = dropRepeats(inputs.slice(start, start + settings.batchSize), seen, run);
-    await writeBatchOrEach(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt, republishWithdrawn: true }, claim, count);
+    await writeBatchOrEach(settings.db, actor, batch, { statusForNew, adjustSlugs: true, firstSeen: run.startedAt, republishWithdrawn: true }, goOn, count);
     if (!statistics.failed) {
       try {
         if (await refreshStatisticsAfter(settings.db, statistics.written, statistics)) {
@@ -367,7 +396,7 @@ async function writeBatch(db: DataSource, actor: Actor, batch: readonly UpsertIn
  * stops the items one by one, those already written are committed, and the
  * run must count them before it fails.
  */
-async function writeBatchOrEach(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions, claim: KeptClaim, count: (outcome: BatchOutcome) => void): Promise<void> {
+async function writeBatchOrEach(db: DataSource, actor: Actor, batch: readonly UpsertInput[], options: UpsertOptions, goOn: () => void, count: (outcome: BatchOutcome) => void): Promise<void> {
   try {
     return count(await writeBatch(db, actor, batch, options));
   } catch (error) {
@@ -375,7 +404,7 @@ async function writeBatchOrEach(db: DataSource, actor: Actor, batch: readonly Up
     if (batch.length === 1) return count({ results: [], errors: [refusal(batch[0], refusalMessage(error))] });
   }
   for (const input of batch) {
-    if (!claim.held) throw new Error(LOST_CLAIM);
+    goOn();
     try {
       count(await writeBatch(db, actor, [input], options));
     } catch (error) {
@@ -510,7 +539,7 @@ async function withdraw(
 }
 
 /** Records how the run ended and the source's state (validators, next run), releasing its claim; other processes' schedulers learn of it through the change log. */
-async function finish(settings: RunnerSettings, source: ContentSource, run: IngestRun, validators: { etag: string | null; lastModified: string | null }, listedFully: boolean): Promise<void> {
+async function finish(settings: RunnerSettings, source: ContentSource, run: IngestRun, validators: { etag: string | null; lastModified: string | null }, listedFully: boolean, stopped: boolean): Promise<void> {
   const { db } = settings;
   const succeeded = run.outcome !== RunOutcome.FAILED;
   // The run's record and the release of the source's claim commit together: a run seen as ended has let go of its source, so a run asked for then can start.
@@ -520,7 +549,8 @@ async function finish(settings: RunnerSettings, source: ContentSource, run: Inge
     // make it due at once (updateSource). Then this run, of the settings before, changes neither its schedule nor its validators.
     const now = await lockedSource(session.manager, source.id);
     const resettled = now !== null && (now.url !== source.url || now.kind !== source.kind || now.everySeconds !== source.everySeconds || now.consecutiveFailures !== source.consecutiveFailures);
-    const failures = succeeded ? 0 : source.consecutiveFailures + 1;
+    // A run stopped with its process is no failure of the source's: it does not back off, and is due again at once.
+    const failures = succeeded ? 0 : stopped ? source.consecutiveFailures : source.consecutiveFailures + 1;
     await session.manager
       .createQueryBuilder()
       .update(ContentSource)
@@ -531,7 +561,7 @@ async function finish(settings: RunnerSettings, source: ContentSource, run: Inge
         ...(resettled
           ? {}
           : {
-              nextRunAt: source.everySeconds ? new Date(run.startedAt.getTime() + scheduledDelayMs(source.everySeconds, failures)) : null,
+              nextRunAt: source.everySeconds ? (stopped ? run.endedAt : new Date(run.startedAt.getTime() + scheduledDelayMs(source.everySeconds, failures))) : null,
               consecutiveFailures: failures,
               ...(run.outcome === RunOutcome.SUCCEEDED ? { etag: validators.etag, lastModified: validators.lastModified, lastSuccessAt: run.startedAt } : {}),
               ...(run.outcome === RunOutcome.UNCHANGED ? { lastSuccessAt: run.startedAt } : {}),

@@ -3,7 +3,7 @@ import { IsNull, Not } from 'typeorm';
 import type { ChangeRow } from '../changes/change-row';
 import { RunTrigger } from './ingest-run.entity';
 import { RunInProgressError } from './runner';
-import { CONCURRENT_RUNS, type IngestService } from './service';
+import { CONCURRENT_RUNS, IngestStoppingError, type IngestService } from './service';
 import { ContentSource } from './source.entity';
 import { backoffMs } from '../shared/backoff';
 
@@ -103,7 +103,8 @@ export class IngestScheduler {
         await this.ingest.start(source.name, RunTrigger.SCHEDULE);
         started++;
       } catch (error) {
-        if (!(error instanceof RunInProgressError)) this.onError(error);
+        // Claimed elsewhere, or this process is stopping (a pass under way as it stops): nothing went wrong.
+        if (!(error instanceof RunInProgressError) && !(error instanceof IngestStoppingError)) this.onError(error);
       }
     }
     // Due times move when runs end (through the change log); read them again now too, for claims held elsewhere.

@@ -36,6 +36,14 @@ export function ingestSettingsFrom(config: Config, allowedHosts: readonly string
   return { allowedHosts, maxBytes: config.ingest.maxBytes, batchSize: config.ingest.batchSize, fetchTimeoutMs: config.ingest.fetchTimeoutMs, log };
 }
 
+/** A run asked for once the process is stopping (see `IngestService.stop`). */
+export class IngestStoppingError extends Error {
+  override name = 'IngestStoppingError';
+  constructor() {
+    super('Ingestion is stopping with its process; run the source again once it is back');
+  }
+}
+
 /**
  * Runs sources for one process: the gateway's resolvers and scheduler, or the
  * CLI. Each run claims its source in the database first, so a source is run by
@@ -44,6 +52,8 @@ export function ingestSettingsFrom(config: Config, allowedHosts: readonly string
 export class IngestService {
   readonly settings: RunnerSettings;
   private readonly running = new Map<string, Promise<IngestRun>>();
+  /** Aborted by {@link stop}: the runs' `signal`. */
+  private readonly stopping = new AbortController();
 
   constructor(
     readonly db: DataSource,
@@ -58,11 +68,28 @@ export class IngestService {
       userAgent: USER_AGENT,
       owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
       parser: new DocumentParser(options.inlineParsing ?? false),
+      signal: this.stopping.signal,
     };
+  }
+
+  /**
+   * Stops this process's runs at their next step (shutdown, Ctrl-C): each
+   * ends as FAILED with `STOPPED`, keeps what it wrote and lets go of its
+   * source at once (another process, or this one started again, runs it
+   * without waiting for the claim to lapse). No run starts after it.
+   */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  /** True once {@link stop} was called. */
+  get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   /** Starts a run of the named source and returns its record at once; throws {@link RunInProgressError} when it runs already. */
   async start(source: ContentSource | string, trigger: RunTrigger, progress?: (line: string) => void): Promise<StartedRun> {
+    if (this.stopped) throw new IngestStoppingError();
     const resolved = typeof source === 'string' ? await sourceByName(this.db, source) : source;
     // The claim on the source is exclusive, this process's own included: a second run of it is refused by startRun.
     const started = await startRun(this.settings, resolved, trigger, progress);
@@ -115,7 +142,7 @@ export class IngestService {
   async runEach(names: readonly string[], trigger: RunTrigger, progress: (name: string, line: string) => void, ended: (name: string, run: IngestRun, seconds: number) => void): Promise<void> {
     let next = 0;
     const lane = async () => {
-      while (next < names.length) {
+      while (next < names.length && !this.stopped) {
         const name = names[next++];
         const started = Date.now();
         try {

@@ -38,7 +38,8 @@ export const SOURCES_USAGE = `  sources add --name N --kind K (--url URL | --fil
   sources remove N   remove a source (its items stay)
   ingest NAME        run a source now: shows progress, ends with one summary line; exit 1 if the run failed
                      (and one line on stderr saying so).
-                     If the source is being run already (by a gateway), waits for that run instead
+                     If the source is being run already (by a gateway), waits for that run instead.
+                     Ctrl-C stops a run at its next step, keeping what it wrote, and exits 130
   ingest --all       run every source, two at a time`;
 
 /** A `sources` command as its flags say it, checked before any database is opened. */
@@ -124,10 +125,11 @@ export function parseIngestCommand(name: string | undefined, options: SourcesOpt
   return name ?? null;
 }
 
-/** What `ingest` ran: how many sources, and the names of those whose run failed (the CLI then exits 1, and says which on stderr). */
+/** What `ingest` ran: how many sources, the names of those whose run failed (the CLI then exits 1, and says which on stderr), and whether it was stopped (exit 130). */
 export interface IngestCommandResult {
   readonly ran: number;
   readonly failed: readonly string[];
+  readonly stopped: boolean;
 }
 
 /**
@@ -136,6 +138,16 @@ export interface IngestCommandResult {
  */
 export async function runIngestCommand(db: DataSource, config: Config, name: string | null, print: (line: string) => void): Promise<IngestCommandResult> {
   const service = new IngestService(db, ingestSettingsFrom(config, parseAllowedHosts(config.outboundAllowedHosts.join(','))));
+  // Ctrl-C (or SIGTERM) stops the runs at their next step: each records how far it got and lets go of its source, which the
+  // next run (here or in a gateway) then takes at once; killed outright, the claim held the source for two minutes.
+  // A second Ctrl-C quits at once.
+  const stop = () => {
+    if (service.stopped) process.exit(130);
+    print('stopping: each run ends after its current step (Ctrl-C again to quit at once)');
+    service.stop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     const names = name ? [name] : (await db.getRepository(ContentSource).find({ order: { name: 'ASC' }, select: { name: true } })).map((source) => source.name);
     if (names.length === 0) print('No sources to run.');
@@ -156,8 +168,10 @@ export async function runIngestCommand(db: DataSource, config: Config, name: str
         if (run.errorCount > 5) print(`${source}:   … and ${run.errorCount - 5} more (ingestRuns in GraphQL lists up to 200)`);
       },
     );
-    return { ran: names.length, failed };
+    return { ran: names.length, failed, stopped: service.stopped };
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await service.close();
   }
 }

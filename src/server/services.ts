@@ -153,6 +153,9 @@ export function createServices(config: Config, db: DataSource, logger: Logger): 
       await webhooks?.stop();
       live.stop();
       scheduler?.stop();
+      // Runs under way end at their next step and let go of their sources now, not when the shutdown's time runs out
+      // (their claims then lapsed two minutes later, and the runs were found abandoned).
+      ingest.stop();
       await ingest.close();
       await changes.stop();
       health.close();
