@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import type { DatabaseConfig } from '../src/config';
 import { Content } from '../src/shared/content/content.entity';
 import { CLI, runCli, type CliRun } from './helpers/cli';
@@ -166,39 +166,49 @@ for (const driver of DRIVERS) {
       }
     });
 
-    it('ingest NAME waits for a run of that source in progress elsewhere instead of starting a second', async (t) => {
+    /** A one-item feed at `route` whose answer the upstream holds after its first bytes until `release` (called after the test in any case). */
+    function heldFeed(t: TestContext, route: string, guid: string): () => void {
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
       t.after(() => release());
-      const body = rss([{ guid: 'slow-1', title: 'Slowly', link: 'https://cli.example/s1', date: 'Thu, 13 Mar 2025 10:00:00 GMT' }]);
-      upstream.on('/slow.rss', async (_request, response) => {
+      const body = rss([{ guid, title: `Item ${guid}`, link: `https://cli.example/${guid}`, date: 'Thu, 13 Mar 2025 10:00:00 GMT' }]);
+      upstream.on(route, async (_request, response) => {
         response.writeHead(200, { 'content-type': 'application/rss+xml' });
         response.write(body.slice(0, 60));
         await released;
         response.end(body.slice(60));
       });
+      return release;
+    }
+
+    /** `ingest NAME` in a child process of its own (killed after the test if still running), its output as it comes. */
+    function spawnIngest(t: TestContext, name: string) {
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
+      delete childEnv.NODE_TEST_CONTEXT;
+      const child = spawn(process.execPath, [CLI, 'ingest', name], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      t.after(() => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      });
+      const output = { stdout: '', stderr: '' };
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+      return { child, output, exited };
+    }
+
+    it('ingest NAME waits for a run of that source in progress elsewhere instead of starting a second', async (t) => {
+      const release = heldFeed(t, '/slow.rss', 'slow-1');
       const added = await cli('sources', 'add', '--name', 'cli-slow', '--kind', 'FEED', '--url', upstream.url('/slow.rss'), '--type', 'DIGEST_ARTICLE');
       assert.equal(added.code, 0, added.stderr);
       // The gateway starts a run; the upstream holds it open.
       const started = await gw.ok(`mutation { runSource(name: "cli-slow") { id } }`);
       await waitFor('the gateway to ask for the slow feed', () => upstream.hits('/slow.rss').length === 1);
 
-      const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
-      delete childEnv.NODE_TEST_CONTEXT;
-      const child = spawn(process.execPath, [CLI, 'ingest', 'cli-slow'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-      t.after(() => {
-        if (child.exitCode === null) child.kill('SIGKILL');
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      await waitFor('the CLI to say it waits', () => /cli-slow is being run already \(started [^)]+\); waiting for that run/.test(stdout), { tries: 400, intervalMs: 50 });
+      const { output, exited } = spawnIngest(t, 'cli-slow');
+      await waitFor('the CLI to say it waits', () => /cli-slow is being run already \(started [^)]+\); waiting for that run/.test(output.stdout), { tries: 400, intervalMs: 50 });
       release();
-      const code = await exited;
-      assert.equal(code, 0, stdout + stderr);
-      const [summary] = summaries(stdout, 'cli-slow');
+      assert.deepEqual(await exited, { code: 0, signal: null }, output.stdout + output.stderr);
+      const [summary] = summaries(output.stdout, 'cli-slow');
       assert.match(summary, new RegExp(`^cli-slow: SUCCEEDED in [0-9.]+ s — 1 created, .*\\(run ${started.runSource.id}\\)$`));
       assert.equal(upstream.hits('/slow.rss').length, 1);
       const runs = await gw.runsOf('cli-slow');
@@ -209,39 +219,20 @@ for (const driver of DRIVERS) {
     });
 
     it('Ctrl-C stops ingest NAME at its next step: the run ends as stopped, lets go of its source at once, and the CLI exits 130', async (t) => {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      t.after(() => release());
-      const body = rss([{ guid: 'held-1', title: 'Held', link: 'https://cli.example/h1', date: 'Thu, 13 Mar 2025 10:00:00 GMT' }]);
-      upstream.on('/held.rss', async (_request, response) => {
-        response.writeHead(200, { 'content-type': 'application/rss+xml' });
-        response.write(body.slice(0, 60));
-        await released;
-        response.end(body.slice(60));
-      });
+      const release = heldFeed(t, '/held.rss', 'held-1');
       // On demand: the gateway's scheduler leaves it alone, so the only fetch is the CLI's.
       const added = await cli('sources', 'add', '--name', 'cli-held', '--kind', 'FEED', '--url', upstream.url('/held.rss'), '--type', 'DIGEST_ARTICLE');
       assert.equal(added.code, 0, added.stderr);
 
-      const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
-      delete childEnv.NODE_TEST_CONTEXT;
-      const child = spawn(process.execPath, [CLI, 'ingest', 'cli-held'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-      t.after(() => {
-        if (child.exitCode === null) child.kill('SIGKILL');
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+      const { child, output, exited } = spawnIngest(t, 'cli-held');
       // The run is in its fetch, which the upstream holds open: Ctrl-C cancels it.
       await waitFor('the CLI to ask for the held feed', () => upstream.hits('/held.rss').length === 1, { tries: 400, intervalMs: 50 });
       child.kill('SIGINT');
-      assert.deepEqual(await exited, { code: 130, signal: null }, stdout + stderr);
-      assert.match(stdout, /^stopping: each run ends after its current step \(Ctrl-C again to quit at once\)$/m);
-      const [summary] = summaries(stdout, 'cli-held');
+      assert.deepEqual(await exited, { code: 130, signal: null }, output.stdout + output.stderr);
+      assert.match(output.stdout, /^stopping: each run ends after its current step \(Ctrl-C again to quit at once\)$/m);
+      const [summary] = summaries(output.stdout, 'cli-held');
       assert.match(summary, /^cli-held: FAILED after [0-9.]+ s — stopped: the process running it was asked to stop; what it wrote stays, and the source is due again \(/);
-      assert.equal(stderr, 'coalition-graph: stopped before the run ended (each kept what it wrote; its summary is above)\n');
+      assert.equal(output.stderr, 'coalition-graph: stopped before the run ended (each kept what it wrote; its summary is above)\n');
       const [stopped] = await gw.runsOf('cli-held');
       assert.deepEqual([stopped.trigger, stopped.outcome, stopped.message], ['CLI', 'FAILED', 'stopped: the process running it was asked to stop; what it wrote stays, and the source is due again']);
       // Its claim was let go: the gateway runs the source at once (a claim left behind held it for two minutes).
