@@ -93,7 +93,8 @@ async function run(argv: string[]): Promise<void> {
   }
   const { values, positionals } = parsed;
   const [command, ...extra] = positionals;
-  if (values.help || command === 'help') return void process.stdout.write(USAGE);
+  if (command === 'help') return void process.stdout.write(usageOf(extra[0]));
+  if (values.help) return void process.stdout.write(usageOf(command));
   if (!command) throw new UsageError('no command given');
   // A name or id only after `keys revoke` and `sources remove`; `keys list extra` is a mistake, not a list.
   const maxArguments = (command === 'keys' && extra[0] === 'revoke') || (command === 'sources' && extra[0] === 'remove') ? 2 : command === 'keys' || command === 'sources' || command === 'ingest' ? 1 : 0;
@@ -198,6 +199,25 @@ async function run(argv: string[]): Promise<void> {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/**
+ * The usage of one command (`keys --help`, `help keys`): its lines of
+ * {@link USAGE}, each entry with the lines that continue it, and the exit
+ * statuses; the whole usage for no command or one that is none.
+ */
+export function usageOf(command: string | undefined): string {
+  const lines = USAGE.slice(USAGE.indexOf('Commands:\n') + 'Commands:\n'.length, USAGE.indexOf('\n\n', USAGE.indexOf('Commands:'))).split('\n');
+  const own: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    // An entry starts two spaces in (`  keys create …`); a wider indent continues the entry above it.
+    if (/^ {2}\S/.test(line)) inside = command !== undefined && line.slice(2).split(' ')[0] === command;
+    if (inside) own.push(line);
+  }
+  if (own.length === 0) return USAGE;
+  const exit = USAGE.slice(USAGE.indexOf('Exit status:'), USAGE.indexOf('\n\n', USAGE.indexOf('Exit status:')));
+  return `Usage: coalition-graph ${command} [options]\n\n${own.join('\n')}\n\n${exit}\n\ncoalition-graph --help lists every command, its options and the environment.\n`;
 }
 
 /**

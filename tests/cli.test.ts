@@ -58,6 +58,27 @@ describe('coalition-graph CLI', () => {
   });
 
   describe('usage', () => {
+    for (const args of [['keys', '--help'], ['help', 'keys'], ['keys', 'create', '-h']]) {
+      it(`prints the keys command's own usage for ${args.join(' ')}: its entries and the exit statuses, not every command`, async () => {
+        const run = await cli(args);
+        assert.equal(run.code, 0, run.stderr);
+        assert.equal(run.stderr, '');
+        assert.match(run.stdout, /^Usage: coalition-graph keys \[options\]\n\n {2}keys create --name N --role R/);
+        for (const entry of ['keys create', 'keys list', 'keys revoke ID']) assert.match(run.stdout, new RegExp(`^  ${entry}`, 'm'));
+        assert.match(run.stdout, /^Exit status: 0 done; 1 failed/m);
+        assert.doesNotMatch(run.stdout, /^ {2}(serve|sources|ingest|DATABASE_URL)\b/m);
+      });
+    }
+
+    it('prints an entry with all its continuation lines (sources add spans five), and the whole usage for a command that is none', async () => {
+      const sources = await cli(['sources', '--help']);
+      assert.match(sources.stdout, /--complete-listings\] \[--author-handle H\] \[--options JSON\]\n {21}add a source/);
+      assert.match(sources.stdout, /^ {2}sources remove N/m);
+      const bogus = await cli(['help', 'bogus']);
+      assert.equal(bogus.code, 0);
+      assert.match(bogus.stdout, /^Usage: coalition-graph <command> \[options\]\n/);
+    });
+
     for (const args of [['--help'], ['-h'], ['help']]) {
       it(`prints the usage listing every command on stdout and exits 0 for ${args.join(' ')}`, async () => {
         const run = await cli(args);
