@@ -91,9 +91,8 @@ export interface Lookups {
 export async function loadLookups(manager: EntityManager): Promise<Lookups> {
   const campaigns = await manager.getRepository(Campaign).find({ order: { slug: 'ASC' } });
   const members = await manager.getRepository(MemberNation).find({ select: { code: true } });
-  const byHashtag = new Map<string, Campaign>();
-  // Ordered by slug, so that two campaigns sharing a hashtag in any case resolve as they always did: to the first slug.
-  for (const campaign of campaigns) if (!byHashtag.has(hashtagKey(campaign.hashtag))) byHashtag.set(hashtagKey(campaign.hashtag), campaign);
+  // One campaign per folded hashtag: the database's unique index on `hashtag_key` allows no other.
+  const byHashtag = new Map(campaigns.map((campaign) => [hashtagKey(campaign.hashtag), campaign]));
   return {
     campaignsBySlug: new Map(campaigns.map((campaign) => [campaign.slug, campaign])),
     campaignsByHashtag: byHashtag,
