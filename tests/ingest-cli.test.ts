@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { DatabaseConfig } from '../src/config';
+import { ingestServiceOf } from '../src/ingest/service';
 import { Content } from '../src/shared/content/content.entity';
 import { CLI, runCli, type CliRun } from './helpers/cli';
 import { DRIVERS } from './helpers/drivers';
@@ -249,6 +250,18 @@ for (const driver of DRIVERS) {
       const listed = await cli('sources', 'list');
       assert.ok(!listed.stdout.split('\n').some((line) => line.startsWith('cli-wire\t')), listed.stdout);
       assert.equal(await gw.gateway.db.getRepository(Content).count({ where: { sourceName: 'cli-wire' } }), 2);
+    });
+
+    // Last: it stops the gateway's ingestion, as its shutdown does first.
+    it('runSource while the gateway stops its runs is refused as SERVICE_UNAVAILABLE (503), and starts nothing', async () => {
+      const before = (await gw.runsOf('cli-held')).length;
+      ingestServiceOf(gw.gateway.db).stop();
+      const refused = await gw.post(`mutation { runSource(name: "cli-held") { id } }`);
+      assert.equal(refused.status, 503);
+      assert.deepEqual(refused.body.errors?.map((error) => [error.message, error.extensions?.code, error.extensions?.source]), [
+        ['Ingestion is stopping with its process; run the source again once it is back', 'SERVICE_UNAVAILABLE', 'cli-held'],
+      ]);
+      assert.equal((await gw.runsOf('cli-held')).length, before);
     });
   });
 }

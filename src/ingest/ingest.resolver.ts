@@ -1,7 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../shared/context';
-import { ConflictError } from '../shared/errors';
+import { ConflictError, ServiceUnavailableError } from '../shared/errors';
 import { ConnectionArgs } from '../shared/pagination/connection.args';
 import { ConnectionType, type Connection } from '../shared/pagination/connection.type';
 import { pageOf, pageRequest, type Keyset } from '../shared/pagination/keyset';
@@ -96,7 +95,7 @@ export class IngestResolver {
         throw new ConflictError(error.message, { source: name });
       }
       // The gateway is shutting down: a run started now would be stopped at once.
-      if (error instanceof IngestStoppingError) throw new GraphQLError(error.message, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      if (error instanceof IngestStoppingError) throw new ServiceUnavailableError(error.message, { source: name });
       throw error;
     }
   }

@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
-  | 'QUERY_TOO_COMPLEX';
+  | 'QUERY_TOO_COMPLEX'
+  | 'SERVICE_UNAVAILABLE';
 
 abstract class CodedError<Code extends ErrorCode> extends GraphQLError {
   constructor(message: string, code: Code, extensions: Record<string, unknown> = {}) {
@@ -54,6 +55,18 @@ export class UnauthenticatedError extends CodedError<'UNAUTHENTICATED'> {
   override name = 'UnauthenticatedError';
   constructor(message: string, extensions?: Record<string, unknown>) {
     super(message, 'UNAUTHENTICATED', extensions);
+  }
+}
+
+/**
+ * What was asked cannot be done now, through no fault of the request: try
+ * again shortly (over HTTP: 503). A database that does not answer is told the
+ * same way by the error formatter (`error-format.ts`).
+ */
+export class ServiceUnavailableError extends CodedError<'SERVICE_UNAVAILABLE'> {
+  override name = 'ServiceUnavailableError';
+  constructor(message: string, extensions?: Record<string, unknown>) {
+    super(message, 'SERVICE_UNAVAILABLE', extensions);
   }
 }
 
