@@ -6,7 +6,7 @@ import { ContentType } from '../shared/content/content-status';
 import { SourceKind } from '../shared/content/source-kind';
 import { BadUserInputError, ConflictError, NotFoundError } from '../shared/errors';
 import { write, type Actor } from '../store/session';
-import { isIngestKind, type IngestKind } from './connectors';
+import { INGEST_KINDS, isIngestKind, type IngestKind } from './connectors';
 import { ContentSource, parseInterval, PublishAs } from './source.entity';
 
 /** What an admin (or the CLI) says of a source. */
@@ -52,7 +52,7 @@ export function checkSourceSettings(input: SourceSettingsInput, allowFiles: bool
     throw new BadUserInputError('A source name is 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit', { field: 'name' });
   }
   const kind = input.kind.toUpperCase();
-  if (!isIngestKind(kind)) throw new BadUserInputError(`kind must be one of ${Object.keys(OPTIONS).join(', ')}`, { field: 'kind' });
+  if (!isIngestKind(kind)) throw new BadUserInputError(`kind must be one of ${INGEST_KINDS.join(', ')}`, { field: 'kind' });
   if (!TARGETS[kind].includes(input.targetType)) {
     throw new BadUserInputError(`A ${kind} source makes ${TARGETS[kind].join(' or ')}, not ${input.targetType}`, { field: 'type' });
   }

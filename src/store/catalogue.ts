@@ -184,9 +184,8 @@ const CAMPAIGN_INDEXES = [
  * request, another gateway process): on PostgreSQL both pass it, and the
  * second write waits for the first to commit, is refused by the index (on
  * `hashtag_key` for a hashtag in another case), and its editor is told why
- * rather than given an internal error. (On SQLite a process's writes take
- * turns, and another process's write whose reads went stale is refused
- * before it reaches an index: `SQLITE_BUSY`.)
+ * rather than given an internal error. (On SQLite writes take turns, also
+ * between processes, from their BEGIN: the second's check sees the first.)
  */
 async function refusingTaken<T>(write: Promise<T>): Promise<T> {
   try {
