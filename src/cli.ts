@@ -12,7 +12,7 @@ import { buildGatewaySchemas, printGatewaySchema } from './server/schema';
 import { checkSchema, formatSchemaCheck, unacknowledged } from './server/schema-check';
 import { ENTITIES } from './server/modules';
 import { KEYS_USAGE, parseKeysCommand, runKeysCommand } from './editing/keys.command';
-import { parseIngestCommand, parseSourcesCommand, runIngestCommand, runSourcesCommand, SOURCES_USAGE } from './ingest/sources.command';
+import { INGEST_USAGE, parseIngestCommand, parseSourcesCommand, runIngestCommand, runSourcesCommand, SOURCES_USAGE } from './ingest/sources.command';
 import { UsageError } from './shared/usage-error';
 
 /** Where `schema` writes the SDL by default: the committed `schema/schema.graphql`. */
@@ -21,23 +21,31 @@ export const SCHEMA_FILE = path.resolve(__dirname, '../../schema/schema.graphql'
 /** Breaking schema changes made on purpose, one a line, as `schema --check` prints them. */
 export const ACKNOWLEDGED_FILE = path.resolve(__dirname, '../../schema/breaking-changes.acknowledged');
 
+/** Each command's entries in the usage, by the command's name: `keys --help` prints its own. */
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  serve: `  serve              migrate, load the demo content into an empty database, and serve`,
+  migrate: `  migrate            run pending migrations and exit`,
+  seed: `  seed --demo        load the demo content (idempotent: a second run changes nothing)
+  seed --synthetic N load N synthetic items (fixed seed) and their campaigns, for benchmarks;
+                     the 81 members are added if missing; needs a database without synthetic items`,
+  schema: `  schema [--out F]   write the GraphQL SDL to F (default schema/schema.graphql; - for stdout)
+  schema --check     list breaking and dangerous changes against schema/schema.graphql (or
+                     --against F); exit 1 on a breaking change not listed in
+                     schema/breaking-changes.acknowledged (or --acknowledged F)`,
+  keys: KEYS_USAGE,
+  sources: SOURCES_USAGE,
+  ingest: INGEST_USAGE,
+};
+
+const EXIT_STATUS = `Exit status: 0 done; 1 failed (one line on stderr says why); 2 a mistake in how the
+command was called (a flag missing, out of place or unreadable; the line says so).`;
+
 const USAGE = `Usage: coalition-graph <command> [options]
 
 Commands:
-  serve              migrate, load the demo content into an empty database, and serve
-  migrate            run pending migrations and exit
-  seed --demo        load the demo content (idempotent: a second run changes nothing)
-  seed --synthetic N load N synthetic items (fixed seed) and their campaigns, for benchmarks;
-                     the 81 members are added if missing; needs a database without synthetic items
-  schema [--out F]   write the GraphQL SDL to F (default schema/schema.graphql; - for stdout)
-  schema --check     list breaking and dangerous changes against schema/schema.graphql (or
-                     --against F); exit 1 on a breaking change not listed in
-                     schema/breaking-changes.acknowledged (or --acknowledged F)
-${KEYS_USAGE}
-${SOURCES_USAGE}
+${Object.values(COMMAND_USAGE).join('\n')}
 
-Exit status: 0 done; 1 failed (one line on stderr says why); 2 a mistake in how the
-command was called (a flag missing, out of place or unreadable; the line says so).
+${EXIT_STATUS}
 
 Options:
   -h, --help         show this help
@@ -201,23 +209,11 @@ async function run(argv: string[]): Promise<void> {
   }
 }
 
-/**
- * The usage of one command (`keys --help`, `help keys`): its lines of
- * {@link USAGE}, each entry with the lines that continue it, and the exit
- * statuses; the whole usage for no command or one that is none.
- */
+/** The usage of one command (`keys --help`, `help keys`): its entries and the exit statuses; the whole usage for no command or one that is none. */
 export function usageOf(command: string | undefined): string {
-  const lines = USAGE.slice(USAGE.indexOf('Commands:\n') + 'Commands:\n'.length, USAGE.indexOf('\n\n', USAGE.indexOf('Commands:'))).split('\n');
-  const own: string[] = [];
-  let inside = false;
-  for (const line of lines) {
-    // An entry starts two spaces in (`  keys create …`); a wider indent continues the entry above it.
-    if (/^ {2}\S/.test(line)) inside = command !== undefined && line.slice(2).split(' ')[0] === command;
-    if (inside) own.push(line);
-  }
-  if (own.length === 0) return USAGE;
-  const exit = USAGE.slice(USAGE.indexOf('Exit status:'), USAGE.indexOf('\n\n', USAGE.indexOf('Exit status:')));
-  return `Usage: coalition-graph ${command} [options]\n\n${own.join('\n')}\n\n${exit}\n\ncoalition-graph --help lists every command, its options and the environment.\n`;
+  const own = command !== undefined && Object.hasOwn(COMMAND_USAGE, command) ? COMMAND_USAGE[command] : undefined;
+  if (own === undefined) return USAGE;
+  return `Usage: coalition-graph ${command} [options]\n\n${own}\n\n${EXIT_STATUS}\n\ncoalition-graph --help lists every command, its options and the environment.\n`;
 }
 
 /**

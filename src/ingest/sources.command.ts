@@ -35,8 +35,9 @@ export const SOURCES_USAGE = `  sources add --name N --kind K (--url URL | --fil
                      add a source (kind FEED, WORDPRESS, SOCIAL_ARCHIVE, IATI or CSV; type DIGEST_ARTICLE,
                      CAMPAIGN_STORY, SOCIAL_POST or STABILISATION_PROJECT); --file reads a local file
   sources list       list sources: name, kind, type, every, last run
-  sources remove N   remove a source (its items stay)
-  ingest NAME        run a source now: shows progress, ends with one summary line; exit 1 if the run failed
+  sources remove N   remove a source (its items stay)`;
+
+export const INGEST_USAGE = `  ingest NAME        run a source now: shows progress, ends with one summary line; exit 1 if the run failed
                      (and one line on stderr saying so).
                      If the source is being run already (by a gateway), waits for that run instead.
                      Ctrl-C stops a run at its next step, keeping what it wrote, and exits 130
